@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+// clinic: a plugin-based clinical workflow shell for ketamine-infusion clinics.
+//
+// Arrows point one way: clinic -> ClinicHost -> ClinicKit, and Plugins/* -> ClinicKit.
+// ClinicKit is a nested package with a `.dynamic` product (see docs/ARCHITECTURE.md, "One copy of the SDK").
+import PackageDescription
+
+let package = Package(
+    name: "clinic",
+    products: [
+        .executable(name: "clinic", targets: ["clinic"]),
+        // The shipped workflow modules: loaded at run time with dlopen, never linked by the host.
+        .library(name: "ClinicIntake", type: .dynamic, targets: ["ClinicIntake"]),
+    ],
+    dependencies: [
+        .package(path: "Sources/ClinicKit"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "CLineEdit", linkerSettings: [.linkedLibrary("edit")]),
+
+        // Host
+        .target(
+            name: "ClinicHost",
+            dependencies: [
+                .product(name: "ClinicKit", package: "ClinicKit"),
+                "CSQLite",
+                "CLineEdit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(name: "clinic", dependencies: ["ClinicHost"]),
+
+        // Plugins
+        .target(
+            name: "ClinicIntake",
+            dependencies: [.product(name: "ClinicKit", package: "ClinicKit")],
+            path: "Plugins/Intake"
+        ),
+
+        // Tests
+        .testTarget(name: "ClinicKitTests", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")]),
+        .testTarget(name: "ClinicHostTests", dependencies: ["ClinicHost"]),
+        .testTarget(name: "IntakeTests", dependencies: ["ClinicIntake", "ClinicHost"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ClinicHost"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,94 @@
+import ClinicKit
+import Foundation
+
+@_cdecl("clinic_module_abi_version")
+public func clinicModuleABIVersion() -> Int32 { ClinicKitABI.version }
+
+@_cdecl("clinic_module_entry")
+public func clinicModuleEntry() -> UnsafeMutableRawPointer { ClinicModuleExport.retain(IntakeModule()) }
+
+/// Intake: the patient's measurements, fibromyalgia history, symptoms, earlier treatments,
+/// comorbidities and practical readiness, recorded once per visit that needs them.
+public final class IntakeModule: ClinicModule {
+    public init() {}
+
+    public let declaration = ModuleDeclaration(
+        manifest: ModuleManifest(
+            name: "intake", version: "1.0.0",
+            summary: "weight, height, fibromyalgia history, symptoms, treatments tried, comorbidities, escort",
+            order: 10),
+        commands: [
+            CommandSpec(
+                "record", summary: "record the patient's intake (missing fields are asked for one by one)",
+                fields: IntakeFields.all, roles: Role.clinical, needsPatient: true, needsVisit: true,
+                discussion: """
+                    Example:
+                      intake record weight=72kg height=165cm allergies=none medications="duloxetine 60 mg" \\
+                        diagnosed=2019 pain_months=84 symptoms=widespread-pain,fatigue,sleep,fibro-fog \\
+                        onset=stress treatments="duloxetine:partial, cbt:no-effect" comorbidities=none \\
+                        pregnancy=no escort=yes
+                    Weight and height take their unit (kg or lb, cm or in); BMI is computed.
+                    A new intake supersedes the earlier one; both stay in the record.
+                    """),
+            CommandSpec("show", summary: "show the patient's latest intake", roles: Role.clinical, needsPatient: true),
+        ],
+        facts: [
+            FactSpec("intake.complete", summary: "an intake has been recorded for the patient", establishedBy: "intake record"),
+            FactSpec("intake.weight", summary: "the patient's latest weight in kg, with the date it was taken", establishedBy: "intake record"),
+        ])
+
+    public func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        switch invocation.verb {
+        case "record": return try record(invocation, in: context)
+        case "show": return try show(in: context)
+        default: throw CommandError("intake has no command '\(invocation.verb)'", hint: "type help intake")
+        }
+    }
+
+    public func facts(from record: any RecordReader) throws -> [Fact] {
+        guard let latest = try record.latest(module: "intake", kind: IntakeFields.recordKind) else {
+            let why = "no intake recorded for \(record.patient.mrn)"
+            return [.missing("intake.complete", why), .missing("intake.weight", why)]
+        }
+        let when = Self.format(latest.effectiveAt, calendar: record.calendar)
+        var facts = [Fact.present("intake.complete", "recorded \(when) by \(latest.staff)", asOf: latest.effectiveAt)]
+        if let kg = latest.payload["weight_kg"]?.doubleValue {
+            facts.append(.present("intake.weight", "\(IntakeFields.oneDecimal(kg)) kg on \(when)", value: .double(kg), asOf: latest.effectiveAt))
+        } else {
+            facts.append(.missing("intake.weight", "the latest intake has no weight"))
+        }
+        return facts
+    }
+
+    // MARK: - record
+
+    private func record(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        let intake = try IntakeFields.payload(from: invocation, patient: context.patient, today: context.calendar.dateComponents([.year, .month, .day], from: context.now))
+        let stored = try context.append(RecordDraft(kind: IntakeFields.recordKind, payload: intake.payload))
+        var out = CommandOutput()
+        for line in intake.conversions { out.line("  \(line)") }
+        let escort = intake.payload["escort"]?.boolValue == true ? "yes" : "no"
+        out.line("recorded intake #\(stored.id) · \(intake.payload["weight_kg"].map { IntakeFields.oneDecimal($0.doubleValue ?? 0) } ?? "?") kg · BMI \(intake.bmiText) · escort: \(escort)")
+        for warning in intake.warnings { out.alert(warning) }
+        return out
+    }
+
+    // MARK: - show
+
+    private func show(in context: any ModuleContext) throws -> CommandOutput {
+        let all = try context.records(module: "intake", kind: IntakeFields.recordKind)
+        guard let latest = all.last else {
+            throw CommandError("no intake recorded for \(context.patient.mrn)", hint: "start a visit and run intake record")
+        }
+        var out = CommandOutput()
+        let when = Self.format(latest.effectiveAt, calendar: context.calendar)
+        out.line("intake #\(latest.id) · \(when) · \(latest.staff)" + (all.count > 1 ? " · \(all.count - 1) earlier" : ""))
+        out.table(["field", "value"], IntakeFields.describe(latest.payload))
+        return out
+    }
+
+    static func format(_ date: Date, calendar: Calendar) -> String {
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
+    }
+}

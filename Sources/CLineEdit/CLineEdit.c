@@ -1,0 +1,142 @@
+#include "CLineEdit.h"
+
+#include <histedit.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct clinic_editor {
+    EditLine *el;
+    History *hist;
+    HistEvent ev;
+    char *prompt;
+    char *before_cursor;
+    clinic_complete_fn complete;
+    void *complete_context;
+};
+
+static volatile sig_atomic_t interrupted = 0;
+
+static void on_interrupt(int signo) {
+    (void)signo;
+    interrupted = 1;
+}
+
+void clinic_install_interrupt_handler(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; // no SA_RESTART: el_gets's read() must return EINTR
+    sigaction(SIGINT, &sa, NULL);
+}
+
+int clinic_take_interrupt(void) {
+    int was = interrupted;
+    interrupted = 0;
+    return was;
+}
+
+static clinic_editor *editor_of(EditLine *el) {
+    void *data = NULL;
+    el_get(el, EL_CLIENTDATA, &data);
+    return (clinic_editor *)data;
+}
+
+static char *prompt_of(EditLine *el) {
+    clinic_editor *ed = editor_of(el);
+    return ed && ed->prompt ? ed->prompt : "> ";
+}
+
+static unsigned char complete_trampoline(EditLine *el, int ch) {
+    (void)ch;
+    clinic_editor *ed = editor_of(el);
+    if (!ed || !ed->complete) return CC_ERROR;
+    return ed->complete(ed, ed->complete_context);
+}
+
+clinic_editor *clinic_editor_open(const char *program, int history_size) {
+    const char *loc = setlocale(LC_CTYPE, "");
+    if (!loc || strcmp(loc, "C") == 0 || strcmp(loc, "POSIX") == 0) setlocale(LC_CTYPE, "C.UTF-8");
+
+    clinic_editor *ed = calloc(1, sizeof *ed);
+    if (!ed) return NULL;
+    ed->el = el_init(program, stdin, stdout, stderr);
+    if (!ed->el) { free(ed); return NULL; }
+    ed->hist = history_init();
+    if (ed->hist) {
+        history(ed->hist, &ed->ev, H_SETSIZE, history_size);
+        history(ed->hist, &ed->ev, H_SETUNIQUE, 1);
+        el_set(ed->el, EL_HIST, history, ed->hist);
+    }
+    el_set(ed->el, EL_CLIENTDATA, ed);
+    el_set(ed->el, EL_EDITOR, "emacs");
+    el_set(ed->el, EL_PROMPT, prompt_of);
+    el_set(ed->el, EL_ADDFN, "clinic-complete", "Complete the word at the cursor", complete_trampoline);
+    el_set(ed->el, EL_BIND, "^I", "clinic-complete", NULL);
+    el_source(ed->el, NULL); // ~/.editrc, as every libedit program honours
+    return ed;
+}
+
+void clinic_editor_close(clinic_editor *ed) {
+    if (!ed) return;
+    if (ed->hist) history_end(ed->hist);
+    el_end(ed->el);
+    free(ed->prompt);
+    free(ed->before_cursor);
+    free(ed);
+}
+
+void clinic_editor_set_prompt(clinic_editor *ed, const char *prompt) {
+    free(ed->prompt);
+    ed->prompt = strdup(prompt ? prompt : "> ");
+}
+
+void clinic_editor_set_completer(clinic_editor *ed, clinic_complete_fn fn, void *context) {
+    ed->complete = fn;
+    ed->complete_context = context;
+}
+
+const char *clinic_editor_gets(clinic_editor *ed) {
+    int count = 0;
+    el_resize(ed->el); // the terminal may have been resized since the last line
+    const char *line = el_gets(ed->el, &count);
+    if (count <= 0) return NULL;
+    return line;
+}
+
+const char *clinic_editor_text_before_cursor(clinic_editor *ed) {
+    const LineInfo *li = el_line(ed->el);
+    size_t n = (size_t)(li->cursor - li->buffer);
+    free(ed->before_cursor);
+    ed->before_cursor = malloc(n + 1);
+    if (!ed->before_cursor) return "";
+    memcpy(ed->before_cursor, li->buffer, n);
+    ed->before_cursor[n] = '\0';
+    return ed->before_cursor;
+}
+
+int clinic_editor_insert(clinic_editor *ed, const char *text) {
+    return el_insertstr(ed->el, text);
+}
+
+int clinic_history_add(clinic_editor *ed, const char *line) {
+    if (!ed->hist) return -1;
+    return history(ed->hist, &ed->ev, H_ENTER, line);
+}
+
+int clinic_history_load(clinic_editor *ed, const char *path) {
+    if (!ed->hist) return -1;
+    return history(ed->hist, &ed->ev, H_LOAD, path);
+}
+
+int clinic_history_save(clinic_editor *ed, const char *path) {
+    if (!ed->hist) return -1;
+    return history(ed->hist, &ed->ev, H_SAVE, path);
+}
+
+void clinic_history_clear(clinic_editor *ed) {
+    if (ed->hist) history(ed->hist, &ed->ev, H_CLEAR);
+}

@@ -1,0 +1,51 @@
+import ClinicKit
+
+/// Checks that a module's declaration is one the host can derive parsing, prompting and gating from.
+enum DeclarationCheck {
+    /// Everything wrong with `declaration`, each in one line; empty when it is sound.
+    static func problems(in declaration: ModuleDeclaration, reserved: Set<String>) -> [String] {
+        var problems: [String] = []
+        let name = declaration.manifest.name
+        if !isWord(name) {
+            problems.append("module name '\(name)' must be lower-case letters, digits and '-', starting with a letter")
+        }
+        if reserved.contains(name) {
+            problems.append("module name '\(name)' is a command of the clinic shell itself")
+        }
+        var verbs: Set<String> = []
+        for command in declaration.commands {
+            let label = "\(name) \(command.verb)"
+            if !isWord(command.verb) { problems.append("verb '\(command.verb)' is not a lower-case word") }
+            if !verbs.insert(command.verb).inserted { problems.append("'\(label)' is declared twice") }
+            if command.roles.isEmpty { problems.append("'\(label)' names no role that may run it") }
+            if command.needsVisit && !command.needsPatient { problems.append("'\(label)' needs a visit but not a patient") }
+            var fields: Set<String> = []
+            for field in command.fields {
+                if !isWord(field.name, allowUnderscore: true) { problems.append("'\(label)' field '\(field.name)' is not a lower-case word") }
+                if !fields.insert(field.name).inserted { problems.append("'\(label)' declares field '\(field.name)' twice") }
+                switch field.kind {
+                case .choice(let cs), .choices(let cs), .outcomes(let cs):
+                    if cs.isEmpty { problems.append("'\(label)' field '\(field.name)' has no choices") }
+                case .quantity(let units, let range):
+                    if units.isEmpty { problems.append("'\(label)' field '\(field.name)' has no unit") }
+                    if Set(units.map(\.dimension)).count > 1 { problems.append("'\(label)' field '\(field.name)' mixes dimensions") }
+                    if !range.lowerBound.isFinite || !range.upperBound.isFinite { problems.append("'\(label)' field '\(field.name)' has an infinite range") }
+                case .text(let max), .list(let max):
+                    if max < 1 { problems.append("'\(label)' field '\(field.name)' allows no length") }
+                default: break
+                }
+            }
+        }
+        for fact in declaration.facts where !fact.name.hasPrefix(name + ".") {
+            problems.append("fact '\(fact.name)' must start with '\(name).'")
+        }
+        return problems
+    }
+
+    static func isWord(_ s: String, allowUnderscore: Bool = false) -> Bool {
+        guard let first = s.unicodeScalars.first, ("a"..."z").contains(first), s.count <= 40 else { return false }
+        return s.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || (allowUnderscore && $0 == "_")
+        }
+    }
+}

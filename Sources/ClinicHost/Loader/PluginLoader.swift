@@ -1,0 +1,169 @@
+import ClinicKit
+import Foundation
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// A folder the loader looks in, and why it looks there.
+package struct PluginFolder: Sendable, Equatable {
+    /// The folder.
+    package var path: String
+    /// Where the folder came from (`--plugins`, `CLINIC_PLUGIN_PATH`, `built-in`), shown by `modules`.
+    package var origin: String
+
+    package init(path: String, origin: String) {
+        self.path = path
+        self.origin = origin
+    }
+}
+
+/// A module that loaded.
+package struct LoadedModule: @unchecked Sendable {
+    /// The module object, kept for the life of the process.
+    package let module: any ClinicModule
+    /// Its declaration, read once.
+    package let declaration: ModuleDeclaration
+    /// The library file it came from.
+    package let file: String
+    /// The folder's origin.
+    package let origin: String
+    /// The ABI number the library reported.
+    package let abi: Int32
+
+    package var name: String { declaration.manifest.name }
+}
+
+/// A library that was refused, and why.
+package struct RefusedPlugin: Error, Sendable, Equatable {
+    /// The file.
+    package var file: String
+    /// The folder's origin.
+    package var origin: String
+    /// Why, in one line, with what to do.
+    package var reason: String
+    /// The ABI number it reported, if it got that far.
+    package var abi: Int32?
+}
+
+/// What a scan of the plugin folders found.
+package struct PluginReport: Sendable {
+    package var loaded: [LoadedModule] = []
+    package var refused: [RefusedPlugin] = []
+    /// Folders that were named but could not be read.
+    package var unreadable: [PluginFolder] = []
+}
+
+/// Finds and loads module libraries.
+///
+/// Each `*.so` file in each folder, in order, is opened with `RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE`
+/// and checked before any Swift object in it is used: its ABI number (fixed into it when it was
+/// built), that it is bound to the same copy of ClinicKit as the host, then its entry symbol and a
+/// checked cast to ``ClinicModule``, then its declaration. Anything wrong refuses that one file with
+/// a reason; the rest still load. No library is ever closed: unloading Swift code breaks the
+/// runtime's conformance caches.
+package struct PluginLoader: Sendable {
+    /// The folders, in the order they are searched: a module found earlier wins over one of the same
+    /// name found later.
+    package var folders: [PluginFolder]
+    /// Command words the host owns, which a module may not take as its name.
+    package var reservedNames: Set<String>
+
+    package init(folders: [PluginFolder], reservedNames: Set<String>) {
+        self.folders = folders
+        self.reservedNames = reservedNames
+    }
+
+    /// The standard search order: `--plugins` folders, then `$CLINIC_PLUGIN_PATH` (colon-separated),
+    /// then the folder of the running executable.
+    package static func standardFolders(explicit: [String], environment: [String: String]) -> [PluginFolder] {
+        var folders = explicit.map { PluginFolder(path: $0, origin: "--plugins") }
+        if let path = environment["CLINIC_PLUGIN_PATH"] {
+            folders += path.split(separator: ":").map { PluginFolder(path: String($0), origin: "CLINIC_PLUGIN_PATH") }
+        }
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            folders.append(PluginFolder(path: (exe as NSString).deletingLastPathComponent, origin: "built-in"))
+        }
+        return folders
+    }
+
+    /// Loads every module the folders hold.
+    package func load() -> PluginReport {
+        var report = PluginReport()
+        var seenFiles: Set<String> = []
+        for folder in folders {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
+                report.unreadable.append(folder)
+                continue
+            }
+            for name in names.sorted() where name.hasSuffix(".so") && name != "libClinicKit.so" {
+                let path = Self.absolute((folder.path as NSString).appendingPathComponent(name))
+                let real = (path as NSString).resolvingSymlinksInPath
+                guard seenFiles.insert(real).inserted else { continue }
+                switch loadOne(path: path, origin: folder.origin, alreadyLoaded: report.loaded) {
+                case .success(let module): report.loaded.append(module)
+                case .failure(let refusal): report.refused.append(refusal)
+                }
+            }
+        }
+        return report
+    }
+
+    /// dlopen needs a path with a `/` in it, or it searches the system's library path instead.
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+    }
+
+    private func loadOne(path: String, origin: String, alreadyLoaded: [LoadedModule]) -> Result<LoadedModule, RefusedPlugin> {
+        func refuse(_ reason: String, abi: Int32? = nil) -> Result<LoadedModule, RefusedPlugin> {
+            .failure(RefusedPlugin(file: path, origin: origin, reason: reason, abi: abi))
+        }
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
+            let why = dlerror().map { String(cString: $0) } ?? "unknown error"
+            return refuse("cannot be opened as a library (\(Self.shorten(why, path: path))); remove it from the plugin folder")
+        }
+        // Never dlclose(handle), refused or not.
+        guard let abiSymbol = dlsym(handle, ClinicKitABI.abiSymbol) else {
+            return refuse("is not a clinic module (no \(ClinicKitABI.abiSymbol) symbol); remove it from the plugin folder")
+        }
+        let abi = unsafeBitCast(abiSymbol, to: (@convention(c) () -> Int32).self)()
+        guard abi == ClinicKitABI.version else {
+            return refuse("was built for module ABI \(abi), this clinic needs ABI \(ClinicKitABI.version); rebuild it against this ClinicKit", abi: abi)
+        }
+        let ownAnchor = dlsym(UnsafeMutableRawPointer(bitPattern: 0), ClinicKitABI.anchorSymbol)
+        let itsAnchor = dlsym(handle, ClinicKitABI.anchorSymbol)
+        guard let itsAnchor else {
+            return refuse("does not link ClinicKit; rebuild it as a ClinicKit module", abi: abi)
+        }
+        guard itsAnchor == ownAnchor else {
+            return refuse("is bound to another copy of libClinicKit.so; delete that copy and load the module from beside the clinic program", abi: abi)
+        }
+        guard let entrySymbol = dlsym(handle, ClinicKitABI.entrySymbol) else {
+            return refuse("has no \(ClinicKitABI.entrySymbol) symbol; export one with @_cdecl(\"\(ClinicKitABI.entrySymbol)\")", abi: abi)
+        }
+        let entry = unsafeBitCast(entrySymbol, to: (@convention(c) () -> UnsafeMutableRawPointer?).self)
+        guard let raw = entry() else {
+            return refuse("its \(ClinicKitABI.entrySymbol) returned nothing", abi: abi)
+        }
+        let object = Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue()
+        guard let module = object as? any ClinicModule else {
+            return refuse("its \(ClinicKitABI.entrySymbol) did not return a ClinicModule", abi: abi)
+        }
+        let declaration = module.declaration
+        if let problem = DeclarationCheck.problems(in: declaration, reserved: reservedNames).first {
+            return refuse("declares an invalid module: \(problem)", abi: abi)
+        }
+        let name = declaration.manifest.name
+        if let other = alreadyLoaded.first(where: { $0.name == name }) {
+            return refuse("is a second module named '\(name)' (already loaded from \(other.file)); remove one of them", abi: abi)
+        }
+        return .success(LoadedModule(module: module, declaration: declaration, file: path, origin: origin, abi: abi))
+    }
+
+    /// dlerror repeats the path; keep the part after it.
+    private static func shorten(_ message: String, path: String) -> String {
+        guard let range = message.range(of: path + ": ") else { return message }
+        return String(message[range.upperBound...])
+    }
+}

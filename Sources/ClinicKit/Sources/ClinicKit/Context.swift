@@ -1,0 +1,201 @@
+import Foundation
+
+/// Read access to the open patient's record, as a module sees it when it works out its facts.
+public protocol RecordReader: Sendable {
+    /// The open patient.
+    var patient: PatientInfo { get }
+    /// The open visit, if any.
+    var visit: VisitInfo? { get }
+    /// The clinic's current time (simulated in a sandbox database). Use it instead of `Date()`.
+    var now: Date { get }
+    /// The calendar of the clinic: its time zone decides what "today" is.
+    var calendar: Calendar { get }
+
+    /// The patient's records, oldest first.
+    ///
+    /// - Parameters:
+    ///   - module: only this module's records; `nil` for every module's.
+    ///   - kind: only records of this kind; `nil` for every kind.
+    ///   - visitOnly: only records of the open visit.
+    func records(module: String?, kind: String?, visitOnly: Bool) throws -> [StoredRecord]
+}
+
+extension RecordReader {
+    /// The patient's records of one kind from one module, oldest first.
+    public func records(module: String, kind: String) throws -> [StoredRecord] {
+        try records(module: module, kind: kind, visitOnly: false)
+    }
+
+    /// The newest of the patient's records of one kind from one module, if any.
+    public func latest(module: String, kind: String) throws -> StoredRecord? {
+        try records(module: module, kind: kind, visitOnly: false).last
+    }
+}
+
+/// What a command may do: read the record, check other modules' facts, and append to the record.
+public protocol ModuleContext: RecordReader {
+    /// The member of staff running the command.
+    var staff: StaffInfo { get }
+
+    /// Appends an entry to the patient's record, under the running module, the open visit (if any)
+    /// and the signed-in member of staff.
+    ///
+    /// Entries appended by a command that then throws are discarded with it.
+    /// - Returns: the stored entry, with its id and times.
+    @discardableResult
+    func append(_ draft: RecordDraft) throws -> StoredRecord
+
+    /// Another module's fact (or this module's), worked out now.
+    func fact(_ name: String) throws -> Fact?
+}
+
+/// A patient, as modules see one.
+public struct PatientInfo: Sendable, Equatable {
+    /// The database id.
+    public var id: Int64
+    /// The medical record number.
+    public var mrn: String
+    /// The name, as registered.
+    public var name: String
+    /// Date of birth, `YYYY-MM-DD`.
+    public var dateOfBirth: String
+    /// Sex as registered.
+    public var sex: Sex
+
+    /// A patient.
+    public init(id: Int64, mrn: String, name: String, dateOfBirth: String, sex: Sex) {
+        self.id = id
+        self.mrn = mrn
+        self.name = name
+        self.dateOfBirth = dateOfBirth
+        self.sex = sex
+    }
+
+    /// Age in whole years on `date`, in `calendar`'s time zone.
+    public func age(on date: Date, calendar: Calendar) -> Int? {
+        let p = dateOfBirth.split(separator: "-").compactMap { Int($0) }
+        guard p.count == 3 else { return nil }
+        let t = calendar.dateComponents([.year, .month, .day], from: date)
+        guard let y = t.year, let m = t.month, let d = t.day else { return nil }
+        return y - p[0] - ((m, d) < (p[1], p[2]) ? 1 : 0)
+    }
+}
+
+/// A visit, as modules see one.
+public struct VisitInfo: Sendable, Equatable {
+    /// The database id.
+    public var id: Int64
+    /// `infusion`, `consult` or `follow-up`.
+    public var kind: String
+    /// When it started.
+    public var startedAt: Date
+
+    /// A visit.
+    public init(id: Int64, kind: String, startedAt: Date) {
+        self.id = id
+        self.kind = kind
+        self.startedAt = startedAt
+    }
+}
+
+/// A member of staff, as modules see one.
+public struct StaffInfo: Sendable, Equatable {
+    /// The database id.
+    public var id: Int64
+    /// The sign-in name.
+    public var username: String
+    /// The roles held.
+    public var roles: Set<Role>
+
+    /// A member of staff.
+    public init(id: Int64, username: String, roles: Set<Role>) {
+        self.id = id
+        self.username = username
+        self.roles = roles
+    }
+}
+
+/// An entry to append to the record.
+public struct RecordDraft: Sendable {
+    /// What kind of entry this is, within the module (`intake`, `vitals`).
+    public var kind: String
+    /// The entry's content.
+    public var payload: Value
+    /// When it happened, if not now (a late entry).
+    public var effectiveAt: Date?
+    /// The id of an earlier entry this one corrects; the earlier one stays in the record.
+    public var amends: Int64?
+
+    /// An entry.
+    public init(kind: String, payload: Value, effectiveAt: Date? = nil, amends: Int64? = nil) {
+        self.kind = kind
+        self.payload = payload
+        self.effectiveAt = effectiveAt
+        self.amends = amends
+    }
+}
+
+/// An entry of the record, as stored.
+public struct StoredRecord: Sendable, Equatable {
+    /// The entry's id: its position in the record.
+    public var id: Int64
+    /// The module that wrote it.
+    public var module: String
+    /// Its kind within the module.
+    public var kind: String
+    /// Its content.
+    public var payload: Value
+    /// The visit it belongs to, if any.
+    public var visitID: Int64?
+    /// When it happened.
+    public var effectiveAt: Date
+    /// When it was written.
+    public var recordedAt: Date
+    /// Who wrote it (sign-in name).
+    public var staff: String
+    /// The entry it corrects, if any.
+    public var amends: Int64?
+
+    /// A stored entry.
+    public init(id: Int64, module: String, kind: String, payload: Value, visitID: Int64?, effectiveAt: Date,
+                recordedAt: Date, staff: String, amends: Int64?) {
+        self.id = id
+        self.module = module
+        self.kind = kind
+        self.payload = payload
+        self.visitID = visitID
+        self.effectiveAt = effectiveAt
+        self.recordedAt = recordedAt
+        self.staff = staff
+        self.amends = amends
+    }
+}
+
+/// What a command shows: lines, tables and alerts, in order.
+public struct CommandOutput: Sendable {
+    /// The parts of the output, in order.
+    public var blocks: [OutputBlock]
+
+    /// Output made of `blocks`.
+    public init(_ blocks: [OutputBlock] = []) { self.blocks = blocks }
+
+    /// Output of plain lines.
+    public static func lines(_ lines: String...) -> CommandOutput { CommandOutput(lines.map(OutputBlock.line)) }
+
+    /// Adds a line.
+    public mutating func line(_ text: String) { blocks.append(.line(text)) }
+    /// Adds a table.
+    public mutating func table(_ headers: [String], _ rows: [[String]]) { blocks.append(.table(headers: headers, rows: rows)) }
+    /// Adds an alert: shown so it cannot be missed.
+    public mutating func alert(_ text: String) { blocks.append(.alert(text)) }
+}
+
+/// One part of a command's output.
+public enum OutputBlock: Sendable, Equatable {
+    /// A line of text.
+    case line(String)
+    /// A table with a header row.
+    case table(headers: [String], rows: [[String]])
+    /// Something staff must see at once.
+    case alert(String)
+}

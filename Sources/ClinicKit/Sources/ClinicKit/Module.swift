@@ -1,0 +1,207 @@
+import Foundation
+
+/// A clinic workflow module: what a plugin library provides.
+///
+/// A module is mostly a declaration (``ModuleDeclaration``): its commands with their fields, the
+/// role each command needs and the facts it requires, and the facts the module publishes. From that
+/// the host parses, validates, prompts, completes, documents and gates every command, so a module's
+/// code sees only valid input from a signed-in member of staff who is allowed to run it.
+///
+/// ## Implementation requirements
+/// - A module is a class (the host keeps one instance for the life of the process) and is
+///   `Sendable`: keep no mutable state in it; everything a command changes goes into the record
+///   through ``ModuleContext/append(_:)``.
+/// - ``run(_:in:)`` and ``facts(from:)`` must not read files, the network, the environment or the
+///   system clock: use the context. That is what makes a recorded session replay exactly.
+/// - Throw ``CommandError`` for anything the user can fix; the host prints it and the session goes on.
+public protocol ClinicModule: AnyObject, Sendable {
+    /// What the module is and offers. Read once, when the module is loaded.
+    var declaration: ModuleDeclaration { get }
+
+    /// Runs one of the declared commands.
+    ///
+    /// - Parameters:
+    ///   - invocation: the command's verb and its validated field values.
+    ///   - context: the patient, visit, staff member, clock and record the command works on.
+    /// - Returns: what to show the user.
+    /// - Throws: ``CommandError`` when the command cannot be carried out; nothing it appended stays.
+    func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput
+
+    /// Works out the module's published facts for the open patient (and visit, if one is open) from
+    /// the record.
+    ///
+    /// Return one ``Fact`` for each declared ``FactSpec``: present, or missing with the reason.
+    func facts(from record: any RecordReader) throws -> [Fact]
+}
+
+/// Everything a module declares about itself.
+public struct ModuleDeclaration: Sendable {
+    /// Who the module is.
+    public var manifest: ModuleManifest
+    /// The commands it adds, each typed as `NAME VERB ...` where NAME is the module's name.
+    public var commands: [CommandSpec]
+    /// The facts it publishes about a patient or visit.
+    public var facts: [FactSpec]
+
+    /// Declares a module.
+    public init(manifest: ModuleManifest, commands: [CommandSpec], facts: [FactSpec] = []) {
+        self.manifest = manifest
+        self.commands = commands
+        self.facts = facts
+    }
+}
+
+/// A module's identity.
+public struct ModuleManifest: Sendable {
+    /// The module's name: the first word of its commands and the prefix of its facts (`intake`).
+    /// Lower case letters, digits and `-`; unique among loaded modules.
+    public var name: String
+    /// The module's own version (`1.0.0`).
+    public var version: String
+    /// The ClinicKit version the module was written against.
+    public var sdkVersion: String
+    /// One line saying what the module does, shown by `modules` and `help`.
+    public var summary: String
+    /// Where the module appears in the visit's checklist (`status`): lower comes first.
+    public var order: Int
+
+    /// Declares a module's identity. `sdkVersion` defaults to the SDK the module is compiled with.
+    public init(name: String, version: String, sdkVersion: String = ClinicKitABI.sdkVersion, summary: String, order: Int = 100) {
+        self.name = name
+        self.version = version
+        self.sdkVersion = sdkVersion
+        self.summary = summary
+        self.order = order
+    }
+}
+
+/// A member of staff's role. A command names the roles that may run it.
+public struct Role: RawRepresentable, Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// Registered nurse: records intake, vital signs, runs infusions.
+    public static let nurse = Role(rawValue: "nurse")
+    /// Physician: everything a nurse does, plus signing decisions and orders.
+    public static let physician = Role(rawValue: "physician")
+    /// Administrator: manages staff accounts; no clinical commands unless also given a clinical role.
+    public static let admin = Role(rawValue: "admin")
+    /// Every role there is.
+    public static let all: [Role] = [.nurse, .physician, .admin]
+    /// The roles that may do clinical work.
+    public static let clinical: Set<Role> = [.nurse, .physician]
+
+    public var description: String { rawValue }
+    public static func < (a: Role, b: Role) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// One command of a module.
+public struct CommandSpec: Sendable {
+    /// The word after the module's name (`record` in `intake record`).
+    public var verb: String
+    /// One line saying what the command does.
+    public var summary: String
+    /// The inputs, in the order they are prompted for.
+    public var fields: [FieldSpec]
+    /// The roles that may run the command.
+    public var roles: Set<Role>
+    /// Facts that must be present before the command runs (`consent.signed`).
+    public var requires: [String]
+    /// Whether a patient must be open.
+    public var needsPatient: Bool
+    /// Whether a visit must be open.
+    public var needsVisit: Bool
+    /// Longer help: examples and notes shown by `help MODULE VERB`.
+    public var discussion: String
+
+    /// Declares a command.
+    public init(
+        _ verb: String, summary: String, fields: [FieldSpec] = [], roles: Set<Role> = Role.clinical,
+        requires: [String] = [], needsPatient: Bool = true, needsVisit: Bool = false, discussion: String = ""
+    ) {
+        self.verb = verb
+        self.summary = summary
+        self.fields = fields
+        self.roles = roles
+        self.requires = requires
+        self.needsPatient = needsPatient
+        self.needsVisit = needsVisit
+        self.discussion = discussion
+    }
+}
+
+/// A fact a module publishes (`intake.complete`), which other modules' commands may require.
+public struct FactSpec: Sendable {
+    /// The fact's name: the module's name, a dot, and a word (`consent.signed`).
+    public var name: String
+    /// What it means when present.
+    public var summary: String
+    /// The command that establishes it (`consent sign`), named when it is missing.
+    public var establishedBy: String
+
+    /// Declares a fact.
+    public init(_ name: String, summary: String, establishedBy: String) {
+        self.name = name
+        self.summary = summary
+        self.establishedBy = establishedBy
+    }
+}
+
+/// The state of one fact for the open patient, as a module works it out.
+public struct Fact: Sendable, Equatable {
+    /// The fact's name.
+    public var name: String
+    /// Whether it holds.
+    public var isPresent: Bool
+    /// When present: what it is based on (`recorded 2026-11-24 09:02 by nora`). When missing: why
+    /// (`the last consent was for text v2; the current text is v3`).
+    public var detail: String
+    /// A value, for facts that carry one (the latest weight in kg).
+    public var value: Value?
+    /// When the fact's basis was recorded as happening.
+    public var asOf: Date?
+
+    /// A fact that holds.
+    public static func present(_ name: String, _ detail: String, value: Value? = nil, asOf: Date? = nil) -> Fact {
+        Fact(name: name, isPresent: true, detail: detail, value: value, asOf: asOf)
+    }
+
+    /// A fact that does not hold, and why.
+    public static func missing(_ name: String, _ reason: String) -> Fact {
+        Fact(name: name, isPresent: false, detail: reason, value: nil, asOf: nil)
+    }
+}
+
+/// A command as the module receives it: the verb and the validated values.
+public struct Invocation: Sendable {
+    /// The command's verb.
+    public var verb: String
+    /// The value of each field given (or answered at its prompt), by field name. A field that was
+    /// optional and not given is absent.
+    public var values: [String: Value]
+
+    /// An invocation.
+    public init(verb: String, values: [String: Value]) {
+        self.verb = verb
+        self.values = values
+    }
+
+    /// The field's value, if given.
+    public subscript(field: String) -> Value? { values[field] }
+}
+
+/// An error a user can fix: what was wrong, and what to type instead.
+public struct CommandError: Error, Sendable, CustomStringConvertible {
+    /// What was wrong, in one line.
+    public var message: String
+    /// What to do about it, in one line (`run consent sign first`).
+    public var hint: String?
+
+    /// Describes why a command failed.
+    public init(_ message: String, hint: String? = nil) {
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String { hint.map { "\(message); \($0)" } ?? message }
+}
