@@ -1,0 +1,116 @@
+import ClinicKit
+import Foundation
+
+/// Staff accounts: signing in, adding staff, and the first administrator of a new database.
+package enum Accounts {
+    /// Where passwords come from when no one can type them.
+    package static let passwordVariable = "CLINIC_PASSWORD"
+    package static let newPasswordVariable = "CLINIC_NEW_PASSWORD"
+
+    /// Checks a name and password and returns the member of staff.
+    package static func authenticate(_ username: String, password: String, store: Store) throws -> StaffInfo {
+        // The same answer for an unknown name and a wrong password: neither says which it was.
+        guard let account = try store.account(username), Passwords.verify(password, against: account.passwordHash) else {
+            throw CommandFailure("sign-in failed for \(username): unknown name or wrong password", hint: "try again, or ask an admin", kind: .refused)
+        }
+        return account.info
+    }
+
+    /// A password asked at the terminal, or taken from `variable` when there is no terminal.
+    static func password(for username: String, in session: Session, variable: String = passwordVariable) throws -> String {
+        if let input = session.input {
+            switch input.readSecret(prompt: "password for \(username): ") {
+            case .line(let p): return p
+            case .interrupt, .end: throw CommandFailure("sign-in cancelled", kind: .cancelled)
+            }
+        }
+        guard let p = session.environment[variable], !p.isEmpty else {
+            throw CommandFailure("no terminal to ask \(username)'s password", hint: "set \(variable)")
+        }
+        return p
+    }
+
+    static func login(_ username: String, in session: Session) throws -> CommandOutput {
+        let name = username.lowercased()
+        let password = try password(for: name, in: session)
+        let who: StaffInfo
+        do {
+            who = try authenticate(name, password: password, store: session.store)
+        } catch let failure as CommandFailure {
+            // A failed sign-in is journalled even though the command fails.
+            try? session.journal("login \(name)", source: "login", outcome: "refused", message: failure.message)
+            throw failure
+        }
+        session.signIn(who)
+        return .lines("signed in as \(who.username) (\(Store.rolesText(who.roles)))")
+    }
+
+    static func whoami(in session: Session) -> CommandOutput {
+        guard let staff = session.staff else { return .lines("nobody is signed in; type login NAME") }
+        let since = session.signedInAt.map { " since " + HostCommands.short($0, calendar: session.calendar, now: session.clock.now()) } ?? ""
+        return .lines("\(staff.username) (\(Store.rolesText(staff.roles)))\(since)")
+    }
+
+    package static func validUsername(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, ("a"..."z").contains(first), name.count <= 32 else { return false }
+        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || ".-_".unicodeScalars.contains($0) }
+    }
+
+    static func add(_ username: String, roles: Set<Role>, in session: Session) throws -> CommandOutput {
+        let name = username.lowercased()
+        guard validUsername(name) else {
+            throw CommandFailure("'\(username)' is not a sign-in name", hint: "use lower-case letters, digits, '.', '-' or '_', starting with a letter")
+        }
+        guard !roles.isEmpty else { throw CommandFailure("\(name) needs a role", hint: "add --role nurse, physician or admin") }
+        if try session.store.account(name) != nil {
+            throw CommandFailure("there is already a staff member called \(name)", hint: "choose another name")
+        }
+        let password = try newPassword(for: name, in: session)
+        let staff = try session.store.addStaff(username: name, roles: roles, passwordHash: try Passwords.hash(password),
+                                               at: session.clock.now(), by: session.staff?.id)
+        return .lines("added \(staff.username) (\(Store.rolesText(staff.roles)))")
+    }
+
+    /// A new password: typed twice at the terminal, or from `CLINIC_NEW_PASSWORD`.
+    static func newPassword(for username: String, in session: Session) throws -> String {
+        let password: String
+        if let input = session.input {
+            guard case .line(let first) = input.readSecret(prompt: "new password for \(username): "),
+                  case .line(let second) = input.readSecret(prompt: "again: ")
+            else { throw CommandFailure("cancelled; no account was added", kind: .cancelled) }
+            guard first == second else { throw CommandFailure("the two passwords differ; no account was added", hint: "try again") }
+            password = first
+        } else {
+            guard let p = session.environment[newPasswordVariable], !p.isEmpty else {
+                throw CommandFailure("no terminal to ask \(username)'s new password", hint: "set \(newPasswordVariable)")
+            }
+            password = p
+        }
+        guard password.count >= Passwords.minimumLength else {
+            throw CommandFailure("a password needs at least \(Passwords.minimumLength) characters", hint: "choose a longer one")
+        }
+        return password
+    }
+
+    /// Creates the first member of staff of a new database, as an administrator, and signs them in.
+    package static func createFirstAdmin(_ username: String, password: String, in session: Session) throws -> StaffInfo {
+        let name = username.lowercased()
+        guard validUsername(name) else {
+            throw CommandFailure("'\(username)' is not a sign-in name", hint: "use lower-case letters, digits, '.', '-' or '_'")
+        }
+        guard password.count >= Passwords.minimumLength else {
+            throw CommandFailure("a password needs at least \(Passwords.minimumLength) characters", hint: "choose a longer one")
+        }
+        let staff = try session.store.transaction { () throws -> StaffInfo in
+            guard try session.store.staffCount() == 0 else {
+                throw CommandFailure("this database already has staff", hint: "sign in with --user NAME")
+            }
+            let staff = try session.store.addStaff(username: name, roles: [.admin], passwordHash: try Passwords.hash(password),
+                                                   at: session.clock.now(), by: nil)
+            session.signIn(staff)
+            try session.journal("user add \(name) role=admin", source: "first-run", outcome: "ok", message: "first administrator")
+            return staff
+        }
+        return staff
+    }
+}

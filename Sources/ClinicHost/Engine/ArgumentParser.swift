@@ -1,0 +1,103 @@
+import ClinicKit
+import Foundation
+
+/// A command's arguments, read against its declaration.
+package struct ParsedArguments: Sendable, Equatable {
+    /// The value of each field given.
+    package var values: [String: Value] = [:]
+    /// The text each value was read from, for the canonical command line.
+    package var texts: [String: String] = [:]
+    /// Required fields (that apply to the patient) not given, in declaration order.
+    package var missing: [String] = []
+}
+
+/// Reads `field=value`, `--field value`, `--field=value` and positional words against a command's
+/// declared fields. Everything a user can get wrong comes back as one ``CommandFailure`` line.
+package enum ArgumentParser {
+    package static func parse(_ words: [String], for entry: CatalogEntry, patientSex: Sex?, today: DateComponents) throws(CommandFailure) -> ParsedArguments {
+        let fields = entry.spec.fields
+        var result = ParsedArguments()
+        var positional = fields.filter(\.isPositional)[...]
+        var i = 0
+
+        func field(named raw: String) throws(CommandFailure) -> FieldSpec {
+            let name = raw.lowercased().replacingOccurrences(of: "-", with: "_")
+            if let f = fields.first(where: { $0.name == name || $0.name == raw.lowercased() }) { return f }
+            let names = fields.map(\.name)
+            let guess = Suggest.closest(to: name, among: names)
+            let list = names.isEmpty ? "it takes no fields" : "its fields are " + names.joined(separator: ", ")
+            throw CommandFailure("\(entry.name) has no field '\(raw)'" + (guess.map { "; did you mean \($0)?" } ?? "; \(list)"),
+                                 hint: "type help \(entry.name)")
+        }
+
+        func take(_ spec: FieldSpec, _ text: String) throws(CommandFailure) {
+            if result.values[spec.name] != nil {
+                throw CommandFailure("\(spec.name) is given twice", hint: "give it once")
+            }
+            do {
+                result.values[spec.name] = try spec.parse(text, today: today)
+                result.texts[spec.name] = text
+            } catch {
+                throw CommandFailure("\(error.field): \(error.problem)", hint: error.hint)
+            }
+            positional.removeAll { $0.name == spec.name }
+        }
+
+        while i < words.count {
+            let word = words[i]
+            if word.hasPrefix("--") && word.count > 2 {
+                let body = word.dropFirst(2)
+                if let eq = body.firstIndex(of: "=") {
+                    try take(try field(named: String(body[..<eq])), String(body[body.index(after: eq)...]))
+                } else {
+                    let spec = try field(named: String(body))
+                    guard i + 1 < words.count else {
+                        throw CommandFailure("--\(body) needs a value (\(spec.expects))", hint: "type e.g. \(spec.example)")
+                    }
+                    i += 1
+                    try take(spec, words[i])
+                }
+            } else if let eq = word.firstIndex(of: "="), eq != word.startIndex,
+                      DeclarationCheck.isWord(String(word[..<eq]).lowercased(), allowUnderscore: true) {
+                try take(try field(named: String(word[..<eq])), String(word[word.index(after: eq)...]))
+            } else if let next = positional.first {
+                try take(next, word)
+            } else {
+                let names = fields.map { $0.name + "=" }.joined(separator: " ")
+                throw CommandFailure("unexpected '\(word)' after \(entry.name)",
+                                     hint: names.isEmpty ? "\(entry.name) takes nothing more" : "name the field: \(names)")
+            }
+            i += 1
+        }
+        for spec in fields where spec.isRequired && result.values[spec.name] == nil {
+            if let applies = spec.appliesTo, let sex = patientSex, !applies.contains(sex) { continue }
+            result.missing.append(spec.name)
+        }
+        return result
+    }
+}
+
+/// Why a command did not run: one line saying what was wrong, and one saying what to type.
+package struct CommandFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Kind: String, Sendable {
+        /// The input was wrong, or the command failed.
+        case error
+        /// The command was not allowed now (role, sign-in, a missing fact).
+        case refused
+        /// The user cancelled it.
+        case cancelled
+    }
+
+    package var kind: Kind
+    package var message: String
+    package var hint: String?
+
+    package init(_ message: String, hint: String? = nil, kind: Kind = .error) {
+        self.kind = kind
+        self.message = message
+        self.hint = hint
+    }
+
+    /// One line: the problem, then what to do.
+    package var description: String { hint.map { "\(message); \($0)" } ?? message }
+}

@@ -1,0 +1,99 @@
+import ClinicKit
+
+/// A command the shell knows, host's or module's: the words that name it and its declaration.
+package struct CatalogEntry: @unchecked Sendable {
+    /// The words typed to run it (`patient new`, `intake record`, `help`).
+    package let words: [String]
+    /// Its declaration.
+    package let spec: CommandSpec
+    /// The module that runs it; `nil` for the host's own commands.
+    package let module: LoadedModule?
+    /// Whether it runs before anyone has signed in (`help`, `login`, `quit`).
+    package let isOpen: Bool
+
+    package var name: String { words.joined(separator: " ") }
+}
+
+/// Every command, host's and modules', in one table: what parsing, help and completion read.
+package struct CommandCatalog: Sendable {
+    package private(set) var entries: [CatalogEntry]
+    /// One line about each command group (`patient`: "register, find and open patients").
+    package let groupSummaries: [String: String]
+
+    package init(host: [CatalogEntry], groupSummaries: [String: String], modules: [LoadedModule]) {
+        var entries = host
+        var summaries = groupSummaries
+        for module in modules.sorted(by: { $0.declaration.manifest.order < $1.declaration.manifest.order }) {
+            let name = module.name
+            summaries[name] = module.declaration.manifest.summary
+            for spec in module.declaration.commands {
+                entries.append(CatalogEntry(words: [name, spec.verb], spec: spec, module: module, isOpen: false))
+            }
+        }
+        self.entries = entries
+        self.groupSummaries = summaries
+    }
+
+    /// The first words, in order of appearance (`help`, …, `patient`, `visit`, `intake`).
+    package var firstWords: [String] {
+        var seen: Set<String> = []
+        return entries.map { $0.words[0] }.filter { seen.insert($0).inserted }
+    }
+
+    /// The commands whose first word is `word`.
+    package func group(_ word: String) -> [CatalogEntry] { entries.filter { $0.words[0] == word } }
+
+    package enum Resolution {
+        case found(CatalogEntry, arguments: [String])
+        case failed(String)
+    }
+
+    /// Finds the command the words name; the words after it are its arguments.
+    package func resolve(_ words: [String]) -> Resolution {
+        guard let first = words.first else { return .failed("empty command") }
+        let key = first.lowercased()
+        let candidates = group(key)
+        if candidates.isEmpty {
+            let guess = Suggest.closest(to: key, among: firstWords)
+            return .failed("unknown command '\(first)'" + (guess.map { "; did you mean '\($0)'?" } ?? "") + " Type help for the list")
+        }
+        if let single = candidates.first(where: { $0.words.count == 1 }) {
+            return .found(single, arguments: Array(words.dropFirst()))
+        }
+        let verbs = candidates.map { $0.words[1] }
+        guard words.count > 1 else {
+            return .failed("\(key) needs one of: \(verbs.joined(separator: ", ")); type help \(key)")
+        }
+        let verb = words[1].lowercased()
+        guard let entry = candidates.first(where: { $0.words[1] == verb }) else {
+            let guess = Suggest.closest(to: verb, among: verbs)
+            return .failed("\(key) has no command '\(words[1])'" + (guess.map { "; did you mean '\(key) \($0)'?" } ?? "")
+                + " It has: \(verbs.joined(separator: ", "))")
+        }
+        return .found(entry, arguments: Array(words.dropFirst(2)))
+    }
+}
+
+/// "Did you mean …?" by edit distance.
+package enum Suggest {
+    package static func closest(to word: String, among options: [String]) -> String? {
+        let scored = options.map { ($0, distance(word, $0)) }.filter { $0.1 <= max(1, word.count / 3) }
+        if let prefix = options.first(where: { $0.hasPrefix(word) && word.count >= 2 }) { return prefix }
+        return scored.min(by: { $0.1 < $1.1 })?.0
+    }
+
+    package static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,104 @@
+import ClinicKit
+import Foundation
+
+/// The shell's own commands, declared like a module's so that parsing, prompting, completion and
+/// help treat them the same.
+enum HostCommands {
+    static let everyone = Set(Role.all)
+    static let visitKinds = [Choice("infusion", "an infusion day"), Choice("consult", "a consultation, intake or screening"),
+                             Choice("follow-up", "a follow-up, in person or by phone", aliases: ["followup"])]
+    static let roleChoices = Role.all.map { Choice($0.rawValue, $0.rawValue) }
+    static let sexChoices = [Choice("F", "female", aliases: ["female"]), Choice("M", "male", aliases: ["male"]),
+                             Choice("X", "not stated, intersex, or neither", aliases: ["other", "unspecified"])]
+
+    static let groupSummaries = [
+        "patient": "register, find, open and show patients",
+        "visit": "start and end the open patient's visit",
+        "user": "staff accounts (admin)",
+    ]
+
+    private static func host(_ words: [String], _ spec: CommandSpec, open: Bool = false) -> CatalogEntry {
+        CatalogEntry(words: words, spec: spec, module: nil, isOpen: open)
+    }
+
+    static let entries: [CatalogEntry] = [
+        host(["help"], CommandSpec("help", summary: "list the commands, or explain one: help patient new",
+                                   fields: [FieldSpec("topic", .text(maxLength: 80), required: false, help: "a command or module", positional: true)],
+                                   roles: everyone, needsPatient: false), open: true),
+        host(["modules"], CommandSpec("modules", summary: "list the modules found, loaded or refused (and why)", roles: everyone, needsPatient: false), open: true),
+        host(["status"], CommandSpec("status", summary: "the open patient and visit, and the workflow checklist", roles: everyone, needsPatient: false)),
+        host(["login"], CommandSpec("login", summary: "sign in (asks for the password)",
+                                    fields: [FieldSpec("user", .text(maxLength: 32), help: "your sign-in name", positional: true)],
+                                    roles: everyone, needsPatient: false), open: true),
+        host(["logout"], CommandSpec("logout", summary: "sign out and close the patient", roles: everyone, needsPatient: false)),
+        host(["whoami"], CommandSpec("whoami", summary: "who is signed in", roles: everyone, needsPatient: false), open: true),
+        host(["user", "add"], CommandSpec("add", summary: "add a member of staff (asks for their first password)",
+                                          fields: [FieldSpec("user", .text(maxLength: 32), help: "sign-in name: lower-case letters, digits, . - _", positional: true),
+                                                   FieldSpec("role", .choices(roleChoices), help: "nurse, physician or admin; several with commas")],
+                                          roles: [.admin], needsPatient: false,
+                                          discussion: "Without a terminal the password comes from CLINIC_NEW_PASSWORD.")),
+        host(["patient", "new"], CommandSpec("new", summary: "register a patient and open them",
+                                             fields: [FieldSpec("name", .text(maxLength: 200), help: "full name as on their ID", identifying: true),
+                                                      FieldSpec("dob", .date(partial: false, notInFuture: true), help: "date of birth", identifying: true),
+                                                      FieldSpec("sex", .choice(sexChoices), help: "F, M or X"),
+                                                      FieldSpec("mrn", .text(maxLength: 20), required: false,
+                                                                help: "medical record number; one is made (C000001) if left out")],
+                                             needsPatient: false)),
+        host(["patient", "open"], CommandSpec("open", summary: "open a patient by MRN or id",
+                                              fields: [FieldSpec("patient", .text(maxLength: 40), help: "MRN or id", positional: true)],
+                                              needsPatient: false)),
+        host(["patient", "list"], CommandSpec("list", summary: "list patients", needsPatient: false)),
+        host(["patient", "find"], CommandSpec("find", summary: "find patients by name or MRN",
+                                              fields: [FieldSpec("text", .text(maxLength: 80), help: "part of a name or MRN", positional: true, identifying: true)],
+                                              needsPatient: false)),
+        host(["patient", "show"], CommandSpec("show", summary: "the open patient's details, visits and record")),
+        host(["visit", "start"], CommandSpec("start", summary: "start a visit for the open patient",
+                                             fields: [FieldSpec("kind", .choice(visitKinds), required: false, help: "infusion (the default), consult or follow-up")])),
+        host(["visit", "end"], CommandSpec("end", summary: "end the open visit", needsVisit: true)),
+        host(["quit"], CommandSpec("quit", summary: "leave the shell (Ctrl-D too)", roles: everyone, needsPatient: false), open: true),
+        host(["exit"], CommandSpec("exit", summary: "leave the shell", roles: everyone, needsPatient: false), open: true),
+    ]
+
+    /// The words a module may not take as its name.
+    static var reservedNames: Set<String> { Set(entries.map { $0.words[0] }) }
+
+    static func run(_ entry: CatalogEntry, _ command: Session.Prepared, in session: Session) throws -> CommandOutput {
+        let v = command.values
+        switch entry.name {
+        case "help": return Help.text(topic: v["topic"]?.stringValue, in: session)
+        case "modules": return Help.modules(session.plugins)
+        case "status": return try Status.text(in: session)
+        case "login": return try Accounts.login(v["user"]?.stringValue ?? "", in: session)
+        case "logout":
+            let who = session.staff?.username ?? "nobody"
+            session.signOut()
+            return .lines("\(who) signed out")
+        case "whoami": return Accounts.whoami(in: session)
+        case "user add":
+            return try Accounts.add(v["user"]?.stringValue ?? "", roles: Set((v["role"]?.stringArray ?? []).map(Role.init(rawValue:))), in: session)
+        case "patient new": return try Patients.register(v, in: session)
+        case "patient open": return try Patients.open(v["patient"]?.stringValue ?? "", in: session)
+        case "patient list": return try Patients.list(try session.store.allPatients(), in: session, empty: "no patients yet; type patient new")
+        case "patient find":
+            let text = v["text"]?.stringValue ?? ""
+            return try Patients.list(try session.store.patients(matching: text), in: session, empty: "no patient matches '\(text)'")
+        case "patient show": return try Patients.show(in: session)
+        case "visit start": return try Visits.start(kind: v["kind"]?.stringValue ?? "infusion", in: session)
+        case "visit end": return try Visits.end(in: session)
+        case "quit", "exit": return CommandOutput()
+        default: throw CommandFailure("\(entry.name) is declared but has no handler; please report this")
+        }
+    }
+
+    /// `2026-11-24 09:02` in the clinic's time zone.
+    static func format(_ date: Date, calendar: Calendar) -> String {
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
+    }
+
+    /// `09:02` when `date` is today, else the date and time.
+    static func short(_ date: Date, calendar: Calendar, now: Date) -> String {
+        let full = format(date, calendar: calendar)
+        return calendar.isDate(date, inSameDayAs: now) ? String(full.suffix(5)) + " today" : full
+    }
+}

@@ -1,0 +1,114 @@
+import ClinicKit
+import Foundation
+
+/// The record of the open patient, read-only: what a module works its facts out from.
+struct HostRecordReader: RecordReader, @unchecked Sendable {
+    let session: Session
+    let patient: PatientInfo
+
+    var visit: VisitInfo? { session.visit }
+    var now: Date { session.clock.now() }
+    var calendar: Calendar { session.calendar }
+
+    func records(module: String?, kind: String?, visitOnly: Bool) throws -> [StoredRecord] {
+        if visitOnly && visit == nil { return [] }
+        return try session.store.records(patientID: patient.id, module: module, kind: kind, visitID: visitOnly ? visit?.id : nil)
+    }
+}
+
+/// What a module's command works through: the record, other modules' facts, and appending under
+/// the module's own name, the open visit and the signed-in member of staff.
+final class HostModuleContext: ModuleContext, @unchecked Sendable {
+    let session: Session
+    let module: String
+    let patient: PatientInfo
+    let staff: StaffInfo
+    private let reader: HostRecordReader
+
+    init(session: Session, module: String, patient: PatientInfo, staff: StaffInfo) {
+        self.session = session
+        self.module = module
+        self.patient = patient
+        self.staff = staff
+        self.reader = HostRecordReader(session: session, patient: patient)
+    }
+
+    var visit: VisitInfo? { session.visit }
+    var now: Date { session.clock.now() }
+    var calendar: Calendar { session.calendar }
+
+    func records(module: String?, kind: String?, visitOnly: Bool) throws -> [StoredRecord] {
+        try reader.records(module: module, kind: kind, visitOnly: visitOnly)
+    }
+
+    func append(_ draft: RecordDraft) throws -> StoredRecord {
+        guard DeclarationCheck.isWord(draft.kind, allowUnderscore: true) else {
+            throw CommandError("module \(module) tried to record an entry of kind '\(draft.kind)'", hint: "kinds are lower-case words")
+        }
+        let recorded = now
+        let effective = draft.effectiveAt.map(Timestamp.truncated) ?? recorded
+        let id = try session.store.appendRecord(
+            patientID: patient.id, visitID: visit?.id, module: module, kind: draft.kind, payload: draft.payload,
+            effectiveAt: effective, recordedAt: recorded, staffID: staff.id, protocolVersion: nil, amends: draft.amends)
+        return StoredRecord(id: id, module: module, kind: draft.kind, payload: draft.payload, visitID: visit?.id,
+                            effectiveAt: effective, recordedAt: recorded, staff: staff.username, amends: draft.amends)
+    }
+
+    func fact(_ name: String) throws -> Fact? {
+        try FactEngine(session: session).fact(name)
+    }
+}
+
+/// Works out the modules' published facts for the open patient, and gates commands on them.
+struct FactEngine {
+    let session: Session
+
+    /// Each loaded module with the facts it reports now, in checklist order.
+    func all() throws -> [(module: LoadedModule, facts: [Fact])] {
+        guard let patient = session.patient else { return [] }
+        let reader = HostRecordReader(session: session, patient: patient)
+        return try session.plugins.loaded
+            .sorted { $0.declaration.manifest.order < $1.declaration.manifest.order }
+            .map { module in
+                let reported = try module.module.facts(from: reader)
+                // One fact per declared name, in declared order; an undeclared one is ignored.
+                let facts = module.declaration.facts.map { spec in
+                    reported.first { $0.name == spec.name } ?? .missing(spec.name, "\(module.name) did not report it")
+                }
+                return (module, facts)
+            }
+    }
+
+    func fact(_ name: String) throws -> Fact? {
+        guard let patient = session.patient,
+              let owner = session.plugins.loaded.first(where: { $0.declaration.facts.contains { $0.name == name } })
+        else { return nil }
+        return try owner.module.facts(from: HostRecordReader(session: session, patient: patient)).first { $0.name == name }
+    }
+
+    /// The declaration of a fact and the module that publishes it.
+    func spec(_ name: String) -> FactSpec? {
+        session.plugins.loaded.lazy.compactMap { $0.declaration.facts.first { $0.name == name } }.first
+    }
+
+    /// Refuses the command unless every required fact is present.
+    func check(requirements: [String], for command: String) throws {
+        for name in requirements {
+            guard let spec = spec(name) else {
+                throw CommandFailure("\(command) refused: it requires \(name), which no loaded module publishes",
+                                     hint: "check the modules list (type modules)", kind: .refused)
+            }
+            let fact = try fact(name)
+            if fact?.isPresent != true {
+                throw CommandFailure("\(command) refused: \(name) is missing (\(fact?.detail ?? "not reported"))",
+                                     hint: "run \(spec.establishedBy) first", kind: .refused)
+            }
+        }
+    }
+
+    /// Why a missing fact cannot be established yet: the facts its command waits for.
+    func blockers(of spec: FactSpec, present: Set<String>) -> [String] {
+        let requires = session.catalog.entries.first { $0.name == spec.establishedBy }?.spec.requires ?? []
+        return requires.filter { !present.contains($0) }
+    }
+}

@@ -1,0 +1,241 @@
+import ClinicKit
+import Foundation
+
+/// Where the clinic's "now" comes from. Live databases use the system clock; a sandbox (later) a
+/// simulated one.
+package protocol ClinicClock: AnyObject {
+    func now() -> Date
+}
+
+/// The system clock, to the millisecond.
+package final class SystemClock: ClinicClock {
+    package init() {}
+    package func now() -> Date { Timestamp.truncated(Date()) }
+}
+
+/// How a command line ended.
+package enum Outcome: Equatable {
+    case ok
+    case failed(CommandFailure)
+    /// `quit` or `exit`.
+    case quit
+}
+
+/// One person's working session: who is signed in, which patient and visit are open, and the one
+/// place every command line goes through, typed or scripted.
+package final class Session {
+    package let store: Store
+    package let plugins: PluginReport
+    package private(set) var catalog: CommandCatalog
+    package let clock: any ClinicClock
+    package let calendar: Calendar
+    package let console: any Console
+    /// Where to ask for missing fields and passwords; `nil` when there is no one to ask (a script).
+    package var input: (any LineInput)?
+    package let environment: [String: String]
+    package let databasePath: String
+    package let sessionID: String
+
+    package internal(set) var staff: StaffInfo?
+    package internal(set) var patient: PatientInfo?
+    package internal(set) var visit: VisitInfo?
+    package internal(set) var signedInAt: Date?
+
+    package init(store: Store, plugins: PluginReport, clock: any ClinicClock, calendar: Calendar, console: any Console,
+                 input: (any LineInput)?, environment: [String: String], databasePath: String) {
+        self.store = store
+        self.plugins = plugins
+        self.clock = clock
+        self.calendar = calendar
+        self.console = console
+        self.input = input
+        self.environment = environment
+        self.databasePath = databasePath
+        self.sessionID = UUID().uuidString.lowercased()
+        self.catalog = CommandCatalog(host: [], groupSummaries: [:], modules: [])
+        self.catalog = CommandCatalog(host: HostCommands.entries, groupSummaries: HostCommands.groupSummaries, modules: plugins.loaded)
+    }
+
+    /// Whether someone is there to answer prompts.
+    package var isInteractive: Bool { input != nil }
+
+    /// The prompt: who is signed in, and the open patient and visit (`nora@BAR-001 [infusion]> `).
+    package var prompt: String {
+        guard let staff else { return "clinic> " }
+        var p = staff.username
+        if let patient { p += "@\(patient.mrn)" } else { p += " (\(Store.rolesText(staff.roles)))" }
+        if let visit { p += " [\(visit.kind)]" }
+        return p + "> "
+    }
+
+    package var today: DateComponents { calendar.dateComponents([.year, .month, .day], from: clock.now()) }
+
+    // MARK: - Running a line
+
+    /// Runs one command line and journals it. Results are printed; a failure is returned for the
+    /// caller to print and to decide whether to go on.
+    /// - Parameter source: where the line came from (`shell`, `-c`, `FILE:LINE`), for the journal.
+    @discardableResult
+    package func execute(_ line: String, source: String) -> Outcome {
+        let words: [String]
+        do { words = try Tokenizer.words(line) } catch {
+            return finish(line: line, source: source, failure: CommandFailure(error.description))
+        }
+        guard !words.isEmpty else { return .ok }
+        guard case .found(let entry, let arguments) = catalog.resolve(words) else {
+            if case .failed(let message) = catalog.resolve(words) {
+                return finish(line: line, source: source, failure: CommandFailure(message))
+            }
+            return .ok
+        }
+        do {
+            let command = try prepare(entry, arguments: arguments)
+            let output = try store.transaction { () throws -> CommandOutput in
+                let output = try run(entry, command)
+                try journal(command.canonical, source: source, outcome: "ok", message: "")
+                return output
+            }
+            show(output)
+            return entry.words == ["quit"] || entry.words == ["exit"] ? .quit : .ok
+        } catch let failure as CommandFailure {
+            return finish(line: line, source: source, failure: failure)
+        } catch let error as CommandError {
+            return finish(line: line, source: source, failure: CommandFailure(error.message, hint: error.hint))
+        } catch {
+            return finish(line: line, source: source, failure: CommandFailure("\(error)"))
+        }
+    }
+
+    /// A command ready to run: its validated values and its canonical line.
+    package struct Prepared {
+        package var values: [String: Value]
+        package var canonical: String
+    }
+
+    /// Checks that the command may run now, and gathers its values (prompting when someone is there).
+    private func prepare(_ entry: CatalogEntry, arguments: [String]) throws -> Prepared {
+        if !entry.isOpen {
+            guard let staff else {
+                throw CommandFailure("\(entry.name): nobody is signed in", hint: "type login NAME", kind: .refused)
+            }
+            guard !staff.roles.isDisjoint(with: entry.spec.roles) else {
+                let needed = entry.spec.roles.sorted().map(\.rawValue).joined(separator: " or ")
+                throw CommandFailure("\(entry.name) needs the role \(needed); \(staff.username) is \(Store.rolesText(staff.roles))",
+                                     hint: "ask a \(needed) to do it", kind: .refused)
+            }
+        }
+        if entry.spec.needsPatient && patient == nil {
+            throw CommandFailure("\(entry.name): no patient is open", hint: "type patient open MRN, or patient find NAME", kind: .refused)
+        }
+        if entry.spec.needsVisit && visit == nil, let patient {
+            throw CommandFailure("\(entry.name): no visit is open for \(patient.mrn)", hint: "type visit start --kind infusion|consult|follow-up", kind: .refused)
+        }
+        if !entry.spec.requires.isEmpty {
+            try FactEngine(session: self).check(requirements: entry.spec.requires, for: entry.name)
+        }
+        var parsed = try ArgumentParser.parse(arguments, for: entry, patientSex: patient?.sex, today: today)
+        if !parsed.missing.isEmpty {
+            try askForMissing(&parsed, entry: entry)
+        }
+        return Prepared(values: parsed.values, canonical: Self.canonical(entry, parsed))
+    }
+
+    /// Prompts for each missing field in turn, or fails listing them when no one can answer.
+    private func askForMissing(_ parsed: inout ParsedArguments, entry: CatalogEntry) throws {
+        let specs = parsed.missing.compactMap { name in entry.spec.fields.first { $0.name == name } }
+        guard let input else {
+            let list = specs.map { "\($0.name) (\($0.expects))" }.joined(separator: ", ")
+            throw CommandFailure("\(entry.name) is missing \(list)", hint: "add e.g. \(specs[0].example)")
+        }
+        for spec in specs {
+            while true {
+                switch input.readLine(prompt: "  \(spec.name) (\(spec.expects)): ", completion: .field(spec)) {
+                case .interrupt, .end:
+                    throw CommandFailure("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
+                case .line(let text):
+                    do {
+                        parsed.values[spec.name] = try spec.parse(text, today: today)
+                        parsed.texts[spec.name] = text.trimmingCharacters(in: .whitespaces)
+                        if case .quantity(let units, _) = spec.kind, let q = parsed.values[spec.name].flatMap({ Quantity($0, units: units) }),
+                           q.unit != units[0] {
+                            console.out("    = \(FieldSpec.format((q.value(in: units[0]) * 10).rounded() / 10)) \(units[0].symbol)")
+                        }
+                    } catch {
+                        console.err("  error: \(error.problem); \(error.hint)")
+                        continue
+                    }
+                }
+                break
+            }
+        }
+        parsed.missing = []
+    }
+
+    /// The command as it would be typed with every value given: what the journal keeps.
+    static func canonical(_ entry: CatalogEntry, _ parsed: ParsedArguments) -> String {
+        var parts = entry.words
+        for spec in entry.spec.fields where spec.isPositional {
+            guard let text = parsed.texts[spec.name] else { continue }
+            parts.append(Tokenizer.quote(text))
+        }
+        for spec in entry.spec.fields where !spec.isPositional {
+            guard let text = parsed.texts[spec.name] else { continue }
+            parts.append("\(spec.name)=\(Tokenizer.quote(text))")
+        }
+        return parts.joined(separator: " ")
+    }
+
+    private func run(_ entry: CatalogEntry, _ command: Prepared) throws -> CommandOutput {
+        guard let module = entry.module else {
+            return try HostCommands.run(entry, command, in: self)
+        }
+        guard let patient else { throw CommandFailure("\(entry.name): no patient is open") }
+        guard let staff else { throw CommandFailure("\(entry.name): nobody is signed in") }
+        let context = HostModuleContext(session: self, module: module.name, patient: patient, staff: staff)
+        return try module.module.run(Invocation(verb: entry.spec.verb, values: command.values), in: context)
+    }
+
+    private func show(_ output: CommandOutput) {
+        let highlight = (console as? StandardConsole)?.isTerminal ?? false
+        for line in Renderer.render(output, highlight: highlight) { console.out(line) }
+    }
+
+    /// Journals the failure and returns it as the outcome; the caller prints it (the shell and a
+    /// script say where it happened differently).
+    private func finish(line: String, source: String, failure: CommandFailure) -> Outcome {
+        do {
+            try journal(line.trimmingCharacters(in: .whitespaces), source: source, outcome: failure.kind.rawValue, message: failure.description)
+        } catch {
+            console.err("error: could not write the journal: \(error)")
+        }
+        return .failed(failure)
+    }
+
+    package func journal(_ command: String, source: String, outcome: String, message: String) throws {
+        try store.appendJournal(JournalEntry(session: sessionID, staffID: staff?.id, at: clock.now(), source: source,
+                                             command: String(command.prefix(4000)), outcome: outcome, message: message,
+                                             patientID: patient?.id, visitID: visit?.id))
+    }
+
+    // MARK: - State changes (for host commands)
+
+    package func signIn(_ who: StaffInfo) {
+        if staff?.id != who.id { patient = nil; visit = nil }
+        staff = who
+        signedInAt = clock.now()
+    }
+
+    package func signOut() {
+        staff = nil
+        patient = nil
+        visit = nil
+        signedInAt = nil
+    }
+
+    package func open(_ p: PatientInfo) throws {
+        patient = p
+        visit = try store.openVisit(patientID: p.id)
+    }
+
+    package func setVisit(_ v: VisitInfo?) { visit = v }
+}

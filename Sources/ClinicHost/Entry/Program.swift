@@ -1,0 +1,133 @@
+import ClinicKit
+import Foundation
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// The `clinic` program: reads its options, opens the record, loads the modules, signs in, and
+/// runs the shell, the scripts or the one command.
+package enum Program {
+    package static func main(arguments: [String], environment: [String: String]) -> Int32 {
+        let options: ProgramOptions
+        switch Result(catching: { () throws(ProgramOptions.UsageError) in try ProgramOptions.parse(arguments) }) {
+        case .success(.help): print(ProgramOptions.usage); return 0
+        case .success(.version): print("clinic \(ProgramOptions.version) (ClinicKit \(ClinicKitABI.sdkVersion), module ABI \(ClinicKitABI.version))"); return 0
+        case .success(.run(let o)): options = o
+        case .failure(let error):
+            Terminal.writeErr("clinic: \(error.description)\n\(ProgramOptions.usage)\n")
+            return 2
+        }
+        for file in options.files where file != "-" && !FileManager.default.isReadableFile(atPath: file) {
+            Terminal.writeErr("clinic: cannot read \(file)\n")
+            return 2
+        }
+
+        let console = StandardConsole()
+        let clock = SystemClock()
+        let path = options.database ?? ProgramOptions.defaultDatabase(environment)
+        let store: Store
+        do {
+            store = try Store(path: path, now: clock.now())
+        } catch {
+            console.err("clinic: cannot open the database \(path): \(error)")
+            return 1
+        }
+
+        let plugins = PluginLoader(folders: PluginLoader.standardFolders(explicit: options.pluginFolders, environment: environment),
+                                   reservedNames: HostCommands.reservedNames).load()
+        for refused in plugins.refused { console.err("warning: module \(refused.file) refused: \(refused.reason)") }
+        for folder in plugins.unreadable where folder.origin == "--plugins" {
+            console.err("warning: plugin folder \(folder.path) cannot be read")
+        }
+
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone.current
+        let interactive = options.files.isEmpty && options.commands.isEmpty && Terminal.isInteractive
+        let session = Session(store: store, plugins: plugins, clock: clock, calendar: calendar, console: console,
+                              input: nil, environment: environment, databasePath: path)
+
+        if interactive {
+            return Shell(session: session, historyPath: ProgramOptions.defaultHistory(environment)).run(user: options.user)
+        }
+        if let user = options.user {
+            guard signIn(user, session: session, terminal: Terminal.isInteractive) else { return 1 }
+        }
+        if !options.commands.isEmpty {
+            var status: Int32 = 0
+            for command in options.commands {
+                if case .failed(let failure) = session.execute(command, source: "-c") {
+                    console.err("\(failure.kind.rawValue): \(failure.description)")
+                    status = 1
+                    if !options.keepGoing { break }
+                }
+            }
+            return status
+        }
+        let runner = ScriptRunner(session: session, keepGoing: options.keepGoing)
+        if options.files.isEmpty {
+            return runner.run(text: readAllStandardInput(), name: "stdin")
+        }
+        for file in options.files {
+            let text: String
+            if file == "-" {
+                text = readAllStandardInput()
+            } else {
+                guard let contents = try? String(contentsOfFile: file, encoding: .utf8) else {
+                    console.err("clinic: \(file) is not readable UTF-8 text")
+                    return 1
+                }
+                text = contents
+            }
+            let status = runner.run(text: text, name: file == "-" ? "stdin" : file)
+            if status != 0 { return status }
+        }
+        return 0
+    }
+
+    /// Signs in from the command line, or creates the first administrator of an empty database.
+    /// The password comes from `CLINIC_PASSWORD`, else the terminal.
+    static func signIn(_ user: String, session: Session, terminal: Bool) -> Bool {
+        let console = session.console
+        do {
+            let first = try session.store.staffCount() == 0
+            var password = session.environment[Accounts.passwordVariable]
+            if password?.isEmpty ?? true {
+                guard terminal else {
+                    console.err("clinic: no terminal to ask \(user)'s password; set \(Accounts.passwordVariable)")
+                    return false
+                }
+                if first { console.err("No staff accounts yet: \(user) will be this database's first administrator.") }
+                guard case .line(let typed) = Terminal.readSecret(prompt: first ? "new password for \(user): " : "password for \(user): ")
+                else { return false }
+                if first {
+                    guard case .line(let again) = Terminal.readSecret(prompt: "again: "), again == typed else {
+                        console.err("clinic: the two passwords differ")
+                        return false
+                    }
+                }
+                password = typed
+            }
+            if first {
+                let admin = try Accounts.createFirstAdmin(user, password: password ?? "", in: session)
+                console.err("created \(admin.username) as the first administrator")
+            } else {
+                let who = try Accounts.authenticate(user.lowercased(), password: password ?? "", store: session.store)
+                session.signIn(who)
+                try session.journal("login \(who.username)", source: "--user", outcome: "ok", message: "")
+            }
+            return true
+        } catch let failure as CommandFailure {
+            try? session.journal("login \(user.lowercased())", source: "--user", outcome: failure.kind.rawValue, message: failure.message)
+            console.err("clinic: \(failure.description)")
+            return false
+        } catch {
+            console.err("clinic: \(error)")
+            return false
+        }
+    }
+
+    static func readAllStandardInput() -> String {
+        String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+    }
+}

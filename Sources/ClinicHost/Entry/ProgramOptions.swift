@@ -1,0 +1,110 @@
+import Foundation
+
+/// The command line: `clinic [--db PATH] [--plugins DIR] [--user NAME] [--keep-going] [FILE...] [-c COMMAND]`.
+package struct ProgramOptions: Equatable {
+    package var database: String?
+    package var pluginFolders: [String] = []
+    package var user: String?
+    package var keepGoing = false
+    package var commands: [String] = []
+    package var files: [String] = []
+
+    package enum Parsed: Equatable {
+        case run(ProgramOptions)
+        case help
+        case version
+    }
+
+    package struct UsageError: Error, Equatable, CustomStringConvertible {
+        package var description: String
+    }
+
+    package static let version = "0.1.0"
+
+    package static let usage = """
+        usage: clinic [--db PATH] [--plugins DIR] [--user NAME] [--keep-going] [FILE...] [-c COMMAND]
+
+          (no FILE, a terminal)   the interactive shell
+          (no FILE, a pipe)       commands read from standard input, one a line
+          FILE...                 run each script in order; stop at the first error (exit 1)
+          -c COMMAND              run one command (may be repeated)
+
+          --db PATH        the database (default $CLINIC_DB, else $XDG_DATA_HOME/clinic/clinic.sqlite)
+          --plugins DIR    look for modules in DIR first (may be repeated; then $CLINIC_PLUGIN_PATH,
+                           then the folder of the clinic program)
+          --user NAME      sign in as NAME (password from $CLINIC_PASSWORD when there is no terminal);
+                           on a database with no staff yet, NAME becomes its first administrator
+          --keep-going     in scripts, go on after a failed command (the exit status is still 1)
+          --help, --version
+
+        exit status: 0 success, 1 a command failed, 2 usage error
+        """
+
+    package static func parse(_ arguments: [String]) throws(UsageError) -> Parsed {
+        var options = ProgramOptions()
+        var i = 0
+        func value(_ flag: String) throws(UsageError) -> String {
+            guard i + 1 < arguments.count, !arguments[i + 1].isEmpty else {
+                throw UsageError(description: "\(flag) needs a value")
+            }
+            i += 1
+            return arguments[i]
+        }
+        var onlyFiles = false
+        while i < arguments.count {
+            let a = arguments[i]
+            if onlyFiles {
+                options.files.append(a)
+                i += 1
+                continue
+            }
+            switch a {
+            case "--help", "-h": return .help
+            case "--version": return .version
+            case "--db": options.database = try value(a)
+            case "--plugins": options.pluginFolders.append(try value(a))
+            case "--user": options.user = try value(a)
+            case "--keep-going": options.keepGoing = true
+            case "-c": options.commands.append(try value(a))
+            case "--": onlyFiles = true
+            default:
+                if a.hasPrefix("--"), let eq = a.firstIndex(of: "="),
+                   ["--db", "--plugins", "--user"].contains(String(a[..<eq])) {
+                    let flag = String(a[..<eq]), v = String(a[a.index(after: eq)...])
+                    guard !v.isEmpty else { throw UsageError(description: "\(flag) needs a value") }
+                    switch flag {
+                    case "--db": options.database = v
+                    case "--plugins": options.pluginFolders.append(v)
+                    default: options.user = v
+                    }
+                } else if a.hasPrefix("-") && a != "-" {
+                    throw UsageError(description: "unknown option \(a)")
+                } else {
+                    options.files.append(a)
+                }
+            }
+            i += 1
+        }
+        if !options.commands.isEmpty && !options.files.isEmpty {
+            throw UsageError(description: "give either FILE... or -c COMMAND, not both")
+        }
+        return .run(options)
+    }
+
+    /// `$CLINIC_DB`, else `$XDG_DATA_HOME/clinic/clinic.sqlite`, else `~/.local/share/clinic/clinic.sqlite`.
+    package static func defaultDatabase(_ env: [String: String]) -> String {
+        if let db = env["CLINIC_DB"], !db.isEmpty { return db }
+        return xdg(env, "XDG_DATA_HOME", ".local/share") + "/clinic/clinic.sqlite"
+    }
+
+    /// `$CLINIC_HISTORY`, else `$XDG_STATE_HOME/clinic/history`, else `~/.local/state/clinic/history`.
+    package static func defaultHistory(_ env: [String: String]) -> String {
+        if let h = env["CLINIC_HISTORY"], !h.isEmpty { return h }
+        return xdg(env, "XDG_STATE_HOME", ".local/state") + "/clinic/history"
+    }
+
+    private static func xdg(_ env: [String: String], _ key: String, _ fallback: String) -> String {
+        if let v = env[key], v.hasPrefix("/") { return v }
+        return (env["HOME"] ?? NSHomeDirectory()) + "/" + fallback
+    }
+}

@@ -1,0 +1,79 @@
+import ClinicKit
+import Foundation
+
+/// The interactive shell: a banner, signing in, then one command line after another until Ctrl-D
+/// or `quit`. A failed command prints one line and the session goes on.
+struct Shell {
+    let session: Session
+    let historyPath: String
+
+    func run(user: String?) -> Int32 {
+        Terminal.catchInterrupts()
+        let completer = Completer(catalog: session.catalog,
+                                  mrns: { [store = session.store] in (try? store.mrns()) ?? [] },
+                                  staffNames: { [store = session.store] in (try? store.staffNames()) ?? [] })
+        guard let input = EditLineInput(completer: completer, historyPath: historyPath) else {
+            session.console.err("clinic: the terminal cannot be edited (libedit failed to start); pipe commands in instead")
+            return 1
+        }
+        session.input = input
+        let count = session.plugins.loaded.count
+        session.console.out("clinic \(ProgramOptions.version) · \(count) module\(count == 1 ? "" : "s") · database \(session.databasePath)")
+        session.console.out("Type help for the commands, Tab to complete, Ctrl-D to leave.")
+
+        if let user {
+            guard Program.signIn(user, session: session, terminal: true) else { return 1 }
+        } else if !startupSignIn(input) {
+            return 0
+        }
+        if let staff = session.staff { session.console.out("signed in as \(staff.username) (\(Store.rolesText(staff.roles)))") }
+
+        while true {
+            switch input.readLine(prompt: session.prompt, completion: .command) {
+            case .end: return 0
+            case .interrupt: continue
+            case .line(let text):
+                guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+                input.remember(text)
+                switch session.execute(text, source: "shell") {
+                case .ok: continue
+                case .quit: return 0
+                case .failed(let failure): session.console.err("\(failure.kind.rawValue): \(failure.description)")
+                }
+            }
+        }
+    }
+
+    /// Asks who is there: creates the first administrator of an empty database, else signs in.
+    /// Returns false when the user leaves (Ctrl-D).
+    private func startupSignIn(_ input: EditLineInput) -> Bool {
+        while true {
+            let first = (try? session.store.staffCount()) == 0
+            if first { session.console.out("No staff accounts yet: create the first administrator.") }
+            switch input.readLine(prompt: first ? "administrator name: " : "login: ", completion: .none) {
+            case .end: return false
+            case .interrupt: continue
+            case .line(let raw):
+                let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
+                guard !name.isEmpty else { continue }
+                do {
+                    if first {
+                        let password = try Accounts.newPassword(for: name, in: session)
+                        _ = try Accounts.createFirstAdmin(name, password: password, in: session)
+                    } else {
+                        guard case .line(let password) = input.readSecret(prompt: "password: ") else { continue }
+                        let who = try Accounts.authenticate(name, password: password, store: session.store)
+                        session.signIn(who)
+                        try session.journal("login \(who.username)", source: "shell", outcome: "ok", message: "")
+                    }
+                    return true
+                } catch let failure as CommandFailure {
+                    try? session.journal("login \(name)", source: "shell", outcome: failure.kind.rawValue, message: failure.message)
+                    session.console.err("\(failure.kind.rawValue): \(failure.description)")
+                } catch {
+                    session.console.err("error: \(error)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+/// The database schema, as an ordered list of named migrations. Each runs once, in its own
+/// transaction, and is recorded in `schema_migrations`; a database newer than this program is refused.
+enum Schema {
+    struct Migration {
+        let version: Int
+        let name: String
+        let sql: String
+    }
+
+    static let migrations: [Migration] = [
+        Migration(version: 1, name: "record-and-journal", sql: """
+            CREATE TABLE meta (
+                key   TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            );
+
+            CREATE TABLE staff (
+                id            INTEGER PRIMARY KEY,
+                username      TEXT NOT NULL UNIQUE,
+                roles         TEXT NOT NULL,          -- comma-separated, sorted
+                password_hash TEXT NOT NULL,          -- scrypt$N$r$p$salt$key (base64)
+                created_at    TEXT NOT NULL,
+                created_by    INTEGER REFERENCES staff(id)
+            );
+
+            CREATE TABLE patients (
+                id         INTEGER PRIMARY KEY,
+                mrn        TEXT NOT NULL UNIQUE,
+                name       TEXT NOT NULL,
+                dob        TEXT NOT NULL,             -- YYYY-MM-DD
+                sex        TEXT NOT NULL CHECK (sex IN ('F', 'M', 'X')),
+                created_at TEXT NOT NULL,
+                created_by INTEGER NOT NULL REFERENCES staff(id)
+            );
+            CREATE TRIGGER patients_append_only_update BEFORE UPDATE ON patients
+            BEGIN SELECT RAISE(ABORT, 'patients are append-only: record a correction instead'); END;
+            CREATE TRIGGER patients_append_only_delete BEFORE DELETE ON patients
+            BEGIN SELECT RAISE(ABORT, 'patients are append-only: record a correction instead'); END;
+
+            CREATE TABLE visits (
+                id         INTEGER PRIMARY KEY,
+                patient_id INTEGER NOT NULL REFERENCES patients(id),
+                kind       TEXT NOT NULL CHECK (kind IN ('infusion', 'consult', 'follow-up')),
+                started_at TEXT NOT NULL,
+                started_by INTEGER NOT NULL REFERENCES staff(id),
+                ended_at   TEXT,
+                ended_by   INTEGER REFERENCES staff(id)
+            );
+            CREATE INDEX visits_by_patient ON visits(patient_id);
+            -- A visit is ended once; nothing else about it ever changes.
+            CREATE TRIGGER visits_end_once BEFORE UPDATE ON visits
+            WHEN OLD.ended_at IS NOT NULL OR NEW.ended_at IS NULL OR NEW.ended_by IS NULL
+              OR NEW.id IS NOT OLD.id OR NEW.patient_id IS NOT OLD.patient_id OR NEW.kind IS NOT OLD.kind
+              OR NEW.started_at IS NOT OLD.started_at OR NEW.started_by IS NOT OLD.started_by
+            BEGIN SELECT RAISE(ABORT, 'a visit is only ever ended, once'); END;
+            CREATE TRIGGER visits_append_only_delete BEFORE DELETE ON visits
+            BEGIN SELECT RAISE(ABORT, 'visits are append-only'); END;
+
+            -- The clinical record: append-only and hash-chained. A correction is a new entry whose
+            -- `amends` names the entry it corrects; the corrected entry stays.
+            CREATE TABLE records (
+                id               INTEGER PRIMARY KEY,
+                patient_id       INTEGER NOT NULL REFERENCES patients(id),
+                visit_id         INTEGER REFERENCES visits(id),
+                module           TEXT NOT NULL,
+                kind             TEXT NOT NULL,
+                payload          TEXT NOT NULL,       -- canonical JSON
+                effective_at     TEXT NOT NULL,       -- when it happened (UTC, ISO 8601)
+                recorded_at      TEXT NOT NULL,       -- when it was written (UTC, ISO 8601)
+                staff_id         INTEGER NOT NULL REFERENCES staff(id),
+                protocol_version TEXT,                -- the clinic protocol in force
+                amends           INTEGER REFERENCES records(id),
+                prev_hash        TEXT NOT NULL,
+                hash             TEXT NOT NULL UNIQUE
+            );
+            CREATE INDEX records_by_patient ON records(patient_id, module, kind);
+            CREATE TRIGGER records_append_only_update BEFORE UPDATE ON records
+            BEGIN SELECT RAISE(ABORT, 'records are append-only: write a correction that amends the entry'); END;
+            CREATE TRIGGER records_append_only_delete BEFORE DELETE ON records
+            BEGIN SELECT RAISE(ABORT, 'records are append-only: write a correction that amends the entry'); END;
+
+            -- Every command line accepted, by whom, when, and how it ended. Secrets never reach it.
+            CREATE TABLE journal (
+                id         INTEGER PRIMARY KEY,
+                session    TEXT NOT NULL,
+                staff_id   INTEGER REFERENCES staff(id),
+                at         TEXT NOT NULL,
+                source     TEXT NOT NULL,             -- shell, -c, stdin:LINE, FILE:LINE
+                command    TEXT NOT NULL,             -- canonical form, with prompted answers filled in
+                outcome    TEXT NOT NULL CHECK (outcome IN ('ok', 'error', 'refused', 'cancelled')),
+                message    TEXT NOT NULL,
+                patient_id INTEGER REFERENCES patients(id),
+                visit_id   INTEGER REFERENCES visits(id),
+                prev_hash  TEXT NOT NULL,
+                hash       TEXT NOT NULL UNIQUE
+            );
+            CREATE TRIGGER journal_append_only_update BEFORE UPDATE ON journal
+            BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+            CREATE TRIGGER journal_append_only_delete BEFORE DELETE ON journal
+            BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+            """),
+    ]
+
+    static var latestVersion: Int { migrations.last?.version ?? 0 }
+
+    /// Brings `db` up to the latest schema.
+    static func migrate(_ db: Database, now: String) throws {
+        try db.execute("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    INTEGER PRIMARY KEY,
+                name       TEXT NOT NULL,
+                applied_at TEXT NOT NULL
+            )
+            """)
+        let applied = try db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").first?.first?.int ?? 0
+        if applied > latestVersion {
+            throw StoreError.newerSchema(found: Int(applied), supported: latestVersion)
+        }
+        for migration in migrations where migration.version > applied {
+            try db.transaction {
+                try db.execute(migration.sql)
+                try db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                             [.int(Int64(migration.version)), .text(migration.name), .text(now)])
+            }
+        }
+    }
+}

@@ -1,0 +1,323 @@
+import ClinicKit
+import Foundation
+
+/// Errors of the store that a user can act on.
+package enum StoreError: Error, CustomStringConvertible, Equatable {
+    case newerSchema(found: Int, supported: Int)
+    case duplicateMRN(String)
+    case duplicateUsername(String)
+    case corruptRow(String)
+
+    package var description: String {
+        switch self {
+        case .newerSchema(let found, let supported):
+            return "the database has schema version \(found), this clinic program knows up to \(supported); use a newer clinic"
+        case .duplicateMRN(let mrn): return "MRN \(mrn) already belongs to another patient"
+        case .duplicateUsername(let name): return "there is already a staff member called \(name)"
+        case .corruptRow(let what): return "the database holds a row it cannot read (\(what)); run audit verify"
+        }
+    }
+}
+
+/// A member of staff with their stored password hash.
+package struct StaffAccount: Sendable {
+    package var info: StaffInfo
+    package var passwordHash: String
+}
+
+/// A visit with its end, if it has ended.
+package struct VisitRow: Sendable, Equatable {
+    package var info: VisitInfo
+    package var patientID: Int64
+    package var endedAt: Date?
+}
+
+/// One line of the command journal, before it is chained.
+package struct JournalEntry: Sendable {
+    package var session: String
+    package var staffID: Int64?
+    package var at: Date
+    package var source: String
+    package var command: String
+    package var outcome: String
+    package var message: String
+    package var patientID: Int64?
+    package var visitID: Int64?
+}
+
+/// The outcome of walking a hash chain.
+package struct ChainCheck: Sendable, Equatable {
+    package var table: String
+    package var count: Int
+    /// The id of the first entry that does not match, and why.
+    package var firstBreak: (id: Int64, reason: String)?
+
+    package static func == (a: ChainCheck, b: ChainCheck) -> Bool {
+        a.table == b.table && a.count == b.count && a.firstBreak?.id == b.firstBreak?.id
+    }
+}
+
+/// The clinic's record, over one SQLite database. Every SQL statement of the program is here.
+package final class Store: @unchecked Sendable {
+    package let db: Database
+
+    /// Opens the database at `path` (`:memory:` for a scratch one) and brings its schema up to date.
+    package init(path: String, now: Date) throws {
+        db = try Database(path: path)
+        try Schema.migrate(db, now: Timestamp.string(now))
+    }
+
+    package func transaction<T>(_ body: () throws -> T) throws -> T { try db.transaction(body) }
+
+    // MARK: - Staff
+
+    package func staffCount() throws -> Int {
+        Int(try db.query("SELECT COUNT(*) FROM staff").first?.first?.int ?? 0)
+    }
+
+    package func addStaff(username: String, roles: Set<Role>, passwordHash: String, at: Date, by: Int64?) throws -> StaffInfo {
+        if try account(username) != nil { throw StoreError.duplicateUsername(username) }
+        try db.query("INSERT INTO staff (username, roles, password_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+                     [.text(username), .text(Self.rolesText(roles)), .text(passwordHash), .text(Timestamp.string(at)), by.map(SQLValue.int) ?? .null])
+        return StaffInfo(id: db.lastInsertID, username: username, roles: roles)
+    }
+
+    package func account(_ username: String) throws -> StaffAccount? {
+        guard let row = try db.query("SELECT id, username, roles, password_hash FROM staff WHERE username = ?", [.text(username)]).first
+        else { return nil }
+        guard let id = row[0].int, let name = row[1].text, let roles = row[2].text, let hash = row[3].text
+        else { throw StoreError.corruptRow("staff \(username)") }
+        return StaffAccount(info: StaffInfo(id: id, username: name, roles: Self.roles(roles)), passwordHash: hash)
+    }
+
+    package func staffNames() throws -> [String] {
+        try db.query("SELECT username FROM staff ORDER BY username").compactMap { $0[0].text }
+    }
+
+    static func rolesText(_ roles: Set<Role>) -> String { roles.map(\.rawValue).sorted().joined(separator: ",") }
+    static func roles(_ text: String) -> Set<Role> { Set(text.split(separator: ",").map { Role(rawValue: String($0)) }) }
+
+    // MARK: - Patients
+
+    private static let patientColumns = "id, mrn, name, dob, sex"
+
+    private func patient(from row: [SQLValue]) throws -> PatientInfo {
+        guard let id = row[0].int, let mrn = row[1].text, let name = row[2].text, let dob = row[3].text,
+              let sexText = row[4].text, let sex = Sex(rawValue: sexText)
+        else { throw StoreError.corruptRow("patient") }
+        return PatientInfo(id: id, mrn: mrn, name: name, dateOfBirth: dob, sex: sex)
+    }
+
+    package func addPatient(mrn: String?, name: String, dob: String, sex: Sex, at: Date, by: Int64) throws -> PatientInfo {
+        let mrn = try mrn ?? nextMRN()
+        if try patient(mrn: mrn) != nil { throw StoreError.duplicateMRN(mrn) }
+        try db.query("INSERT INTO patients (mrn, name, dob, sex, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
+                     [.text(mrn), .text(name), .text(dob), .text(sex.rawValue), .text(Timestamp.string(at)), .int(by)])
+        return PatientInfo(id: db.lastInsertID, mrn: mrn, name: name, dateOfBirth: dob, sex: sex)
+    }
+
+    /// The next free generated MRN, `C000001` upwards.
+    private func nextMRN() throws -> String {
+        var n = (try db.query("SELECT COALESCE(MAX(id), 0) + 1 FROM patients").first?.first?.int) ?? 1
+        while true {
+            let mrn = String(format: "C%06lld", n)
+            if try patient(mrn: mrn) == nil { return mrn }
+            n += 1
+        }
+    }
+
+    package func patient(id: Int64) throws -> PatientInfo? {
+        try db.query("SELECT \(Self.patientColumns) FROM patients WHERE id = ?", [.int(id)]).first.map(patient(from:))
+    }
+
+    package func patient(mrn: String) throws -> PatientInfo? {
+        try db.query("SELECT \(Self.patientColumns) FROM patients WHERE mrn = ?", [.text(mrn)]).first.map(patient(from:))
+    }
+
+    /// Patients whose name or MRN contains `text` (case-insensitive for ASCII), by name.
+    package func patients(matching text: String, limit: Int = 50) throws -> [PatientInfo] {
+        let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        return try db.query("""
+            SELECT \(Self.patientColumns) FROM patients
+            WHERE name LIKE ?1 ESCAPE '\\' OR mrn LIKE ?1 ESCAPE '\\' ORDER BY name, id LIMIT ?2
+            """, [.text("%\(escaped)%"), .int(Int64(limit))]).map(patient(from:))
+    }
+
+    package func allPatients(limit: Int = 500) throws -> [PatientInfo] {
+        try db.query("SELECT \(Self.patientColumns) FROM patients ORDER BY id LIMIT ?", [.int(Int64(limit))]).map(patient(from:))
+    }
+
+    /// Every MRN (for completion), newest last.
+    package func mrns() throws -> [String] {
+        try db.query("SELECT mrn FROM patients ORDER BY id").compactMap { $0[0].text }
+    }
+
+    // MARK: - Visits
+
+    private func visit(from row: [SQLValue]) throws -> VisitRow {
+        guard let id = row[0].int, let patientID = row[1].int, let kind = row[2].text,
+              let startedText = row[3].text, let started = Timestamp.date(startedText)
+        else { throw StoreError.corruptRow("visit") }
+        return VisitRow(info: VisitInfo(id: id, kind: kind, startedAt: started), patientID: patientID,
+                        endedAt: row[4].text.flatMap(Timestamp.date))
+    }
+
+    package func startVisit(patientID: Int64, kind: String, at: Date, by: Int64) throws -> VisitInfo {
+        try db.query("INSERT INTO visits (patient_id, kind, started_at, started_by) VALUES (?, ?, ?, ?)",
+                     [.int(patientID), .text(kind), .text(Timestamp.string(at)), .int(by)])
+        return VisitInfo(id: db.lastInsertID, kind: kind, startedAt: at)
+    }
+
+    package func openVisit(patientID: Int64) throws -> VisitInfo? {
+        try db.query("""
+            SELECT id, patient_id, kind, started_at, ended_at FROM visits
+            WHERE patient_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1
+            """, [.int(patientID)]).first.map { try visit(from: $0).info }
+    }
+
+    package func visits(patientID: Int64) throws -> [VisitRow] {
+        try db.query("SELECT id, patient_id, kind, started_at, ended_at FROM visits WHERE patient_id = ? ORDER BY id",
+                     [.int(patientID)]).map(visit(from:))
+    }
+
+    package func endVisit(id: Int64, at: Date, by: Int64) throws {
+        try db.query("UPDATE visits SET ended_at = ?, ended_by = ? WHERE id = ?", [.text(Timestamp.string(at)), .int(by), .int(id)])
+    }
+
+    // MARK: - Records
+
+    private static let recordColumns = """
+        r.id, r.patient_id, r.visit_id, r.module, r.kind, r.payload, r.effective_at, r.recorded_at,
+        r.staff_id, r.protocol_version, r.amends, r.prev_hash, r.hash
+        """
+
+    /// The columns a record's hash covers, in order.
+    private static func hashedColumns(_ row: [SQLValue]) -> [Value] {
+        row[0..<11].map { v -> Value in
+            switch v {
+            case .null: return .null
+            case .int(let i): return .int(Int(i))
+            case .double(let d): return .double(d)
+            case .text(let s): return .string(s)
+            }
+        }
+    }
+
+    /// Appends an entry to a patient's record, chained to the entry before it.
+    package func appendRecord(patientID: Int64, visitID: Int64?, module: String, kind: String, payload: Value,
+                              effectiveAt: Date, recordedAt: Date, staffID: Int64, protocolVersion: String?,
+                              amends: Int64?) throws -> Int64 {
+        try transaction {
+            let last = try db.query("SELECT id, hash FROM records ORDER BY id DESC LIMIT 1").first
+            let id = (last?[0].int ?? 0) + 1
+            let previous = last?[1].text ?? HashChain.genesis
+            let row: [SQLValue] = [
+                .int(id), .int(patientID), visitID.map(SQLValue.int) ?? .null, .text(module), .text(kind),
+                .text(payload.canonicalJSON), .text(Timestamp.string(effectiveAt)), .text(Timestamp.string(recordedAt)),
+                .int(staffID), protocolVersion.map(SQLValue.text) ?? .null, amends.map(SQLValue.int) ?? .null,
+            ]
+            let hash = HashChain.hash(previous: previous, columns: Self.hashedColumns(row))
+            try db.query("""
+                INSERT INTO records (id, patient_id, visit_id, module, kind, payload, effective_at, recorded_at,
+                                     staff_id, protocol_version, amends, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, row + [.text(previous), .text(hash)])
+            return id
+        }
+    }
+
+    /// A patient's entries, oldest first, optionally of one module, kind or visit.
+    package func records(patientID: Int64, module: String? = nil, kind: String? = nil, visitID: Int64? = nil) throws -> [StoredRecord] {
+        let rows = try db.query("""
+            SELECT r.id, r.module, r.kind, r.payload, r.visit_id, r.effective_at, r.recorded_at, s.username, r.amends
+            FROM records r JOIN staff s ON s.id = r.staff_id
+            WHERE r.patient_id = ?1 AND (?2 IS NULL OR r.module = ?2) AND (?3 IS NULL OR r.kind = ?3)
+              AND (?4 IS NULL OR r.visit_id = ?4)
+            ORDER BY r.id
+            """, [.int(patientID), module.map(SQLValue.text) ?? .null, kind.map(SQLValue.text) ?? .null, visitID.map(SQLValue.int) ?? .null])
+        return try rows.map { row in
+            guard let id = row[0].int, let module = row[1].text, let kind = row[2].text, let json = row[3].text,
+                  let effective = row[5].text.flatMap(Timestamp.date), let recorded = row[6].text.flatMap(Timestamp.date),
+                  let staff = row[7].text
+            else { throw StoreError.corruptRow("record") }
+            let payload: Value
+            do { payload = try Value(json: json) } catch { throw StoreError.corruptRow("record \(id) payload") }
+            return StoredRecord(id: id, module: module, kind: kind, payload: payload, visitID: row[4].int,
+                                effectiveAt: effective, recordedAt: recorded, staff: staff, amends: row[8].int)
+        }
+    }
+
+    package func recordCount() throws -> Int {
+        Int(try db.query("SELECT COUNT(*) FROM records").first?.first?.int ?? 0)
+    }
+
+    // MARK: - Journal
+
+    private static func journalColumns(_ e: JournalEntry, id: Int64) -> [SQLValue] {
+        [.int(id), .text(e.session), e.staffID.map(SQLValue.int) ?? .null, .text(Timestamp.string(e.at)), .text(e.source),
+         .text(e.command), .text(e.outcome), .text(e.message), e.patientID.map(SQLValue.int) ?? .null,
+         e.visitID.map(SQLValue.int) ?? .null]
+    }
+
+    package func appendJournal(_ entry: JournalEntry) throws {
+        try transaction {
+            let last = try db.query("SELECT id, hash FROM journal ORDER BY id DESC LIMIT 1").first
+            let id = (last?[0].int ?? 0) + 1
+            let previous = last?[1].text ?? HashChain.genesis
+            let columns = Self.journalColumns(entry, id: id)
+            let hash = HashChain.hash(previous: previous, columns: Self.hashedColumns(columns + [.null]))
+            try db.query("""
+                INSERT INTO journal (id, session, staff_id, at, source, command, outcome, message, patient_id, visit_id, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, columns + [.text(previous), .text(hash)])
+        }
+    }
+
+    // MARK: - Verification
+
+    /// Walks the record's hash chain from the first entry.
+    package func verifyRecords() throws -> ChainCheck {
+        try verify(table: "records", select: "SELECT \(Self.recordColumns) FROM records r ORDER BY r.id", width: 11)
+    }
+
+    /// Walks the journal's hash chain from the first entry.
+    package func verifyJournal() throws -> ChainCheck {
+        try verify(table: "journal", select: """
+            SELECT id, session, staff_id, at, source, command, outcome, message, patient_id, visit_id, NULL, prev_hash, hash
+            FROM journal ORDER BY id
+            """, width: 11)
+    }
+
+    private func verify(table: String, select: String, width: Int) throws -> ChainCheck {
+        var previous = HashChain.genesis
+        var expectedID: Int64 = 1
+        var count = 0
+        for row in try db.query(select) {
+            let id = row[0].int ?? -1
+            count += 1
+            if id != expectedID {
+                return ChainCheck(table: table, count: count, firstBreak: (id, "expected entry \(expectedID) here: an entry is missing or was inserted"))
+            }
+            guard row[width].text == previous else {
+                return ChainCheck(table: table, count: count, firstBreak: (id, "its previous-hash does not match the entry before it"))
+            }
+            let hash = HashChain.hash(previous: previous, columns: Self.hashedColumns(row))
+            guard row[width + 1].text == hash else {
+                return ChainCheck(table: table, count: count, firstBreak: (id, "its content does not match its hash: it was changed"))
+            }
+            previous = hash
+            expectedID += 1
+        }
+        return ChainCheck(table: table, count: count, firstBreak: nil)
+    }
+
+    // MARK: - Meta
+
+    package func meta(_ key: String) throws -> String? {
+        try db.query("SELECT value FROM meta WHERE key = ?", [.text(key)]).first?.first?.text
+    }
+
+    package func setMeta(_ key: String, _ value: String) throws {
+        try db.query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [.text(key), .text(value)])
+    }
+}
