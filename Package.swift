@@ -42,9 +42,10 @@ let package = Package(
         ),
 
         // Tests
+        .target(name: "ClinicTestSupport", dependencies: ["ClinicHost"], path: "Tests/ClinicTestSupport"),
         .testTarget(name: "ClinicKitTests", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")]),
-        .testTarget(name: "ClinicHostTests", dependencies: ["ClinicHost"]),
-        .testTarget(name: "IntakeTests", dependencies: ["ClinicIntake", "ClinicHost"]),
+        .testTarget(name: "ClinicHostTests", dependencies: ["ClinicHost", "ClinicTestSupport"]),
+        .testTarget(name: "IntakeTests", dependencies: ["ClinicIntake", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ClinicHost"]),
     ],
     swiftLanguageModes: [.v6]

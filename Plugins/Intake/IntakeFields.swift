@@ -8,9 +8,9 @@ enum IntakeFields {
     // Entry ranges are plausibility limits for adult data entry, to catch typing and unit errors
     // (72 typed as 720, lb typed as kg). They are not clinical thresholds: those live in the protocol.
     static let weight = FieldSpec("weight", .quantity(units: [.kilogram, .pound], range: 20...350),
-                                  help: "body weight today, with its unit (72kg or 158lb)")
+                                  help: "body weight today, with its unit (72kg or 158lb)", sample: "72kg")
     static let height = FieldSpec("height", .quantity(units: [.centimetre, .inch], range: 100...250),
-                                  help: "height, with its unit (165cm or 65in)")
+                                  help: "height, with its unit (165cm or 65in)", sample: "165cm")
 
     static let symptomChoices = [
         Choice("widespread-pain", "widespread pain", aliases: ["pain"]),
@@ -75,8 +75,8 @@ enum IntakeFields {
     /// An intake ready to store, with what to tell the nurse about it.
     struct Intake {
         var payload: Value
-        var conversions: [String]
-        var bmiText: String
+        /// `71.7 kg (158 lb) · 165.0 cm · BMI 26.3`
+        var summary: String
         var warnings: [String]
     }
 
@@ -88,9 +88,9 @@ enum IntakeFields {
         let kg = w.value(in: .kilogram)
         let cm = h.value(in: .centimetre)
         let bmi = kg / ((cm / 100) * (cm / 100))
-        var conversions: [String] = []
-        if w.unit != .kilogram { conversions.append("weight \(FieldSpec.format(w.value)) \(w.unit.symbol) = \(oneDecimal(kg)) kg") }
-        if h.unit != .centimetre { conversions.append("height \(FieldSpec.format(h.value)) \(h.unit.symbol) = \(oneDecimal(cm)) cm") }
+        var summary = ["\(oneDecimal(kg)) kg" + (w.unit == .kilogram ? "" : " (\(FieldSpec.format(w.value)) \(w.unit.symbol))"),
+                       "\(oneDecimal(cm)) cm" + (h.unit == .centimetre ? "" : " (\(FieldSpec.format(h.value)) \(h.unit.symbol))")]
+        summary.append("BMI \(oneDecimal(bmi))")
 
         if let diagnosed = invocation["diagnosed"]?.stringValue,
            let year = Int(diagnosed.prefix(4)), let born = Int(patient.dateOfBirth.prefix(4)), year < born {
@@ -115,7 +115,7 @@ enum IntakeFields {
         if let p = invocation["pregnancy"]?.stringValue, p != "no" {
             warnings.append("pregnancy: \(p); screening must review this before any dose")
         }
-        return Intake(payload: .object(members), conversions: conversions, bmiText: oneDecimal(bmi), warnings: warnings)
+        return Intake(payload: .object(members), summary: summary.joined(separator: " · "), warnings: warnings)
     }
 
     /// The stored intake as rows of a two-column table, in the form's order.

@@ -66,9 +66,8 @@ public final class IntakeModule: ClinicModule {
         let intake = try IntakeFields.payload(from: invocation, patient: context.patient, today: context.calendar.dateComponents([.year, .month, .day], from: context.now))
         let stored = try context.append(RecordDraft(kind: IntakeFields.recordKind, payload: intake.payload))
         var out = CommandOutput()
-        for line in intake.conversions { out.line("  \(line)") }
         let escort = intake.payload["escort"]?.boolValue == true ? "yes" : "no"
-        out.line("recorded intake #\(stored.id) · \(intake.payload["weight_kg"].map { IntakeFields.oneDecimal($0.doubleValue ?? 0) } ?? "?") kg · BMI \(intake.bmiText) · escort: \(escort)")
+        out.line("recorded intake #\(stored.id) · \(intake.summary) · escort: \(escort)")
         for warning in intake.warnings { out.alert(warning) }
         return out
     }

@@ -77,7 +77,9 @@ package struct CommandCatalog: Sendable {
 /// "Did you mean …?" by edit distance.
 package enum Suggest {
     package static func closest(to word: String, among options: [String]) -> String? {
-        let scored = options.map { ($0, distance(word, $0)) }.filter { $0.1 <= max(1, word.count / 3) }
+        // One slip in a short word, two (a swap counts as two) from four letters on.
+        let limit = word.count < 4 ? 1 : 2 + word.count / 8
+        let scored = options.map { ($0, distance(word, $0)) }.filter { $0.1 <= limit }
         if let prefix = options.first(where: { $0.hasPrefix(word) && word.count >= 2 }) { return prefix }
         return scored.min(by: { $0.1 < $1.1 })?.0
     }

@@ -2,15 +2,20 @@ import ClinicKit
 import Foundation
 
 /// The record of the open patient, read-only: what a module works its facts out from.
-struct HostRecordReader: RecordReader, @unchecked Sendable {
+package struct HostRecordReader: RecordReader, @unchecked Sendable {
     let session: Session
-    let patient: PatientInfo
+    package let patient: PatientInfo
 
-    var visit: VisitInfo? { session.visit }
-    var now: Date { session.clock.now() }
-    var calendar: Calendar { session.calendar }
+    package init(session: Session, patient: PatientInfo) {
+        self.session = session
+        self.patient = patient
+    }
 
-    func records(module: String?, kind: String?, visitOnly: Bool) throws -> [StoredRecord] {
+    package var visit: VisitInfo? { session.visit }
+    package var now: Date { session.clock.now() }
+    package var calendar: Calendar { session.calendar }
+
+    package func records(module: String?, kind: String?, visitOnly: Bool) throws -> [StoredRecord] {
         if visitOnly && visit == nil { return [] }
         return try session.store.records(patientID: patient.id, module: module, kind: kind, visitID: visitOnly ? visit?.id : nil)
     }

@@ -21,9 +21,9 @@ package struct ScriptRunner {
     package static func lines(of text: String) -> [Line] {
         var result: [Line] = []
         var pending: Line?
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift: split on any line break, so Windows-edited scripts work.
+        for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             var line = String(raw)
-            if line.hasSuffix("\r") { line.removeLast() }
             let continues = line.hasSuffix("\\") && !line.hasSuffix("\\\\")
             if continues { line.removeLast() }
             if var p = pending {

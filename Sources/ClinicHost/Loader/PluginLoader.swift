@@ -32,6 +32,14 @@ package struct LoadedModule: @unchecked Sendable {
     package let abi: Int32
 
     package var name: String { declaration.manifest.name }
+
+    package init(module: any ClinicModule, file: String, origin: String, abi: Int32 = ClinicKitABI.version) {
+        self.module = module
+        self.declaration = module.declaration
+        self.file = file
+        self.origin = origin
+        self.abi = abi
+    }
 }
 
 /// A library that was refused, and why.
@@ -52,6 +60,8 @@ package struct PluginReport: Sendable {
     package var refused: [RefusedPlugin] = []
     /// Folders that were named but could not be read.
     package var unreadable: [PluginFolder] = []
+
+    package init() {}
 }
 
 /// Finds and loads module libraries.
@@ -158,7 +168,7 @@ package struct PluginLoader: Sendable {
         if let other = alreadyLoaded.first(where: { $0.name == name }) {
             return refuse("is a second module named '\(name)' (already loaded from \(other.file)); remove one of them", abi: abi)
         }
-        return .success(LoadedModule(module: module, declaration: declaration, file: path, origin: origin, abi: abi))
+        return .success(LoadedModule(module: module, file: path, origin: origin, abi: abi))
     }
 
     /// dlerror repeats the path; keep the part after it.

@@ -24,11 +24,13 @@ public struct FieldSpec: Sendable {
     /// Whether the value identifies a person or is free clinical text. The host keeps such values
     /// out of the history file.
     public var isIdentifying: Bool
+    /// A typical entry, shown in hints (`72kg`); one is made from the kind when `nil`.
+    public var sample: String?
 
     /// Declares a field.
     public init(
         _ name: String, _ kind: FieldKind, required: Bool = true, help: String,
-        positional: Bool = false, appliesTo: Set<Sex>? = nil, identifying: Bool = false
+        positional: Bool = false, appliesTo: Set<Sex>? = nil, identifying: Bool = false, sample: String? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -37,6 +39,7 @@ public struct FieldSpec: Sendable {
         self.isPositional = positional
         self.appliesTo = appliesTo
         self.isIdentifying = identifying
+        self.sample = sample
     }
 }
 
@@ -193,13 +196,13 @@ extension FieldSpec {
 
     /// An example of an accepted entry, for error hints (`weight=72kg`).
     public var example: String {
+        if let sample { return "\(name)=\(sample)" }
         switch kind {
         case .text: return "\(name)=\"…\""
         case .integer(let r): return "\(name)=\(r.lowerBound)"
         case .decimal(let r): return "\(name)=\(Self.format(r.lowerBound))"
         case .quantity(let units, let r):
-            let mid = ((r.lowerBound + r.upperBound) / 4).rounded()
-            return "\(name)=\(Self.format(mid))\(units[0].symbol)"
+            return "\(name)=\(Self.format(r.lowerBound))\(units[0].symbol)"
         case .date: return "\(name)=2024-03-15"
         case .yesNo: return "\(name)=yes"
         case .choice(let cs): return "\(name)=\(cs.first?.id ?? "…")"

@@ -147,6 +147,11 @@ extension FieldSpec {
             throw fail("\(Self.format(number)) has no unit (\(unitNames)?)", hint: "type the unit too, e.g. \(example)")
         }
         guard let unit = units.first(where: { $0.symbol == unitText || $0.aliases.contains(unitText) }) else {
+            // A letter O or l typed for a digit (7O kg, 1l0 kg) is the commonest slip: say so.
+            let repaired = lower.replacingOccurrences(of: "o", with: "0").replacingOccurrences(of: "l", with: "1")
+            if repaired != lower, let q = try? parseQuantity(repaired, units: units) {
+                throw fail("'\(t)' is not a number (did you mean \(Self.format(q.value)) \(q.unit.symbol)?)", hint: "type digits, e.g. \(example)")
+            }
             throw fail("'\(unitText)' is not a unit for \(name) (\(unitNames))", hint: "type e.g. \(example)")
         }
         return Quantity(number, unit)

@@ -1,0 +1,170 @@
+import ClinicKit
+import Foundation
+@testable import ClinicHost
+import Testing
+
+@Suite struct SessionTests {
+    func openPatient(_ session: Session) throws {
+        #expect(session.execute("patient new --name 'Zoë Ålvarez' --dob 1979-03-02 --sex F --mrn BAR-001", source: "t") == .ok)
+        #expect(session.execute("visit start --kind consult", source: "t") == .ok)
+    }
+
+    @Test func roleRefusalNamesTheRoleNeeded() throws {
+        let (session, _, _) = try makeSession()
+        try openPatient(session)
+        let f = try #require(session.execute("gate sign", source: "t").failure)
+        #expect(f.kind == .refused)
+        #expect(f.message == "gate sign needs the role physician; nora is nurse")
+    }
+
+    @Test func adminCannotRunClinicalCommands() throws {
+        let (session, _, _) = try makeSession(signedIn: [.admin])
+        let f = try #require(session.execute("patient new --name A --dob 1980-01-01 --sex M", source: "t").failure)
+        #expect(f.message.contains("needs the role nurse or physician; nora is admin"))
+    }
+
+    @Test func nothingRunsUnsignedExceptOpenCommands() throws {
+        let (session, _, _) = try makeSession()
+        session.signOut()
+        #expect(session.execute("patient list", source: "t").failure?.message == "patient list: nobody is signed in")
+        #expect(session.execute("help", source: "t") == .ok)
+    }
+
+    @Test func gatingRefusesUntilTheFactIsPresent() throws {
+        let (session, _, _) = try makeSession()
+        try openPatient(session)
+        let f = try #require(session.execute("gate give dose=2", source: "t").failure)
+        #expect(f.description == "gate give refused: gate.ready is missing (not prepared); run gate prepare first")
+        #expect(session.execute("gate prepare", source: "t") == .ok)
+        #expect(session.execute("gate give dose=2", source: "t") == .ok)
+    }
+
+    @Test func scriptsGetAnErrorForMissingFields() throws {
+        let (session, _, _) = try makeSession()
+        try openPatient(session)
+        try #require(session.execute("gate prepare", source: "t") == .ok)
+        let f = try #require(session.execute("gate give", source: "t").failure)
+        #expect(f.description == "gate give is missing dose (a whole number, 1–10); add e.g. dose=1")
+    }
+
+    @Test func validationMessagesComeFromTheDeclaration() throws {
+        let (session, _, _) = try makeSession()
+        try openPatient(session)
+        try #require(session.execute("gate prepare", source: "t") == .ok)
+        #expect(session.execute("gate give dose=11", source: "t").failure?.description == "dose: 11 is outside 1–10; check the value")
+        #expect(session.execute("gate give dos=1", source: "t").failure?.description == "gate give has no field 'dos'; did you mean dose?; type help gate give")
+        #expect(session.execute("gate give dose=1 dose=2", source: "t").failure?.message == "dose is given twice")
+        #expect(session.execute("gate give 3", source: "t").failure?.message == "unexpected '3' after gate give")
+        #expect(session.execute("gaet give", source: "t").failure?.message.contains("did you mean 'gate'?") == true)
+    }
+
+    @Test func aFailedCommandLeavesNothingAndIsJournalled() throws {
+        let (session, _, _) = try makeSession()
+        try openPatient(session)
+        let before = try session.store.recordCount()
+        #expect(session.execute("gate fail", source: "f.clinic:3", ) .failure?.message == "failed on purpose")
+        #expect(try session.store.recordCount() == before)
+        let last = try session.store.db.query("SELECT source, command, outcome FROM journal ORDER BY id DESC LIMIT 1")[0]
+        #expect(last == [.text("f.clinic:3"), .text("gate fail"), .text("error")])
+    }
+
+    @Test func journalKeepsTheCanonicalCommand() throws {
+        let (session, _, _) = try makeSession()
+        try openPatient(session)
+        let rows = try session.store.db.query("SELECT command FROM journal ORDER BY id").compactMap { $0[0].text }
+        #expect(rows.contains("patient new name='Zoë Ålvarez' dob=1979-03-02 sex=F mrn=BAR-001"))
+        #expect(try session.store.verifyJournal().firstBreak == nil)
+    }
+
+    @Test func duplicateMRNIsRefused() throws {
+        let (session, _, _) = try makeSession()
+        try openPatient(session)
+        let f = try #require(session.execute("patient new --name Other --dob 1980-01-01 --sex M --mrn bar-001", source: "t").failure)
+        #expect(f.message == "MRN BAR-001 already belongs to another patient")
+    }
+
+    @Test func oneOpenVisitAtATime() throws {
+        let (session, _, _) = try makeSession()
+        try openPatient(session)
+        #expect(session.execute("visit start", source: "t").failure?.message.contains("already open") == true)
+        #expect(session.execute("visit end", source: "t") == .ok)
+        #expect(session.execute("visit end", source: "t").failure?.message.contains("no visit is open") == true)
+    }
+
+    @Test func statusShowsBlockedAndMissingFacts() throws {
+        final class Waiting: ClinicModule {
+            let declaration = ModuleDeclaration(
+                manifest: ModuleManifest(name: "later", version: "1", summary: "waits", order: 200),
+                commands: [CommandSpec("do", summary: "", requires: ["gate.ready"])],
+                facts: [FactSpec("later.done", summary: "", establishedBy: "later do")])
+            func run(_ i: Invocation, in c: any ModuleContext) throws -> CommandOutput { CommandOutput() }
+            func facts(from r: any RecordReader) throws -> [Fact] { [.missing("later.done", "not done")] }
+        }
+        let (session, console, _) = try makeSession(modules: [GateModule(), Waiting()])
+        try openPatient(session)
+        #expect(session.execute("status", source: "t") == .ok)
+        let text = console.output.joined(separator: "\n")
+        #expect(text.contains("✘  gate.ready  not prepared; run gate prepare"))
+        #expect(text.contains("·  later.done  blocked: waits for gate.ready"))
+    }
+}
+
+@Suite struct CompleterTests {
+    func completer() throws -> Completer {
+        let (session, _, _) = try makeSession()
+        return Completer(catalog: session.catalog, mrns: { ["BAR-001", "BAR-002", "C000003"] }, staffNames: { ["nora", "patel"] })
+    }
+
+    @Test(arguments: [
+        ("pa", ["patient "]),
+        ("patient op", ["open "]),
+        ("patient open BA", ["BAR-001 ", "BAR-002 "]),
+        ("visit start --kind inf", ["infusion "]),
+        ("visit start kind=f", ["kind=follow-up "]),
+        ("gate give d", ["dose="]),
+        ("patient new --s", ["--sex "]),
+        ("login p", ["patel "]),
+        ("nonsense x", []),
+    ])
+    func offers(_ before: String, _ expected: [String]) throws {
+        #expect(try completer().complete(before, mode: .command).candidates == expected)
+    }
+
+    @Test func completesChoicesAfterACommaAndUnitsAfterANumber() throws {
+        let field = FieldSpec("symptoms", .choices([Choice("fatigue", ""), Choice("fibro-fog", ""), Choice("sleep", "")]), help: "")
+        #expect(try completer().complete("fatigue,s", mode: .field(field)).candidates == ["fatigue,sleep"])
+        let weight = FieldSpec("weight", .quantity(units: [.kilogram, .pound], range: 1...2), help: "")
+        #expect(try completer().complete("72l", mode: .field(weight)).candidates == ["72lb "])
+        #expect(Completer.commonPrefix(["fatigue", "fibro-fog"]) == "f")
+    }
+}
+
+@Suite struct ProgramOptionsTests {
+    @Test func readsTheCommandLine() throws {
+        let parsed = try ProgramOptions.parse(["--db", "x.sqlite", "--plugins=p", "--user", "nora", "--keep-going", "a.clinic", "b.clinic"])
+        var expected = ProgramOptions()
+        expected.database = "x.sqlite"
+        expected.pluginFolders = ["p"]
+        expected.user = "nora"
+        expected.keepGoing = true
+        expected.files = ["a.clinic", "b.clinic"]
+        #expect(parsed == .run(expected))
+    }
+
+    @Test(arguments: [["--db"], ["--frobnicate"], ["-c", "status", "a.clinic"], ["--user="]])
+    func refusesBadUsage(_ args: [String]) {
+        #expect(throws: ProgramOptions.UsageError.self) { try ProgramOptions.parse(args) }
+    }
+
+    @Test func defaultPathsFollowXDG() {
+        #expect(ProgramOptions.defaultDatabase(["CLINIC_DB": "/a/b.sqlite"]) == "/a/b.sqlite")
+        #expect(ProgramOptions.defaultDatabase(["XDG_DATA_HOME": "/x", "HOME": "/h"]) == "/x/clinic/clinic.sqlite")
+        #expect(ProgramOptions.defaultDatabase(["HOME": "/h"]) == "/h/.local/share/clinic/clinic.sqlite")
+        #expect(ProgramOptions.defaultHistory(["XDG_STATE_HOME": "/s"]) == "/s/clinic/history")
+    }
+
+    @Test func scriptLinesJoinContinuationsAndSkipComments() {
+        let lines = ScriptRunner.lines(of: "# c\n\na b \\\n  c\n  # indented comment\nd\r\n")
+        #expect(lines == [ScriptRunner.Line(number: 3, text: "a b    c"), ScriptRunner.Line(number: 6, text: "d")])
+    }
+}

@@ -1,0 +1,117 @@
+import ClinicKit
+import Foundation
+import Testing
+
+private let today = DateComponents(year: 2026, month: 11, day: 24)
+
+struct FieldCase: Sendable, CustomTestStringConvertible {
+    let field: FieldSpec
+    let text: String
+    /// The value expected, or nil when the text must be refused.
+    let value: Value?
+    /// A fragment the refusal must contain.
+    let problem: String
+    var testDescription: String { "\(field.name)=\(text)" }
+
+    static func ok(_ f: FieldSpec, _ t: String, _ v: Value) -> FieldCase { FieldCase(field: f, text: t, value: v, problem: "") }
+    static func no(_ f: FieldSpec, _ t: String, _ p: String) -> FieldCase { FieldCase(field: f, text: t, value: nil, problem: p) }
+}
+
+private let weight = FieldSpec("weight", .quantity(units: [.kilogram, .pound], range: 20...350), help: "", sample: "72kg")
+private let age = FieldSpec("age", .integer(0...120), help: "")
+private let temp = FieldSpec("temp", .decimal(30...45), help: "")
+private let dob = FieldSpec("dob", .date(partial: false, notInFuture: true), help: "")
+private let since = FieldSpec("since", .date(partial: true, notInFuture: true), help: "")
+private let escort = FieldSpec("escort", .yesNo, help: "")
+private let sex = FieldSpec("sex", .choice([Choice("F", "female", aliases: ["female"]), Choice("M", "male")]), help: "")
+private let symptoms = FieldSpec("symptoms", .choices([Choice("fatigue", ""), Choice("fibro-fog", "", aliases: ["fog"])]), help: "")
+private let meds = FieldSpec("meds", .list(maxItems: 2), help: "")
+private let tried = FieldSpec("tried", .outcomes([Choice("helped", ""), Choice("no-effect", "")]), help: "")
+private let note = FieldSpec("note", .text(maxLength: 5), help: "")
+
+@Suite struct FieldParsingTests {
+    static let cases: [FieldCase] = [
+        .ok(weight, "72kg", ["value": 72.0, "unit": "kg"]),
+        .ok(weight, "72 KG", ["value": 72.0, "unit": "kg"]),
+        .ok(weight, "158lbs", ["value": 158.0, "unit": "lb"]),
+        .ok(weight, "20kg", ["value": 20.0, "unit": "kg"]),           // range edges are inside
+        .ok(weight, "350kg", ["value": 350.0, "unit": "kg"]),
+        .no(weight, "72", "has no unit"),                            // a bare number is never guessed
+        .no(weight, "350.1kg", "outside 20–350 kg"),
+        .no(weight, "800lb", "(362.9 kg) is outside"),               // the range applies after conversion
+        .no(weight, "71,7kg", "comma"),
+        .no(weight, "7Okg", "did you mean 70 kg?"),
+        .no(weight, "72 stone", "'stone' is not a unit"),
+        .no(weight, "", "no value"),
+        .ok(age, "47", 47),
+        .no(age, "1e2", "not a whole number"),
+        .no(age, "121", "outside 0–120"),
+        .no(age, "4 7", "not a whole number"),
+        .ok(temp, "36.8", 36.8),
+        .no(temp, "nan", "not a number"),
+        .no(temp, "0x20", "not a number"),
+        .ok(dob, "1979-03-02", "1979-03-02"),
+        .ok(dob, "2024-02-29", "2024-02-29"),
+        .no(dob, "2023-02-29", "that month has 28 days"),
+        .no(dob, "2026-11-25", "in the future"),
+        .ok(dob, "2026-11-24", "2026-11-24"),
+        .no(dob, "1979-3-2", "not a date"),
+        .no(dob, "1979", "not a date"),
+        .ok(since, "2019", "2019"),
+        .ok(since, "2019-05", "2019-05"),
+        .no(since, "2019-13", "no month 13"),
+        .ok(escort, "yes", true),
+        .ok(escort, "N", false),
+        .no(escort, "maybe", "not yes or no"),
+        .ok(sex, "female", "F"),
+        .no(sex, "Q", "not one of F, M"),
+        .ok(symptoms, "fatigue, fog, fatigue", ["fatigue", "fibro-fog"]),
+        .ok(symptoms, "none", []),
+        .no(symptoms, "none,fatigue", "cannot be combined"),
+        .no(symptoms, "pain", "'pain' is not one of"),
+        .ok(meds, "none", []),
+        .ok(meds, "duloxetine 60 mg, pregabalin", ["duloxetine 60 mg", "pregabalin"]),
+        .no(meds, "a, b, c", "more than 2"),
+        .ok(tried, "cbt:no-effect", [["item": "cbt", "outcome": "no-effect"]]),
+        .no(tried, "cbt", "not item:outcome"),
+        .no(tried, "cbt:great", "'great' is not one of"),
+        .ok(note, "ok", "ok"),
+        .no(note, "too long", "longer than 5"),
+        .no(note, "a\u{7}b", "control character"),
+    ]
+
+    @Test(arguments: cases)
+    func parses(_ c: FieldCase) {
+        do {
+            let v = try c.field.parse(c.text, today: today)
+            #expect(c.value == v, "accepted \(v.canonicalJSON)")
+        } catch {
+            #expect(c.value == nil, "refused: \(error)")
+            #expect(error.description.contains(c.problem), "message was: \(error)")
+            #expect(error.description.contains(";"), "a refusal says what to type instead: \(error)")
+        }
+    }
+
+    @Test func poundConvertsExactly() throws {
+        let q = try #require(Quantity(try weight.parse("158lb", today: today), units: [.kilogram, .pound]))
+        // 1 lb = 0.45359237 kg exactly (international yard and pound agreement, 1959).
+        #expect(abs(q.value(in: .kilogram) - 71.66759446) < 1e-8)
+    }
+}
+
+@Suite struct ValueTests {
+    @Test func canonicalJSONSortsKeysAndRoundTrips() throws {
+        let v: Value = ["b": [1, 2.5, "x\"y\n"], "a": nil, "é": true]
+        #expect(v.canonicalJSON == #"{"a":null,"b":[1,2.5,"x\"y\n"],"é":true}"#)
+        #expect(try Value(json: v.canonicalJSON) == v)
+    }
+
+    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "\"\\x\"", "01x", "nul", "[1] 2"])
+    func refusesInvalidJSON(_ text: String) {
+        #expect(throws: ValueParseError.self) { try Value(json: text) }
+    }
+
+    @Test func readsEscapesAndSurrogates() throws {
+        #expect(try Value(json: #""\u00e9\ud83d\ude00\t""#) == .string("é😀\t"))
+    }
+}

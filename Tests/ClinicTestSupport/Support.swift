@@ -1,0 +1,42 @@
+import ClinicKit
+import Foundation
+import ClinicHost
+
+// Test doubles shared by the test targets: real types, no process-wide state.
+
+/// Collects what the session prints.
+package final class TestConsole: Console {
+    package var output: [String] = []
+    package var errors: [String] = []
+    package func out(_ text: String) { output.append(text) }
+    package func err(_ text: String) { errors.append(text) }
+}
+
+/// A clock that stands still unless moved.
+package final class TestClock: ClinicClock {
+    package var current: Date
+    package init(_ iso: String = "2026-11-24T09:00:00.000Z") { current = Timestamp.date(iso)! }
+    package func now() -> Date { current }
+}
+
+/// A session over an in-memory database with `modules` loaded and a member of staff (nora) signed in.
+package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> = [.nurse]) throws -> (Session, TestConsole, TestClock) {
+    let clock = TestClock()
+    let console = TestConsole()
+    let store = try Store(path: ":memory:", now: clock.now())
+    var report = PluginReport()
+    for m in modules {
+        report.loaded.append(LoadedModule(module: m, file: "test", origin: "test"))
+    }
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    let session = Session(store: store, plugins: report, clock: clock, calendar: calendar, console: console,
+                          input: nil, environment: [:], databasePath: ":memory:")
+    let staff = try store.addStaff(username: "nora", roles: roles, passwordHash: "x", at: clock.now(), by: nil)
+    session.signIn(staff)
+    return (session, console, clock)
+}
+
+extension Outcome {
+    package var failure: CommandFailure? { if case .failed(let f) = self { return f } else { return nil } }
+}

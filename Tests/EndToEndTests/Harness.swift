@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+/// Every end-to-end suite, one test at a time: processes spawned from several threads at once
+/// inherit each other's pipe ends (a tmux server started by one test would keep another test's
+/// output pipe open forever).
+@Suite(.serialized) enum EndToEnd {}
+
+/// Runs the built `clinic` program and the tools the tests check it with.
+struct Harness {
+    /// The folder the build put `clinic`, `libClinicKit.so` and the module libraries in (the test
+    /// binary lives there too).
+    static let products: URL = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent()
+    }()
+    static var clinic: String { products.appendingPathComponent("clinic").path }
+
+    /// A private folder for one test: its database, history and home.
+    let folder: URL
+    var database: String { folder.appendingPathComponent("clinic.sqlite").path }
+    var history: String { folder.appendingPathComponent("history").path }
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("clinic-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    /// The environment the program runs in: nothing of the developer's own settings leaks in.
+    func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        var env = ["PATH": "/usr/bin:/bin", "HOME": folder.path, "CLINIC_DB": database, "CLINIC_HISTORY": history,
+                   "LANG": "C.UTF-8", "TZ": "UTC", "TERM": "xterm-256color"]
+        env.merge(extra) { $1 }
+        return env
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    @discardableResult
+    /// - Parameter detached: for a program that leaves a daemon behind (tmux's server), which would
+    ///   hold captured pipes open forever: its output goes to /dev/null instead.
+    func run(_ arguments: [String], stdin: String = "", env: [String: String] = [:], executable: String = Harness.clinic,
+             detached: Bool = false) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = environment(env)
+        process.currentDirectoryURL = folder
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = stdin.isEmpty ? FileHandle.nullDevice : input
+        process.standardOutput = detached ? FileHandle.nullDevice : output
+        process.standardError = detached ? FileHandle.nullDevice : errors
+        try process.run()
+        if detached {
+            process.waitUntilExit()
+            return Result(status: process.terminationStatus, stdout: "", stderr: "")
+        }
+        if !stdin.isEmpty { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// Runs `sqlite3` on the database and returns its rows, `|`-separated.
+    func sql(_ query: String) throws -> [String] {
+        let r = try run([database, query], executable: "/usr/bin/sqlite3")
+        #expect(r.status == 0, "sqlite3: \(r.stderr)")
+        return r.stdout.split(separator: "\n").map(String.init)
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = folder.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// A fresh database with an administrator and a nurse, nora (password `nurse-pass1`).
+    func provision() throws {
+        let setup = try write("setup.clinic", "user add nora --role nurse\n")
+        let r = try run(["--user", "admin", setup], env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "nurse-pass1"])
+        #expect(r.status == 0, "setup failed: \(r.stderr)")
+    }
+
+    static let nurse = ["CLINIC_PASSWORD": "nurse-pass1"]
+}

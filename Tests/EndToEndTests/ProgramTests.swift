@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+extension EndToEnd {
+@Suite struct ProgramTests {
+    static let visit = """
+        # One consult visit, as the front desk and a nurse would type it.
+        patient new --name "Zoë Ålvarez" --dob 1979-03-02 --sex F --mrn BAR-001
+        visit start --kind consult
+        intake record weight=158lb height=165cm allergies="penicillin: rash" medications="duloxetine 60 mg" \\
+            diagnosed=2019 pain_months=84 symptoms=widespread-pain,fatigue,sleep,fibro-fog onset=stress \\
+            treatments="pregabalin:partial, cbt:no-effect" comorbidities=none pregnancy=no escort=yes
+        visit end
+        """
+
+    @Test func aScriptedVisitLandsInTheDatabase() throws {
+        let h = try Harness()
+        try h.provision()
+        _ = try h.write("visit.clinic", Self.visit)
+        let r = try h.run(["--user", "nora", "visit.clinic"], env: Harness.nurse)
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout.contains("recorded intake #3 · 71.7 kg (158 lb) · 165.0 cm · BMI 26.3 · escort: yes"))
+
+        #expect(try h.sql("SELECT mrn, name, dob, sex FROM patients") == ["BAR-001|Zoë Ålvarez|1979-03-02|F"])
+        #expect(try h.sql("SELECT kind, ended_at IS NOT NULL FROM visits") == ["consult|1"])
+        #expect(try h.sql("SELECT r.id, r.module, r.kind, s.username FROM records r JOIN staff s ON s.id = r.staff_id ORDER BY r.id")
+                == ["1|patient|registered|nora", "2|visit|started|nora", "3|intake|intake|nora", "4|visit|ended|nora"])
+        #expect(try h.sql("SELECT json_extract(payload, '$.weight_kg'), json_extract(payload, '$.bmi'), json_extract(payload, '$.allergies[0]') FROM records WHERE id = 3")
+                == ["71.67|26.3|penicillin: rash"])
+        #expect(try h.sql("SELECT COUNT(*) FROM records WHERE prev_hash = (SELECT hash FROM records p WHERE p.id = records.id - 1)") == ["3"])
+        #expect(try h.sql("SELECT source, outcome FROM journal WHERE command LIKE 'intake record%'") == ["visit.clinic:4|ok"])
+        #expect(try h.sql("SELECT roles, password_hash LIKE 'scrypt$%' FROM staff ORDER BY id") == ["admin|1", "nurse|1"])
+        let mode = try FileManager.default.attributesOfItem(atPath: h.database)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test func aFailingScriptNamesFileAndLineAndExitsOne() throws {
+        let h = try Harness()
+        try h.provision()
+        let script = try h.write("bad.clinic", "patient new --name A --dob 1980-01-01 --sex M --mrn A-1\n\nvisit start --kind lunch\npatient list\n")
+        let r = try h.run(["--user", "nora", script], env: Harness.nurse)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("bad.clinic:3: error: kind: 'lunch' is not one of infusion, consult, follow-up; type e.g. kind=infusion"))
+        #expect(!r.stdout.contains("MRN"), "the script stops at the first error")
+        let going = try h.run(["--user", "nora", "--keep-going", script], env: Harness.nurse)
+        #expect(going.status == 1)
+        #expect(going.stdout.contains("A-1"))
+    }
+
+    @Test func commandsFromAPipeAndFromDashC() throws {
+        let h = try Harness()
+        try h.provision()
+        let piped = try h.run(["--user", "nora"], stdin: "patient new --name B --dob 1990-05-05 --sex X\npatient list\n", env: Harness.nurse)
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(piped.stdout.contains("C000001"))
+        let one = try h.run(["--user", "nora", "-c", "patient find b"], env: Harness.nurse)
+        #expect(one.status == 0)
+        #expect(one.stdout.contains("C000001"))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        let h = try Harness()
+        let r = try h.run(["--frobnicate"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("unknown option --frobnicate"))
+        #expect(try h.run(["missing.clinic"]).status == 2)
+        #expect(try h.run(["--help"]).status == 0)
+    }
+
+    @Test func signInIsRequiredAndChecked() throws {
+        let h = try Harness()
+        try h.provision()
+        let wrong = try h.run(["--user", "nora", "-c", "whoami"], env: ["CLINIC_PASSWORD": "wrong-password"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("sign-in failed for nora"))
+        let anonymous = try h.run(["-c", "patient list"])
+        #expect(anonymous.status == 1)
+        #expect(anonymous.stderr.contains("nobody is signed in; type login NAME"))
+        let admin = try h.run(["--user", "admin", "-c", "patient list"], env: ["CLINIC_PASSWORD": "admin-pass1"])
+        #expect(admin.stderr.contains("patient list needs the role nurse or physician; admin is admin"))
+        #expect(try h.sql("SELECT outcome FROM journal WHERE command = 'login nora' ORDER BY id") == ["refused"])
+    }
+}
+}

@@ -1,0 +1,142 @@
+import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Testing
+
+/// The interactive shell in a real pseudo-terminal (tmux): what a nurse's keystrokes do.
+extension EndToEnd {
+@Suite struct ShellTests {
+    /// One tmux server of the test's own, with the shell running in it.
+    final class Terminal {
+        let harness: Harness
+        let socket = "clinic-test-\(UUID().uuidString.prefix(8))"
+
+        init(_ harness: Harness) { self.harness = harness }
+
+        /// Runs tmux through popen, which waits for the client itself (Foundation's Process did not
+        /// always reap a tmux client whose server it had just started).
+        @discardableResult
+        func tmux(_ args: [String]) throws -> Harness.Result {
+            let quoted = (["/usr/bin/tmux", "-L", socket] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+            guard let pipe = popen(quoted.joined(separator: " ") + " 2>/dev/null", "r") else { throw CancellationError() }
+            var bytes: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = fread(&buffer, 1, buffer.count, pipe)
+                if n <= 0 { break }
+                bytes += buffer[0..<n]
+            }
+            let status = pclose(pipe)
+            return Harness.Result(status: status, stdout: String(decoding: bytes, as: UTF8.self), stderr: "")
+        }
+
+        func start() throws {
+            let env = harness.environment(Harness.nurse).map { "\($0.key)=\($0.value)" }
+            try tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", "/usr/bin/env"] + env + [Harness.clinic, "--user", "nora"])
+            try waitFor("nora (nurse)> ")
+        }
+
+        func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", "t"] + keys) }
+
+        func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", "t"]).stdout }
+
+        /// Waits until the screen shows `text` (10 s at most).
+        func waitFor(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            // capture-pane drops the spaces at the end of a line.
+            var needle = text
+            while needle.hasSuffix(" ") { needle.removeLast() }
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline {
+                if try screen().contains(needle) { return }
+                usleep(50_000)
+            }
+            Issue.record("the screen never showed \(text.debugDescription):\n\(try screen())", sourceLocation: sourceLocation)
+            throw CancellationError()
+        }
+
+        /// The line the cursor is on.
+        func currentLine() throws -> String {
+            let lines = try screen().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            return lines.last { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? ""
+        }
+
+        deinit { _ = try? tmux(["kill-server"]) }
+    }
+
+    @Test func completionPromptingInterruptAndHistory() throws {
+        let h = try Harness()
+        try h.provision()
+        let seed = try h.write("seed.clinic", "patient new --name 'Zoë Ålvarez' --dob 1979-03-02 --sex F --mrn BAR-001\n")
+        try #require(try h.run(["--user", "nora", seed], env: Harness.nurse).status == 0)
+
+        let t = Terminal(h)
+        try t.start()
+
+        // Tab completes the command, the verb and the MRN.
+        try t.keys("pa", "Tab")
+        try t.waitFor("> patient ")
+        try t.keys("op", "Tab")
+        try t.waitFor("> patient open ")
+        try t.keys("BA", "Tab")
+        try t.waitFor("> patient open BAR-001")
+        try t.keys("Enter")
+        try t.waitFor("opened BAR-001 Zoë Ålvarez, F, 47 y")
+
+        try t.keys("visit start --kind inf", "Tab", "Enter")
+        try t.waitFor("started infusion visit #1")
+
+        // A missing required field is asked for, with its unit and range; a bad answer is asked again.
+        try t.keys("intake record height=165cm allergies=none medications=none pain_months=12 symptoms=fatigue onset=none treatments=none comorbidities=none pregnancy=no escort=yes", "Enter")
+        try t.waitFor("weight (kg or lb, 20–350 kg): ")
+        try t.keys("72", "Enter")
+        try t.waitFor("error: 72 has no unit (kg or lb?); type the unit too, e.g. weight=72kg")
+        try t.keys("158 lb", "Enter")
+        try t.waitFor("= 71.7 kg")
+        try t.waitFor("recorded intake #3 · 71.7 kg (158 lb)")
+
+        // Ctrl-C at a prompt cancels the command; nothing is recorded and the shell goes on.
+        try t.keys("intake record", "Enter")
+        try t.waitFor("weight (kg or lb, 20–350 kg): ")
+        try t.keys("C-c")
+        try t.waitFor("cancelled: intake record cancelled; nothing was recorded")
+        // Ctrl-C on a half-typed line drops the line.
+        try t.keys("patient li", "C-c")
+        try t.keys("whoami", "Enter")
+        try t.waitFor("nora (nurse) since")
+        #expect(try h.sql("SELECT COUNT(*) FROM records WHERE module = 'intake'") == ["1"])
+
+        try t.keys("quit", "Enter")
+        usleep(300_000)
+
+        // History was saved, privately, and survives a restart.
+        let history = try String(contentsOfFile: h.history, encoding: .utf8)
+        #expect(history.contains("patient\\040open\\040BAR-001"))
+        let mode = try FileManager.default.attributesOfItem(atPath: h.history)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        let again = Terminal(h)
+        try again.start()
+        try again.keys("C-p")  // the last line: quit
+        try again.keys("C-p")  // the one before: whoami
+        try again.waitFor("> whoami")
+        #expect(try again.currentLine().hasSuffix("> whoami"))
+    }
+
+    @Test func firstRunCreatesTheAdministratorInteractively() throws {
+        let h = try Harness()
+        let t = Terminal(h)
+        let env = h.environment().map { "\($0.key)=\($0.value)" }
+        try t.tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", "/usr/bin/env"] + env + [Harness.clinic])
+        try t.waitFor("administrator name: ")
+        try t.keys("chief", "Enter")
+        try t.waitFor("new password for chief: ")
+        try t.keys("long-enough-1", "Enter")
+        try t.waitFor("again: ")
+        try t.keys("long-enough-1", "Enter")
+        try t.waitFor("signed in as chief (admin)")
+        #expect(!(try t.screen()).contains("long-enough-1"), "the password is never echoed")
+        #expect(try h.sql("SELECT username, roles FROM staff") == ["chief|admin"])
+    }
+}
+}

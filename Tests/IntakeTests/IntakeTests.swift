@@ -1,0 +1,69 @@
+import ClinicHost
+import ClinicIntake
+import ClinicKit
+import ClinicTestSupport
+import Foundation
+import Testing
+
+@Suite struct IntakeTests {
+    static let complete = "allergies=none medications=none pain_months=24 symptoms=fatigue onset=none treatments=none comorbidities=none escort=yes"
+
+    func session(sex: String = "F") throws -> (Session, TestConsole) {
+        let (session, console, _) = try makeSession(modules: [IntakeModule()])
+        try #require(session.execute("patient new --name Test --dob 1979-03-02 --sex \(sex) --mrn T-1", source: "t") == .ok)
+        try #require(session.execute("visit start --kind consult", source: "t") == .ok)
+        return (session, console)
+    }
+
+    @Test func recordsConvertedWeightAndBMI() throws {
+        let (session, console) = try session()
+        #expect(session.execute("intake record weight=158lb height=65in pregnancy=no \(Self.complete)", source: "t") == .ok)
+        #expect(console.output.last == "recorded intake #3 · 71.7 kg (158 lb) · 165.1 cm (65 in) · BMI 26.3 · escort: yes")
+        let stored = try #require(try session.store.records(patientID: 1, module: "intake").last)
+        // 158 lb × 0.45359237 = 71.6676 kg; 65 in × 2.54 = 165.1 cm; 71.6676 / 1.651² = 26.29
+        #expect(stored.payload["weight_kg"] == 71.67)
+        #expect(stored.payload["height_cm"] == 165.1)
+        #expect(stored.payload["bmi"] == 26.3)
+        #expect(stored.payload["weight"] == ["value": 158.0, "unit": "lb"])
+    }
+
+    @Test func publishesCompleteAndWeightFacts() throws {
+        let (session, _) = try session()
+        #expect(try session.execute("status", source: "t") == .ok)
+        let patient = try #require(session.patient)
+        let fact = try #require(try IntakeModule().facts(from: HostRecordReader(session: session, patient: patient)).first { $0.name == "intake.weight" })
+        #expect(!fact.isPresent)
+        #expect(session.execute("intake record weight=72kg height=170cm pregnancy=no \(Self.complete)", source: "t") == .ok)
+        let facts = try IntakeModule().facts(from: HostRecordReader(session: session, patient: patient))
+        #expect(facts.map(\.isPresent) == [true, true])
+        #expect(facts[1].value == 72.0)
+    }
+
+    @Test func pregnancyIsAskedOnlyWhereItApplies() throws {
+        let (female, _) = try session(sex: "F")
+        let f = try #require(female.execute("intake record weight=72kg height=170cm \(Self.complete)", source: "t").failure)
+        #expect(f.message.contains("missing pregnancy"))
+        let (male, _) = try session(sex: "M")
+        #expect(male.execute("intake record weight=72kg height=170cm \(Self.complete)", source: "t") == .ok)
+        #expect(try male.store.records(patientID: 1, module: "intake").last?.payload["pregnancy"] == "not-applicable")
+    }
+
+    @Test func refusesPainLongerThanThePatientsLife() throws {
+        let (session, _) = try session()
+        let f = try #require(session.execute("intake record weight=72kg height=170cm pregnancy=no \(Self.complete.replacingOccurrences(of: "pain_months=24", with: "pain_months=600"))", source: "t").failure)
+        #expect(f.message == "pain_months 600 is longer than the patient's life (572 months)")
+    }
+
+    @Test func noEscortRaisesAnAlert() throws {
+        let (session, console) = try session()
+        #expect(session.execute("intake record weight=72kg height=170cm pregnancy=no \(Self.complete.replacingOccurrences(of: "escort=yes", with: "escort=no"))", source: "t") == .ok)
+        #expect(console.output.contains { $0.hasPrefix("ALERT: no escort") })
+    }
+
+    @Test func needsAnOpenVisit() throws {
+        let (session, _) = try session()
+        #expect(session.execute("visit end", source: "t") == .ok)
+        #expect(session.execute("intake record weight=72kg", source: "t").failure?.message == "intake record: no visit is open for T-1")
+    }
+}
+
