@@ -34,6 +34,22 @@ extension EndToEnd {
         #expect(mode == 0o600)
     }
 
+    /// The workflows shipped under Workflows/ run as written, on a fresh database.
+    @Test func shippedWorkflowsRun() throws {
+        let h = try Harness()
+        let workflows = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Workflows")
+        let setup = try h.run(["--user", "admin", workflows.appendingPathComponent("setup.clinic").path],
+                              env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "staff-pass1"])
+        #expect(setup.status == 0, "\(setup.stderr)")
+        let visit = try h.run(["--user", "nora", workflows.appendingPathComponent("intake-visit.clinic").path],
+                              env: ["CLINIC_PASSWORD": "staff-pass1"])
+        #expect(visit.status == 0, "\(visit.stderr)")
+        #expect(visit.stdout.contains("✔  intake.complete"))
+        #expect(try h.sql("SELECT username, roles FROM staff ORDER BY id") == ["admin|admin", "nora|nurse", "patel|physician"])
+        #expect(try h.sql("SELECT json_extract(payload, '$.treatments[0].outcome') FROM records WHERE module = 'intake'") == ["not-tolerated"])
+    }
+
     @Test func aFailingScriptNamesFileAndLineAndExitsOne() throws {
         let h = try Harness()
         try h.provision()
