@@ -82,11 +82,10 @@ package final class Session {
             return finish(line: line, source: source, failure: CommandFailure(error.description))
         }
         guard !words.isEmpty else { return .ok }
-        guard case .found(let entry, let arguments) = catalog.resolve(words) else {
-            if case .failed(let message) = catalog.resolve(words) {
-                return finish(line: line, source: source, failure: CommandFailure(message))
-            }
-            return .ok
+        let entry: CatalogEntry, arguments: [String]
+        switch catalog.resolve(words) {
+        case .found(let e, let a): (entry, arguments) = (e, a)
+        case .failed(let message): return finish(line: line, source: source, failure: CommandFailure(message))
         }
         do {
             let command = try prepare(entry, arguments: arguments)
