@@ -94,7 +94,10 @@ extension EndToEnd {
         #expect(anonymous.stderr.contains("nobody is signed in; type login NAME"))
         let admin = try h.run(["--user", "admin", "-c", "patient list"], env: ["CLINIC_PASSWORD": "admin-pass1"])
         #expect(admin.stderr.contains("patient list needs the role nurse or physician; admin is admin"))
-        #expect(try h.sql("SELECT outcome FROM journal WHERE command = 'login nora' ORDER BY id") == ["refused"])
+        // A failed `login` command is journalled once, like any failed command.
+        let typed = try h.run(["-c", "login nora"], env: ["CLINIC_PASSWORD": "wrong-password"])
+        #expect(typed.status == 1)
+        #expect(try h.sql("SELECT source, outcome FROM journal WHERE command = 'login nora' ORDER BY id") == ["--user|refused", "-c|refused"])
     }
 }
 }

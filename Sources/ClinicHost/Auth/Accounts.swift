@@ -16,6 +16,21 @@ package enum Accounts {
         return account.info
     }
 
+    /// Signs in at start-up, outside any command (`--user`, the shell's login prompt), and journals
+    /// the attempt whichever way it goes. (The `login` command is journalled by the session.)
+    package static func signInAtStart(_ username: String, password: String, source: String, in session: Session) throws -> StaffInfo {
+        let name = username.lowercased()
+        do {
+            let who = try authenticate(name, password: password, store: session.store)
+            session.signIn(who)
+            try session.journal("login \(name)", source: source, outcome: "ok", message: "")
+            return who
+        } catch let failure as CommandFailure {
+            try? session.journal("login \(name)", source: source, outcome: failure.kind.rawValue, message: failure.message)
+            throw failure
+        }
+    }
+
     /// A password asked at the terminal, or taken from `variable` when there is no terminal.
     static func password(for username: String, in session: Session, variable: String = passwordVariable) throws -> String {
         if let input = session.input {
@@ -33,14 +48,8 @@ package enum Accounts {
     static func login(_ username: String, in session: Session) throws -> CommandOutput {
         let name = username.lowercased()
         let password = try password(for: name, in: session)
-        let who: StaffInfo
-        do {
-            who = try authenticate(name, password: password, store: session.store)
-        } catch let failure as CommandFailure {
-            // A failed sign-in is journalled even though the command fails.
-            try? session.journal("login \(name)", source: "login", outcome: "refused", message: failure.message)
-            throw failure
-        }
+        // The session journals this command, failed or not, like any other.
+        let who = try authenticate(name, password: password, store: session.store)
         session.signIn(who)
         return .lines("signed in as \(who.username) (\(Store.rolesText(who.roles)))")
     }
@@ -51,16 +60,29 @@ package enum Accounts {
         return .lines("\(staff.username) (\(Store.rolesText(staff.roles)))\(since)")
     }
 
-    package static func validUsername(_ name: String) -> Bool {
+    private static func validUsername(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, ("a"..."z").contains(first), name.count <= 32 else { return false }
         return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || ".-_".unicodeScalars.contains($0) }
     }
 
-    static func add(_ username: String, roles: Set<Role>, in session: Session) throws -> CommandOutput {
+    /// The sign-in name a new account gets (lower-cased), or why `username` cannot be one.
+    static func checkedUsername(_ username: String) throws -> String {
         let name = username.lowercased()
         guard validUsername(name) else {
             throw CommandFailure("'\(username)' is not a sign-in name", hint: "use lower-case letters, digits, '.', '-' or '_', starting with a letter")
         }
+        return name
+    }
+
+    /// Refuses a new password that is too short.
+    static func checkNewPassword(_ password: String) throws {
+        guard password.count >= Passwords.minimumLength else {
+            throw CommandFailure("a password needs at least \(Passwords.minimumLength) characters", hint: "choose a longer one")
+        }
+    }
+
+    static func add(_ username: String, roles: Set<Role>, in session: Session) throws -> CommandOutput {
+        let name = try checkedUsername(username)
         guard !roles.isEmpty else { throw CommandFailure("\(name) needs a role", hint: "add --role nurse, physician or admin") }
         if try session.store.account(name) != nil {
             throw CommandFailure("there is already a staff member called \(name)", hint: "choose another name")
@@ -86,21 +108,14 @@ package enum Accounts {
             }
             password = p
         }
-        guard password.count >= Passwords.minimumLength else {
-            throw CommandFailure("a password needs at least \(Passwords.minimumLength) characters", hint: "choose a longer one")
-        }
+        try checkNewPassword(password)
         return password
     }
 
     /// Creates the first member of staff of a new database, as an administrator, and signs them in.
     package static func createFirstAdmin(_ username: String, password: String, in session: Session) throws -> StaffInfo {
-        let name = username.lowercased()
-        guard validUsername(name) else {
-            throw CommandFailure("'\(username)' is not a sign-in name", hint: "use lower-case letters, digits, '.', '-' or '_'")
-        }
-        guard password.count >= Passwords.minimumLength else {
-            throw CommandFailure("a password needs at least \(Passwords.minimumLength) characters", hint: "choose a longer one")
-        }
+        let name = try checkedUsername(username)
+        try checkNewPassword(password)
         let staff = try session.store.transaction { () throws -> StaffInfo in
             guard try session.store.staffCount() == 0 else {
                 throw CommandFailure("this database already has staff", hint: "sign in with --user NAME")

@@ -89,8 +89,8 @@ package enum Program {
     /// The password comes from `CLINIC_PASSWORD`, else the terminal.
     static func signIn(_ user: String, session: Session, terminal: Bool) -> Bool {
         let console = session.console
+        let first = (try? session.store.staffCount()) == 0
         do {
-            let first = try session.store.staffCount() == 0
             var password = session.environment[Accounts.passwordVariable]
             if password?.isEmpty ?? true {
                 guard terminal else {
@@ -112,13 +112,14 @@ package enum Program {
                 let admin = try Accounts.createFirstAdmin(user, password: password ?? "", in: session)
                 console.err("created \(admin.username) as the first administrator")
             } else {
-                let who = try Accounts.authenticate(user.lowercased(), password: password ?? "", store: session.store)
-                session.signIn(who)
-                try session.journal("login \(who.username)", source: "--user", outcome: "ok", message: "")
+                _ = try Accounts.signInAtStart(user, password: password ?? "", source: "--user", in: session)
             }
             return true
         } catch let failure as CommandFailure {
-            try? session.journal("login \(user.lowercased())", source: "--user", outcome: failure.kind.rawValue, message: failure.message)
+            // signInAtStart journals its own attempts; a failed first run is journalled here.
+            if first {
+                try? session.journal("login \(user.lowercased())", source: "--user", outcome: failure.kind.rawValue, message: failure.message)
+            }
             console.err("clinic: \(failure.description)")
             return false
         } catch {

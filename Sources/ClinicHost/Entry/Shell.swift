@@ -62,13 +62,14 @@ struct Shell {
                         _ = try Accounts.createFirstAdmin(name, password: password, in: session)
                     } else {
                         guard case .line(let password) = input.readSecret(prompt: "password: ") else { continue }
-                        let who = try Accounts.authenticate(name, password: password, store: session.store)
-                        session.signIn(who)
-                        try session.journal("login \(who.username)", source: "shell", outcome: "ok", message: "")
+                        _ = try Accounts.signInAtStart(name, password: password, source: "shell", in: session)
                     }
                     return true
                 } catch let failure as CommandFailure {
-                    try? session.journal("login \(name)", source: "shell", outcome: failure.kind.rawValue, message: failure.message)
+                    // signInAtStart journals its own attempts; a failed first run is journalled here.
+                    if first {
+                        try? session.journal("login \(name)", source: "shell", outcome: failure.kind.rawValue, message: failure.message)
+                    }
                     session.console.err("\(failure.kind.rawValue): \(failure.description)")
                 } catch {
                     session.console.err("error: \(error)")
