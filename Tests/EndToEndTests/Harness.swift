@@ -41,10 +41,7 @@ struct Harness {
     }
 
     @discardableResult
-    /// - Parameter detached: for a program that leaves a daemon behind (tmux's server), which would
-    ///   hold captured pipes open forever: its output goes to /dev/null instead.
-    func run(_ arguments: [String], stdin: String = "", env: [String: String] = [:], executable: String = Harness.clinic,
-             detached: Bool = false) throws -> Result {
+    func run(_ arguments: [String], stdin: String = "", env: [String: String] = [:], executable: String = Harness.clinic) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -52,13 +49,9 @@ struct Harness {
         process.currentDirectoryURL = folder
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = stdin.isEmpty ? FileHandle.nullDevice : input
-        process.standardOutput = detached ? FileHandle.nullDevice : output
-        process.standardError = detached ? FileHandle.nullDevice : errors
+        process.standardOutput = output
+        process.standardError = errors
         try process.run()
-        if detached {
-            process.waitUntilExit()
-            return Result(status: process.terminationStatus, stdout: "", stderr: "")
-        }
         if !stdin.isEmpty { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         let out = output.fileHandleForReading.readDataToEndOfFile()

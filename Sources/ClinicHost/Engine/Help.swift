@@ -104,9 +104,10 @@ enum Help {
                 var meaning = f.help
                 if !f.isRequired { meaning += " (optional)" }
                 if let applies = f.appliesTo { meaning += " (for sex \(applies.map(\.rawValue).sorted().joined(separator: "/")))" }
-                if case .choices(let cs) = f.kind { meaning += ": " + cs.map { "\($0.id) = \($0.label)" }.joined(separator: "; ") }
-                if case .choice(let cs) = f.kind, cs.contains(where: { $0.label != $0.id }) {
+                switch f.kind {
+                case .choice(let cs), .choices(let cs) where cs.contains(where: { $0.label != $0.id }):
                     meaning += ": " + cs.map { "\($0.id) = \($0.label)" }.joined(separator: "; ")
+                default: break
                 }
                 return [f.name, f.expects, meaning]
             })

@@ -15,9 +15,6 @@ package struct DatabaseError: Error, CustomStringConvertible, Sendable {
     package var operation: String
 
     package var description: String { "database error \(code) while \(operation): \(message)" }
-
-    /// Whether a trigger refused the change (the append-only guards raise ABORT with a message).
-    package var isConstraint: Bool { code & 0xff == SQLITE_CONSTRAINT }
 }
 
 /// One value bound to, or read from, an SQL statement.

@@ -310,14 +310,4 @@ package final class Store: @unchecked Sendable {
         }
         return ChainCheck(table: table, count: count, firstBreak: nil)
     }
-
-    // MARK: - Meta
-
-    package func meta(_ key: String) throws -> String? {
-        try db.query("SELECT value FROM meta WHERE key = ?", [.text(key)]).first?.first?.text
-    }
-
-    package func setMeta(_ key: String, _ value: String) throws {
-        try db.query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [.text(key), .text(value)])
-    }
 }
