@@ -76,6 +76,19 @@ import Testing
         #expect(try session.store.verifyJournal().firstBreak == nil)
     }
 
+    @Test func theLastPositionalTextTakesTheRestOfTheWords() throws {
+        let (session, console, _) = try makeSession()
+        #expect(session.execute("help patient new", source: "t") == .ok)
+        #expect(console.output.first == "patient new name=… dob=… sex=… [mrn=…]")
+        try openPatient(session)
+        console.output = []
+        #expect(session.execute("patient find Zoë Ålvarez", source: "t") == .ok)
+        #expect(console.output.contains { $0.contains("BAR-001") })
+        // A named field is still a field, and a command without a positional field still refuses extra words.
+        #expect(session.execute("patient find Zoë nonsense=1", source: "t").failure?.message == "patient find has no field 'nonsense'; its fields are text")
+        #expect(session.execute("visit end now", source: "t").failure?.message == "unexpected 'now' after visit end")
+    }
+
     @Test func duplicateMRNIsRefused() throws {
         let (session, _, _) = try makeSession()
         try openPatient(session)

@@ -18,6 +18,13 @@ package enum ArgumentParser {
         let fields = entry.spec.fields
         var result = ParsedArguments()
         var positional = fields.filter(\.isPositional)[...]
+        // The last positional field, when it is free text, takes the rest of the bare words:
+        // `help patient new`, `patient find Zoë Ålvarez`.
+        let rest = positional.last.flatMap { field -> FieldSpec? in
+            if case .text = field.kind { return field }
+            return nil
+        }
+        var restGivenByPosition = false
         var i = 0
 
         func field(named raw: String) throws(CommandFailure) -> FieldSpec {
@@ -62,6 +69,10 @@ package enum ArgumentParser {
                 try take(try field(named: String(word[..<eq])), String(word[word.index(after: eq)...]))
             } else if let next = positional.first {
                 try take(next, word)
+                restGivenByPosition = next.name == rest?.name
+            } else if let rest, restGivenByPosition, let earlier = result.texts[rest.name] {
+                result.values[rest.name] = nil
+                try take(rest, earlier + " " + word)
             } else {
                 let names = fields.map { $0.name + "=" }.joined(separator: " ")
                 throw CommandFailure("unexpected '\(word)' after \(entry.name)",

@@ -17,6 +17,8 @@ public struct FieldSpec: Sendable {
     /// One line of help: what the field means for the person entering it.
     public var help: String
     /// Whether the field may also be given by position, without its name (`patient open BAR-001`).
+    /// The last positional field, when it is ``FieldKind/text(maxLength:)``, takes the rest of the
+    /// unnamed words (`patient find Zoë Ålvarez`).
     public var isPositional: Bool
     /// The patients the field applies to; `nil` means every patient. A required field that does not
     /// apply to the open patient is not asked for.
