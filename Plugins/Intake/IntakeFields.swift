@@ -80,7 +80,7 @@ enum IntakeFields {
         var warnings: [String]
     }
 
-    static func payload(from invocation: Invocation, patient: PatientInfo, today: DateComponents) throws -> Intake {
+    static func payload(from invocation: Invocation, patient: PatientInfo, ageInMonths: Int?) throws -> Intake {
         guard let w = invocation["weight"].flatMap({ Quantity($0, units: [.kilogram, .pound]) }),
               let h = invocation["height"].flatMap({ Quantity($0, units: [.centimetre, .inch]) })
         else { throw CommandError("intake record needs weight and height", hint: "type e.g. weight=72kg height=165cm") }
@@ -96,9 +96,8 @@ enum IntakeFields {
            let year = Int(diagnosed.prefix(4)), let born = Int(patient.dateOfBirth.prefix(4)), year < born {
             throw CommandError("diagnosed \(diagnosed) is before the patient was born (\(patient.dateOfBirth))", hint: "check the year")
         }
-        if let months = invocation["pain_months"]?.intValue, let ageMonths = Self.ageInMonths(patient.dateOfBirth, today: today),
-           months > ageMonths {
-            throw CommandError("pain_months \(months) is longer than the patient's life (\(ageMonths) months)", hint: "give the duration in months")
+        if let months = invocation["pain_months"]?.intValue, let ageInMonths, months > ageInMonths {
+            throw CommandError("pain_months \(months) is longer than the patient's life (\(ageInMonths) months)", hint: "give the duration in months")
         }
 
         var members = invocation.values
@@ -150,12 +149,6 @@ enum IntakeFields {
             }.joined(separator: ", ")
         default: return v.canonicalJSON
         }
-    }
-
-    static func ageInMonths(_ dob: String, today: DateComponents) -> Int? {
-        let p = dob.split(separator: "-").compactMap { Int($0) }
-        guard p.count == 3, let y = today.year, let m = today.month, let d = today.day else { return nil }
-        return (y - p[0]) * 12 + (m - p[1]) - (d < p[2] ? 1 : 0)
     }
 
     static func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }

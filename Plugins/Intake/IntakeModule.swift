@@ -50,7 +50,7 @@ public final class IntakeModule: ClinicModule {
             let why = "no intake recorded for \(record.patient.mrn)"
             return [.missing("intake.complete", why), .missing("intake.weight", why)]
         }
-        let when = Self.format(latest.effectiveAt, calendar: record.calendar)
+        let when = ClinicTime.format(latest.effectiveAt, calendar: record.calendar)
         var facts = [Fact.present("intake.complete", "recorded \(when) by \(latest.staff)", asOf: latest.effectiveAt)]
         if let kg = latest.payload["weight_kg"]?.doubleValue {
             facts.append(.present("intake.weight", "\(IntakeFields.oneDecimal(kg)) kg on \(when)", value: .double(kg), asOf: latest.effectiveAt))
@@ -63,7 +63,8 @@ public final class IntakeModule: ClinicModule {
     // MARK: - record
 
     private func record(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
-        let intake = try IntakeFields.payload(from: invocation, patient: context.patient, today: context.calendar.dateComponents([.year, .month, .day], from: context.now))
+        let ageInMonths = context.patient.ageInMonths(on: context.now, calendar: context.calendar)
+        let intake = try IntakeFields.payload(from: invocation, patient: context.patient, ageInMonths: ageInMonths)
         let stored = try context.append(RecordDraft(kind: IntakeFields.recordKind, payload: intake.payload))
         var out = CommandOutput()
         let escort = intake.payload["escort"]?.boolValue == true ? "yes" : "no"
@@ -80,14 +81,9 @@ public final class IntakeModule: ClinicModule {
             throw CommandError("no intake recorded for \(context.patient.mrn)", hint: "start a visit and run intake record")
         }
         var out = CommandOutput()
-        let when = Self.format(latest.effectiveAt, calendar: context.calendar)
+        let when = ClinicTime.format(latest.effectiveAt, calendar: context.calendar)
         out.line("intake #\(latest.id) · \(when) · \(latest.staff)" + (all.count > 1 ? " · \(all.count - 1) earlier" : ""))
         out.table(["field", "value"], IntakeFields.describe(latest.payload))
         return out
-    }
-
-    static func format(_ date: Date, calendar: Calendar) -> String {
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
     }
 }

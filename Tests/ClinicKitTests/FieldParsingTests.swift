@@ -115,3 +115,25 @@ private let note = FieldSpec("note", .text(maxLength: 5), help: "")
         #expect(try Value(json: #""\u00e9\ud83d\ude00\t""#) == .string("é😀\t"))
     }
 }
+
+@Suite struct PatientAgeTests {
+    let patient = PatientInfo(id: 1, mrn: "T", name: "T", dateOfBirth: "1979-03-02", sex: .female)
+    var utc: Calendar {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = TimeZone(identifier: "UTC")!
+        return c
+    }
+
+    @Test(arguments: [
+        ("2026-03-01", 563, 46),   // the day before the birthday
+        ("2026-03-02", 564, 47),   // the birthday
+        ("2026-11-24", 572, 47),
+    ])
+    func ageCountsWholeMonthsAndYears(_ day: String, _ months: Int, _ years: Int) throws {
+        let parts = day.split(separator: "-").compactMap { Int($0) }
+        let date = try #require(utc.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2], hour: 12)))
+        #expect(patient.ageInMonths(on: date, calendar: utc) == months)
+        #expect(patient.age(on: date, calendar: utc) == years)
+        #expect(ClinicTime.format(date, calendar: utc) == "\(day) 12:00")
+    }
+}

@@ -90,15 +90,9 @@ enum HostCommands {
         }
     }
 
-    /// `2026-11-24 09:02` in the clinic's time zone.
-    static func format(_ date: Date, calendar: Calendar) -> String {
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
-    }
-
     /// `09:02` when `date` is today, else the date and time.
     static func short(_ date: Date, calendar: Calendar, now: Date) -> String {
-        let full = format(date, calendar: calendar)
+        let full = ClinicTime.format(date, calendar: calendar)
         return calendar.isDate(date, inSameDayAs: now) ? String(full.suffix(5)) + " today" : full
     }
 }

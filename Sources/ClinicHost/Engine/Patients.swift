@@ -76,8 +76,8 @@ enum Patients {
             out.line("no visits yet")
         } else {
             out.table(["visit", "kind", "started", "ended"], visits.map { v in
-                [String(v.info.id), v.info.kind, HostCommands.format(v.info.startedAt, calendar: session.calendar),
-                 v.endedAt.map { HostCommands.format($0, calendar: session.calendar) } ?? "open"]
+                [String(v.info.id), v.info.kind, ClinicTime.format(v.info.startedAt, calendar: session.calendar),
+                 v.endedAt.map { ClinicTime.format($0, calendar: session.calendar) } ?? "open"]
             })
         }
         let records = try session.store.records(patientID: p.id)

@@ -73,11 +73,25 @@ public struct PatientInfo: Sendable, Equatable {
 
     /// Age in whole years on `date`, in `calendar`'s time zone.
     public func age(on date: Date, calendar: Calendar) -> Int? {
+        ageInMonths(on: date, calendar: calendar).map { $0 / 12 }
+    }
+
+    /// Age in whole months on `date`, in `calendar`'s time zone.
+    public func ageInMonths(on date: Date, calendar: Calendar) -> Int? {
         let p = dateOfBirth.split(separator: "-").compactMap { Int($0) }
         guard p.count == 3 else { return nil }
         let t = calendar.dateComponents([.year, .month, .day], from: date)
         guard let y = t.year, let m = t.month, let d = t.day else { return nil }
-        return y - p[0] - ((m, d) < (p[1], p[2]) ? 1 : 0)
+        return (y - p[0]) * 12 + (m - p[1]) - (d < p[2] ? 1 : 0)
+    }
+}
+
+/// Times as staff read them.
+public enum ClinicTime {
+    /// `2026-11-24 09:02`: the date and time to the minute, in `calendar`'s time zone (the clinic's).
+    public static func format(_ date: Date, calendar: Calendar) -> String {
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
     }
 }
 
