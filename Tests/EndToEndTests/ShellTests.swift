@@ -31,10 +31,11 @@ extension EndToEnd {
             return Harness.Result(status: status, stdout: String(decoding: bytes, as: UTF8.self), stderr: "")
         }
 
-        func start() throws {
-            let env = harness.environment(Harness.nurse).map { "\($0.key)=\($0.value)" }
-            try tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", "/usr/bin/env"] + env + [Harness.clinic, "--user", "nora"])
-            try waitFor("nora (nurse)> ")
+        /// Starts `clinic ARGUMENTS` in a 120×40 terminal and waits for `ready` on the screen.
+        func start(_ arguments: [String] = ["--user", "nora"], env: [String: String] = Harness.nurse, ready: String = "nora (nurse)> ") throws {
+            let environment = harness.environment(env).map { "\($0.key)=\($0.value)" }
+            try tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", "/usr/bin/env"] + environment + [Harness.clinic] + arguments)
+            try waitFor(ready)
         }
 
         func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", "t"] + keys) }
@@ -126,9 +127,7 @@ extension EndToEnd {
     @Test func firstRunCreatesTheAdministratorInteractively() throws {
         let h = try Harness()
         let t = Terminal(h)
-        let env = h.environment().map { "\($0.key)=\($0.value)" }
-        try t.tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", "/usr/bin/env"] + env + [Harness.clinic])
-        try t.waitFor("administrator name: ")
+        try t.start([], env: [:], ready: "administrator name: ")
         try t.keys("chief", "Enter")
         try t.waitFor("new password for chief: ")
         try t.keys("long-enough-1", "Enter")
