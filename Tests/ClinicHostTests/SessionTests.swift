@@ -68,6 +68,19 @@ import Testing
         #expect(last == [.text("f.clinic:3"), .text("gate fail"), .text("error")])
     }
 
+    @Test func aRolledBackCommandLeavesTheSessionAsItWas() throws {
+        let (session, _, _) = try makeSession()
+        try openPatient(session)
+        let before = (session.patient, session.visit)
+        // Make the journal write, the last step of every command, fail.
+        try session.store.db.execute("DROP TABLE journal")
+        #expect(session.execute("patient new --name Other --dob 1980-01-01 --sex M --mrn X-2", source: "t").failure != nil)
+        #expect(session.patient == before.0 && session.visit == before.1, "the session still shows BAR-001's visit")
+        #expect(try session.store.patient(mrn: "X-2") == nil)
+        #expect(session.execute("visit end", source: "t").failure != nil)
+        #expect(session.visit == before.1)
+    }
+
     @Test func journalKeepsTheCanonicalCommand() throws {
         let (session, _, _) = try makeSession()
         try openPatient(session)

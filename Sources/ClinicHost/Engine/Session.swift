@@ -87,6 +87,10 @@ package final class Session {
         case .found(let e, let a): (entry, arguments) = (e, a)
         case .failed(let message): return finish(line: line, source: source, failure: CommandFailure(message))
         }
+        // A host command changes the session (the open patient, visit, staff member) as it runs;
+        // if its transaction then rolls back, the session must go back to what the record says.
+        let saved = (staff, patient, visit, signedInAt)
+        func restore() { (staff, patient, visit, signedInAt) = saved }
         do {
             let command = try prepare(entry, arguments: arguments)
             let output = try store.transaction { () throws -> CommandOutput in
@@ -97,10 +101,13 @@ package final class Session {
             show(output)
             return entry.words == ["quit"] || entry.words == ["exit"] ? .quit : .ok
         } catch let failure as CommandFailure {
+            restore()
             return finish(line: line, source: source, failure: failure)
         } catch let error as CommandError {
+            restore()
             return finish(line: line, source: source, failure: CommandFailure(error.message, hint: error.hint))
         } catch {
+            restore()
             return finish(line: line, source: source, failure: CommandFailure("\(error)"))
         }
     }
