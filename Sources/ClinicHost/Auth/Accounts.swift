@@ -47,6 +47,14 @@ package enum Accounts {
 
     static func login(_ username: String, in session: Session) throws -> CommandOutput {
         let name = username.lowercased()
+        if session.isReplaying {
+            // A replay signs in as the recorded staff; its accounts have no password.
+            guard let account = try session.store.account(name) else {
+                throw CommandFailure("the replay has no account \(name)", hint: "the recording must make it first (replay-account \(name) ROLE)")
+            }
+            session.signIn(account.info)
+            return .lines("signed in as \(name) (replay)")
+        }
         let password = try password(for: name, in: session)
         // The session journals this command, failed or not, like any other.
         let who = try authenticate(name, password: password, store: session.store)
@@ -56,7 +64,7 @@ package enum Accounts {
 
     static func whoami(in session: Session) -> CommandOutput {
         guard let staff = session.staff else { return .lines("nobody is signed in; type login NAME") }
-        let since = session.signedInAt.map { " since " + HostCommands.short($0, calendar: session.calendar, now: session.clock.now()) } ?? ""
+        let since = session.signedInAt.map { " since " + HostCommands.short($0, calendar: session.calendar, now: session.now) } ?? ""
         return .lines("\(staff.username) (\(Store.rolesText(staff.roles)))\(since)")
     }
 
@@ -87,9 +95,8 @@ package enum Accounts {
         if try session.store.account(name) != nil {
             throw CommandFailure("there is already a staff member called \(name)", hint: "choose another name")
         }
-        let password = try newPassword(for: name, in: session)
-        let staff = try session.store.addStaff(username: name, roles: roles, passwordHash: try Passwords.hash(password),
-                                               at: session.clock.now(), by: session.staff?.id)
+        let hash = session.isReplaying ? Passwords.unusable : try Passwords.hash(try newPassword(for: name, in: session))
+        let staff = try session.store.addStaff(username: name, roles: roles, passwordHash: hash, at: session.now, by: session.staff?.id)
         return .lines("added \(staff.username) (\(Store.rolesText(staff.roles)))")
     }
 
@@ -112,6 +119,20 @@ package enum Accounts {
         return password
     }
 
+    /// `replay-account NAME ROLES`: an account a replayed recording uses, with no password.
+    static func replayAccount(_ username: String, roles text: String, in session: Session) throws {
+        guard session.isReplaying else {
+            throw CommandFailure("replay-account works only in a replay", hint: "add staff with user add NAME --role ROLE")
+        }
+        let name = try checkedUsername(username)
+        let roles = Set(text.split(separator: ",").map { Role(rawValue: String($0).trimmingCharacters(in: .whitespaces)) })
+        guard !roles.isEmpty, roles.isSubset(of: Set(Role.all)) else {
+            throw CommandFailure("replay-account \(name): '\(text)' is not a list of roles", hint: "use nurse, physician, admin")
+        }
+        if try session.store.account(name) != nil { return }
+        _ = try session.store.addStaff(username: name, roles: roles, passwordHash: Passwords.unusable, at: session.now, by: nil)
+    }
+
     /// Creates the first member of staff of a new database, as an administrator, and signs them in.
     package static func createFirstAdmin(_ username: String, password: String, in session: Session) throws -> StaffInfo {
         let name = try checkedUsername(username)
@@ -121,7 +142,7 @@ package enum Accounts {
                 throw CommandFailure("this database already has staff", hint: "sign in with --user NAME")
             }
             let staff = try session.store.addStaff(username: name, roles: [.admin], passwordHash: try Passwords.hash(password),
-                                                   at: session.clock.now(), by: nil)
+                                                   at: session.now, by: nil)
             session.signIn(staff)
             try session.journal("user add \(name) role=admin", source: "first-run", outcome: "ok", message: "first administrator")
             return staff

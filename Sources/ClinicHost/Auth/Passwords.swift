@@ -14,6 +14,9 @@ package enum Passwords {
     static let parallelism = 1
     /// The shortest password accepted for a new account.
     package static let minimumLength = 8
+    /// The hash of an account made by a replay: no password matches it, so it signs in only
+    /// during a replay.
+    package static let unusable = "replayed: no password"
 
     package static func hash(_ password: String) throws -> String {
         var salt = [UInt8](repeating: 0, count: 16)

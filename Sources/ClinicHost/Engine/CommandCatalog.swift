@@ -10,6 +10,17 @@ package struct CatalogEntry: @unchecked Sendable {
     package let module: LoadedModule?
     /// Whether it runs before anyone has signed in (`help`, `login`, `quit`).
     package let isOpen: Bool
+    /// Whether it commits its own work (`run`, `replay`: one transaction a script or CSV row) rather
+    /// than running inside one transaction with its journal line.
+    package let managesTransactions: Bool
+
+    package init(words: [String], spec: CommandSpec, module: LoadedModule?, isOpen: Bool, managesTransactions: Bool = false) {
+        self.words = words
+        self.spec = spec
+        self.module = module
+        self.isOpen = isOpen
+        self.managesTransactions = managesTransactions
+    }
 
     package var name: String { words.joined(separator: " ") }
 }
@@ -77,25 +88,31 @@ package struct CommandCatalog: Sendable {
 /// "Did you mean …?" by edit distance.
 package enum Suggest {
     package static func closest(to word: String, among options: [String]) -> String? {
-        // One slip in a short word, two (a swap counts as two) from four letters on.
+        // One slip in a short word, two from four letters on.
         let limit = word.count < 4 ? 1 : 2 + word.count / 8
         let scored = options.map { ($0, distance(word, $0)) }.filter { $0.1 <= limit }
         if let prefix = options.first(where: { $0.hasPrefix(word) && word.count >= 2 }) { return prefix }
         return scored.min(by: { $0.1 < $1.1 })?.0
     }
 
+    /// Edit distance where swapping two neighbouring letters counts as one slip (optimal string
+    /// alignment): `gaet` is one from `gate`.
     package static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
+        var d = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
         for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
             for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                }
             }
-            previous = current
         }
-        return previous[b.count]
+        return d[a.count][b.count]
     }
 }

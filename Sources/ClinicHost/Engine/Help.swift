@@ -5,8 +5,13 @@ import Foundation
 enum Status {
     static func text(in session: Session) throws -> CommandOutput {
         var out = CommandOutput()
-        let now = session.clock.now()
+        let now = session.now
         out.line("database  \(session.databasePath)")
+        if session.isSandbox {
+            let from = session.store.replayedFrom.map { ", replayed from \($0)" } ?? ""
+            out.alert("SANDBOX\(from): training and test entries, never a patient's real record")
+            out.line("clock     " + SessionCommands.clockText(in: session))
+        }
         out.line("staff     " + (session.staff.map { "\($0.username) (\(Store.rolesText($0.roles)))" } ?? "nobody signed in"))
         guard let patient = session.patient else {
             out.line("patient   none open; type patient open MRN")

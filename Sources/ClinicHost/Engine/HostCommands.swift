@@ -15,10 +15,16 @@ enum HostCommands {
         "patient": "register, find, open and show patients",
         "visit": "start and end the open patient's visit",
         "user": "staff accounts (admin)",
+        "clock": "a sandbox's simulated clock",
+        "record": "record this session as a replayable script, or export the journal as one",
     ]
 
-    private static func host(_ words: [String], _ spec: CommandSpec, open: Bool = false) -> CatalogEntry {
-        CatalogEntry(words: words, spec: spec, module: nil, isOpen: open)
+    private static func host(_ words: [String], _ spec: CommandSpec, open: Bool = false, ownTransactions: Bool = false) -> CatalogEntry {
+        CatalogEntry(words: words, spec: spec, module: nil, isOpen: open, managesTransactions: ownTransactions)
+    }
+
+    private static func text(_ name: String, _ help: String, required: Bool = true, positional: Bool = true) -> FieldSpec {
+        FieldSpec(name, .text(maxLength: 4000), required: required, help: help, positional: positional)
     }
 
     static let entries: [CatalogEntry] = [
@@ -55,6 +61,48 @@ enum HostCommands {
         host(["visit", "start"], CommandSpec("start", summary: "start a visit for the open patient",
                                              fields: [FieldSpec("kind", .choice(visitKinds), required: false, help: "infusion (the default), consult or follow-up")])),
         host(["visit", "end"], CommandSpec("end", summary: "end the open visit", needsVisit: true)),
+        host(["clock", "show"], CommandSpec("show", summary: "the clinic's time, and whether it is simulated", roles: everyone, needsPatient: false), open: true),
+        host(["clock", "set"], CommandSpec("set", summary: "stand a sandbox's clock at a time: clock set '2026-03-02 09:00'",
+                                           fields: [text("time", "09:40, 2026-03-02 09:40, or UTC as recordings write it")],
+                                           roles: everyone, needsPatient: false), open: true),
+        host(["clock", "advance"], CommandSpec("advance", summary: "move a sandbox's clock on: clock advance 5m",
+                                               fields: [text("duration", "5m, 90s, 1h30m, 2d")], roles: everyone, needsPatient: false), open: true),
+        host(["record", "start"], CommandSpec("start", summary: "record this session into FILE as a script that replays it",
+                                              fields: [text("file", "a new file for the recording")], roles: everyone, needsPatient: false)),
+        host(["record", "stop"], CommandSpec("stop", summary: "stop recording", roles: everyone, needsPatient: false)),
+        host(["record", "export"], CommandSpec("export", summary: "write the journal, a patient's or a visit's, as a replayable script",
+                                               fields: [text("file", "a new file for the script"),
+                                                        FieldSpec("patient", .text(maxLength: 40), required: false, help: "only this patient (MRN or id)"),
+                                                        FieldSpec("visit", .integer(1...Int(Int32.max)), required: false, help: "only this visit, with the patient's history before it")],
+                                               roles: [.admin], needsPatient: false,
+                                               discussion: "Without --patient or --visit, the whole journal.")),
+        host(["replay"], CommandSpec("replay", summary: "re-run a recording into a new sandbox database, and compare it with the original",
+                                     fields: [text("file", "the recording"),
+                                              FieldSpec("into", .text(maxLength: 4000), required: false, help: "the new database (default: next to the recording)"),
+                                              FieldSpec("verify", .text(maxLength: 4000), required: false, help: "the original database, to compare with")],
+                                     roles: everyone, needsPatient: false), open: true, ownTransactions: true),
+        host(["run"], CommandSpec("run", summary: "run a script: run FILE [--var NAME=VALUE ...] [--csv DATA.csv [--bail]]",
+                                  fields: [text("file", "the .clinic script"),
+                                           FieldSpec("var", .text(maxLength: 4000), required: false, help: "NAME=VALUE for ${NAME} (may be repeated)"),
+                                           FieldSpec("csv", .text(maxLength: 4000), required: false, help: "run once per row, the columns as variables"),
+                                           FieldSpec("bail", .yesNo, required: false, help: "stop at the first failed row")],
+                                  roles: everyone, needsPatient: false,
+                                  discussion: "A script is recorded whole or, at its first failure, not at all; each CSV row on its own."), open: true),
+        host(["set"], CommandSpec("set", summary: "set a script variable: set NAME VALUE, then use ${NAME}",
+                                  fields: [text("name", "letters, digits and _"), text("value", "the rest of the line")],
+                                  roles: everyone, needsPatient: false), open: true),
+        host(["echo"], CommandSpec("echo", summary: "print a line (in scripts)", fields: [text("text", "what to print", required: false)],
+                                   roles: everyone, needsPatient: false), open: true),
+        host(["include"], CommandSpec("include", summary: "run another script's lines here (in scripts; relative to this one)",
+                                      fields: [text("file", "the script")], roles: everyone, needsPatient: false), open: true),
+        host(["expect"], CommandSpec("expect", summary: "assert a fact, a value, a count or an error (scripts as acceptance tests)",
+                                     fields: [text("what", "fact NAME | no fact NAME | value MODULE.FIELD = VALUE | count WHAT = N | error [TEXT]")],
+                                     roles: everyone, needsPatient: false,
+                                     discussion: "Comparisons: = != < <= > >= contains. count WHAT is patients, visits, records, or the open patient's MODULE[.KIND] entries."),
+             open: true),
+        host(["replay-account"], CommandSpec("replay-account", summary: "in a replay only: an account the recording uses, with no password",
+                                             fields: [text("user", "sign-in name"), text("roles", "nurse, physician, admin (comma-separated)")],
+                                             roles: everyone, needsPatient: false), open: true),
         host(["quit"], CommandSpec("quit", summary: "leave the shell (Ctrl-D too)", roles: everyone, needsPatient: false), open: true),
         host(["exit"], CommandSpec("exit", summary: "leave the shell", roles: everyone, needsPatient: false), open: true),
     ]
@@ -85,6 +133,18 @@ enum HostCommands {
         case "patient show": return try Patients.show(in: session)
         case "visit start": return try Visits.start(kind: v["kind"]?.stringValue ?? "infusion", in: session)
         case "visit end": return try Visits.end(in: session)
+        case "clock show": return SessionCommands.clockShow(in: session)
+        case "clock set": return try SessionCommands.clockSet(v["time"]?.stringValue ?? "", in: session)
+        case "clock advance": return try SessionCommands.clockAdvance(v["duration"]?.stringValue ?? "", in: session)
+        case "record start": return try SessionCommands.recordStart(v["file"]?.stringValue ?? "", in: session)
+        case "record stop": return try SessionCommands.recordStop(in: session)
+        case "record export":
+            return try SessionCommands.recordExport(v["file"]?.stringValue ?? "", patient: v["patient"]?.stringValue,
+                                                    visit: v["visit"]?.intValue, in: session)
+        case "replay":
+            return try Replay.run(v["file"]?.stringValue ?? "", into: v["into"]?.stringValue, verify: v["verify"]?.stringValue, in: session)
+        case "run", "set", "echo", "include", "expect", "replay-account":
+            throw CommandFailure("\(entry.name) is read by the script runner, not run as a command; please report how you reached this")
         case "quit", "exit": return CommandOutput()
         default: throw CommandFailure("\(entry.name) is declared but has no handler; please report this")
         }

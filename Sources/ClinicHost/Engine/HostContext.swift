@@ -12,7 +12,7 @@ package struct HostRecordReader: RecordReader, @unchecked Sendable {
     }
 
     package var visit: VisitInfo? { session.visit }
-    package var now: Date { session.clock.now() }
+    package var now: Date { session.now }
     package var calendar: Calendar { session.calendar }
 
     package func records(module: String?, kind: String?, visitOnly: Bool) throws -> [StoredRecord] {
@@ -39,7 +39,7 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
     }
 
     var visit: VisitInfo? { session.visit }
-    var now: Date { session.clock.now() }
+    var now: Date { session.now }
     var calendar: Calendar { session.calendar }
 
     func records(module: String?, kind: String?, visitOnly: Bool) throws -> [StoredRecord] {
@@ -51,7 +51,7 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
             throw CommandError("module \(module) tried to record an entry of kind '\(draft.kind)'", hint: "kinds are lower-case words")
         }
         let recorded = now
-        let effective = draft.effectiveAt.map(Timestamp.truncated) ?? recorded
+        let effective = (draft.effectiveAt ?? session.effectiveAt).map(Timestamp.truncated) ?? recorded
         let id = try session.store.appendRecord(
             patientID: patient.id, visitID: visit?.id, module: module, kind: draft.kind, payload: draft.payload,
             effectiveAt: effective, recordedAt: recorded, staffID: staff.id, protocolVersion: nil, amends: draft.amends)

@@ -14,8 +14,8 @@ enum Patients {
         if let born = Int(dob.prefix(4)), let year = session.today.year, year - born > 125 {
             throw CommandFailure("date of birth \(dob) would make the patient over 125", hint: "check the year")
         }
-        let twins = try session.store.patients(matching: name).filter { $0.name == name && $0.dateOfBirth == dob }
-        let now = session.clock.now()
+        let twins = try session.store.patients(named: name, born: dob)
+        let now = session.now
         let patient: PatientInfo
         do {
             patient = try session.store.addPatient(mrn: mrn?.uppercased(), name: name, dob: dob, sex: sex, at: now, by: staff.id)
@@ -46,13 +46,13 @@ enum Patients {
             throw CommandFailure("no patient with MRN or id '\(key)'", hint: "type patient find NAME to search")
         }
         try session.open(patient)
-        let visit = session.visit.map { "visit #\($0.id) \($0.kind) open since \(HostCommands.short($0.startedAt, calendar: session.calendar, now: session.clock.now()))" }
+        let visit = session.visit.map { "visit #\($0.id) \($0.kind) open since \(HostCommands.short($0.startedAt, calendar: session.calendar, now: session.now))" }
         return .lines("opened \(describe(patient, in: session)) · \(visit ?? "no open visit")")
     }
 
     /// `BAR-001 Zoë Ålvarez, F, 47 y`.
     static func describe(_ p: PatientInfo, in session: Session) -> String {
-        let age = p.age(on: session.clock.now(), calendar: session.calendar).map { ", \($0) y" } ?? ""
+        let age = p.age(on: session.now, calendar: session.calendar).map { ", \($0) y" } ?? ""
         return "\(p.mrn) \(p.name), \(p.sex.rawValue)\(age)"
     }
 
@@ -95,7 +95,7 @@ enum Visits {
         if let open = session.visit {
             throw CommandFailure("visit #\(open.id) (\(open.kind)) is already open for \(patient.mrn)", hint: "type visit end first")
         }
-        let now = session.clock.now()
+        let now = session.now
         let visit = try session.store.startVisit(patientID: patient.id, kind: kind, at: now, by: staff.id)
         _ = try session.store.appendRecord(patientID: patient.id, visitID: visit.id, module: "visit", kind: "started",
                                            payload: ["kind": .string(kind)], effectiveAt: now, recordedAt: now,
@@ -108,7 +108,7 @@ enum Visits {
         guard let patient = session.patient, let staff = session.staff, let visit = session.visit else {
             throw CommandFailure("no visit is open", hint: "type visit start")
         }
-        let now = session.clock.now()
+        let now = session.now
         try session.store.endVisit(id: visit.id, at: now, by: staff.id)
         let minutes = Int(now.timeIntervalSince(visit.startedAt) / 60)
         _ = try session.store.appendRecord(patientID: patient.id, visitID: visit.id, module: "visit", kind: "ended",

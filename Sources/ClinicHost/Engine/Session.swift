@@ -1,18 +1,6 @@
 import ClinicKit
 import Foundation
 
-/// Where the clinic's "now" comes from. Live databases use the system clock; a sandbox (later) a
-/// simulated one.
-package protocol ClinicClock: AnyObject {
-    func now() -> Date
-}
-
-/// The system clock, to the millisecond.
-package final class SystemClock: ClinicClock {
-    package init() {}
-    package func now() -> Date { Timestamp.truncated(Date()) }
-}
-
 /// How a command line ended.
 package enum Outcome: Equatable {
     case ok
@@ -41,6 +29,19 @@ package final class Session {
     package internal(set) var visit: VisitInfo?
     package internal(set) var signedInAt: Date?
 
+    /// The time of the command that is running: every record, journal line and visit time one
+    /// command writes carries the same instant (a replay reproduces it with one `clock set`).
+    private var commandTime: Date?
+    /// The effective time a command was given with `--at` (a late entry), while it runs.
+    package private(set) var effectiveAt: Date?
+    /// Results are not printed (a CSV batch, a replay); alerts and errors still are.
+    package var quiet = false
+    /// Set while `replay` re-executes a recording into a fresh sandbox: `login` needs no password
+    /// and `user add` makes accounts that no password opens.
+    package internal(set) var isReplaying = false
+    /// Writes the session as a replayable script while `record start` is on.
+    package internal(set) var recorder: Recorder?
+
     package init(store: Store, plugins: PluginReport, clock: any ClinicClock, calendar: Calendar, console: any Console,
                  input: (any LineInput)?, environment: [String: String], databasePath: String) {
         self.store = store
@@ -61,14 +62,41 @@ package final class Session {
 
     /// The prompt: who is signed in, and the open patient and visit (`nora@BAR-001 [infusion]> `).
     package var prompt: String {
-        guard let staff else { return "clinic> " }
-        var p = staff.username
+        // A sandbox says so on every line, with its (possibly simulated) time.
+        let sandbox = isSandbox ? "(sandbox \(String(ClinicTime.format(clock.now(), calendar: calendar).suffix(5)))) " : ""
+        guard let staff else { return sandbox + "clinic> " }
+        var p = sandbox + staff.username
         if let patient { p += "@\(patient.mrn)" } else { p += " (\(Store.rolesText(staff.roles)))" }
         if let visit { p += " [\(visit.kind)]" }
         return p + "> "
     }
 
-    package var today: DateComponents { calendar.dateComponents([.year, .month, .day], from: clock.now()) }
+    package var today: DateComponents { calendar.dateComponents([.year, .month, .day], from: now) }
+
+    /// Now: the running command's time, else the clock's.
+    package var now: Date { commandTime ?? clock.now() }
+
+    /// Whether the database is a sandbox (training, tests, a replay) rather than a live record.
+    package var isSandbox: Bool { store.isSandbox }
+
+    /// Who is signed in, the open patient and visit, and a sandbox's clock: what a command that
+    /// rolls back must leave as it found.
+    package struct State {
+        var staff: StaffInfo?
+        var patient: PatientInfo?
+        var visit: VisitInfo?
+        var signedInAt: Date?
+        var clock: Date?
+    }
+
+    package func snapshot() -> State {
+        State(staff: staff, patient: patient, visit: visit, signedInAt: signedInAt, clock: (clock as? SandboxClock)?.simulated)
+    }
+
+    package func restore(_ state: State) {
+        (staff, patient, visit, signedInAt) = (state.staff, state.patient, state.visit, state.signedInAt)
+        (clock as? SandboxClock)?.restore(state.clock)
+    }
 
     // MARK: - Running a line
 
@@ -89,26 +117,48 @@ package final class Session {
         }
         // A host command changes the session (the open patient, visit, staff member) as it runs;
         // if its transaction then rolls back, the session must go back to what the record says.
-        let saved = (staff, patient, visit, signedInAt)
-        func restore() { (staff, patient, visit, signedInAt) = saved }
+        let saved = snapshot()
+        defer { commandTime = nil; effectiveAt = nil }
         do {
             let command = try prepare(entry, arguments: arguments)
-            let output = try store.transaction { () throws -> CommandOutput in
-                let output = try run(entry, command)
-                try journal(command.canonical, source: source, outcome: "ok", message: "")
-                return output
+            commandTime = clock.now()
+            effectiveAt = command.effectiveAt
+            let output: CommandOutput
+            if entry.managesTransactions {
+                // run, replay: their commands commit on their own (one transaction a script or CSV row).
+                output = try run(entry, command)
+                try journal(command.canonical, source: source, outcome: "ok", message: "", before: saved)
+            } else {
+                output = try store.transaction { () throws -> CommandOutput in
+                    var output = try run(entry, command)
+                    if let at = command.effectiveAt, entry.module != nil {
+                        output.line("late entry: effective \(ClinicTime.format(at, calendar: calendar)), recorded \(ClinicTime.format(now, calendar: calendar))")
+                    }
+                    try journal(command.canonical, source: source, outcome: "ok", message: "", before: saved)
+                    return output
+                }
             }
             show(output)
+            afterCommand()
             return entry.words == ["quit"] || entry.words == ["exit"] ? .quit : .ok
         } catch let failure as CommandFailure {
-            restore()
+            restore(saved)
             return finish(line: line, source: source, failure: failure)
         } catch let error as CommandError {
-            restore()
+            restore(saved)
             return finish(line: line, source: source, failure: CommandFailure(error.message, hint: error.hint))
         } catch {
-            restore()
+            restore(saved)
             return finish(line: line, source: source, failure: CommandFailure("\(error)"))
+        }
+    }
+
+    /// After a command, outside any transaction: the recorder writes what was committed.
+    package func afterCommand() {
+        guard !store.db.isInTransaction, let recorder else { return }
+        do { try recorder.flush() } catch {
+            console.err("warning: the recording \(recorder.path) stopped: \(error)")
+            self.recorder = nil
         }
     }
 
@@ -116,6 +166,8 @@ package final class Session {
     package struct Prepared {
         package var values: [String: Value]
         package var canonical: String
+        /// `--at TIME` on a module's command: when it happened, for a late entry.
+        package var effectiveAt: Date?
     }
 
     /// Checks that the command may run now, and gathers its values (prompting when someone is there).
@@ -139,11 +191,15 @@ package final class Session {
         if !entry.spec.requires.isEmpty {
             try FactEngine(session: self).check(requirements: entry.spec.requires, for: entry.name)
         }
+        var arguments = arguments
+        let at = entry.module == nil ? nil : try LateEntry.take(from: &arguments, in: self)
         var parsed = try ArgumentParser.parse(arguments, for: entry, patientSex: patient?.sex, today: today)
         if !parsed.missing.isEmpty {
             try askForMissing(&parsed, entry: entry)
         }
-        return Prepared(values: parsed.values, canonical: Self.canonical(entry, parsed))
+        var canonical = Self.canonical(entry, parsed)
+        if let at { canonical += " --at " + Timestamp.string(at) }
+        return Prepared(values: parsed.values, canonical: canonical, effectiveAt: at)
     }
 
     /// Prompts for each missing field in turn, or fails listing them when no one can answer.
@@ -201,9 +257,10 @@ package final class Session {
         return try module.module.run(Invocation(verb: entry.spec.verb, values: command.values), in: context)
     }
 
-    private func show(_ output: CommandOutput) {
+    package func show(_ output: CommandOutput) {
         let highlight = (console as? StandardConsole)?.isTerminal ?? false
-        for line in Renderer.render(output, highlight: highlight) { console.out(line) }
+        let shown = quiet ? CommandOutput(output.blocks.filter { if case .alert = $0 { true } else { false } }) : output
+        for line in Renderer.render(shown, highlight: highlight) { console.out(line) }
     }
 
     /// Journals the failure and returns it as the outcome; the caller prints it (the shell and a
@@ -217,10 +274,12 @@ package final class Session {
         return .failed(failure)
     }
 
-    package func journal(_ command: String, source: String, outcome: String, message: String) throws {
-        try store.appendJournal(JournalEntry(session: sessionID, staffID: staff?.id, at: clock.now(), source: source,
+    /// Journals a command line. Its staff member, patient and visit are the session's after the
+    /// command, or, where the command closed one (`logout`, `visit end`), the one it closed.
+    package func journal(_ command: String, source: String, outcome: String, message: String, before: State? = nil) throws {
+        try store.appendJournal(JournalEntry(session: sessionID, staffID: (staff ?? before?.staff)?.id, at: now, source: source,
                                              command: String(command.prefix(4000)), outcome: outcome, message: message,
-                                             patientID: patient?.id, visitID: visit?.id))
+                                             patientID: (patient ?? before?.patient)?.id, visitID: (visit ?? before?.visit)?.id))
     }
 
     // MARK: - State changes (for host commands)
@@ -228,7 +287,7 @@ package final class Session {
     package func signIn(_ who: StaffInfo) {
         if staff?.id != who.id { patient = nil; visit = nil }
         staff = who
-        signedInAt = clock.now()
+        signedInAt = now
     }
 
     package func signOut() {

@@ -24,15 +24,18 @@ package enum Program {
         }
 
         let console = StandardConsole()
-        let clock = SystemClock()
-        let path = options.database ?? ProgramOptions.defaultDatabase(environment)
+        let path = options.database ?? (options.sandbox ? ProgramOptions.defaultSandbox(environment) : ProgramOptions.defaultDatabase(environment))
         let store: Store
         do {
-            store = try Store(path: path, now: clock.now())
+            store = try Store(path: path, now: Timestamp.truncated(Date()), sandbox: options.sandbox)
+        } catch let error as StoreError {
+            console.err("clinic: \(error)")
+            return 2
         } catch {
             console.err("clinic: cannot open the database \(path): \(error)")
             return 1
         }
+        let clock: any ClinicClock = store.isSandbox ? SandboxClock(store: store) : SystemClock()
 
         let plugins = PluginLoader(folders: PluginLoader.standardFolders(explicit: options.pluginFolders, environment: environment),
                                    reservedNames: HostCommands.reservedNames).load()
@@ -46,41 +49,59 @@ package enum Program {
         let interactive = options.files.isEmpty && options.commands.isEmpty && Terminal.isInteractive
         let session = Session(store: store, plugins: plugins, clock: clock, calendar: calendar, console: console,
                               input: nil, environment: environment, databasePath: path)
+        if store.isSandbox && !interactive {
+            console.err("note: \(path) is a sandbox: its entries are for training and tests, never a patient's record")
+        }
+        if let record = options.record {
+            do { session.recorder = try Recorder(path: record, session: session) } catch let failure as CommandFailure {
+                console.err("clinic: \(failure.description)")
+                return 2
+            } catch {
+                console.err("clinic: \(error)")
+                return 1
+            }
+        }
+        defer {
+            if let recorder = session.recorder {
+                do { try recorder.stop() } catch { console.err("warning: the recording \(recorder.path) is incomplete: \(error)") }
+            }
+        }
+        let runner = ScriptRunner(session: session, variables: options.variables, keepGoing: options.keepGoing)
 
         if interactive {
-            return Shell(session: session, historyPath: ProgramOptions.defaultHistory(environment)).run(user: options.user)
+            return Shell(session: session, runner: runner, historyPath: ProgramOptions.defaultHistory(environment)).run(user: options.user)
         }
         if let user = options.user {
             guard signIn(user, session: session, terminal: Terminal.isInteractive) else { return 1 }
+            session.afterCommand()
         }
         if !options.commands.isEmpty {
             var status: Int32 = 0
             for command in options.commands {
-                if case .failed(let failure) = session.execute(command, source: "-c") {
+                switch runner.interactive(command, source: "-c") {
+                case .ok: continue
+                case .quit: return status
+                case .failed(let failure):
                     console.err("\(failure.kind.rawValue): \(failure.description)")
                     status = 1
-                    if !options.keepGoing { break }
+                    if !options.keepGoing { return status }
                 }
             }
             return status
         }
-        let runner = ScriptRunner(session: session, keepGoing: options.keepGoing)
         if options.files.isEmpty {
-            return runner.run(text: readAllStandardInput(), name: "stdin")
+            return runner.run(text: readAllStandardInput(), name: "stdin") ? 0 : 1
         }
         for file in options.files {
-            let text: String
-            if file == "-" {
-                text = readAllStandardInput()
+            let succeeded: Bool
+            if let csv = options.csv {
+                succeeded = runner.runCSV(script: file, name: file, data: csv, dataName: csv, bail: options.bail).0
+            } else if file == "-" {
+                succeeded = runner.run(text: readAllStandardInput(), name: "stdin")
             } else {
-                guard let contents = try? String(contentsOfFile: file, encoding: .utf8) else {
-                    console.err("clinic: \(file) is not readable UTF-8 text")
-                    return 1
-                }
-                text = contents
+                succeeded = runner.runFile(file)
             }
-            let status = runner.run(text: text, name: file == "-" ? "stdin" : file)
-            if status != 0 { return status }
+            if !succeeded { return 1 }
         }
         return 0
     }

@@ -1,11 +1,17 @@
 import Foundation
 
-/// The command line: `clinic [--db PATH] [--plugins DIR] [--user NAME] [--keep-going] [FILE...] [-c COMMAND]`.
+/// The command line: `clinic [--db PATH] [--plugins DIR] [--user NAME] [--sandbox] [--record FILE]
+/// [--var NAME=VALUE ...] [--csv DATA [--bail]] [--keep-going] [FILE...] [-c COMMAND]`.
 package struct ProgramOptions: Equatable {
     package var database: String?
     package var pluginFolders: [String] = []
     package var user: String?
     package var keepGoing = false
+    package var sandbox = false
+    package var record: String?
+    package var variables: [String: String] = [:]
+    package var csv: String?
+    package var bail = false
     package var commands: [String] = []
     package var files: [String] = []
 
@@ -22,19 +28,28 @@ package struct ProgramOptions: Equatable {
     package static let version = "0.1.0"
 
     package static let usage = """
-        usage: clinic [--db PATH] [--plugins DIR] [--user NAME] [--keep-going] [FILE...] [-c COMMAND]
+        usage: clinic [--db PATH] [--plugins DIR] [--user NAME] [--sandbox] [--record FILE]
+                      [--var NAME=VALUE ...] [--csv DATA.csv [--bail]] [--keep-going] [FILE...] [-c COMMAND]
 
           (no FILE, a terminal)   the interactive shell
           (no FILE, a pipe)       commands read from standard input, one a line
-          FILE...                 run each script in order; stop at the first error (exit 1)
+          FILE...                 run each script in order, each recorded whole or not at all;
+                                  stop at the first error (exit 1)
           -c COMMAND              run one command (may be repeated)
 
           --db PATH        the database (default $CLINIC_DB, else $XDG_DATA_HOME/clinic/clinic.sqlite)
+          --sandbox        make a new database a sandbox (training, demos, tests): its clock can be
+                           set and it is marked everywhere; refused for an existing live database
+          --record FILE    record the session into FILE as a script that replays it
+          --var NAME=VALUE set ${NAME} for the scripts (may be repeated)
+          --csv DATA.csv   run each script once per row, the columns as variables, each row on its
+                           own; --bail stops at the first failed row
           --plugins DIR    look for modules in DIR first (may be repeated; then $CLINIC_PLUGIN_PATH,
                            then the folder of the clinic program)
           --user NAME      sign in as NAME (password from $CLINIC_PASSWORD when there is no terminal);
                            on a database with no staff yet, NAME becomes its first administrator
-          --keep-going     in scripts, go on after a failed command (the exit status is still 1)
+          --keep-going     in scripts, go on after a failed command (each command is then recorded
+                           on its own; the exit status is still 1)
           --help, --version
 
         exit status: 0 success, 1 a command failed, 2 usage error
@@ -65,16 +80,29 @@ package struct ProgramOptions: Equatable {
             case "--plugins": options.pluginFolders.append(try value(a))
             case "--user": options.user = try value(a)
             case "--keep-going": options.keepGoing = true
+            case "--sandbox": options.sandbox = true
+            case "--bail": options.bail = true
+            case "--record": options.record = try value(a)
+            case "--csv": options.csv = try value(a)
+            case "--var":
+                let text = try value(a)
+                guard let (k, v) = Variables.assignment(text) else { throw UsageError(description: "--var \(text) is not NAME=VALUE") }
+                options.variables[k] = v
             case "-c": options.commands.append(try value(a))
             case "--": onlyFiles = true
             default:
                 if a.hasPrefix("--"), let eq = a.firstIndex(of: "="),
-                   ["--db", "--plugins", "--user"].contains(String(a[..<eq])) {
+                   ["--db", "--plugins", "--user", "--record", "--csv", "--var"].contains(String(a[..<eq])) {
                     let flag = String(a[..<eq]), v = String(a[a.index(after: eq)...])
                     guard !v.isEmpty else { throw UsageError(description: "\(flag) needs a value") }
                     switch flag {
                     case "--db": options.database = v
                     case "--plugins": options.pluginFolders.append(v)
+                    case "--record": options.record = v
+                    case "--csv": options.csv = v
+                    case "--var":
+                        guard let (k, val) = Variables.assignment(v) else { throw UsageError(description: "--var \(v) is not NAME=VALUE") }
+                        options.variables[k] = val
                     default: options.user = v
                     }
                 } else if a.hasPrefix("-") && a != "-" {
@@ -88,6 +116,11 @@ package struct ProgramOptions: Equatable {
         if !options.commands.isEmpty && !options.files.isEmpty {
             throw UsageError(description: "give either FILE... or -c COMMAND, not both")
         }
+        if options.csv != nil && options.files.isEmpty {
+            throw UsageError(description: "--csv needs a script to run once per row: clinic --csv DATA.csv SCRIPT.clinic")
+        }
+        if options.bail && options.csv == nil { throw UsageError(description: "--bail goes with --csv") }
+        if options.csv != nil && options.keepGoing { throw UsageError(description: "--keep-going and --csv: use --bail to stop at a failed row, or neither") }
         return .run(options)
     }
 
@@ -95,6 +128,11 @@ package struct ProgramOptions: Equatable {
     package static func defaultDatabase(_ env: [String: String]) -> String {
         if let db = env["CLINIC_DB"], !db.isEmpty { return db }
         return xdg(env, "XDG_DATA_HOME", ".local/share") + "/clinic/clinic.sqlite"
+    }
+
+    /// `$XDG_DATA_HOME/clinic/sandbox.sqlite`: the training sandbox `clinic --sandbox` opens.
+    package static func defaultSandbox(_ env: [String: String]) -> String {
+        xdg(env, "XDG_DATA_HOME", ".local/share") + "/clinic/sandbox.sqlite"
     }
 
     /// `$CLINIC_HISTORY`, else `$XDG_STATE_HOME/clinic/history`, else `~/.local/state/clinic/history`.

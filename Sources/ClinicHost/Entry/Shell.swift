@@ -5,6 +5,7 @@ import Foundation
 /// or `quit`. A failed command prints one line and the session goes on.
 struct Shell {
     let session: Session
+    let runner: ScriptRunner
     let historyPath: String
 
     func run(user: String?) -> Int32 {
@@ -27,6 +28,10 @@ struct Shell {
             return 0
         }
         if let staff = session.staff { session.console.out("signed in as \(staff.username) (\(Store.rolesText(staff.roles)))") }
+        session.afterCommand()
+        if session.isSandbox {
+            session.console.out("SANDBOX: entries here are for training and tests, never a patient's record. clock set and clock advance move its time.")
+        }
 
         while true {
             switch input.readLine(prompt: session.prompt, completion: .command) {
@@ -35,7 +40,7 @@ struct Shell {
             case .line(let text):
                 guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
                 input.remember(text)
-                switch session.execute(text, source: "shell") {
+                switch runner.interactive(text, source: "shell") {
                 case .ok: continue
                 case .quit: return 0
                 case .failed(let failure): session.console.err("\(failure.kind.rawValue): \(failure.description)")

@@ -22,6 +22,7 @@ enum DeclarationCheck {
             var fields: Set<String> = []
             for field in command.fields {
                 if !isWord(field.name, allowUnderscore: true) { problems.append("'\(label)' field '\(field.name)' is not a lower-case word") }
+                if field.name == "at" { problems.append("'\(label)' field 'at' is the shell's own (--at TIME, for a late entry)") }
                 if !fields.insert(field.name).inserted { problems.append("'\(label)' declares field '\(field.name)' twice") }
                 switch field.kind {
                 case .choice(let cs), .choices(let cs), .outcomes(let cs):

@@ -35,13 +35,14 @@ package final class Database: @unchecked Sendable {
     /// The file, or `:memory:`.
     package let path: String
 
-    /// Opens (creating if needed, mode 0600) the database at `path`.
-    package init(path: String) throws {
-        if path != ":memory:" {
+    /// Opens (creating if needed, mode 0600) the database at `path`; with `readOnly`, opens an
+    /// existing one to read only (another program's database, compared by `replay --verify`).
+    package init(path: String, readOnly: Bool = false) throws {
+        if path != ":memory:" && !readOnly {
             try Self.createPrivately(path)
         }
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
@@ -53,7 +54,7 @@ package final class Database: @unchecked Sendable {
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, 5000)
         try execute("PRAGMA foreign_keys = ON")
-        if path != ":memory:" {
+        if path != ":memory:" && !readOnly {
             try execute("PRAGMA journal_mode = WAL")
             // FULL: a committed record survives a power cut, not only a crash of the program.
             try execute("PRAGMA synchronous = FULL")
@@ -149,6 +150,9 @@ package final class Database: @unchecked Sendable {
     }
 
     // MARK: - Transactions
+
+    /// Whether a transaction is open (so nothing written yet is committed).
+    package var isInTransaction: Bool { savepointDepth > 0 }
 
     /// Runs `body` in a transaction (a savepoint when already inside one): all of it is kept, or
     /// none of it when it throws.

@@ -99,12 +99,24 @@ enum Schema {
             CREATE TRIGGER journal_append_only_delete BEFORE DELETE ON journal
             BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
             """),
+        Migration(version: 2, name: "sandbox-and-lookups", sql: """
+            -- Whether a database is live or a sandbox (training, tests, replays) is fixed when it is
+            -- made: a sandbox's records must never pass for real ones.
+            CREATE TRIGGER meta_mode_fixed_update BEFORE UPDATE ON meta WHEN OLD.key IN ('mode', 'replayed_from')
+            BEGIN SELECT RAISE(ABORT, 'a database stays live or sandbox for life'); END;
+            CREATE TRIGGER meta_mode_fixed_delete BEFORE DELETE ON meta WHEN OLD.key IN ('mode', 'replayed_from')
+            BEGIN SELECT RAISE(ABORT, 'a database stays live or sandbox for life'); END;
+            -- patient new looks for a patient with the same name and date of birth.
+            CREATE INDEX patients_by_name_dob ON patients(name, dob);
+            CREATE INDEX journal_by_patient ON journal(patient_id);
+            """),
     ]
 
     static var latestVersion: Int { migrations.last?.version ?? 0 }
 
-    /// Brings `db` up to the latest schema.
-    static func migrate(_ db: Database, now: String) throws {
+    /// Brings `db` up to the latest schema; returns the version it had (0: a new database).
+    @discardableResult
+    static func migrate(_ db: Database, now: String) throws -> Int {
         try db.execute("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version    INTEGER PRIMARY KEY,
@@ -123,5 +135,6 @@ enum Schema {
                              [.int(Int64(migration.version)), .text(migration.name), .text(now)])
             }
         }
+        return Int(applied)
     }
 }

@@ -7,6 +7,7 @@ package enum StoreError: Error, CustomStringConvertible, Equatable {
     case duplicateMRN(String)
     case duplicateUsername(String)
     case corruptRow(String)
+    case liveNotSandbox(String)
 
     package var description: String {
         switch self {
@@ -15,6 +16,8 @@ package enum StoreError: Error, CustomStringConvertible, Equatable {
         case .duplicateMRN(let mrn): return "MRN \(mrn) already belongs to another patient"
         case .duplicateUsername(let name): return "there is already a staff member called \(name)"
         case .corruptRow(let what): return "the database holds a row it cannot read (\(what)); run audit verify"
+        case .liveNotSandbox(let path):
+            return "\(path) is a live database; --sandbox only makes new databases: give --db a new file"
         }
     }
 }
@@ -45,6 +48,20 @@ package struct JournalEntry: Sendable {
     package var visitID: Int64?
 }
 
+/// One line of the command journal, as stored.
+package struct JournalRow: Sendable, Equatable {
+    package var id: Int64
+    package var session: String
+    package var staffID: Int64?
+    package var at: Date
+    package var source: String
+    package var command: String
+    package var outcome: String
+    package var message: String
+    package var patientID: Int64?
+    package var visitID: Int64?
+}
+
 /// The outcome of walking a hash chain.
 package struct ChainCheck: Sendable, Equatable {
     package var table: String
@@ -60,14 +77,39 @@ package struct ChainCheck: Sendable, Equatable {
 /// The clinic's record, over one SQLite database. Every SQL statement of the program is here.
 package final class Store: @unchecked Sendable {
     package let db: Database
+    /// A sandbox (training, demos, tests, replays) rather than a live clinic record: its clock may
+    /// be set, and everything that shows or exports its records says so.
+    package let isSandbox: Bool
+    /// The recording a replayed sandbox was made from.
+    package let replayedFrom: String?
 
     /// Opens the database at `path` (`:memory:` for a scratch one) and brings its schema up to date.
-    package init(path: String, now: Date) throws {
+    /// With `sandbox`, a new database is made a sandbox; an existing live one is refused.
+    package init(path: String, now: Date, sandbox: Bool = false, replayOf recording: String? = nil) throws {
         db = try Database(path: path)
-        try Schema.migrate(db, now: Timestamp.string(now))
+        let previous = try Schema.migrate(db, now: Timestamp.string(now))
+        if previous == 0 {
+            let mode = sandbox || recording != nil ? "sandbox" : "live"
+            try db.query("INSERT INTO meta (key, value) VALUES ('mode', ?)", [.text(mode)])
+            if let recording { try db.query("INSERT INTO meta (key, value) VALUES ('replayed_from', ?)", [.text(recording)]) }
+        }
+        let mode = try db.query("SELECT value FROM meta WHERE key = 'mode'").first?.first?.text ?? "live"
+        if (sandbox || recording != nil) && mode != "sandbox" { throw StoreError.liveNotSandbox(path) }
+        isSandbox = mode == "sandbox"
+        replayedFrom = try db.query("SELECT value FROM meta WHERE key = 'replayed_from'").first?.first?.text
     }
 
     package func transaction<T>(_ body: () throws -> T) throws -> T { try db.transaction(body) }
+
+    // MARK: - Settings kept in the database
+
+    package func meta(_ key: String) throws -> String? {
+        try db.query("SELECT value FROM meta WHERE key = ?", [.text(key)]).first?.first?.text
+    }
+
+    package func setMeta(_ key: String, _ value: String) throws {
+        try db.query("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2", [.text(key), .text(value)])
+    }
 
     // MARK: - Staff
 
@@ -141,6 +183,12 @@ package final class Store: @unchecked Sendable {
             SELECT \(Self.patientColumns) FROM patients
             WHERE name LIKE ?1 ESCAPE '\\' OR mrn LIKE ?1 ESCAPE '\\' ORDER BY name, id LIMIT ?2
             """, [.text("%\(escaped)%"), .int(Int64(limit))]).map(patient(from:))
+    }
+
+    /// Patients registered with exactly this name and date of birth (possible duplicates).
+    package func patients(named name: String, born dob: String) throws -> [PatientInfo] {
+        try db.query("SELECT \(Self.patientColumns) FROM patients WHERE name = ? AND dob = ? ORDER BY id",
+                     [.text(name), .text(dob)]).map(patient(from:))
     }
 
     package func allPatients(limit: Int = 500) throws -> [PatientInfo] {
@@ -271,6 +319,40 @@ package final class Store: @unchecked Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, columns + [.text(previous), .text(hash)])
         }
+    }
+
+    /// Journal lines for a recording, oldest first: those after `afterID`, optionally of one
+    /// session, patient or visit, or (with `beforeID`) only earlier ones.
+    package func journal(after afterID: Int64 = 0, before beforeID: Int64 = .max, session: String? = nil,
+                         patientID: Int64? = nil, visitID: Int64? = nil) throws -> [JournalRow] {
+        try db.query("""
+            SELECT j.id, j.session, j.staff_id, j.at, j.source, j.command, j.outcome, j.message, j.patient_id, j.visit_id
+            FROM journal j
+            WHERE j.id > ?1 AND j.id < ?2 AND (?3 IS NULL OR j.session = ?3) AND (?4 IS NULL OR j.patient_id = ?4)
+              AND (?5 IS NULL OR j.visit_id = ?5)
+            ORDER BY j.id
+            """, [.int(afterID), .int(beforeID), session.map(SQLValue.text) ?? .null, patientID.map(SQLValue.int) ?? .null,
+                  visitID.map(SQLValue.int) ?? .null]).map { row in
+            guard let id = row[0].int, let session = row[1].text, let at = row[3].text.flatMap(Timestamp.date),
+                  let source = row[4].text, let command = row[5].text, let outcome = row[6].text, let message = row[7].text
+            else { throw StoreError.corruptRow("journal") }
+            return JournalRow(id: id, session: session, staffID: row[2].int, at: at, source: source, command: command,
+                              outcome: outcome, message: message, patientID: row[8].int, visitID: row[9].int)
+        }
+    }
+
+    package func lastJournalID() throws -> Int64 {
+        try db.query("SELECT COALESCE(MAX(id), 0) FROM journal").first?.first?.int ?? 0
+    }
+
+    /// Every member of staff by id: name and roles (for a recording's accounts).
+    package func staffByID() throws -> [Int64: StaffInfo] {
+        var all: [Int64: StaffInfo] = [:]
+        for row in try db.query("SELECT id, username, roles FROM staff") {
+            guard let id = row[0].int, let name = row[1].text, let roles = row[2].text else { throw StoreError.corruptRow("staff") }
+            all[id] = StaffInfo(id: id, username: name, roles: Self.roles(roles))
+        }
+        return all
     }
 
     // MARK: - Verification
