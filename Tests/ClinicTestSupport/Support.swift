@@ -6,6 +6,7 @@ import ClinicHost
 
 /// Collects what the session prints.
 package final class TestConsole: Console {
+    package init() {}
     package var output: [String] = []
     package var errors: [String] = []
     package func out(_ text: String) { output.append(text) }

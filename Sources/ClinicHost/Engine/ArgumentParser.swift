@@ -38,6 +38,12 @@ package enum ArgumentParser {
         }
 
         func take(_ spec: FieldSpec, _ text: String) throws(CommandFailure) {
+            // `field=` with nothing after it (an empty cell of a CSV row) is a field not given:
+            // asked for, or missing, like one left out.
+            if text.trimmingCharacters(in: .whitespaces).isEmpty {
+                positional.removeAll { $0.name == spec.name }
+                return
+            }
             if result.values[spec.name] != nil {
                 throw CommandFailure("\(spec.name) is given twice", hint: "give it once")
             }

@@ -22,6 +22,7 @@ enum Patients {
         } catch let error as StoreError {
             throw CommandFailure(error.description, hint: "open that patient with patient open, or choose another MRN")
         }
+        if mrn == nil { session.noteChosen("mrn", patient.mrn) }
         _ = try session.store.appendRecord(
             patientID: patient.id, visitID: nil, module: "patient", kind: "registered",
             payload: ["mrn": .string(patient.mrn), "name": .string(name), "dob": .string(dob), "sex": .string(sex.rawValue)],

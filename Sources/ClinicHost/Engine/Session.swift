@@ -34,6 +34,9 @@ package final class Session {
     private var commandTime: Date?
     /// The effective time a command was given with `--at` (a late entry), while it runs.
     package private(set) var effectiveAt: Date?
+    /// Values a command chose itself (a generated MRN), added to the journal's canonical line so
+    /// that a replay makes the same choice.
+    private var chosen: [String] = []
     /// Results are not printed (a CSV batch, a replay); alerts and errors still are.
     package var quiet = false
     /// Set while `replay` re-executes a recording into a fresh sandbox: `login` needs no password
@@ -118,7 +121,7 @@ package final class Session {
         // A host command changes the session (the open patient, visit, staff member) as it runs;
         // if its transaction then rolls back, the session must go back to what the record says.
         let saved = snapshot()
-        defer { commandTime = nil; effectiveAt = nil }
+        defer { commandTime = nil; effectiveAt = nil; chosen = [] }
         do {
             let command = try prepare(entry, arguments: arguments)
             commandTime = clock.now()
@@ -134,7 +137,7 @@ package final class Session {
                     if let at = command.effectiveAt, entry.module != nil {
                         output.line("late entry: effective \(ClinicTime.format(at, calendar: calendar)), recorded \(ClinicTime.format(now, calendar: calendar))")
                     }
-                    try journal(command.canonical, source: source, outcome: "ok", message: "", before: saved)
+                    try journal(([command.canonical] + chosen).joined(separator: " "), source: source, outcome: "ok", message: "", before: saved)
                     return output
                 }
             }
@@ -259,7 +262,11 @@ package final class Session {
 
     package func show(_ output: CommandOutput) {
         let highlight = (console as? StandardConsole)?.isTerminal ?? false
-        let shown = quiet ? CommandOutput(output.blocks.filter { if case .alert = $0 { true } else { false } }) : output
+        // Quiet (a CSV batch, a replay): only the alerts, each naming its patient.
+        let shown = !quiet ? output : CommandOutput(output.blocks.compactMap { block -> OutputBlock? in
+            guard case .alert(let text) = block else { return nil }
+            return .alert(patient.map { "\($0.mrn): \(text)" } ?? text)
+        })
         for line in Renderer.render(shown, highlight: highlight) { console.out(line) }
     }
 
@@ -283,6 +290,11 @@ package final class Session {
     }
 
     // MARK: - State changes (for host commands)
+
+    /// Notes a value the command chose (`mrn=C000002`) for the journal's canonical line.
+    package func noteChosen(_ field: String, _ value: String) {
+        chosen.append("\(field)=\(Tokenizer.quote(value))")
+    }
 
     package func signIn(_ who: StaffInfo) {
         if staff?.id != who.id { patient = nil; visit = nil }

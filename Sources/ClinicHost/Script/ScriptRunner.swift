@@ -234,23 +234,7 @@ package final class ScriptRunner {
             try fail(place, CommandFailure("\(error)"), command: text)
         }
         guard let first = words.first?.lowercased() else { return .go }
-        switch first {
-        case "set":
-            guard words.count >= 3, Variables.isName(words[1]) else {
-                try fail(place, CommandFailure("set needs a variable name and a value", hint: "type e.g. set WEIGHT 72kg"), command: text)
-            }
-            variables.values[words[1]] = words[2...].joined(separator: " ")
-        case "echo":
-            session.console.out(words.dropFirst().joined(separator: " "))
-        case "include":
-            guard let place else {
-                try fail(nil, CommandFailure("include works inside scripts", hint: "in the shell, type run FILE"), command: text)
-            }
-            guard words.count == 2 else { try fail(place, CommandFailure("include takes one file", hint: "type include FILE"), command: text) }
-            let path = words[1].hasPrefix("/") ? words[1] : (directory as NSString).appendingPathComponent(words[1])
-            let included = try read(path, place: place)
-            try enter(path, from: place) { try runLines(included, name: path, directory: (path as NSString).deletingLastPathComponent, row: place.row) }
-        case "expect":
+        if first == "expect" {
             let expectation: Expectation
             do { expectation = try Expectation.parse(Array(words.dropFirst())) } catch let failure as CommandFailure {
                 try fail(place, failure, command: text)
@@ -262,35 +246,66 @@ package final class ScriptRunner {
             do { try expectation.check(in: session) } catch let failure as CommandFailure {
                 try fail(place, failure, command: text)
             }
+            return .go
+        }
+        // `expect error` before this line: it must fail (and its failure does not stop the script).
+        guard let expected = pendingError else { return try dispatch(words, first, text, place: place, source: source, directory: directory) }
+        pendingError = nil
+        var caught: CommandFailure?
+        do {
+            _ = try dispatch(words, first, text, place: place, source: source, directory: directory, expectingError: true)
+        } catch let stop as Stop {
+            caught = stop.failure
+        }
+        guard let failure = caught else {
+            try fail(place, CommandFailure("expected an error (expect error at \(expected.place)), but \(words.prefix(2).joined(separator: " ")) succeeded"),
+                     command: text)
+        }
+        if let fragment = expected.fragment, !failure.description.lowercased().contains(fragment.lowercased()) {
+            try fail(place, CommandFailure("expected an error containing '\(fragment)', found: \(failure.description)"), command: text)
+        }
+        if !session.quiet { session.console.out("(failed as expected) \(failure.kind.rawValue): \(failure.description)") }
+        return .go
+    }
+
+    /// Runs a line that is not an `expect`.
+    private func dispatch(_ words: [String], _ first: String, _ text: String, place: Place?, source: String, directory: String,
+                          expectingError: Bool = false) throws -> Next {
+        // An expected failure is not reported as one.
+        func stop(_ failure: CommandFailure, _ command: String) throws -> Never {
+            if expectingError { throw Stop(place: place, failure: failure, command: command) }
+            try fail(place, failure, command: command)
+        }
+        switch first {
+        case "set":
+            guard words.count >= 3, Variables.isName(words[1]) else {
+                try stop(CommandFailure("set needs a variable name and a value", hint: "type e.g. set WEIGHT 72kg"), text)
+            }
+            variables.values[words[1]] = words[2...].joined(separator: " ")
+        case "echo":
+            session.console.out(words.dropFirst().joined(separator: " "))
+        case "include":
+            guard let place else { try stop(CommandFailure("include works inside scripts", hint: "in the shell, type run FILE"), text) }
+            guard words.count == 2 else { try stop(CommandFailure("include takes one file", hint: "type include FILE"), text) }
+            let path = words[1].hasPrefix("/") ? words[1] : (directory as NSString).appendingPathComponent(words[1])
+            let included = try read(path, place: place)
+            try enter(path, from: place) { try runLines(included, name: path, directory: (path as NSString).deletingLastPathComponent, row: place.row) }
         case "run":
             try runCommand(Array(words.dropFirst()), place: place, directory: directory)
         case "replay-account":
-            guard words.count == 3 else { try fail(place, CommandFailure("replay-account takes a name and roles", hint: "type replay-account NAME nurse"), command: text) }
+            guard words.count == 3 else { try stop(CommandFailure("replay-account takes a name and roles", hint: "type replay-account NAME nurse"), text) }
             do { try Accounts.replayAccount(words[1], roles: words[2], in: session) } catch let failure as CommandFailure {
-                try fail(place, failure, command: text)
+                try stop(failure, text)
             }
         default:
             let command = words.map(Tokenizer.quote).joined(separator: " ")
-            let outcome = session.execute(command, source: source)
-            if let pending = pendingError {
-                pendingError = nil
-                guard case .failed(let failure) = outcome else {
-                    try fail(place, CommandFailure("expected an error (expect error at \(pending.place)), but \(words.prefix(2).joined(separator: " ")) succeeded"),
-                             command: command)
-                }
-                if let fragment = pending.fragment, !failure.description.lowercased().contains(fragment.lowercased()) {
-                    try fail(place, CommandFailure("expected an error containing '\(fragment)', found: \(failure.description)"), command: command)
-                }
-                if !session.quiet { session.console.out("(failed as expected) \(failure.kind.rawValue): \(failure.description)") }
-                return .go
-            }
-            switch outcome {
+            switch session.execute(command, source: source) {
             case .ok: committedCommands += 1
             case .quit: return .quit
             case .failed(let failure):
                 // The shell prints a typed line's failure itself.
-                if place != nil { report(place, failure) }
-                throw Stop(place: place, failure: failure, command: command)
+                if place == nil { throw Stop(place: nil, failure: failure, command: command) }
+                try stop(failure, command)
             }
         }
         return .go
