@@ -61,8 +61,8 @@ struct Harness {
     }
 
     /// Runs `sqlite3` on the database and returns its rows, `|`-separated.
-    func sql(_ query: String) throws -> [String] {
-        let r = try run([database, query], executable: "/usr/bin/sqlite3")
+    func sql(_ query: String, in path: String? = nil) throws -> [String] {
+        let r = try run([path ?? database, query], executable: "/usr/bin/sqlite3")
         #expect(r.status == 0, "sqlite3: \(r.stderr)")
         return r.stdout.split(separator: "\n").map(String.init)
     }

@@ -48,6 +48,51 @@ extension EndToEnd {
         #expect(visit.stdout.contains("✔  intake.complete"))
         #expect(try h.sql("SELECT username, roles FROM staff ORDER BY id") == ["admin|admin", "nora|nurse", "patel|physician"])
         #expect(try h.sql("SELECT json_extract(payload, '$.treatments[0].outcome') FROM records WHERE module = 'intake'") == ["not-tolerated"])
+
+        // The batch intake, on a fresh sandbox: 212 rows, the four bad ones reported and skipped.
+        let sandbox = h.folder.appendingPathComponent("batch.sqlite").path
+        let staff = try h.run(["--sandbox", "--db", sandbox, "--user", "admin", workflows.appendingPathComponent("setup.clinic").path],
+                              env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "staff-pass1"])
+        #expect(staff.status == 0, "\(staff.stderr)")
+        let batch = try h.run(["--db", sandbox, "--user", "nora", workflows.appendingPathComponent("batch-intake.clinic").path],
+                              env: ["CLINIC_PASSWORD": "staff-pass1"])
+        #expect(batch.status == 0, "\(batch.stderr)")
+        #expect(batch.stdout.contains("212 rows: 208 done, 4 failed: rows 17, 88, 151, 203 (see above)"))
+        for (row, reason) in [(17, "weight: '7O kg' is not a number (did you mean 70 kg?)"), (88, "dob: 2031-05-01 is in the future"),
+                              (151, "MRN SYN-0012 already belongs to another patient"), (203, "intake record is missing pregnancy")] {
+            #expect(batch.stderr.contains("(data/patients.csv row \(row)): error: \(reason)"), "row \(row): \(batch.stderr)")
+        }
+        #expect(batch.stdout.contains("ALERT: SYN-0002: no escort"), "a batch's alerts name their patient")
+        #expect(try h.sql("SELECT COUNT(*) FROM patients", in: sandbox) == ["208"])
+        #expect(try h.sql("SELECT COUNT(*) FROM records WHERE module = 'intake'", in: sandbox) == ["208"])
+    }
+
+    @Test func scriptsTakeVariablesAndCSVFromTheCommandLine() throws {
+        let h = try Harness()
+        try h.provision()
+        let script = try h.write("one.clinic", "patient new --name ${NAME} --dob ${DOB} --sex F\nexpect value patient.name = ${NAME}\n")
+        let one = try h.run(["--user", "nora", "--var", "NAME=Ann O'Bee", "--var", "DOB=1980-01-02", script], env: Harness.nurse)
+        #expect(one.status == 0, "\(one.stderr)")
+        let rows = try h.write("rows.csv", "NAME,DOB\nCid,1970-01-01\nDee,1970-13-01\nEve,1971-01-01\n")
+        let batch = try h.run(["--user", "nora", "--csv", rows, script], env: Harness.nurse)
+        #expect(batch.status == 1, "a failed row makes the run fail")
+        #expect(batch.stdout.contains("3 rows: 2 done, 1 failed: row 2 (see above)"))
+        #expect(try h.sql("SELECT name FROM patients ORDER BY id") == ["Ann O'Bee", "Cid", "Eve"])
+        let unset = try h.run(["--user", "nora", script], env: Harness.nurse)
+        #expect(unset.status == 1)
+        #expect(unset.stderr.contains("one.clinic:1: error: ${NAME} is not set"))
+        #expect(try h.run(["--csv", rows]).status == 2, "--csv needs a script")
+    }
+
+    @Test func aLiveDatabaseCannotBecomeASandbox() throws {
+        let h = try Harness()
+        try h.provision()
+        let r = try h.run(["--sandbox", "--db", h.database, "-c", "status"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("is a live database; --sandbox only makes new databases: give --db a new file"))
+        let clock = try h.run(["--user", "nora", "-c", "clock set 09:00"], env: Harness.nurse)
+        #expect(clock.status == 1)
+        #expect(clock.stderr.contains("refused: clock set: this is a live database"))
     }
 
     @Test func aFailingScriptNamesFileAndLineAndExitsOne() throws {

@@ -56,6 +56,19 @@ extension EndToEnd {
             throw CancellationError()
         }
 
+        /// Waits until the line the cursor is on ends with `prompt` (a prompt already seen higher up
+        /// the screen does not count).
+        func waitForPrompt(_ prompt: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let needle = prompt.trimmingCharacters(in: .whitespaces)
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline {
+                if try currentLine().trimmingCharacters(in: .whitespaces).hasSuffix(needle) { return }
+                usleep(50_000)
+            }
+            Issue.record("the cursor's line never ended with \(prompt.debugDescription):\n\(try screen())", sourceLocation: sourceLocation)
+            throw CancellationError()
+        }
+
         /// The line the cursor is on.
         func currentLine() throws -> String {
             let lines = try screen().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -136,6 +149,58 @@ extension EndToEnd {
         try t.waitFor("signed in as chief (admin)")
         #expect(!(try t.screen()).contains("long-enough-1"), "the password is never echoed")
         #expect(try h.sql("SELECT username, roles FROM staff") == ["chief|admin"])
+    }
+
+    /// A session typed at a real terminal, with prompted answers and passwords, recorded; its
+    /// replay into a fresh database reproduces the same record and hash chain.
+    @Test func aRecordedSessionReplaysIntoTheSameRecord() throws {
+        let h = try Harness()
+        let recording = h.folder.appendingPathComponent("visit.clinic").path
+        let t = Terminal(h)
+        try t.start(["--sandbox", "--db", h.database, "--record", recording], env: [:], ready: "administrator name: ")
+        try t.keys("chief", "Enter")
+        try t.waitFor("new password for chief: ")
+        try t.keys("secret-one-1", "Enter")
+        try t.waitFor("again: ")
+        try t.keys("secret-one-1", "Enter")
+        try t.waitFor("SANDBOX: entries here are for training and tests")
+        try t.keys("user add nora --role nurse", "Enter")
+        try t.waitFor("new password for nora: ")
+        try t.keys("secret-two-2", "Enter")
+        try t.waitForPrompt("again: ")
+        try t.keys("secret-two-2", "Enter")
+        try t.waitFor("added nora (nurse)")
+        try t.keys("login nora", "Enter")
+        try t.waitForPrompt("password for nora: ")
+        try t.keys("secret-two-2", "Enter")
+        try t.waitFor("signed in as nora (nurse)")
+        try t.keys("clock set '2026-03-02 09:00'", "Enter")
+        try t.waitFor("(sandbox 09:00) nora (nurse)> ")
+        try t.keys("patient new --name 'Zoë Ålvarez' --dob 1979-03-02 --sex F", "Enter")
+        try t.waitFor("registered C000001 Zoë Ålvarez")
+        try t.keys("visit start", "Enter")
+        try t.waitFor("started infusion visit #1")
+        try t.keys("clock advance 7m", "Enter")
+        try t.keys("intake record height=165cm allergies=none medications=none pain_months=12 symptoms=fatigue onset=none treatments=none comorbidities=none pregnancy=no escort=yes", "Enter")
+        try t.waitFor("weight (kg or lb, 20–350 kg): ")
+        try t.keys("158 lb", "Enter")
+        try t.waitFor("recorded intake #3 · 71.7 kg (158 lb)")
+        try t.keys("clock advance 50m", "Enter")
+        try t.keys("visit end", "Enter")
+        try t.waitFor("after 57 min")
+        try t.keys("quit", "Enter")
+        usleep(300_000)
+
+        let script = try String(contentsOfFile: recording, encoding: .utf8)
+        #expect(script.contains("weight='158 lb'"), "the answer typed at the prompt is recorded")
+        #expect(script.contains("patient new name='Zoë Ålvarez' dob=1979-03-02 sex=F mrn=C000001"))
+        #expect(!script.contains("secret"), "passwords never reach a recording")
+        let mode = try FileManager.default.attributesOfItem(atPath: recording)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        let replay = try h.run(["--db", "\(h.folder.path)/scratch.sqlite", "-c", "replay \(recording) --into \(h.folder.path)/replayed.sqlite --verify \(h.database)"])
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
+        #expect(replay.stdout.contains("identical: 1 patient, 1 visit, 4 record entries; hash chain identical (4 of 4)"), "\(replay.stdout)")
     }
 }
 }
