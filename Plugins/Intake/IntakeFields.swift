@@ -152,5 +152,8 @@ enum IntakeFields {
     }
 
     static func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
-    static func oneDecimal(_ x: Double) -> String { String(format: "%.1f", x) }
+    static func oneDecimal(_ x: Double) -> String {
+        let tenths = Int((abs(x) * 10).rounded())
+        return (x < 0 && tenths > 0 ? "-" : "") + "\(tenths / 10).\(tenths % 10)"
+    }
 }

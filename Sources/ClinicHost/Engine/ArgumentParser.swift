@@ -28,8 +28,9 @@ package enum ArgumentParser {
         var i = 0
 
         func field(named raw: String) throws(CommandFailure) -> FieldSpec {
-            let name = raw.lowercased().replacingOccurrences(of: "-", with: "_")
-            if let f = fields.first(where: { $0.name == name || $0.name == raw.lowercased() }) { return f }
+            let lower = raw.lowercased()
+            let name = String(lower.map { $0 == "-" ? "_" : $0 })
+            if let f = fields.first(where: { $0.name == name || $0.name == lower }) { return f }
             let names = fields.map(\.name)
             let guess = Suggest.closest(to: name, among: names)
             let list = names.isEmpty ? "it takes no fields" : "its fields are " + names.joined(separator: ", ")
@@ -40,7 +41,7 @@ package enum ArgumentParser {
         func take(_ spec: FieldSpec, _ text: String) throws(CommandFailure) {
             // `field=` with nothing after it (an empty cell of a CSV row) is a field not given:
             // asked for, or missing, like one left out.
-            if text.trimmingCharacters(in: .whitespaces).isEmpty {
+            if text.trimmed.isEmpty {
                 positional.removeAll { $0.name == spec.name }
                 return
             }
@@ -58,7 +59,7 @@ package enum ArgumentParser {
 
         while i < words.count {
             let word = words[i]
-            if word.hasPrefix("--") && word.count > 2 {
+            if word.hasPrefix("--") && word.utf8.count > 2 {
                 let body = word.dropFirst(2)
                 if let eq = body.firstIndex(of: "=") {
                     try take(try field(named: String(body[..<eq])), String(body[body.index(after: eq)...]))

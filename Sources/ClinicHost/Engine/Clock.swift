@@ -47,13 +47,13 @@ package final class SandboxClock: ClinicClock {
 package enum TimeText {
     /// A time of day means today, in the clinic's time zone; a time without a zone is the clinic's.
     package static func parse(_ text: String, calendar: Calendar, now: Date) -> Date? {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        let t = text.trimmed
         if let utc = Timestamp.date(t) { return utc }
         let parts = t.split(whereSeparator: { $0 == " " || $0 == "T" }).map(String.init)
         var day = calendar.dateComponents([.year, .month, .day], from: now)
         let clock: String
         switch parts.count {
-        case 1 where t.contains(":"): clock = parts[0]
+        case 1 where t.contains(":" as Character): clock = parts[0]
         case 1: clock = "00:00"; guard let d = ymd(parts[0]) else { return nil }; day = d
         case 2: clock = parts[1]; guard let d = ymd(parts[0]) else { return nil }; day = d
         default: return nil
@@ -82,7 +82,7 @@ package enum TimeText {
     /// `5m`, `90s`, `1h30m`, `2d`, `45min`: a positive duration in seconds, at most 366 days.
     package static func duration(_ text: String) -> TimeInterval? {
         let units: [(String, TimeInterval)] = [("min", 60), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)]
-        var rest = Substring(text.trimmingCharacters(in: .whitespaces).lowercased())
+        var rest = Substring(text.trimmed.lowercased())
         var total: TimeInterval = 0
         guard !rest.isEmpty else { return nil }
         while !rest.isEmpty {

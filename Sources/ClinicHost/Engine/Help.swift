@@ -54,7 +54,7 @@ enum Status {
 enum Help {
     static func text(topic: String?, in session: Session) -> CommandOutput {
         let catalog = session.catalog
-        guard let topic = topic?.trimmingCharacters(in: .whitespaces), !topic.isEmpty else { return overview(catalog) }
+        guard let topic = topic?.trimmed, !topic.isEmpty else { return overview(catalog) }
         let words = topic.lowercased().split(separator: " ").map(String.init)
         if let entry = catalog.entries.first(where: { $0.words == words }) { return command(entry) }
         let group = catalog.group(words[0])

@@ -112,7 +112,15 @@ package final class Session {
         do { words = try Tokenizer.words(line) } catch {
             return finish(line: line, source: source, failure: CommandFailure(error.description))
         }
+        return execute(words: words, source: source, line: { line })
+    }
+
+    /// Runs a command already split into words (a script's line, its variables substituted).
+    /// `line` gives the text to journal if it fails.
+    @discardableResult
+    package func execute(words: [String], source: String, line lineText: () -> String) -> Outcome {
         guard !words.isEmpty else { return .ok }
+        var line: String { lineText() }
         let entry: CatalogEntry, arguments: [String]
         switch catalog.resolve(words) {
         case .found(let e, let a): (entry, arguments) = (e, a)
@@ -220,7 +228,7 @@ package final class Session {
                 case .line(let text):
                     do {
                         parsed.values[spec.name] = try spec.parse(text, today: today)
-                        parsed.texts[spec.name] = text.trimmingCharacters(in: .whitespaces)
+                        parsed.texts[spec.name] = text.trimmed
                         if case .quantity(let units, _) = spec.kind, let q = parsed.values[spec.name].flatMap({ Quantity($0, units: units) }),
                            q.unit != units[0] {
                             console.out("    = \(FieldSpec.format((q.value(in: units[0]) * 10).rounded() / 10)) \(units[0].symbol)")
@@ -274,7 +282,7 @@ package final class Session {
     /// script say where it happened differently).
     private func finish(line: String, source: String, failure: CommandFailure) -> Outcome {
         do {
-            try journal(line.trimmingCharacters(in: .whitespaces), source: source, outcome: failure.kind.rawValue, message: failure.description)
+            try journal(line.trimmed, source: source, outcome: failure.kind.rawValue, message: failure.description)
         } catch {
             console.err("error: could not write the journal: \(error)")
         }

@@ -7,12 +7,14 @@ package enum Tokenizer {
     }
 
     package static func words(_ line: String) throws(Failure) -> [String] {
+        // Unicode scalars, not Characters: the quoting characters are ASCII, and a combining mark
+        // after a quote stays part of the word.
         var words: [String] = []
-        var current = ""
+        var current = String.UnicodeScalarView()
         var inWord = false
-        var quote: Character?
+        var quote: Unicode.Scalar?
         var escaped = false
-        for ch in line {
+        for ch in line.unicodeScalars {
             if escaped {
                 current.append(ch)
                 escaped = false
@@ -37,8 +39,8 @@ package enum Tokenizer {
                 inWord = true
             case " ", "\t", "\r", "\n":
                 if inWord {
-                    words.append(current)
-                    current = ""
+                    words.append(String(current))
+                    current = String.UnicodeScalarView()
                     inWord = false
                 }
             case "#" where !inWord:
@@ -50,21 +52,30 @@ package enum Tokenizer {
         }
         if let q = quote { throw Failure(description: "unterminated \(q) quote; close it with \(q)") }
         if escaped { throw Failure(description: "the line ends with a backslash; remove it or escape it as \\\\") }
-        if inWord { words.append(current) }
+        if inWord { words.append(String(current)) }
         return words
     }
 
     /// Quotes a word so that ``words(_:)`` reads it back unchanged (used for journal and recording lines).
     package static func quote(_ word: String) -> String {
+        // Letters, digits and -_.,:/+@%=()[] need no quotes (checked on bytes first: it is the common case).
+        if !word.isEmpty && word.utf8.allSatisfy({ plainASCII[Int($0)] }) { return word }
         let plain = !word.isEmpty && word.unicodeScalars.allSatisfy { s in
             s.properties.isAlphabetic || s.properties.numericType != nil
                 || "-_.,:/+@%=()[]".unicodeScalars.contains(s)
         }
         if plain { return word }
         var out = "'"
+        out.reserveCapacity(word.utf8.count + 2)
         for ch in word {
             if ch == "'" { out += "'\\''" } else { out.append(ch) }
         }
         return out + "'"
+    }
+
+    private static let plainASCII: [Bool] = (0..<256).map { b in
+        guard b < 128 else { return false }
+        let c = UInt8(b)
+        return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || Array("-_.,:/+@%=()[]".utf8).contains(c)
     }
 }

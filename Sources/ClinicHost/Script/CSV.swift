@@ -22,7 +22,7 @@ struct CSVTable {
     init(text: String, name: String) throws {
         let records = try Self.records(text, name: name)
         guard let header = records.first else { throw Failure(description: "\(name) is empty; it needs a header row of column names") }
-        let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        let columns = header.fields.map { $0.trimmed }
         for (i, column) in columns.enumerated() where !Variables.isName(column) {
             throw Failure(description: "\(name): column \(i + 1) '\(column)' is not a variable name; use letters, digits and _, starting with a letter")
         }
@@ -33,7 +33,7 @@ struct CSVTable {
         rows = []
         for (i, record) in records.dropFirst().enumerated() {
             // A blank line is not a row.
-            if record.fields.count == 1 && record.fields[0].trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            if record.fields.count == 1 && record.fields[0].trimmed.isEmpty { continue }
             guard record.fields.count == columns.count else {
                 throw Failure(description: "\(name):\(record.line): row \(i + 1) has \(record.fields.count) fields, the header \(columns.count)")
             }

@@ -146,7 +146,7 @@ enum Expectation: Equatable {
     /// last decimal (`bmi = 26.3` holds for 26.32). Yes/no compare with booleans; a list `=` the
     /// comma-separated items; `contains` looks for an item or, in text, a fragment (any case).
     static func matches(_ found: Value, _ op: Comparison, _ expected: String) -> Bool {
-        let e = expected.trimmingCharacters(in: .whitespaces)
+        let e = expected.trimmed
         if op == .contains {
             if let items = found.arrayValue { return items.contains { show($0).lowercased() == e.lowercased() } }
             return show(found).lowercased().contains(e.lowercased())

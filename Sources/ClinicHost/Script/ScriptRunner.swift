@@ -67,9 +67,9 @@ package final class ScriptRunner {
     package static func lines(of text: String) -> [Line] {
         var result: [Line] = []
         var pending: Line?
-        // "\r\n" is one Character in Swift: split on any line break, so Windows-edited scripts work.
-        for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            var line = String(raw)
+        // Split on bytes (fast), dropping the \r of a Windows-edited script's \r\n.
+        for (i, raw) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            var line = String(Substring(raw.last == UInt8(ascii: "\r") ? raw.dropLast() : raw))
             let continues = line.hasSuffix("\\") && !line.hasSuffix("\\\\")
             if continues { line.removeLast() }
             if var p = pending {
@@ -79,12 +79,12 @@ package final class ScriptRunner {
                 pending = Line(number: i + 1, text: line)
             }
             if !continues, let p = pending {
-                let trimmed = p.text.trimmingCharacters(in: .whitespaces)
+                let trimmed = p.text.trimmed
                 if !trimmed.isEmpty && !trimmed.hasPrefix("#") { result.append(Line(number: p.number, text: trimmed)) }
                 pending = nil
             }
         }
-        if let p = pending, case let trimmed = p.text.trimmingCharacters(in: .whitespaces), !trimmed.isEmpty, !trimmed.hasPrefix("#") {
+        if let p = pending, case let trimmed = p.text.trimmed, !trimmed.isEmpty, !trimmed.hasPrefix("#") {
             result.append(Line(number: p.number, text: trimmed))
         }
         return result
@@ -298,8 +298,9 @@ package final class ScriptRunner {
                 try stop(failure, text)
             }
         default:
-            let command = words.map(Tokenizer.quote).joined(separator: " ")
-            switch session.execute(command, source: source) {
+            // The words go in as they are: a value substituted into one is never split again.
+            var command: String { words.map(Tokenizer.quote).joined(separator: " ") }
+            switch session.execute(words: words, source: source, line: { command }) {
             case .ok: committedCommands += 1
             case .quit: return .quit
             case .failed(let failure):

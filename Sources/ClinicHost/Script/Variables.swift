@@ -30,7 +30,7 @@ package struct Variables: Equatable {
 
     /// `word` with each `${NAME}` replaced by its value.
     package func substitute(_ word: String) throws -> String {
-        guard word.contains("$") else { return word }
+        guard word.utf8.contains(UInt8(ascii: "$")) else { return word }
         var out = ""
         var rest = Substring(word)
         while let dollar = rest.firstIndex(of: "$") {

@@ -58,6 +58,10 @@ package final class Database: @unchecked Sendable {
             try execute("PRAGMA journal_mode = WAL")
             // FULL: a committed record survives a power cut, not only a crash of the program.
             try execute("PRAGMA synchronous = FULL")
+            // 16 MiB of page cache: a long script's transaction stays in memory until its commit.
+            try execute("PRAGMA cache_size = -16384")
+            // A command inside a script is a savepoint; its undo pages belong in memory, not a temporary file.
+            try execute("PRAGMA temp_store = MEMORY")
         }
     }
 
@@ -154,23 +158,30 @@ package final class Database: @unchecked Sendable {
     /// Whether a transaction is open (so nothing written yet is committed).
     package var isInTransaction: Bool { savepointDepth > 0 }
 
+    /// Runs `body` so that its reads and writes are one unit: inside the open transaction if there
+    /// is one (no savepoint needed: a failure rolls that back), else in a transaction of its own.
+    package func atomically<T>(_ body: () throws -> T) throws -> T {
+        savepointDepth > 0 ? try body() : try transaction(body)
+    }
+
     /// Runs `body` in a transaction (a savepoint when already inside one): all of it is kept, or
     /// none of it when it throws.
     package func transaction<T>(_ body: () throws -> T) throws -> T {
         savepointDepth += 1
         let name = "s\(savepointDepth)"
         defer { savepointDepth -= 1 }
-        try execute(savepointDepth == 1 ? "BEGIN IMMEDIATE" : "SAVEPOINT \(name)")
+        // Prepared once and kept, like every statement: a replay runs thousands of these.
+        try query(savepointDepth == 1 ? "BEGIN IMMEDIATE" : "SAVEPOINT \(name)")
         do {
             let result = try body()
-            try execute(savepointDepth == 1 ? "COMMIT" : "RELEASE \(name)")
+            try query(savepointDepth == 1 ? "COMMIT" : "RELEASE \(name)")
             return result
         } catch {
             if savepointDepth == 1 {
-                try? execute("ROLLBACK")
+                _ = try? query("ROLLBACK")
             } else {
-                try? execute("ROLLBACK TO \(name)")
-                try? execute("RELEASE \(name)")
+                _ = try? query("ROLLBACK TO \(name)")
+                _ = try? query("RELEASE \(name)")
             }
             throw error
         }

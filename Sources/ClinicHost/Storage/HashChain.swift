@@ -12,6 +12,14 @@ package enum HashChain {
     /// SHA-256 over the previous hash and the entry's columns (as canonical JSON), in hex.
     package static func hash(previous: String, columns: [Value]) -> String {
         let text = previous + "\n" + Value.array(columns).canonicalJSON
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        var hex = [UInt8]()
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: Array(text.utf8)) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
+
+    private static let digits = Array("0123456789abcdef".utf8)
 }

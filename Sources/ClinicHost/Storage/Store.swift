@@ -255,7 +255,8 @@ package final class Store: @unchecked Sendable {
     package func appendRecord(patientID: Int64, visitID: Int64?, module: String, kind: String, payload: Value,
                               effectiveAt: Date, recordedAt: Date, staffID: Int64, protocolVersion: String?,
                               amends: Int64?) throws -> Int64 {
-        try transaction {
+        // The last entry is read and the next written under one write lock.
+        try db.atomically {
             let last = try db.query("SELECT id, hash FROM records ORDER BY id DESC LIMIT 1").first
             let id = (last?[0].int ?? 0) + 1
             let previous = last?[1].text ?? HashChain.genesis
@@ -308,7 +309,8 @@ package final class Store: @unchecked Sendable {
     }
 
     package func appendJournal(_ entry: JournalEntry) throws {
-        try transaction {
+        // The last entry is read and the next written under one write lock.
+        try db.atomically {
             let last = try db.query("SELECT id, hash FROM journal ORDER BY id DESC LIMIT 1").first
             let id = (last?[0].int ?? 0) + 1
             let previous = last?[1].text ?? HashChain.genesis

@@ -18,9 +18,9 @@ package enum Timestamp {
         let millis = Int(ms - Int64(seconds) * 1000)
         var t = tm()
         gmtime_r(&seconds, &t)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                      Int(t.tm_year) + 1900, Int(t.tm_mon) + 1, Int(t.tm_mday),
-                      Int(t.tm_hour), Int(t.tm_min), Int(t.tm_sec), millis)
+        return padded(Int(t.tm_year) + 1900, 4) + "-" + padded(Int(t.tm_mon) + 1, 2) + "-" + padded(Int(t.tm_mday), 2)
+            + "T" + padded(Int(t.tm_hour), 2) + ":" + padded(Int(t.tm_min), 2) + ":" + padded(Int(t.tm_sec), 2)
+            + "." + padded(millis, 3) + "Z"
     }
 
     package static func date(_ text: String) -> Date? {

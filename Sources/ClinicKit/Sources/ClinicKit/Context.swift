@@ -91,7 +91,11 @@ public enum ClinicTime {
     /// `2026-11-24 09:02`: the date and time to the minute, in `calendar`'s time zone (the clinic's).
     public static func format(_ date: Date, calendar: Calendar) -> String {
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
+        func pad(_ n: Int?, _ width: Int) -> String {
+            let digits = String(n ?? 0)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return pad(c.year, 4) + "-" + pad(c.month, 2) + "-" + pad(c.day, 2) + " " + pad(c.hour, 2) + ":" + pad(c.minute, 2)
     }
 }
 

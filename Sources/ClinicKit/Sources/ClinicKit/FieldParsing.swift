@@ -9,7 +9,7 @@ extension FieldSpec {
     /// - Returns: the value, in the shape ``FieldKind`` documents for each kind.
     /// - Throws: ``FieldError``.
     public func parse(_ text: String, today: DateComponents) throws(FieldError) -> Value {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        let t = text.trimmed
         guard !t.isEmpty else { throw fail("no value given", hint: "type e.g. \(example)") }
         guard !t.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw fail("the value contains a control character", hint: "type e.g. \(example)")
@@ -93,7 +93,7 @@ extension FieldSpec {
             if t.lowercased() == "none" { return .array([]) }
             var pairs: [Value] = []
             for item in Self.splitList(t) {
-                let parts = item.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                let parts = item.split(separator: ":", maxSplits: 1).map { $0.trimmed }
                 guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 200 else {
                     throw fail("'\(item)' is not item:outcome", hint: "type e.g. \(example)")
                 }
@@ -135,9 +135,9 @@ extension FieldSpec {
         let lower = t.lowercased()
         let numberEnd = lower.firstIndex(where: { !($0.isASCII && ($0.isNumber || $0 == "." || $0 == "-" || $0 == "+")) }) ?? lower.endIndex
         let numberText = String(lower[..<numberEnd])
-        let unitText = lower[numberEnd...].trimmingCharacters(in: .whitespaces)
+        let unitText = lower[numberEnd...].trimmed
         let unitNames = units.map(\.symbol).joined(separator: " or ")
-        if numberText.contains(",") || unitText.hasPrefix(",") {
+        if numberText.contains("," as Character) || unitText.hasPrefix(",") {
             throw fail("'\(t)' uses a comma", hint: "use a point for decimals: e.g. \(example)")
         }
         guard let number = Self.parseDecimal(numberText) else {
@@ -203,6 +203,16 @@ extension FieldSpec {
     }
 
     static func splitList(_ t: String) -> [String] {
-        t.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        t.split(separator: ",").map { $0.trimmed }.filter { !$0.isEmpty }
+    }
+}
+
+extension StringProtocol {
+    /// Without the spaces and tabs at either end (Foundation's trimming goes through NSString,
+    /// which is slow on Linux).
+    var trimmed: String {
+        guard let first = firstIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
+        let last = lastIndex(where: { $0 != " " && $0 != "\t" })!
+        return String(self[first...last])
     }
 }

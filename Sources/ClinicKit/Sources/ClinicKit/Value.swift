@@ -129,22 +129,36 @@ extension Value {
 
     private static func writeString(_ s: String, to out: inout String) {
         out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
+        // Escape byte by byte, copying the runs between escapes whole: payloads are long and
+        // mostly plain.
+        let utf8 = s.utf8
+        var runStart = utf8.startIndex
+        var index = utf8.startIndex
+        func flush(_ upTo: String.UTF8View.Index) {
+            if runStart < upTo { out += Substring(utf8[runStart..<upTo]) }
         }
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            let escape: String?
+            switch byte {
+            case UInt8(ascii: "\""): escape = "\\\""
+            case UInt8(ascii: "\\"): escape = "\\\\"
+            case 0x0A: escape = "\\n"
+            case 0x0D: escape = "\\r"
+            case 0x09: escape = "\\t"
+            case 0..<0x20:
+                let hex = String(byte, radix: 16)
+                escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: escape = nil
+            }
+            if let escape {
+                flush(index)
+                out += escape
+                runStart = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        flush(utf8.endIndex)
         out += "\""
     }
 
