@@ -44,9 +44,11 @@ enum DeclarationCheck {
     }
 
     static func isWord(_ s: String, allowUnderscore: Bool = false) -> Bool {
-        guard let first = s.unicodeScalars.first, ("a"..."z").contains(first), s.count <= 40 else { return false }
-        return s.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || (allowUnderscore && $0 == "_")
+        let bytes = s.utf8
+        guard let first = bytes.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first), bytes.count <= 40 else { return false }
+        return bytes.allSatisfy {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                || $0 == UInt8(ascii: "-") || (allowUnderscore && $0 == UInt8(ascii: "_"))
         }
     }
 }

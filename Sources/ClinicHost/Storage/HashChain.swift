@@ -1,4 +1,3 @@
-import ClinicKit
 import Crypto
 import Foundation
 
@@ -9,12 +8,30 @@ package enum HashChain {
     /// The `prev_hash` of the first entry.
     package static let genesis = String(repeating: "0", count: 64)
 
-    /// SHA-256 over the previous hash and the entry's columns (as canonical JSON), in hex.
-    package static func hash(previous: String, columns: [Value]) -> String {
-        let text = previous + "\n" + Value.array(columns).canonicalJSON
+    /// SHA-256, in hex, over the previous hash, then each column as a type byte (`N` null, `I`
+    /// integer, `R` real, `T` text), its length in bytes (8, little-endian) and its bytes
+    /// (integers and reals as 8 little-endian bytes, text as UTF-8). Unambiguous, and cheap to
+    /// feed: no column is re-encoded.
+    package static func hash(previous: String, columns: ArraySlice<SQLValue>) -> String {
+        var sha = SHA256()
+        sha.update(data: Array(previous.utf8))
+        func field(_ tag: UInt8, _ bytes: some Collection<UInt8>) {
+            var header = [tag]
+            withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { header += $0 }
+            sha.update(data: header)
+            sha.update(data: Array(bytes))
+        }
+        for column in columns {
+            switch column {
+            case .null: field(UInt8(ascii: "N"), [])
+            case .int(let i): withUnsafeBytes(of: i.littleEndian) { field(UInt8(ascii: "I"), Array($0)) }
+            case .double(let d): withUnsafeBytes(of: d.bitPattern.littleEndian) { field(UInt8(ascii: "R"), Array($0)) }
+            case .text(let t): field(UInt8(ascii: "T"), t.utf8)
+            }
+        }
         var hex = [UInt8]()
         hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: Array(text.utf8)) {
+        for byte in sha.finalize() {
             hex.append(digits[Int(byte >> 4)])
             hex.append(digits[Int(byte & 0x0F)])
         }

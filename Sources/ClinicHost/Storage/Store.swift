@@ -239,17 +239,8 @@ package final class Store: @unchecked Sendable {
         r.staff_id, r.protocol_version, r.amends, r.prev_hash, r.hash
         """
 
-    /// The columns a record's hash covers, in order.
-    private static func hashedColumns(_ row: [SQLValue]) -> [Value] {
-        row[0..<11].map { v -> Value in
-            switch v {
-            case .null: return .null
-            case .int(let i): return .int(Int(i))
-            case .double(let d): return .double(d)
-            case .text(let s): return .string(s)
-            }
-        }
-    }
+    /// The columns a hash covers: all but the two hash columns.
+    private static func hashedColumns(_ row: [SQLValue]) -> ArraySlice<SQLValue> { row[0..<11] }
 
     /// Appends an entry to a patient's record, chained to the entry before it.
     package func appendRecord(patientID: Int64, visitID: Int64?, module: String, kind: String, payload: Value,

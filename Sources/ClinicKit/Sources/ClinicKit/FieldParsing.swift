@@ -11,7 +11,10 @@ extension FieldSpec {
     public func parse(_ text: String, today: DateComponents) throws(FieldError) -> Value {
         let t = text.trimmed
         guard !t.isEmpty else { throw fail("no value given", hint: "type e.g. \(example)") }
-        guard !t.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        // Control characters: ASCII ones by byte; other text is checked scalar by scalar.
+        let hasControl = t.utf8.contains { $0 < 0x20 || $0 == 0x7F }
+            || (!t.utf8.allSatisfy { $0 < 0x80 } && t.unicodeScalars.contains { $0.properties.generalCategory == .control })
+        guard !hasControl else {
             throw fail("the value contains a control character", hint: "type e.g. \(example)")
         }
         switch kind {
