@@ -17,20 +17,22 @@ package enum ArgumentParser {
     package static func parse(_ words: [String], for entry: CatalogEntry, patientSex: Sex?, today: DateComponents) throws(CommandFailure) -> ParsedArguments {
         let fields = entry.spec.fields
         var result = ParsedArguments()
-        var positional = fields.filter(\.isPositional)[...]
+        // Fields by their place in the declaration (no copies of the declarations as they are used).
+        var positional = fields.indices.filter { fields[$0].isPositional }[...]
         // The last positional field, when it is free text, takes the rest of the bare words:
         // `help patient new`, `patient find Zoë Ålvarez`.
-        let rest = positional.last.flatMap { field -> FieldSpec? in
-            if case .text = field.kind { return field }
+        let rest = positional.last.flatMap { i -> Int? in
+            if case .text = fields[i].kind { return i }
             return nil
         }
         var restGivenByPosition = false
         var i = 0
 
-        func field(named raw: String) throws(CommandFailure) -> FieldSpec {
+        func field(named raw: String) throws(CommandFailure) -> Int {
             let lower = raw.lowercased()
+            if let f = fields.firstIndex(where: { $0.name == lower }) { return f }
             let name = String(lower.map { $0 == "-" ? "_" : $0 })
-            if let f = fields.first(where: { $0.name == name || $0.name == lower }) { return f }
+            if let f = fields.firstIndex(where: { $0.name == name }) { return f }
             let names = fields.map(\.name)
             let guess = Suggest.closest(to: name, among: names)
             let list = names.isEmpty ? "it takes no fields" : "its fields are " + names.joined(separator: ", ")
@@ -38,13 +40,12 @@ package enum ArgumentParser {
                                  hint: "type help \(entry.name)")
         }
 
-        func take(_ spec: FieldSpec, _ text: String) throws(CommandFailure) {
+        func take(_ index: Int, _ text: String) throws(CommandFailure) {
+            positional.removeAll { $0 == index }
             // `field=` with nothing after it (an empty cell of a CSV row) is a field not given:
             // asked for, or missing, like one left out.
-            if text.trimmed.isEmpty {
-                positional.removeAll { $0.name == spec.name }
-                return
-            }
+            if text.allSatisfy({ $0 == " " || $0 == "\t" }) { return }
+            let spec = fields[index]
             if result.values[spec.name] != nil {
                 throw CommandFailure("\(spec.name) is given twice", hint: "give it once")
             }
@@ -54,7 +55,6 @@ package enum ArgumentParser {
             } catch {
                 throw CommandFailure("\(error.field): \(error.problem)", hint: error.hint)
             }
-            positional.removeAll { $0.name == spec.name }
         }
 
         while i < words.count {
@@ -64,21 +64,21 @@ package enum ArgumentParser {
                 if let eq = body.firstIndex(of: "=") {
                     try take(try field(named: String(body[..<eq])), String(body[body.index(after: eq)...]))
                 } else {
-                    let spec = try field(named: String(body))
+                    let index = try field(named: String(body))
                     guard i + 1 < words.count else {
-                        throw CommandFailure("--\(body) needs a value (\(spec.expects))", hint: "type e.g. \(spec.example)")
+                        throw CommandFailure("--\(body) needs a value (\(fields[index].expects))", hint: "type e.g. \(fields[index].example)")
                     }
                     i += 1
-                    try take(spec, words[i])
+                    try take(index, words[i])
                 }
             } else if let eq = word.firstIndex(of: "="), eq != word.startIndex,
                       DeclarationCheck.isWord(String(word[..<eq]).lowercased(), allowUnderscore: true) {
                 try take(try field(named: String(word[..<eq])), String(word[word.index(after: eq)...]))
             } else if let next = positional.first {
                 try take(next, word)
-                restGivenByPosition = next.name == rest?.name
-            } else if let rest, restGivenByPosition, let earlier = result.texts[rest.name] {
-                result.values[rest.name] = nil
+                restGivenByPosition = next == rest
+            } else if let rest, restGivenByPosition, let earlier = result.texts[fields[rest].name] {
+                result.values[fields[rest].name] = nil
                 try take(rest, earlier + " " + word)
             } else {
                 let names = fields.map { $0.name + "=" }.joined(separator: " ")

@@ -63,6 +63,13 @@ package struct CommandCatalog: Sendable {
     package func resolve(_ words: [String]) -> Resolution {
         guard let first = words.first else { return .failed("empty command") }
         let key = first.lowercased()
+        // The common case first, without gathering the group: `patient new`, `intake record`.
+        if words.count > 1 {
+            let verb = words[1].lowercased()
+            if let entry = entries.first(where: { $0.words.count == 2 && $0.words[0] == key && $0.words[1] == verb }) {
+                return .found(entry, arguments: Array(words.dropFirst(2)))
+            }
+        }
         let candidates = group(key)
         if candidates.isEmpty {
             let guess = Suggest.closest(to: key, among: firstWords)
