@@ -151,6 +151,26 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
         #expect(FileManager.default.fileExists(atPath: files.path("cid.replay.sqlite")))
     }
 
+    @Test func recordStartWritesAsItGoesAndStopCloses() throws {
+        let files = try Scripts()
+        let (session, console) = try sandboxSession(files.path("s.sqlite"))
+        session.signIn(try session.store.addStaff(username: "nora", roles: [.nurse], passwordHash: "x", at: session.now, by: nil))
+        let path = files.path("rec.clinic")
+        #expect(session.execute("record start \(path)", source: "t") == .ok)
+        #expect(session.execute("record start \(files.path("other.clinic"))", source: "t").failure?.message == "already recording into \(path)")
+        #expect(session.execute("clock set '2026-03-02 09:00'", source: "t") == .ok)
+        #expect(session.execute("patient new --name A --dob 1980-01-01 --sex F", source: "t") == .ok)
+        let sofar = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(sofar.contains("replay-account nora nurse\nlogin nora\npatient new name=A dob=1980-01-01 sex=F mrn=C000001\n"), "\(sofar)")
+        #expect(session.execute("record stop", source: "t") == .ok)
+        #expect(console.output.last?.hasPrefix("recording saved in \(path)") == true)
+        #expect(session.execute("visit start", source: "t") == .ok)
+        let done = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(!done.contains("visit start") && done.contains("# recording stopped"))
+        #expect(session.execute("record start \(path)", source: "t").failure?.message == "\(path) already exists")
+        #expect(session.execute("record stop", source: "t").failure?.message == "nothing is being recorded")
+    }
+
     @Test func replayRefusesAnExistingDatabase() throws {
         let (files, session) = try original()
         try files.write("x.clinic", "echo hi\n")

@@ -197,6 +197,9 @@ func count(_ session: Session, _ table: String) throws -> Int64 {
         #expect(runner.interactive("run \(files.path("row.clinic")) --var SEX=F --csv \(files.path("rows.csv"))", source: "shell") == .ok)
         #expect(try count(session, "patients") == 2)
         #expect(console.output.last == "2 rows: 2 done")
+        #expect(runner.interactive("run \(files.path("row.clinic")) var=SEX=M csv=\(files.path("rows.csv")) bail=yes", source: "shell") == .ok,
+                "the name=value forms help shows work too")
+        #expect(try count(session, "patients") == 4)
         #expect(runner.interactive("run", source: "shell").failure?.description == "run: which script?; type run FILE [--var NAME=VALUE ...] [--csv DATA.csv [--bail]]")
         #expect(runner.interactive("include x.clinic", source: "shell").failure?.message == "include works inside scripts")
         #expect(try session.store.journal().last?.command.hasPrefix("run ") == true, "who ran the script is journalled")

@@ -342,8 +342,13 @@ package final class ScriptRunner {
             try fail(place, CommandFailure("run: \(problem)", hint: "type \(Self.runUsage)"), command: "run " + arguments.joined(separator: " "))
         }
         while i < arguments.count {
-            let a = arguments[i]
-            let (flag, inline) = a.hasPrefix("--") ? (a.split(separator: "=", maxSplits: 1).first.map(String.init) ?? a, a.contains("=") ? String(a[a.index(after: a.firstIndex(of: "=")!)...]) : nil) : (a, nil)
+            var a = arguments[i]
+            // `var=K=V`, `csv=FILE` and `bail=yes`, as help shows them, are the same as the -- forms.
+            for name in ["var", "csv", "bail"] where a.hasPrefix(name + "=") { a = "--" + a }
+            if a == "--bail=yes" { a = "--bail" } else if a == "--bail=no" { i += 1; continue }
+            let (flag, inline): (String, String?) = if a.hasPrefix("--"), let eq = a.firstIndex(of: "=") {
+                (String(a[..<eq]), String(a[a.index(after: eq)...]))
+            } else { (a, nil) }
             func value() throws -> String {
                 if let inline { return inline }
                 guard i + 1 < arguments.count else { try usage("\(flag) needs a value") }
