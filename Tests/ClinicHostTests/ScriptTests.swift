@@ -100,6 +100,22 @@ func count(_ session: Session, _ table: String) throws -> Int64 {
         #expect(try session.store.db.query("SELECT mrn, name FROM patients") == [[.text("A-1"), .text(evil)]])
     }
 
+    @Test func aCSVValueCannotInjectACommandOrAField() throws {
+        let (session, _, _) = try makeSession()
+        let files = try Scripts()
+        let script = try files.write("row.clinic", "patient new --name ${NAME} --dob 1980-01-01 --sex F --mrn ${MRN}\n")
+        let data = try files.write("rows.csv", "MRN,NAME\n"
+            + "A-1,\"Bob\"\"; patient new --name Mallory --dob 1970-01-01 --sex M; echo \"\"\"\n"
+            + "A-2,Eve --mrn EVIL\nA-3,'x' sex=M\n")
+        let (ok, _) = ScriptRunner(session: session).runCSV(script: script, name: "row.clinic", data: data, dataName: "rows.csv", bail: false)
+        #expect(ok)
+        #expect(try session.store.db.query("SELECT mrn, name, sex FROM patients ORDER BY id") == [
+            [.text("A-1"), .text("Bob\"; patient new --name Mallory --dob 1970-01-01 --sex M; echo \""), .text("F")],
+            [.text("A-2"), .text("Eve --mrn EVIL"), .text("F")],
+            [.text("A-3"), .text("'x' sex=M"), .text("F")],
+        ])
+    }
+
     @Test func anUnsetVariableIsAnErrorNamingIt() throws {
         let (session, console, _) = try makeSession()
         let script = try Scripts().write("a.clinic", "set SEX F\npatient new --name ${NAME} --dob 1980-01-01 --sex ${SEX}\n")
