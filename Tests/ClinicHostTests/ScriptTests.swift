@@ -198,6 +198,8 @@ func count(_ session: Session, _ table: String) throws -> Int64 {
         #expect(try session.store.db.query("SELECT name FROM patients ORDER BY id") == [[.text("Ann")], [.text("Cid")]])
         #expect(console.errors.contains { $0.hasPrefix("row.clinic:1 (rows.csv row 2): error: dob: 2099-01-01 is in the future") }, "\(console.errors)")
         #expect(session.patient == nil, "each row starts, and the run ends, where the run started")
+        #expect(try session.store.journal().contains { $0.outcome == "error" && $0.source == "row.clinic:1 rows.csv row 2" },
+                "a failed row stays in the journal")
 
         let (bailed, _) = ScriptRunner(session: session).runCSV(script: script, name: "row.clinic", data: data, dataName: "rows.csv", bail: true)
         #expect(!bailed)

@@ -14,7 +14,9 @@ import Foundation
 package final class ScriptRunner {
     package let session: Session
     package var variables: Variables
-    package let keepGoing: Bool
+    /// Go on after a failed line, each command committing on its own (`--keep-going`). Never
+    /// within a CSV row: a row is all or nothing.
+    package private(set) var keepGoing: Bool
     /// The files being run, innermost last (to refuse an include cycle).
     private var files: [String] = []
     /// `expect error` waits for the next command.
@@ -208,12 +210,13 @@ package final class ScriptRunner {
             session.restore(saved)
             let undone = committedCommands
             committedCommands = 0
-            if !session.store.db.isInTransaction {
-                let note = undone == 0 ? "nothing was recorded" : "rolled back \(undone) command\(undone == 1 ? "" : "s"): nothing from \(name) was recorded"
-                notice("\(name): stopped; \(note)")
-                try? session.journal(s.command.isEmpty ? "run \(Tokenizer.quote(name))" : s.command, source: s.place?.source ?? name,
-                                     outcome: s.failure.kind.rawValue, message: "\(s.failure.description) · \(note)")
-            }
+            let note = undone == 0 ? "nothing was recorded" : "rolled back \(undone) command\(undone == 1 ? "" : "s"): nothing from \(name) was recorded"
+            // Said once, by the outermost script; a CSV row's summary says the rest.
+            if !session.store.db.isInTransaction { notice("\(name): stopped; \(note)") }
+            // The failure's journal line went with the rest: write it again. Inside an enclosing
+            // script it stays if that script commits, and goes with it if not (which journals its own).
+            try? session.journal(s.command.isEmpty ? "run \(Tokenizer.quote(name))" : s.command, source: s.place?.source ?? name,
+                                 outcome: s.failure.kind.rawValue, message: "\(s.failure.description) · \(note)")
             session.afterCommand()
             throw s
         }
@@ -380,13 +383,22 @@ package final class ScriptRunner {
         if let csv {
             (succeeded, summary) = runCSV(script: resolve(file), name: file, data: resolve(csv), dataName: csv, bail: bail)
         } else {
-            succeeded = (try? runFileLines(resolve(file), name: file, row: nil)) != nil
+            do {
+                try runFileLines(resolve(file), name: file, row: nil)
+                succeeded = true
+            } catch let stop as Stop {
+                succeeded = false
+                summary = "\(file) stopped" + (stop.place.map { " at \($0)" } ?? "") + ": \(stop.failure.description)"
+            } catch {
+                succeeded = false
+                summary = "\(file) stopped: \(error)"
+            }
         }
         // The commands inside are journalled one by one; this line says who ran the script.
         try? session.journal(canonical, source: place?.source ?? "shell", outcome: succeeded ? "ok" : "error", message: summary)
         session.afterCommand()
         if !succeeded {
-            let failure = CommandFailure(csv == nil ? "\(file) did not complete (see above)" : summary)
+            let failure = CommandFailure(summary)
             if place != nil { throw Stop(place: place, failure: failure, command: canonical) }
             throw Stop(place: nil, failure: failure, command: canonical)
         }
@@ -407,10 +419,11 @@ package final class ScriptRunner {
             return (false, "\(name) or \(dataName) cannot be read")
         }
         let start = session.snapshot()
-        let wasQuiet = session.quiet
+        let wasQuiet = session.quiet, wasKeepingGoing = keepGoing
         session.quiet = true
+        keepGoing = false
         progress = Progress(total: table.rows.count)
-        defer { session.quiet = wasQuiet; progress?.clear(); progress = nil }
+        defer { session.quiet = wasQuiet; keepGoing = wasKeepingGoing; progress?.clear(); progress = nil }
         var failed: [Int] = []
         var done = 0
         let base = variables
