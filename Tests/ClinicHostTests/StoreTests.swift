@@ -67,6 +67,35 @@ import Testing
         #expect(check.firstBreak?.reason.contains("changed") == true)
     }
 
+    /// Inside one transaction the store remembers where each chain ends; a rolled-back savepoint
+    /// must make it forget, or the next entry would chain to one that no longer exists.
+    @Test func chainsStayLinkedAcrossSavepointsThatRollBack() throws {
+        let (store, p) = try makeStore(":memory:")
+        let now = Timestamp.date("2026-11-24T09:00:00.000Z")!
+        func record(_ n: Int) throws {
+            _ = try store.appendRecord(patientID: p.id, visitID: nil, module: "intake", kind: "intake", payload: ["n": .int(n)],
+                                       effectiveAt: now, recordedAt: now, staffID: 1, protocolVersion: nil, amends: nil)
+            try store.appendJournal(JournalEntry(session: "s", staffID: 1, at: now, source: "t", command: "c\(n)", outcome: "ok",
+                                                 message: "", patientID: p.id, visitID: nil))
+        }
+        struct Undo: Error {}
+        try store.transaction {
+            try record(4)
+            _ = try? store.transaction { () throws -> Void in
+                try record(5)
+                throw Undo()
+            }
+            try record(6)
+            try store.transaction { try record(7) }
+        }
+        try record(8)
+        #expect(try store.db.query("SELECT json_extract(payload, '$.n') FROM records ORDER BY id").map { $0[0] }
+                == [1, 2, 3, 4, 6, 7, 8].map { SQLValue.int($0) })
+        #expect(try store.verifyRecords().firstBreak == nil)
+        #expect(try store.verifyJournal().firstBreak == nil)
+        #expect(try store.verifyJournal().count == 4)
+    }
+
     @Test func chainDetectsDeletion() throws {
         let (store, _) = try makeStore(":memory:")
         try store.db.execute("DROP TRIGGER records_append_only_delete")

@@ -7,9 +7,3 @@ extension StringProtocol {
         return String(self[first...last])
     }
 }
-
-/// `n` in decimal, zero-padded to `width` digits (String(format:) is slow on Linux).
-func padded(_ n: Int, _ width: Int) -> String {
-    let digits = String(n)
-    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-}

@@ -32,6 +32,9 @@ package final class Database: @unchecked Sendable {
     private let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
     private var savepointDepth = 0
+    /// Changes whenever what this connection has read may no longer hold: a transaction ends
+    /// (another connection may write next) or anything is rolled back.
+    package private(set) var epoch = 0
     /// The file, or `:memory:`.
     package let path: String
 
@@ -169,7 +172,10 @@ package final class Database: @unchecked Sendable {
     package func transaction<T>(_ body: () throws -> T) throws -> T {
         savepointDepth += 1
         let name = "s\(savepointDepth)"
-        defer { savepointDepth -= 1 }
+        defer {
+            if savepointDepth == 1 { epoch += 1 }
+            savepointDepth -= 1
+        }
         // Prepared once and kept, like every statement: a replay runs thousands of these.
         try query(savepointDepth == 1 ? "BEGIN IMMEDIATE" : "SAVEPOINT \(name)")
         do {
@@ -177,6 +183,7 @@ package final class Database: @unchecked Sendable {
             try query(savepointDepth == 1 ? "COMMIT" : "RELEASE \(name)")
             return result
         } catch {
+            epoch += 1
             if savepointDepth == 1 {
                 _ = try? query("ROLLBACK")
             } else {

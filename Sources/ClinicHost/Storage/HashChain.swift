@@ -13,25 +13,31 @@ package enum HashChain {
     /// (integers and reals as 8 little-endian bytes, text as UTF-8). Unambiguous, and cheap to
     /// feed: no column is re-encoded.
     package static func hash(previous: String, columns: ArraySlice<SQLValue>) -> String {
-        var sha = SHA256()
-        sha.update(data: Array(previous.utf8))
-        func field(_ tag: UInt8, _ bytes: some Collection<UInt8>) {
-            var header = [tag]
-            withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { header += $0 }
-            sha.update(data: header)
-            sha.update(data: Array(bytes))
+        // One buffer, one update: the entry is a few hundred bytes.
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(512)
+        bytes.append(contentsOf: previous.utf8)
+        func field(_ tag: UInt8, count: Int) {
+            bytes.append(tag)
+            withUnsafeBytes(of: UInt64(count).littleEndian) { bytes.append(contentsOf: $0) }
         }
         for column in columns {
             switch column {
-            case .null: field(UInt8(ascii: "N"), [])
-            case .int(let i): withUnsafeBytes(of: i.littleEndian) { field(UInt8(ascii: "I"), Array($0)) }
-            case .double(let d): withUnsafeBytes(of: d.bitPattern.littleEndian) { field(UInt8(ascii: "R"), Array($0)) }
-            case .text(let t): field(UInt8(ascii: "T"), t.utf8)
+            case .null: field(UInt8(ascii: "N"), count: 0)
+            case .int(let i):
+                field(UInt8(ascii: "I"), count: 8)
+                withUnsafeBytes(of: i.littleEndian) { bytes.append(contentsOf: $0) }
+            case .double(let d):
+                field(UInt8(ascii: "R"), count: 8)
+                withUnsafeBytes(of: d.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+            case .text(let t):
+                field(UInt8(ascii: "T"), count: t.utf8.count)
+                bytes.append(contentsOf: t.utf8)
             }
         }
         var hex = [UInt8]()
         hex.reserveCapacity(64)
-        for byte in sha.finalize() {
+        for byte in SHA256.hash(data: bytes) {
             hex.append(digits[Int(byte >> 4)])
             hex.append(digits[Int(byte & 0x0F)])
         }

@@ -101,6 +101,22 @@ package final class Store: @unchecked Sendable {
 
     package func transaction<T>(_ body: () throws -> T) throws -> T { try db.transaction(body) }
 
+    /// The last entry of each chain (id and hash) this connection wrote, while it still holds:
+    /// inside one write transaction nobody else appends, so a script need not read it back for
+    /// every entry. Forgotten when the transaction ends or anything rolls back.
+    private var chainEnds: [String: (epoch: Int, id: Int64, hash: String)] = [:]
+
+    private func chainEnd(_ table: String) throws -> (id: Int64, hash: String) {
+        if let end = chainEnds[table], end.epoch == db.epoch { return (end.id, end.hash) }
+        let last = try db.query("SELECT id, hash FROM \(table) ORDER BY id DESC LIMIT 1").first
+        return (last?[0].int ?? 0, last?[1].text ?? HashChain.genesis)
+    }
+
+    private func extend(_ table: String, id: Int64, hash: String) {
+        // Only inside a transaction: outside, the write lock is let go at once.
+        if db.isInTransaction { chainEnds[table] = (db.epoch, id, hash) }
+    }
+
     // MARK: - Settings kept in the database
 
     package func meta(_ key: String) throws -> String? {
@@ -248,9 +264,9 @@ package final class Store: @unchecked Sendable {
                               amends: Int64?) throws -> Int64 {
         // The last entry is read and the next written under one write lock.
         try db.atomically {
-            let last = try db.query("SELECT id, hash FROM records ORDER BY id DESC LIMIT 1").first
-            let id = (last?[0].int ?? 0) + 1
-            let previous = last?[1].text ?? HashChain.genesis
+            let last = try chainEnd("records")
+            let id = last.id + 1
+            let previous = last.hash
             let row: [SQLValue] = [
                 .int(id), .int(patientID), visitID.map(SQLValue.int) ?? .null, .text(module), .text(kind),
                 .text(payload.canonicalJSON), .text(Timestamp.string(effectiveAt)), .text(Timestamp.string(recordedAt)),
@@ -262,6 +278,7 @@ package final class Store: @unchecked Sendable {
                                      staff_id, protocol_version, amends, prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, row + [.text(previous), .text(hash)])
+            extend("records", id: id, hash: hash)
             return id
         }
     }
@@ -302,15 +319,16 @@ package final class Store: @unchecked Sendable {
     package func appendJournal(_ entry: JournalEntry) throws {
         // The last entry is read and the next written under one write lock.
         try db.atomically {
-            let last = try db.query("SELECT id, hash FROM journal ORDER BY id DESC LIMIT 1").first
-            let id = (last?[0].int ?? 0) + 1
-            let previous = last?[1].text ?? HashChain.genesis
+            let last = try chainEnd("journal")
+            let id = last.id + 1
+            let previous = last.hash
             let columns = Self.journalColumns(entry, id: id)
             let hash = HashChain.hash(previous: previous, columns: Self.hashedColumns(columns + [.null]))
             try db.query("""
                 INSERT INTO journal (id, session, staff_id, at, source, command, outcome, message, patient_id, visit_id, prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, columns + [.text(previous), .text(hash)])
+            extend("journal", id: id, hash: hash)
         }
     }
 

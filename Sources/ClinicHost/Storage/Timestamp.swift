@@ -18,9 +18,26 @@ package enum Timestamp {
         let millis = Int(ms - Int64(seconds) * 1000)
         var t = tm()
         gmtime_r(&seconds, &t)
-        return padded(Int(t.tm_year) + 1900, 4) + "-" + padded(Int(t.tm_mon) + 1, 2) + "-" + padded(Int(t.tm_mday), 2)
-            + "T" + padded(Int(t.tm_hour), 2) + ":" + padded(Int(t.tm_min), 2) + ":" + padded(Int(t.tm_sec), 2)
-            + "." + padded(millis, 3) + "Z"
+        // Written digit by digit into 24 bytes (String(format:) is slow on Linux).
+        var out = [UInt8](repeating: 0, count: 24)
+        func put(_ n: Int, at start: Int, width: Int) {
+            var n = n
+            for i in stride(from: start + width - 1, through: start, by: -1) {
+                out[i] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+            }
+        }
+        put(Int(t.tm_year) + 1900, at: 0, width: 4)
+        put(Int(t.tm_mon) + 1, at: 5, width: 2)
+        put(Int(t.tm_mday), at: 8, width: 2)
+        put(Int(t.tm_hour), at: 11, width: 2)
+        put(Int(t.tm_min), at: 14, width: 2)
+        put(Int(t.tm_sec), at: 17, width: 2)
+        put(millis, at: 20, width: 3)
+        for (i, c) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] as [(Int, Unicode.Scalar)] {
+            out[i] = UInt8(ascii: c)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     package static func date(_ text: String) -> Date? {
