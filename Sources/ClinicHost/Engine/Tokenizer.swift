@@ -60,7 +60,9 @@ package enum Tokenizer {
     package static func quote(_ word: String) -> String {
         // Letters, digits and -_.,:/+@%=()[] need no quotes (checked on bytes first: it is the common case).
         if !word.isEmpty && word.utf8.allSatisfy({ plainASCII[Int($0)] }) { return word }
-        let plain = !word.isEmpty && word.unicodeScalars.allSatisfy { s in
+        // ASCII with a space, a quote or another sign: quoted, without asking Unicode.
+        let ascii = word.utf8.allSatisfy { $0 < 0x80 }
+        let plain = !ascii && word.unicodeScalars.allSatisfy { s in
             s.properties.isAlphabetic || s.properties.numericType != nil
                 || "-_.,:/+@%=()[]".unicodeScalars.contains(s)
         }
