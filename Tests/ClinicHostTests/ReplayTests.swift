@@ -46,11 +46,12 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
         #expect(session.prompt.hasPrefix("(sandbox 10:30) "))
         #expect(session.execute("clock set 2026-02-30T09:00", source: "t").failure?.message == "'2026-02-30T09:00' is not a time")
         #expect(session.execute("clock advance 5 minutes", source: "t").failure != nil)
+        #expect(TimeText.duration("0m") == nil && TimeText.duration("m") == nil && TimeText.duration("5") == nil)
         let reopened = SandboxClock(store: try Store(path: path, now: Date()))
         #expect(reopened.now() == Timestamp.date("2026-03-02T10:30:00.000Z"))
     }
 
-    @Test(arguments: [("5m", 300.0), ("90s", 90), ("1h30m", 5400), ("2d", 172_800), ("45min", 2700)])
+    @Test(arguments: [("5m", 300.0), ("90s", 90), ("1h30m", 5400), ("1h 30m", 5400), ("2d", 172_800), ("45min", 2700), ("5 min", 300)])
     func readsDurations(_ text: String, _ seconds: Double) {
         #expect(TimeText.duration(text) == seconds)
     }

@@ -79,10 +79,11 @@ package enum TimeText {
         return DateComponents(year: y, month: m, day: d)
     }
 
-    /// `5m`, `90s`, `1h30m`, `2d`, `45min`: a positive duration in seconds, at most 366 days.
+    /// `5m`, `90s`, `1h30m`, `1h 30m`, `2d`, `45 min`: a positive duration in seconds, at most 366 days.
     package static func duration(_ text: String) -> TimeInterval? {
         let units: [(String, TimeInterval)] = [("min", 60), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)]
-        var rest = Substring(text.trimmed.lowercased())
+        // Spaces between parts are allowed: `5 min`, `1h 30m`.
+        var rest = Substring(text.lowercased().filter { $0 != " " })
         var total: TimeInterval = 0
         guard !rest.isEmpty else { return nil }
         while !rest.isEmpty {
