@@ -14,7 +14,16 @@ package struct ParsedArguments: Sendable, Equatable {
 /// Reads `field=value`, `--field value`, `--field=value` and positional words against a command's
 /// declared fields. Everything a user can get wrong comes back as one ``CommandFailure`` line.
 package enum ArgumentParser {
-    package static func parse(_ words: [String], for entry: CatalogEntry, patientSex: Sex?, today: DateComponents) throws(CommandFailure) -> ParsedArguments {
+    /// - Parameter today: the clinic's date, worked out only if a date field needs it.
+    package static func parse(_ words: [String], for entry: CatalogEntry, patientSex: Sex?,
+                              today: @autoclosure () -> DateComponents) throws(CommandFailure) -> ParsedArguments {
+        var knownToday: DateComponents?
+        func todayOnce() -> DateComponents {
+            if let knownToday { return knownToday }
+            let t = today()
+            knownToday = t
+            return t
+        }
         let fields = entry.spec.fields
         var result = ParsedArguments()
         // Fields by their place in the declaration (no copies of the declarations as they are used).
@@ -50,7 +59,8 @@ package enum ArgumentParser {
                 throw CommandFailure("\(spec.name) is given twice", hint: "give it once")
             }
             do {
-                result.values[spec.name] = try spec.parse(text, today: today)
+                let needsToday = if case .date = spec.kind { true } else { false }
+                result.values[spec.name] = try spec.parse(text, today: needsToday ? todayOnce() : DateComponents())
                 result.texts[spec.name] = text
             } catch {
                 throw CommandFailure("\(error.field): \(error.problem)", hint: error.hint)

@@ -153,6 +153,8 @@ enum HostCommands {
     /// `09:02` when `date` is today, else the date and time.
     static func short(_ date: Date, calendar: Calendar, now: Date) -> String {
         let full = ClinicTime.format(date, calendar: calendar)
-        return calendar.isDate(date, inSameDayAs: now) ? String(full.suffix(5)) + " today" : full
+        // Same day: the same date part (cheaper than asking the calendar for the day's interval).
+        let sameDay = date == now || full.prefix(10) == ClinicTime.format(now, calendar: calendar).prefix(10)
+        return sameDay ? String(full.suffix(5)) + " today" : full
     }
 }
