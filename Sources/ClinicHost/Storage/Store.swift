@@ -48,18 +48,13 @@ package struct JournalEntry: Sendable {
     package var visitID: Int64?
 }
 
-/// One line of the command journal, as stored.
-package struct JournalRow: Sendable, Equatable {
+/// One line of the command journal, as stored: its entry and its place in the chain.
+@dynamicMemberLookup
+package struct JournalRow: Sendable {
     package var id: Int64
-    package var session: String
-    package var staffID: Int64?
-    package var at: Date
-    package var source: String
-    package var command: String
-    package var outcome: String
-    package var message: String
-    package var patientID: Int64?
-    package var visitID: Int64?
+    package var entry: JournalEntry
+
+    package subscript<T>(dynamicMember field: KeyPath<JournalEntry, T>) -> T { entry[keyPath: field] }
 }
 
 /// The outcome of walking a hash chain.
@@ -347,8 +342,8 @@ package final class Store: @unchecked Sendable {
             guard let id = row[0].int, let session = row[1].text, let at = row[3].text.flatMap(Timestamp.date),
                   let source = row[4].text, let command = row[5].text, let outcome = row[6].text, let message = row[7].text
             else { throw StoreError.corruptRow("journal") }
-            return JournalRow(id: id, session: session, staffID: row[2].int, at: at, source: source, command: command,
-                              outcome: outcome, message: message, patientID: row[8].int, visitID: row[9].int)
+            return JournalRow(id: id, entry: JournalEntry(session: session, staffID: row[2].int, at: at, source: source, command: command,
+                                                          outcome: outcome, message: message, patientID: row[8].int, visitID: row[9].int))
         }
     }
 
