@@ -15,6 +15,8 @@ let package = Package(
     dependencies: [
         .package(path: "Sources/ClinicKit"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The clinic protocol is YAML: human-edited, and Yams keeps each value's line for error messages.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C
@@ -30,7 +32,9 @@ let package = Package(
                 "CLineEdit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-            ]
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Resources/clinic-protocol.yaml")]
         ),
         .executableTarget(name: "clinic", dependencies: ["ClinicHost"]),
 

@@ -14,7 +14,7 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
     calendar.timeZone = TimeZone(identifier: "UTC")!
     let session = Session(store: store, plugins: report, clock: SandboxClock(store: store), calendar: calendar, console: console,
                           input: nil, environment: ["CLINIC_PASSWORD": "pass-word1", "CLINIC_NEW_PASSWORD": "pass-word1"],
-                          databasePath: path)
+                          databasePath: path, clinicProtocol: try shippedProtocol(for: report.loaded))
     return (session, console)
 }
 

@@ -32,10 +32,16 @@ package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> 
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = TimeZone(identifier: "UTC")!
     let session = Session(store: store, plugins: report, clock: clock, calendar: calendar, console: console,
-                          input: nil, environment: [:], databasePath: ":memory:")
+                          input: nil, environment: [:], databasePath: ":memory:", clinicProtocol: try shippedProtocol(for: report.loaded))
     let staff = try store.addStaff(username: "nora", roles: roles, passwordHash: "x", at: clock.now(), by: nil)
     session.signIn(staff)
     return (session, console, clock)
+}
+
+/// The clinic protocol shipped with the program (beside the test binary, where the build puts it),
+/// checked against `modules`.
+package func shippedProtocol(for modules: [LoadedModule]) throws -> LoadedProtocol {
+    try ProtocolLoader.load(path: ProtocolLoader.shippedPath, specs: ProtocolLoader.specs(of: modules))
 }
 
 extension Outcome {

@@ -1,3 +1,4 @@
+import ClinicKit
 import Foundation
 import Testing
 
@@ -33,7 +34,7 @@ extension EndToEnd {
         #expect(err.contains("random.so refused: cannot be opened as a library (invalid ELF header)"))
         #expect(err.contains("notes.so refused: cannot be opened as a library (file too short)"))
         #expect(err.contains("plainlib.so refused: is not a clinic module (no clinic_module_abi_version symbol)"))
-        #expect(err.contains("wrongabi.so refused: was built for module ABI 999, this clinic needs ABI 1; rebuild it"))
+        #expect(err.contains("wrongabi.so refused: was built for module ABI 999, this clinic needs ABI \(ClinicKitABI.version); rebuild it"))
         #expect(err.contains("libClinicIntake.so refused: is a second module named 'intake' (already loaded from \(plugins.path)/libIntakeCopy.so)"))
         #expect(err.split(separator: "\n").count == 5, "one line per refusal: \(err)")
         // `modules` lists the loaded module and each refusal.
@@ -45,7 +46,7 @@ extension EndToEnd {
     @Test func libraryWithoutClinicKitIsRefused() throws {
         let h = try Harness()
         try FileManager.default.createDirectory(at: h.folder.appendingPathComponent("plugins"), withIntermediateDirectories: true)
-        _ = try compile(h, "fakeabi", "int clinic_module_abi_version(void) { return 1; }\nvoid *clinic_module_entry(void) { return 0; }\n")
+        _ = try compile(h, "fakeabi", "int clinic_module_abi_version(void) { return \(ClinicKitABI.version); }\nvoid *clinic_module_entry(void) { return 0; }\n")
         let r = try h.run(["--plugins", h.folder.appendingPathComponent("plugins").path, "-c", "modules"])
         #expect(r.status == 0)
         #expect(r.stderr.contains("fakeabi.so refused: does not link ClinicKit; rebuild it as a ClinicKit module"))

@@ -84,6 +84,26 @@ extension EndToEnd {
         #expect(try h.run(["--csv", rows]).status == 2, "--csv needs a script")
     }
 
+    @Test func aProtocolThatLacksASettingIsRefusedAtStart() throws {
+        let h = try Harness()
+        let bad = try h.write("bad.yaml", "protocol: Ours\nversion: \"1\"\nsettings:\n  clinic.late_entry_hours: {value: 400, unit: hours, default: 24, source: x}\n")
+        let r = try h.run(["--protocol", bad, "-c", "help"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("bad.yaml:4: clinic.late_entry_hours is '400', outside 0–168"), "\(r.stderr)")
+        #expect(r.stderr.contains("clinic: the clinic protocol \(bad) is refused; fix it, or give --protocol FILE"))
+
+        let good = try h.write("good.yaml", "protocol: Ours\nversion: \"2026.12\"\nsettings:\n  clinic.late_entry_hours: {value: 0, unit: hours, default: 24, source: no late entries here}\n")
+        try h.provision()
+        let shown = try h.run(["--protocol", good, "--user", "nora", "-c", "protocol show", "-c", "patient new --name A --dob 1980-01-01 --sex F"],
+                              env: Harness.nurse)
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains("Ours · version 2026.12 · \(good)"))
+        #expect(try h.sql("SELECT DISTINCT protocol_version FROM records WHERE module = 'patient'") == ["2026.12"])
+        let late = try h.run(["--protocol", good, "--user", "nora", "-c", "patient open C000001", "-c", "visit start",
+                              "-c", "intake record --at 00:00 weight=70kg"], env: Harness.nurse)
+        #expect(late.stderr.contains("the clinic protocol allows no late entries (clinic.late_entry_hours is 0); record it without --at"), "\(late.stderr)")
+    }
+
     @Test func aLiveDatabaseCannotBecomeASandbox() throws {
         let h = try Harness()
         try h.provision()

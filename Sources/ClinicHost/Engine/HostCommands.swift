@@ -16,6 +16,7 @@ enum HostCommands {
         "visit": "start and end the open patient's visit",
         "user": "staff accounts (admin)",
         "clock": "a sandbox's simulated clock",
+        "protocol": "the clinic protocol: the settings in force, and checking a new file",
         "record": "record this session as a replayable script, or export the journal as one",
     ]
 
@@ -61,6 +62,10 @@ enum HostCommands {
         host(["visit", "start"], CommandSpec("start", summary: "start a visit for the open patient",
                                              fields: [FieldSpec("kind", .choice(visitKinds), required: false, help: "infusion (the default), consult or follow-up")])),
         host(["visit", "end"], CommandSpec("end", summary: "end the open visit", needsVisit: true)),
+        host(["protocol", "show"], CommandSpec("show", summary: "the clinic protocol in force: each setting, its value, default and source",
+                                               roles: everyone, needsPatient: false)),
+        host(["protocol", "check"], CommandSpec("check", summary: "check a protocol file against the loaded modules before it is used",
+                                                fields: [text("file", "the protocol file (YAML)")], roles: everyone, needsPatient: false)),
         host(["clock", "show"], CommandSpec("show", summary: "the clinic's time, and whether it is simulated", roles: everyone, needsPatient: false), open: true),
         host(["clock", "set"], CommandSpec("set", summary: "stand a sandbox's clock at a time: clock set '2026-03-02 09:00'",
                                            fields: [text("time", "09:40, 2026-03-02 09:40, or UTC as recordings write it")],
@@ -133,6 +138,8 @@ enum HostCommands {
         case "patient show": return try Patients.show(in: session)
         case "visit start": return try Visits.start(kind: v["kind"]?.stringValue ?? "infusion", in: session)
         case "visit end": return try Visits.end(in: session)
+        case "protocol show": return ProtocolCommands.show(in: session)
+        case "protocol check": return try ProtocolCommands.check(v["file"]?.stringValue ?? "", in: session)
         case "clock show": return SessionCommands.clockShow(in: session)
         case "clock set": return try SessionCommands.clockSet(v["time"]?.stringValue ?? "", in: session)
         case "clock advance": return try SessionCommands.clockAdvance(v["duration"]?.stringValue ?? "", in: session)

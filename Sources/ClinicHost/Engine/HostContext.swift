@@ -14,6 +14,7 @@ package struct HostRecordReader: RecordReader, @unchecked Sendable {
     package var visit: VisitInfo? { session.visit }
     package var now: Date { session.now }
     package var calendar: Calendar { session.calendar }
+    package var clinicProtocol: ClinicProtocol { session.clinicProtocol.settings }
 
     package func records(module: String?, kind: String?, visitOnly: Bool) throws -> [StoredRecord] {
         if visitOnly && visit == nil { return [] }
@@ -41,6 +42,7 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
     var visit: VisitInfo? { session.visit }
     var now: Date { session.now }
     var calendar: Calendar { session.calendar }
+    var clinicProtocol: ClinicProtocol { session.clinicProtocol.settings }
 
     func records(module: String?, kind: String?, visitOnly: Bool) throws -> [StoredRecord] {
         try reader.records(module: module, kind: kind, visitOnly: visitOnly)
@@ -54,7 +56,7 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
         let effective = (draft.effectiveAt ?? session.effectiveAt).map(Timestamp.truncated) ?? recorded
         let id = try session.store.appendRecord(
             patientID: patient.id, visitID: visit?.id, module: module, kind: draft.kind, payload: draft.payload,
-            effectiveAt: effective, recordedAt: recorded, staffID: staff.id, protocolVersion: nil, amends: draft.amends)
+            effectiveAt: effective, recordedAt: recorded, staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, amends: draft.amends)
         return StoredRecord(id: id, module: module, kind: draft.kind, payload: draft.payload, visitID: visit?.id,
                             effectiveAt: effective, recordedAt: recorded, staff: staff.username, amends: draft.amends)
     }

@@ -26,7 +26,7 @@ enum Patients {
         _ = try session.store.appendRecord(
             patientID: patient.id, visitID: nil, module: "patient", kind: "registered",
             payload: ["mrn": .string(patient.mrn), "name": .string(name), "dob": .string(dob), "sex": .string(sex.rawValue)],
-            effectiveAt: now, recordedAt: now, staffID: staff.id, protocolVersion: nil, amends: nil)
+            effectiveAt: now, recordedAt: now, staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, amends: nil)
         try session.open(patient)
         var out = CommandOutput()
         out.line("registered \(describe(patient, in: session)) · opened")
@@ -100,7 +100,7 @@ enum Visits {
         let visit = try session.store.startVisit(patientID: patient.id, kind: kind, at: now, by: staff.id)
         _ = try session.store.appendRecord(patientID: patient.id, visitID: visit.id, module: "visit", kind: "started",
                                            payload: ["kind": .string(kind)], effectiveAt: now, recordedAt: now,
-                                           staffID: staff.id, protocolVersion: nil, amends: nil)
+                                           staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, amends: nil)
         session.setVisit(visit)
         return .lines("started \(kind) visit #\(visit.id) for \(patient.mrn) at \(HostCommands.short(now, calendar: session.calendar, now: now))")
     }
@@ -114,7 +114,7 @@ enum Visits {
         let minutes = Int(now.timeIntervalSince(visit.startedAt) / 60)
         _ = try session.store.appendRecord(patientID: patient.id, visitID: visit.id, module: "visit", kind: "ended",
                                            payload: ["kind": .string(visit.kind), "minutes": .int(minutes)], effectiveAt: now,
-                                           recordedAt: now, staffID: staff.id, protocolVersion: nil, amends: nil)
+                                           recordedAt: now, staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, amends: nil)
         session.setVisit(nil)
         return .lines("ended \(visit.kind) visit #\(visit.id) for \(patient.mrn) after \(minutes) min")
     }

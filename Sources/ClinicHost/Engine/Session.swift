@@ -23,6 +23,8 @@ package final class Session {
     package let environment: [String: String]
     package let databasePath: String
     package let sessionID: String
+    /// The clinic protocol in force: every record notes its version.
+    package let clinicProtocol: LoadedProtocol
 
     package internal(set) var staff: StaffInfo?
     package internal(set) var patient: PatientInfo?
@@ -46,7 +48,8 @@ package final class Session {
     package internal(set) var recorder: Recorder?
 
     package init(store: Store, plugins: PluginReport, clock: any ClinicClock, calendar: Calendar, console: any Console,
-                 input: (any LineInput)?, environment: [String: String], databasePath: String) {
+                 input: (any LineInput)?, environment: [String: String], databasePath: String, clinicProtocol: LoadedProtocol) {
+        self.clinicProtocol = clinicProtocol
         self.store = store
         self.plugins = plugins
         self.clock = clock

@@ -44,11 +44,21 @@ package enum Program {
             console.err("warning: plugin folder \(folder.path) cannot be read")
         }
 
+        let protocolPath = ProtocolLoader.path(explicit: options.protocolFile, environment: environment)
+        let clinicProtocol: LoadedProtocol
+        do {
+            clinicProtocol = try ProtocolLoader.load(path: protocolPath, specs: ProtocolLoader.specs(of: plugins.loaded))
+        } catch {
+            for problem in error.problems { console.err("  " + problem) }
+            console.err("clinic: the clinic protocol \(protocolPath) is refused; fix it, or give --protocol FILE")
+            return 2
+        }
+
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone.current
         let interactive = options.files.isEmpty && options.commands.isEmpty && Terminal.isInteractive
         let session = Session(store: store, plugins: plugins, clock: clock, calendar: calendar, console: console,
-                              input: nil, environment: environment, databasePath: path)
+                              input: nil, environment: environment, databasePath: path, clinicProtocol: clinicProtocol)
         if store.isSandbox && !interactive {
             console.err("note: \(path) is a sandbox: its entries are for training and tests, never a patient's record")
         }

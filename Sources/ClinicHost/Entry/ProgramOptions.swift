@@ -12,6 +12,7 @@ package struct ProgramOptions: Equatable {
     package var variables: [String: String] = [:]
     package var csv: String?
     package var bail = false
+    package var protocolFile: String?
     package var commands: [String] = []
     package var files: [String] = []
 
@@ -28,7 +29,7 @@ package struct ProgramOptions: Equatable {
     package static let version = "0.1.0"
 
     package static let usage = """
-        usage: clinic [--db PATH] [--plugins DIR] [--user NAME] [--sandbox] [--record FILE]
+        usage: clinic [--db PATH] [--plugins DIR] [--protocol FILE] [--user NAME] [--sandbox] [--record FILE]
                       [--var NAME=VALUE ...] [--csv DATA.csv [--bail]] [--keep-going] [FILE...] [-c COMMAND]
 
           (no FILE, a terminal)   the interactive shell
@@ -38,6 +39,8 @@ package struct ProgramOptions: Equatable {
           -c COMMAND              run one command (may be repeated)
 
           --db PATH        the database (default $CLINIC_DB, else $XDG_DATA_HOME/clinic/clinic.sqlite)
+          --protocol FILE  the clinic protocol (default $CLINIC_PROTOCOL, else the one shipped beside
+                           the program); refused at start if a setting is missing or out of range
           --sandbox        make a new database a sandbox (training, demos, tests): its clock can be
                            set and it is marked everywhere; refused for an existing live database
           --record FILE    record the session into FILE as a script that replays it
@@ -83,6 +86,7 @@ package struct ProgramOptions: Equatable {
             case "--sandbox": options.sandbox = true
             case "--bail": options.bail = true
             case "--record": options.record = try value(a)
+            case "--protocol": options.protocolFile = try value(a)
             case "--csv": options.csv = try value(a)
             case "--var":
                 let text = try value(a)
@@ -92,13 +96,14 @@ package struct ProgramOptions: Equatable {
             case "--": onlyFiles = true
             default:
                 if a.hasPrefix("--"), let eq = a.firstIndex(of: "="),
-                   ["--db", "--plugins", "--user", "--record", "--csv", "--var"].contains(String(a[..<eq])) {
+                   ["--db", "--plugins", "--user", "--record", "--csv", "--var", "--protocol"].contains(String(a[..<eq])) {
                     let flag = String(a[..<eq]), v = String(a[a.index(after: eq)...])
                     guard !v.isEmpty else { throw UsageError(description: "\(flag) needs a value") }
                     switch flag {
                     case "--db": options.database = v
                     case "--plugins": options.pluginFolders.append(v)
                     case "--record": options.record = v
+                    case "--protocol": options.protocolFile = v
                     case "--csv": options.csv = v
                     case "--var":
                         guard let (k, val) = Variables.assignment(v) else { throw UsageError(description: "--var \(v) is not NAME=VALUE") }

@@ -40,6 +40,18 @@ enum DeclarationCheck {
         for fact in declaration.facts where !fact.name.hasPrefix(name + ".") {
             problems.append("fact '\(fact.name)' must start with '\(name).'")
         }
+        var keys: Set<String> = []
+        for setting in declaration.settings {
+            let rest = setting.key.hasPrefix(name + ".") ? String(setting.key.dropFirst(name.count + 1)) : ""
+            if !isWord(rest, allowUnderscore: true) {
+                problems.append("setting '\(setting.key)' must be '\(name).' and a lower-case word (letters, digits, _)")
+            }
+            if !keys.insert(setting.key).inserted { problems.append("setting '\(setting.key)' is declared twice") }
+            if HostSettings.specs.contains(where: { $0.key == setting.key }) { problems.append("setting '\(setting.key)' is the shell's own") }
+            if case .decimal(let range, _) = setting.kind, !range.lowerBound.isFinite || !range.upperBound.isFinite {
+                problems.append("setting '\(setting.key)' has an infinite range")
+            }
+        }
         return problems
     }
 

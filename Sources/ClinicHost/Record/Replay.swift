@@ -21,7 +21,8 @@ enum Replay {
             throw CommandFailure("cannot create \(target): \(error)")
         }
         let replay = Session(store: store, plugins: session.plugins, clock: SandboxClock(store: store), calendar: session.calendar,
-                             console: session.console, input: nil, environment: [:], databasePath: target)
+                             console: session.console, input: nil, environment: [:], databasePath: target,
+                             clinicProtocol: session.clinicProtocol)
         replay.isReplaying = true
         replay.quiet = true
         guard ScriptRunner(session: replay).runFile(file) else {

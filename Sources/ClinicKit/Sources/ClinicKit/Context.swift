@@ -10,6 +10,8 @@ public protocol RecordReader: Sendable {
     var now: Date { get }
     /// The calendar of the clinic: its time zone decides what "today" is.
     var calendar: Calendar { get }
+    /// The clinic protocol in force: read your declared settings from it.
+    var clinicProtocol: ClinicProtocol { get }
 
     /// The patient's records, oldest first.
     ///

@@ -42,12 +42,16 @@ public struct ModuleDeclaration: Sendable {
     public var commands: [CommandSpec]
     /// The facts it publishes about a patient or visit.
     public var facts: [FactSpec]
+    /// The clinic-protocol settings it reads (thresholds, limits, periods), each named
+    /// `MODULE.NAME`. The host refuses to start unless the protocol holds every one.
+    public var settings: [SettingSpec]
 
     /// Declares a module.
-    public init(manifest: ModuleManifest, commands: [CommandSpec], facts: [FactSpec] = []) {
+    public init(manifest: ModuleManifest, commands: [CommandSpec], facts: [FactSpec] = [], settings: [SettingSpec] = []) {
         self.manifest = manifest
         self.commands = commands
         self.facts = facts
+        self.settings = settings
     }
 }
 

@@ -1,0 +1,41 @@
+import ClinicKit
+import Foundation
+
+/// `protocol show` and `protocol check FILE`.
+enum ProtocolCommands {
+    static func show(in session: Session) -> CommandOutput {
+        let loaded = session.clinicProtocol
+        var out = CommandOutput()
+        out.line("\(loaded.settings.name) · version \(loaded.settings.version) · \(loaded.path)")
+        let specs = ProtocolLoader.specs(of: session.plugins.loaded)
+        let rows = specs.compactMap { spec -> [String]? in
+            guard let entry = loaded.entries[spec.key] else { return nil }
+            let value = Expectation.show(entry.value) + (entry.unit.map { " \($0)" } ?? "")
+            let changed = entry.defaultValue == Expectation.show(entry.value) ? "" : " (default \(entry.defaultValue))"
+            return [spec.key, value + changed, spec.summary, entry.source]
+        }
+        out.table(["setting", "value", "what it decides", "source of the default"], rows)
+        if !loaded.unread.isEmpty {
+            out.line("in the file but read by no loaded module: \(loaded.unread.joined(separator: ", "))")
+        }
+        return out
+    }
+
+    static func check(_ path: String, in session: Session) throws -> CommandOutput {
+        let specs = ProtocolLoader.specs(of: session.plugins.loaded)
+        do {
+            let loaded = try ProtocolLoader.load(path: path, specs: specs)
+            var out = CommandOutput()
+            out.line("\(path): sound · \(loaded.settings.name) · version \(loaded.settings.version) · \(loaded.entries.count) settings read by the loaded modules")
+            if loaded.settings.version == session.clinicProtocol.settings.version && loaded.path != session.clinicProtocol.path {
+                out.alert("it has the same version as the protocol in force (\(loaded.settings.version)); raise its version if its settings differ")
+            }
+            if !loaded.unread.isEmpty { out.line("read by no loaded module: \(loaded.unread.joined(separator: ", "))") }
+            return out
+        } catch {
+            for problem in error.problems { session.console.err("  " + problem) }
+            throw CommandFailure("\(path) is refused: \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s") (listed above)",
+                                 hint: "fix them and check again")
+        }
+    }
+}

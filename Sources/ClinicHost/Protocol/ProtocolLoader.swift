@@ -1,0 +1,188 @@
+import ClinicKit
+import Foundation
+import Yams
+
+/// The host's own clinic-protocol settings.
+package enum HostSettings {
+    static let lateEntryHours = "clinic.late_entry_hours"
+
+    package static let specs = [
+        SettingSpec(lateEntryHours, .integer(0...168, unit: "hours"),
+                    summary: "how far back --at may date a late entry (0: no late entries)"),
+    ]
+}
+
+/// One setting as the protocol file writes it, for `protocol show`.
+package struct ProtocolEntry: Sendable, Equatable {
+    package var key: String
+    package var value: Value
+    package var unit: String?
+    package var defaultValue: String
+    package var source: String
+    package var line: Int
+}
+
+/// The clinic protocol as loaded: the values modules read, and what the file says of each.
+package struct LoadedProtocol: Sendable {
+    package var settings: ClinicProtocol
+    package var path: String
+    package var entries: [String: ProtocolEntry]
+    /// Settings in the file that no loaded module reads (a module may be missing).
+    package var unread: [String]
+}
+
+/// Reads the clinic protocol, a YAML file:
+///
+/// ```yaml
+/// protocol: Riverside Ketamine Clinic
+/// version: "2026.11"
+/// settings:
+///   consent.validity_months:
+///     value: 12
+///     unit: months
+///     default: 12
+///     source: clinic policy, reviewed yearly
+/// ```
+///
+/// and checks it against every setting the host and the loaded modules declare. Each problem names
+/// the file, the line and the key, and says what the value must be.
+package enum ProtocolLoader {
+    package struct Refusal: Error, CustomStringConvertible {
+        package var problems: [String]
+        package var description: String { problems.joined(separator: "\n") }
+    }
+
+    /// `--protocol`, else `$CLINIC_PROTOCOL`, else the protocol shipped beside the program.
+    package static func path(explicit: String?, environment: [String: String]) -> String {
+        if let explicit { return explicit }
+        if let env = environment["CLINIC_PROTOCOL"], !env.isEmpty { return env }
+        return shippedPath
+    }
+
+    /// The default protocol, as the build puts it beside the program.
+    package static var shippedPath: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return ((exe as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent("clinic_ClinicHost.resources/clinic-protocol.yaml")
+    }
+
+    /// Every setting the host and `modules` declare.
+    package static func specs(of modules: [LoadedModule]) -> [SettingSpec] {
+        HostSettings.specs + modules.flatMap(\.declaration.settings)
+    }
+
+    /// Reads and checks the protocol at `path`.
+    package static func load(path: String, specs: [SettingSpec]) throws(Refusal) -> LoadedProtocol {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw Refusal(problems: ["cannot read the clinic protocol \(path); give --protocol FILE"])
+        }
+        return try load(text: text, path: path, specs: specs)
+    }
+
+    package static func load(text: String, path: String, specs: [SettingSpec]) throws(Refusal) -> LoadedProtocol {
+        let name = (path as NSString).lastPathComponent
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw Refusal(problems: ["\(name) is empty"]) }
+            root = node
+        } catch let refusal as Refusal {
+            throw refusal
+        } catch {
+            throw Refusal(problems: ["\(name) is not valid YAML: \(error)"])
+        }
+        var problems: [String] = []
+        func at(_ node: Node?) -> String { node?.mark.map { "\(name):\($0.line)" } ?? name }
+        /// The key node of `key` in `mapping`: where a problem with its whole entry is reported.
+        func keyNode(_ key: String, in mapping: Node.Mapping?) -> Node? {
+            mapping?.first { $0.key.scalar?.string == key }?.key
+        }
+
+        guard let top = root.mapping else { throw Refusal(problems: ["\(at(root)): the protocol must be a mapping with protocol, version and settings"]) }
+        let title = top["protocol"]?.scalar?.string
+        let version = top["version"]?.scalar?.string
+        if title?.isEmpty ?? true { problems.append("\(at(root)): the protocol has no name (protocol: CLINIC NAME)") }
+        if version?.isEmpty ?? true { problems.append("\(at(root)): the protocol has no version (version: \"2026.11\"); every record notes it") }
+        let settingsKey = keyNode("settings", in: top)
+        let settings = top["settings"]?.mapping
+        if settings == nil { problems.append("\(at(settingsKey ?? root)): the protocol has no settings mapping") }
+
+        var values: [String: Value] = [:]
+        var entries: [String: ProtocolEntry] = [:]
+        for spec in specs {
+            let module = spec.key.split(separator: ".").first.map(String.init) ?? spec.key
+            guard let node = settings?[spec.key], let keyAt = keyNode(spec.key, in: settings) else {
+                problems.append("\(at(settingsKey ?? root)): \(spec.key) is missing: \(spec.summary) (\(module) reads it; \(spec.kind.expects))")
+                continue
+            }
+            guard let entry = node.mapping else {
+                problems.append("\(at(keyAt)): \(spec.key) must hold value, \(spec.kind.unit == nil ? "" : "unit, ")default and source")
+                continue
+            }
+            let where_ = at(entry["value"] ?? keyAt)
+            guard let valueText = entry["value"]?.scalar?.string else {
+                problems.append("\(at(keyAt)): \(spec.key) has no value (\(spec.kind.expects))")
+                continue
+            }
+            var ok = true
+            let value: Value
+            switch read(valueText, as: spec.kind) {
+            case .success(let v): value = v
+            case .failure(let why):
+                problems.append("\(where_): \(spec.key) is '\(valueText)', \(why)")
+                continue
+            }
+            let unit = entry["unit"]?.scalar?.string
+            if let expected = spec.kind.unit, unit != expected {
+                problems.append("\(at(entry["unit"] ?? keyAt)): \(spec.key) is in \(expected)" + (unit.map { ", not '\($0)'" } ?? "; add unit: \(expected)"))
+                ok = false
+            }
+            let defaultText = entry["default"]?.scalar?.string
+            if let defaultText, case .failure(let why) = read(defaultText, as: spec.kind) {
+                problems.append("\(at(entry["default"])): \(spec.key) default '\(defaultText)', \(why)")
+                ok = false
+            } else if defaultText == nil {
+                problems.append("\(at(keyAt)): \(spec.key) does not give its default (default: …)")
+                ok = false
+            }
+            let source = entry["source"]?.scalar?.string ?? ""
+            if source.trimmed.isEmpty {
+                problems.append("\(at(keyAt)): \(spec.key) does not say where its default comes from (source: …)")
+                ok = false
+            }
+            guard ok else { continue }
+            values[spec.key] = value
+            entries[spec.key] = ProtocolEntry(key: spec.key, value: value, unit: unit, defaultValue: defaultText ?? "",
+                                              source: source, line: keyAt.mark?.line ?? 0)
+        }
+        guard problems.isEmpty, let title, let version else { throw Refusal(problems: problems) }
+        let declared = Set(specs.map(\.key))
+        let unread = (settings?.keys.compactMap { $0.scalar?.string } ?? []).filter { !declared.contains($0) }.sorted()
+        return LoadedProtocol(settings: ClinicProtocol(name: title, version: version, values: values), path: path,
+                              entries: entries, unread: unread)
+    }
+
+    /// A value of the protocol file read as `kind`, or why it is not one.
+    static func read(_ text: String, as kind: SettingKind) -> Result<Value, Refusal> {
+        func no(_ why: String) -> Result<Value, Refusal> { .failure(Refusal(problems: [why])) }
+        let t = text.trimmed
+        switch kind {
+        case .integer(let range, _):
+            guard let n = Int(t) else { return no("not \(kind.expects)") }
+            guard range.contains(n) else { return no("outside \(range.lowerBound)–\(range.upperBound)") }
+            return .success(.int(n))
+        case .decimal(let range, _):
+            guard let d = Double(t), d.isFinite else { return no("not \(kind.expects)") }
+            guard range.contains(d) else { return no("outside \(FieldSpec.format(range.lowerBound))–\(FieldSpec.format(range.upperBound))") }
+            return .success(.double(d))
+        case .yesNo:
+            switch t.lowercased() {
+            case "yes", "true": return .success(.bool(true))
+            case "no", "false": return .success(.bool(false))
+            default: return no("not yes or no")
+            }
+        case .text(let max):
+            guard !t.isEmpty, t.count <= max else { return no("not \(kind.expects)") }
+            return .success(.string(t))
+        }
+    }
+}

@@ -1,0 +1,100 @@
+/// A setting of the clinic protocol that a module reads: a threshold, a limit or a period the clinic
+/// may change. The value itself lives in the clinic's protocol file, with its unit, its default and
+/// the source of that default; never in the module's code.
+///
+/// The host checks at start that the protocol holds every declared setting, of the declared kind
+/// and within the declared range, and refuses to start otherwise, naming the key and its line.
+public struct SettingSpec: Sendable {
+    /// `MODULE.NAME`, lower-case words and `_` (`consent.validity_months`). The first word is the
+    /// declaring module's name.
+    public var key: String
+    /// What the value must be.
+    public var kind: SettingKind
+    /// One line saying what the setting decides, shown by `protocol show`.
+    public var summary: String
+
+    /// Declares a setting.
+    public init(_ key: String, _ kind: SettingKind, summary: String) {
+        self.key = key
+        self.kind = kind
+        self.summary = summary
+    }
+}
+
+/// The kind of value a protocol setting holds.
+public enum SettingKind: Sendable, Equatable {
+    /// A whole number in `range`, in `unit` (`months`, `points`).
+    case integer(ClosedRange<Int>, unit: String)
+    /// A number in `range`, in `unit` (`mg/kg`, `mmHg`, `%`).
+    case decimal(ClosedRange<Double>, unit: String)
+    /// Yes or no.
+    case yesNo
+    /// Text: a document's version, a name.
+    case text(maxLength: Int)
+
+    /// The unit the protocol file must name, if any.
+    public var unit: String? {
+        switch self {
+        case .integer(_, let unit), .decimal(_, let unit): return unit
+        case .yesNo, .text: return nil
+        }
+    }
+
+    /// What a value must be, for error messages: `a whole number of months, 1–60`.
+    public var expects: String {
+        switch self {
+        case .integer(let r, let unit): return "a whole number of \(unit), \(r.lowerBound)–\(r.upperBound)"
+        case .decimal(let r, let unit):
+            return "a number of \(unit), \(FieldSpec.format(r.lowerBound))–\(FieldSpec.format(r.upperBound))"
+        case .yesNo: return "yes or no"
+        case .text(let max): return "text, up to \(max) characters"
+        }
+    }
+}
+
+/// The clinic protocol in force: its version and the settings the loaded modules declared, checked.
+public struct ClinicProtocol: Sendable {
+    /// The protocol's name (`Riverside Ketamine Clinic`).
+    public var name: String
+    /// Its version, as the file states it; every record notes it.
+    public var version: String
+    /// Each setting's value: `.int`, `.double`, `.bool` or `.string` as its ``SettingKind`` says.
+    public var values: [String: Value]
+
+    /// A protocol.
+    public init(name: String, version: String, values: [String: Value]) {
+        self.name = name
+        self.version = version
+        self.values = values
+    }
+
+    /// A whole-number setting your module declared.
+    /// - Throws: ``CommandError`` if no setting of that kind is declared under `key`.
+    public func integer(_ key: String) throws -> Int {
+        guard let v = values[key]?.intValue else { throw undeclared(key, "a whole number") }
+        return v
+    }
+
+    /// A numeric setting your module declared (whole numbers too).
+    public func decimal(_ key: String) throws -> Double {
+        guard let v = values[key]?.doubleValue else { throw undeclared(key, "a number") }
+        return v
+    }
+
+    /// A yes/no setting your module declared.
+    public func yesNo(_ key: String) throws -> Bool {
+        guard let v = values[key]?.boolValue else { throw undeclared(key, "yes or no") }
+        return v
+    }
+
+    /// A text setting your module declared.
+    public func text(_ key: String) throws -> String {
+        guard let v = values[key]?.stringValue else { throw undeclared(key, "text") }
+        return v
+    }
+
+    private func undeclared(_ key: String, _ kind: String) -> CommandError {
+        CommandError("the clinic protocol has no setting \(key) that is \(kind)",
+                     hint: "declare it in the module's settings; please report this to the module's author")
+    }
+}

@@ -1,0 +1,109 @@
+import ClinicKit
+import ClinicTestSupport
+import Foundation
+import Testing
+@testable import ClinicHost
+
+@Suite struct ProtocolTests {
+    static let specs = HostSettings.specs + [
+        SettingSpec("gate.limit", .decimal(0.5...1.5, unit: "mg/kg"), summary: "a dose limit"),
+        SettingSpec("gate.months", .integer(1...60, unit: "months"), summary: "how long something lasts"),
+        SettingSpec("gate.strict", .yesNo, summary: "whether to be strict"),
+    ]
+
+    static let good = """
+        protocol: Test clinic
+        version: "7"
+        settings:
+          clinic.late_entry_hours: {value: 24, unit: hours, default: 24, source: clinic policy}
+          gate.limit:
+            value: 1.2
+            unit: mg/kg
+            default: 1.5
+            source: the clinic's weight-based range
+          gate.months: {value: 12, unit: months, default: 12, source: clinic policy}
+          gate.strict: {value: yes, default: no, source: clinic policy}
+          other.thing: {value: 3, default: 3, source: a module not loaded}
+        """
+
+    @Test func readsEverySettingWithItsDocumentation() throws {
+        let loaded = try ProtocolLoader.load(text: Self.good, path: "/x/p.yaml", specs: Self.specs)
+        #expect(loaded.settings.version == "7" && loaded.settings.name == "Test clinic")
+        #expect(try loaded.settings.decimal("gate.limit") == 1.2)
+        #expect(try loaded.settings.integer("gate.months") == 12)
+        #expect(try loaded.settings.yesNo("gate.strict"))
+        #expect(loaded.entries["gate.limit"] == ProtocolEntry(key: "gate.limit", value: .double(1.2), unit: "mg/kg", defaultValue: "1.5",
+                                                              source: "the clinic's weight-based range", line: 5))
+        #expect(loaded.unread == ["other.thing"])
+        #expect(throws: CommandError.self, "an undeclared key is an error, not a trap") { try loaded.settings.integer("gate.limit") }
+    }
+
+    @Test(arguments: [
+        ("gate.months: {value: 12, unit: months, default: 12, source: clinic policy}", "", "p.yaml:3: gate.months is missing: how long something lasts (gate reads it; a whole number of months, 1–60)"),
+        ("{value: 12, unit: months,", "{value: 120, unit: months,", "p.yaml:10: gate.months is '120', outside 1–60"),
+        ("{value: 12, unit: months,", "{value: twelve, unit: months,", "p.yaml:10: gate.months is 'twelve', not a whole number of months, 1–60"),
+        ("value: 1.2", "value: 2", "p.yaml:6: gate.limit is '2', outside 0.5–1.5"),
+        ("unit: mg/kg", "unit: mg", "p.yaml:7: gate.limit is in mg/kg, not 'mg'"),
+        ("    source: the clinic's weight-based range\n", "", "p.yaml:5: gate.limit does not say where its default comes from (source: …)"),
+        ("    default: 1.5\n", "", "p.yaml:5: gate.limit does not give its default (default: …)"),
+        ("{value: yes,", "{value: maybe,", "p.yaml:11: gate.strict is 'maybe', not yes or no"),
+        ("version: \"7\"\n", "", "p.yaml:1: the protocol has no version (version: \"2026.11\"); every record notes it"),
+    ])
+    func refusesNamingTheLineAndTheKey(_ find: String, _ replace: String, _ problem: String) {
+        let text = Self.good.replacingOccurrences(of: find, with: replace)
+        #expect(text != Self.good)
+        do {
+            _ = try ProtocolLoader.load(text: text, path: "/x/p.yaml", specs: Self.specs)
+            Issue.record("accepted: \(problem)")
+        } catch {
+            #expect(error.problems.contains(problem), "\(error.problems)")
+        }
+    }
+
+    @Test func refusesWhatIsNotYAML() {
+        #expect(throws: ProtocolLoader.Refusal.self) { try ProtocolLoader.load(text: "settings: [unclosed", path: "p.yaml", specs: Self.specs) }
+        #expect(throws: ProtocolLoader.Refusal.self) { try ProtocolLoader.load(text: "", path: "p.yaml", specs: Self.specs) }
+    }
+
+    @Test func theShippedProtocolIsSound() throws {
+        let loaded = try shippedProtocol(for: [])
+        #expect(loaded.entries[HostSettings.lateEntryHours]?.source.isEmpty == false)
+    }
+
+    @Test func recordsNoteTheProtocolVersion() throws {
+        let (session, _, _) = try makeSession()
+        try #require(session.execute("patient new --name A --dob 1980-01-01 --sex F", source: "t") == .ok)
+        try #require(session.execute("visit start", source: "t") == .ok)
+        try #require(session.execute("gate prepare", source: "t") == .ok)
+        let versions = try session.store.db.query("SELECT DISTINCT protocol_version FROM records")
+        #expect(versions == [[.text(session.clinicProtocol.settings.version)]])
+    }
+
+    @Test func showAndCheck() throws {
+        let (session, console, _) = try makeSession()
+        #expect(session.execute("protocol show", source: "t") == .ok)
+        #expect(console.output.contains { $0.contains("clinic.late_entry_hours") && $0.contains("24 hours") })
+        let files = try Scripts()
+        let good = try files.write("good.yaml", """
+            protocol: Next
+            version: "2"
+            settings:
+              clinic.late_entry_hours: {value: 12, unit: hours, default: 24, source: shorter, after an audit}
+            """)
+        #expect(session.execute("protocol check \(good)", source: "t") == .ok)
+        #expect(console.output.last == "\(good): sound · Next · version 2 · 1 settings read by the loaded modules")
+        let bad = try files.write("bad.yaml", "protocol: Next\nversion: \"3\"\nsettings: {}\n")
+        #expect(session.execute("protocol check \(bad)", source: "t").failure?.message == "\(bad) is refused: 1 problem (listed above)")
+        #expect(console.errors.last?.contains("clinic.late_entry_hours is missing") == true)
+    }
+
+    @Test func aModulesSettingKeysAreChecked() {
+        let declaration = ModuleDeclaration(manifest: ModuleManifest(name: "gate", version: "1", summary: "x"), commands: [],
+                                            settings: [SettingSpec("other.x", .yesNo, summary: "x"), SettingSpec("gate.Bad", .yesNo, summary: "x"),
+                                                       SettingSpec("gate.ok", .yesNo, summary: "x"), SettingSpec("gate.ok", .yesNo, summary: "x")])
+        let problems = DeclarationCheck.problems(in: declaration, reserved: [])
+        #expect(problems.contains("setting 'other.x' must be 'gate.' and a lower-case word (letters, digits, _)"))
+        #expect(problems.contains("setting 'gate.Bad' must be 'gate.' and a lower-case word (letters, digits, _)"))
+        #expect(problems.contains("setting 'gate.ok' is declared twice"))
+    }
+}
