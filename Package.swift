@@ -10,7 +10,10 @@ let package = Package(
     products: [
         .executable(name: "clinic", targets: ["clinic"]),
         // The shipped workflow modules: loaded at run time with dlopen, never linked by the host.
-        .library(name: "ClinicIntake", type: .dynamic, targets: ["ClinicIntake"]),
+        // Each is the module's code plus a small Entry target holding the two symbols the loader
+        // looks up, so that tests can link several modules into one test binary.
+        .library(name: "ClinicIntake", type: .dynamic, targets: ["ClinicIntakeEntry"]),
+        .library(name: "ClinicScreening", type: .dynamic, targets: ["ClinicScreeningEntry"]),
     ],
     dependencies: [
         .package(path: "Sources/ClinicKit"),
@@ -39,17 +42,19 @@ let package = Package(
         .executableTarget(name: "clinic", dependencies: ["ClinicHost"]),
 
         // Plugins
-        .target(
-            name: "ClinicIntake",
-            dependencies: [.product(name: "ClinicKit", package: "ClinicKit")],
-            path: "Plugins/Intake"
-        ),
+        .target(name: "ClinicIntake", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/Intake/Module"),
+        .target(name: "ClinicIntakeEntry", dependencies: ["ClinicIntake", .product(name: "ClinicKit", package: "ClinicKit")],
+                path: "Plugins/Intake/Entry"),
+        .target(name: "ClinicScreening", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/Screening/Module"),
+        .target(name: "ClinicScreeningEntry", dependencies: ["ClinicScreening", .product(name: "ClinicKit", package: "ClinicKit")],
+                path: "Plugins/Screening/Entry"),
 
         // Tests
         .target(name: "ClinicTestSupport", dependencies: ["ClinicHost"], path: "Tests/ClinicTestSupport"),
         .testTarget(name: "ClinicKitTests", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")]),
         .testTarget(name: "ClinicHostTests", dependencies: ["ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "IntakeTests", dependencies: ["ClinicIntake", "ClinicHost", "ClinicTestSupport"]),
+        .testTarget(name: "ScreeningTests", dependencies: ["ClinicScreening", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ClinicHost"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,12 +1,6 @@
 import ClinicKit
 import Foundation
 
-@_cdecl("clinic_module_abi_version")
-public func clinicModuleABIVersion() -> Int32 { ClinicKitABI.version }
-
-@_cdecl("clinic_module_entry")
-public func clinicModuleEntry() -> UnsafeMutableRawPointer { ClinicModuleExport.retain(IntakeModule()) }
-
 /// Intake: the patient's measurements, fibromyalgia history, symptoms, earlier treatments,
 /// comorbidities and practical readiness, recorded once per visit that needs them.
 public final class IntakeModule: ClinicModule {

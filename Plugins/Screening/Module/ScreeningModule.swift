@@ -1,0 +1,97 @@
+import ClinicKit
+import Foundation
+
+/// Screening: the instruments that decide whether ketamine may be offered. Each is entered item by
+/// item (the shell asks for what is missing, with each item's wording, range and anchors) or in one
+/// line, and stored with every answer and its computed result.
+public final class ScreeningModule: ClinicModule {
+    public init() {}
+
+    static let severity = [Choice("0", "no problem"), Choice("1", "slight or mild: usually mild, or on and off"),
+                           Choice("2", "moderate: considerable, often present"),
+                           Choice("3", "severe: pervasive, continuous, disrupting daily life")]
+
+    static let acrFields: [FieldSpec] = [
+        FieldSpec("areas", .choices(ACR2016.areas.map { Choice($0.id, $0.label) }),
+                  help: "where it has hurt in the past week, by area (Tab completes), or none"),
+        FieldSpec("fatigue", .choice(severity), help: "fatigue over the past week: how much of a problem"),
+        FieldSpec("waking", .choice(severity), help: "waking unrefreshed over the past week: how much of a problem"),
+        FieldSpec("cognitive", .choice(severity), help: "trouble thinking or remembering over the past week: how much of a problem"),
+        FieldSpec("headaches", .yesNo, help: "bothered by headaches in the past 6 months"),
+        FieldSpec("abdominal", .yesNo, help: "bothered by pain or cramps in the lower abdomen in the past 6 months"),
+        FieldSpec("depression", .yesNo, help: "bothered by depression in the past 6 months"),
+        FieldSpec("duration_months", .integer(0...1200), help: "for how many months the symptoms have been generally present"),
+    ]
+
+    public let declaration = ModuleDeclaration(
+        manifest: ModuleManifest(name: "screening", version: "0.1.0",
+                                 summary: "fibromyalgia criteria and the screening instruments before any dose", order: 20),
+        commands: [
+            CommandSpec("acr", summary: "the ACR 2016 fibromyalgia criteria: painful areas, symptom severity, duration",
+                        fields: acrFields, roles: Role.clinical, needsPatient: true, needsVisit: true,
+                        discussion: """
+                            Computes the Widespread Pain Index (0–19), the regions with pain (0–5; jaw, chest and
+                            abdomen do not count), the Symptom Severity Scale (0–12), FS = WPI + SSS (0–31), and
+                            whether the 2016 criteria are met, with the rule that decided it.
+                            Example:
+                              screening acr areas=neck,lower-back,shoulder-left,shoulder-right,hip-left,hip-right,upper-leg-left \\
+                                fatigue=2 waking=2 cognitive=1 headaches=yes abdominal=no depression=no duration_months=24
+                            """),
+            CommandSpec("show", summary: "the patient's screenings, each beside the earlier ones", roles: Role.clinical, needsPatient: true),
+        ])
+
+    public func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        switch invocation.verb {
+        case "acr": return try acr(invocation, in: context)
+        case "show": return try show(in: context)
+        default: throw CommandError("screening has no command '\(invocation.verb)'", hint: "type help screening")
+        }
+    }
+
+    public func facts(from record: any RecordReader) throws -> [Fact] { [] }
+
+    static let acrKind = "acr2016"
+
+    private func acr(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        func level(_ name: String) -> Int { Int(invocation[name]?.stringValue ?? "") ?? 0 }
+        let answers = ACR2016.Answers(
+            painfulAreas: Set(invocation["areas"]?.stringArray ?? []),
+            fatigue: level("fatigue"), wakingUnrefreshed: level("waking"), cognitive: level("cognitive"),
+            headaches: invocation["headaches"]?.boolValue ?? false, lowerAbdominal: invocation["abdominal"]?.boolValue ?? false,
+            depression: invocation["depression"]?.boolValue ?? false, durationMonths: invocation["duration_months"]?.intValue ?? 0)
+        let result = ACR2016.score(answers)
+        let payload: Value = [
+            "areas": .array(ACR2016.areas.filter { answers.painfulAreas.contains($0.id) }.map { .string($0.id) }),
+            "fatigue": .int(answers.fatigue), "waking": .int(answers.wakingUnrefreshed), "cognitive": .int(answers.cognitive),
+            "headaches": .bool(answers.headaches), "abdominal": .bool(answers.lowerAbdominal), "depression": .bool(answers.depression),
+            "duration_months": .int(answers.durationMonths),
+            "wpi": .int(result.wpi), "regions": .int(result.regionsWithPain), "sss": .int(result.sss), "fs": .int(result.fs),
+            "met": .bool(result.met), "rule": .array(result.rule.map(Value.string)),
+        ]
+        let stored = try context.append(RecordDraft(kind: Self.acrKind, payload: payload))
+        var out = CommandOutput()
+        out.line("recorded ACR 2016 #\(stored.id) · " + Self.summary(result))
+        for part in result.rule { out.line("  " + part) }
+        return out
+    }
+
+    /// `WPI 9/19 (4 of 5 regions) · SSS 8/12 · FS 17 (moderate) · criteria met`
+    static func summary(_ r: ACR2016.Result) -> String {
+        "WPI \(r.wpi)/19 (\(r.regionsWithPain) of 5 regions) · SSS \(r.sss)/12 · FS \(r.fs) (\(ACR2016.fsBand(r.fs))) · criteria \(r.met ? "met" : "not met")"
+    }
+
+    private func show(in context: any ModuleContext) throws -> CommandOutput {
+        let all = try context.records(module: "screening", kind: Self.acrKind)
+        guard !all.isEmpty else { return .lines("no screening recorded for \(context.patient.mrn); type screening acr") }
+        var out = CommandOutput()
+        out.line("ACR 2016 criteria, newest last")
+        out.table(["date", "WPI", "regions", "SSS", "FS", "criteria", "by"], all.map { r in
+            let p = r.payload
+            func n(_ k: String) -> String { p[k]?.intValue.map(String.init) ?? "-" }
+            return [ClinicTime.format(r.effectiveAt, calendar: context.calendar), n("wpi"), n("regions"), n("sss"),
+                    n("fs") + (p["fs"]?.intValue.map { " (\(ACR2016.fsBand($0)))" } ?? ""),
+                    p["met"]?.boolValue == true ? "met" : "not met", r.staff]
+        })
+        return out
+    }
+}
