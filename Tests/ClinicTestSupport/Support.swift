@@ -13,6 +13,19 @@ package final class TestConsole: Console {
     package func err(_ text: String) { errors.append(text) }
 }
 
+/// Someone at the keyboard answering prompts from a list; keeps the prompts it was shown.
+package final class ScriptedInput: LineInput {
+    package var answers: [String]
+    package var prompts: [String] = []
+    package init(_ answers: [String]) { self.answers = answers }
+    package func readLine(prompt: String, completion: CompletionMode) -> InputEvent {
+        prompts.append(prompt)
+        return answers.isEmpty ? .end : .line(answers.removeFirst())
+    }
+    package func readSecret(prompt: String) -> InputEvent { readLine(prompt: prompt, completion: .none) }
+    package func remember(_ line: String) {}
+}
+
 /// A clock that stands still unless moved.
 package final class TestClock: ClinicClock {
     package var current: Date

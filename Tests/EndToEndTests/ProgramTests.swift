@@ -92,7 +92,13 @@ extension EndToEnd {
         #expect(r.stderr.contains("bad.yaml:4: clinic.late_entry_hours is '400', outside 0–168"), "\(r.stderr)")
         #expect(r.stderr.contains("clinic: the clinic protocol \(bad) is refused; fix it, or give --protocol FILE"))
 
-        let good = try h.write("good.yaml", "protocol: Ours\nversion: \"2026.12\"\nsettings:\n  clinic.late_entry_hours: {value: 0, unit: hours, default: 24, source: no late entries here}\n")
+        // The shipped protocol, with this clinic's name and version and no late entries.
+        let shipped = try String(contentsOf: Harness.products.appendingPathComponent("clinic_ClinicHost.resources/clinic-protocol.yaml"), encoding: .utf8)
+        let ours = shipped.replacingOccurrences(of: "protocol: Ketamine infusion clinic (shipped defaults)", with: "protocol: Ours")
+            .replacingOccurrences(of: "version: \"2026.11-default\"", with: "version: \"2026.12\"")
+            .replacingOccurrences(of: "    value: 24\n    unit: hours", with: "    value: 0\n    unit: hours")
+        #expect(ours.contains("value: 0\n    unit: hours") && ours.contains("protocol: Ours"))
+        let good = try h.write("good.yaml", ours)
         try h.provision()
         let shown = try h.run(["--protocol", good, "--user", "nora", "-c", "protocol show", "-c", "patient new --name A --dob 1980-01-01 --sex F"],
                               env: Harness.nurse)

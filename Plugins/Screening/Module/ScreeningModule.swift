@@ -37,13 +37,26 @@ public final class ScreeningModule: ClinicModule {
                               screening acr areas=neck,lower-back,shoulder-left,shoulder-right,hip-left,hip-right,upper-leg-left \\
                                 fatigue=2 waking=2 cognitive=1 headaches=yes abdominal=no depression=no duration_months=24
                             """),
+        ] + Questionnaire.all.map { q in
+            CommandSpec(q.id, summary: q.summary, fields: q.fields, roles: Role.clinical, needsPatient: true, needsVisit: true,
+                        discussion: "Each item is asked in turn when left out; in a script give them all: \(q.items.map { "\($0.field)=…" }.joined(separator: " ")).")
+        } + [
             CommandSpec("show", summary: "the patient's screenings, each beside the earlier ones", roles: Role.clinical, needsPatient: true),
+        ],
+        settings: [
+            SettingSpec(auditWomen, .integer(1...12, unit: "points"), summary: "AUDIT-C score from which a woman screens positive"),
+            SettingSpec(auditMen, .integer(1...12, unit: "points"), summary: "AUDIT-C score from which a man screens positive"),
         ])
+
+    static let auditWomen = "screening.audit_c_positive_women"
+    static let auditMen = "screening.audit_c_positive_men"
 
     public func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
         switch invocation.verb {
         case "acr": return try acr(invocation, in: context)
         case "show": return try show(in: context)
+        case let id where Questionnaire.all.contains { $0.id == id }:
+            return try questionnaire(Questionnaire.all.first { $0.id == id }!, invocation, in: context)
         default: throw CommandError("screening has no command '\(invocation.verb)'", hint: "type help screening")
         }
     }
@@ -75,6 +88,38 @@ public final class ScreeningModule: ClinicModule {
         return out
     }
 
+    private func questionnaire(_ q: Questionnaire, _ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        let (scores, total) = q.score(invocation.values)
+        var payload: [String: Value] = ["total": .int(total)]
+        for item in q.items {
+            payload[item.field] = invocation[item.field] ?? .null
+            payload[item.field + "_score"] = .int(scores[item.field] ?? 0)
+        }
+        var out = CommandOutput()
+        var result = "\(q.title) \(total)"
+        if q.id == Questionnaire.auditC.id {
+            // The cut-off depends on sex; for X, the lower of the two (the more cautious).
+            let women = try context.clinicProtocol.integer(Self.auditWomen), men = try context.clinicProtocol.integer(Self.auditMen)
+            let cutoff = switch context.patient.sex { case .female: women; case .male: men; case .unspecified: min(women, men) }
+            let positive = total >= cutoff
+            payload["cutoff"] = .int(cutoff)
+            payload["positive"] = .bool(positive)
+            result += "/12 · \(positive ? "positive" : "negative") (cut-off \(cutoff) for sex \(context.patient.sex.rawValue), clinic protocol)"
+        } else {
+            let band = q.band(total)
+            payload["band"] = .string(band)
+            result += " · \(band)"
+        }
+        if q.id == Questionnaire.phq9.id, let item9 = scores["q9"], item9 > 0 {
+            // Any answer above 0 on item 9 needs a clinician the same day, whatever the total [§6.5, S101].
+            payload["item9_alert"] = .bool(true)
+            out.alert("PHQ-9 item 9 is \(item9): thoughts of being better off dead or of self-harm; a clinician must see the patient today")
+        }
+        let stored = try context.append(RecordDraft(kind: q.id, payload: .object(payload)))
+        out.line("recorded \(q.title) #\(stored.id) · \(result)")
+        return out
+    }
+
     /// `WPI 9/19 (4 of 5 regions) · SSS 8/12 · FS 17 (moderate) · criteria met`
     static func summary(_ r: ACR2016.Result) -> String {
         "WPI \(r.wpi)/19 (\(r.regionsWithPain) of 5 regions) · SSS \(r.sss)/12 · FS \(r.fs) (\(ACR2016.fsBand(r.fs))) · criteria \(r.met ? "met" : "not met")"
@@ -82,8 +127,24 @@ public final class ScreeningModule: ClinicModule {
 
     private func show(in context: any ModuleContext) throws -> CommandOutput {
         let all = try context.records(module: "screening", kind: Self.acrKind)
-        guard !all.isEmpty else { return .lines("no screening recorded for \(context.patient.mrn); type screening acr") }
         var out = CommandOutput()
+        var rows: [[String]] = []
+        for q in Questionnaire.all {
+            let taken = try context.records(module: "screening", kind: q.id)
+            guard let latest = taken.last else { continue }
+            let earlier = taken.dropLast().suffix(3).map { r in
+                "\(r.payload["total"]?.intValue ?? 0) on \(ClinicTime.format(r.effectiveAt, calendar: context.calendar).prefix(10))"
+            }
+            let verdict = latest.payload["band"]?.stringValue ?? (latest.payload["positive"]?.boolValue == true ? "positive" : "negative")
+            rows.append([q.title, "\(latest.payload["total"]?.intValue ?? 0) \(verdict)", ClinicTime.format(latest.effectiveAt, calendar: context.calendar),
+                         earlier.isEmpty ? "-" : earlier.joined(separator: "; ")])
+        }
+        guard !all.isEmpty || !rows.isEmpty else { return .lines("no screening recorded for \(context.patient.mrn); type screening acr") }
+        if !rows.isEmpty {
+            out.line("questionnaires, latest beside the earlier ones")
+            out.table(["instrument", "latest", "taken", "earlier"], rows)
+        }
+        guard !all.isEmpty else { return out }
         out.line("ACR 2016 criteria, newest last")
         out.table(["date", "WPI", "regions", "SSS", "FS", "criteria", "by"], all.map { r in
             let p = r.payload

@@ -224,6 +224,11 @@ package final class Session {
             throw CommandFailure("\(entry.name) is missing \(list)", hint: "add e.g. \(specs[0].example)")
         }
         for spec in specs {
+            // The item's wording, and the anchors of a scale whose answers are numbers.
+            console.out("  \(spec.help)")
+            if case .choice(let choices) = spec.kind, choices.allSatisfy({ Int($0.id) != nil }) {
+                console.out("    " + choices.map { "\($0.id) = \($0.label)" }.joined(separator: " · "))
+            }
             while true {
                 switch input.readLine(prompt: "  \(spec.name) (\(spec.expects)): ", completion: .field(spec)) {
                 case .interrupt, .end:

@@ -1,0 +1,91 @@
+import ClinicKit
+import ClinicTestSupport
+import Foundation
+import Testing
+@testable import ClinicHost
+@testable import ClinicScreening
+
+/// The questionnaires' scoring against the published rules (REFERENCE.md §6.5, §6.6, §7.1, §7.2).
+@Suite struct QuestionnaireTests {
+    /// Answers giving `scores` to the items in order.
+    static func answers(_ q: Questionnaire, _ scores: [Int]) -> [String: Value] {
+        Dictionary(uniqueKeysWithValues: zip(q.items, scores).map { ($0.field, Value.string(String($1))) })
+    }
+
+    @Test(arguments: [(0, "minimal"), (4, "minimal"), (5, "mild"), (9, "mild"), (10, "moderate"), (14, "moderate"),
+                      (15, "moderately severe"), (19, "moderately severe"), (20, "severe"), (27, "severe")])
+    func phq9Bands(_ total: Int, _ band: String) {
+        // Spread the total over the first items, 3 at most each.
+        let scores = (0..<9).map { min(3, max(0, total - $0 * 3)) }
+        let (_, sum) = Questionnaire.phq9.score(Self.answers(.phq9, scores))
+        #expect(sum == total)
+        #expect(Questionnaire.phq9.band(sum) == band)
+    }
+
+    @Test(arguments: [(0, "minimal"), (4, "minimal"), (5, "mild"), (9, "mild"), (10, "moderate"), (14, "moderate"), (15, "severe"), (21, "severe")])
+    func gad7Bands(_ total: Int, _ band: String) {
+        let scores = (0..<7).map { min(3, max(0, total - $0 * 3)) }
+        let (_, sum) = Questionnaire.gad7.score(Self.answers(.gad7, scores))
+        #expect(sum == total && Questionnaire.gad7.band(sum) == band)
+    }
+
+    @Test func dast10ScoresANoOnItemThree() {
+        let q = Questionnaire.dast10
+        func answers(_ yes: Bool) -> [String: Value] { Dictionary(uniqueKeysWithValues: q.items.map { ($0.field, Value.bool(yes)) }) }
+        // All "no": only item 3 (able to stop) scores.
+        let none = q.score(answers(false))
+        #expect(none.total == 1 && none.items["q3"] == 1 && q.band(none.total) == "low")
+        // All "yes": every item but 3.
+        let all = q.score(answers(true))
+        #expect(all.total == 9 && all.items["q3"] == 0 && q.band(all.total) == "severe")
+        var mixed = answers(false)
+        mixed["q3"] = .bool(true)
+        #expect(q.score(mixed).total == 0 && q.band(0) == "none reported")
+    }
+
+    func session(sex: String) throws -> (Session, TestConsole) {
+        let (session, console, _) = try makeSession(modules: [ScreeningModule()])
+        try #require(session.execute("patient new --name A --dob 1980-01-01 --sex \(sex)", source: "t") == .ok)
+        try #require(session.execute("visit start --kind consult", source: "t") == .ok)
+        return (session, console)
+    }
+
+    @Test(arguments: [("F", "q1=1 q2=1 q3=1", "3/12 · positive (cut-off 3 for sex F"), ("M", "q1=1 q2=1 q3=1", "3/12 · negative (cut-off 4 for sex M"),
+                      ("M", "q1=2 q2=1 q3=1", "4/12 · positive (cut-off 4 for sex M"), ("X", "q1=1 q2=1 q3=1", "3/12 · positive (cut-off 3 for sex X")])
+    func auditCCutOffsComeFromTheProtocol(_ sex: String, _ items: String, _ expected: String) throws {
+        let (session, console) = try session(sex: sex)
+        #expect(session.execute("screening auditc \(items)", source: "t") == .ok)
+        #expect(console.output.last?.contains("AUDIT-C " + expected) == true, "\(console.output)")
+    }
+
+    @Test func phq9ItemNineRaisesAnAlertWhateverTheTotal() throws {
+        let (session, console) = try session(sex: "F")
+        #expect(session.execute("screening phq9 q1=0 q2=0 q3=0 q4=0 q5=0 q6=0 q7=0 q8=0 q9=1", source: "t") == .ok)
+        #expect(console.output.contains { $0.contains("ALERT: PHQ-9 item 9 is 1") })
+        #expect(console.output.last == "recorded PHQ-9 #3 · PHQ-9 1 · minimal")
+        let stored = try #require(try session.store.records(patientID: session.patient!.id, module: "screening", kind: "phq9").last)
+        #expect(stored.payload["item9_alert"] == true && stored.payload["q9"] == "1" && stored.payload["q9_score"] == 1)
+        #expect(session.execute("screening phq9 q1=0 q2=0 q3=0 q4=0 q5=0 q6=0 q7=0 q8=0 q9=0", source: "t") == .ok)
+        #expect(!console.output.suffix(1).contains { $0.contains("ALERT") })
+        #expect(session.execute("screening show", source: "t") == .ok)
+        #expect(console.output.contains { $0.contains("PHQ-9") && $0.contains("0 minimal") && $0.contains("1 on ") })
+    }
+
+    @Test func theShellAsksEachItemWithItsWordingAndAnchors() throws {
+        let (session, console) = try session(sex: "F")
+        let input = ScriptedInput(["2", "4", "1"])
+        session.input = input
+        #expect(session.execute("screening gad7 q1=0 q2=0 q3=0 q4=0 q5=0", source: "t") == .ok)
+        #expect(console.output.contains("  so restless that it is hard to sit still (over the past 2 weeks)") == false, "given items are not asked")
+        #expect(console.output.contains("  becoming easily annoyed or irritable (over the past 2 weeks)"))
+        #expect(console.output.contains("    0 = not at all · 1 = several days · 2 = more than half the days · 3 = nearly every day"))
+        #expect(input.prompts == ["  q6 (one of 0, 1, 2, 3): ", "  q7 (one of 0, 1, 2, 3): ", "  q7 (one of 0, 1, 2, 3): "], "4 is refused and asked again")
+        #expect(console.output.last == "recorded GAD-7 #3 · GAD-7 3 · minimal")
+    }
+
+    @Test func aScriptMustGiveEveryItem() throws {
+        let (session, _) = try session(sex: "F")
+        let f = try #require(session.execute("screening gad7 q1=1 q2=1", source: "t").failure)
+        #expect(f.message.hasPrefix("screening gad7 is missing q3 (one of 0, 1, 2, 3)"), "\(f.message)")
+    }
+}
