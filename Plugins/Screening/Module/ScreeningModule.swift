@@ -37,6 +37,12 @@ public final class ScreeningModule: ClinicModule {
                               screening acr areas=neck,lower-back,shoulder-left,shoulder-right,hip-left,hip-right,upper-leg-left \\
                                 fatigue=2 waking=2 cognitive=1 headaches=yes abdominal=no depression=no duration_months=24
                             """),
+            CommandSpec("fiqr", summary: "fibromyalgia impact (FIQR, 21 items 0–10, total 0–100)", fields: FIQR.fields,
+                        roles: Role.clinical, needsPatient: true, needsVisit: true,
+                        discussion: """
+                            Items f1–f9 (function), o1–o2 (overall impact), s1–s10 (symptoms), each 0–10 for the past 7 days,
+                            or skip when not answered: its domain is then scaled from the items answered.
+                            """),
         ] + Questionnaire.all.map { q in
             CommandSpec(q.id, summary: q.summary, fields: q.fields, roles: Role.clinical, needsPatient: true, needsVisit: true,
                         discussion: "Each item is asked in turn when left out; in a script give them all: \(q.items.map { "\($0.field)=…" }.joined(separator: " ")).")
@@ -55,6 +61,7 @@ public final class ScreeningModule: ClinicModule {
         switch invocation.verb {
         case "acr": return try acr(invocation, in: context)
         case "show": return try show(in: context)
+        case "fiqr": return try fiqr(invocation, in: context)
         case let id where Questionnaire.all.contains { $0.id == id }:
             return try questionnaire(Questionnaire.all.first { $0.id == id }!, invocation, in: context)
         default: throw CommandError("screening has no command '\(invocation.verb)'", hint: "type help screening")
@@ -120,6 +127,35 @@ public final class ScreeningModule: ClinicModule {
         return out
     }
 
+    private func fiqr(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        let result: FIQR.Result
+        do { result = try FIQR.score(invocation.values) } catch {
+            guard case .domainUnanswered(let domain) = error else { throw error }
+            throw CommandError("FIQR: no \(domain) item is answered, so the questionnaire cannot be scored",
+                               hint: "answer at least one item of each domain")
+        }
+        var payload: [String: Value] = [
+            "function": .double(result.function), "overall": .double(result.overall), "symptoms": .double(result.symptoms),
+            "total": .double(result.total), "skipped": .array(result.skipped.map(Value.string)),
+        ]
+        for domain in FIQR.domains {
+            for item in domain.items { payload[item.field] = invocation[item.field] ?? .string(FIQR.skip) }
+        }
+        let stored = try context.append(RecordDraft(kind: "fiqr", payload: .object(payload)))
+        var out = CommandOutput()
+        out.line("recorded FIQR #\(stored.id) · " + Self.fiqrSummary(result))
+        if !result.skipped.isEmpty {
+            out.line("  \(result.skipped.count) item\(result.skipped.count == 1 ? "" : "s") not answered (\(result.skipped.joined(separator: ", "))): their domains are scaled from the items answered")
+        }
+        return out
+    }
+
+    /// `54.3/100 (function 20.0/30, overall 12.0/20, symptoms 22.3/50)`
+    static func fiqrSummary(_ r: FIQR.Result) -> String {
+        func f(_ x: Double) -> String { FieldSpec.format(x) }
+        return "\(f(r.total))/100 (function \(f(r.function))/30, overall \(f(r.overall))/20, symptoms \(f(r.symptoms))/50)"
+    }
+
     /// `WPI 9/19 (4 of 5 regions) · SSS 8/12 · FS 17 (moderate) · criteria met`
     static func summary(_ r: ACR2016.Result) -> String {
         "WPI \(r.wpi)/19 (\(r.regionsWithPain) of 5 regions) · SSS \(r.sss)/12 · FS \(r.fs) (\(ACR2016.fsBand(r.fs))) · criteria \(r.met ? "met" : "not met")"
@@ -129,14 +165,16 @@ public final class ScreeningModule: ClinicModule {
         let all = try context.records(module: "screening", kind: Self.acrKind)
         var out = CommandOutput()
         var rows: [[String]] = []
-        for q in Questionnaire.all {
-            let taken = try context.records(module: "screening", kind: q.id)
+        for (kind, title) in [("fiqr", "FIQR")] + Questionnaire.all.map({ ($0.id, $0.title) }) {
+            let taken = try context.records(module: "screening", kind: kind)
             guard let latest = taken.last else { continue }
+            func total(_ r: StoredRecord) -> String { r.payload["total"]?.doubleValue.map { FieldSpec.format($0) } ?? "-" }
             let earlier = taken.dropLast().suffix(3).map { r in
-                "\(r.payload["total"]?.intValue ?? 0) on \(ClinicTime.format(r.effectiveAt, calendar: context.calendar).prefix(10))"
+                "\(total(r)) on \(ClinicTime.format(r.effectiveAt, calendar: context.calendar).prefix(10))"
             }
-            let verdict = latest.payload["band"]?.stringValue ?? (latest.payload["positive"]?.boolValue == true ? "positive" : "negative")
-            rows.append([q.title, "\(latest.payload["total"]?.intValue ?? 0) \(verdict)", ClinicTime.format(latest.effectiveAt, calendar: context.calendar),
+            let verdict = latest.payload["band"]?.stringValue
+                ?? latest.payload["positive"]?.boolValue.map { $0 ? "positive" : "negative" } ?? "of 100"
+            rows.append([title, "\(total(latest)) \(verdict)", ClinicTime.format(latest.effectiveAt, calendar: context.calendar),
                          earlier.isEmpty ? "-" : earlier.joined(separator: "; ")])
         }
         guard !all.isEmpty || !rows.isEmpty else { return .lines("no screening recorded for \(context.patient.mrn); type screening acr") }
