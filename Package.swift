@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "ClinicKitTests", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")]),
         .testTarget(name: "ClinicHostTests", dependencies: ["ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "IntakeTests", dependencies: ["ClinicIntake", "ClinicHost", "ClinicTestSupport"]),
-        .testTarget(name: "ScreeningTests", dependencies: ["ClinicScreening", "ClinicHost", "ClinicTestSupport"]),
+        .testTarget(name: "ScreeningTests", dependencies: ["ClinicScreening", "ClinicIntake", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ClinicHost"]),
     ],
     swiftLanguageModes: [.v6]

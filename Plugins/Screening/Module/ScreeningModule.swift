@@ -47,12 +47,24 @@ public final class ScreeningModule: ClinicModule {
             CommandSpec(q.id, summary: q.summary, fields: q.fields, roles: Role.clinical, needsPatient: true, needsVisit: true,
                         discussion: "Each item is asked in turn when left out; in a script give them all: \(q.items.map { "\($0.field)=…" }.joined(separator: " ")).")
         } + [
+            CommandSpec("checklist", summary: "contraindications and precautions, and the screening blood pressure",
+                        fields: Checklist.fields, roles: Role.clinical, needsPatient: true, needsVisit: true,
+                        discussion: "What the intake already says is filled in and shown; the rest is asked."),
+            CommandSpec("decide", summary: "eligible, eligible with precautions, or not eligible, with every reason",
+                        roles: Role.clinical, needsPatient: true, needsVisit: true,
+                        discussion: "Needs the latest ACR 2016, PHQ-9, GAD-7, DAST-10, AUDIT-C and checklist. A physician signs it."),
+            CommandSpec("sign", summary: "sign the latest screening decision (physician; asks your password again)",
+                        roles: [.physician], needsPatient: true, needsVisit: true),
             CommandSpec("show", summary: "the patient's screenings, each beside the earlier ones", roles: Role.clinical, needsPatient: true),
+        ],
+        facts: [
+            FactSpec("screening.eligible", summary: "a physician signed a screening decision that allows ketamine", establishedBy: "screening sign"),
+            FactSpec("screening.ineligible", summary: "a physician signed a screening decision that rules ketamine out", establishedBy: "screening sign"),
         ],
         settings: [
             SettingSpec(auditWomen, .integer(1...12, unit: "points"), summary: "AUDIT-C score from which a woman screens positive"),
             SettingSpec(auditMen, .integer(1...12, unit: "points"), summary: "AUDIT-C score from which a man screens positive"),
-        ])
+        ] + Decision.settings)
 
     static let auditWomen = "screening.audit_c_positive_women"
     static let auditMen = "screening.audit_c_positive_men"
@@ -62,13 +74,47 @@ public final class ScreeningModule: ClinicModule {
         case "acr": return try acr(invocation, in: context)
         case "show": return try show(in: context)
         case "fiqr": return try fiqr(invocation, in: context)
+        case "checklist": return try checklist(invocation, in: context)
+        case "decide": return try decide(in: context)
+        case "sign": return try sign(in: context)
         case let id where Questionnaire.all.contains { $0.id == id }:
             return try questionnaire(Questionnaire.all.first { $0.id == id }!, invocation, in: context)
         default: throw CommandError("screening has no command '\(invocation.verb)'", hint: "type help screening")
         }
     }
 
-    public func facts(from record: any RecordReader) throws -> [Fact] { [] }
+    public func facts(from record: any RecordReader) throws -> [Fact] {
+        let decisions = try record.records(module: "screening", kind: "decision")
+        let signatures = try record.records(module: "screening", kind: "signed")
+        guard let decision = decisions.last else {
+            let why = "no screening decision for \(record.patient.mrn)"
+            return [.missing("screening.eligible", why), .missing("screening.ineligible", why)]
+        }
+        // The latest decision rules; until a physician signs it, neither fact holds.
+        guard let signed = signatures.last(where: { $0.payload["decision"]?.intValue == Int(decision.id) }) else {
+            let why = "decision #\(decision.id) (\(decision.payload["text"]?.stringValue ?? "")) awaits a physician's signature"
+            return [.missing("screening.eligible", why), .missing("screening.ineligible", why)]
+        }
+        let by = signed.payload["signature"]?["by"]?.stringValue ?? signed.staff
+        let when = ClinicTime.format(signed.effectiveAt, calendar: record.calendar)
+        let all = decision.payload["reasons"]?.arrayValue ?? []
+        let reasons = all.compactMap { $0["text"]?.stringValue }
+        if decision.payload["outcome"]?.stringValue == Decision.Outcome.notEligible.rawValue {
+            // What rules ketamine out, not the precautions beside it.
+            let excluding = all.filter { $0["excludes"]?.boolValue == true }.compactMap { $0["text"]?.stringValue }.joined(separator: "; ")
+            return [.missing("screening.eligible", "not eligible: \(excluding)"),
+                    .present("screening.ineligible", "signed by \(by) \(when): \(excluding)", asOf: signed.effectiveAt)]
+        }
+        let precautions = reasons.isEmpty ? "" : "; precautions: " + reasons.joined(separator: "; ")
+        return [.present("screening.eligible", "signed by \(by) \(when)\(precautions)", asOf: signed.effectiveAt),
+                .missing("screening.ineligible", "the signed decision allows ketamine")]
+    }
+
+    public func prefill(_ verb: String, from record: any RecordReader) throws -> [String: Value] {
+        guard verb == "checklist" else { return [:] }
+        return Checklist.prefill(from: try record.latest(module: "intake", kind: "intake"))
+    }
+
 
     static let acrKind = "acr2016"
 
@@ -148,6 +194,59 @@ public final class ScreeningModule: ClinicModule {
             out.line("  \(result.skipped.count) item\(result.skipped.count == 1 ? "" : "s") not answered (\(result.skipped.joined(separator: ", "))): their domains are scaled from the items answered")
         }
         return out
+    }
+
+    private func checklist(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        var payload: [String: Value] = [:]
+        for field in Checklist.fields.map(\.name) { payload[field] = invocation[field] ?? .null }
+        let stored = try context.append(RecordDraft(kind: "checklist", payload: .object(payload)))
+        let yes = Checklist.items.filter { invocation[$0.field]?.boolValue == true }
+        let found = yes.map { ($0.contraindication ? "contraindication: " : "precaution: ") + $0.wording }
+        var out = CommandOutput()
+        out.line("recorded checklist #\(stored.id) · BP \(invocation["sbp"]?.intValue ?? 0)/\(invocation["dbp"]?.intValue ?? 0) · "
+            + (found.isEmpty ? "no contraindication or precaution" : found.joined(separator: "; ")))
+        return out
+    }
+
+    private func decide(in context: any ModuleContext) throws -> CommandOutput {
+        var latest: [String: StoredRecord] = [:]
+        for kind in Decision.required { latest[kind] = try context.latest(module: "screening", kind: kind) }
+        let missing = Decision.required.filter { latest[$0] == nil }
+        guard missing.isEmpty else {
+            throw CommandError("screening decide needs \(missing.joined(separator: ", ")) first",
+                               hint: "type " + missing.compactMap { Decision.commands[$0] }.joined(separator: ", then "))
+        }
+        let reasons = try Decision.reasons(latest, settings: context.clinicProtocol)
+        let outcome = Decision.outcome(reasons)
+        let basis = Value.object(Dictionary(uniqueKeysWithValues: latest.map { ($0.key, Value.int(Int($0.value.id))) }))
+        let stored = try context.append(RecordDraft(kind: "decision", payload: [
+            "outcome": .string(outcome.rawValue), "text": .string(outcome.text), "reasons": .array(reasons.map(\.value)), "based_on": basis,
+        ]))
+        var out = CommandOutput()
+        out.line("decision #\(stored.id): \(outcome.text)" + (reasons.isEmpty ? "" : ", because:"))
+        for r in reasons { out.line("  \(r.excludes ? "✘" : "!") \(r.text)  [\(r.source)]") }
+        out.line("a physician signs it with: screening sign")
+        return out
+    }
+
+    private func sign(in context: any ModuleContext) throws -> CommandOutput {
+        guard let decision = try context.latest(module: "screening", kind: "decision") else {
+            throw CommandError("there is no screening decision to sign", hint: "type screening decide first")
+        }
+        if try context.records(module: "screening", kind: "signed").contains(where: { $0.payload["decision"]?.intValue == Int(decision.id) }) {
+            throw CommandError("decision #\(decision.id) is already signed", hint: "type screening decide for a new decision")
+        }
+        // An instrument taken after the decision makes it stale.
+        let all = try context.records(module: "screening", kind: nil, visitOnly: false)
+        if let newer = all.last(where: { $0.id > decision.id && Decision.required.contains($0.kind) }) {
+            throw CommandError("\(newer.kind) #\(newer.id) was recorded after decision #\(decision.id)", hint: "type screening decide again, then sign")
+        }
+        let text = decision.payload["text"]?.stringValue ?? ""
+        let signature = try context.sign(meaning: "approves the screening decision: \(text)")
+        let stored = try context.append(RecordDraft(kind: "signed", payload: [
+            "decision": .int(Int(decision.id)), "outcome": decision.payload["outcome"] ?? .null, "signature": signature.value,
+        ]))
+        return .lines("signed #\(stored.id): decision #\(decision.id), \(text), by \(signature.username) (\(signature.meaning))")
     }
 
     /// `54.3/100 (function 20.0/30, overall 12.0/20, symptoms 22.3/50)`

@@ -64,6 +64,18 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
     func fact(_ name: String) throws -> Fact? {
         try FactEngine(session: session).fact(name)
     }
+
+    func sign(meaning: String) throws -> Signature {
+        // A replay re-signs as the recorded staff; passwords are never recorded.
+        if !session.isReplaying {
+            let password = try Accounts.password(for: staff.username, in: session)
+            do { _ = try Accounts.authenticate(staff.username, password: password, store: session.store) } catch {
+                throw CommandFailure("signature refused: wrong password for \(staff.username); nothing was signed",
+                                     hint: "try again with your own password", kind: .refused)
+            }
+        }
+        return Signature(username: staff.username, roles: staff.roles, at: now, meaning: meaning)
+    }
 }
 
 /// Works out the modules' published facts for the open patient, and gates commands on them.

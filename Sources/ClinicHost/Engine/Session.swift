@@ -208,12 +208,27 @@ package final class Session {
         var arguments = arguments
         let at = entry.module == nil ? nil : try LateEntry.take(from: &arguments, in: self)
         var parsed = try ArgumentParser.parse(arguments, for: entry, patientSex: patient?.sex, today: today)
+        if let module = entry.module, let patient {
+            prefill(&parsed, entry: entry, from: try module.module.prefill(entry.spec.verb, from: HostRecordReader(session: self, patient: patient)))
+        }
         if !parsed.missing.isEmpty {
             try askForMissing(&parsed, entry: entry)
         }
         var canonical = Self.canonical(entry, parsed)
         if let at { canonical += " --at " + Timestamp.string(at) }
         return Prepared(values: parsed.values, canonical: canonical, effectiveAt: at)
+    }
+
+    /// Takes what the record already holds for fields not given, and says so.
+    private func prefill(_ parsed: inout ParsedArguments, entry: CatalogEntry, from values: [String: Value]) {
+        for spec in entry.spec.fields where parsed.values[spec.name] == nil {
+            guard let value = values[spec.name] else { continue }
+            let text = Expectation.show(value)
+            parsed.values[spec.name] = value
+            parsed.texts[spec.name] = text
+            parsed.missing.removeAll { $0 == spec.name }
+            if !quiet { console.out("  \(spec.name) = \(text) (from the record)") }
+        }
     }
 
     /// Prompts for each missing field in turn, or fails listing them when no one can answer.

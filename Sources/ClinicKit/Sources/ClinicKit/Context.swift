@@ -49,6 +49,51 @@ public protocol ModuleContext: RecordReader {
 
     /// Another module's fact (or this module's), worked out now.
     func fact(_ name: String) throws -> Fact?
+
+    /// An electronic signature by the signed-in member of staff: the host asks for their password
+    /// again, even within a signed-in session, and returns who signed, when, and what the signature
+    /// means. Store ``Signature/value`` with the record it signs.
+    /// - Throws: ``CommandError`` when the password is wrong or the signing is cancelled.
+    func sign(meaning: String) throws -> Signature
+}
+
+/// An electronic signature: the printed name, the date and time, and the meaning of the signature,
+/// kept with the record it signs.
+public struct Signature: Sendable, Equatable {
+    /// The signer's sign-in name.
+    public var username: String
+    /// The signer's roles when they signed.
+    public var roles: Set<Role>
+    /// When they signed.
+    public var at: Date
+    /// What the signature means (`approves the screening decision: eligible`).
+    public var meaning: String
+
+    /// A signature.
+    public init(username: String, roles: Set<Role>, at: Date, meaning: String) {
+        self.username = username
+        self.roles = roles
+        self.at = at
+        self.meaning = meaning
+    }
+
+    /// The signature as stored in a record's payload.
+    public var value: Value {
+        ["by": .string(username), "roles": .array(roles.map(\.rawValue).sorted().map(Value.string)),
+         "at": .string(Self.utc(at)), "meaning": .string(meaning)]
+    }
+
+    /// `2026-11-24T09:02:00Z`.
+    static func utc(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        func pad(_ n: Int?, _ width: Int) -> String {
+            let digits = String(n ?? 0)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2))Z"
+    }
 }
 
 /// A patient, as modules see one.

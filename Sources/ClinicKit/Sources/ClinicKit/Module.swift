@@ -32,6 +32,16 @@ public protocol ClinicModule: AnyObject, Sendable {
     ///
     /// Return one ``Fact`` for each declared ``FactSpec``: present, or missing with the reason.
     func facts(from record: any RecordReader) throws -> [Fact]
+
+    /// Values the record already holds for a command's fields (a pregnancy intake recorded), used
+    /// where the user gave none. The host shows each as coming from the record, and the journal
+    /// keeps it in the command line. Return only fields of `verb`'s declaration.
+    func prefill(_ verb: String, from record: any RecordReader) throws -> [String: Value]
+}
+
+extension ClinicModule {
+    /// Nothing is prefilled unless the module says so.
+    public func prefill(_ verb: String, from record: any RecordReader) throws -> [String: Value] { [:] }
 }
 
 /// Everything a module declares about itself.
