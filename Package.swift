@@ -14,6 +14,7 @@ let package = Package(
         // looks up, so that tests can link several modules into one test binary.
         .library(name: "ClinicIntake", type: .dynamic, targets: ["ClinicIntakeEntry"]),
         .library(name: "ClinicScreening", type: .dynamic, targets: ["ClinicScreeningEntry"]),
+        .library(name: "ClinicConsent", type: .dynamic, targets: ["ClinicConsentEntry"]),
     ],
     dependencies: [
         .package(path: "Sources/ClinicKit"),
@@ -37,7 +38,7 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            resources: [.copy("Resources/clinic-protocol.yaml")]
+            resources: [.copy("Resources/clinic-protocol.yaml"), .copy("Resources/consent-ketamine.txt")]
         ),
         .executableTarget(name: "clinic", dependencies: ["ClinicHost"]),
 
@@ -48,6 +49,9 @@ let package = Package(
         .target(name: "ClinicScreening", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/Screening/Module"),
         .target(name: "ClinicScreeningEntry", dependencies: ["ClinicScreening", .product(name: "ClinicKit", package: "ClinicKit")],
                 path: "Plugins/Screening/Entry"),
+        .target(name: "ClinicConsent", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/Consent/Module"),
+        .target(name: "ClinicConsentEntry", dependencies: ["ClinicConsent", .product(name: "ClinicKit", package: "ClinicKit")],
+                path: "Plugins/Consent/Entry"),
 
         // Tests
         .target(name: "ClinicTestSupport", dependencies: ["ClinicHost"], path: "Tests/ClinicTestSupport"),
@@ -55,6 +59,7 @@ let package = Package(
         .testTarget(name: "ClinicHostTests", dependencies: ["ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "IntakeTests", dependencies: ["ClinicIntake", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "ScreeningTests", dependencies: ["ClinicScreening", "ClinicIntake", "ClinicHost", "ClinicTestSupport"]),
+        .testTarget(name: "ConsentTests", dependencies: ["ClinicConsent", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ClinicHost"]),
     ],
     swiftLanguageModes: [.v6]

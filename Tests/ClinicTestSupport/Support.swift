@@ -34,7 +34,8 @@ package final class TestClock: ClinicClock {
 }
 
 /// A session over an in-memory database with `modules` loaded and a member of staff (nora) signed in.
-package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> = [.nurse]) throws -> (Session, TestConsole, TestClock) {
+package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> = [.nurse],
+                         protocolPath: String? = nil) throws -> (Session, TestConsole, TestClock) {
     let clock = TestClock()
     let console = TestConsole()
     let store = try Store(path: ":memory:", now: clock.now())
@@ -45,7 +46,9 @@ package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> 
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = TimeZone(identifier: "UTC")!
     let session = Session(store: store, plugins: report, clock: clock, calendar: calendar, console: console,
-                          input: nil, environment: [:], databasePath: ":memory:", clinicProtocol: try shippedProtocol(for: report.loaded))
+                          input: nil, environment: [:], databasePath: ":memory:",
+                          clinicProtocol: try ProtocolLoader.load(path: protocolPath ?? ProtocolLoader.shippedPath,
+                                                                  specs: ProtocolLoader.specs(of: report.loaded)))
     let staff = try store.addStaff(username: "nora", roles: roles, passwordHash: "x", at: clock.now(), by: nil)
     session.signIn(staff)
     return (session, console, clock)

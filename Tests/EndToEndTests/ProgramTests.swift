@@ -99,6 +99,8 @@ extension EndToEnd {
             .replacingOccurrences(of: "    value: 24\n    unit: hours", with: "    value: 0\n    unit: hours")
         #expect(ours.contains("value: 0\n    unit: hours") && ours.contains("protocol: Ours"))
         let good = try h.write("good.yaml", ours)
+        // Its documents are read from beside it.
+        _ = try h.write("consent-ketamine.txt", try String(contentsOf: Harness.products.appendingPathComponent("clinic_ClinicHost.resources/consent-ketamine.txt"), encoding: .utf8))
         try h.provision()
         let shown = try h.run(["--protocol", good, "--user", "nora", "-c", "protocol show", "-c", "patient new --name A --dob 1980-01-01 --sex F"],
                               env: Harness.nurse)

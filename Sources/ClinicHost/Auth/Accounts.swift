@@ -6,6 +6,8 @@ package enum Accounts {
     /// Where passwords come from when no one can type them.
     package static let passwordVariable = "CLINIC_PASSWORD"
     package static let newPasswordVariable = "CLINIC_NEW_PASSWORD"
+    /// A witness's password, when no one can type it (scripts).
+    package static let witnessPasswordVariable = "CLINIC_WITNESS_PASSWORD"
 
     /// Checks a name and password and returns the member of staff.
     package static func authenticate(_ username: String, password: String, store: Store) throws -> StaffInfo {

@@ -76,6 +76,23 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
         }
         return Signature(username: staff.username, roles: staff.roles, at: now, meaning: meaning)
     }
+
+    func witness(_ username: String, meaning: String) throws -> Signature {
+        let name = username.lowercased()
+        guard let account = try session.store.account(name) else {
+            throw CommandFailure("there is no member of staff called \(name) to witness", hint: "give the witness's sign-in name")
+        }
+        guard account.info.id != staff.id else {
+            throw CommandFailure("\(name) cannot witness their own signature", hint: "ask another member of staff")
+        }
+        if !session.isReplaying {
+            let password = try Accounts.password(for: "\(name) (witness)", in: session, variable: Accounts.witnessPasswordVariable)
+            guard Passwords.verify(password, against: account.passwordHash) else {
+                throw CommandFailure("witness signature refused: wrong password for \(name); nothing was signed", hint: "the witness types their own password", kind: .refused)
+            }
+        }
+        return Signature(username: account.info.username, roles: account.info.roles, at: now, meaning: meaning)
+    }
 }
 
 /// Works out the modules' published facts for the open patient, and gates commands on them.

@@ -108,6 +108,7 @@ package enum ProtocolLoader {
 
         var values: [String: Value] = [:]
         var entries: [String: ProtocolEntry] = [:]
+        var documents: [String: ProtocolDocument] = [:]
         for spec in specs {
             let module = spec.key.split(separator: ".").first.map(String.init) ?? spec.key
             guard let node = settings?[spec.key], let keyAt = keyNode(spec.key, in: settings) else {
@@ -116,6 +117,26 @@ package enum ProtocolLoader {
             }
             guard let entry = node.mapping else {
                 problems.append("\(at(keyAt)): \(spec.key) must hold value, \(spec.kind.unit == nil ? "" : "unit, ")default and source")
+                continue
+            }
+            if spec.kind == .document {
+                // A document: its file (beside the protocol), its version and its source.
+                let file = entry["file"]?.scalar?.string ?? ""
+                let docVersion = entry["version"]?.scalar?.string ?? ""
+                let source = entry["source"]?.scalar?.string ?? ""
+                if file.isEmpty || docVersion.isEmpty || source.trimmed.isEmpty {
+                    problems.append("\(at(keyAt)): \(spec.key) must give file, version and source")
+                    continue
+                }
+                let folder = (path as NSString).deletingLastPathComponent
+                let full = file.hasPrefix("/") ? file : (folder as NSString).appendingPathComponent(file)
+                guard let data = FileManager.default.contents(atPath: full), let text = String(data: data, encoding: .utf8), !text.trimmed.isEmpty else {
+                    problems.append("\(at(entry["file"])): \(spec.key): cannot read \(full)")
+                    continue
+                }
+                documents[spec.key] = ProtocolDocument(version: docVersion, text: text, sha256: HashChain.sha256(text))
+                entries[spec.key] = ProtocolEntry(key: spec.key, value: .string("\(file) version \(docVersion)"), unit: nil, defaultValue: "",
+                                                  source: source, line: keyAt.mark?.line ?? 0)
                 continue
             }
             let where_ = at(entry["value"] ?? keyAt)
@@ -157,7 +178,7 @@ package enum ProtocolLoader {
         guard problems.isEmpty, let title, let version else { throw Refusal(problems: problems) }
         let declared = Set(specs.map(\.key))
         let unread = (settings?.keys.compactMap { $0.scalar?.string } ?? []).filter { !declared.contains($0) }.sorted()
-        return LoadedProtocol(settings: ClinicProtocol(name: title, version: version, values: values), path: path,
+        return LoadedProtocol(settings: ClinicProtocol(name: title, version: version, values: values, documents: documents), path: path,
                               entries: entries, unread: unread)
     }
 
@@ -183,6 +204,8 @@ package enum ProtocolLoader {
         case .text(let max):
             guard !t.isEmpty, t.count <= max else { return no("not \(kind.expects)") }
             return .success(.string(t))
+        case .document:
+            return no("a document is given by file and version")
         }
     }
 }

@@ -35,9 +35,16 @@ package enum HashChain {
                 bytes.append(contentsOf: t.utf8)
             }
         }
+        return hex(SHA256.hash(data: bytes))
+    }
+
+    /// SHA-256 of `text`'s UTF-8 bytes, in hex.
+    package static func sha256(_ text: String) -> String { hex(SHA256.hash(data: Array(text.utf8))) }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
         var hex = [UInt8]()
         hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: bytes) {
+        for byte in digest {
             hex.append(digits[Int(byte >> 4)])
             hex.append(digits[Int(byte & 0x0F)])
         }

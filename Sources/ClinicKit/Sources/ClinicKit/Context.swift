@@ -55,6 +55,11 @@ public protocol ModuleContext: RecordReader {
     /// means. Store ``Signature/value`` with the record it signs.
     /// - Throws: ``CommandError`` when the password is wrong or the signing is cancelled.
     func sign(meaning: String) throws -> Signature
+
+    /// A witness's electronic signature: another member of staff, named here, gives their password.
+    /// - Throws: ``CommandError`` when there is no such member of staff, it is the signer themself,
+    ///   or the password is wrong.
+    func witness(_ username: String, meaning: String) throws -> Signature
 }
 
 /// An electronic signature: the printed name, the date and time, and the meaning of the signature,

@@ -29,14 +29,17 @@ public enum SettingKind: Sendable, Equatable {
     case decimal(ClosedRange<Double>, unit: String)
     /// Yes or no.
     case yesNo
-    /// Text: a document's version, a name.
+    /// Text: a name, a code.
     case text(maxLength: Int)
+    /// A versioned document kept beside the protocol file (a consent text): the protocol names its
+    /// file and version; the module reads it with ``ClinicProtocol/document(_:)``.
+    case document
 
     /// The unit the protocol file must name, if any.
     public var unit: String? {
         switch self {
         case .integer(_, let unit), .decimal(_, let unit): return unit
-        case .yesNo, .text: return nil
+        case .yesNo, .text, .document: return nil
         }
     }
 
@@ -48,6 +51,7 @@ public enum SettingKind: Sendable, Equatable {
             return "a number of \(unit), \(FieldSpec.format(r.lowerBound))–\(FieldSpec.format(r.upperBound))"
         case .yesNo: return "yes or no"
         case .text(let max): return "text, up to \(max) characters"
+        case .document: return "a document: file and version"
         }
     }
 }
@@ -60,12 +64,21 @@ public struct ClinicProtocol: Sendable {
     public var version: String
     /// Each setting's value: `.int`, `.double`, `.bool` or `.string` as its ``SettingKind`` says.
     public var values: [String: Value]
+    /// The documents the protocol names, by setting key.
+    public var documents: [String: ProtocolDocument]
 
     /// A protocol.
-    public init(name: String, version: String, values: [String: Value]) {
+    public init(name: String, version: String, values: [String: Value], documents: [String: ProtocolDocument] = [:]) {
         self.name = name
         self.version = version
         self.values = values
+        self.documents = documents
+    }
+
+    /// A document setting your module declared.
+    public func document(_ key: String) throws -> ProtocolDocument {
+        guard let d = documents[key] else { throw undeclared(key, "a document") }
+        return d
     }
 
     /// A whole-number setting your module declared.
@@ -96,5 +109,23 @@ public struct ClinicProtocol: Sendable {
     private func undeclared(_ key: String, _ kind: String) -> CommandError {
         CommandError("the clinic protocol has no setting \(key) that is \(kind)",
                      hint: "declare it in the module's settings; please report this to the module's author")
+    }
+}
+
+/// A versioned document of the clinic protocol, as the host read it.
+public struct ProtocolDocument: Sendable, Equatable {
+    /// The version the protocol gives it (`2026.11`).
+    public var version: String
+    /// Its text.
+    public var text: String
+    /// SHA-256 of the text's UTF-8 bytes, in hex: what a signature records, so the exact wording
+    /// signed can be shown later.
+    public var sha256: String
+
+    /// A document.
+    public init(version: String, text: String, sha256: String) {
+        self.version = version
+        self.text = text
+        self.sha256 = sha256
     }
 }

@@ -1,0 +1,119 @@
+import ClinicKit
+import Foundation
+
+/// Consent: the patient's consent to ketamine treatment, to a named version of the clinic's consent
+/// text, signed electronically by the member of staff who took it (and an optional witness), and
+/// withdrawable at any time.
+public final class ConsentModule: ClinicModule {
+    public init() {}
+
+    static let text = "consent.text"
+    static let validity = "consent.validity_months"
+
+    public let declaration = ModuleDeclaration(
+        manifest: ModuleManifest(name: "consent", version: "0.1.0", summary: "the patient's consent to ketamine treatment", order: 30),
+        commands: [
+            CommandSpec("show", summary: "the current consent text, with its version", roles: Role.clinical, needsPatient: false),
+            CommandSpec("sign", summary: "record the patient's consent to the current text (asks your password again)",
+                        fields: [
+                            FieldSpec("version", .text(maxLength: 40), required: false,
+                                      help: "the version of the text the patient read (consent show gives it); the current one if left out"),
+                            FieldSpec("witness", .text(maxLength: 32), required: false, help: "a member of staff who witnessed it and signs too"),
+                        ],
+                        roles: Role.clinical, needsPatient: true, needsVisit: true),
+            CommandSpec("withdraw", summary: "the patient withdraws their consent, at once",
+                        fields: [FieldSpec("reason", .text(maxLength: 500), required: false, help: "what the patient said, if anything", positional: true)],
+                        roles: Role.clinical, needsPatient: true),
+        ],
+        facts: [
+            FactSpec("consent.signed", summary: "consent to the current text, within its validity, not withdrawn", establishedBy: "consent sign"),
+        ],
+        settings: [
+            SettingSpec(text, .document, summary: "the consent text the patient reads and signs"),
+            SettingSpec(validity, .integer(1...60, unit: "months"), summary: "how long a signed consent stays valid"),
+        ])
+
+    public func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        switch invocation.verb {
+        case "show": return try show(in: context)
+        case "sign": return try sign(invocation, in: context)
+        case "withdraw": return try withdraw(invocation, in: context)
+        default: throw CommandError("consent has no command '\(invocation.verb)'", hint: "type help consent")
+        }
+    }
+
+    private func show(in context: any ModuleContext) throws -> CommandOutput {
+        let document = try context.clinicProtocol.document(Self.text)
+        var out = CommandOutput()
+        out.line("consent text, version \(document.version) (fingerprint \(document.sha256.prefix(12)))")
+        out.line("")
+        for line in document.text.split(separator: "\n", omittingEmptySubsequences: false) { out.line(String(line)) }
+        return out
+    }
+
+    private func sign(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        let document = try context.clinicProtocol.document(Self.text)
+        if let version = invocation["version"]?.stringValue, version != document.version {
+            throw CommandError("the current consent text is version \(document.version), not \(version)",
+                               hint: "show the patient the current text (consent show) and sign that")
+        }
+        if let active = try Self.active(in: context), active.payload["sha256"]?.stringValue == document.sha256 {
+            throw CommandError("consent #\(active.id) to version \(document.version) is already signed and in force",
+                               hint: "withdraw it first if the patient consents again")
+        }
+        let meaning = "took the patient's consent to ketamine treatment, consent text version \(document.version)"
+        let signature = try context.sign(meaning: meaning)
+        var payload: [String: Value] = ["version": .string(document.version), "sha256": .string(document.sha256), "signature": signature.value]
+        if let witness = invocation["witness"]?.stringValue {
+            payload["witness"] = try context.witness(witness, meaning: "witnessed the patient's consent, text version \(document.version)").value
+        }
+        let stored = try context.append(RecordDraft(kind: "signed", payload: .object(payload)))
+        let months = try context.clinicProtocol.integer(Self.validity)
+        return .lines("consent #\(stored.id) signed: version \(document.version), taken by \(signature.username)"
+            + (invocation["witness"] == nil ? "" : ", witnessed by \(invocation["witness"]?.stringValue ?? "")")
+            + "; valid \(months) months unless withdrawn")
+    }
+
+    private func withdraw(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        guard let active = try Self.active(in: context) else {
+            throw CommandError("\(context.patient.mrn) has no consent in force to withdraw", hint: "see consent status with status")
+        }
+        let stored = try context.append(RecordDraft(kind: "withdrawn", payload: [
+            "consent": .int(Int(active.id)), "reason": invocation["reason"] ?? .string(""),
+        ]))
+        return .lines("consent #\(active.id) withdrawn (#\(stored.id)) at once; no dose may be given on it")
+    }
+
+    /// The latest signed consent not withdrawn since.
+    static func active(in record: any RecordReader) throws -> StoredRecord? {
+        let all = try record.records(module: "consent", kind: nil, visitOnly: false)
+        guard let last = all.last(where: { $0.kind == "signed" }) else { return nil }
+        let withdrawn = all.contains { $0.kind == "withdrawn" && $0.payload["consent"]?.intValue == Int(last.id) }
+        return withdrawn ? nil : last
+    }
+
+    public func facts(from record: any RecordReader) throws -> [Fact] {
+        let all = try record.records(module: "consent", kind: nil, visitOnly: false)
+        guard let last = all.last(where: { $0.kind == "signed" }) else {
+            return [.missing("consent.signed", "no consent signed by \(record.patient.mrn)")]
+        }
+        if let withdrawal = all.last(where: { $0.kind == "withdrawn" && $0.payload["consent"]?.intValue == Int(last.id) }) {
+            return [.missing("consent.signed", "consent #\(last.id) was withdrawn \(ClinicTime.format(withdrawal.effectiveAt, calendar: record.calendar))")]
+        }
+        let document = try record.clinicProtocol.document(Self.text)
+        let version = last.payload["version"]?.stringValue ?? "?"
+        guard last.payload["sha256"]?.stringValue == document.sha256 else {
+            return [.missing("consent.signed", "consent #\(last.id) is to text version \(version); the current text is version \(document.version)")]
+        }
+        let months = try record.clinicProtocol.integer(Self.validity)
+        guard let expires = record.calendar.date(byAdding: .month, value: months, to: last.effectiveAt) else {
+            return [.missing("consent.signed", "consent #\(last.id) has a date the calendar cannot read")]
+        }
+        let expiry = ClinicTime.format(expires, calendar: record.calendar)
+        guard record.now < expires else {
+            return [.missing("consent.signed", "consent #\(last.id) expired \(expiry) (valid \(months) months)")]
+        }
+        return [.present("consent.signed", "version \(version), signed \(ClinicTime.format(last.effectiveAt, calendar: record.calendar)) by \(last.staff), valid until \(expiry)",
+                         asOf: last.effectiveAt)]
+    }
+}

@@ -1,0 +1,102 @@
+import ClinicKit
+import ClinicTestSupport
+import Foundation
+import Testing
+@testable import ClinicConsent
+@testable import ClinicHost
+
+@Suite struct ConsentTests {
+    /// A patient at a visit, nora (nurse, password `pass-word1`) signed in, and patel who can witness.
+    func visit(protocolPath: String? = nil) throws -> (Session, TestConsole, TestClock) {
+        let (session, console, clock) = try makeSession(modules: [ConsentModule()], protocolPath: protocolPath)
+        let hash = try Passwords.hash("pass-word1")
+        session.signIn(try session.store.addStaff(username: "nurse2", roles: [.nurse], passwordHash: hash, at: session.now, by: nil))
+        _ = try session.store.addStaff(username: "patel", roles: [.physician], passwordHash: hash, at: session.now, by: nil)
+        try #require(session.execute("patient new --name A --dob 1980-01-01 --sex F", source: "t") == .ok)
+        try #require(session.execute("visit start --kind consult", source: "t") == .ok)
+        return (session, console, clock)
+    }
+
+    func fact(_ session: Session) throws -> Fact? { try FactEngine(session: session).fact("consent.signed") }
+
+    @Test func showGivesTheVersionAndTheText() throws {
+        let (session, console, _) = try visit()
+        #expect(session.execute("consent show", source: "t") == .ok)
+        #expect(console.output.contains { $0.hasPrefix("consent text, version 2026.11 (fingerprint ") })
+        #expect(console.output.contains("Your right to withdraw"))
+    }
+
+    @Test func signingNeedsThePasswordAndRecordsTheTextsHash() throws {
+        let (session, console, _) = try visit()
+        #expect(try fact(session)?.isPresent == false)
+        session.input = ScriptedInput(["wrong-password"])
+        #expect(session.execute("consent sign", source: "t").failure?.kind == .refused)
+        #expect(session.execute("consent sign version=2025.1", source: "t").failure?.message == "the current consent text is version 2026.11, not 2025.1")
+        session.input = ScriptedInput(["pass-word1", "pass-word1"])
+        #expect(session.execute("consent sign witness=patel", source: "t") == .ok)
+        #expect(console.output.last == "consent #3 signed: version 2026.11, taken by nurse2, witnessed by patel; valid 12 months unless withdrawn")
+        let record = try #require(try session.store.records(patientID: session.patient!.id, module: "consent").last)
+        let document = try session.clinicProtocol.settings.document("consent.text")
+        #expect(record.payload["sha256"]?.stringValue == document.sha256)
+        #expect(record.payload["witness"]?["by"] == "patel")
+        #expect(record.payload["signature"]?["meaning"] == "took the patient's consent to ketamine treatment, consent text version 2026.11")
+        #expect(try fact(session)?.isPresent == true)
+        session.input = ScriptedInput(["pass-word1"])
+        #expect(session.execute("consent sign", source: "t").failure?.message == "consent #3 to version 2026.11 is already signed and in force")
+    }
+
+    @Test func aWitnessIsAnotherMemberOfStaffWithTheirOwnPassword() throws {
+        let (session, _, _) = try visit()
+        session.input = ScriptedInput(["pass-word1", "nope-nope"])
+        #expect(session.execute("consent sign witness=patel", source: "t").failure?.message == "witness signature refused: wrong password for patel; nothing was signed")
+        session.input = ScriptedInput(["pass-word1"])
+        #expect(session.execute("consent sign witness=nurse2", source: "t").failure?.message == "nurse2 cannot witness their own signature")
+        #expect(try session.store.records(patientID: session.patient!.id, module: "consent").isEmpty)
+    }
+
+    @Test func withdrawingEndsItAtOnce() throws {
+        let (session, console, _) = try visit()
+        session.input = ScriptedInput(["pass-word1"])
+        try #require(session.execute("consent sign", source: "t") == .ok)
+        #expect(session.execute("consent withdraw changed my mind", source: "t") == .ok)
+        #expect(console.output.last == "consent #3 withdrawn (#4) at once; no dose may be given on it")
+        #expect(try fact(session)?.detail.hasPrefix("consent #3 was withdrawn") == true)
+        #expect(session.execute("consent withdraw", source: "t").failure?.message == "C000001 has no consent in force to withdraw")
+    }
+
+    @Test func aConsentExpiresAfterTheProtocolsPeriod() throws {
+        let (session, _, clock) = try visit()
+        session.input = ScriptedInput(["pass-word1"])
+        try #require(session.execute("consent sign", source: "t") == .ok)
+        clock.current = clock.current.addingTimeInterval(364 * 86_400)
+        #expect(try fact(session)?.isPresent == true)
+        clock.current = clock.current.addingTimeInterval(2 * 86_400)
+        let detail = try fact(session)?.detail ?? ""
+        #expect(detail.hasPrefix("consent #3 expired 2027-11-24"), "\(detail)")
+    }
+
+    @Test func aNewTextVersionMakesEarlierConsentsStopCounting() throws {
+        let files = FileManager.default.temporaryDirectory.appendingPathComponent("clinic-consent-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
+        let shipped = try String(contentsOfFile: ProtocolLoader.shippedPath, encoding: .utf8)
+        let text = try String(contentsOfFile: (ProtocolLoader.shippedPath as NSString).deletingLastPathComponent + "/consent-ketamine.txt", encoding: .utf8)
+        try text.write(to: files.appendingPathComponent("consent-ketamine.txt"), atomically: true, encoding: .utf8)
+        try (text + "\nA new paragraph.\n").write(to: files.appendingPathComponent("consent-2027.txt"), atomically: true, encoding: .utf8)
+        try shipped.write(to: files.appendingPathComponent("old.yaml"), atomically: true, encoding: .utf8)
+        let newer = shipped.replacingOccurrences(of: "file: consent-ketamine.txt\n    version: \"2026.11\"", with: "file: consent-2027.txt\n    version: \"2027.01\"")
+        try #require(newer != shipped)
+        try newer.write(to: files.appendingPathComponent("new.yaml"), atomically: true, encoding: .utf8)
+
+        let path = files.appendingPathComponent("clinic.sqlite").path
+        // The same patient under the new protocol: one store, two sessions.
+        let (session, _, _) = try visit(protocolPath: files.appendingPathComponent("old.yaml").path)
+        session.input = ScriptedInput(["pass-word1"])
+        try #require(session.execute("consent sign", source: "t") == .ok)
+        let newProtocol = try ProtocolLoader.load(path: files.appendingPathComponent("new.yaml").path, specs: ProtocolLoader.specs(of: session.plugins.loaded))
+        let later = Session(store: session.store, plugins: session.plugins, clock: session.clock, calendar: session.calendar, console: session.console,
+                            input: nil, environment: [:], databasePath: path, clinicProtocol: newProtocol)
+        later.signIn(try #require(session.staff))
+        try #require(later.execute("patient open C000001", source: "t") == .ok)
+        #expect(try FactEngine(session: later).fact("consent.signed")?.detail == "consent #3 is to text version 2026.11; the current text is version 2027.01")
+    }
+}
