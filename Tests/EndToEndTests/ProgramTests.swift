@@ -49,6 +49,16 @@ extension EndToEnd {
         #expect(try h.sql("SELECT username, roles FROM staff ORDER BY id") == ["admin|admin", "nora|nurse", "patel|physician"])
         #expect(try h.sql("SELECT json_extract(payload, '$.treatments[0].outcome') FROM records WHERE module = 'intake'") == ["not-tolerated"])
 
+        // Screening and consent: one patient through to a signed consent, one ruled out and refused.
+        for name in ["screening-consent.clinic", "screening-ineligible.clinic"] {
+            let r = try h.run(["--user", "nora", workflows.appendingPathComponent(name).path],
+                              env: ["CLINIC_PASSWORD": "staff-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"])
+            #expect(r.status == 0, "\(name): \(r.stderr)")
+        }
+        #expect(try h.sql("SELECT p.mrn, json_extract(r.payload, '$.outcome') FROM records r JOIN patients p ON p.id = r.patient_id WHERE r.kind = 'signed' AND r.module = 'screening' ORDER BY r.id")
+                == ["SCR-001|eligible-with-precautions", "SCR-002|not-eligible"])
+        #expect(try h.sql("SELECT json_extract(payload, '$.witness.by'), length(json_extract(payload, '$.sha256')) FROM records WHERE module = 'consent'") == ["patel|64"])
+
         // The batch intake, on a fresh sandbox: 212 rows, the four bad ones reported and skipped.
         let sandbox = h.folder.appendingPathComponent("batch.sqlite").path
         let staff = try h.run(["--sandbox", "--db", sandbox, "--user", "admin", workflows.appendingPathComponent("setup.clinic").path],

@@ -45,6 +45,8 @@ import Testing
     @Test func decideNeedsEveryInstrument() throws {
         let (session, _, _) = try makeSession(modules: [IntakeModule(), ScreeningModule()])
         for line in ["patient new --name A --dob 1980-01-01 --sex F", "visit start", Self.acr] { try #require(session.execute(line, source: "t") == .ok) }
+        #expect(session.execute("screening decide", source: "t").failure?.message == "screening decide refused: intake.complete is missing (no intake recorded for C000001)")
+        try #require(session.execute(Self.intake, source: "t") == .ok)
         let f = try #require(session.execute("screening decide", source: "t").failure)
         #expect(f.message == "screening decide needs phq9, gad7, dast10, auditc, checklist first")
         #expect(f.hint?.hasPrefix("type screening phq9, then screening gad7") == true)

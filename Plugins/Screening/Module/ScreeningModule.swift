@@ -51,7 +51,7 @@ public final class ScreeningModule: ClinicModule {
                         fields: Checklist.fields, roles: Role.clinical, needsPatient: true, needsVisit: true,
                         discussion: "What the intake already says is filled in and shown; the rest is asked."),
             CommandSpec("decide", summary: "eligible, eligible with precautions, or not eligible, with every reason",
-                        roles: Role.clinical, needsPatient: true, needsVisit: true,
+                        roles: Role.clinical, requires: ["intake.complete"], needsPatient: true, needsVisit: true,
                         discussion: "Needs the latest ACR 2016, PHQ-9, GAD-7, DAST-10, AUDIT-C and checklist. A physician signs it."),
             CommandSpec("sign", summary: "sign the latest screening decision (physician; asks your password again)",
                         roles: [.physician], needsPatient: true, needsVisit: true),
@@ -59,7 +59,8 @@ public final class ScreeningModule: ClinicModule {
         ],
         facts: [
             FactSpec("screening.eligible", summary: "a physician signed a screening decision that allows ketamine", establishedBy: "screening sign"),
-            FactSpec("screening.ineligible", summary: "a physician signed a screening decision that rules ketamine out", establishedBy: "screening sign"),
+            FactSpec("screening.ineligible", summary: "a physician signed a screening decision that rules ketamine out", establishedBy: "screening sign",
+                     isStep: false),
         ],
         settings: [
             SettingSpec(auditWomen, .integer(1...12, unit: "points"), summary: "AUDIT-C score from which a woman screens positive"),

@@ -28,20 +28,28 @@ enum Status {
         let present = Set(all.flatMap(\.facts).filter(\.isPresent).map(\.name))
         var rows: [[String]] = []
         for (module, facts) in all {
-            for (i, fact) in facts.enumerated() {
+            var first = true
+            for fact in facts {
                 let spec = module.declaration.facts.first { $0.name == fact.name }
                 let mark: String
                 var detail = fact.detail
-                if fact.isPresent {
+                if spec?.isStep == false {
+                    // Bad news when it holds (screening.ineligible); nothing to do when it does not.
+                    guard fact.isPresent else { continue }
+                    mark = "!"
+                } else if fact.isPresent {
                     mark = "✔"
                 } else if let spec, case let waits = engine.blockers(of: spec, present: present), !waits.isEmpty {
                     mark = "·"
                     detail = "blocked: waits for \(waits.joined(separator: ", "))"
                 } else {
                     mark = "✘"
-                    if let spec { detail += "; run \(spec.establishedBy)" }
+                    // Running the command again does not help when the module reports a bad outcome.
+                    let adverse = facts.contains { f in f.isPresent && module.declaration.facts.contains { $0.name == f.name && !$0.isStep } }
+                    if let spec, !adverse { detail += "; run \(spec.establishedBy)" }
                 }
-                rows.append([i == 0 ? module.name : "", mark, fact.name, detail])
+                rows.append([first ? module.name : "", mark, fact.name, detail])
+                first = false
             }
         }
         out.line("checklist")

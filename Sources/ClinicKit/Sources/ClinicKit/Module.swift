@@ -152,12 +152,16 @@ public struct FactSpec: Sendable {
     public var summary: String
     /// The command that establishes it (`consent sign`), named when it is missing.
     public var establishedBy: String
+    /// Whether it is a step of the visit's checklist. A fact that is bad news when present
+    /// (`screening.ineligible`) is not: `status` shows it only when it holds, marked `!`.
+    public var isStep: Bool
 
     /// Declares a fact.
-    public init(_ name: String, summary: String, establishedBy: String) {
+    public init(_ name: String, summary: String, establishedBy: String, isStep: Bool = true) {
         self.name = name
         self.summary = summary
         self.establishedBy = establishedBy
+        self.isStep = isStep
     }
 }
 
