@@ -83,6 +83,23 @@ import Testing
         #expect(console.output.last == "recorded GAD-7 #3 · GAD-7 3 · minimal")
     }
 
+    @Test func theItemNineAlertStandsUntilAClinicianAcknowledgesIt() throws {
+        let (session, console) = try session(sex: "F")
+        #expect(session.execute("screening acknowledge seen", source: "t").failure?.message == "no PHQ-9 item 9 alert stands on C000001")
+        try #require(session.execute("screening phq9 q1=0 q2=0 q3=0 q4=0 q5=0 q6=0 q7=0 q8=0 q9=2", source: "t") == .ok)
+        // It stands on the patient: on opening, and in status.
+        try #require(session.execute("patient open C000001", source: "t") == .ok)
+        #expect(console.output.last?.hasPrefix("ALERT: PHQ-9 #3 item 9 is 2: thoughts of death or self-harm; a clinician must assess the patient (since 09:00 today; type screening acknowledge NOTE)") == true,
+                "\(console.output.last ?? "")")
+        try #require(session.execute("status", source: "t") == .ok)
+        #expect(console.output.contains { $0.hasPrefix("ALERT: PHQ-9 #3 item 9 is 2") })
+        #expect(session.execute("screening acknowledge 'assessed by Dr Patel: no plan, safety plan given'", source: "t") == .ok)
+        #expect(console.output.last == "acknowledged the PHQ-9 #3 item 9 alert (#4) by nora")
+        let before = console.output.count
+        try #require(session.execute("status", source: "t") == .ok)
+        #expect(!console.output[before...].contains { $0.hasPrefix("ALERT") })
+    }
+
     @Test func aScriptMustGiveEveryItem() throws {
         let (session, _) = try session(sex: "F")
         let f = try #require(session.execute("screening gad7 q1=1 q2=1", source: "t").failure)

@@ -55,6 +55,9 @@ public final class ScreeningModule: ClinicModule {
                         discussion: "Needs the latest ACR 2016, PHQ-9, GAD-7, DAST-10, AUDIT-C and checklist. A physician signs it."),
             CommandSpec("sign", summary: "sign the latest screening decision (physician; asks your password again)",
                         roles: [.physician], needsPatient: true, needsVisit: true),
+            CommandSpec("acknowledge", summary: "a clinician acknowledges the PHQ-9 item 9 alert, with what was done",
+                        fields: [FieldSpec("note", .text(maxLength: 1000), help: "what was done: who assessed the patient, the plan", positional: true)],
+                        roles: Role.clinical, needsPatient: true),
             CommandSpec("show", summary: "the patient's screenings, each beside the earlier ones", roles: Role.clinical, needsPatient: true),
         ],
         facts: [
@@ -78,6 +81,7 @@ public final class ScreeningModule: ClinicModule {
         case "checklist": return try checklist(invocation, in: context)
         case "decide": return try decide(in: context)
         case "sign": return try sign(in: context)
+        case "acknowledge": return try acknowledge(invocation, in: context)
         case let id where Questionnaire.all.contains { $0.id == id }:
             return try questionnaire(Questionnaire.all.first { $0.id == id }!, invocation, in: context)
         default: throw CommandError("screening has no command '\(invocation.verb)'", hint: "type help screening")
@@ -109,6 +113,34 @@ public final class ScreeningModule: ClinicModule {
         let precautions = reasons.isEmpty ? "" : "; precautions: " + reasons.joined(separator: "; ")
         return [.present("screening.eligible", "signed by \(by) \(when)\(precautions)", asOf: signed.effectiveAt),
                 .missing("screening.ineligible", "the signed decision allows ketamine")]
+    }
+
+    /// A PHQ-9 with item 9 above 0 not yet acknowledged: it needs a clinician the same day [§6.5, S101].
+    public func alerts(from record: any RecordReader) throws -> [StandingAlert] {
+        try Self.unacknowledged(in: record).map { phq9 in
+            StandingAlert("PHQ-9 #\(phq9.id) item 9 is \(phq9.payload["q9_score"]?.intValue ?? 0): thoughts of death or self-harm; a clinician must assess the patient",
+                          since: phq9.effectiveAt, acknowledgedBy: "screening acknowledge NOTE")
+        }
+    }
+
+    /// PHQ-9s with item 9 above 0 and no acknowledgement after them.
+    static func unacknowledged(in record: any RecordReader) throws -> [StoredRecord] {
+        let all = try record.records(module: "screening", kind: nil, visitOnly: false)
+        let acknowledged = Set(all.filter { $0.kind == "acknowledged" }.compactMap { $0.payload["phq9"]?.intValue })
+        return all.filter { $0.kind == "phq9" && $0.payload["item9_alert"]?.boolValue == true && !acknowledged.contains(Int($0.id)) }
+    }
+
+    private func acknowledge(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        let open = try Self.unacknowledged(in: context)
+        guard !open.isEmpty else { throw CommandError("no PHQ-9 item 9 alert stands on \(context.patient.mrn)", hint: "nothing to acknowledge") }
+        var out = CommandOutput()
+        for phq9 in open {
+            let stored = try context.append(RecordDraft(kind: "acknowledged", payload: [
+                "phq9": .int(Int(phq9.id)), "note": invocation["note"] ?? .string(""),
+            ]))
+            out.line("acknowledged the PHQ-9 #\(phq9.id) item 9 alert (#\(stored.id)) by \(context.staff.username)")
+        }
+        return out
     }
 
     public func prefill(_ verb: String, from record: any RecordReader) throws -> [String: Value] {

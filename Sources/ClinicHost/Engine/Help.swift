@@ -20,6 +20,7 @@ enum Status {
         out.line("patient   \(Patients.describe(patient, in: session))")
         out.line("visit     " + (session.visit.map { "#\($0.id) \($0.kind), started \(HostCommands.short($0.startedAt, calendar: session.calendar, now: now))" } ?? "none open; type visit start"))
         let engine = FactEngine(session: session)
+        for alert in try engine.standingAlerts() { out.alert(alert) }
         let all = try engine.all()
         guard !all.isEmpty else {
             out.line("checklist: no modules loaded (type modules)")

@@ -142,6 +142,18 @@ struct FactEngine {
         }
     }
 
+    /// The alerts standing on the open patient, every module's, as lines to show: `text (since …;
+    /// acknowledge with …)`.
+    func standingAlerts() throws -> [String] {
+        guard let patient = session.patient else { return [] }
+        let reader = HostRecordReader(session: session, patient: patient)
+        return try session.plugins.loaded.flatMap { module in
+            try module.module.alerts(from: reader).map {
+                "\($0.text) (since \(HostCommands.short($0.since, calendar: session.calendar, now: session.now)); type \($0.acknowledgedBy))"
+            }
+        }
+    }
+
     /// Why a missing fact cannot be established yet: the facts its command waits for.
     func blockers(of spec: FactSpec, present: Set<String>) -> [String] {
         let requires = session.catalog.entries.first { $0.name == spec.establishedBy }?.spec.requires ?? []

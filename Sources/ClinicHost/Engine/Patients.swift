@@ -48,7 +48,11 @@ enum Patients {
         }
         try session.open(patient)
         let visit = session.visit.map { "visit #\($0.id) \($0.kind) open since \(HostCommands.short($0.startedAt, calendar: session.calendar, now: session.now))" }
-        return .lines("opened \(describe(patient, in: session)) · \(visit ?? "no open visit")")
+        var out = CommandOutput()
+        out.line("opened \(describe(patient, in: session)) · \(visit ?? "no open visit")")
+        // What stands on the patient until a clinician acknowledges it, shown on opening.
+        for alert in try FactEngine(session: session).standingAlerts() { out.alert(alert) }
+        return out
     }
 
     /// `BAR-001 Zoë Ålvarez, F, 47 y`.

@@ -37,11 +37,35 @@ public protocol ClinicModule: AnyObject, Sendable {
     /// where the user gave none. The host shows each as coming from the record, and the journal
     /// keeps it in the command line. Return only fields of `verb`'s declaration.
     func prefill(_ verb: String, from record: any RecordReader) throws -> [String: Value]
+
+    /// The alerts that stand on the open patient until a clinician acknowledges them (a PHQ-9 item 9
+    /// answered above 0). The host shows them when the patient is opened and in `status`.
+    func alerts(from record: any RecordReader) throws -> [StandingAlert]
 }
 
 extension ClinicModule {
     /// Nothing is prefilled unless the module says so.
     public func prefill(_ verb: String, from record: any RecordReader) throws -> [String: Value] { [:] }
+
+    /// No standing alerts unless the module says so.
+    public func alerts(from record: any RecordReader) throws -> [StandingAlert] { [] }
+}
+
+/// An alert that stays on the patient until a clinician acknowledges it.
+public struct StandingAlert: Sendable, Equatable {
+    /// What is wrong, in one line.
+    public var text: String
+    /// Since when.
+    public var since: Date
+    /// The command that acknowledges it (`screening acknowledge NOTE`).
+    public var acknowledgedBy: String
+
+    /// An alert.
+    public init(_ text: String, since: Date, acknowledgedBy: String) {
+        self.text = text
+        self.since = since
+        self.acknowledgedBy = acknowledgedBy
+    }
 }
 
 /// Everything a module declares about itself.
