@@ -151,6 +151,22 @@ extension EndToEnd {
         #expect(try h.sql("SELECT username, roles FROM staff") == ["chief|admin"])
     }
 
+    /// A text longer than the terminal (the consent) comes a page at a time.
+    @Test func longTextsArePaged() throws {
+        let h = try Harness()
+        try h.provision()
+        let t = Terminal(h)
+        try t.start()
+        try t.keys("patient new --name A --dob 1980-01-01 --sex F", "Enter")
+        try t.waitFor("registered C000001")
+        try t.keys("consent show", "Enter")
+        try t.waitFor("-- more: Enter for the next page, q to stop --")
+        #expect(!(try t.screen()).contains("to ketamine treatment as described."), "the end waits for the next page")
+        try t.keys("Enter")
+        try t.waitFor("to ketamine treatment as described.")
+        try t.waitFor("nora@C000001> ")
+    }
+
     /// A session typed at a real terminal, with prompted answers and passwords, recorded; its
     /// replay into a fresh database reproduces the same record and hash chain.
     @Test func aRecordedSessionReplaysIntoTheSameRecord() throws {

@@ -13,7 +13,7 @@ public final class ConsentModule: ClinicModule {
     public let declaration = ModuleDeclaration(
         manifest: ModuleManifest(name: "consent", version: "0.1.0", summary: "the patient's consent to ketamine treatment", order: 30),
         commands: [
-            CommandSpec("show", summary: "the current consent text, with its version", roles: Role.clinical, needsPatient: false),
+            CommandSpec("show", summary: "the current consent text, with its version, to read with the patient", roles: Role.clinical),
             CommandSpec("sign", summary: "record the patient's consent to the current text (asks your password again)",
                         fields: [
                             FieldSpec("version", .text(maxLength: 40), required: false,

@@ -298,7 +298,23 @@ package final class Session {
             guard case .alert(let text) = block else { return nil }
             return .alert(patient.map { "\($0.mrn): \(text)" } ?? text)
         })
-        for line in Renderer.render(shown, highlight: highlight) { console.out(line) }
+        let lines = Renderer.render(shown, highlight: highlight)
+        // At a terminal, a long text (the consent) comes a page at a time.
+        guard let input, highlight, let rows = Terminal.rows, lines.count > rows - 1 else {
+            for line in lines { console.out(line) }
+            return
+        }
+        var shownSoFar = 0
+        for line in lines {
+            if shownSoFar == rows - 2 {
+                guard case .line(let answer) = input.readLine(prompt: "-- more: Enter for the next page, q to stop -- ", completion: .none),
+                      answer.trimmed.lowercased() != "q"
+                else { return }
+                shownSoFar = 0
+            }
+            console.out(line)
+            shownSoFar += 1
+        }
     }
 
     /// Journals the failure and returns it as the outcome; the caller prints it (the shell and a

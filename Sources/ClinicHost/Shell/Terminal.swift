@@ -12,6 +12,13 @@ package enum Terminal {
     /// Makes Ctrl-C set a flag (and interrupt a blocked read) instead of ending the process.
     package static func catchInterrupts() { clinic_install_interrupt_handler() }
 
+    /// The terminal's height in rows, if standard output is a terminal.
+    package static var rows: Int? {
+        var size = winsize()
+        guard isatty(1) == 1, ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 else { return nil }
+        return Int(size.ws_row)
+    }
+
     /// Whether Ctrl-C was pressed since the last call.
     package static func takeInterrupt() -> Bool { clinic_take_interrupt() != 0 }
 
