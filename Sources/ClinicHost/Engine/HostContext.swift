@@ -136,8 +136,12 @@ struct FactEngine {
             }
             let fact = try fact(name)
             if fact?.isPresent != true {
+                // When the module reports a bad outcome (screening.ineligible), running the command
+                // again is not the way forward.
+                let owner = session.plugins.loaded.first { $0.declaration.facts.contains { $0.name == name } }
+                let adverse = try owner?.declaration.facts.filter { !$0.isStep }.first { try self.fact($0.name)?.isPresent == true }
                 throw CommandFailure("\(command) refused: \(name) is missing (\(fact?.detail ?? "not reported"))",
-                                     hint: "run \(spec.establishedBy) first", kind: .refused)
+                                     hint: adverse.map { "\($0.name) holds; see status" } ?? "run \(spec.establishedBy) first", kind: .refused)
             }
         }
     }
