@@ -83,7 +83,7 @@ package enum ProtocolLoader {
         let name = (path as NSString).lastPathComponent
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else { throw Refusal(problems: ["\(name) is empty"]) }
+            guard let node = try Yams.compose(yaml: text, .basic) else { throw Refusal(problems: ["\(name) is empty"]) }
             root = node
         } catch let refusal as Refusal {
             throw refusal
