@@ -8,13 +8,16 @@ enum ProtocolCommands {
         var out = CommandOutput()
         out.line("\(loaded.settings.name) · version \(loaded.settings.version) · \(loaded.path)")
         let specs = ProtocolLoader.specs(of: session.plugins.loaded)
-        let rows = specs.compactMap { spec -> [String]? in
-            guard let entry = loaded.entries[spec.key] else { return nil }
+        // A block a setting: the long sources read better on their own lines than in a table.
+        for spec in specs {
+            guard let entry = loaded.entries[spec.key] else { continue }
             let value = Expectation.show(entry.value) + (entry.unit.map { " \($0)" } ?? "")
-            let changed = entry.defaultValue == Expectation.show(entry.value) ? "" : " (default \(entry.defaultValue))"
-            return [spec.key, value + changed, spec.summary, entry.source]
+            let changed = entry.defaultValue.isEmpty || entry.defaultValue == Expectation.show(entry.value) ? "" : " (default \(entry.defaultValue))"
+            out.line("")
+            out.line("\(spec.key) = \(value)\(changed)")
+            out.line("    \(spec.summary)")
+            out.line("    source: \(entry.source)")
         }
-        out.table(["setting", "value", "what it decides", "source of the default"], rows)
         if !loaded.unread.isEmpty {
             out.line("in the file but read by no loaded module: \(loaded.unread.joined(separator: ", "))")
         }
