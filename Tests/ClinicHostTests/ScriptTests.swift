@@ -206,6 +206,19 @@ func count(_ session: Session, _ table: String) throws -> Int64 {
         #expect(console.output.last == "3 rows: 1 done, 1 failed: row 2 (see above), 1 not run (--bail)")
     }
 
+    @Test func aScriptRunFromTheShellDoesNotAskForMissingFields() throws {
+        let (session, console, _) = try makeSession()
+        let input = ScriptedInput(["1980-01-01"])
+        session.input = input
+        let script = try Scripts().write("a.clinic", "patient new --name A --sex F\n")
+        #expect(ScriptRunner(session: session).interactive("run \(script)", source: "shell").failure != nil)
+        #expect(input.prompts.isEmpty)
+        #expect(console.errors.first?.contains("a.clinic:1: error: patient new is missing dob") == true, "\(console.errors)")
+        // Typed at the prompt, the same command asks.
+        #expect(session.execute("patient new --name A --sex F", source: "shell") == .ok)
+        #expect(input.prompts.count == 1)
+    }
+
     @Test func runFromTheShellTakesVarsAndCSV() throws {
         let (session, console, _) = try makeSession()
         let files = try Scripts()

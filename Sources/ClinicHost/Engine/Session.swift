@@ -39,6 +39,9 @@ package final class Session {
     /// Values a command chose itself (a generated MRN), added to the journal's canonical line so
     /// that a replay makes the same choice.
     private var chosen: [String] = []
+    /// A script is running: a missing field is an error, not a question, even with a terminal
+    /// (passwords are still asked: a signature is the person's own).
+    package var inScript = false
     /// Results are not printed (a CSV batch, a replay); alerts and errors still are.
     package var quiet = false
     /// Set while `replay` re-executes a recording into a fresh sandbox: `login` needs no password
@@ -234,7 +237,7 @@ package final class Session {
     /// Prompts for each missing field in turn, or fails listing them when no one can answer.
     private func askForMissing(_ parsed: inout ParsedArguments, entry: CatalogEntry) throws {
         let specs = parsed.missing.compactMap { name in entry.spec.fields.first { $0.name == name } }
-        guard let input else {
+        guard let input, !inScript else {
             let list = specs.map { "\($0.name) (\($0.expects))" }.joined(separator: ", ")
             throw CommandFailure("\(entry.name) is missing \(list)", hint: "add e.g. \(specs[0].example)")
         }
@@ -300,7 +303,7 @@ package final class Session {
         })
         let lines = Renderer.render(shown, highlight: highlight)
         // At a terminal, a long text (the consent) comes a page at a time.
-        guard let input, highlight, let rows = Terminal.rows, lines.count > rows - 1 else {
+        guard let input, highlight, !inScript, let rows = Terminal.rows, lines.count > rows - 1 else {
             for line in lines { console.out(line) }
             return
         }

@@ -172,6 +172,9 @@ package final class ScriptRunner {
     }
 
     private func runLines(_ text: String, name: String, directory: String, row: String?) throws {
+        let wasInScript = session.inScript
+        session.inScript = true
+        defer { session.inScript = wasInScript }
         for line in Self.lines(of: text) {
             let place = Place(file: name, line: line.number, row: row)
             do {
