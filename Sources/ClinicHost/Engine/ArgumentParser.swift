@@ -53,7 +53,7 @@ package enum ArgumentParser {
             positional.removeAll { $0 == index }
             // `field=` with nothing after it (an empty cell of a CSV row) is a field not given:
             // asked for, or missing, like one left out.
-            if text.allSatisfy({ $0 == " " || $0 == "\t" }) { return }
+            if text.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
             let spec = fields[index]
             if result.values[spec.name] != nil {
                 throw CommandFailure("\(spec.name) is given twice", hint: "give it once")

@@ -335,7 +335,7 @@ package final class Session {
     /// command, or, where the command closed one (`logout`, `visit end`), the one it closed.
     package func journal(_ command: String, source: String, outcome: String, message: String, before: State? = nil) throws {
         try store.appendJournal(JournalEntry(session: sessionID, staffID: (staff ?? before?.staff)?.id, at: now, source: source,
-                                             command: String(command.prefix(4000)), outcome: outcome, message: message,
+                                             command: command.utf8.count <= 4000 ? command : String(command.prefix(4000)), outcome: outcome, message: message,
                                              patientID: (patient ?? before?.patient)?.id, visitID: (visit ?? before?.visit)?.id))
     }
 
