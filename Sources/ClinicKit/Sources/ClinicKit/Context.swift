@@ -93,11 +93,8 @@ public struct Signature: Sendable, Equatable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        func pad(_ n: Int?, _ width: Int) -> String {
-            let digits = String(n ?? 0)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2))Z"
+        return "\(zeroPadded(c.year, 4))-\(zeroPadded(c.month, 2))-\(zeroPadded(c.day, 2))T"
+            + "\(zeroPadded(c.hour, 2)):\(zeroPadded(c.minute, 2)):\(zeroPadded(c.second, 2))Z"
     }
 }
 
@@ -143,11 +140,8 @@ public enum ClinicTime {
     /// `2026-11-24 09:02`: the date and time to the minute, in `calendar`'s time zone (the clinic's).
     public static func format(_ date: Date, calendar: Calendar) -> String {
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        func pad(_ n: Int?, _ width: Int) -> String {
-            let digits = String(n ?? 0)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return pad(c.year, 4) + "-" + pad(c.month, 2) + "-" + pad(c.day, 2) + " " + pad(c.hour, 2) + ":" + pad(c.minute, 2)
+        return zeroPadded(c.year, 4) + "-" + zeroPadded(c.month, 2) + "-" + zeroPadded(c.day, 2) + " "
+            + zeroPadded(c.hour, 2) + ":" + zeroPadded(c.minute, 2)
     }
 }
 
@@ -268,4 +262,10 @@ public enum OutputBlock: Sendable, Equatable {
     case table(headers: [String], rows: [[String]])
     /// Something staff must see at once.
     case alert(String)
+}
+
+/// `n` in decimal, zero-padded to `width` digits (String(format:) is slow on Linux).
+func zeroPadded(_ n: Int?, _ width: Int) -> String {
+    let digits = String(n ?? 0)
+    return String(repeating: "0", count: max(0, width - digits.count)) + digits
 }
