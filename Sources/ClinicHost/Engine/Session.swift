@@ -226,7 +226,7 @@ package final class Session {
     private func prefill(_ parsed: inout ParsedArguments, entry: CatalogEntry, from values: [String: Value]) {
         for spec in entry.spec.fields where parsed.values[spec.name] == nil {
             guard let value = values[spec.name] else { continue }
-            let text = Expectation.show(value)
+            let text = value.typed
             parsed.values[spec.name] = value
             parsed.texts[spec.name] = text
             parsed.missing.removeAll { $0 == spec.name }

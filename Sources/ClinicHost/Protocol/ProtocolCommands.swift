@@ -11,8 +11,8 @@ enum ProtocolCommands {
         // A block a setting: the long sources read better on their own lines than in a table.
         for spec in specs {
             guard let entry = loaded.entries[spec.key] else { continue }
-            let value = Expectation.show(entry.value) + (entry.unit.map { " \($0)" } ?? "")
-            let changed = entry.defaultValue.isEmpty || entry.defaultValue == Expectation.show(entry.value) ? "" : " (default \(entry.defaultValue))"
+            let value = entry.value.typed + (entry.unit.map { " \($0)" } ?? "")
+            let changed = entry.defaultValue.isEmpty || entry.defaultValue == entry.value.typed ? "" : " (default \(entry.defaultValue))"
             out.line("")
             out.line("\(spec.key) = \(value)\(changed)")
             out.line("    \(spec.summary)")

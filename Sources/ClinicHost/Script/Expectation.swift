@@ -129,7 +129,7 @@ enum Expectation: Equatable {
             throw CommandFailure("expected \(label) \(op.rawValue) \(expected), found no \(path[0]) entry with \(fieldPath.joined(separator: "."))")
         }
         if !Self.matches(found, op, expected) {
-            throw CommandFailure("expected \(label) \(op.rawValue) \(expected), found \(Self.show(found))")
+            throw CommandFailure("expected \(label) \(op.rawValue) \(expected), found \(found.typed)")
         }
     }
 
@@ -148,8 +148,8 @@ enum Expectation: Equatable {
     static func matches(_ found: Value, _ op: Comparison, _ expected: String) -> Bool {
         let e = expected.trimmed
         if op == .contains {
-            if let items = found.arrayValue { return items.contains { show($0).lowercased() == e.lowercased() } }
-            return show(found).lowercased().contains(e.lowercased())
+            if let items = found.arrayValue { return items.contains { $0.typed.lowercased() == e.lowercased() } }
+            return found.typed.lowercased().contains(e.lowercased())
         }
         if let number = found.doubleValue, let target = Double(e) {
             if op == .equal || op == .notEqual {
@@ -164,21 +164,9 @@ enum Expectation: Equatable {
             guard yes.contains(e.lowercased()) || no.contains(e.lowercased()), op == .equal || op == .notEqual else { return false }
             return (flag == yes.contains(e.lowercased())) == (op == .equal)
         }
-        let text = show(found)
+        let text = found.typed
         let order: ComparisonResult = text == e ? .orderedSame : (text < e ? .orderedAscending : .orderedDescending)
         return op.holds(order)
-    }
-
-    /// A value as a script writes it: `26.32`, `yes`, `penicillin: rash`, `fatigue,sleep`.
-    static func show(_ v: Value) -> String {
-        switch v {
-        case .null: return "(nothing)"
-        case .bool(let b): return b ? "yes" : "no"
-        case .int, .double: return v.canonicalJSON
-        case .string(let s): return s
-        case .array(let items): return items.map(show).joined(separator: ",")
-        case .object: return v.canonicalJSON
-        }
     }
 
     private func compare(_ a: Int, _ b: Int) -> ComparisonResult { a < b ? .orderedAscending : a > b ? .orderedDescending : .orderedSame }
