@@ -9,6 +9,7 @@ import Testing
         SettingSpec("gate.limit", .decimal(0.5...1.5, unit: "mg/kg"), summary: "a dose limit"),
         SettingSpec("gate.months", .integer(1...60, unit: "months"), summary: "how long something lasts"),
         SettingSpec("gate.strict", .yesNo, summary: "whether to be strict"),
+        SettingSpec("gate.strengths", .decimals(0.1...100, unit: "mg/mL"), summary: "strengths stocked"),
     ]
 
     static let good = """
@@ -23,6 +24,7 @@ import Testing
             source: the clinic's weight-based range
           gate.months: {value: 12, unit: months, default: 12, source: clinic policy}
           gate.strict: {value: yes, default: no, source: clinic policy}
+          gate.strengths: {value: [10, 50], unit: mg/mL, default: [10, 50], source: the pharmacy}
           other.thing: {value: 3, default: 3, source: a module not loaded}
         """
 
@@ -34,6 +36,8 @@ import Testing
         #expect(try loaded.settings.yesNo("gate.strict"))
         #expect(loaded.entries["gate.limit"] == ProtocolEntry(key: "gate.limit", value: .double(1.2), unit: "mg/kg", defaultValue: "1.5",
                                                               source: "the clinic's weight-based range", line: 5))
+        #expect(try loaded.settings.decimals("gate.strengths") == [10, 50])
+        #expect(loaded.entries["gate.strengths"]?.defaultValue == "[10, 50]", "a list's default reads as the file writes it")
         #expect(loaded.unread == ["other.thing"])
         #expect(throws: CommandError.self, "an undeclared key is an error, not a trap") { try loaded.settings.integer("gate.limit") }
     }
@@ -47,6 +51,8 @@ import Testing
         ("    source: the clinic's weight-based range\n", "", "p.yaml:5: gate.limit does not say where its default comes from (source: …)"),
         ("    default: 1.5\n", "", "p.yaml:5: gate.limit does not give its default (default: …)"),
         ("{value: yes,", "{value: maybe,", "p.yaml:11: gate.strict is 'maybe', not yes or no"),
+        ("[10, 50], unit", "[10, 500], unit", "p.yaml:12: gate.strengths is '10, 500', 500 is outside 0.1–100"),
+        ("[10, 50], unit", "[10, fifty], unit", "p.yaml:12: gate.strengths is '10, fifty', 'fifty' is not a number (a list of numbers of mg/mL, each 0.1–100 ([1, 2]))"),
         ("version: \"7\"\n", "", "p.yaml:1: the protocol has no version (version: \"2026.11\"); every record notes it"),
     ])
     func refusesNamingTheLineAndTheKey(_ find: String, _ replace: String, _ problem: String) {
@@ -105,5 +111,22 @@ import Testing
         #expect(problems.contains("setting 'other.x' must be 'gate.' and a lower-case word (letters, digits, _)"))
         #expect(problems.contains("setting 'gate.Bad' must be 'gate.' and a lower-case word (letters, digits, _)"))
         #expect(problems.contains("setting 'gate.ok' is declared twice"))
+    }
+
+    /// A module whose settings, each fine alone, disagree taken together.
+    final class Picky: ClinicModule {
+        let declaration = ModuleDeclaration(manifest: ModuleManifest(name: "picky", version: "1", summary: "test"), commands: [])
+        func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput { CommandOutput() }
+        func facts(from record: any RecordReader) throws -> [Fact] { [] }
+        func check(_ clinicProtocol: ClinicProtocol) -> [String] { ["picky.low is above picky.high"] }
+    }
+
+    @Test func aModuleMayRefuseSettingsThatDisagree() throws {
+        do {
+            _ = try ProtocolLoader.load(path: ProtocolLoader.shippedPath, modules: [LoadedModule(module: Picky(), file: "test", origin: "test")])
+            Issue.record("accepted")
+        } catch {
+            #expect(error.problems == ["clinic-protocol.yaml: picky: picky.low is above picky.high"])
+        }
     }
 }

@@ -18,6 +18,9 @@ struct FieldCase: Sendable, CustomTestStringConvertible {
 }
 
 private let weight = FieldSpec("weight", .quantity(units: [.kilogram, .pound], range: 20...350), help: "", sample: "72kg")
+/// mg/kg beside mg: two dimensions that do not convert, each range-checked as typed.
+private let dose = FieldSpec("dose", .quantity(units: [MeasureUnit("mg/kg", dimension: "dose-per-weight", factor: 1),
+                                                       MeasureUnit("mg", dimension: "mass", factor: 1e-6)], range: 0.01...500), help: "")
 private let age = FieldSpec("age", .integer(0...120), help: "")
 private let temp = FieldSpec("temp", .decimal(30...45), help: "")
 private let dob = FieldSpec("dob", .date(partial: false, notInFuture: true), help: "")
@@ -43,6 +46,11 @@ private let note = FieldSpec("note", .text(maxLength: 5), help: "")
         .no(weight, "7Okg", "did you mean 70 kg?"),
         .no(weight, "72 stone", "'stone' is not a unit"),
         .no(weight, "", "no value"),
+        .ok(dose, "0.5mg/kg", ["value": 0.5, "unit": "mg/kg"]),
+        .ok(dose, "36 mg", ["value": 36.0, "unit": "mg"]),
+        .no(dose, "50", "50 has no unit (mg/kg or mg?)"),
+        .no(dose, "600mg", "600 mg is outside 0.01–500 mg"),
+        .no(dose, "0.001mg/kg", "0.001 mg/kg is outside 0.01–500 mg/kg"),
         .ok(age, "47", 47),
         .no(age, "1e2", "not a whole number"),
         .no(age, "121", "outside 0–120"),
@@ -96,6 +104,11 @@ private let note = FieldSpec("note", .text(maxLength: 5), help: "")
         let q = try #require(Quantity(try weight.parse("158lb", today: today), units: [.kilogram, .pound]))
         // 1 lb = 0.45359237 kg exactly (international yard and pound agreement, 1959).
         #expect(abs(q.value(in: .kilogram) - 71.66759446) < 1e-8)
+    }
+
+    @Test func unitsOfTwoDimensionsSayTheirRangeWithoutAUnit() {
+        #expect(dose.expects == "mg/kg or mg, 0.01–500")
+        #expect(weight.expects == "kg or lb, 20–350 kg")
     }
 }
 

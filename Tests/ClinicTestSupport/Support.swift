@@ -35,7 +35,7 @@ package final class TestClock: ClinicClock {
 
 /// A session over an in-memory database with `modules` loaded and a member of staff (nora) signed in.
 package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> = [.nurse],
-                         protocolPath: String? = nil) throws -> (Session, TestConsole, TestClock) {
+                         protocolPath: String? = nil, environment: [String: String] = [:]) throws -> (Session, TestConsole, TestClock) {
     let clock = TestClock()
     let console = TestConsole()
     let store = try Store(path: ":memory:", now: clock.now())
@@ -46,9 +46,8 @@ package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> 
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = TimeZone(identifier: "UTC")!
     let session = Session(store: store, plugins: report, clock: clock, calendar: calendar, console: console,
-                          input: nil, environment: [:], databasePath: ":memory:",
-                          clinicProtocol: try ProtocolLoader.load(path: protocolPath ?? ProtocolLoader.shippedPath,
-                                                                  specs: ProtocolLoader.specs(of: report.loaded)))
+                          input: nil, environment: environment, databasePath: ":memory:",
+                          clinicProtocol: try ProtocolLoader.load(path: protocolPath ?? ProtocolLoader.shippedPath, modules: report.loaded))
     let staff = try store.addStaff(username: "nora", roles: roles, passwordHash: "x", at: clock.now(), by: nil)
     session.signIn(staff)
     return (session, console, clock)
@@ -57,9 +56,29 @@ package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> 
 /// The clinic protocol shipped with the program (beside the test binary, where the build puts it),
 /// checked against `modules`.
 package func shippedProtocol(for modules: [LoadedModule]) throws -> LoadedProtocol {
-    try ProtocolLoader.load(path: ProtocolLoader.shippedPath, specs: ProtocolLoader.specs(of: modules))
+    try ProtocolLoader.load(path: ProtocolLoader.shippedPath, modules: modules)
 }
 
 extension Outcome {
     package var failure: CommandFailure? { if case .failed(let f) = self { return f } else { return nil } }
+}
+
+/// Stands in for screening: the patient was found eligible unless told otherwise, and an alert
+/// stands on them when one is given.
+package final class StandInScreening: ClinicModule {
+    let eligible: Bool
+    let alert: String?
+    package init(eligible: Bool = true, alert: String? = nil) {
+        self.eligible = eligible
+        self.alert = alert
+    }
+    package let declaration = ModuleDeclaration(manifest: ModuleManifest(name: "screening", version: "1", summary: "stand-in"), commands: [],
+                                                facts: [FactSpec("screening.eligible", summary: "eligible", establishedBy: "screening sign")])
+    package func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput { CommandOutput() }
+    package func facts(from record: any RecordReader) throws -> [Fact] {
+        [eligible ? .present("screening.eligible", "signed") : .missing("screening.eligible", "not eligible: stand-in")]
+    }
+    package func alerts(from record: any RecordReader) throws -> [StandingAlert] {
+        alert.map { [StandingAlert($0, since: record.now, acknowledgedBy: "screening acknowledge NOTE")] } ?? []
+    }
 }

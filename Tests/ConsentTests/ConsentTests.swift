@@ -5,22 +5,10 @@ import Testing
 @testable import ClinicConsent
 @testable import ClinicHost
 
-/// Stands in for screening: the patient was found eligible, unless told otherwise.
-final class EligibleScreening: ClinicModule {
-    let eligible: Bool
-    init(eligible: Bool = true) { self.eligible = eligible }
-    let declaration = ModuleDeclaration(manifest: ModuleManifest(name: "screening", version: "1", summary: "stand-in"), commands: [],
-                                        facts: [FactSpec("screening.eligible", summary: "eligible", establishedBy: "screening sign")])
-    func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput { CommandOutput() }
-    func facts(from record: any RecordReader) throws -> [Fact] {
-        [eligible ? .present("screening.eligible", "signed") : .missing("screening.eligible", "not eligible: stand-in")]
-    }
-}
-
 @Suite struct ConsentTests {
     /// A patient at a visit, nora (nurse, password `pass-word1`) signed in, and patel who can witness.
     func visit(protocolPath: String? = nil, eligible: Bool = true) throws -> (Session, TestConsole, TestClock) {
-        let (session, console, clock) = try makeSession(modules: [EligibleScreening(eligible: eligible), ConsentModule()], protocolPath: protocolPath)
+        let (session, console, clock) = try makeSession(modules: [StandInScreening(eligible: eligible), ConsentModule()], protocolPath: protocolPath)
         let hash = try Passwords.hash("pass-word1")
         session.signIn(try session.store.addStaff(username: "nurse2", roles: [.nurse], passwordHash: hash, at: session.now, by: nil))
         _ = try session.store.addStaff(username: "patel", roles: [.physician], passwordHash: hash, at: session.now, by: nil)

@@ -113,14 +113,15 @@ enum Help {
                      + (entry.spec.needsVisit ? " · needs an open visit" : entry.spec.needsPatient ? " · needs an open patient" : ""))
         }
         if !entry.spec.requires.isEmpty { out.line("  requires: \(entry.spec.requires.joined(separator: ", "))") }
+        if entry.spec.refusedWhileAlerts { out.line("  refused while an alert stands on the patient") }
         if !entry.spec.fields.isEmpty {
             out.table(["field", "takes", "meaning"], entry.spec.fields.map { f in
                 var meaning = f.help
                 if !f.isRequired { meaning += " (optional)" }
                 if let applies = f.appliesTo { meaning += " (for sex \(applies.map(\.rawValue).sorted().joined(separator: "/")))" }
                 switch f.kind {
-                case .choice(let cs), .choices(let cs) where cs.contains(where: { $0.label != $0.id }):
-                    meaning += ": " + cs.map { "\($0.id) = \($0.label)" }.joined(separator: "; ")
+                case .choice(let cs), .choices(let cs):
+                    if cs.contains(where: { $0.label != $0.id }) { meaning += ": " + cs.map { "\($0.id) = \($0.label)" }.joined(separator: "; ") }
                 default: break
                 }
                 return [f.name, f.expects, meaning]

@@ -149,13 +149,24 @@ struct FactEngine {
     /// The alerts standing on the open patient, every module's, as lines to show: `text (since …;
     /// acknowledge with …)`.
     func standingAlerts() throws -> [String] {
+        try alerts().map {
+            "\($0.text) (since \(HostCommands.short($0.since, calendar: session.calendar, now: session.now)); type \($0.acknowledgedBy))"
+        }
+    }
+
+    private func alerts() throws -> [StandingAlert] {
         guard let patient = session.patient else { return [] }
         let reader = HostRecordReader(session: session, patient: patient)
-        return try session.plugins.loaded.flatMap { module in
-            try module.module.alerts(from: reader).map {
-                "\($0.text) (since \(HostCommands.short($0.since, calendar: session.calendar, now: session.now)); type \($0.acknowledgedBy))"
-            }
-        }
+        return try session.plugins.loaded.flatMap { try $0.module.alerts(from: reader) }
+    }
+
+    /// Refuses a command that orders or gives treatment while an alert stands on the patient.
+    func checkNoStandingAlert(for command: String) throws {
+        let standing = try alerts()
+        guard let first = standing.first else { return }
+        let more = standing.count > 1 ? " (and \(standing.count - 1) more; see status)" : ""
+        throw CommandFailure("\(command) refused: an alert stands on \(session.patient?.mrn ?? "the patient"): \(first.text)\(more)",
+                             hint: "a clinician acknowledges it first: type \(first.acknowledgedBy)", kind: .refused)
     }
 
     /// Why a missing fact cannot be established yet: the facts its command waits for.

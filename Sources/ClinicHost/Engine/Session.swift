@@ -208,6 +208,9 @@ package final class Session {
         if !entry.spec.requires.isEmpty {
             try FactEngine(session: self).check(requirements: entry.spec.requires, for: entry.name)
         }
+        if entry.spec.refusedWhileAlerts {
+            try FactEngine(session: self).checkNoStandingAlert(for: entry.name)
+        }
         var arguments = arguments
         let at = entry.module == nil ? nil : try LateEntry.take(from: &arguments, in: self)
         var parsed = try ArgumentParser.parse(arguments, for: entry, patientSex: patient?.sex, today: today)
@@ -256,7 +259,7 @@ package final class Session {
                         parsed.values[spec.name] = try spec.parse(text, today: today)
                         parsed.texts[spec.name] = text.trimmed
                         if case .quantity(let units, _) = spec.kind, let q = parsed.values[spec.name].flatMap({ Quantity($0, units: units) }),
-                           q.unit != units[0] {
+                           q.unit != units[0], q.unit.dimension == units[0].dimension {
                             console.out("    = \(FieldSpec.format((q.value(in: units[0]) * 10).rounded() / 10)) \(units[0].symbol)")
                         }
                     } catch {

@@ -47,7 +47,7 @@ package enum Program {
         let protocolPath = ProtocolLoader.path(explicit: options.protocolFile, environment: environment)
         let clinicProtocol: LoadedProtocol
         do {
-            clinicProtocol = try ProtocolLoader.load(path: protocolPath, specs: ProtocolLoader.specs(of: plugins.loaded))
+            clinicProtocol = try ProtocolLoader.load(path: protocolPath, modules: plugins.loaded)
         } catch {
             for problem in error.problems { console.err("  " + problem) }
             console.err("clinic: the clinic protocol \(protocolPath) is refused; fix it, or give --protocol FILE")

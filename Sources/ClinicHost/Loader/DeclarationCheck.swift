@@ -31,7 +31,6 @@ enum DeclarationCheck {
                     if cs.isEmpty { problems.append("'\(label)' field '\(field.name)' has no choices") }
                 case .quantity(let units, let range):
                     if units.isEmpty { problems.append("'\(label)' field '\(field.name)' has no unit") }
-                    if Set(units.map(\.dimension)).count > 1 { problems.append("'\(label)' field '\(field.name)' mixes dimensions") }
                     if !range.lowerBound.isFinite || !range.upperBound.isFinite { problems.append("'\(label)' field '\(field.name)' has an infinite range") }
                 case .text(let max), .list(let max):
                     if max < 1 { problems.append("'\(label)' field '\(field.name)' allows no length") }
@@ -50,8 +49,10 @@ enum DeclarationCheck {
             }
             if !keys.insert(setting.key).inserted { problems.append("setting '\(setting.key)' is declared twice") }
             if HostSettings.specs.contains(where: { $0.key == setting.key }) { problems.append("setting '\(setting.key)' is the shell's own") }
-            if case .decimal(let range, _) = setting.kind, !range.lowerBound.isFinite || !range.upperBound.isFinite {
-                problems.append("setting '\(setting.key)' has an infinite range")
+            switch setting.kind {
+            case .decimal(let range, _), .decimals(let range, _):
+                if !range.lowerBound.isFinite || !range.upperBound.isFinite { problems.append("setting '\(setting.key)' has an infinite range") }
+            default: break
             }
         }
         return problems

@@ -11,8 +11,9 @@ enum ProtocolCommands {
         // A block a setting: the long sources read better on their own lines than in a table.
         for spec in specs {
             guard let entry = loaded.entries[spec.key] else { continue }
-            let value = entry.value.typed + (entry.unit.map { " \($0)" } ?? "")
-            let changed = entry.defaultValue.isEmpty || entry.defaultValue == entry.value.typed ? "" : " (default \(entry.defaultValue))"
+            let text = ProtocolLoader.shown(entry.value)
+            let value = text + (entry.unit.map { " \($0)" } ?? "")
+            let changed = entry.defaultValue.isEmpty || entry.defaultValue == text ? "" : " (default \(entry.defaultValue))"
             out.line("")
             out.line("\(spec.key) = \(value)\(changed)")
             out.line("    \(spec.summary)")
@@ -25,9 +26,8 @@ enum ProtocolCommands {
     }
 
     static func check(_ path: String, in session: Session) throws -> CommandOutput {
-        let specs = ProtocolLoader.specs(of: session.plugins.loaded)
         do {
-            let loaded = try ProtocolLoader.load(path: path, specs: specs)
+            let loaded = try ProtocolLoader.load(path: path, modules: session.plugins.loaded)
             var out = CommandOutput()
             out.line("\(path): sound · \(loaded.settings.name) · version \(loaded.settings.version) · \(loaded.entries.count) settings read by the loaded modules")
             if loaded.settings.version == session.clinicProtocol.settings.version && loaded.path != session.clinicProtocol.path {

@@ -71,6 +71,16 @@ package enum ProtocolLoader {
         HostSettings.specs + modules.flatMap(\.declaration.settings)
     }
 
+    /// Reads the protocol at `path` and checks it against every setting the host and `modules`
+    /// declare, and each module's settings taken together.
+    package static func load(path: String, modules: [LoadedModule]) throws(Refusal) -> LoadedProtocol {
+        let loaded = try load(path: path, specs: specs(of: modules))
+        let name = (path as NSString).lastPathComponent
+        let problems = modules.flatMap { module in module.module.check(loaded.settings).map { "\(name): \(module.name): \($0)" } }
+        guard problems.isEmpty else { throw Refusal(problems: problems) }
+        return loaded
+    }
+
     /// Reads and checks the protocol at `path`.
     package static func load(path: String, specs: [SettingSpec]) throws(Refusal) -> LoadedProtocol {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
@@ -140,7 +150,7 @@ package enum ProtocolLoader {
                 continue
             }
             let where_ = at(entry["value"] ?? keyAt)
-            guard let valueText = entry["value"]?.scalar?.string else {
+            guard let valueText = Self.text(of: entry["value"]) else {
                 problems.append("\(at(keyAt)): \(spec.key) has no value (\(spec.kind.expects))")
                 continue
             }
@@ -157,11 +167,14 @@ package enum ProtocolLoader {
                 problems.append("\(at(entry["unit"] ?? keyAt)): \(spec.key) is in \(expected)" + (unit.map { ", not '\($0)'" } ?? "; add unit: \(expected)"))
                 ok = false
             }
-            let defaultText = entry["default"]?.scalar?.string
+            let defaultText = Self.text(of: entry["default"])
+            var defaultTyped = ""
             if let defaultText, case .failure(let why) = read(defaultText, as: spec.kind) {
                 problems.append("\(at(entry["default"])): \(spec.key) default '\(defaultText)', \(why)")
                 ok = false
-            } else if defaultText == nil {
+            } else if let defaultText, case .success(let v) = read(defaultText, as: spec.kind) {
+                defaultTyped = shown(v)
+            } else {
                 problems.append("\(at(keyAt)): \(spec.key) does not give its default (default: …)")
                 ok = false
             }
@@ -172,7 +185,7 @@ package enum ProtocolLoader {
             }
             guard ok else { continue }
             values[spec.key] = value
-            entries[spec.key] = ProtocolEntry(key: spec.key, value: value, unit: unit, defaultValue: defaultText ?? "",
+            entries[spec.key] = ProtocolEntry(key: spec.key, value: value, unit: unit, defaultValue: defaultTyped,
                                               source: source, line: keyAt.mark?.line ?? 0)
         }
         guard problems.isEmpty, let title, let version else { throw Refusal(problems: problems) }
@@ -180,6 +193,24 @@ package enum ProtocolLoader {
         let unread = (settings?.keys.compactMap { $0.scalar?.string } ?? []).filter { !declared.contains($0) }.sorted()
         return LoadedProtocol(settings: ClinicProtocol(name: title, version: version, values: values, documents: documents), path: path,
                               entries: entries, unread: unread)
+    }
+
+    /// A setting's value as the protocol file would write it: `2`, `0.5`, `[10, 50]`, `yes`.
+    package static func shown(_ value: Value) -> String {
+        switch value {
+        case .double(let d): return FieldSpec.format(d)
+        case .array(let items): return "[" + items.map(shown).joined(separator: ", ") + "]"
+        default: return value.typed
+        }
+    }
+
+    /// A scalar's text, or a list's items joined with commas (`[10, 50]` → `10, 50`).
+    static func text(of node: Node?) -> String? {
+        if let sequence = node?.sequence {
+            let items = sequence.map { $0.scalar?.string }
+            return items.contains(nil) ? nil : items.compactMap { $0 }.joined(separator: ", ")
+        }
+        return node?.scalar?.string
     }
 
     /// A value of the protocol file read as `kind`, or why it is not one.
@@ -195,6 +226,16 @@ package enum ProtocolLoader {
             guard let d = Double(t), d.isFinite else { return no("not \(kind.expects)") }
             guard range.contains(d) else { return no("outside \(FieldSpec.format(range.lowerBound))–\(FieldSpec.format(range.upperBound))") }
             return .success(.double(d))
+        case .decimals(let range, _):
+            let items = t.hasPrefix("[") && t.hasSuffix("]") ? String(t.dropFirst().dropLast()) : t
+            var numbers: [Value] = []
+            for item in items.split(separator: ",").map({ $0.trimmed }) {
+                guard let d = Double(item), d.isFinite else { return no("'\(item)' is not a number (\(kind.expects))") }
+                guard range.contains(d) else { return no("\(item) is outside \(FieldSpec.format(range.lowerBound))–\(FieldSpec.format(range.upperBound))") }
+                numbers.append(.double(d))
+            }
+            guard !numbers.isEmpty else { return no("not \(kind.expects)") }
+            return .success(.array(numbers))
         case .yesNo:
             switch t.lowercased() {
             case "yes", "true": return .success(.bool(true))

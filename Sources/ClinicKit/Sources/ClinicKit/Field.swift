@@ -62,7 +62,8 @@ public enum FieldKind: Sendable {
     /// A decimal number within a range.
     case decimal(ClosedRange<Double>)
     /// A number with a unit from `units`; the range is in the first unit. A bare number is refused:
-    /// the unit must be typed.
+    /// the unit must be typed. Units of another dimension than the first (`mg` beside `mg/kg`) are
+    /// not converted: their number is checked against the range as typed.
     case quantity(units: [MeasureUnit], range: ClosedRange<Double>)
     /// A calendar date, `YYYY-MM-DD` (or `YYYY-MM` and `YYYY` when `partial` is allowed).
     case date(partial: Bool, notInFuture: Bool)
@@ -186,7 +187,8 @@ extension FieldSpec {
         case .decimal(let r): return "a number, \(Self.format(r.lowerBound))–\(Self.format(r.upperBound))"
         case .quantity(let units, let r):
             let names = units.map(\.symbol).joined(separator: " or ")
-            return "\(names), \(Self.format(r.lowerBound))–\(Self.format(r.upperBound)) \(units[0].symbol)"
+            let oneDimension = units.allSatisfy { $0.dimension == units[0].dimension }
+            return "\(names), \(Self.format(r.lowerBound))–\(Self.format(r.upperBound))" + (oneDimension ? " \(units[0].symbol)" : "")
         case .date(let partial, _): return partial ? "YYYY-MM-DD, YYYY-MM or YYYY" : "YYYY-MM-DD"
         case .yesNo: return "yes or no"
         case .choice(let cs): return "one of " + cs.map(\.id).joined(separator: ", ")

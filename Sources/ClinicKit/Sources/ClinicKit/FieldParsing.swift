@@ -42,11 +42,15 @@ extension FieldSpec {
 
         case .quantity(let units, let range):
             let q = try parseQuantity(t, units: units)
-            let base = q.value(in: units[0])
+            // A unit of another dimension than the first (mg beside mg/kg) does not convert: its
+            // number is checked against the range as typed.
+            let converts = q.unit.dimension == units[0].dimension
+            let base = converts ? q.value(in: units[0]) : q.value
             guard range.contains(base) else {
-                let shown = q.unit == units[0] ? "\(Self.format(q.value)) \(q.unit.symbol)"
+                let shown = q.unit == units[0] || !converts ? "\(Self.format(q.value)) \(q.unit.symbol)"
                     : "\(Self.format(q.value)) \(q.unit.symbol) (\(Self.format((base * 10).rounded() / 10)) \(units[0].symbol))"
-                throw fail("\(shown) is outside \(Self.format(range.lowerBound))–\(Self.format(range.upperBound)) \(units[0].symbol)",
+                let rangeUnit = converts ? units[0].symbol : q.unit.symbol
+                throw fail("\(shown) is outside \(Self.format(range.lowerBound))–\(Self.format(range.upperBound)) \(rangeUnit)",
                            hint: "check the value and its unit")
             }
             return q.asValue

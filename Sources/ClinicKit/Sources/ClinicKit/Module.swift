@@ -41,6 +41,11 @@ public protocol ClinicModule: AnyObject, Sendable {
     /// The alerts that stand on the open patient until a clinician acknowledges them (a PHQ-9 item 9
     /// answered above 0). The host shows them when the patient is opened and in `status`.
     func alerts(from record: any RecordReader) throws -> [StandingAlert]
+
+    /// Problems with the module's settings taken together, one line each (`dosing.iv_soft_max 2.5
+    /// mg/kg is above dosing.iv_hard_max 2 mg/kg`). Each setting alone was checked against its
+    /// ``SettingSpec`` already. The host refuses to start, and `protocol check` refuses a file, on any.
+    func check(_ clinicProtocol: ClinicProtocol) -> [String]
 }
 
 extension ClinicModule {
@@ -49,6 +54,9 @@ extension ClinicModule {
 
     /// No standing alerts unless the module says so.
     public func alerts(from record: any RecordReader) throws -> [StandingAlert] { [] }
+
+    /// No problems unless the module says so.
+    public func check(_ clinicProtocol: ClinicProtocol) -> [String] { [] }
 }
 
 /// An alert that stays on the patient until a clinician acknowledges it.
@@ -149,13 +157,18 @@ public struct CommandSpec: Sendable {
     public var needsPatient: Bool
     /// Whether a visit must be open.
     public var needsVisit: Bool
+    /// Whether the command is refused while an alert stands on the patient (any module's
+    /// ``StandingAlert``: a stop criterion crossed during an infusion, a PHQ-9 item 9 answer not yet
+    /// acknowledged). Set it on commands that order or give treatment.
+    public var refusedWhileAlerts: Bool
     /// Longer help: examples and notes shown by `help MODULE VERB`.
     public var discussion: String
 
     /// Declares a command.
     public init(
         _ verb: String, summary: String, fields: [FieldSpec] = [], roles: Set<Role> = Role.clinical,
-        requires: [String] = [], needsPatient: Bool = true, needsVisit: Bool = false, discussion: String = ""
+        requires: [String] = [], needsPatient: Bool = true, needsVisit: Bool = false, refusedWhileAlerts: Bool = false,
+        discussion: String = ""
     ) {
         self.verb = verb
         self.summary = summary
@@ -164,6 +177,7 @@ public struct CommandSpec: Sendable {
         self.requires = requires
         self.needsPatient = needsPatient
         self.needsVisit = needsVisit
+        self.refusedWhileAlerts = refusedWhileAlerts
         self.discussion = discussion
     }
 }

@@ -27,6 +27,9 @@ public enum SettingKind: Sendable, Equatable {
     case integer(ClosedRange<Int>, unit: String)
     /// A number in `range`, in `unit` (`mg/kg`, `mmHg`, `%`).
     case decimal(ClosedRange<Double>, unit: String)
+    /// One or more numbers, each in `range`, in `unit`, written as a list (`[10, 50]`): the
+    /// strengths a pharmacy stocks, the bag volumes it makes up.
+    case decimals(ClosedRange<Double>, unit: String)
     /// Yes or no.
     case yesNo
     /// Text: a name, a code.
@@ -38,7 +41,7 @@ public enum SettingKind: Sendable, Equatable {
     /// The unit the protocol file must name, if any.
     public var unit: String? {
         switch self {
-        case .integer(_, let unit), .decimal(_, let unit): return unit
+        case .integer(_, let unit), .decimal(_, let unit), .decimals(_, let unit): return unit
         case .yesNo, .text, .document: return nil
         }
     }
@@ -49,6 +52,8 @@ public enum SettingKind: Sendable, Equatable {
         case .integer(let r, let unit): return "a whole number of \(unit), \(r.lowerBound)–\(r.upperBound)"
         case .decimal(let r, let unit):
             return "a number of \(unit), \(FieldSpec.format(r.lowerBound))–\(FieldSpec.format(r.upperBound))"
+        case .decimals(let r, let unit):
+            return "a list of numbers of \(unit), each \(FieldSpec.format(r.lowerBound))–\(FieldSpec.format(r.upperBound)) ([1, 2])"
         case .yesNo: return "yes or no"
         case .text(let max): return "text, up to \(max) characters"
         case .document: return "a document: file and version"
@@ -91,6 +96,12 @@ public struct ClinicProtocol: Sendable {
     /// A numeric setting your module declared (whole numbers too).
     public func decimal(_ key: String) throws -> Double {
         guard let v = values[key]?.doubleValue else { throw undeclared(key, "a number") }
+        return v
+    }
+
+    /// A list-of-numbers setting your module declared, in the order the protocol gives them.
+    public func decimals(_ key: String) throws -> [Double] {
+        guard let v = values[key]?.arrayValue?.compactMap(\.doubleValue), !v.isEmpty else { throw undeclared(key, "a list of numbers") }
         return v
     }
 
