@@ -65,5 +65,22 @@ import Testing
         #expect(session.execute("visit end", source: "t") == .ok)
         #expect(session.execute("intake record weight=72kg", source: "t").failure?.message == "intake record: no visit is open for T-1")
     }
-}
 
+    @Test func aWeighingOfItsOwnIsTheLatestWeight() throws {
+        let (session, console) = try session()
+        #expect(session.execute("intake record weight=72kg height=170cm pregnancy=no \(Self.complete)", source: "t") == .ok)
+        #expect(session.execute("intake weight 158lb", source: "t") == .ok)
+        #expect(console.output.last == "recorded weight #4 · 71.7 kg (158 lb)")
+        let reader = HostRecordReader(session: session, patient: try #require(session.patient))
+        let facts = try IntakeModule().facts(from: reader)
+        #expect(facts[1].value == 71.67)
+        #expect(facts[0].isPresent, "a weighing alone does not replace the intake")
+        // A late entry dated before the latest weighing does not become the latest weight.
+        let clock = try #require(session.clock as? TestClock)
+        clock.current = clock.current.addingTimeInterval(2 * 3600)
+        #expect(session.execute("intake weight 71.67kg", source: "t") == .ok)
+        #expect(session.execute("intake weight 80kg --at 10:00", source: "t") == .ok)
+        #expect(try IntakeModule().facts(from: reader)[1].value == 71.67)
+        #expect(session.execute("intake weight 72", source: "t").failure?.message == "weight: 72 has no unit (kg or lb?)")
+    }
+}

@@ -6,6 +6,13 @@ import Foundation
 public final class IntakeModule: ClinicModule {
     public init() {}
 
+    /// The weight alone, also typed without its name (`intake weight 72kg`).
+    static let weighing: FieldSpec = {
+        var field = IntakeFields.weight
+        field.isPositional = true
+        return field
+    }()
+
     public let declaration = ModuleDeclaration(
         manifest: ModuleManifest(
             name: "intake", version: "1.0.0",
@@ -24,6 +31,9 @@ public final class IntakeModule: ClinicModule {
                     Weight and height take their unit (kg or lb, cm or in); BMI is computed.
                     A new intake supersedes the earlier one; both stay in the record.
                     """),
+            CommandSpec("weight", summary: "weigh the patient again (the dose is worked out from today's weight)",
+                        fields: [weighing], roles: Role.clinical, needsPatient: true, needsVisit: true,
+                        discussion: "Example: intake weight 72kg (or weight=158lb). The latest weight, from here or from intake record, is intake.weight."),
             CommandSpec("show", summary: "show the patient's latest intake", roles: Role.clinical, needsPatient: true),
         ],
         facts: [
@@ -35,23 +45,41 @@ public final class IntakeModule: ClinicModule {
         switch invocation.verb {
         case "record": return try record(invocation, in: context)
         case "show": return try show(in: context)
+        case "weight": return try weigh(invocation, in: context)
         default: throw CommandError("intake has no command '\(invocation.verb)'", hint: "type help intake")
         }
     }
 
     public func facts(from record: any RecordReader) throws -> [Fact] {
-        guard let latest = try record.latest(module: "intake", kind: IntakeFields.recordKind) else {
-            let why = "no intake recorded for \(record.patient.mrn)"
-            return [.missing("intake.complete", why), .missing("intake.weight", why)]
+        let all = try record.records(module: "intake", kind: nil, visitOnly: false)
+        var facts: [Fact]
+        if let latest = all.last(where: { $0.kind == IntakeFields.recordKind }) {
+            let when = ClinicTime.format(latest.effectiveAt, calendar: record.calendar)
+            facts = [Fact.present("intake.complete", "recorded \(when) by \(latest.staff)", asOf: latest.effectiveAt)]
+        } else {
+            facts = [.missing("intake.complete", "no intake recorded for \(record.patient.mrn)")]
         }
-        let when = ClinicTime.format(latest.effectiveAt, calendar: record.calendar)
-        var facts = [Fact.present("intake.complete", "recorded \(when) by \(latest.staff)", asOf: latest.effectiveAt)]
-        if let kg = latest.payload["weight_kg"]?.doubleValue {
+        // The newest weighing, by when it was taken: an intake's or a weight of its own.
+        let weighings = all.filter { $0.payload["weight_kg"]?.doubleValue != nil }
+        if let latest = weighings.max(by: { ($0.effectiveAt, $0.id) < ($1.effectiveAt, $1.id) }), let kg = latest.payload["weight_kg"]?.doubleValue {
+            let when = ClinicTime.format(latest.effectiveAt, calendar: record.calendar)
             facts.append(.present("intake.weight", "\(IntakeFields.oneDecimal(kg)) kg on \(when)", value: .double(kg), asOf: latest.effectiveAt))
         } else {
-            facts.append(.missing("intake.weight", "the latest intake has no weight"))
+            facts.append(.missing("intake.weight", "no weight recorded for \(record.patient.mrn)"))
         }
         return facts
+    }
+
+    // MARK: - weight
+
+    private func weigh(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        guard let w = invocation["weight"].flatMap({ Quantity($0, units: [.kilogram, .pound]) }) else {
+            throw CommandError("intake weight needs the weight", hint: "type e.g. intake weight 72kg")
+        }
+        let kg = w.value(in: .kilogram)
+        let stored = try context.append(RecordDraft(kind: "weight", payload: ["weight": w.asValue, "weight_kg": .double(IntakeFields.round2(kg))]))
+        let entered = w.unit == .kilogram ? "" : " (\(FieldSpec.format(w.value)) \(w.unit.symbol))"
+        return .lines("recorded weight #\(stored.id) · \(IntakeFields.oneDecimal(kg)) kg\(entered)")
     }
 
     // MARK: - record
