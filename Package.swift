@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "ClinicIntake", type: .dynamic, targets: ["ClinicIntakeEntry"]),
         .library(name: "ClinicScreening", type: .dynamic, targets: ["ClinicScreeningEntry"]),
         .library(name: "ClinicConsent", type: .dynamic, targets: ["ClinicConsentEntry"]),
+        .library(name: "ClinicDosing", type: .dynamic, targets: ["ClinicDosingEntry"]),
     ],
     dependencies: [
         .package(path: "Sources/ClinicKit"),
@@ -52,6 +53,9 @@ let package = Package(
         .target(name: "ClinicConsent", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/Consent/Module"),
         .target(name: "ClinicConsentEntry", dependencies: ["ClinicConsent", .product(name: "ClinicKit", package: "ClinicKit")],
                 path: "Plugins/Consent/Entry"),
+        .target(name: "ClinicDosing", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/Dosing/Module"),
+        .target(name: "ClinicDosingEntry", dependencies: ["ClinicDosing", .product(name: "ClinicKit", package: "ClinicKit")],
+                path: "Plugins/Dosing/Entry"),
 
         // Tests
         .target(name: "ClinicTestSupport", dependencies: ["ClinicHost"], path: "Tests/ClinicTestSupport"),
@@ -60,6 +64,7 @@ let package = Package(
         .testTarget(name: "IntakeTests", dependencies: ["ClinicIntake", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "ScreeningTests", dependencies: ["ClinicScreening", "ClinicIntake", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "ConsentTests", dependencies: ["ClinicConsent", "ClinicHost", "ClinicTestSupport"]),
+        .testTarget(name: "DosingTests", dependencies: ["ClinicDosing", "ClinicIntake", "ClinicConsent", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ClinicHost"]),
     ],
     swiftLanguageModes: [.v6]

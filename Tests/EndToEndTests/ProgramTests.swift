@@ -75,6 +75,15 @@ extension EndToEnd {
         #expect(batch.stdout.contains("ALERT: SYN-0002: no escort"), "a batch's alerts name their patient")
         #expect(try h.sql("SELECT COUNT(*) FROM patients", in: sandbox) == ["208"])
         #expect(try h.sql("SELECT COUNT(*) FROM records WHERE module = 'intake'", in: sandbox) == ["208"])
+
+        // The infusion: from consent to a completed dose, on the same sandbox's clock.
+        let dose = try h.run(["--db", sandbox, "--user", "nora", workflows.appendingPathComponent("infusion-dose.clinic").path],
+                             env: ["CLINIC_PASSWORD": "staff-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"])
+        #expect(dose.status == 0, "\(dose.stderr)")
+        #expect(try h.sql("SELECT kind, s.username FROM records r JOIN staff s ON s.id = r.staff_id WHERE module = 'dosing' ORDER BY r.id", in: sandbox)
+                == ["order|patel", "signed|patel", "verified|nora", "started|nora", "paused|nora", "resumed|nora", "completed|nora"])
+        #expect(try h.sql("SELECT json_extract(payload, '$.total_mg'), json_extract(payload, '$.rate_ml_per_h') FROM records WHERE kind = 'order'", in: sandbox)
+                == ["35.9|53.8"])
     }
 
     @Test func scriptsTakeVariablesAndCSVFromTheCommandLine() throws {

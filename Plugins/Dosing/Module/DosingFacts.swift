@@ -1,0 +1,108 @@
+import ClinicKit
+import Foundation
+
+// What dosing shows and publishes: the visit's order with its signatures and state, the
+// liver-function reviews, and the four facts.
+extension DosingModule {
+    func show(in context: any ModuleContext) throws -> CommandOutput {
+        let library = try DrugLibrary(context.clinicProtocol)
+        let records = try context.records(module: "dosing", kind: nil, visitOnly: false)
+        let history = DoseHistory(records: records)
+        var out = CommandOutput()
+        let series = history.series(at: context.now, gapDays: library.seriesGapDays)
+        out.line(Self.totals(seriesMg: series.reduce(0) { $0 + $1.mg }, doses: series.count,
+                             periodMg: history.total(within: library.periodDays, of: context.now), library: library))
+        if let lft = history.lastLFT {
+            out.line("liver-function tests of \(ClinicTime.format(lft.date, calendar: context.calendar).prefix(10)): \(lft.result)")
+        }
+        guard let state = try Self.current(in: context) else {
+            out.line(context.visit == nil ? "no visit is open" : "no dose ordered at this visit")
+            return out
+        }
+        let p = state.order.payload
+        func at(_ r: StoredRecord) -> String { "\(r.staff) at \(ClinicTime.format(r.effectiveAt, calendar: context.calendar).suffix(5))" }
+        var rows: [[String]] = [
+            ["order", "#\(state.id) · \(state.summary) · \(state.status.rawValue)"],
+            ["working", p["working"]?.stringValue ?? ""],
+            ["weight", "\(Rounding.oneDecimal(p["weight_kg"]?.doubleValue ?? 0)) kg, taken \(p["weighed_at"]?.stringValue ?? "?")"],
+            ["planned", at(state.order)],
+        ]
+        if let soft = p["soft_limits"]?.stringArray, !soft.isEmpty {
+            rows.append(["soft limit", soft.joined(separator: "; ") + " · reason: " + (p["reason"]?.stringValue ?? "")])
+        }
+        rows.append(["signed", state.signature.map(at) ?? "not yet (a physician: dosing sign)"])
+        rows.append(["checked", state.verification.map(at) ?? "not yet (someone else: dosing verify)"])
+        for event in state.events {
+            let reason = event.payload["reason"]?.stringValue.map { ": \($0)" } ?? ""
+            rows.append([event.kind, at(event) + reason])
+        }
+        if state.route.isInfusion, state.startedAt != nil {
+            rows.append(["running", "\(Rounding.oneDecimal(state.runningMinutes(at: context.now))) min; " + Infusion.soFar(state, context)])
+        }
+        if let end = state.end {
+            let reason = end.payload["reason"]?.stringValue.map { ": \($0)" } ?? ""
+            rows.append([end.kind, at(end) + " · \(Rounding.oneDecimal(state.givenMg ?? 0)) mg given (\(end.payload["given_how"]?.stringValue ?? ""))" + reason])
+        }
+        if let c = state.cancellation { rows.append(["cancelled", at(c) + ": " + (c.payload["reason"]?.stringValue ?? "")]) }
+        out.table(["", "order"], rows)
+        return out
+    }
+
+    func lft(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        let library = try DrugLibrary(context.clinicProtocol)
+        guard let date = invocation["date"]?.stringValue, let result = invocation["result"]?.stringValue, let when = DoseHistory.date(date) else {
+            throw CommandError("dosing lft needs date and result", hint: "type e.g. dosing lft date=2026-11-20 result=normal")
+        }
+        var payload: [String: Value] = ["date": .string(date), "result": .string(result)]
+        if let note = invocation["note"] { payload["note"] = note }
+        let stored = try context.append(RecordDraft(kind: Kind.lft, payload: .object(payload)))
+        let due = ClinicTime.format(when.addingTimeInterval(TimeInterval(library.lftIntervalDays) * 86_400), calendar: context.calendar).prefix(10)
+        var out = CommandOutput()
+        out.line("liver-function tests of \(date) recorded as \(result) (#\(stored.id)); next due \(due)")
+        if result == "high" {
+            out.alert("3× the upper limit of normal or more: drug-induced liver injury has been seen with repeated ketamine; any further dose needs a reason and a physician's signature")
+        }
+        return out
+    }
+
+    public func facts(from record: any RecordReader) throws -> [Fact] {
+        let names = ["dosing.ordered", "dosing.verified", "dosing.running", "dosing.complete"]
+        guard record.visit != nil else { return names.map { .missing($0, "no visit is open") } }
+        guard let state = try Self.current(in: record) else { return names.map { .missing($0, "no dose ordered at this visit") } }
+        let id = "order #\(state.id)"
+        func time(_ r: StoredRecord) -> String { String(ClinicTime.format(r.effectiveAt, calendar: record.calendar).suffix(5)) }
+        if let c = state.cancellation {
+            return names.map { .missing($0, "\(id) was cancelled at \(time(c))") }
+        }
+        var facts: [Fact] = []
+        if let s = state.signature {
+            facts.append(.present("dosing.ordered", "\(id): \(state.summary), signed by \(s.staff) at \(time(s))", value: .double(state.totalMg), asOf: s.effectiveAt))
+        } else {
+            facts.append(.missing("dosing.ordered", "\(id) awaits a physician's signature"))
+        }
+        if let v = state.verification {
+            facts.append(.present("dosing.verified", "\(id) double-checked by \(v.staff) at \(time(v))", asOf: v.effectiveAt))
+        } else {
+            facts.append(.missing("dosing.verified", "\(id) is not double-checked yet"))
+        }
+        switch state.status {
+        case .running:
+            let since = state.events.last.map(time) ?? "?"
+            facts.append(.present("dosing.running", "\(id) since \(since) at \(Rounding.oneDecimal(state.rate ?? 0)) mL/h; \(Infusion.soFar(state, record))",
+                                  asOf: state.events.last?.effectiveAt))
+        case .paused:
+            let reason = state.events.last?.payload["reason"]?.stringValue.map { ": \($0)" } ?? ""
+            facts.append(.missing("dosing.running", "\(id) paused at \(state.events.last.map(time) ?? "?")\(reason)"))
+        default:
+            facts.append(.missing("dosing.running", "\(id) is \(state.status.rawValue)"))
+        }
+        if let end = state.end, let mg = state.givenMg {
+            let how = end.kind == Kind.stopped ? "stopped early at \(time(end))" : "completed at \(time(end))"
+            facts.append(.present("dosing.complete", "\(id) \(how): \(Rounding.oneDecimal(mg)) mg of \(Rounding.oneDecimal(state.totalMg)) mg given",
+                                  value: .double(mg), asOf: end.effectiveAt))
+        } else {
+            facts.append(.missing("dosing.complete", "\(id) is \(state.status.rawValue)"))
+        }
+        return facts
+    }
+}

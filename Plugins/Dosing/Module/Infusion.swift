@@ -1,0 +1,102 @@
+import ClinicKit
+import Foundation
+
+/// The life of a dose once it is signed and double-checked: start, pause, resume, and its end,
+/// complete or stopped early, with the amount given; or its cancellation before it starts.
+enum Infusion {
+    static func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        guard let state = try DosingModule.current(in: context), state.status.isOpen else {
+            throw CommandError("there is no open order at this visit", hint: "plan one first: dosing plan route=iv dose=0.5mg/kg over=40min")
+        }
+        let now = ClinicTime.format(context.now, calendar: context.calendar).suffix(5)
+        let order = ["order": Value.int(Int(state.id))]
+        switch invocation.verb {
+        case "start":
+            guard state.route.isInfusion else {
+                throw CommandError("\(state.route.label) doses are given at once, not started", hint: "give it, then type dosing complete")
+            }
+            try expect(state, in: [.verified], to: "start")
+            guard Planner.days(from: state.order.effectiveAt, to: context.now, calendar: context.calendar) == 0 else {
+                throw CommandError("order #\(state.id) was planned on an earlier day, from that day's weight", hint: "cancel it and plan again from today's weight")
+            }
+            let stored = try context.append(RecordDraft(kind: Kind.started, payload: .object(order)))
+            let minutes = (state.volume ?? 0) / max(state.rate ?? 1, 0.1) * 60
+            let ends = ClinicTime.format(context.now.addingTimeInterval(minutes * 60), calendar: context.calendar).suffix(5)
+            return .lines("order #\(state.id) started at \(now) (#\(stored.id)): set the pump to \(Rounding.oneDecimal(state.rate ?? 0)) mL/h, volume to be infused \(Rounding.oneDecimal(state.volume ?? 0)) mL; ends about \(ends)")
+
+        case "pause":
+            try expect(state, in: [.running], to: "pause")
+            var payload = order
+            if let reason = invocation["reason"] { payload["reason"] = reason }
+            let stored = try context.append(RecordDraft(kind: Kind.paused, payload: .object(payload)))
+            return .lines("order #\(state.id) paused at \(now) (#\(stored.id)) after \(minutes(state, context)): \(soFar(state, context))",
+                          "resume with dosing resume, or end it with dosing stop REASON")
+
+        case "resume":
+            try expect(state, in: [.paused], to: "resume")
+            let stored = try context.append(RecordDraft(kind: Kind.resumed, payload: .object(order)))
+            return .lines("order #\(state.id) resumed at \(now) (#\(stored.id)) at \(Rounding.oneDecimal(state.rate ?? 0)) mL/h; \(soFar(state, context))")
+
+        case "stop", "complete":
+            let stopping = invocation.verb == "stop"
+            if state.route.isInfusion {
+                try expect(state, in: [.running, .paused], to: invocation.verb)
+            } else {
+                guard !stopping else { throw CommandError("\(state.route.label) doses do not run", hint: "type dosing complete once given, or dosing cancel REASON") }
+                try expect(state, in: [.verified], to: "record as given")
+            }
+            let pump = state.route.isInfusion ? state.givenByPump(at: context.now) : nil
+            let entered = invocation["given"].flatMap { Quantity($0, units: [DoseUnits.mg]) }?.value
+            let mg = entered ?? pump?.mg ?? state.totalMg
+            guard mg <= state.totalMg + 1e-9 else {
+                throw CommandError("given=\(FieldSpec.format(mg))mg is more than the \(Rounding.oneDecimal(state.totalMg)) mg ordered", hint: "check the amount given")
+            }
+            var payload = order
+            payload["given_mg"] = .double(Rounding.round(mg, decimals: 1))
+            payload["given_how"] = .string(entered != nil ? "entered" : state.route.isInfusion ? "pump" : "as ordered")
+            if state.route.isInfusion { payload["running_minutes"] = .double(Rounding.round(state.runningMinutes(at: context.now), decimals: 1)) }
+            if stopping, let reason = invocation["reason"] { payload["reason"] = reason }
+            let stored = try context.append(RecordDraft(kind: stopping ? Kind.stopped : Kind.completed, payload: .object(payload)))
+            var out = CommandOutput()
+            let how = entered != nil ? "as entered" : pump.map { "\(Rounding.oneDecimal($0.mL)) mL at \(Rounding.oneDecimal(state.rate ?? 0)) mL/h over \(minutes(state, context))" } ?? "as ordered"
+            out.line("order #\(state.id) \(stopping ? "stopped early" : "complete") at \(now) (#\(stored.id)): \(Rounding.oneDecimal(mg)) mg of \(Rounding.oneDecimal(state.totalMg)) mg given (\(how))")
+            if !stopping && mg < state.totalMg - 0.05 {
+                out.alert("less than ordered: if the pump shows otherwise, record what it shows with a correction")
+            }
+            return out
+
+        case "cancel":
+            try expect(state, in: [.planned, .signed, .verified], to: "cancel")
+            let stored = try context.append(RecordDraft(kind: Kind.cancelled, payload: .object(order.merging(["reason": invocation["reason"] ?? ""]) { a, _ in a })))
+            return .lines("order #\(state.id) cancelled (#\(stored.id)); nothing was given on it")
+
+        default:
+            throw CommandError("dosing has no command '\(invocation.verb)'", hint: "type help dosing")
+        }
+    }
+
+    /// Refuses a step that does not follow from the order's state, saying what would.
+    private static func expect(_ state: OrderState, in allowed: [OrderState.Status], to action: String) throws {
+        guard !allowed.contains(state.status) else { return }
+        let next: String
+        switch state.status {
+        case .planned: next = "a physician signs it first (dosing sign)"
+        case .signed: next = "someone else double-checks it first (dosing verify)"
+        case .verified: next = state.route.isInfusion ? "start it first (dosing start)" : "give it, then dosing complete"
+        case .running: next = "it is running: pause it (dosing pause) or end it (dosing complete, dosing stop)"
+        case .paused: next = "it is paused: resume it (dosing resume) or end it (dosing stop)"
+        case .completed, .stopped, .cancelled: next = "plan a new order"
+        }
+        throw CommandError("cannot \(action) order #\(state.id): it is \(state.status.rawValue)", hint: next)
+    }
+
+    private static func minutes(_ state: OrderState, _ context: any RecordReader) -> String {
+        "\(Rounding.oneDecimal(state.runningMinutes(at: context.now))) min"
+    }
+
+    /// `13.5 mg (13.5 mL) of 36.0 mg given so far`
+    static func soFar(_ state: OrderState, _ context: any RecordReader) -> String {
+        guard let given = state.givenByPump(at: context.now) else { return "" }
+        return "\(Rounding.oneDecimal(given.mg)) mg (\(Rounding.oneDecimal(given.mL)) mL) of \(Rounding.oneDecimal(state.totalMg)) mg given so far"
+    }
+}

@@ -1,0 +1,320 @@
+import ClinicConsent
+@testable import ClinicHost
+import ClinicIntake
+import ClinicKit
+import ClinicTestSupport
+import Foundation
+import Testing
+@testable import ClinicDosing
+
+/// A clinic with intake, a stand-in screening, consent and dosing, and three members of staff who
+/// sign with `pass-word1`: nina and nick (nurses) and patel (physician).
+final class Clinic {
+    let session: Session
+    let console: TestConsole
+    let clock: TestClock
+    var mrn = "D-1"
+
+    init(alert: String? = nil) throws {
+        (session, console, clock) = try makeSession(modules: [IntakeModule(), StandInScreening(alert: alert), ConsentModule(), DosingModule()],
+                                                    environment: ["CLINIC_PASSWORD": "pass-word1"])
+        // A cheap scrypt cost: these tests sign often.
+        let hash = try Passwords.hash("pass-word1", rounds: 16)
+        for (name, role) in [("nina", Role.nurse), ("nick", .nurse), ("patel", .physician)] {
+            _ = try session.store.addStaff(username: name, roles: [role], passwordHash: hash, at: session.now, by: nil)
+        }
+    }
+
+    /// Runs a line; returns nil when it succeeded, else the failure's message.
+    @discardableResult
+    func run(_ line: String) -> String? {
+        let outcome = session.execute(line, source: "t")
+        return outcome == .ok ? nil : (outcome.failure?.message ?? "\(outcome)")
+    }
+
+    func ok(_ line: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let failure = run(line)
+        #expect(failure == nil, "\(line): \(failure ?? "")", sourceLocation: sourceLocation)
+    }
+
+    /// Signs `name` in and opens the patient again (with their open visit).
+    func signIn(_ name: String) throws {
+        session.signIn(try #require(try session.store.account(name)).info)
+        ok("patient open \(mrn)")
+    }
+
+    /// A patient weighed (72 kg) and consented at an infusion visit, nina signed in.
+    func readyPatient(_ mrn: String = "D-1") throws {
+        self.mrn = mrn
+        session.signIn(try #require(try session.store.account("nina")).info)
+        ok("patient new --name \"Test Patient\" --dob 1980-01-01 --sex F --mrn \(mrn)")
+        ok("visit start --kind infusion")
+        ok("intake weight 72kg")
+        ok("consent sign")
+    }
+
+    /// Planned by patel, signed by patel, double-checked by nina: ready to start.
+    func verifiedOrder(_ plan: String = "dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL") throws {
+        try signIn("patel")
+        ok(plan)
+        ok("dosing sign")
+        try signIn("nina")
+        ok("dosing verify weight=72kg dose=0.5mg/kg")
+    }
+
+    func fact(_ name: String) throws -> Fact? { try FactEngine(session: session).fact(name) }
+
+    func records(_ kind: String) throws -> [StoredRecord] {
+        try session.store.records(patientID: try #require(session.patient).id, module: "dosing").filter { $0.kind == kind }
+    }
+
+    func advance(minutes: Double) { clock.current = clock.current.addingTimeInterval(minutes * 60) }
+}
+
+@Suite struct SessionTests {
+    @Test func aWholeInfusionFromPlanToCompletion() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        try c.signIn("patel")
+        c.ok("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL")
+        #expect(c.console.output.contains("  0.5 mg/kg × 72.0 kg = 36.0 mg; 36.0 mg ÷ 1 mg/mL = 36.0 mL; over 40 min → 54.0 mL/h"))
+        #expect(try c.fact("dosing.ordered")?.isPresent == false)
+        c.ok("dosing sign")
+        let signed = try #require(try c.records(Kind.signed).first)
+        #expect(signed.payload["signature"]?["by"] == "patel")
+        #expect(signed.payload["signature"]?["meaning"]?.stringValue?.hasPrefix("orders ketamine 36.0 mg IV infusion over 40 min at 54.0 mL/h for D-1: 0.5 mg/kg × 72.0 kg") == true)
+        #expect(try c.fact("dosing.ordered")?.isPresent == true)
+        try c.signIn("nina")
+        c.ok("dosing verify weight=158.7lb dose=0.5mg/kg total=36mg rate=54mL/h")
+        #expect(try c.fact("dosing.verified")?.isPresent == true)
+
+        c.ok("dosing start")
+        #expect(c.console.output.last == "order #5 started at 09:00 (#8): set the pump to 54.0 mL/h, volume to be infused 36.0 mL; ends about 09:40")
+        c.advance(minutes: 10)
+        #expect(try c.fact("dosing.running")?.detail == "order #5 since 09:00 at 54.0 mL/h; 9.0 mg (9.0 mL) of 36.0 mg given so far")
+        c.ok("dosing pause dizzy")
+        c.advance(minutes: 15)
+        // Paused time does not count: still 9 mg.
+        #expect(try c.fact("dosing.running")?.detail == "order #5 paused at 09:10: dizzy")
+        c.ok("dosing resume")
+        c.advance(minutes: 20)
+        #expect(try c.fact("dosing.running")?.detail.hasSuffix("27.0 mg (27.0 mL) of 36.0 mg given so far") == true)
+        c.advance(minutes: 30)
+        c.ok("dosing complete")
+        // The pump stops at its volume: 36 mL however long it was left.
+        #expect(c.console.output.last == "order #5 complete at 10:15 (#11): 36.0 mg of 36.0 mg given (36.0 mL at 54.0 mL/h over 60.0 min)")
+        #expect(try c.fact("dosing.complete")?.detail == "order #5 completed at 10:15: 36.0 mg of 36.0 mg given")
+        #expect(try c.fact("dosing.running")?.isPresent == false)
+        c.ok("dosing show")
+        #expect(c.console.output.contains { $0.contains("paused") && $0.contains("nina at 09:10: dizzy") })
+    }
+
+    @Test func stoppedEarlyTheAmountComesFromThePumpOrIsEntered() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        try c.verifiedOrder()
+        c.ok("dosing start")
+        c.advance(minutes: 20)
+        #expect(c.run("dosing complete given=40mg") == "given=40mg is more than the 36.0 mg ordered")
+        c.ok("dosing stop blood pressure 185/100")
+        #expect(c.console.output.last == "order #5 stopped early at 09:20 (#9): 18.0 mg of 36.0 mg given (18.0 mL at 54.0 mL/h over 20.0 min)")
+        #expect(try c.fact("dosing.complete")?.detail == "order #5 stopped early at 09:20: 18.0 mg of 36.0 mg given")
+        #expect(c.run("dosing resume") == "there is no open order at this visit")
+
+        let d = try Clinic()
+        try d.readyPatient()
+        try d.verifiedOrder()
+        d.ok("dosing start")
+        d.advance(minutes: 20)
+        d.ok("dosing stop line tissued --given 15mg")
+        #expect(try d.records(Kind.stopped).first?.payload["given_how"] == "entered")
+        #expect(try d.records(Kind.stopped).first?.payload["given_mg"] == 15.0)
+    }
+
+    @Test func aNurseCannotSignAnOrder() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        c.ok("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL")
+        #expect(c.run("dosing sign") == "dosing sign needs the role physician; nina is nurse")
+        #expect(c.run("dosing start") == "cannot start order #5: it is planned")
+        #expect(try c.records(Kind.signed).isEmpty)
+    }
+
+    @Test func nobodyDoubleChecksTheirOwnOrder() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        c.ok("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL")
+        #expect(c.run("dosing verify weight=72kg dose=0.5mg/kg") == "order #5 is not signed yet")
+        try c.signIn("patel")
+        c.ok("dosing sign")
+        #expect(c.run("dosing verify weight=72kg dose=0.5mg/kg") == "patel signed order #5 and cannot double-check it")
+        try c.signIn("nina")
+        #expect(c.run("dosing verify weight=72kg dose=0.5mg/kg") == "nina planned order #5 and cannot double-check it")
+        try c.signIn("nick")
+        // A mismatch is refused and shows both numbers.
+        #expect(c.run("dosing verify weight=72kg dose=5mg/kg")
+                == "double-check refused: yours vs order #5: dose 5 mg/kg vs 0.5 mg/kg; total 360.0 mg vs 36.0 mg; volume 360.0 mL vs 36.0 mL; rate 540.0 mL/h vs 54.0 mL/h")
+        #expect(c.run("dosing verify weight=72kg dose=0.5mg/kg total=63mg") == "double-check refused: yours vs order #5: your total 63.0 mg vs 36.0 mg")
+        c.ok("dosing verify weight=72kg dose=0.5mg/kg")
+        #expect(try c.records(Kind.verified).first?.staff == "nick")
+    }
+
+    @Test func noDoseAfterConsentIsWithdrawn() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        try c.verifiedOrder()
+        c.ok("consent withdraw changed her mind")
+        #expect(c.run("dosing start")?.hasPrefix("dosing start refused: consent.signed is missing (consent #4 was withdrawn") == true)
+        c.ok("dosing cancel consent withdrawn")
+        #expect(c.run("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL")?.hasPrefix("dosing plan refused: consent.signed is missing") == true)
+    }
+
+    @Test func noDoseFromATwoDayOldWeight() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        c.advance(minutes: 2 * 24 * 60)
+        try c.signIn("patel")
+        #expect(c.run("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL")
+                == "the latest weight is 2 days old (2026-11-24 09:00); a dose needs a weight taken today (dosing.weight_max_age_days)")
+        c.ok("intake weight 71.5kg")
+        c.ok("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL")
+        #expect(try c.records(Kind.order).first?.payload["weight_kg"] == 71.5)
+    }
+
+    @Test func noSecondInfusionInsideTheMinimumInterval() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        try c.verifiedOrder()
+        c.ok("dosing start")
+        c.advance(minutes: 40)
+        c.ok("dosing complete")
+        c.ok("visit end")
+        c.advance(minutes: 10 * 60)
+        c.ok("visit start --kind infusion")
+        c.ok("intake weight 72kg")
+        try c.signIn("patel")
+        #expect(c.run("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL")
+                == "the last dose was started 2026-11-24 09:00, 10.7 h ago; the protocol's minimum interval is 20 h (dosing.min_interval_hours)")
+        c.advance(minutes: 10 * 60)
+        c.ok("intake weight 72kg")
+        c.ok("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL")
+        #expect(c.console.output.contains("  this series: 1 dose, 36.0 mg so far (most 900 mg); last 7 days: 36.0 mg (most 450 mg)"))
+    }
+
+    @Test func aStandingAlertStopsOrdersButNotThePause() throws {
+        let c = try Clinic(alert: "PHQ-9 item 9 answered 2")
+        try c.readyPatient()
+        try c.signIn("patel")
+        #expect(c.run("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL")
+                == "dosing plan refused: an alert stands on D-1: PHQ-9 item 9 answered 2")
+        #expect(c.session.execute("dosing plan route=iv dose=0.5mg/kg over=40min", source: "t").failure?.hint
+                == "a clinician acknowledges it first: type screening acknowledge NOTE")
+        c.ok("help dosing plan")
+        #expect(c.console.output.contains("  refused while an alert stands on the patient"))
+        // Pausing is never refused: that is what an alert may call for.
+        #expect(c.run("dosing pause") == "there is no open order at this visit")
+    }
+
+    @Test func overASoftLimitTheReasonTravelsToTheSignature() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        try c.signIn("patel")
+        #expect(c.run("dosing plan route=iv dose=1.8mg/kg over=40min conc=2mg/mL")
+                == "outside a soft limit: 1.8 mg/kg is over the usual 0.5–1.5 mg/kg (dosing.iv_soft_max)")
+        c.ok("dosing plan route=iv dose=1.8mg/kg over=40min conc=2mg/mL reason=\"partial response at 1.5 mg/kg\"")
+        c.ok("dosing sign")
+        let meaning = try #require(try c.records(Kind.signed).first?.payload["signature"]?["meaning"]?.stringValue)
+        #expect(meaning.hasSuffix("; outside a soft limit (1.8 mg/kg is over the usual 0.5–1.5 mg/kg (dosing.iv_soft_max)) because: partial response at 1.5 mg/kg"))
+    }
+
+    @Test func anInjectionIsGivenAtOnce() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        try c.signIn("patel")
+        c.ok("dosing plan route=im dose=0.5mg/kg")
+        #expect(c.console.output.contains("  0.5 mg/kg × 72.0 kg = 36.0 mg; 36.0 mg ÷ 10 mg/mL = 3.60 mL"))
+        #expect(c.run("dosing plan route=im dose=0.5mg/kg") == "order #5 is still planned at this visit")
+        c.ok("dosing sign")
+        try c.signIn("nina")
+        c.ok("dosing verify weight=72kg dose=0.5mg/kg")
+        #expect(c.run("dosing start") == "intramuscular doses are given at once, not started")
+        c.ok("dosing complete")
+        #expect(try c.fact("dosing.complete")?.detail == "order #5 completed at 09:00: 36.0 mg of 36.0 mg given")
+    }
+
+    @Test func inputErrorsSayWhatToType() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        #expect(c.run("dosing plan route=iv dose=50 over=40min") == "dose: 50 has no unit (mg/kg or mg?)")
+        #expect(c.run("dosing plan route=iv dose=0.5mg/kg over=40") == "over: 40 has no unit (min or h?)")
+        #expect(c.run("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/ml bag=5L")?.hasPrefix("bag: '5l' is not a number") == true
+                || c.run("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/ml bag=5L")?.hasPrefix("bag: 'l' is not a unit") == true)
+        #expect(c.run("dosing plan route=ev dose=0.5mg/kg over=40min")?.hasPrefix("route: 'ev' is not one of iv, im, sc, in, oral") == true)
+        #expect(try c.records(Kind.order).isEmpty)
+    }
+
+    @Test func liverFunctionReviewsAreRecorded() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        c.ok("dosing lft date=2026-11-20 result=high note=\"ALT 180\"")
+        #expect(c.console.output.contains("liver-function tests of 2026-11-20 recorded as high (#5); next due 2027-02-18"))
+        try c.signIn("patel")
+        #expect(c.run("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL")
+                == "outside a soft limit: the liver-function tests of 2026-11-20 were 3× the upper limit of normal or more")
+    }
+}
+
+/// Orders through the real shell by staff in any role, with any dose: what reaches the record
+/// keeps the rules, whatever was tried.
+@Suite struct RecordPropertyTests {
+    @Test func whatIsSignedAndGivenKeepsTheRules() throws {
+        let c = try Clinic()
+        var g = SplitMix64(state: 5)
+        let staff = ["nina", "nick", "patel"]
+        let doses = ["0.5mg/kg", "1.5mg/kg", "1.8mg/kg", "2.2mg/kg", "0.3mg/kg", "36mg", "1mg/kg"]
+        var tried = 0
+        for patient in 1...60 {
+            try c.readyPatient("P-\(patient)")
+            // The order's steps in turn, each tried by whoever happens to be signed in, up to
+            // three times; now and then someone cancels instead.
+            let reason = Int.random(in: 0..<4, using: &g) == 0 ? "" : " reason=\"agreed at review\""
+            let dose = doses.randomElement(using: &g)!
+            let checked = Int.random(in: 0..<5, using: &g) == 0 ? doses.randomElement(using: &g)! : dose
+            let steps = ["dosing plan route=iv dose=\(dose) over=\([20, 40, 90].randomElement(using: &g)!)min conc=2mg/mL\(reason)",
+                         "dosing sign", "dosing verify weight=72kg dose=\(checked)", "dosing start", "dosing complete"]
+            for step in steps {
+                for _ in 0..<3 {
+                    tried += 1
+                    try c.signIn(staff.randomElement(using: &g)!)
+                    let line = Int.random(in: 0..<12, using: &g) == 0 ? "dosing cancel changed" : step
+                    if c.run(line) == nil && line == step { break }
+                }
+                c.advance(minutes: 20)
+            }
+            c.advance(minutes: 24 * 60)
+        }
+        // Every signature on an order is a physician's; every order outside a soft limit has a
+        // reason; everything started was signed by a physician and checked by someone else.
+        let orders = try (1...60).flatMap { OrderState.all(in: try c.session.store.records(patientID: Int64($0), module: "dosing")) }
+        #expect(orders.count > 20)
+        #expect(orders.contains { $0.end != nil }, "some orders should get as far as being given")
+        var started = 0, soft = 0
+        for order in orders {
+            if let signature = order.signature {
+                #expect(signature.payload["signature"]?["roles"] == ["physician"], "order #\(order.id)")
+            }
+            if let limits = order.order.payload["soft_limits"]?.stringArray, !limits.isEmpty {
+                soft += 1
+                let reason = (order.order.payload["reason"]?.stringValue ?? "").trimmingCharacters(in: .whitespaces)
+                #expect(!reason.isEmpty, "order #\(order.id)")
+            }
+            if order.startedAt != nil || order.end != nil {
+                started += 1
+                let signer = try #require(order.signature?.staff), checker = try #require(order.verification?.staff)
+                #expect(checker != signer && checker != order.order.staff, "order #\(order.id)")
+            }
+            #expect((order.order.payload["dose"]?["value"]?.doubleValue ?? 9) <= 2, "order #\(order.id) is over the hard limit")
+        }
+        print("dosing record property test: \(tried) commands tried, \(orders.count) orders, \(soft) outside a soft limit, \(started) given")
+    }
+}
