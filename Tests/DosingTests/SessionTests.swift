@@ -100,6 +100,7 @@ final class Clinic {
         c.advance(minutes: 20)
         #expect(try c.fact("dosing.running")?.detail.hasSuffix("27.0 mg (27.0 mL) of 36.0 mg given so far") == true)
         c.advance(minutes: 30)
+        #expect(try c.fact("dosing.running")?.detail == "order #5 since 09:25 at 54.0 mL/h; the pump has run its whole 36.0 mL (36.0 mg): type dosing complete")
         c.ok("dosing complete")
         // The pump stops at its volume: 36 mL however long it was left.
         #expect(c.console.output.last == "order #5 complete at 10:15 (#11): 36.0 mg of 36.0 mg given (36.0 mL at 54.0 mL/h over 60.0 min)")

@@ -37,7 +37,8 @@ extension DosingModule {
             rows.append([event.kind, at(event) + reason])
         }
         if state.route.isInfusion, state.startedAt != nil {
-            rows.append(["running", "\(Rounding.oneDecimal(state.runningMinutes(at: context.now))) min; " + Infusion.soFar(state, context)])
+            let minutes = "\(Rounding.oneDecimal(state.runningMinutes(at: context.now))) min"
+            rows.append(state.end == nil ? ["running", minutes + "; " + Infusion.soFar(state, context)] : ["ran", minutes])
         }
         if let end = state.end {
             let reason = end.payload["reason"]?.stringValue.map { ": \($0)" } ?? ""

@@ -97,6 +97,9 @@ enum Infusion {
     /// `13.5 mg (13.5 mL) of 36.0 mg given so far`
     static func soFar(_ state: OrderState, _ context: any RecordReader) -> String {
         guard let given = state.givenByPump(at: context.now) else { return "" }
+        if let volume = state.volume, given.mL >= volume - 1e-9, state.end == nil {
+            return "the pump has run its whole \(Rounding.oneDecimal(volume)) mL (\(Rounding.oneDecimal(given.mg)) mg): type dosing complete"
+        }
         return "\(Rounding.oneDecimal(given.mg)) mg (\(Rounding.oneDecimal(given.mL)) mL) of \(Rounding.oneDecimal(state.totalMg)) mg given so far"
     }
 }
