@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ClinicScreening", type: .dynamic, targets: ["ClinicScreeningEntry"]),
         .library(name: "ClinicConsent", type: .dynamic, targets: ["ClinicConsentEntry"]),
         .library(name: "ClinicDosing", type: .dynamic, targets: ["ClinicDosingEntry"]),
+        .library(name: "ClinicMonitoring", type: .dynamic, targets: ["ClinicMonitoringEntry"]),
     ],
     dependencies: [
         .package(path: "Sources/ClinicKit"),
@@ -56,6 +57,9 @@ let package = Package(
         .target(name: "ClinicDosing", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/Dosing/Module"),
         .target(name: "ClinicDosingEntry", dependencies: ["ClinicDosing", .product(name: "ClinicKit", package: "ClinicKit")],
                 path: "Plugins/Dosing/Entry"),
+        .target(name: "ClinicMonitoring", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/Monitoring/Module"),
+        .target(name: "ClinicMonitoringEntry", dependencies: ["ClinicMonitoring", .product(name: "ClinicKit", package: "ClinicKit")],
+                path: "Plugins/Monitoring/Entry"),
 
         // Tests
         .target(name: "ClinicTestSupport", dependencies: ["ClinicHost"], path: "Tests/ClinicTestSupport"),
@@ -64,7 +68,8 @@ let package = Package(
         .testTarget(name: "IntakeTests", dependencies: ["ClinicIntake", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "ScreeningTests", dependencies: ["ClinicScreening", "ClinicIntake", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "ConsentTests", dependencies: ["ClinicConsent", "ClinicHost", "ClinicTestSupport"]),
-        .testTarget(name: "DosingTests", dependencies: ["ClinicDosing", "ClinicIntake", "ClinicConsent", "ClinicHost", "ClinicTestSupport"]),
+        .testTarget(name: "DosingTests", dependencies: ["ClinicDosing", "ClinicMonitoring", "ClinicIntake", "ClinicConsent", "ClinicHost", "ClinicTestSupport"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["ClinicMonitoring", "ClinicDosing", "ClinicIntake", "ClinicConsent", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ClinicHost"]),
     ],
     swiftLanguageModes: [.v6]

@@ -7,70 +7,6 @@ import Foundation
 import Testing
 @testable import ClinicDosing
 
-/// A clinic with intake, a stand-in screening, consent and dosing, and three members of staff who
-/// sign with `pass-word1`: nina and nick (nurses) and patel (physician).
-final class Clinic {
-    let session: Session
-    let console: TestConsole
-    let clock: TestClock
-    var mrn = "D-1"
-
-    init(alert: String? = nil) throws {
-        (session, console, clock) = try makeSession(modules: [IntakeModule(), StandInScreening(alert: alert), ConsentModule(), DosingModule()],
-                                                    environment: ["CLINIC_PASSWORD": "pass-word1"])
-        // A cheap scrypt cost: these tests sign often.
-        let hash = try Passwords.hash("pass-word1", rounds: 16)
-        for (name, role) in [("nina", Role.nurse), ("nick", .nurse), ("patel", .physician)] {
-            _ = try session.store.addStaff(username: name, roles: [role], passwordHash: hash, at: session.now, by: nil)
-        }
-    }
-
-    /// Runs a line; returns nil when it succeeded, else the failure's message.
-    @discardableResult
-    func run(_ line: String) -> String? {
-        let outcome = session.execute(line, source: "t")
-        return outcome == .ok ? nil : (outcome.failure?.message ?? "\(outcome)")
-    }
-
-    func ok(_ line: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let failure = run(line)
-        #expect(failure == nil, "\(line): \(failure ?? "")", sourceLocation: sourceLocation)
-    }
-
-    /// Signs `name` in and opens the patient again (with their open visit).
-    func signIn(_ name: String) throws {
-        session.signIn(try #require(try session.store.account(name)).info)
-        ok("patient open \(mrn)")
-    }
-
-    /// A patient weighed (72 kg) and consented at an infusion visit, nina signed in.
-    func readyPatient(_ mrn: String = "D-1") throws {
-        self.mrn = mrn
-        session.signIn(try #require(try session.store.account("nina")).info)
-        ok("patient new --name \"Test Patient\" --dob 1980-01-01 --sex F --mrn \(mrn)")
-        ok("visit start --kind infusion")
-        ok("intake weight 72kg")
-        ok("consent sign")
-    }
-
-    /// Planned by patel, signed by patel, double-checked by nina: ready to start.
-    func verifiedOrder(_ plan: String = "dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL") throws {
-        try signIn("patel")
-        ok(plan)
-        ok("dosing sign")
-        try signIn("nina")
-        ok("dosing verify weight=72kg dose=0.5mg/kg")
-    }
-
-    func fact(_ name: String) throws -> Fact? { try FactEngine(session: session).fact(name) }
-
-    func records(_ kind: String) throws -> [StoredRecord] {
-        try session.store.records(patientID: try #require(session.patient).id, module: "dosing").filter { $0.kind == kind }
-    }
-
-    func advance(minutes: Double) { clock.current = clock.current.addingTimeInterval(minutes * 60) }
-}
-
 @Suite struct SessionTests {
     @Test func aWholeInfusionFromPlanToCompletion() throws {
         let c = try Clinic()
@@ -89,22 +25,22 @@ final class Clinic {
         #expect(try c.fact("dosing.verified")?.isPresent == true)
 
         c.ok("dosing start")
-        #expect(c.console.output.last == "order #5 started at 09:00 (#8): set the pump to 54.0 mL/h, volume to be infused 36.0 mL; ends about 09:40")
+        #expect(c.console.output.last == "order #6 started at 09:00 (#9): set the pump to 54.0 mL/h, volume to be infused 36.0 mL; ends about 09:40")
         c.advance(minutes: 10)
-        #expect(try c.fact("dosing.running")?.detail == "order #5 since 09:00 at 54.0 mL/h; 9.0 mg (9.0 mL) of 36.0 mg given so far")
+        #expect(try c.fact("dosing.running")?.detail == "order #6 since 09:00 at 54.0 mL/h; 9.0 mg (9.0 mL) of 36.0 mg given so far")
         c.ok("dosing pause dizzy")
         c.advance(minutes: 15)
         // Paused time does not count: still 9 mg.
-        #expect(try c.fact("dosing.running")?.detail == "order #5 paused at 09:10: dizzy")
+        #expect(try c.fact("dosing.running")?.detail == "order #6 paused at 09:10: dizzy")
         c.ok("dosing resume")
         c.advance(minutes: 20)
         #expect(try c.fact("dosing.running")?.detail.hasSuffix("27.0 mg (27.0 mL) of 36.0 mg given so far") == true)
         c.advance(minutes: 30)
-        #expect(try c.fact("dosing.running")?.detail == "order #5 since 09:25 at 54.0 mL/h; the pump has run its whole 36.0 mL (36.0 mg): type dosing complete")
+        #expect(try c.fact("dosing.running")?.detail == "order #6 since 09:25 at 54.0 mL/h; the pump has run its whole 36.0 mL (36.0 mg): type dosing complete")
         c.ok("dosing complete")
         // The pump stops at its volume: 36 mL however long it was left.
-        #expect(c.console.output.last == "order #5 complete at 10:15 (#11): 36.0 mg of 36.0 mg given (36.0 mL at 54.0 mL/h over 60.0 min)")
-        #expect(try c.fact("dosing.complete")?.detail == "order #5 completed at 10:15: 36.0 mg of 36.0 mg given")
+        #expect(c.console.output.last == "order #6 complete at 10:15 (#12): 36.0 mg of 36.0 mg given (36.0 mL at 54.0 mL/h over 60.0 min)")
+        #expect(try c.fact("dosing.complete")?.detail == "order #6 completed at 10:15: 36.0 mg of 36.0 mg given")
         #expect(try c.fact("dosing.running")?.isPresent == false)
         c.ok("dosing show")
         #expect(c.console.output.contains { $0.contains("paused") && $0.contains("nina at 09:10: dizzy") })
@@ -118,8 +54,8 @@ final class Clinic {
         c.advance(minutes: 20)
         #expect(c.run("dosing complete given=40mg") == "given=40mg is more than the 36.0 mg ordered")
         c.ok("dosing stop blood pressure 185/100")
-        #expect(c.console.output.last == "order #5 stopped early at 09:20 (#9): 18.0 mg of 36.0 mg given (18.0 mL at 54.0 mL/h over 20.0 min)")
-        #expect(try c.fact("dosing.complete")?.detail == "order #5 stopped early at 09:20: 18.0 mg of 36.0 mg given")
+        #expect(c.console.output.last == "order #6 stopped early at 09:20 (#10): 18.0 mg of 36.0 mg given (18.0 mL at 54.0 mL/h over 20.0 min)")
+        #expect(try c.fact("dosing.complete")?.detail == "order #6 stopped early at 09:20: 18.0 mg of 36.0 mg given")
         #expect(c.run("dosing resume") == "there is no open order at this visit")
 
         let d = try Clinic()
@@ -137,7 +73,7 @@ final class Clinic {
         try c.readyPatient()
         c.ok("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL")
         #expect(c.run("dosing sign") == "dosing sign needs the role physician; nina is nurse")
-        #expect(c.run("dosing start") == "cannot start order #5: it is planned")
+        #expect(c.run("dosing start") == "cannot start order #6: it is planned")
         #expect(try c.records(Kind.signed).isEmpty)
     }
 
@@ -145,17 +81,17 @@ final class Clinic {
         let c = try Clinic()
         try c.readyPatient()
         c.ok("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL")
-        #expect(c.run("dosing verify weight=72kg dose=0.5mg/kg") == "order #5 is not signed yet")
+        #expect(c.run("dosing verify weight=72kg dose=0.5mg/kg") == "order #6 is not signed yet")
         try c.signIn("patel")
         c.ok("dosing sign")
-        #expect(c.run("dosing verify weight=72kg dose=0.5mg/kg") == "patel signed order #5 and cannot double-check it")
+        #expect(c.run("dosing verify weight=72kg dose=0.5mg/kg") == "patel signed order #6 and cannot double-check it")
         try c.signIn("nina")
-        #expect(c.run("dosing verify weight=72kg dose=0.5mg/kg") == "nina planned order #5 and cannot double-check it")
+        #expect(c.run("dosing verify weight=72kg dose=0.5mg/kg") == "nina planned order #6 and cannot double-check it")
         try c.signIn("nick")
         // A mismatch is refused and shows both numbers.
         #expect(c.run("dosing verify weight=72kg dose=5mg/kg")
-                == "double-check refused: yours vs order #5: dose 5 mg/kg vs 0.5 mg/kg; total 360.0 mg vs 36.0 mg; volume 360.0 mL vs 36.0 mL; rate 540.0 mL/h vs 54.0 mL/h")
-        #expect(c.run("dosing verify weight=72kg dose=0.5mg/kg total=63mg") == "double-check refused: yours vs order #5: your total 63.0 mg vs 36.0 mg")
+                == "double-check refused: yours vs order #6: dose 5 mg/kg vs 0.5 mg/kg; total 360.0 mg vs 36.0 mg; volume 360.0 mL vs 36.0 mL; rate 540.0 mL/h vs 54.0 mL/h")
+        #expect(c.run("dosing verify weight=72kg dose=0.5mg/kg total=63mg") == "double-check refused: yours vs order #6: your total 63.0 mg vs 36.0 mg")
         c.ok("dosing verify weight=72kg dose=0.5mg/kg")
         #expect(try c.records(Kind.verified).first?.staff == "nick")
     }
@@ -234,13 +170,13 @@ final class Clinic {
         try c.signIn("patel")
         c.ok("dosing plan route=im dose=0.5mg/kg")
         #expect(c.console.output.contains("  0.5 mg/kg × 72.0 kg = 36.0 mg; 36.0 mg ÷ 10 mg/mL = 3.60 mL"))
-        #expect(c.run("dosing plan route=im dose=0.5mg/kg") == "order #5 is still planned at this visit")
+        #expect(c.run("dosing plan route=im dose=0.5mg/kg") == "order #6 is still planned at this visit")
         c.ok("dosing sign")
         try c.signIn("nina")
         c.ok("dosing verify weight=72kg dose=0.5mg/kg")
         #expect(c.run("dosing start") == "intramuscular doses are given at once, not started")
         c.ok("dosing complete")
-        #expect(try c.fact("dosing.complete")?.detail == "order #5 completed at 09:00: 36.0 mg of 36.0 mg given")
+        #expect(try c.fact("dosing.complete")?.detail == "order #6 completed at 09:00: 36.0 mg of 36.0 mg given")
     }
 
     @Test func inputErrorsSayWhatToType() throws {
@@ -258,7 +194,7 @@ final class Clinic {
         let c = try Clinic()
         try c.readyPatient()
         c.ok("dosing lft date=2026-11-20 result=high note=\"ALT 180\"")
-        #expect(c.console.output.contains("liver-function tests of 2026-11-20 recorded as high (#5); next due 2027-02-18"))
+        #expect(c.console.output.contains("liver-function tests of 2026-11-20 recorded as high (#6); next due 2027-02-18"))
         try c.signIn("patel")
         #expect(c.run("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL")
                 == "outside a soft limit: the liver-function tests of 2026-11-20 were 3× the upper limit of normal or more")

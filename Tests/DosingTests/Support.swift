@@ -1,4 +1,7 @@
 import ClinicHost
+import ClinicConsent
+import ClinicIntake
+import ClinicMonitoring
 import ClinicKit
 import ClinicTestSupport
 import Foundation
@@ -52,4 +55,11 @@ func plan(_ request: DoseRequest, reason: String? = nil, _ p: Preconditions = re
 
 func refusal(_ body: () throws -> Any) -> String {
     do { _ = try body(); return "(accepted)" } catch let e as CommandError { return e.message } catch { return "\(error)" }
+}
+
+extension Clinic {
+    /// Intake, a stand-in screening (with an alert standing when given), consent, dosing and monitoring.
+    convenience init(alert: String? = nil) throws {
+        try self.init(modules: [IntakeModule(), StandInScreening(alert: alert), ConsentModule(), DosingModule(), MonitoringModule()])
+    }
 }

@@ -84,6 +84,19 @@ extension EndToEnd {
                 == ["order|patel", "signed|patel", "verified|nora", "started|nora", "paused|nora", "resumed|nora", "completed|nora"])
         #expect(try h.sql("SELECT json_extract(payload, '$.total_mg'), json_extract(payload, '$.rate_ml_per_h') FROM records WHERE kind = 'order'", in: sandbox)
                 == ["35.9|53.8"])
+
+        // A whole infusion day: a hypertensive reading pauses the infusion, a physician resumes it.
+        let day = try h.run(["--db", sandbox, "--user", "nora", workflows.appendingPathComponent("infusion-day.clinic").path],
+                            env: ["CLINIC_PASSWORD": "staff-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"])
+        #expect(day.status == 0, "\(day.stderr)")
+        let patient = "(SELECT id FROM patients WHERE mrn = 'DAY-001')"
+        #expect(try h.sql("SELECT r.kind, s.username, json_extract(payload, '$.criterion') FROM records r JOIN staff s ON s.id = r.staff_id WHERE module = 'dosing' AND kind IN ('started', 'paused', 'resumed', 'completed') AND patient_id = \(patient) ORDER BY r.id", in: sandbox)
+                == ["started|nora|", "paused|nora|systolic 184 > 180", "resumed|patel|", "completed|nora|"])
+        #expect(try h.sql("SELECT count(*), sum(json_extract(payload, '$.alerts') IS NOT NULL), max(json_extract(payload, '$.news2')) FROM records WHERE module = 'monitoring' AND kind = 'vitals' AND patient_id = \(patient)", in: sandbox)
+                == ["11|1|1"])
+        #expect(try h.sql("SELECT json_extract(payload, '$.escort'), json_extract(payload, '$.no_driving_hours') FROM records WHERE kind = 'discharged'", in: sandbox)
+                == ["Rui Costa|24"])
+        #expect(day.stdout.contains("  09:15  +0:15  nora   dosing paused            infusion paused: monitoring #"), "\(day.stdout)")
     }
 
     @Test func scriptsTakeVariablesAndCSVFromTheCommandLine() throws {
@@ -115,8 +128,8 @@ extension EndToEnd {
         let shipped = try String(contentsOf: Harness.products.appendingPathComponent("clinic_ClinicHost.resources/clinic-protocol.yaml"), encoding: .utf8)
         let ours = shipped.replacingOccurrences(of: "protocol: Ketamine infusion clinic (shipped defaults)", with: "protocol: Ours")
             .replacingOccurrences(of: "version: \"2026.11-default\"", with: "version: \"2026.12\"")
-            .replacingOccurrences(of: "    value: 24\n    unit: hours", with: "    value: 0\n    unit: hours")
-        #expect(ours.contains("value: 0\n    unit: hours") && ours.contains("protocol: Ours"))
+            .replacingOccurrences(of: "clinic.late_entry_hours:\n    value: 24", with: "clinic.late_entry_hours:\n    value: 0")
+        #expect(ours.contains("clinic.late_entry_hours:\n    value: 0") && ours.contains("protocol: Ours"))
         let good = try h.write("good.yaml", ours)
         // Its documents are read from beside it.
         _ = try h.write("consent-ketamine.txt", try String(contentsOf: Harness.products.appendingPathComponent("clinic_ClinicHost.resources/consent-ketamine.txt"), encoding: .utf8))

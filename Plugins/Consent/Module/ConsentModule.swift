@@ -118,3 +118,18 @@ public final class ConsentModule: ClinicModule {
                          asOf: last.effectiveAt)]
     }
 }
+
+extension ConsentModule {
+    /// Consent's entries on the visit's timeline.
+    public func summary(of entry: StoredRecord) -> EntrySummary? {
+        let p = entry.payload
+        switch entry.kind {
+        case "signed":
+            let witness = p["witness"]?["by"]?.stringValue.map { ", witnessed by \($0)" } ?? ""
+            return EntrySummary("consent signed to text version \(p["version"]?.stringValue ?? "?")\(witness)")
+        case "withdrawn":
+            return EntrySummary("consent #\(p["consent"]?.intValue ?? 0) withdrawn" + (p["reason"]?.stringValue.map { ": \($0)" } ?? ""))
+        default: return nil
+        }
+    }
+}

@@ -67,7 +67,7 @@ extension DosingModule {
     }
 
     public func facts(from record: any RecordReader) throws -> [Fact] {
-        let names = ["dosing.ordered", "dosing.verified", "dosing.running", "dosing.complete"]
+        let names = ["dosing.ordered", "dosing.verified", "dosing.started", "dosing.running", "dosing.complete"]
         guard record.visit != nil else { return names.map { .missing($0, "no visit is open") } }
         guard let state = try Self.current(in: record) else { return names.map { .missing($0, "no dose ordered at this visit") } }
         let id = "order #\(state.id)"
@@ -85,6 +85,13 @@ extension DosingModule {
             facts.append(.present("dosing.verified", "\(id) double-checked by \(v.staff) at \(time(v))", asOf: v.effectiveAt))
         } else {
             facts.append(.missing("dosing.verified", "\(id) is not double-checked yet"))
+        }
+        if let started = state.events.first(where: { $0.kind == Kind.started }) {
+            facts.append(.present("dosing.started", "\(id) started at \(time(started))", asOf: started.effectiveAt))
+        } else if !state.route.isInfusion, let end = state.end {
+            facts.append(.present("dosing.started", "\(id) given at \(time(end))", asOf: end.effectiveAt))
+        } else {
+            facts.append(.missing("dosing.started", "\(id) is \(state.status.rawValue)"))
         }
         switch state.status {
         case .running:
@@ -105,5 +112,34 @@ extension DosingModule {
             facts.append(.missing("dosing.complete", "\(id) is \(state.status.rawValue)"))
         }
         return facts
+    }
+}
+
+extension DosingModule {
+    /// Dosing's entries as the visit's timeline shows them; the infusion's start is time zero.
+    public func summary(of entry: StoredRecord) -> EntrySummary? {
+        let p = entry.payload
+        let order = p["order"]?.intValue.map { "order #\($0)" } ?? "order"
+        func reason(_ key: String = "reason") -> String { p[key]?.stringValue.map { ": \($0)" } ?? "" }
+        switch entry.kind {
+        case Kind.order:
+            let state = OrderState(order: entry, events: [])
+            let soft = p["soft_limits"]?.stringArray.map { $0.isEmpty ? "" : " · outside the usual range (\($0.joined(separator: "; "))): \(p["reason"]?.stringValue ?? "")" } ?? ""
+            return EntrySummary("order #\(entry.id) planned: \(state.summary)\(soft)")
+        case Kind.signed: return EntrySummary("\(order) signed")
+        case Kind.verified: return EntrySummary("\(order) double-checked")
+        case Kind.started: return EntrySummary("infusion started (\(order))", isTimeZero: true)
+        case Kind.paused:
+            let criterion = p["criterion"]?.stringValue.map { " · stop criterion: \($0)" } ?? ""
+            return EntrySummary("infusion paused\(reason())\(criterion)")
+        case Kind.resumed: return EntrySummary("infusion resumed")
+        case Kind.stopped, Kind.completed:
+            let mg = p["given_mg"]?.doubleValue.map { "\(Rounding.oneDecimal($0)) mg given" } ?? ""
+            let ran = p["running_minutes"]?.doubleValue.map { " over \(Rounding.oneDecimal($0)) min" } ?? ""
+            return EntrySummary("\(entry.kind == Kind.stopped ? "stopped early" : "dose complete"): \(mg)\(ran) (\(p["given_how"]?.stringValue ?? ""))\(reason())")
+        case Kind.cancelled: return EntrySummary("\(order) cancelled\(reason())")
+        case Kind.lft: return EntrySummary("liver-function tests of \(p["date"]?.stringValue ?? "?"): \(p["result"]?.stringValue ?? "?")")
+        default: return nil
+        }
     }
 }

@@ -28,12 +28,19 @@ enum Infusion {
             try expect(state, in: [.running], to: "pause")
             var payload = order
             if let reason = invocation["reason"] { payload["reason"] = reason }
+            if let criterion = invocation["criterion"] { payload["criterion"] = criterion }
             let stored = try context.append(RecordDraft(kind: Kind.paused, payload: .object(payload)))
+            let who = invocation["criterion"] == nil ? "resume with dosing resume" : "a physician resumes it (dosing resume) once the alert is acknowledged"
             return .lines("order #\(state.id) paused at \(now) (#\(stored.id)) after \(minutes(state, context)): \(soFar(state, context))",
-                          "resume with dosing resume, or end it with dosing stop REASON")
+                          "\(who), or end it with dosing stop REASON")
 
         case "resume":
             try expect(state, in: [.paused], to: "resume")
+            // A stop criterion's pause is a physician's to lift [REFERENCE 4.3: no guideline rule; the clinic's].
+            if let criterion = state.events.last?.payload["criterion"]?.stringValue, !context.staff.roles.contains(.physician) {
+                throw CommandError("order #\(state.id) was paused for a stop criterion (\(criterion)): only a physician resumes it",
+                                   hint: "ask a physician to type dosing resume, or end it: dosing stop REASON")
+            }
             let stored = try context.append(RecordDraft(kind: Kind.resumed, payload: .object(order)))
             return .lines("order #\(state.id) resumed at \(now) (#\(stored.id)) at \(Rounding.oneDecimal(state.rate ?? 0)) mL/h; \(soFar(state, context))")
 

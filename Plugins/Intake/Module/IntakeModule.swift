@@ -109,3 +109,16 @@ public final class IntakeModule: ClinicModule {
         return out
     }
 }
+
+extension IntakeModule {
+    /// Intake's entries on the visit's timeline: the measurements, not the whole form.
+    public func summary(of entry: StoredRecord) -> EntrySummary? {
+        let p = entry.payload
+        var parts: [String] = []
+        if let kg = p["weight_kg"]?.doubleValue { parts.append("\(IntakeFields.oneDecimal(kg)) kg") }
+        if let cm = p["height_cm"]?.doubleValue { parts.append("\(IntakeFields.oneDecimal(cm)) cm") }
+        if let bmi = p["bmi"]?.doubleValue { parts.append("BMI \(IntakeFields.oneDecimal(bmi))") }
+        if let escort = p["escort"]?.boolValue { parts.append("escort \(escort ? "yes" : "no")") }
+        return EntrySummary((entry.kind == "weight" ? "weighed: " : "intake: ") + parts.joined(separator: " · "))
+    }
+}

@@ -326,3 +326,26 @@ public final class ScreeningModule: ClinicModule {
         return out
     }
 }
+
+extension ScreeningModule {
+    /// Screening's entries on the visit's timeline: scores and decisions, not every answer.
+    public func summary(of entry: StoredRecord) -> EntrySummary? {
+        let p = entry.payload
+        switch entry.kind {
+        case Self.acrKind:
+            return EntrySummary("ACR 2016: WPI \(p["wpi"]?.intValue ?? 0)/19 · SSS \(p["sss"]?.intValue ?? 0)/12 · criteria \(p["met"]?.boolValue == true ? "met" : "not met")")
+        case "fiqr":
+            return EntrySummary("FIQR \(FieldSpec.format(p["total"]?.doubleValue ?? 0))/100")
+        case let kind where Questionnaire.all.contains { $0.id == kind }:
+            let title = Questionnaire.all.first { $0.id == kind }?.title ?? kind
+            return EntrySummary("\(title) \(p["total"]?.intValue ?? 0) (\(p["band"]?.stringValue ?? (p["positive"]?.boolValue == true ? "positive" : "negative")))" + (p["item9_alert"]?.boolValue == true ? " · item 9 alert" : ""))
+        case "checklist":
+            let yes = Checklist.items.filter { p[$0.field]?.boolValue == true }.map(\.field)
+            return EntrySummary("checklist: BP \(p["sbp"]?.intValue ?? 0)/\(p["dbp"]?.intValue ?? 0)" + (yes.isEmpty ? ", nothing found" : " · " + yes.joined(separator: ", ")))
+        case "decision": return EntrySummary("screening decision: \(p["text"]?.stringValue ?? "?")")
+        case "signed": return EntrySummary("screening decision #\(p["decision"]?.intValue ?? 0) signed: \(p["outcome"]?.stringValue ?? "?")")
+        case "acknowledged": return EntrySummary("PHQ-9 #\(p["phq9"]?.intValue ?? 0) item 9 alert acknowledged: \(p["note"]?.stringValue ?? "")")
+        default: return nil
+        }
+    }
+}

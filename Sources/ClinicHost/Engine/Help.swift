@@ -21,6 +21,9 @@ enum Status {
         out.line("visit     " + (session.visit.map { "#\($0.id) \($0.kind), started \(HostCommands.short($0.startedAt, calendar: session.calendar, now: now))" } ?? "none open; type visit start"))
         let engine = FactEngine(session: session)
         for alert in try engine.standingAlerts() { out.alert(alert) }
+        for item in try engine.due() {
+            out.line("due       \(Session.dueText(item, now: now, calendar: session.calendar)) · \(item.detail) · \(item.command)")
+        }
         let all = try engine.all()
         guard !all.isEmpty else {
             out.line("checklist: no modules loaded (type modules)")

@@ -13,7 +13,7 @@ enum HostCommands {
 
     static let groupSummaries = [
         "patient": "register, find, open and show patients",
-        "visit": "start and end the open patient's visit",
+        "visit": "start and end the open patient's visit, and show its timeline",
         "user": "staff accounts (admin)",
         "clock": "a sandbox's simulated clock",
         "protocol": "the clinic protocol: the settings in force, and checking a new file",
@@ -62,6 +62,10 @@ enum HostCommands {
         host(["visit", "start"], CommandSpec("start", summary: "start a visit for the open patient",
                                              fields: [FieldSpec("kind", .choice(visitKinds), required: false, help: "infusion (the default), consult or follow-up")])),
         host(["visit", "end"], CommandSpec("end", summary: "end the open visit", needsVisit: true)),
+        host(["visit", "timeline"], CommandSpec("timeline", summary: "the visit's entries in order, timed from the infusion's start",
+                                                fields: [FieldSpec("visit", .integer(1...Int(Int32.max)), required: false,
+                                                                   help: "the visit's number (default: the open visit, else the latest)", positional: true)],
+                                                discussion: "Orders, signatures, the infusion's start, pauses and end, every vitals row with its NEWS2, alerts and their acknowledgements, events and the discharge, as a table.")),
         host(["protocol", "show"], CommandSpec("show", summary: "the clinic protocol in force: each setting, its value, default and source",
                                                roles: everyone, needsPatient: false)),
         host(["protocol", "check"], CommandSpec("check", summary: "check a protocol file against the loaded modules before it is used",
@@ -138,6 +142,7 @@ enum HostCommands {
         case "patient show": return try Patients.show(in: session)
         case "visit start": return try Visits.start(kind: v["kind"]?.stringValue ?? "infusion", in: session)
         case "visit end": return try Visits.end(in: session)
+        case "visit timeline": return try Timeline.text(visitID: v["visit"]?.intValue, in: session)
         case "protocol show": return ProtocolCommands.show(in: session)
         case "protocol check": return try ProtocolCommands.check(v["file"]?.stringValue ?? "", in: session)
         case "clock show": return SessionCommands.clockShow(in: session)

@@ -20,6 +20,10 @@ package struct HostRecordReader: RecordReader, @unchecked Sendable {
         if visitOnly && visit == nil { return [] }
         return try session.store.records(patientID: patient.id, module: module, kind: kind, visitID: visitOnly ? visit?.id : nil)
     }
+
+    package func fact(_ name: String) throws -> Fact? {
+        try FactEngine(session: session).fact(name)
+    }
 }
 
 /// What a module's command works through: the record, other modules' facts, and appending under
@@ -65,6 +69,14 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
         try FactEngine(session: session).fact(name)
     }
 
+    func standingAlerts() throws -> [StandingAlert] {
+        try FactEngine(session: session).alerts()
+    }
+
+    func perform(_ command: String, _ values: [String: Value]) throws -> CommandOutput {
+        try session.perform(command, values, for: module)
+    }
+
     func sign(meaning: String) throws -> Signature {
         // A replay re-signs as the recorded staff; passwords are never recorded.
         if !session.isReplaying {
@@ -106,7 +118,7 @@ struct FactEngine {
         return try session.plugins.loaded
             .sorted { $0.declaration.manifest.order < $1.declaration.manifest.order }
             .map { module in
-                let reported = try module.module.facts(from: reader)
+                let reported = try facts(of: module, from: reader)
                 // One fact per declared name, in declared order; an undeclared one is ignored.
                 let facts = module.declaration.facts.map { spec in
                     reported.first { $0.name == spec.name } ?? .missing(spec.name, "\(module.name) did not report it")
@@ -119,7 +131,27 @@ struct FactEngine {
         guard let patient = session.patient,
               let owner = session.plugins.loaded.first(where: { $0.declaration.facts.contains { $0.name == name } })
         else { return nil }
-        return try owner.module.facts(from: HostRecordReader(session: session, patient: patient)).first { $0.name == name }
+        return try facts(of: owner, from: HostRecordReader(session: session, patient: patient)).first { $0.name == name }
+    }
+
+    /// A module's facts. A module may ask for another's while working out its own; one that is
+    /// asked again while it is still working is a cycle, refused rather than recursed into.
+    private func facts(of module: LoadedModule, from reader: HostRecordReader) throws -> [Fact] {
+        if let start = session.modulesWorkingOutFacts.firstIndex(of: module.name) {
+            let cycle = (session.modulesWorkingOutFacts[start...] + [module.name]).joined(separator: " → ")
+            throw CommandFailure("the modules' facts depend on each other in a cycle (\(cycle))",
+                                 hint: "report this to the modules' authors; the record is unchanged")
+        }
+        session.modulesWorkingOutFacts.append(module.name)
+        defer { session.modulesWorkingOutFacts.removeLast() }
+        return try module.module.facts(from: reader)
+    }
+
+    /// What falls due for the open patient, every module's, soonest first.
+    func due() throws -> [DueItem] {
+        guard let patient = session.patient else { return [] }
+        let reader = HostRecordReader(session: session, patient: patient)
+        return try session.plugins.loaded.flatMap { try $0.module.due(from: reader) }.sorted { $0.at < $1.at }
     }
 
     /// The declaration of a fact and the module that publishes it.
@@ -154,7 +186,7 @@ struct FactEngine {
         }
     }
 
-    private func alerts() throws -> [StandingAlert] {
+    func alerts() throws -> [StandingAlert] {
         guard let patient = session.patient else { return [] }
         let reader = HostRecordReader(session: session, patient: patient)
         return try session.plugins.loaded.flatMap { try $0.module.alerts(from: reader) }

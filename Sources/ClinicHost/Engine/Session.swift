@@ -49,6 +49,10 @@ package final class Session {
     package internal(set) var isReplaying = false
     /// Writes the session as a replayable script while `record start` is on.
     package internal(set) var recorder: Recorder?
+    /// The modules whose facts are being worked out, innermost last (a cycle is refused).
+    var modulesWorkingOutFacts: [String] = []
+    /// How deep commands run other modules' commands (`ModuleContext.perform`).
+    private var performDepth = 0
 
     package init(store: Store, plugins: PluginReport, clock: any ClinicClock, calendar: Calendar, console: any Console,
                  input: (any LineInput)?, environment: [String: String], databasePath: String, clinicProtocol: LoadedProtocol) {
@@ -76,8 +80,29 @@ package final class Session {
         guard let staff else { return sandbox + "clinic> " }
         var p = sandbox + staff.username
         if let patient { p += "@\(patient.mrn)" } else { p += " (\(Store.rolesText(staff.roles)))" }
-        if let visit { p += " [\(visit.kind)]" }
+        if let visit {
+            // What falls due next (vitals during an infusion) rides in the prompt.
+            let next = (try? FactEngine(session: self).due())?.first
+            p += " [\(visit.kind)\(next.map { " · " + Self.dueText($0, now: clock.now(), calendar: calendar) } ?? "")]"
+        }
         return p + "> "
+    }
+
+    /// `vitals due 10:19`, `vitals due now`, `vitals OVERDUE 3 min`.
+    static func dueText(_ item: DueItem, now: Date, calendar: Calendar) -> String {
+        let late = Int(now.timeIntervalSince(item.at) / 60)
+        if now > item.at { return "\(item.what) OVERDUE \(late) min" }
+        if late == 0 && ClinicTime.format(now, calendar: calendar) == ClinicTime.format(item.at, calendar: calendar) { return "\(item.what) due now" }
+        return "\(item.what) due \(ClinicTime.format(item.at, calendar: calendar).suffix(5))"
+    }
+
+    /// One line for each thing overdue for the open patient, shown before the prompt.
+    package func overdueWarnings() -> [String] {
+        let now = clock.now()
+        guard patient != nil, let items = try? FactEngine(session: self).due() else { return [] }
+        return items.filter { now > $0.at }.map {
+            "\($0.what) overdue by \(Int(now.timeIntervalSince($0.at) / 60)) min (due \(ClinicTime.format($0.at, calendar: calendar).suffix(5)), \($0.detail)): type \($0.command)"
+        }
     }
 
     package var today: DateComponents { calendar.dateComponents([.year, .month, .day], from: now) }
@@ -285,6 +310,35 @@ package final class Session {
             parts.append("\(spec.name)=\(Tokenizer.quote(text))")
         }
         return parts.joined(separator: " ")
+    }
+
+    /// A module's published fact for the open patient, worked out now; `nil` when no module publishes it.
+    package func fact(_ name: String) throws -> Fact? { try FactEngine(session: self).fact(name) }
+
+    /// Runs a module's command on behalf of another module's running command
+    /// (`ModuleContext.perform`): the same checks as typed, no prompting, in a savepoint of its own.
+    func perform(_ command: String, _ values: [String: Value], for caller: String) throws -> CommandOutput {
+        let words = command.split(separator: " ").map(String.init)
+        guard case .found(let entry, let rest) = catalog.resolve(words), rest.isEmpty, entry.module != nil else {
+            throw CommandFailure("module \(caller) asked to run '\(command)', which is not a loaded module's command",
+                                 hint: "check the modules list (type modules)")
+        }
+        guard performDepth < 3 else {
+            throw CommandFailure("module \(caller) asked to run \(command) from a command run by another; refused to go deeper")
+        }
+        var arguments: [String] = []
+        for (name, value) in values.sorted(by: { $0.key < $1.key }) {
+            guard entry.spec.fields.contains(where: { $0.name == name }) else {
+                throw CommandFailure("module \(caller) gave \(command) a field '\(name)' it does not have")
+            }
+            arguments.append("\(name)=\(value.typed)")
+        }
+        let wasInScript = inScript
+        inScript = true
+        performDepth += 1
+        defer { inScript = wasInScript; performDepth -= 1 }
+        let prepared = try prepare(entry, arguments: arguments)
+        return try store.transaction { try run(entry, prepared) }
     }
 
     private func run(_ entry: CatalogEntry, _ command: Prepared) throws -> CommandOutput {

@@ -33,7 +33,11 @@ struct Shell {
             session.console.out("SANDBOX: entries here are for training and tests, never a patient's record. clock set and clock advance move its time.")
         }
 
+        let highlight = (session.console as? StandardConsole)?.isTerminal ?? false
         while true {
+            for warning in session.overdueWarnings() {
+                for line in Renderer.render(CommandOutput([.alert(warning)]), highlight: highlight) { session.console.out(line) }
+            }
             switch input.readLine(prompt: session.prompt, completion: .command) {
             case .end: return 0
             case .interrupt: continue

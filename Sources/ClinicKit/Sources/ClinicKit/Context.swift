@@ -20,6 +20,11 @@ public protocol RecordReader: Sendable {
     ///   - kind: only records of this kind; `nil` for every kind.
     ///   - visitOnly: only records of the open visit.
     func records(module: String?, kind: String?, visitOnly: Bool) throws -> [StoredRecord]
+
+    /// A module's published fact (another module's, or this module's), worked out now; `nil` when no
+    /// loaded module publishes it. In ``ClinicModule/facts(from:)``, ask only for other modules'
+    /// facts, and never for one that asks back: the host refuses a cycle.
+    func fact(_ name: String) throws -> Fact?
 }
 
 extension RecordReader {
@@ -47,8 +52,22 @@ public protocol ModuleContext: RecordReader {
     @discardableResult
     func append(_ draft: RecordDraft) throws -> StoredRecord
 
-    /// Another module's fact (or this module's), worked out now.
-    func fact(_ name: String) throws -> Fact?
+    /// The alerts standing on the patient now, every module's (a PHQ-9 answer, a stop criterion).
+    func standingAlerts() throws -> [StandingAlert]
+
+    /// Runs another module's command as part of this one: as the same member of staff, at the
+    /// same instant, with the checks the command has when typed (role, open patient and visit,
+    /// required facts, standing alerts, its fields' kinds and ranges), but never prompting. Its
+    /// entries belong to this command: if this command then fails, they go with it; if the
+    /// command itself fails, only its own entries are undone and its error is thrown here. The
+    /// journal keeps only this command's line, so a replay runs both again.
+    ///
+    /// Use it where the clinic's rules tie two modules together: monitoring pauses the infusion
+    /// (`perform("dosing pause", ["reason": …])`) when a stop criterion is crossed.
+    /// - Parameters:
+    ///   - command: the command's words, `MODULE VERB` (`dosing pause`).
+    ///   - values: its fields by name, as they would be typed (`.string("…")`, `.int(3)`, a quantity's value).
+    func perform(_ command: String, _ values: [String: Value]) throws -> CommandOutput
 
     /// An electronic signature by the signed-in member of staff: the host asks for their password
     /// again, even within a signed-in session, and returns who signed, when, and what the signature

@@ -46,6 +46,15 @@ public protocol ClinicModule: AnyObject, Sendable {
     /// mg/kg is above dosing.iv_hard_max 2 mg/kg`). Each setting alone was checked against its
     /// ``SettingSpec`` already. The host refuses to start, and `protocol check` refuses a file, on any.
     func check(_ clinicProtocol: ClinicProtocol) -> [String]
+
+    /// What falls due for the open patient and visit, and when (vitals every 5 minutes while an
+    /// infusion runs). The shell shows the next one in its prompt and warns, before each prompt,
+    /// of any that are overdue; `status` lists them.
+    func due(from record: any RecordReader) throws -> [DueItem]
+
+    /// One of the module's entries as a line of the visit's timeline (`BP 132/84 · HR 78 · NEWS2 0`);
+    /// `nil` to show its kind and payload as they are.
+    func summary(of entry: StoredRecord) -> EntrySummary?
 }
 
 extension ClinicModule {
@@ -57,6 +66,47 @@ extension ClinicModule {
 
     /// No problems unless the module says so.
     public func check(_ clinicProtocol: ClinicProtocol) -> [String] { [] }
+
+    /// Nothing falls due unless the module says so.
+    public func due(from record: any RecordReader) throws -> [DueItem] { [] }
+
+    /// Entries are shown as they are stored unless the module says otherwise.
+    public func summary(of entry: StoredRecord) -> EntrySummary? { nil }
+}
+
+/// Something that falls due at a time: a check, a call, a dose.
+public struct DueItem: Sendable, Equatable {
+    /// What is due, in a word or two (`vitals`).
+    public var what: String
+    /// When.
+    public var at: Date
+    /// Why, or how often (`every 5 min while the infusion runs`).
+    public var detail: String
+    /// The command that does it (`monitoring vitals`).
+    public var command: String
+
+    /// Something due.
+    public init(_ what: String, at: Date, detail: String, command: String) {
+        self.what = what
+        self.at = at
+        self.detail = detail
+        self.command = command
+    }
+}
+
+/// An entry as the visit's timeline shows it.
+public struct EntrySummary: Sendable, Equatable {
+    /// One line (`BP 184/96 · HR 92 · NEWS2 1 · ALERT systolic 184 > 180`).
+    public var text: String
+    /// Whether the visit's times are counted from this entry (an infusion's start): the timeline
+    /// shows every time relative to the first such entry.
+    public var isTimeZero: Bool
+
+    /// A line of the timeline.
+    public init(_ text: String, isTimeZero: Bool = false) {
+        self.text = text
+        self.isTimeZero = isTimeZero
+    }
 }
 
 /// An alert that stays on the patient until a clinician acknowledges it.

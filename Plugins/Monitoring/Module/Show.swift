@@ -1,0 +1,57 @@
+import ClinicKit
+import Foundation
+
+extension MonitoringModule {
+    /// `monitoring show`: the visit's vital signs as a chart, the other observations, the alerts
+    /// standing, what is due, and the discharge checklist.
+    func show(in context: any ModuleContext) throws -> CommandOutput {
+        var out = CommandOutput()
+        guard context.visit != nil else {
+            out.line("no visit is open")
+            for alert in try alerts(from: context) { out.alert(alert.text) }
+            return out
+        }
+        let entries = try context.records(module: "monitoring", kind: nil, visitOnly: true)
+        let start = try context.fact("dosing.started").flatMap { $0.isPresent ? $0.asOf : nil }
+        func t(_ date: Date) -> String {
+            guard let start else { return "" }
+            let minutes = Int((date.timeIntervalSince(start) / 60).rounded(.towardZero))
+            return (minutes < 0 ? "-" : "+") + "\(abs(minutes)) min"
+        }
+        let signs = entries.filter { $0.kind == "baseline" || $0.kind == "vitals" }
+        if signs.isEmpty {
+            out.line("no vital signs at this visit yet: monitoring baseline …")
+        } else {
+            let rows = signs.map { e -> [String] in
+                let v = Vitals(e.payload)
+                func n(_ x: Int?) -> String { x.map(String.init) ?? "" }
+                return [Self.hhmm(e.effectiveAt, context) + (e.kind == "baseline" ? " b" : ""), t(e.effectiveAt),
+                        v.sbp == nil && v.dbp == nil ? "" : "\(n(v.sbp))/\(n(v.dbp))", n(v.hr), n(v.rr),
+                        v.spo2.map { "\($0) \(v.onOxygen ? "O2" : "air")" } ?? "", v.temp.map { FieldSpec.format($0) } ?? "", v.avpu ?? "",
+                        (e.payload["news2_missing"] == nil ? "" : "≥") + String(e.payload["news2"]?.intValue ?? 0),
+                        Self.crossings(e).map { "\($0.level == .stop ? "STOP" : "ALERT") \($0.text)" }.joined(separator: "; ")]
+            }
+            out.table(["time", "T", "BP", "HR", "RR", "SpO2", "°C", "AVPU", "NEWS2", "criteria (b = baseline)"], rows)
+        }
+        let others = entries.filter { ["rass", "moaas", "cadss", "event", "aldrete", "acknowledged", "discharged"].contains($0.kind) }
+        if !others.isEmpty {
+            out.table(["time", "T", "by", "observation"], others.map {
+                [Self.hhmm($0.effectiveAt, context), t($0.effectiveAt), $0.staff, summary(of: $0)?.text ?? $0.kind]
+            })
+        }
+        for alert in try alerts(from: context) { out.alert(alert.text + " · " + alert.acknowledgedBy) }
+        for item in try due(from: context) {
+            let late = context.now > item.at ? " (OVERDUE)" : ""
+            out.line("next vitals due \(Self.hhmm(item.at, context))\(late): \(item.detail)")
+        }
+        if try context.records(module: "monitoring", kind: "discharged", visitOnly: true).isEmpty {
+            out.line("discharge")
+            let check = try Self.dischargeCheck(in: context, alerts: try context.standingAlerts(), escort: nil, instructed: nil)
+            for item in check.items(now: context.now, calendar: context.calendar) {
+                out.line("  \(item.ok ? "✔" : "✘") \(item.text)")
+            }
+            out.line("  then: monitoring discharge escort=\"NAME\" instructed=yes (the escort, and the no-driving instruction given)")
+        }
+        return out
+    }
+}
