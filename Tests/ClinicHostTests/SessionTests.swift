@@ -1,4 +1,5 @@
 import ClinicKit
+import ClinicTestSupport
 import Foundation
 @testable import ClinicHost
 import Testing
@@ -192,5 +193,62 @@ import Testing
     @Test func scriptLinesJoinContinuationsAndSkipComments() {
         let lines = ScriptRunner.lines(of: "# c\n\na b \\\n  c\n  # indented comment\nd\r\n")
         #expect(lines == [ScriptRunner.Line(number: 3, text: "a b    c"), ScriptRunner.Line(number: 6, text: "d")])
+    }
+}
+
+/// What a module can ask of the host besides its own record: another module's command, another
+/// module's fact, and showing what falls due.
+@Suite struct ModuleServicesTests {
+    func session() throws -> (Session, TestConsole, TestClock) {
+        let (session, console, clock) = try makeSession(modules: [GateModule(), RelayModule()])
+        #expect(session.execute("patient new --name 'Zoë Ålvarez' --dob 1979-03-02 --sex F --mrn BAR-001", source: "t") == .ok)
+        #expect(session.execute("visit start --kind consult", source: "t") == .ok)
+        return (session, console, clock)
+    }
+
+    func kinds(_ session: Session) throws -> [String] {
+        try session.store.records(patientID: try #require(session.patient).id).map { "\($0.module) \($0.kind)" }
+    }
+
+    @Test func aPerformedCommandThatFailsTakesOnlyItsOwnEntries() throws {
+        let (session, console, _) = try session()
+        #expect(session.execute("relay fail", source: "t") == .ok)
+        #expect(console.output.contains("gate said: failed on purpose; nothing to do"))
+        #expect(try kinds(session).suffix(2) == ["relay before", "relay after"], "gate's partial entry went with its savepoint")
+        // The journal keeps the one line typed; a replay runs the inner command again.
+        let journal = try session.store.db.query("SELECT command FROM journal ORDER BY id DESC LIMIT 1").compactMap { $0[0].text }
+        #expect(journal == ["relay fail"])
+    }
+
+    @Test func aPerformedCommandHasTheChecksOfATypedOne() throws {
+        let (session, _, _) = try session()
+        #expect(session.execute("relay give dose=3", source: "t").failure?.message.hasPrefix("gate give refused: gate.ready is missing") == true)
+        #expect(session.execute("gate prepare", source: "t") == .ok)
+        #expect(session.execute("relay give dose=30", source: "t").failure?.message == "dose: 30 is outside 1–10")
+        #expect(session.execute("relay give dose=3", source: "t") == .ok)
+        #expect(session.execute("relay sign", source: "t").failure?.message == "gate sign needs the role physician; nora is nurse")
+        #expect(session.execute("relay nowhere", source: "t").failure?.message == "module relay asked to run 'gate teleport', which is not a loaded module's command")
+    }
+
+    @Test func aFactThatAsksForItselfIsRefusedNotRecursedInto() throws {
+        let (session, _, _) = try session()
+        #expect(throws: CommandFailure.self) { try session.fact("relay.loop") }
+        #expect(session.execute("status", source: "t").failure?.message == "the modules' facts depend on each other in a cycle (relay → relay)")
+        // The session goes on.
+        #expect(session.execute("gate prepare", source: "t") == .ok)
+    }
+
+    @Test func whatFallsDueRidesInThePromptAndWarnsWhenOverdue() throws {
+        let (session, _, clock) = try session()
+        #expect(session.prompt == "nora@BAR-001 [consult]> ")
+        #expect(session.execute("relay mark", source: "t") == .ok)
+        #expect(session.prompt == "nora@BAR-001 [consult · check due 09:10]> ")
+        #expect(session.overdueWarnings().isEmpty)
+        clock.current = clock.current.addingTimeInterval(600)
+        #expect(session.prompt == "nora@BAR-001 [consult · check due now]> ")
+        #expect(session.overdueWarnings().isEmpty)
+        clock.current = clock.current.addingTimeInterval(181)
+        #expect(session.prompt == "nora@BAR-001 [consult · check OVERDUE 3 min]> ")
+        #expect(session.overdueWarnings() == ["check overdue by 3 min (due 09:10, ten minutes after the mark): type relay mark"])
     }
 }

@@ -151,9 +151,11 @@ struct Criteria: Sendable {
         return out
     }
 
-    /// `+39 %`, `-4 %`: the change from `base`, to the whole percent (towards zero).
+    /// `+39.4 %`, `-4 %`: the change from `base`, to a tenth of a percent (towards zero), so that
+    /// a rise just past a limit never reads as the limit itself.
     static func percent(_ value: Int, from base: Int) -> String {
-        let p = (value - base) * 100 / base
-        return (p >= 0 ? "+" : "") + "\(p) %"
+        let tenths = (value - base) * 1000 / base
+        let whole = "\(abs(tenths) / 10)" + (tenths % 10 == 0 ? "" : ".\(abs(tenths) % 10)")
+        return (tenths < 0 ? "-" : "+") + whole + " %"
     }
 }
