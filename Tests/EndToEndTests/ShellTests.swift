@@ -167,6 +167,34 @@ extension EndToEnd {
         try t.waitFor("nora@C000001> ")
     }
 
+    /// While an infusion runs, the prompt says when the next vital signs are due, and an overdue
+    /// check is announced before the prompt, on the sandbox's clock.
+    @Test func vitalsDueRideInThePrompt() throws {
+        let h = try Harness()
+        let workflows = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Workflows")
+        let staff = ["CLINIC_PASSWORD": "staff-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"]
+        let setup = try h.run(["--sandbox", "--db", h.database, "--user", "admin", workflows.appendingPathComponent("setup.clinic").path],
+                              env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "staff-pass1"])
+        #expect(setup.status == 0, "\(setup.stderr)")
+        // The infusion day up to the pump's start at 09:00.
+        let day = try String(contentsOf: workflows.appendingPathComponent("infusion-day.clinic"), encoding: .utf8)
+        let start = try #require(day.range(of: "expect fact dosing.running\n"))
+        let script = try h.write("start.clinic", String(day[..<start.upperBound]))
+        let started = try h.run(["--user", "nora", script], env: staff)
+        #expect(started.status == 0, "\(started.stderr)")
+
+        let t = Terminal(h)
+        try t.start(["--user", "nora"], env: staff)
+        try t.keys("patient open DAY-001", "Enter")
+        try t.waitForPrompt("(sandbox 09:00) nora@DAY-001 [infusion · vitals due 09:05]> ")
+        try t.keys("clock advance 7min", "Enter")
+        try t.waitFor("ALERT: vitals overdue by 2 min (due 09:05, every 5 min while the infusion runs): type monitoring vitals")
+        try t.waitForPrompt("(sandbox 09:07) nora@DAY-001 [infusion · vitals OVERDUE 2 min]> ")
+        try t.keys("monitoring vitals sbp=130 dbp=80 hr=70 spo2=98", "Enter")
+        try t.waitForPrompt("(sandbox 09:07) nora@DAY-001 [infusion · vitals due 09:12]> ")
+    }
+
     /// A session typed at a real terminal, with prompted answers and passwords, recorded; its
     /// replay into a fresh database reproduces the same record and hash chain.
     @Test func aRecordedSessionReplaysIntoTheSameRecord() throws {
