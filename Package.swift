@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "ClinicConsent", type: .dynamic, targets: ["ClinicConsentEntry"]),
         .library(name: "ClinicDosing", type: .dynamic, targets: ["ClinicDosingEntry"]),
         .library(name: "ClinicMonitoring", type: .dynamic, targets: ["ClinicMonitoringEntry"]),
+        .library(name: "ClinicFollowUp", type: .dynamic, targets: ["ClinicFollowUpEntry"]),
     ],
     dependencies: [
         .package(path: "Sources/ClinicKit"),
@@ -60,6 +61,9 @@ let package = Package(
         .target(name: "ClinicMonitoring", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/Monitoring/Module"),
         .target(name: "ClinicMonitoringEntry", dependencies: ["ClinicMonitoring", .product(name: "ClinicKit", package: "ClinicKit")],
                 path: "Plugins/Monitoring/Entry"),
+        .target(name: "ClinicFollowUp", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/FollowUp/Module"),
+        .target(name: "ClinicFollowUpEntry", dependencies: ["ClinicFollowUp", .product(name: "ClinicKit", package: "ClinicKit")],
+                path: "Plugins/FollowUp/Entry"),
 
         // Tests
         .target(name: "ClinicTestSupport", dependencies: ["ClinicHost"], path: "Tests/ClinicTestSupport"),
@@ -69,6 +73,7 @@ let package = Package(
         .testTarget(name: "ScreeningTests", dependencies: ["ClinicScreening", "ClinicIntake", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "ConsentTests", dependencies: ["ClinicConsent", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "DosingTests", dependencies: ["ClinicDosing", "ClinicMonitoring", "ClinicIntake", "ClinicConsent", "ClinicHost", "ClinicTestSupport"]),
+        .testTarget(name: "FollowUpTests", dependencies: ["ClinicFollowUp", "ClinicDosing", "ClinicMonitoring", "ClinicIntake", "ClinicConsent", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "MonitoringTests", dependencies: ["ClinicMonitoring", "ClinicDosing", "ClinicIntake", "ClinicConsent", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ClinicHost"]),
     ],

@@ -15,6 +15,8 @@ struct Harness {
         return URL(fileURLWithPath: exe).deletingLastPathComponent()
     }()
     static var clinic: String { products.appendingPathComponent("clinic").path }
+    /// The checkout: its Workflows and Scripts.
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// A private folder for one test: its database, history and home.
     let folder: URL

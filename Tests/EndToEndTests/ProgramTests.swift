@@ -99,6 +99,53 @@ extension EndToEnd {
         #expect(day.stdout.contains("  09:15  +0:15  nora   dosing paused            infusion paused: monitoring #"), "\(day.stdout)")
     }
 
+    /// Follow-up over a series, then the patient's printed report, rendered by headless Chromium:
+    /// the page must have its sections in the DOM and ink on the screenshot.
+    @Test func followUpAndItsReportInABrowser() throws {
+        let h = try Harness()
+        let workflows = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Workflows")
+        let setup = try h.run(["--sandbox", "--db", h.database, "--user", "admin", workflows.appendingPathComponent("setup.clinic").path],
+                              env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "staff-pass1"])
+        #expect(setup.status == 0, "\(setup.stderr)")
+        let staff = ["CLINIC_PASSWORD": "staff-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"]
+        let run = try h.run(["--user", "nora", workflows.appendingPathComponent("followup.clinic").path], env: staff)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("  FIQR      64.5 (2026-10-20)  44.5 (2026-11-19)  -31.0 %  moderate (≥ 30 %)"), "\(run.stdout)")
+        #expect(run.stdout.contains("  2026-11-04  2             ≥ 7 d, < 15 d"))
+        #expect(try h.sql("SELECT kind, json_extract(payload, '$.date') FROM records WHERE module = 'followup' AND kind = 'scheduled' AND json_extract(payload, '$.kind') = 'call'")
+                == ["scheduled|2026-11-19"])
+
+        let report = h.folder.appendingPathComponent("FU-001.html").path
+        let wrote = try h.run(["--user", "nora", "-c", "patient open FU-001", "-c", "report patient --out \(report)"], env: staff)
+        #expect(wrote.status == 0, "\(wrote.stderr)")
+        #expect(wrote.stdout.contains("wrote the report of FU-001 to \(report): 3 sections (Outcomes, Care plan beside the infusions, Treatment history)"))
+        let mode = try FileManager.default.attributesOfItem(atPath: report)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try h.run(["--user", "nora", "-c", "patient open FU-001", "-c", "report patient --out \(report)"], env: staff).stderr
+                .contains("already exists"), "a report is never overwritten")
+
+        let chromium = "/usr/bin/chromium"
+        try #require(FileManager.default.isExecutableFile(atPath: chromium), "headless Chromium is needed (Scripts/test installs Debian's chromium)")
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=900,1400"]
+        let dom = try h.run(flags + ["--dump-dom", "file://\(report)"], executable: chromium)
+        #expect(dom.status == 0, "\(dom.stderr)")
+        for text in ["<h2>Outcomes</h2>", "<h2>Treatment history</h2>", "<polyline", "-28.5 %", "2 doses, 70.0 mg of ketamine in all", "SANDBOX"] {
+            #expect(dom.stdout.contains(text), "the rendered page lacks \(text)")
+        }
+        let png = h.folder.appendingPathComponent("FU-001.png").path
+        let shot = try h.run(flags + ["--screenshot=\(png)", "file://\(report)"], executable: chromium)
+        #expect(shot.status == 0, "\(shot.stderr)")
+        let stats = try h.run([png], executable: Harness.repository.appendingPathComponent("Scripts/png-stats").path)
+        let fields = stats.stdout.split(separator: " ").map(String.init)
+        #expect(fields.count == 4, "\(stats.stdout) \(stats.stderr)")
+        if fields.count == 4 {
+            #expect(fields[0] == "900" && fields[1] == "1400")
+            #expect((Double(fields[2]) ?? 0) > 0.03, "the page is nearly blank: \(stats.stdout)")
+            #expect((Int(fields[3].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 20, "too few colours for a chart: \(stats.stdout)")
+        }
+    }
+
     @Test func scriptsTakeVariablesAndCSVFromTheCommandLine() throws {
         let h = try Harness()
         try h.provision()

@@ -84,7 +84,8 @@ import Testing
         c.advance(minutes: 6)
         #expect(c.session.overdueWarnings().count == 1, "a paused infusion still needs its vitals")
         c.ok("dosing stop patient declined the rest")
-        #expect(c.session.prompt == "nina@D-1 [infusion]> ")
+        // Vitals are no longer due; what remains is the day's reminder that liver tests are (no review yet).
+        #expect(c.session.prompt == "nina@D-1 [infusion · liver tests due today]> ")
         #expect(c.session.overdueWarnings().isEmpty)
     }
 

@@ -67,13 +67,17 @@ extension DosingModule {
     }
 
     public func facts(from record: any RecordReader) throws -> [Fact] {
+        let lft = try due(from: record).first.map { item -> Fact in
+            item.at <= record.now ? .present("dosing.lft-due", "liver-function tests due since \(ClinicTime.format(item.at, calendar: record.calendar).prefix(10)): \(item.detail)", asOf: item.at)
+                                  : .missing("dosing.lft-due", "next due \(ClinicTime.format(item.at, calendar: record.calendar).prefix(10))")
+        } ?? .missing("dosing.lft-due", "no dose in the liver-test interval")
         let names = ["dosing.ordered", "dosing.verified", "dosing.started", "dosing.running", "dosing.complete"]
-        guard record.visit != nil else { return names.map { .missing($0, "no visit is open") } }
-        guard let state = try Self.current(in: record) else { return names.map { .missing($0, "no dose ordered at this visit") } }
+        guard record.visit != nil else { return names.map { .missing($0, "no visit is open") } + [lft] }
+        guard let state = try Self.current(in: record) else { return names.map { .missing($0, "no dose ordered at this visit") } + [lft] }
         let id = "order #\(state.id)"
         func time(_ r: StoredRecord) -> String { String(ClinicTime.format(r.effectiveAt, calendar: record.calendar).suffix(5)) }
         if let c = state.cancellation {
-            return names.map { .missing($0, "\(id) was cancelled at \(time(c))") }
+            return names.map { .missing($0, "\(id) was cancelled at \(time(c))") } + [lft]
         }
         var facts: [Fact] = []
         if let s = state.signature {
@@ -111,7 +115,7 @@ extension DosingModule {
         } else {
             facts.append(.missing("dosing.complete", "\(id) is \(state.status.rawValue)"))
         }
-        return facts
+        return facts + [lft]
     }
 }
 
@@ -141,5 +145,50 @@ extension DosingModule {
         case Kind.lft: return EntrySummary("liver-function tests of \(p["date"]?.stringValue ?? "?"): \(p["result"]?.stringValue ?? "?")")
         default: return nil
         }
+    }
+}
+
+extension DosingModule {
+    /// Liver-function tests fall due while the patient is being treated (a dose within the
+    /// interval): the interval after the last review, or at once when none was reviewed since
+    /// treatment began [REFERENCE.md 3.5, 3.6; dosing.lft_interval_days].
+    public func due(from record: any RecordReader) throws -> [DueItem] {
+        let library = try DrugLibrary(record.clinicProtocol)
+        let history = DoseHistory(records: try record.records(module: "dosing", kind: nil, visitOnly: false))
+        let interval = TimeInterval(library.lftIntervalDays) * 86_400
+        guard let last = history.doses.last, record.now.timeIntervalSince(last.at) <= interval, let first = history.doses.first else { return [] }
+        let at = history.lastLFT.map { $0.date.addingTimeInterval(interval) } ?? first.at
+        let basis = history.lastLFT.map { "last reviewed \(ClinicTime.format($0.date, calendar: record.calendar).prefix(10)) (\($0.result))" } ?? "none reviewed since treatment began"
+        return [DueItem("liver tests", at: record.calendar.startOfDay(for: at),
+                        detail: "every \(library.lftIntervalDays) days during treatment; \(basis)", command: "dosing lft date= result=", isAllDay: true)]
+    }
+
+    /// The treatment history: every dose given, with its order, signatures and how it ended.
+    public func report(from record: any RecordReader) throws -> [ReportSection] {
+        let records = try record.records(module: "dosing", kind: nil, visitOnly: false)
+        let given = OrderState.all(in: records).filter { $0.end != nil }
+        guard !given.isEmpty || records.contains(where: { $0.kind == Kind.lft }) else { return [] }
+        func date(_ r: StoredRecord) -> String { ClinicTime.format(r.effectiveAt, calendar: record.calendar) }
+        var blocks: [OutputBlock] = []
+        let rows = given.map { s -> [String] in
+            let p = s.order.payload
+            let ordered = p["dose"].flatMap { Quantity($0, units: DosingModule.doseUnits) }.map { "\(FieldSpec.format($0.value)) \($0.unit.symbol)" } ?? ""
+            let ran = s.route.isInfusion ? "\(Rounding.oneDecimal(s.runningMinutes(at: s.end?.effectiveAt ?? record.now))) min" : ""
+            let end = s.end.map { $0.kind == Kind.stopped ? "stopped early" + ($0.payload["reason"]?.stringValue.map { ": \($0)" } ?? "") : "complete" } ?? ""
+            return [date(s.events.first ?? s.end ?? s.order), s.route.label, ordered,
+                    "\(Rounding.oneDecimal(s.givenMg ?? 0)) of \(Rounding.oneDecimal(s.totalMg)) mg", ran, end,
+                    s.signature?.staff ?? "", s.verification?.staff ?? ""]
+        }
+        blocks.append(.table(headers: ["given", "route", "ordered", "mg given", "ran", "ended", "signed", "checked"], rows: rows))
+        let total = given.reduce(0) { $0 + ($1.givenMg ?? 0) }
+        blocks.append(.line("\(given.count) dose\(given.count == 1 ? "" : "s"), \(Rounding.oneDecimal(total)) mg of ketamine in all"))
+        let history = DoseHistory(records: records)
+        if let lft = history.lastLFT {
+            blocks.append(.line("liver-function tests last reviewed: \(ClinicTime.format(lft.date, calendar: record.calendar).prefix(10)), \(lft.result)"))
+        }
+        for item in try due(from: record) where item.at <= record.now {
+            blocks.append(.alert("liver-function tests are due (\(item.detail))"))
+        }
+        return [ReportSection("Treatment history", blocks: blocks, order: 40)]
     }
 }

@@ -98,6 +98,8 @@ public final class DosingModule: ClinicModule {
             FactSpec("dosing.verified", summary: "the order was double-checked by a second member of staff", establishedBy: "dosing verify"),
             FactSpec("dosing.started", summary: "the visit's dose has been started (an infusion) or given (another route)", establishedBy: "dosing start"),
             FactSpec("dosing.running", summary: "the infusion is running now", establishedBy: "dosing start", isStep: false),
+            FactSpec("dosing.lft-due", summary: "liver-function tests are due: the patient is being treated and none was reviewed within the interval",
+                     establishedBy: "dosing lft", isStep: false),
             FactSpec("dosing.complete", summary: "the visit's dose has been given (or stopped early, with what was given)", establishedBy: "dosing complete"),
         ],
         settings: DrugLibrary.settings)

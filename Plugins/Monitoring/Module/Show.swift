@@ -55,3 +55,30 @@ extension MonitoringModule {
         return out
     }
 }
+
+extension MonitoringModule {
+    /// Adverse events and the criteria crossed, with who acknowledged each and when.
+    public func report(from record: any RecordReader) throws -> [ReportSection] {
+        let all = try record.records(module: "monitoring", kind: nil, visitOnly: false)
+        let events = all.filter { $0.kind == "event" }
+        let alerted = all.filter { Self.observed.contains($0.kind) && !Self.crossings($0).isEmpty }
+        guard !events.isEmpty || !alerted.isEmpty else { return [] }
+        func date(_ d: Date) -> String { ClinicTime.format(d, calendar: record.calendar) }
+        var blocks: [OutputBlock] = []
+        if !events.isEmpty {
+            blocks.append(.table(headers: ["when", "adverse event", "severity", "action", "by"], rows: events.map {
+                [date($0.effectiveAt), $0.payload["kind"]?.stringValue ?? "", $0.payload["severity"]?.stringValue ?? "",
+                 $0.payload["action"]?.stringValue ?? "", $0.staff]
+            }))
+        }
+        if !alerted.isEmpty {
+            let acks = all.filter { $0.kind == "acknowledged" }
+            blocks.append(.table(headers: ["when", "criterion crossed", "acknowledged"], rows: alerted.map { entry in
+                let ack = acks.first { ($0.payload["entries"]?.arrayValue ?? []).contains(.int(Int(entry.id))) }
+                return [date(entry.effectiveAt), Self.crossings(entry).map(\.text).joined(separator: "; "),
+                        ack.map { "\(date($0.effectiveAt)) by \($0.staff): \($0.payload["note"]?.stringValue ?? "")" } ?? "NOT YET"]
+            }))
+        }
+        return [ReportSection("Adverse events and alerts", blocks: blocks, order: 50)]
+    }
+}

@@ -18,6 +18,7 @@ enum HostCommands {
         "clock": "a sandbox's simulated clock",
         "protocol": "the clinic protocol: the settings in force, and checking a new file",
         "record": "record this session as a replayable script, or export the journal as one",
+        "report": "a patient's printable report",
     ]
 
     private static func host(_ words: [String], _ spec: CommandSpec, open: Bool = false, ownTransactions: Bool = false) -> CatalogEntry {
@@ -66,6 +67,10 @@ enum HostCommands {
                                                 fields: [FieldSpec("visit", .integer(1...Int(Int32.max)), required: false,
                                                                    help: "the visit's number (default: the open visit, else the latest)", positional: true)],
                                                 discussion: "Orders, signatures, the infusion's start, pauses and end, every vitals row with its NEWS2, alerts and their acknowledgements, events and the discharge, as a table.")),
+        host(["report", "patient"], CommandSpec("patient", summary: "write the open patient's one-page report (HTML, to print)",
+                                                fields: [FieldSpec("out", .text(maxLength: 4000), required: false,
+                                                                   help: "the new HTML file (default report-MRN-DATE-TIME.html here)")],
+                                                discussion: "Each module adds its part: outcomes with a chart, the treatment history, adverse events. The file is created 0600 and never overwritten.")),
         host(["protocol", "show"], CommandSpec("show", summary: "the clinic protocol in force: each setting, its value, default and source",
                                                roles: everyone, needsPatient: false)),
         host(["protocol", "check"], CommandSpec("check", summary: "check a protocol file against the loaded modules before it is used",
@@ -143,6 +148,7 @@ enum HostCommands {
         case "visit start": return try Visits.start(kind: v["kind"]?.stringValue ?? "infusion", in: session)
         case "visit end": return try Visits.end(in: session)
         case "visit timeline": return try Timeline.text(visitID: v["visit"]?.intValue, in: session)
+        case "report patient": return try Report.write(out: v["out"]?.stringValue, in: session)
         case "protocol show": return ProtocolCommands.show(in: session)
         case "protocol check": return try ProtocolCommands.check(v["file"]?.stringValue ?? "", in: session)
         case "clock show": return SessionCommands.clockShow(in: session)

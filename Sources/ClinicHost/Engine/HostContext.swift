@@ -5,24 +5,26 @@ import Foundation
 package struct HostRecordReader: RecordReader, @unchecked Sendable {
     let session: Session
     package let patient: PatientInfo
+    package let visit: VisitInfo?
 
-    package init(session: Session, patient: PatientInfo) {
+    /// The patient's record with the session's open visit (the open patient's), or `visit`.
+    package init(session: Session, patient: PatientInfo, visit: VisitInfo?? = nil) {
         self.session = session
         self.patient = patient
+        self.visit = visit ?? session.visit
     }
 
-    package var visit: VisitInfo? { session.visit }
     package var now: Date { session.now }
     package var calendar: Calendar { session.calendar }
     package var clinicProtocol: ClinicProtocol { session.clinicProtocol.settings }
 
     package func records(module: String?, kind: String?, visitOnly: Bool) throws -> [StoredRecord] {
-        if visitOnly && visit == nil { return [] }
+        if (visitOnly && visit == nil) || patient.id == PatientInfo.nobody.id { return [] }
         return try session.store.records(patientID: patient.id, module: module, kind: kind, visitID: visitOnly ? visit?.id : nil)
     }
 
     package func fact(_ name: String) throws -> Fact? {
-        try FactEngine(session: session).fact(name)
+        try FactEngine(session: session, reader: self).fact(name)
     }
 }
 
@@ -53,6 +55,9 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
     }
 
     func append(_ draft: RecordDraft) throws -> StoredRecord {
+        guard patient.id != PatientInfo.nobody.id else {
+            throw CommandError("module \(module) tried to record an entry with no patient open", hint: "open a patient first: patient open MRN")
+        }
         guard DeclarationCheck.isWord(draft.kind, allowUnderscore: true) else {
             throw CommandError("module \(module) tried to record an entry of kind '\(draft.kind)'", hint: "kinds are lower-case words")
         }
@@ -71,6 +76,10 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
 
     func standingAlerts() throws -> [StandingAlert] {
         try FactEngine(session: session).alerts()
+    }
+
+    func worklist(until: Date) throws -> [WorklistEntry] {
+        try FactEngine(session: session).worklist(until: until)
     }
 
     func perform(_ command: String, _ values: [String: Value]) throws -> CommandOutput {
@@ -107,14 +116,20 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
     }
 }
 
-/// Works out the modules' published facts for the open patient, and gates commands on them.
+/// Works out the modules' published facts for the open patient (or the patient a reader reads),
+/// and gates commands on them.
 struct FactEngine {
     let session: Session
+    /// Whose record: the open patient's when `nil`.
+    var reader: HostRecordReader? = nil
+
+    private func record() -> HostRecordReader? {
+        reader ?? session.patient.map { HostRecordReader(session: session, patient: $0) }
+    }
 
     /// Each loaded module with the facts it reports now, in checklist order.
     func all() throws -> [(module: LoadedModule, facts: [Fact])] {
-        guard let patient = session.patient else { return [] }
-        let reader = HostRecordReader(session: session, patient: patient)
+        guard let reader = record() else { return [] }
         return try session.plugins.loaded
             .sorted { $0.declaration.manifest.order < $1.declaration.manifest.order }
             .map { module in
@@ -128,10 +143,10 @@ struct FactEngine {
     }
 
     func fact(_ name: String) throws -> Fact? {
-        guard let patient = session.patient,
+        guard let reader = record(),
               let owner = session.plugins.loaded.first(where: { $0.declaration.facts.contains { $0.name == name } })
         else { return nil }
-        return try facts(of: owner, from: HostRecordReader(session: session, patient: patient)).first { $0.name == name }
+        return try facts(of: owner, from: reader).first { $0.name == name }
     }
 
     /// A module's facts. A module may ask for another's while working out its own; one that is
@@ -149,9 +164,23 @@ struct FactEngine {
 
     /// What falls due for the open patient, every module's, soonest first.
     func due() throws -> [DueItem] {
-        guard let patient = session.patient else { return [] }
-        let reader = HostRecordReader(session: session, patient: patient)
+        guard let reader = record() else { return [] }
         return try session.plugins.loaded.flatMap { try $0.module.due(from: reader) }.sorted { $0.at < $1.at }
+    }
+
+    /// Every patient's due items up to `until`, each patient read with their open visit: the
+    /// clinic's worklist, most overdue first.
+    func worklist(until: Date) throws -> [WorklistEntry] {
+        var entries: [WorklistEntry] = []
+        for patient in try session.store.allPatients(limit: Int(Int32.max)) {
+            let reader = HostRecordReader(session: session, patient: patient, visit: .some(try session.store.openVisit(patientID: patient.id)))
+            for module in session.plugins.loaded {
+                for item in try module.module.due(from: reader) where item.at <= until {
+                    entries.append(WorklistEntry(patient: patient, item: item, module: module.name))
+                }
+            }
+        }
+        return entries.sorted { ($0.item.at, $0.patient.mrn, $0.item.what) < ($1.item.at, $1.patient.mrn, $1.item.what) }
     }
 
     /// The declaration of a fact and the module that publishes it.
@@ -187,8 +216,7 @@ struct FactEngine {
     }
 
     func alerts() throws -> [StandingAlert] {
-        guard let patient = session.patient else { return [] }
-        let reader = HostRecordReader(session: session, patient: patient)
+        guard let reader = record() else { return [] }
         return try session.plugins.loaded.flatMap { try $0.module.alerts(from: reader) }
     }
 

@@ -52,6 +52,11 @@ enum Patients {
         out.line("opened \(describe(patient, in: session)) · \(visit ?? "no open visit")")
         // What stands on the patient until a clinician acknowledges it, shown on opening.
         for alert in try FactEngine(session: session).standingAlerts() { out.alert(alert) }
+        // And what is due today or overdue: a follow-up call, liver tests.
+        let endOfToday = session.calendar.startOfDay(for: session.now).addingTimeInterval(86_400)
+        for item in try FactEngine(session: session).due() where item.at < endOfToday {
+            out.line("due: \(Session.dueText(item, now: session.now, calendar: session.calendar)) · \(item.detail) · \(item.command)")
+        }
         return out
     }
 

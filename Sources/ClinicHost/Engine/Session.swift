@@ -81,26 +81,39 @@ package final class Session {
         var p = sandbox + staff.username
         if let patient { p += "@\(patient.mrn)" } else { p += " (\(Store.rolesText(staff.roles)))" }
         if let visit {
-            // What falls due next (vitals during an infusion) rides in the prompt.
-            let next = (try? FactEngine(session: self).due())?.first
+            // What falls due next rides in the prompt: the visit's own (vitals) before older reminders.
+            let items = (try? FactEngine(session: self).due()) ?? []
+            let next = items.first { !$0.isAllDay && $0.at >= visit.startedAt } ?? items.first
             p += " [\(visit.kind)\(next.map { " · " + Self.dueText($0, now: clock.now(), calendar: calendar) } ?? "")]"
         }
         return p + "> "
     }
 
-    /// `vitals due 10:19`, `vitals due now`, `vitals OVERDUE 3 min`.
+    /// `vitals due 10:19`, `vitals due now`, `vitals OVERDUE 3 min`; a day's item: `call due
+    /// 2026-12-01`, `call due today`, `call OVERDUE 3 d`.
     static func dueText(_ item: DueItem, now: Date, calendar: Calendar) -> String {
-        let late = Int(now.timeIntervalSince(item.at) / 60)
-        if now > item.at { return "\(item.what) OVERDUE \(late) min" }
-        if late == 0 && ClinicTime.format(now, calendar: calendar) == ClinicTime.format(item.at, calendar: calendar) { return "\(item.what) due now" }
-        return "\(item.what) due \(ClinicTime.format(item.at, calendar: calendar).suffix(5))"
+        let time = ClinicTime.format(item.at, calendar: calendar)
+        let today = ClinicTime.format(now, calendar: calendar)
+        if item.isAllDay {
+            let days = calendar.dateComponents([.day], from: calendar.startOfDay(for: item.at), to: calendar.startOfDay(for: now)).day ?? 0
+            if days > 0 { return "\(item.what) OVERDUE \(days) d" }
+            return days == 0 ? "\(item.what) due today" : "\(item.what) due \(time.prefix(10))"
+        }
+        if now > item.at {
+            let minutes = Int(now.timeIntervalSince(item.at) / 60)
+            let late = minutes < 120 ? "\(minutes) min" : minutes < 2880 ? "\(minutes / 60) h" : "\(minutes / 1440) d"
+            return "\(item.what) OVERDUE \(late)"
+        }
+        if time == today { return "\(item.what) due now" }
+        return "\(item.what) due \(time.prefix(10) == today.prefix(10) ? String(time.suffix(5)) : time)"
     }
 
-    /// One line for each thing overdue for the open patient, shown before the prompt.
+    /// One line for each thing of the open visit that is overdue (vitals), shown before every
+    /// prompt. Older reminders (a follow-up call) are shown when the patient is opened and in `status`.
     package func overdueWarnings() -> [String] {
         let now = clock.now()
-        guard patient != nil, let items = try? FactEngine(session: self).due() else { return [] }
-        return items.filter { now > $0.at }.map {
+        guard patient != nil, let visit, let items = try? FactEngine(session: self).due() else { return [] }
+        return items.filter { !$0.isAllDay && $0.at >= visit.startedAt && now > $0.at }.map {
             "\($0.what) overdue by \(Int(now.timeIntervalSince($0.at) / 60)) min (due \(ClinicTime.format($0.at, calendar: calendar).suffix(5)), \($0.detail)): type \($0.command)"
         }
     }
@@ -345,8 +358,9 @@ package final class Session {
         guard let module = entry.module else {
             return try HostCommands.run(entry, command, in: self)
         }
-        guard let patient else { throw CommandFailure("\(entry.name): no patient is open") }
         guard let staff else { throw CommandFailure("\(entry.name): nobody is signed in") }
+        // A command that needs no patient (a clinic-wide list) runs with none: an empty record.
+        guard let patient = patient ?? (entry.spec.needsPatient ? nil : PatientInfo.nobody) else { throw CommandFailure("\(entry.name): no patient is open") }
         let context = HostModuleContext(session: self, module: module.name, patient: patient, staff: staff)
         return try module.module.run(Invocation(verb: entry.spec.verb, values: command.values), in: context)
     }

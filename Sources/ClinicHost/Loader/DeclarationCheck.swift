@@ -19,8 +19,6 @@ enum DeclarationCheck {
             if !verbs.insert(command.verb).inserted { problems.append("'\(label)' is declared twice") }
             if command.roles.isEmpty { problems.append("'\(label)' names no role that may run it") }
             if command.needsVisit && !command.needsPatient { problems.append("'\(label)' needs a visit but not a patient") }
-            // A module's command works on the open patient's record (its context is the patient's).
-            if !command.needsPatient { problems.append("'\(label)' must need a patient: a module's commands work on the open patient") }
             var fields: Set<String> = []
             for field in command.fields {
                 if !isWord(field.name, allowUnderscore: true) { problems.append("'\(label)' field '\(field.name)' is not a lower-case word") }

@@ -45,17 +45,17 @@ package final class Recorder {
 
     private func write(_ lines: [String]) throws { try Self.write(lines, to: fd, path: path) }
 
-    /// Creates a new private file (0600) for a recording; refuses to overwrite one.
-    private static func create(_ path: String) throws -> Int32 {
+    /// Creates a new private file (0600) for a recording or a report; refuses to overwrite one.
+    static func create(_ path: String, what: String = "the recording") throws -> Int32 {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            if errno == EEXIST { throw CommandFailure("\(path) already exists", hint: "write the recording to a new file") }
+            if errno == EEXIST { throw CommandFailure("\(path) already exists", hint: "write \(what) to a new file") }
             throw CommandFailure("cannot create \(path): \(String(cString: strerror(errno)))", hint: "check the folder exists and is writable")
         }
         return fd
     }
 
-    private static func write(_ lines: [String], to fd: Int32, path: String) throws {
+    static func write(_ lines: [String], to fd: Int32, path: String) throws {
         guard !lines.isEmpty else { return }
         var bytes = Array((lines.joined(separator: "\n") + "\n").utf8)[...]
         while !bytes.isEmpty {

@@ -55,6 +55,11 @@ public protocol ModuleContext: RecordReader {
     /// The alerts standing on the patient now, every module's (a PHQ-9 answer, a stop criterion).
     func standingAlerts() throws -> [StandingAlert]
 
+    /// The clinic's worklist: what every module says falls due (``ClinicModule/due(from:)``) for
+    /// every patient, up to `until`, soonest (most overdue) first. Each patient is read with their
+    /// open visit, if any.
+    func worklist(until: Date) throws -> [WorklistEntry]
+
     /// Runs another module's command as part of this one: as the same member of staff, at the
     /// same instant, with the checks the command has when typed (role, open patient and visit,
     /// required facts, standing alerts, its fields' kinds and ranges), but never prompting. Its
@@ -138,6 +143,10 @@ public struct PatientInfo: Sendable, Equatable {
         self.dateOfBirth = dateOfBirth
         self.sex = sex
     }
+
+    /// No patient: what a command declared with `needsPatient: false` (a clinic-wide list) sees
+    /// when none is open. Its record is empty and nothing can be appended to it.
+    public static let nobody = PatientInfo(id: 0, mrn: "", name: "", dateOfBirth: "", sex: .unspecified)
 
     /// Age in whole years on `date`, in `calendar`'s time zone.
     public func age(on date: Date, calendar: Calendar) -> Int? {

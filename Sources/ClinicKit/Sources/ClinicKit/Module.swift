@@ -55,6 +55,10 @@ public protocol ClinicModule: AnyObject, Sendable {
     /// One of the module's entries as a line of the visit's timeline (`BP 132/84 · HR 78 · NEWS2 0`);
     /// `nil` to show its kind and payload as they are.
     func summary(of entry: StoredRecord) -> EntrySummary?
+
+    /// The module's part of the patient's printed report (`report patient`): sections of lines and
+    /// tables, and a figure. The host writes the page; a module writes no files.
+    func report(from record: any RecordReader) throws -> [ReportSection]
 }
 
 extension ClinicModule {
@@ -72,6 +76,30 @@ extension ClinicModule {
 
     /// Entries are shown as they are stored unless the module says otherwise.
     public func summary(of entry: StoredRecord) -> EntrySummary? { nil }
+
+    /// Nothing in the report unless the module says so.
+    public func report(from record: any RecordReader) throws -> [ReportSection] { [] }
+}
+
+/// A section of the patient's report, from one module.
+public struct ReportSection: Sendable, Equatable {
+    /// The heading (`Treatment history`).
+    public var title: String
+    /// What it says: lines and tables (an alert is shown highlighted).
+    public var blocks: [OutputBlock]
+    /// A figure as SVG markup (`<svg …>…</svg>`), shown after the blocks; the module escapes any
+    /// text it puts in it.
+    public var svg: String?
+    /// Where the section goes on the page: lower comes first.
+    public var order: Int
+
+    /// A section.
+    public init(_ title: String, blocks: [OutputBlock], svg: String? = nil, order: Int = 100) {
+        self.title = title
+        self.blocks = blocks
+        self.svg = svg
+        self.order = order
+    }
 }
 
 /// Something that falls due at a time: a check, a call, a dose.
@@ -84,13 +112,34 @@ public struct DueItem: Sendable, Equatable {
     public var detail: String
     /// The command that does it (`monitoring vitals`).
     public var command: String
+    /// Whether it is due on a day rather than at a time (a follow-up call): `at` is the start of
+    /// that day, and it is overdue only once the day has passed.
+    public var isAllDay: Bool
 
     /// Something due.
-    public init(_ what: String, at: Date, detail: String, command: String) {
+    public init(_ what: String, at: Date, detail: String, command: String, isAllDay: Bool = false) {
         self.what = what
         self.at = at
         self.detail = detail
         self.command = command
+        self.isAllDay = isAllDay
+    }
+}
+
+/// One line of the clinic's worklist: something due for a patient.
+public struct WorklistEntry: Sendable, Equatable {
+    /// The patient.
+    public var patient: PatientInfo
+    /// What is due.
+    public var item: DueItem
+    /// The module that says so.
+    public var module: String
+
+    /// A worklist line.
+    public init(patient: PatientInfo, item: DueItem, module: String) {
+        self.patient = patient
+        self.item = item
+        self.module = module
     }
 }
 
@@ -203,7 +252,8 @@ public struct CommandSpec: Sendable {
     public var roles: Set<Role>
     /// Facts that must be present before the command runs (`consent.signed`).
     public var requires: [String]
-    /// Whether a patient must be open.
+    /// Whether a patient must be open. A module's command that does not need one (a clinic-wide
+    /// worklist) runs with the open patient if there is one, else with ``PatientInfo/nobody``.
     public var needsPatient: Bool
     /// Whether a visit must be open.
     public var needsVisit: Bool

@@ -1,0 +1,212 @@
+import ClinicKit
+import Foundation
+
+extension FollowUpModule {
+    // MARK: - Outcomes
+
+    func outcome(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        var payload: [String: Value] = [:]
+        let line: String
+        switch invocation.verb {
+        case "nrs":
+            let average = invocation["average"]?.intValue ?? 0, worst = invocation["worst"]?.intValue ?? 0
+            guard worst >= average else {
+                throw CommandError("worst pain \(worst) is below average pain \(average)", hint: "check the two: the worst of the week is at least its average")
+            }
+            let p = context.clinicProtocol
+            let band = Outcomes.band(average, mildMax: try p.integer("followup.nrs_mild_max"), moderateMax: try p.integer("followup.nrs_moderate_max"))
+            payload = ["average": .int(average), "worst": .int(worst), "band": .string(band), "recall": "past 7 days"]
+            if let now = invocation["now"] { payload["now"] = now }
+            line = "pain NRS average \(average) (\(band)), worst \(worst), past 7 days"
+        case "pgic":
+            let score = invocation["score"]?.stringValue ?? "4"
+            let label = Outcomes.pgic.first { $0.id == score }?.label ?? "?"
+            payload = ["score": .int(Int(score) ?? 4), "label": .string(label), "version": .string(Outcomes.pgicVersion)]
+            line = "PGIC \(score): \(label)"
+        default:
+            let severity = Outcomes.bpiSeverity.map { invocation[$0.0]?.intValue ?? 0 }
+            let interference = Outcomes.bpiInterference.map { item in invocation[item.0]?.stringValue.flatMap { Int($0) } }
+            let score = Outcomes.scoreBPI(severity: severity, interference: interference)
+            for (item, value) in zip(Outcomes.bpiSeverity, severity) { payload[item.0] = .int(value) }
+            for (item, value) in zip(Outcomes.bpiInterference, interference) { payload[item.0] = value.map(Value.int) ?? .string(Outcomes.skip) }
+            if let relief = invocation["relief"]?.intValue {
+                guard relief % 10 == 0 else { throw CommandError("relief \(relief) % is not in steps of 10", hint: "give relief=\(relief / 10 * 10) or \(relief / 10 * 10 + 10)") }
+                payload["relief"] = .int(relief)
+            }
+            payload["severity"] = .double((score.severity * 100).rounded() / 100)
+            payload["interference"] = score.interference.map { .double(($0 * 100).rounded() / 100) } ?? .null
+            payload["interference_answered"] = .int(score.answered)
+            line = "BPI severity \(Outcomes.oneDecimal(score.severity))/10 · interference "
+                + (score.interference.map { "\(Outcomes.oneDecimal($0))/10 (\(score.answered) of 7 items)" } ?? "not scored: \(score.answered) of 7 items answered, 4 needed")
+        }
+        let stored = try context.append(RecordDraft(kind: invocation.verb, payload: .object(payload)))
+        var out = CommandOutput.lines("recorded \(line) (#\(stored.id))")
+        if invocation.verb == "nrs", let comparison = try Self.comparedWithBaseline(in: context) { out.line("  " + comparison) }
+        return out
+    }
+
+    /// `-42.8 % from the baseline 7 (2026-10-20): moderate (≥ 30 %)`, for the latest NRS.
+    static func comparedWithBaseline(in record: any RecordReader) throws -> String? {
+        let data = try chartData(in: record)
+        guard let latest = data.nrs.last, let base = Responders.baseline(data.nrs, before: data.infusions.first), !data.infusions.isEmpty,
+              let reduction = Responders.reduction(from: base.value, to: latest.value) else { return nil }
+        let t = try thresholds(record.clinicProtocol)
+        return "\(Responders.changeText(reduction)) from the baseline \(FieldSpec.format(base.value)) (\(Schedule.text(base.at, record.calendar))): \(label(Responders.classify(reduction, t), t))"
+    }
+
+    static func label(_ c: Responders.Class, _ t: Responders.Thresholds) -> String {
+        switch c {
+        case .substantial: return "substantial (≥ \(FieldSpec.format(t.substantial)) %)"
+        case .moderate: return "moderate (≥ \(FieldSpec.format(t.moderate)) %)"
+        case .below: return "below the \(FieldSpec.format(t.moderate)) % of a moderate response"
+        case .worse: return "worse than baseline"
+        }
+    }
+
+    // MARK: - Safety before more infusions
+
+    func safety(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        let symptoms = ["frequency": "more frequent urination", "urgency": "urgency", "pain": "pain on urination or suprapubic pain", "blood": "blood in the urine"]
+        var payload: [String: Value] = [:]
+        var alerts: [String] = []
+        for key in ["frequency", "urgency", "pain", "blood"] {
+            let yes = invocation[key]?.boolValue ?? false
+            payload[key] = .bool(yes)
+            if yes { alerts.append("urinary symptom: \(symptoms[key] ?? key); ketamine cystitis is possible (REFERENCE.md 3.6): urinalysis, and review before the next infusion") }
+        }
+        let lft = try context.fact("dosing.lft-due")
+        payload["lft_due"] = .bool(lft?.isPresent == true)
+        if let lft, lft.isPresent { alerts.append(lft.detail) }
+        if let note = invocation["note"] { payload["note"] = note }
+        if !alerts.isEmpty { payload["alerts"] = .array(alerts.map(Value.string)) }
+        let stored = try context.append(RecordDraft(kind: "safety", payload: .object(payload)))
+        var out = CommandOutput.lines("safety check #\(stored.id): " + (alerts.isEmpty ? "no urinary symptoms; liver tests not due" : "\(alerts.count) to act on"))
+        for alert in alerts { out.alert("\(alert) · #\(stored.id)") }
+        if !alerts.isEmpty { out.line("  acknowledge with \(Self.acknowledgeCommand)") }
+        return out
+    }
+
+    static func unacknowledged(in record: any RecordReader) throws -> [StoredRecord] {
+        let all = try record.records(module: "followup", kind: nil, visitOnly: false)
+        let done = Set(all.filter { $0.kind == "acknowledged" }.flatMap { $0.payload["entries"]?.arrayValue ?? [] }.compactMap(\.intValue))
+        return all.filter { $0.kind == "safety" && !($0.payload["alerts"]?.arrayValue ?? []).isEmpty && !done.contains(Int($0.id)) }
+    }
+
+    public func alerts(from record: any RecordReader) throws -> [StandingAlert] {
+        try Self.unacknowledged(in: record).map { entry in
+            let texts = (entry.payload["alerts"]?.arrayValue ?? []).compactMap(\.stringValue)
+            return StandingAlert("follow-up safety check #\(entry.id): \(texts.joined(separator: "; "))", since: entry.effectiveAt, acknowledgedBy: Self.acknowledgeCommand)
+        }
+    }
+
+    func acknowledge(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        let open = try Self.unacknowledged(in: context)
+        guard !open.isEmpty else { throw CommandError("no follow-up alert stands on \(context.patient.mrn)", hint: "nothing to acknowledge") }
+        let stored = try context.append(RecordDraft(kind: "acknowledged", payload: [
+            "entries": .array(open.map { .int(Int($0.id)) }), "note": invocation["note"] ?? .string(""),
+        ]))
+        return .lines("acknowledged the alerts of safety check \(open.map { "#\($0.id)" }.joined(separator: ", ")) (#\(stored.id)) by \(context.staff.username)")
+    }
+
+    // MARK: - Care plan and appointments
+
+    func plan(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        if invocation.verb == "plan" {
+            var payload: [String: Value] = [:]
+            for key in ["kind", "name", "goal", "provider", "review"] { payload[key] = invocation[key] }
+            let stored = try context.append(RecordDraft(kind: "plan", payload: .object(payload)))
+            return .lines("care plan #\(stored.id): \(invocation["kind"]?.stringValue ?? "") \(invocation["name"]?.stringValue ?? ""), with \(invocation["provider"]?.stringValue ?? ""); review \(invocation["review"]?.stringValue ?? "")")
+        }
+        let key = invocation["item"]?.stringValue ?? ""
+        let items = try Schedule.plan(in: context)
+        let number = Int64(key.hasPrefix("#") ? String(key.dropFirst()) : key)
+        let matches = items.filter { item in number.map { item.entry.id == $0 } ?? item.name.lowercased().hasPrefix(key.lowercased()) }
+        let list = items.isEmpty ? "add one with followup plan KIND NAME …" : "the items are " + items.map { "#\($0.entry.id) \($0.name)" }.joined(separator: ", ")
+        guard let item = matches.first else { throw CommandError("'\(key)' is not an item of \(context.patient.mrn)'s care plan", hint: list) }
+        guard matches.count == 1 else { throw CommandError("'\(key)' matches \(matches.count) care-plan items", hint: "give its number: " + matches.map { "#\($0.entry.id) \($0.name)" }.joined(separator: ", ")) }
+        let id = Int(item.entry.id)
+        if let ended = item.ended { throw CommandError("#\(id) \(item.name) ended on \(Schedule.text(ended.effectiveAt, context.calendar))", hint: "add it again with followup plan") }
+        let end = invocation["end"]?.boolValue == true
+        guard end || invocation["next"] != nil || invocation["note"] != nil else {
+            throw CommandError("a review needs a note, a next date or end=yes", hint: "type e.g. followup review \(id) note=\"sleeping better\" next=2027-03-01")
+        }
+        var payload: [String: Value] = ["item": .int(id), "ended": .bool(end)]
+        if let note = invocation["note"] { payload["note"] = note }
+        if let next = invocation["next"], !end { payload["next"] = next }
+        let stored = try context.append(RecordDraft(kind: "reviewed", payload: .object(payload)))
+        let what = end ? "ended" : invocation["next"].map { "next review \($0.stringValue ?? "")" } ?? "reviewed"
+        return .lines("care plan #\(id) \(item.name): \(what) (#\(stored.id))")
+    }
+
+    func schedule(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        let calendar = context.calendar
+        if invocation.verb == "cancel" {
+            let key = invocation["item"]?.stringValue ?? ""
+            let all = try Schedule.appointments(in: context)
+            let number = Int64(key.hasPrefix("#") ? String(key.dropFirst()) : key)
+            // By number, or the open appointment on that date (the first, if several).
+            guard let a = number.map({ n in all.first { $0.entry.id == n } }) ?? all.filter({ Schedule.text($0.day, calendar) == key }).sorted(by: { ($0.isOpen ? 0 : 1, $0.entry.id) < ($1.isOpen ? 0 : 1, $1.entry.id) }).first else {
+                throw CommandError("\(context.patient.mrn) has no appointment '\(key)'", hint: "give its number or date; followup show lists them")
+            }
+            let id = Int(a.entry.id)
+            guard a.isOpen else { throw CommandError("the \(Schedule.label(a.kind)) of \(Schedule.text(a.day, calendar)) (#\(id)) is already \(a.cancelled != nil ? "cancelled" : "done")", hint: "nothing to cancel") }
+            let stored = try context.append(RecordDraft(kind: "cancelled", payload: ["scheduled": .int(id), "reason": invocation["reason"] ?? .string("")]))
+            return .lines("cancelled #\(id), the \(Schedule.label(a.kind)) of \(Schedule.text(a.day, calendar)) (#\(stored.id))")
+        }
+        let when = invocation["when"]?.stringValue?.lowercased() ?? ""
+        let today = calendar.startOfDay(for: context.now)
+        var bookings: [(String, Date, String?)] = []
+        if when == "series" {
+            let p = context.clinicProtocol
+            let start = try invocation["start"]?.stringValue.map { text -> Date in
+                guard let d = Schedule.day(text, calendar) else { throw CommandError("start \(text) is not a date", hint: "give start=YYYY-MM-DD") }
+                return d
+            } ?? today
+            let count = try p.integer("followup.series_infusions"), every = try p.integer("followup.series_interval_days")
+            let days = (0..<count).map { start.addingTimeInterval(TimeInterval($0 * every) * 86_400) }
+            let last = days.last ?? start
+            bookings = days.enumerated().map { ("infusion", $0.element, "series infusion \($0.offset + 1) of \(count)") }
+            bookings.append(("call", last.addingTimeInterval(TimeInterval(try p.integer("followup.call_after_days")) * 86_400), "follow-up call after the series"))
+            bookings.append(("infusion", last.addingTimeInterval(TimeInterval(try p.integer("followup.booster_interval_days")) * 86_400), "booster"))
+        } else {
+            guard let day = Schedule.day(when, calendar), Schedule.text(day, calendar) == when else {
+                throw CommandError("'\(when)' is not a date or series", hint: "type e.g. followup schedule 2026-12-01 kind=call, or followup schedule series")
+            }
+            guard day >= today else { throw CommandError("\(when) is in the past", hint: "book a date from today on") }
+            bookings = [(invocation["kind"]?.stringValue ?? "call", day, nil)]
+        }
+        var out = CommandOutput()
+        for (kind, day, pattern) in bookings {
+            var payload: [String: Value] = ["kind": .string(kind), "date": .string(Schedule.text(day, calendar))]
+            if let pattern { payload["pattern"] = .string(pattern) }
+            if let note = invocation["note"] { payload["note"] = note }
+            let stored = try context.append(RecordDraft(kind: "scheduled", payload: .object(payload)))
+            out.line("booked #\(stored.id): \(Schedule.label(kind)) on \(Schedule.text(day, calendar))" + (pattern.map { " (\($0))" } ?? ""))
+        }
+        return out
+    }
+
+    // MARK: - The worklist
+
+    func worklist(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        let days = try invocation["within"].flatMap { Quantity($0, units: [Self.days, Self.weeks]) }.map { $0.value(in: Self.days) }
+            ?? Double(context.clinicProtocol.integer("followup.worklist_days"))
+        let until = context.calendar.startOfDay(for: context.now).addingTimeInterval((days + 1) * 86_400 - 1)
+        let entries = try context.worklist(until: until)
+        var out = CommandOutput.lines("worklist to \(Schedule.text(until, context.calendar)) (\(FieldSpec.format(days)) days): "
+            + (entries.isEmpty ? "nothing due" : "\(entries.count) item\(entries.count == 1 ? "" : "s"), most overdue first"))
+        guard !entries.isEmpty else { return out }
+        out.table(["when", "MRN", "patient", "what", "why", "to do"], entries.map { e in
+            [Self.whenText(e.item, now: context.now, calendar: context.calendar), e.patient.mrn, e.patient.name, e.item.what, e.item.detail, e.item.command]
+        })
+        return out
+    }
+
+    /// `OVERDUE 3 d`, `today`, `2026-12-01`, or a time today for timed items.
+    static func whenText(_ item: DueItem, now: Date, calendar: Calendar) -> String {
+        let days = calendar.dateComponents([.day], from: calendar.startOfDay(for: item.at), to: calendar.startOfDay(for: now)).day ?? 0
+        if item.isAllDay { return days > 0 ? "OVERDUE \(days) d" : days == 0 ? "today" : Schedule.text(item.at, calendar) }
+        if item.at < now { return "OVERDUE \(Int(now.timeIntervalSince(item.at) / 60)) min" }
+        return String(ClinicTime.format(item.at, calendar: calendar).suffix(days == 0 ? 5 : 16))
+    }
+}

@@ -1,0 +1,100 @@
+import ClinicKit
+import Foundation
+import Testing
+@testable import ClinicFollowUp
+
+/// Responder classification by the IMMPACT thresholds (REFERENCE.md 6.4), the BPI's scoring (6.3),
+/// how long relief lasted, and the terminal chart of a known series.
+@Suite struct ResponderTests {
+    let t = Responders.Thresholds(moderate: 30, substantial: 50)
+
+    @Test(arguments: [(29.9, Responders.Class.below), (30, .moderate), (49.9, .moderate), (50, .substantial), (100, .substantial),
+                      (0, .below), (-0.1, .worse)])
+    func classification(_ reduction: Double, _ expected: Responders.Class) {
+        #expect(Responders.classify(reduction, t) == expected)
+    }
+
+    @Test func exactlyThirtyPercentIsModerateDespiteFloatingPoint() throws {
+        // 50.0 → 35.0 is 30 % exactly; in binary floating point it comes out a hair either side.
+        let r = try #require(Responders.reduction(from: 50, to: 35))
+        #expect(Responders.classify(r, t) == .moderate)
+        #expect(Responders.changeText(r) == "-30.0 %")
+        // 64.5 → 45.2 is a 29.92 % fall: shown as 29.9 %, never rounded up to the threshold.
+        let short = try #require(Responders.reduction(from: 64.5, to: 45.2))
+        #expect(Responders.changeText(short) == "-29.9 %")
+        #expect(Responders.classify(short, t) == .below)
+        #expect(Responders.changeText(try #require(Responders.reduction(from: 4, to: 5))) == "+25.0 %")
+    }
+
+    @Test func aBaselineOfZeroHasNoPercentChange() {
+        #expect(Responders.reduction(from: 0, to: 3) == nil)
+    }
+
+    static let utc: Calendar = {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = TimeZone(identifier: "UTC")!
+        return c
+    }()
+    static func day(_ d: Int) -> Date { Date(timeIntervalSince1970: 1_793_577_600 + Double(d) * 86_400 + 36_000) }  // 2026-11-02 10:00 + d days
+
+    @Test func reliefLastsUntilTheFirstScoreBelowTheThreshold() {
+        let points = [Responders.Point(at: Self.day(-10), value: 8), Responders.Point(at: Self.day(3), value: 4), Responders.Point(at: Self.day(10), value: 5),
+                      Responders.Point(at: Self.day(17), value: 7), Responders.Point(at: Self.day(31), value: 6)]
+        let relief = Responders.relief(points: points, infusions: [Self.day(0), Self.day(28), Self.day(40)], baseline: 8, t, calendar: Self.utc)
+        #expect(relief.map { Responders.reliefText($0, moderate: 30) } == [
+            "≥ 10 d, < 17 d",  // 4 (-50 %), 5 (-37.5 %), then 7 (-12.5 %)
+            "not reached (below 30 % by day 3)",  // 6 is -25 %
+            "no pain score recorded after it",
+        ])
+    }
+
+    @Test func bpiInterferenceNeedsFourOfSevenItems() {
+        let four = Outcomes.scoreBPI(severity: [8, 3, 5, 4], interference: [5, 4, nil, 6, nil, nil, 5])
+        #expect(four.severity == 5)
+        #expect(four.interference == 5)
+        #expect(four.answered == 4)
+        let three = Outcomes.scoreBPI(severity: [8, 3, 5, 4], interference: [5, nil, nil, 6, nil, nil, 5])
+        #expect(three.interference == nil)
+        #expect(Outcomes.scoreBPI(severity: [10, 10, 10, 10], interference: Array(repeating: 10, count: 7)).interference == 10)
+    }
+
+    @Test(arguments: [(0, "no pain"), (1, "mild"), (3, "mild"), (4, "moderate"), (6, "moderate"), (7, "severe"), (10, "severe")])
+    func nrsBands(_ score: Int, _ band: String) {
+        #expect(Outcomes.band(score, mildMax: 3, moderateMax: 6) == band)
+    }
+
+    /// Days −13 to 17 span 59 columns: an infusion on day 0 falls in column 26, day 9 in 43.
+    @Test func theTerminalChartOfAKnownSeries() {
+        let data = Chart.Data(nrs: [.init(at: Self.day(-13), value: 7), .init(at: Self.day(9), value: 4), .init(at: Self.day(17), value: 5)],
+                              fiqr: [.init(at: Self.day(-13), value: 64.5), .init(at: Self.day(17), value: 44.5)],
+                              infusions: [Self.day(0), Self.day(2)])
+        let lines = Chart.text(data, calendar: Self.utc)
+        #expect(lines == [
+            "pain NRS ●  FIQR ÷ 10 ○  both ◉  infusion ▲",
+            "10 │",
+            " 9 │",
+            " 8 │",
+            " 7 │●",
+            " 6 │○",
+            " 5 │                                                           ●",
+            " 4 │                                           ●               ○",
+            " 3 │",
+            " 2 │",
+            " 1 │",
+            " 0 │",
+            "   └────────────────────────────────────────────────────────────",
+            "                              ▲   ▲",
+            "    2026-10-20                                        2026-11-19",
+        ])
+        #expect(lines.allSatisfy { $0.count <= 80 })
+        #expect(Chart.text(Chart.Data(nrs: [], fiqr: [], infusions: []), calendar: Self.utc) == ["no pain NRS or FIQR recorded yet: followup nrs, screening fiqr"])
+    }
+
+    @Test func theSVGFigureIsWellFormedAndMarksEachInfusion() throws {
+        let data = Chart.Data(nrs: [.init(at: Self.day(-13), value: 7), .init(at: Self.day(9), value: 4)], fiqr: [], infusions: [Self.day(0), Self.day(2)])
+        let svg = try #require(Chart.svg(data, calendar: Self.utc))
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\"") && svg.hasSuffix("</svg>"))
+        #expect(svg.components(separatedBy: "stroke-dasharray").count - 1 == 2)
+        #expect(svg.contains("<polyline") && !svg.contains("nan"))
+    }
+}

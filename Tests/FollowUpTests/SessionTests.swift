@@ -1,0 +1,122 @@
+import ClinicConsent
+import ClinicDosing
+import ClinicHost
+import ClinicIntake
+import ClinicKit
+import ClinicMonitoring
+import ClinicTestSupport
+import Foundation
+import Testing
+@testable import ClinicFollowUp
+
+/// Follow-up through a real session with the other modules: the worklist on the simulated clock,
+/// appointments done by what happened, the safety check's alerts, a missing baseline.
+@Suite struct SessionTests {
+    func clinic() throws -> Clinic {
+        try Clinic(modules: [IntakeModule(), StandInScreening(), ConsentModule(), DosingModule(), MonitoringModule(), FollowUpModule()])
+    }
+
+    func at(_ c: Clinic, _ time: String) { c.clock.current = Timestamp.date(time)! }
+
+    func nina(_ c: Clinic) throws { c.session.signIn(try #require(try c.session.store.account("nina")).info) }
+
+    func register(_ c: Clinic, _ mrn: String) {
+        c.ok("patient new --name \"Patient \(mrn)\" --dob 1970-01-01 --sex F --mrn \(mrn)")
+    }
+
+    @Test func theWorklistPutsTheMostOverdueFirstAndLooksAsFarAsAsked() throws {
+        let c = try clinic()
+        try nina(c)
+        at(c, "2026-11-15T09:00:00.000Z")
+        register(c, "W-1"); c.ok("followup schedule 2026-11-20 kind=call")
+        register(c, "W-2"); c.ok("followup plan medication \"pregabalin 75 mg\" goal=sleep provider=\"Dr Patel\" review=2026-11-26")
+        register(c, "W-3"); c.ok("followup schedule 2026-11-24 kind=labs")
+        register(c, "W-4"); c.ok("followup schedule 2026-12-20 kind=visit")
+        at(c, "2026-11-24T09:00:00.000Z")
+        c.session.signOut()
+        try nina(c)
+        c.console.output = []
+        c.ok("followup due")
+        #expect(c.console.output.first == "worklist to 2026-12-01 (7 days): 3 items, most overdue first")
+        let rows = Array(c.console.output.dropFirst(2))
+        #expect(rows.count == 3)
+        #expect(rows.map { $0.split(separator: " ").first { $0.hasPrefix("W-") }.map(String.init) ?? "" } == ["W-1", "W-3", "W-2"])
+        #expect(rows.map { String($0.dropFirst(2).prefix(11)) } == ["OVERDUE 4 d", "today      ", "2026-11-26 "])
+        c.console.output = []
+        c.ok("followup due --within 4w")
+        #expect(c.console.output.first == "worklist to 2026-12-22 (28 days): 4 items, most overdue first")
+        // Done by what happens: the call, by an outcome recorded on or after its day.
+        c.ok("patient open W-1")
+        #expect(c.console.output.contains("due: follow-up call OVERDUE 4 d · booked for 2026-11-20 · followup nrs average= worst="))
+        c.ok("followup nrs average=5 worst=7")
+        c.console.output = []
+        c.ok("followup due")
+        #expect(c.console.output.first == "worklist to 2026-12-01 (7 days): 2 items, most overdue first")
+    }
+
+    @Test func aSeriesIsBookedByTheProtocolAndEachInfusionDoneByADose() throws {
+        let c = try clinic()
+        try c.readyPatient()
+        c.ok("followup schedule series start=2026-11-24")
+        let booked = try c.records("scheduled", module: "followup").map { "\($0.payload["kind"]?.stringValue ?? "") \($0.payload["date"]?.stringValue ?? "")" }
+        #expect(booked == ["infusion 2026-11-24", "infusion 2026-11-26", "infusion 2026-11-28", "infusion 2026-11-30", "infusion 2026-12-02",
+                           "infusion 2026-12-04", "call 2026-12-11", "infusion 2027-01-01"])
+        #expect(c.session.prompt == "nina@D-1 [infusion · infusion due today]> ")
+        c.ok("dosing lft date=2026-11-20 result=normal")
+        try c.verifiedOrder()
+        c.ok("dosing start")
+        c.advance(minutes: 40)
+        c.ok("dosing complete")
+        #expect(c.session.prompt == "nina@D-1 [infusion · infusion due 2026-11-26]> ")
+        #expect(c.run("followup cancel 2026-11-24 changed plans") == "the infusion of 2026-11-24 (#\(try c.records("scheduled", module: "followup")[0].id)) is already done")
+        #expect(c.run("followup schedule 2026-11-01") == "2026-11-01 is in the past")
+        #expect(c.run("followup schedule tomorrow") == "'tomorrow' is not a date or series")
+    }
+
+    @Test func theSafetyCheckAlertsAndHoldsTheNextOrderUntilAcknowledged() throws {
+        let c = try clinic()
+        try c.readyPatient()
+        c.ok("followup safety frequency=no urgency=no pain=no blood=yes")
+        #expect(c.console.output.contains { $0.hasPrefix("ALERT: urinary symptom: blood in the urine") })
+        try c.signIn("patel")
+        #expect(c.run("dosing plan route=iv dose=0.5mg/kg over=40min")?.hasPrefix("dosing plan refused: an alert stands on D-1: follow-up safety check #") == true)
+        c.ok("followup acknowledge urinalysis clear; microscopic haematuria known since 2019")
+        c.ok("dosing plan route=iv dose=0.5mg/kg over=40min")
+        #expect(c.run("followup acknowledge again") == "no follow-up alert stands on D-1")
+    }
+
+    @Test func noBaselineIsSaidPlainly() throws {
+        let c = try clinic()
+        try c.readyPatient()
+        c.console.output = []
+        c.ok("followup response")
+        #expect(c.console.output == ["no infusion given yet: the baseline is the last value before the first infusion"])
+        try c.verifiedOrder()
+        c.ok("dosing start")
+        c.advance(minutes: 40)
+        c.ok("dosing complete")
+        c.advance(minutes: 60 * 24 * 7)
+        c.ok("followup nrs average=3 worst=5")
+        c.console.output = []
+        c.ok("followup response")
+        #expect(c.console.output.contains("no baseline pain NRS: none was recorded before the first infusion on 2026-11-24"))
+        #expect(c.console.output.contains("no baseline FIQR: none was recorded before the first infusion on 2026-11-24"))
+        #expect(try c.fact("followup.responder")?.detail == "no pain NRS both before the first infusion and after it")
+    }
+
+    @Test func aCarePlanItemIsReviewedByNameOrNumber() throws {
+        let c = try clinic()
+        try c.readyPatient()
+        c.ok("followup plan medication \"duloxetine 60 mg\" goal=\"pain and sleep\" provider=\"Dr Patel\" review=2026-12-15")
+        c.ok("followup plan medication \"pregabalin 75 mg\" goal=sleep provider=\"Dr Patel\" review=2026-12-20")
+        #expect(c.run("followup review x note=ok")?.hasPrefix("'x' is not an item") == true)
+        #expect(c.run("followup review duloxetine") == "a review needs a note, a next date or end=yes")
+        c.ok("followup review DULOX next=2027-03-01 note=\"sleeping better\"")
+        let id = try c.records("plan", module: "followup")[1].id
+        c.ok("followup review \(id) end=yes note=\"dizzy; stopped\"")
+        #expect(c.run("followup review \(id) note=again")?.hasSuffix("ended on 2026-11-24") == true)
+        let due = try FollowUpModule().due(from: HostRecordReader(session: c.session, patient: try #require(c.session.patient)))
+        #expect(due.map(\.what) == ["review duloxetine 60 mg"])
+        #expect(due.first.map { ClinicTime.format($0.at, calendar: c.session.calendar) } == "2027-03-01 00:00")
+    }
+}
