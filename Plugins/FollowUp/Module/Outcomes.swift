@@ -42,7 +42,7 @@ enum Outcomes {
         var fields: [FieldSpec] = bpiSeverity.map { nrsField($0.0, $0.1) }
         fields.append(FieldSpec("relief", .integer(0...100), required: false, help: "% relief from treatments in the last 24 hours, in steps of 10", sample: "30"))
         for item in bpiInterference {
-            fields.append(FieldSpec(item.0, .choice(answers), help: "how much pain interfered with \(item.1) in the last 24 hours; skip if not answered"))
+            fields.append(FieldSpec(item.0, .choice(answers), help: "how much pain interfered with \(item.1) in the last 24 hours: 0 = does not interfere, 10 = completely interferes; skip if not answered"))
         }
         return fields
     }
