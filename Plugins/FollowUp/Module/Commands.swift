@@ -162,6 +162,7 @@ extension FollowUpModule {
                 guard let d = Schedule.day(text, calendar) else { throw CommandError("start \(text) is not a date", hint: "give start=YYYY-MM-DD") }
                 return d
             } ?? today
+            guard start >= today else { throw CommandError("the series cannot start in the past (\(Schedule.text(start, calendar)))", hint: "give start= today or later") }
             let count = try p.integer("followup.series_infusions"), every = try p.integer("followup.series_interval_days")
             let days = (0..<count).map { start.addingTimeInterval(TimeInterval($0 * every) * 86_400) }
             let last = days.last ?? start
