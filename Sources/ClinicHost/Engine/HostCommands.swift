@@ -19,6 +19,7 @@ enum HostCommands {
         "protocol": "the clinic protocol: the settings in force, and checking a new file",
         "record": "record this session as a replayable script, or export the journal as one",
         "report": "a patient's printable report",
+        "audit": "verify the record's integrity; who did what, when",
     ]
 
     private static func host(_ words: [String], _ spec: CommandSpec, open: Bool = false, ownTransactions: Bool = false) -> CatalogEntry {
@@ -71,6 +72,11 @@ enum HostCommands {
                                                 fields: [FieldSpec("out", .text(maxLength: 4000), required: false,
                                                                    help: "the new HTML file (default report-MRN-DATE-TIME.html here)")],
                                                 discussion: "Each module adds its part: outcomes with a chart, the treatment history, adverse events. The file is created 0600 and never overwritten.")),
+        host(["audit", "verify"], CommandSpec("verify", summary: "check the record and the journal are complete and unaltered (hash chains)",
+                                              fields: [FieldSpec("head", .list(maxItems: 2), required: false,
+                                                                 help: "chain heads noted at an earlier check, which must still be there")],
+                                              roles: everyone, needsPatient: false,
+                                              discussion: "Walks both hash chains from the first entry and checks patients against their registrations; names the first entry that does not match: its number, when and by whom it was written, and what is wrong.")),
         host(["protocol", "show"], CommandSpec("show", summary: "the clinic protocol in force: each setting, its value, default and source",
                                                roles: everyone, needsPatient: false)),
         host(["protocol", "check"], CommandSpec("check", summary: "check a protocol file against the loaded modules before it is used",
@@ -148,6 +154,7 @@ enum HostCommands {
         case "visit start": return try Visits.start(kind: v["kind"]?.stringValue ?? "infusion", in: session)
         case "visit end": return try Visits.end(in: session)
         case "visit timeline": return try Timeline.text(visitID: v["visit"]?.intValue, in: session)
+        case "audit verify": return try Audit.verify(heads: v["head"]?.stringArray ?? [], in: session)
         case "report patient": return try Report.write(out: v["out"]?.stringValue, in: session)
         case "protocol show": return ProtocolCommands.show(in: session)
         case "protocol check": return try ProtocolCommands.check(v["file"]?.stringValue ?? "", in: session)

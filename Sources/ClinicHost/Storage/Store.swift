@@ -376,6 +376,46 @@ package final class Store: @unchecked Sendable {
             """, width: 11)
     }
 
+    /// When and by whom an entry of `table` (`records` or `journal`) was written, for a report.
+    package func entryOrigin(table: String, id: Int64) throws -> (at: String, staff: String)? {
+        let time = table == "records" ? "t.recorded_at" : "t.at"
+        return try db.query("SELECT \(time), coalesce(s.username, '(nobody)') FROM \(table == "records" ? "records" : "journal") t LEFT JOIN staff s ON s.id = t.staff_id WHERE t.id = ?",
+                            [.int(id)]).first.map { ($0[0].text ?? "?", $0[1].text ?? "?") }
+    }
+
+    /// Whether an entry of the chain has `hash` (a head noted at an earlier check).
+    package func chainContains(_ table: String, hash: String) throws -> Bool {
+        try !db.query("SELECT 1 FROM \(table == "records" ? "records" : "journal") WHERE hash = ? LIMIT 1", [.text(hash)]).isEmpty
+    }
+
+    /// The last hash of a chain, which an inspector notes to tell a later truncation.
+    package func chainHead(_ table: String) throws -> String {
+        try db.query("SELECT hash FROM \(table == "records" ? "records" : "journal") ORDER BY id DESC LIMIT 1").first?[0].text ?? HashChain.genesis
+    }
+
+    /// Patients whose row no longer says what their `patient registered` entry (in the hash chain)
+    /// says: the patients table is outside the chain, so it is checked against it.
+    package func patientsDifferingFromTheirRegistration() throws -> [(mrn: String, problem: String)] {
+        let rows = try db.query("""
+            SELECT p.id, p.mrn, p.name, p.dob, p.sex, r.payload FROM patients p
+            LEFT JOIN records r ON r.patient_id = p.id AND r.module = 'patient' AND r.kind = 'registered'
+            ORDER BY p.id
+            """)
+        var out: [(String, String)] = []
+        for row in rows {
+            let mrn = row[1].text ?? "?"
+            guard let json = row[5].text, let payload = try? Value(json: json) else {
+                out.append((mrn, "patient #\(row[0].int ?? 0) has no registration entry in the record"))
+                continue
+            }
+            for (column, key, index) in [("MRN", "mrn", 1), ("name", "name", 2), ("date of birth", "dob", 3), ("sex", "sex", 4)]
+            where payload[key]?.stringValue != row[index].text {
+                out.append((mrn, "its \(column) is '\(row[index].text ?? "")' but was registered as '\(payload[key]?.stringValue ?? "")'"))
+            }
+        }
+        return out
+    }
+
     private func verify(table: String, select: String, width: Int) throws -> ChainCheck {
         var previous = HashChain.genesis
         var expectedID: Int64 = 1
