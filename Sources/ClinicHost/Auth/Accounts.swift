@@ -9,13 +9,38 @@ package enum Accounts {
     /// A witness's password, when no one can type it (scripts).
     package static let witnessPasswordVariable = "CLINIC_WITNESS_PASSWORD"
 
-    /// Checks a name and password and returns the member of staff.
-    package static func authenticate(_ username: String, password: String, store: Store) throws -> StaffInfo {
+    /// Checks a name and password and returns the member of staff. An account with the protocol's
+    /// number of wrong passwords in a row is locked until an administrator unlocks it.
+    package static func authenticate(_ username: String, password: String, store: Store, limit: Int) throws -> StaffInfo {
+        try checkNotLocked(username, store: store, limit: limit)
         // The same answer for an unknown name and a wrong password: neither says which it was.
         guard let account = try store.account(username), Passwords.verify(password, against: account.passwordHash) else {
-            throw CommandFailure("sign-in failed for \(username): unknown name or wrong password", hint: "try again, or ask an admin", kind: .refused)
+            let left = limit - 1 - (try store.failedPasswords(for: username))
+            throw CommandFailure("sign-in failed for \(username): unknown name or wrong password",
+                                 hint: left <= 0 ? "that was the last try: the account is now locked until an admin types user unlock \(username)"
+                                                 : "try again (\(left) more before the account locks), or ask an admin", kind: .refused)
         }
         return account.info
+    }
+
+    /// Refuses a locked account, saying who can unlock it.
+    static func checkNotLocked(_ username: String, store: Store, limit: Int) throws {
+        let failed = try store.failedPasswords(for: username)
+        guard failed < limit else {
+            throw CommandFailure("the account \(username) is locked after \(failed) wrong passwords in a row", hint: "an administrator unlocks it: user unlock \(username)", kind: .refused)
+        }
+    }
+
+    /// `user unlock NAME` (admin): the account's wrong passwords stop counting.
+    static func unlock(_ username: String, in session: Session) throws -> CommandOutput {
+        let name = username.lowercased()
+        guard try session.store.account(name) != nil else { throw CommandFailure("there is no member of staff called \(name)", hint: "check the name") }
+        let failed = try session.store.failedPasswords(for: name)
+        return .lines(failed == 0 ? "\(name) was not locked (no wrong passwords since the last sign-in)" : "\(name) unlocked (\(failed) wrong passwords in a row before)")
+    }
+
+    static func limit(_ session: Session) -> Int {
+        (try? session.clinicProtocol.settings.integer(HostSettings.maxFailedSignIns)) ?? 5
     }
 
     /// Signs in at start-up, outside any command (`--user`, the shell's login prompt), and journals
@@ -23,7 +48,7 @@ package enum Accounts {
     package static func signInAtStart(_ username: String, password: String, source: String, in session: Session) throws -> StaffInfo {
         let name = username.lowercased()
         do {
-            let who = try authenticate(name, password: password, store: session.store)
+            let who = try authenticate(name, password: password, store: session.store, limit: limit(session))
             session.signIn(who)
             try session.journal("login \(name)", source: source, outcome: "ok", message: "")
             return who
@@ -57,9 +82,10 @@ package enum Accounts {
             session.signIn(account.info)
             return .lines("signed in as \(name) (replay)")
         }
+        try checkNotLocked(name, store: session.store, limit: limit(session))
         let password = try password(for: name, in: session)
         // The session journals this command, failed or not, like any other.
-        let who = try authenticate(name, password: password, store: session.store)
+        let who = try authenticate(name, password: password, store: session.store, limit: limit(session))
         session.signIn(who)
         return .lines("signed in as \(who.username) (\(Store.rolesText(who.roles)))")
     }

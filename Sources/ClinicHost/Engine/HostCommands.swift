@@ -46,6 +46,9 @@ enum HostCommands {
                                                    FieldSpec("role", .choices(roleChoices), help: "nurse, physician or admin; several with commas")],
                                           roles: [.admin], needsPatient: false,
                                           discussion: "Without a terminal the password comes from CLINIC_NEW_PASSWORD.")),
+        host(["user", "unlock"], CommandSpec("unlock", summary: "unlock an account locked by wrong passwords",
+                                             fields: [FieldSpec("user", .text(maxLength: 32), help: "the sign-in name", positional: true)],
+                                             roles: [.admin], needsPatient: false)),
         host(["patient", "new"], CommandSpec("new", summary: "register a patient and open them",
                                              fields: [FieldSpec("name", .text(maxLength: 200), help: "full name as on their ID", identifying: true),
                                                       FieldSpec("dob", .date(partial: false, notInFuture: true), help: "date of birth", identifying: true),
@@ -144,6 +147,7 @@ enum HostCommands {
         case "whoami": return Accounts.whoami(in: session)
         case "user add":
             return try Accounts.add(v["user"]?.stringValue ?? "", roles: Set((v["role"]?.stringArray ?? []).map(Role.init(rawValue:))), in: session)
+        case "user unlock": return try Accounts.unlock(v["user"]?.stringValue ?? "", in: session)
         case "patient new": return try Patients.register(v, in: session)
         case "patient open": return try Patients.open(v["patient"]?.stringValue ?? "", in: session)
         case "patient list": return try Patients.list(try session.store.allPatients(), in: session, empty: "no patients yet; type patient new")

@@ -293,6 +293,7 @@ package final class Session {
                 case .interrupt, .end:
                     throw CommandFailure("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
                 case .line(let text):
+                    if lastActivity != nil { lastActivity = Date() }
                     do {
                         parsed.values[spec.name] = try spec.parse(text, today: today)
                         parsed.texts[spec.name] = text.trimmed
@@ -421,6 +422,68 @@ package final class Session {
         if staff?.id != who.id { patient = nil; visit = nil }
         staff = who
         signedInAt = now
+    }
+
+    /// A typed line as the history file may keep it: values of fields a module marks identifying
+    /// (names, dates of birth, free-text notes) become `…`. A line that cannot be read is not kept.
+    package func forHistory(_ line: String) -> String {
+        guard let words = try? Tokenizer.words(line), !words.isEmpty else { return "" }
+        guard case .found(let entry, let arguments) = catalog.resolve(words) else { return line }
+        let fields = entry.spec.fields
+        guard fields.contains(where: \.isIdentifying) else { return line }
+        let positional = fields.filter(\.isPositional)
+        func identifying(_ name: String) -> Bool { fields.contains { $0.name == name && $0.isIdentifying } }
+        var out = entry.words
+        var bare = 0
+        var i = arguments.startIndex
+        while i < arguments.endIndex {
+            let word = arguments[i]
+            if word.hasPrefix("--"), word.count > 2 {
+                let body = word.dropFirst(2)
+                if let eq = body.firstIndex(of: "=") {
+                    let name = String(body[..<eq])
+                    out.append(identifying(name) ? "--\(name)=…" : Tokenizer.quote(word))
+                } else {
+                    let name = String(body)
+                    // --name always takes the next word (--at too, the late entry's time).
+                    out.append(word)
+                    if i + 1 < arguments.endIndex {
+                        i += 1
+                        out.append(identifying(name) ? "…" : Tokenizer.quote(arguments[i]))
+                    }
+                }
+            } else if let eq = word.firstIndex(of: "="), fields.contains(where: { $0.name == String(word[..<eq]) }) {
+                let name = String(word[..<eq])
+                out.append(identifying(name) ? "\(name)=…" : Tokenizer.quote(word))
+            } else {
+                let field = bare < positional.count ? positional[bare] : positional.last
+                bare += 1
+                if let field, field.isIdentifying {
+                    if out.last != "…" { out.append("…") }
+                } else {
+                    out.append(Tokenizer.quote(word))
+                }
+            }
+            i += 1
+        }
+        return out.joined(separator: " ")
+    }
+
+    /// When the person at the shell last finished a command (wall-clock time, even in a sandbox:
+    /// idleness is about the person, not the record).
+    package var lastActivity: Date?
+
+    /// Signs the member of staff out when the shell has been idle longer than the protocol allows,
+    /// journalling it, and returns what to tell them; `nil` when they stay signed in.
+    package func signOutIfIdle(now: Date) -> String? {
+        guard let staff, let last = lastActivity else { return nil }
+        let limit = (try? clinicProtocol.settings.integer(HostSettings.idleMinutes)) ?? 15
+        let idle = Int(now.timeIntervalSince(last) / 60)
+        guard idle >= limit else { return nil }
+        let before = snapshot()
+        signOut()
+        try? journal("logout", source: "idle", outcome: "ok", message: "signed out after \(idle) min idle", before: before)
+        return "signed out: \(staff.username) was idle \(idle) min (clinic.idle_minutes is \(limit)); nothing was lost. Sign in again: login \(staff.username)"
     }
 
     package func signOut() {

@@ -28,6 +28,7 @@ struct Shell {
             return 0
         }
         if let staff = session.staff { session.console.out("signed in as \(staff.username) (\(Store.rolesText(staff.roles)))") }
+        session.lastActivity = Date()
         session.afterCommand()
         if session.isSandbox {
             session.console.out("SANDBOX: entries here are for training and tests, never a patient's record. clock set and clock advance move its time.")
@@ -42,8 +43,14 @@ struct Shell {
             case .end: return 0
             case .interrupt: continue
             case .line(let text):
+                // An idle session signs out before anything typed after the pause runs.
+                if let message = session.signOutIfIdle(now: Date()) {
+                    session.console.err(message)
+                    continue
+                }
+                defer { session.lastActivity = Date() }
                 guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
-                input.remember(text)
+                input.remember(session.forHistory(text))
                 switch runner.interactive(text, source: "shell") {
                 case .ok: continue
                 case .quit: return 0

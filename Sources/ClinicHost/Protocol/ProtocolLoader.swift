@@ -5,10 +5,16 @@ import Yams
 /// The host's own clinic-protocol settings.
 package enum HostSettings {
     static let lateEntryHours = "clinic.late_entry_hours"
+    static let maxFailedSignIns = "clinic.max_failed_signins"
+    static let idleMinutes = "clinic.idle_minutes"
 
     package static let specs = [
         SettingSpec(lateEntryHours, .integer(0...168, unit: "hours"),
                     summary: "how far back --at may date a late entry (0: no late entries)"),
+        SettingSpec(maxFailedSignIns, .integer(1...20, unit: "attempts"),
+                    summary: "wrong passwords in a row (sign-in or signature) before the account locks until an admin unlocks it"),
+        SettingSpec(idleMinutes, .integer(1...240, unit: "minutes"),
+                    summary: "an idle shell signs its member of staff out after this long"),
     ]
 }
 

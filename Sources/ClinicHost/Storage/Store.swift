@@ -311,6 +311,18 @@ package final class Store: @unchecked Sendable {
          e.visitID.map(SQLValue.int) ?? .null]
     }
 
+    /// Wrong passwords given for `username` (at sign-in, or at a signature or witness signature)
+    /// since their last successful sign-in or an administrator's unlock, from the journal.
+    package func failedPasswords(for username: String) throws -> Int {
+        let rows = try db.query("""
+            SELECT count(*) FROM journal
+            WHERE id > coalesce((SELECT max(id) FROM journal WHERE outcome = 'ok' AND (command = 'login ' || ?1 OR command = 'user unlock ' || ?1)), 0)
+              AND outcome != 'ok' AND (message LIKE 'sign-in failed for ' || ?1 || ':%' OR message LIKE '%wrong password for ' || ?1 || ';%'
+                                       OR message LIKE '%wrong password for ' || ?1 || ' %' OR message LIKE '%wrong password for ' || ?1)
+            """, [.text(username)])
+        return Int(rows.first?[0].int ?? 0)
+    }
+
     package func appendJournal(_ entry: JournalEntry) throws {
         // The last entry is read and the next written under one write lock.
         try db.atomically {
