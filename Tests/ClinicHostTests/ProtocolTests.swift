@@ -17,8 +17,6 @@ import Testing
         version: "7"
         settings:
           clinic.late_entry_hours: {value: 24, unit: hours, default: 24, source: clinic policy}
-          clinic.max_failed_signins: {value: 5, unit: attempts, default: 5, source: clinic policy}
-          clinic.idle_minutes: {value: 15, unit: minutes, default: 15, source: clinic policy}
           gate.limit:
             value: 1.2
             unit: mg/kg
@@ -28,6 +26,8 @@ import Testing
           gate.strict: {value: yes, default: no, source: clinic policy}
           gate.strengths: {value: [10, 50], unit: mg/mL, default: [10, 50], source: the pharmacy}
           other.thing: {value: 3, default: 3, source: a module not loaded}
+          clinic.max_failed_signins: {value: 5, unit: attempts, default: 5, source: clinic policy}
+          clinic.idle_minutes: {value: 15, unit: minutes, default: 15, source: clinic policy}
         """
 
     @Test func readsEverySettingWithItsDocumentation() throws {
