@@ -1,0 +1,70 @@
+import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Testing
+
+/// Power cuts: a long scripted batch killed with SIGKILL at random points. Each time the database
+/// must pass SQLite's integrity check and `audit verify`, and every CSV row must be in it whole
+/// (committed) or not at all; running the batch again finishes the rest.
+extension EndToEnd {
+@Suite struct CrashTests {
+    @Test func aBatchKilledAtRandomLeavesWholeRowsAndIntactChains() throws {
+        let h = try Harness()
+        let workflows = Harness.repository.appendingPathComponent("Workflows")
+        let staffed = h.folder.appendingPathComponent("staffed.sqlite").path
+        let setup = try h.run(["--sandbox", "--db", staffed, "--user", "admin", workflows.appendingPathComponent("setup.clinic").path],
+                              env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "staff-pass1"])
+        #expect(setup.status == 0, "\(setup.stderr)")
+        // Each CSV row is its own transaction (a script file as a whole would be one).
+        func rows(_ db: String) -> [String] {
+            ["--db", db, "--user", "nora", "--csv", workflows.appendingPathComponent("data/patients.csv").path,
+             workflows.appendingPathComponent("intake-row.clinic").path]
+        }
+        var generator = SystemRandomNumberGenerator()
+        var survived = 0, partlyDone = 0
+        for round in 1...20 {
+            let db = h.folder.appendingPathComponent("kill-\(round).sqlite").path
+            _ = try h.sql(".backup '\(db)'", in: staffed)
+            let batch = Process()
+            batch.executableURL = URL(fileURLWithPath: Harness.clinic)
+            batch.arguments = rows(db)
+            batch.environment = h.environment(["CLINIC_PASSWORD": "staff-pass1"])
+            batch.standardOutput = FileHandle.nullDevice
+            batch.standardError = FileHandle.nullDevice
+            try batch.run()
+            // Signing in (scrypt) comes first; kill at a random point once rows are being written,
+            // and now and then before.
+            if round % 4 != 0 {
+                let deadline = Date().addingTimeInterval(10)
+                while Date() < deadline, batch.isRunning, (Int(try h.sql("SELECT count(*) FROM patients", in: db).first ?? "") ?? 0) == 0 {
+                    usleep(5_000)
+                }
+            }
+            usleep(UInt32.random(in: 1_000...250_000, using: &generator))
+            kill(batch.processIdentifier, SIGKILL)
+            batch.waitUntilExit()
+
+            #expect(try h.sql("PRAGMA integrity_check", in: db) == ["ok"], "round \(round)")
+            let verify = try h.run(["--db", db, "--user", "nora", "-c", "audit verify"], env: ["CLINIC_PASSWORD": "staff-pass1"])
+            #expect(verify.status == 0, "round \(round): \(verify.stderr)")
+            // A row is a patient, a visit started and ended, and an intake: all four or none.
+            #expect(try h.sql("SELECT count(*) FROM (SELECT patient_id FROM records GROUP BY patient_id HAVING count(*) != 4)", in: db) == ["0"],
+                    "round \(round): a row is in the record in part")
+            #expect(try h.sql("SELECT count(*) FROM visits WHERE ended_at IS NULL", in: db) == ["0"], "round \(round)")
+            let done = Int(try h.sql("SELECT count(*) FROM patients", in: db).first ?? "") ?? -1
+            if done > 0 && done < 208 { partlyDone += 1 }
+            survived += 1
+            if round % 5 == 0 {
+                // Running the batch again does the rest; the rows already in are refused as duplicates.
+                _ = try h.run(rows(db), env: ["CLINIC_PASSWORD": "staff-pass1"])
+                #expect(try h.sql("SELECT count(*) FROM patients", in: db) == ["208"], "round \(round): the rerun finishes the batch")
+                #expect(try h.run(["--db", db, "--user", "nora", "-c", "audit verify"], env: ["CLINIC_PASSWORD": "staff-pass1"]).status == 0)
+            }
+        }
+        print("SIGKILL: \(survived) of 20 kills survived, \(partlyDone) of them in the middle of the batch")
+        #expect(survived == 20)
+        #expect(partlyDone >= 5, "too few kills landed mid-batch to mean anything")
+    }
+}
+}
