@@ -24,7 +24,8 @@ import Testing
         #expect(throws: Tokenizer.Failure.self) { try Tokenizer.words(line) }
     }
 
-    @Test(arguments: ["plain", "Zoë Ålvarez", "it's", "a\"b", "$(rm -rf /)", "x; quit", "", "a\\b", "#hash"])
+    @Test(arguments: ["plain", "Zoë Ålvarez", "it's", "a\"b", "$(rm -rf /)", "x; quit", "", "a\\b", "#hash",
+                      "it'\u{064F}s"])  // a quote then a combining mark: one Character, found by Scripts/fuzz
     func quoteRoundTrips(_ word: String) throws {
         #expect(try Tokenizer.words("cmd " + Tokenizer.quote(word)) == ["cmd", word])
     }

@@ -1,15 +1,5 @@
 import ClinicKit
 
-extension StringProtocol {
-    /// Without the spaces and tabs at either end (Foundation's trimming goes through NSString,
-    /// which is slow on Linux: a replay trims every line).
-    var trimmed: String {
-        guard let first = firstIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
-        let last = lastIndex(where: { $0 != " " && $0 != "\t" })!
-        return String(self[first...last])
-    }
-}
-
 extension Value {
     /// The value as staff would type it: `26.32`, `yes`, `penicillin: rash`, `fatigue,sleep`. What
     /// `expect value` compares with, and what prefilled fields and protocol settings show.

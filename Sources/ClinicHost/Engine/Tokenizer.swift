@@ -67,12 +67,15 @@ package enum Tokenizer {
                 || "-_.,:/+@%=()[]".unicodeScalars.contains(s)
         }
         if plain { return word }
-        var out = "'"
-        out.reserveCapacity(word.utf8.count + 2)
-        for ch in word {
-            if ch == "'" { out += "'\\''" } else { out.append(ch) }
+        // Scalar by scalar: a quote followed by a combining mark is one Character, and must still
+        // be escaped (found by Scripts/fuzz).
+        var out = String.UnicodeScalarView()
+        out.append("'")
+        for s in word.unicodeScalars {
+            if s == "'" { out.append(contentsOf: "'\\''".unicodeScalars) } else { out.append(s) }
         }
-        return out + "'"
+        out.append("'")
+        return String(out)
     }
 
     private static let plainASCII: [Bool] = (0..<256).map { b in
