@@ -36,3 +36,38 @@ enum Audit {
                              hint: "keep this database as it is and tell the clinic's data protection officer; restore from the last verified backup")
     }
 }
+
+extension Audit {
+    /// `audit log [--patient MRN] [--user NAME] [--since TIME]`: who did what, when, under which
+    /// protocol version, each entry described by its module, with corrections beside what they correct.
+    static func log(patient key: String?, user: String?, since text: String?, in session: Session) throws -> CommandOutput {
+        var patientID: Int64?
+        if let key {
+            guard let p = try Patients.find(key, in: session.store) else { throw CommandFailure("no patient with MRN or id '\(key)'", hint: "type patient find NAME") }
+            patientID = p.id
+        }
+        let user = user?.lowercased()
+        if let user, try session.store.account(user) == nil { throw CommandFailure("there is no member of staff called \(user)", hint: "check the name") }
+        var since: Date?
+        if let text {
+            guard let t = TimeText.parse(text, calendar: session.calendar, now: session.now) else {
+                throw CommandFailure("'\(text)' is not a time", hint: "type e.g. --since 2026-11-24 or --since '2026-11-24 09:00'")
+            }
+            since = t
+        }
+        let limit = 500
+        let entries = try session.store.auditEntries(patientID: patientID, staff: user, since: since, limit: limit)
+        var out = CommandOutput()
+        guard !entries.isEmpty else { return .lines("no entries match") }
+        if entries.count == limit { out.line("the latest \(limit) entries; narrow with --patient, --user or --since") }
+        let modules = Dictionary(session.plugins.loaded.map { ($0.name, $0.module) }) { a, _ in a }
+        out.table(["#", "recorded", "by", "patient", "entry", "what"], entries.map { e in
+            var what = modules[e.record.module]?.summary(of: e.record)?.text ?? Timeline.plain(e.record)
+            if let amends = e.record.amends { what = "corrects #\(amends): " + what }
+            if !e.amendedBy.isEmpty { what += " · corrected by " + e.amendedBy.map { "#\($0)" }.joined(separator: ", ") }
+            return ["\(e.record.id)", ClinicTime.format(e.record.recordedAt, calendar: session.calendar), e.record.staff, e.mrn,
+                    "\(e.record.module) \(e.record.kind)", what]
+        })
+        return out
+    }
+}

@@ -80,6 +80,12 @@ enum HostCommands {
                                                                  help: "chain heads noted at an earlier check, which must still be there")],
                                               roles: everyone, needsPatient: false,
                                               discussion: "Walks both hash chains from the first entry and checks patients against their registrations; names the first entry that does not match: its number, when and by whom it was written, and what is wrong.")),
+        host(["audit", "log"], CommandSpec("log", summary: "who did what, when: the record's entries, with corrections beside what they correct",
+                                           fields: [FieldSpec("patient", .text(maxLength: 40), required: false, help: "only this patient (MRN or id)"),
+                                                    FieldSpec("user", .text(maxLength: 32), required: false, help: "only this member of staff"),
+                                                    FieldSpec("since", .text(maxLength: 40), required: false, help: "recorded since: 2026-11-24, '2026-11-24 09:00', 09:00")],
+                                           roles: [.admin, .physician], needsPatient: false,
+                                           discussion: "The latest 500 entries at most. Every command typed, with its outcome, is in the journal: record export writes it.")),
         host(["protocol", "show"], CommandSpec("show", summary: "the clinic protocol in force: each setting, its value, default and source",
                                                roles: everyone, needsPatient: false)),
         host(["protocol", "check"], CommandSpec("check", summary: "check a protocol file against the loaded modules before it is used",
@@ -158,6 +164,7 @@ enum HostCommands {
         case "visit start": return try Visits.start(kind: v["kind"]?.stringValue ?? "infusion", in: session)
         case "visit end": return try Visits.end(in: session)
         case "visit timeline": return try Timeline.text(visitID: v["visit"]?.intValue, in: session)
+        case "audit log": return try Audit.log(patient: v["patient"]?.stringValue, user: v["user"]?.stringValue, since: v["since"]?.stringValue, in: session)
         case "audit verify": return try Audit.verify(heads: v["head"]?.stringArray ?? [], in: session)
         case "report patient": return try Report.write(out: v["out"]?.stringValue, in: session)
         case "protocol show": return ProtocolCommands.show(in: session)

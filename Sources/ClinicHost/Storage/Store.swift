@@ -395,6 +395,29 @@ package final class Store: @unchecked Sendable {
                             [.int(id)]).first.map { ($0[0].text ?? "?", $0[1].text ?? "?") }
     }
 
+    /// Entries of the record for `audit log`, oldest first, with the patient's MRN: one patient's,
+    /// one member of staff's, recorded since a time; at most `limit`, the latest ones.
+    package func auditEntries(patientID: Int64?, staff: String?, since: Date?, limit: Int) throws -> [(record: StoredRecord, mrn: String, amendedBy: [Int64])] {
+        let rows = try db.query("""
+            SELECT * FROM (
+              SELECT r.id, r.module, r.kind, r.payload, r.visit_id, r.effective_at, r.recorded_at, s.username, r.amends, p.mrn,
+                     (SELECT group_concat(a.id) FROM records a WHERE a.amends = r.id)
+              FROM records r JOIN staff s ON s.id = r.staff_id JOIN patients p ON p.id = r.patient_id
+              WHERE (?1 IS NULL OR r.patient_id = ?1) AND (?2 IS NULL OR s.username = ?2) AND (?3 IS NULL OR r.recorded_at >= ?3)
+              ORDER BY r.id DESC LIMIT ?4)
+            ORDER BY id
+            """, [patientID.map(SQLValue.int) ?? .null, staff.map(SQLValue.text) ?? .null, since.map { .text(Timestamp.string($0)) } ?? .null, .int(Int64(limit))])
+        return try rows.map { row in
+            guard let id = row[0].int, let module = row[1].text, let kind = row[2].text, let json = row[3].text,
+                  let effective = row[5].text.flatMap(Timestamp.date), let recorded = row[6].text.flatMap(Timestamp.date), let who = row[7].text
+            else { throw StoreError.corruptRow("record") }
+            let payload = (try? Value(json: json)) ?? .string(json)
+            let record = StoredRecord(id: id, module: module, kind: kind, payload: payload, visitID: row[4].int,
+                                      effectiveAt: effective, recordedAt: recorded, staff: who, amends: row[8].int)
+            return (record, row[9].text ?? "?", (row[10].text ?? "").split(separator: ",").compactMap { Int64($0) })
+        }
+    }
+
     /// Whether an entry of the chain has `hash` (a head noted at an earlier check).
     package func chainContains(_ table: String, hash: String) throws -> Bool {
         try !db.query("SELECT 1 FROM \(table == "records" ? "records" : "journal") WHERE hash = ? LIMIT 1", [.text(hash)]).isEmpty
