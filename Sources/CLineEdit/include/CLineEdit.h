@@ -35,6 +35,13 @@ const char *clinic_editor_text_before_cursor(clinic_editor *editor);
 /// Inserts text at the cursor. Returns 0 on success.
 int clinic_editor_insert(clinic_editor *editor, const char *text);
 
+/// What to write to standard error if the process is killed by a fault (a module's trap) while
+/// `note` is set: the module and the command. Copied; NULL or "" clears it.
+void clinic_set_fault_note(const char *note);
+/// Installs handlers for SIGILL, SIGTRAP, SIGABRT, SIGSEGV, SIGBUS and SIGFPE that write the note,
+/// then hand the signal on to the handler that was there before (Swift's backtracer).
+void clinic_install_fault_handler(void);
+
 int clinic_history_add(clinic_editor *editor, const char *line);
 int clinic_history_load(clinic_editor *editor, const char *path);
 int clinic_history_save(clinic_editor *editor, const char *path);

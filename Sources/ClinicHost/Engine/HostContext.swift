@@ -161,13 +161,14 @@ struct FactEngine {
         }
         session.modulesWorkingOutFacts.append(module.name)
         defer { session.modulesWorkingOutFacts.removeLast() }
-        return try module.module.facts(from: reader)
+        return try ModuleCall.run(module, "working out its facts") { try module.module.facts(from: reader) }
     }
 
     /// What falls due for the open patient, every module's, soonest first.
     func due() throws -> [DueItem] {
         guard let reader = record() else { return [] }
-        return try session.plugins.loaded.flatMap { try $0.module.due(from: reader) }.sorted { $0.at < $1.at }
+        return try session.plugins.loaded.flatMap { m in try ModuleCall.run(m, "working out what is due") { try m.module.due(from: reader) } }
+            .sorted { $0.at < $1.at }
     }
 
     /// Every patient's due items up to `until`, each patient read with their open visit: the
@@ -177,7 +178,7 @@ struct FactEngine {
         for patient in try session.store.allPatients(limit: Int(Int32.max)) {
             let reader = HostRecordReader(session: session, patient: patient, visit: .some(try session.store.openVisit(patientID: patient.id)))
             for module in session.plugins.loaded {
-                for item in try module.module.due(from: reader) where item.at <= until {
+                for item in try ModuleCall.run(module, "working out what is due") { try module.module.due(from: reader) } where item.at <= until {
                     entries.append(WorklistEntry(patient: patient, item: item, module: module.name))
                 }
             }
@@ -219,7 +220,7 @@ struct FactEngine {
 
     func alerts() throws -> [StandingAlert] {
         guard let reader = record() else { return [] }
-        return try session.plugins.loaded.flatMap { try $0.module.alerts(from: reader) }
+        return try session.plugins.loaded.flatMap { m in try ModuleCall.run(m, "working out its alerts") { try m.module.alerts(from: reader) } }
     }
 
     /// Refuses a command that orders or gives treatment while an alert stands on the patient.

@@ -253,7 +253,10 @@ package final class Session {
         let at = entry.module == nil ? nil : try LateEntry.take(from: &arguments, in: self)
         var parsed = try ArgumentParser.parse(arguments, for: entry, patientSex: patient?.sex, today: today)
         if let module = entry.module, let patient {
-            prefill(&parsed, entry: entry, from: try module.module.prefill(entry.spec.verb, from: HostRecordReader(session: self, patient: patient)))
+            let values = try ModuleCall.run(module, "filling in '\(entry.name)'") {
+                try module.module.prefill(entry.spec.verb, from: HostRecordReader(session: self, patient: patient))
+            }
+            prefill(&parsed, entry: entry, from: values)
         }
         if !parsed.missing.isEmpty {
             try askForMissing(&parsed, entry: entry)
@@ -363,7 +366,9 @@ package final class Session {
         // A command that needs no patient (a clinic-wide list) runs with none: an empty record.
         guard let patient = patient ?? (entry.spec.needsPatient ? nil : PatientInfo.nobody) else { throw CommandFailure("\(entry.name): no patient is open") }
         let context = HostModuleContext(session: self, module: module.name, patient: patient, staff: staff)
-        return try module.module.run(Invocation(verb: entry.spec.verb, values: command.values), in: context)
+        return try ModuleCall.run(module, "'\(entry.name)'") {
+            try module.module.run(Invocation(verb: entry.spec.verb, values: command.values), in: context)
+        }
     }
 
     package func show(_ output: CommandOutput) {

@@ -9,6 +9,7 @@ import Foundation
 /// runs the shell, the scripts or the one command.
 package enum Program {
     package static func main(arguments: [String], environment: [String: String]) -> Int32 {
+        ModuleCall.installFaultHandler()
         let options: ProgramOptions
         switch Result(catching: { () throws(ProgramOptions.UsageError) in try ProgramOptions.parse(arguments) }) {
         case .success(.help): print(ProgramOptions.usage); return 0
