@@ -255,3 +255,23 @@ import Testing
         print("dosing record property test: \(tried) commands tried, \(orders.count) orders, \(soft) outside a soft limit, \(started) given")
     }
 }
+
+@Suite struct SignatureLockTests {
+    /// Wrong passwords at a signature count like wrong sign-ins: the fifth locks the account, which
+    /// then neither signs nor signs in until an administrator unlocks it.
+    @Test func wrongPasswordsAtSignaturesLockTheAccount() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        try c.signIn("patel")
+        c.ok("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL")
+        let input = ScriptedInput(["wrong-1", "wrong-2", "wrong-3", "wrong-4", "wrong-5", "pass-word1"])
+        c.session.input = input
+        for _ in 1...5 {
+            #expect(c.run("dosing sign") == "signature refused: wrong password for patel; nothing was signed")
+        }
+        #expect(c.run("dosing sign") == "the account patel is locked after 5 wrong passwords in a row")
+        #expect(input.answers == ["pass-word1"], "a locked account is not asked for its password")
+        #expect(c.run("login patel") == "the account patel is locked after 5 wrong passwords in a row")
+        #expect(try c.records(Kind.signed).isEmpty)
+    }
+}
