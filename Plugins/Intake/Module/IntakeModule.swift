@@ -122,3 +122,26 @@ extension IntakeModule {
         return EntrySummary((entry.kind == "weight" ? "weighed: " : "intake: ") + parts.joined(separator: " · "))
     }
 }
+
+extension IntakeModule {
+    /// Intake entries are corrected field by field, as the form takes them (`weight=70kg`), and
+    /// worked out again whole: weight in kg, height in cm, BMI, the form's checks.
+    public func amend(_ entry: StoredRecord, changes: [String: String], record: any RecordReader) throws -> Value {
+        let verb = entry.kind == "weight" ? "weight" : "record"
+        guard let command = declaration.commands.first(where: { $0.verb == verb }) else { throw CommandError("intake has no \(verb) form") }
+        var values = entry.payload.objectValue?.filter { name, _ in command.fields.contains { $0.name == name } } ?? [:]
+        let today = record.calendar.dateComponents([.year, .month, .day], from: record.now)
+        for (name, text) in changes {
+            guard let field = command.fields.first(where: { $0.name == name }) else {
+                throw CommandError("intake \(entry.kind) has no field '\(name)'", hint: "its fields are " + command.fields.map(\.name).joined(separator: ", "))
+            }
+            do { values[name] = try field.parse(text, today: today) } catch { throw CommandError("\(name): \(error.problem)", hint: error.hint) }
+        }
+        if verb == "weight" {
+            guard let w = values["weight"].flatMap({ Quantity($0, units: [.kilogram, .pound]) }) else { throw CommandError("a weighing needs its weight") }
+            return ["weight": w.asValue, "weight_kg": .double(IntakeFields.round2(w.value(in: .kilogram)))]
+        }
+        let ageInMonths = record.patient.ageInMonths(on: entry.effectiveAt, calendar: record.calendar)
+        return try IntakeFields.payload(from: Invocation(verb: "record", values: values), patient: record.patient, ageInMonths: ageInMonths).payload
+    }
+}

@@ -9,6 +9,8 @@ package struct ParsedArguments: Sendable, Equatable {
     package var texts: [String: String] = [:]
     /// Required fields (that apply to the patient) not given, in declaration order.
     package var missing: [String] = []
+    /// `name=value` words naming no field, for a command that takes them (`amend`).
+    package var others: [String: String] = [:]
 }
 
 /// Reads `field=value`, `--field value`, `--field=value` and positional words against a command's
@@ -83,7 +85,13 @@ package enum ArgumentParser {
                 }
             } else if let eq = word.firstIndex(of: "="), eq != word.startIndex,
                       DeclarationCheck.isWord(String(word[..<eq]).lowercased(), allowUnderscore: true) {
-                try take(try field(named: String(word[..<eq])), String(word[word.index(after: eq)...]))
+                let name = String(word[..<eq])
+                if entry.takesOtherFields, !fields.contains(where: { $0.name == name.lowercased() }) {
+                    guard result.others[name] == nil else { throw CommandFailure("\(name) is given twice", hint: "give each field once") }
+                    result.others[name] = String(word[word.index(after: eq)...])
+                } else {
+                    try take(try field(named: name), String(word[word.index(after: eq)...]))
+                }
             } else if let next = positional.first {
                 try take(next, word)
                 restGivenByPosition = next == rest

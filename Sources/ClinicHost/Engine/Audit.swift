@@ -71,3 +71,50 @@ extension Audit {
         return out
     }
 }
+
+extension Audit {
+    /// A value as staff read it: `72 kg` for a quantity.
+    static func shown(_ value: Value) -> String {
+        if let number = value["value"]?.doubleValue, let unit = value["unit"]?.stringValue, value.objectValue?.count == 2 {
+            return "\(FieldSpec.format(number)) \(unit)"
+        }
+        return value.typed
+    }
+
+    /// `amend ENTRY field=value … --reason TEXT`: a correction of one of the open patient's entries,
+    /// worked out by the module that wrote it (which may refuse), kept as a new entry that amends it.
+    static func amend(_ values: [String: Value], in session: Session) throws -> CommandOutput {
+        guard let patient = session.patient, let staff = session.staff else { throw CommandFailure("no patient is open", hint: "type patient open MRN") }
+        let id = Int64(values["entry"]?.intValue ?? 0)
+        guard let found = try session.store.entry(id: id), found.patientID == patient.id else {
+            throw CommandFailure("#\(id) is not an entry of \(patient.mrn)'s record", hint: "visit timeline or audit log --patient \(patient.mrn) list them")
+        }
+        // A correction of a correction corrects the first entry.
+        let originalID = found.record.amends ?? found.record.id
+        guard let original = try session.store.entry(id: originalID)?.record else { throw CommandFailure("#\(originalID) is missing") }
+        guard let module = session.plugins.loaded.first(where: { $0.name == original.module }) else {
+            throw CommandFailure("#\(originalID) is a \(original.module) entry, which no loaded module corrects",
+                                 hint: original.module == "patient" ? "a registration is not corrected here; tell an administrator" : "check the modules list")
+        }
+        let changes = (values["changes"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        guard !changes.isEmpty else { throw CommandFailure("amend #\(id) names no field to correct", hint: "type e.g. amend \(id) weight=70kg --reason \"typed 72\"") }
+        let reader = HostRecordReader(session: session, patient: patient)
+        let current = HostRecordReader.corrected(try session.store.records(patientID: patient.id, module: original.module, kind: original.kind))
+            .first { $0.id == originalID } ?? original
+        let corrected = try ModuleCall.run(module, "correcting #\(originalID)") { try module.module.amend(current, changes: changes, record: reader) }
+        guard case .object(var payload) = corrected else { throw CommandFailure("module \(module.name) corrected #\(originalID) into something that is not a record") }
+        let reason = values["reason"]?.stringValue ?? ""
+        payload["amendment"] = ["reason": .string(reason), "fields": .array(changes.keys.sorted().map(Value.string))]
+        let now = session.now
+        let newID = try session.store.appendRecord(patientID: patient.id, visitID: original.visitID, module: original.module, kind: original.kind,
+                                                   payload: .object(payload), effectiveAt: original.effectiveAt, recordedAt: now, staffID: staff.id,
+                                                   protocolVersion: session.clinicProtocol.settings.version, amends: originalID)
+        var out = CommandOutput.lines("corrected #\(originalID) (\(original.module) \(original.kind)) with #\(newID): \(reason)")
+        let before = current.payload.objectValue ?? [:]
+        for (key, value) in payload.sorted(by: { $0.key < $1.key }) where key != "amendment" && before[key] != value {
+            out.line("  \(key): \(before[key].map(shown) ?? "(none)") → \(shown(value))")
+        }
+        out.line("the first entry stays in the record; timelines, reports and audit log show both")
+        return out
+    }
+}

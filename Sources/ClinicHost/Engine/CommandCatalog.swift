@@ -13,6 +13,9 @@ package struct CatalogEntry: @unchecked Sendable {
     /// Whether it commits its own work (`run`, `replay`: one transaction a script or CSV row) rather
     /// than running inside one transaction with its journal line.
     package let managesTransactions: Bool
+    /// Whether `name=value` words that name no field of its own are kept as changes (`amend 57
+    /// weight=70kg`): the fields belong to the entry it corrects.
+    package var takesOtherFields = false
 
     package init(words: [String], spec: CommandSpec, module: LoadedModule?, isOpen: Bool, managesTransactions: Bool = false) {
         self.words = words

@@ -86,6 +86,14 @@ enum HostCommands {
                                                     FieldSpec("since", .text(maxLength: 40), required: false, help: "recorded since: 2026-11-24, '2026-11-24 09:00', 09:00")],
                                            roles: [.admin, .physician], needsPatient: false,
                                            discussion: "The latest 500 entries at most. Every command typed, with its outcome, is in the journal: record export writes it.")),
+        {
+            var amend = host(["amend"], CommandSpec("amend", summary: "correct fields of an entry: amend ENTRY field=value --reason TEXT",
+                                                    fields: [FieldSpec("entry", .integer(1...Int(Int32.max)), help: "the entry's number (visit timeline, audit log)", positional: true),
+                                                             FieldSpec("reason", .text(maxLength: 500), help: "why: what was wrong", identifying: true)],
+                                                    discussion: "Example: amend 57 weight=70kg --reason \"72 was typed for 70\"\nThe module that wrote the entry works the correction out again, or refuses (orders, scores and signatures are recorded again instead). The first entry stays in the record, shown beside its correction."))
+            amend.takesOtherFields = true
+            return amend
+        }(),
         host(["protocol", "show"], CommandSpec("show", summary: "the clinic protocol in force: each setting, its value, default and source",
                                                roles: everyone, needsPatient: false)),
         host(["protocol", "check"], CommandSpec("check", summary: "check a protocol file against the loaded modules before it is used",
@@ -165,6 +173,7 @@ enum HostCommands {
         case "visit end": return try Visits.end(in: session)
         case "visit timeline": return try Timeline.text(visitID: v["visit"]?.intValue, in: session)
         case "audit log": return try Audit.log(patient: v["patient"]?.stringValue, user: v["user"]?.stringValue, since: v["since"]?.stringValue, in: session)
+        case "amend": return try Audit.amend(v, in: session)
         case "audit verify": return try Audit.verify(heads: v["head"]?.stringArray ?? [], in: session)
         case "report patient": return try Report.write(out: v["out"]?.stringValue, in: session)
         case "protocol show": return ProtocolCommands.show(in: session)

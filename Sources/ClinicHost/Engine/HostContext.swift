@@ -20,7 +20,22 @@ package struct HostRecordReader: RecordReader, @unchecked Sendable {
 
     package func records(module: String?, kind: String?, visitOnly: Bool) throws -> [StoredRecord] {
         if (visitOnly && visit == nil) || patient.id == PatientInfo.nobody.id { return [] }
-        return try session.store.records(patientID: patient.id, module: module, kind: kind, visitID: visitOnly ? visit?.id : nil)
+        return Self.corrected(try session.store.records(patientID: patient.id, module: module, kind: kind, visitID: visitOnly ? visit?.id : nil))
+    }
+
+    /// Entries as modules read them: each corrected one under its own id with its latest
+    /// correction's payload; the corrections themselves are not listed again.
+    static func corrected(_ entries: [StoredRecord]) -> [StoredRecord] {
+        guard entries.contains(where: { $0.amends != nil }) else { return entries }
+        var latest: [Int64: StoredRecord] = [:]
+        for e in entries { if let original = e.amends { latest[original] = e } }
+        return entries.compactMap { e in
+            guard e.amends == nil else { return nil }
+            guard let correction = latest[e.id] else { return e }
+            var corrected = e
+            corrected.payload = correction.payload
+            return corrected
+        }
     }
 
     package func fact(_ name: String) throws -> Fact? {

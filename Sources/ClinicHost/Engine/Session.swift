@@ -234,7 +234,7 @@ package final class Session {
             guard !staff.roles.isDisjoint(with: entry.spec.roles) else {
                 let needed = entry.spec.roles.sorted().map(\.rawValue).joined(separator: " or ")
                 throw CommandFailure("\(entry.name) needs the role \(needed); \(staff.username) is \(Store.rolesText(staff.roles))",
-                                     hint: "ask a \(needed) to do it", kind: .refused)
+                                     hint: "ask \("aeiou".contains(needed.prefix(1)) ? "an" : "a") \(needed) to do it", kind: .refused)
             }
         }
         if entry.spec.needsPatient && patient == nil {
@@ -262,8 +262,11 @@ package final class Session {
             try askForMissing(&parsed, entry: entry)
         }
         var canonical = Self.canonical(entry, parsed)
+        for (name, text) in parsed.others.sorted(by: { $0.key < $1.key }) { canonical += " \(name)=\(Tokenizer.quote(text))" }
         if let at { canonical += " --at " + Timestamp.string(at) }
-        return Prepared(values: parsed.values, canonical: canonical, effectiveAt: at)
+        var values = parsed.values
+        if !parsed.others.isEmpty { values["changes"] = .object(parsed.others.mapValues(Value.string)) }
+        return Prepared(values: values, canonical: canonical, effectiveAt: at)
     }
 
     /// Takes what the record already holds for fields not given, and says so.
@@ -435,7 +438,7 @@ package final class Session {
         guard let words = try? Tokenizer.words(line), !words.isEmpty else { return "" }
         guard case .found(let entry, let arguments) = catalog.resolve(words) else { return line }
         let fields = entry.spec.fields
-        guard fields.contains(where: \.isIdentifying) else { return line }
+        guard fields.contains(where: \.isIdentifying) || entry.takesOtherFields else { return line }
         let positional = fields.filter(\.isPositional)
         func identifying(_ name: String) -> Bool { fields.contains { $0.name == name && $0.isIdentifying } }
         var out = entry.words
@@ -457,9 +460,11 @@ package final class Session {
                         out.append(identifying(name) ? "…" : Tokenizer.quote(arguments[i]))
                     }
                 }
-            } else if let eq = word.firstIndex(of: "="), fields.contains(where: { $0.name == String(word[..<eq]) }) {
+            } else if let eq = word.firstIndex(of: "="), entry.takesOtherFields || fields.contains(where: { $0.name == String(word[..<eq]) }) {
+                // A correction's values are another entry's, unknown here: kept out like identifying ones.
                 let name = String(word[..<eq])
-                out.append(identifying(name) ? "\(name)=…" : Tokenizer.quote(word))
+                let known = fields.contains { $0.name == name }
+                out.append(identifying(name) || !known ? "\(name)=…" : Tokenizer.quote(word))
             } else {
                 let field = bare < positional.count ? positional[bare] : positional.last
                 bare += 1

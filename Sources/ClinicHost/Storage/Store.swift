@@ -278,6 +278,12 @@ package final class Store: @unchecked Sendable {
         }
     }
 
+    /// One entry by its id, with the patient it belongs to.
+    package func entry(id: Int64) throws -> (record: StoredRecord, patientID: Int64)? {
+        guard let row = try db.query("SELECT patient_id FROM records WHERE id = ?", [.int(id)]).first, let patient = row[0].int else { return nil }
+        return try records(patientID: patient).first { $0.id == id }.map { ($0, patient) }
+    }
+
     /// A patient's entries, oldest first, optionally of one module, kind or visit.
     package func records(patientID: Int64, module: String? = nil, kind: String? = nil, visitID: Int64? = nil) throws -> [StoredRecord] {
         let rows = try db.query("""

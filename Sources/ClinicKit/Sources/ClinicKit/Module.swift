@@ -59,6 +59,17 @@ public protocol ClinicModule: AnyObject, Sendable {
     /// The module's part of the patient's printed report (`report patient`): sections of lines and
     /// tables, and a figure. The host writes the page; a module writes no files.
     func report(from record: any RecordReader) throws -> [ReportSection]
+
+    /// Corrects fields of one of the module's entries (`amend ENTRY field=value --reason TEXT`):
+    /// return the corrected payload, with every value derived from a changed one worked out again,
+    /// or throw ``CommandError`` to refuse (a signed order, a score: say which command records it
+    /// again). The host keeps the correction as a new entry that amends the first, which stays in
+    /// the record and is shown beside it; from then on the module reads the corrected payload under
+    /// the first entry's id. By default nothing is corrected field by field.
+    /// - Parameters:
+    ///   - entry: the entry as it stands (with any earlier correction).
+    ///   - changes: the new values, as typed, by field name.
+    func amend(_ entry: StoredRecord, changes: [String: String], record: any RecordReader) throws -> Value
 }
 
 extension ClinicModule {
@@ -79,6 +90,12 @@ extension ClinicModule {
 
     /// Nothing in the report unless the module says so.
     public func report(from record: any RecordReader) throws -> [ReportSection] { [] }
+
+    /// No entry is corrected field by field unless the module says so.
+    public func amend(_ entry: StoredRecord, changes: [String: String], record: any RecordReader) throws -> Value {
+        throw CommandError("\(entry.module) \(entry.kind) entries are not corrected field by field",
+                           hint: "record it again with the \(entry.module) command; the first entry stays in the record")
+    }
 }
 
 /// A section of the patient's report, from one module.
