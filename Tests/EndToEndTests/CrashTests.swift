@@ -13,9 +13,7 @@ extension EndToEnd {
         let h = try Harness()
         let workflows = Harness.repository.appendingPathComponent("Workflows")
         let staffed = h.folder.appendingPathComponent("staffed.sqlite").path
-        let setup = try h.run(["--sandbox", "--db", staffed, "--user", "admin", workflows.appendingPathComponent("setup.clinic").path],
-                              env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "staff-pass1"])
-        #expect(setup.status == 0, "\(setup.stderr)")
+        try h.sandboxWithStaff(staffed)
         // Each CSV row is its own transaction (a script file as a whole would be one).
         func rows(_ db: String) -> [String] {
             ["--db", db, "--user", "nora", "--csv", workflows.appendingPathComponent("data/patients.csv").path,

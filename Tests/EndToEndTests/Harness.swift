@@ -83,4 +83,16 @@ struct Harness {
     }
 
     static let nurse = ["CLINIC_PASSWORD": "nurse-pass1"]
+
+    /// The passwords of Workflows/setup.clinic's staff (nora, patel), for signing and witnessing.
+    static let staff = ["CLINIC_PASSWORD": "staff-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"]
+
+    /// A new sandbox at `path` (the test's database by default) with Workflows/setup.clinic's staff:
+    /// admin, nora (nurse) and patel (physician).
+    func sandboxWithStaff(_ path: String? = nil) throws {
+        let setup = try run(["--sandbox", "--db", path ?? database, "--user", "admin",
+                             Self.repository.appendingPathComponent("Workflows/setup.clinic").path],
+                            env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "staff-pass1"])
+        #expect(setup.status == 0, "setup failed: \(setup.stderr)")
+    }
 }

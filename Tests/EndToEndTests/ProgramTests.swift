@@ -37,8 +37,7 @@ extension EndToEnd {
     /// The workflows shipped under Workflows/ run as written, on a fresh database.
     @Test func shippedWorkflowsRun() throws {
         let h = try Harness()
-        let workflows = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Workflows")
+        let workflows = Harness.repository.appendingPathComponent("Workflows")
         let setup = try h.run(["--user", "admin", workflows.appendingPathComponent("setup.clinic").path],
                               env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "staff-pass1"])
         #expect(setup.status == 0, "\(setup.stderr)")
@@ -103,12 +102,9 @@ extension EndToEnd {
     /// the page must have its sections in the DOM and ink on the screenshot.
     @Test func followUpAndItsReportInABrowser() throws {
         let h = try Harness()
-        let workflows = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Workflows")
-        let setup = try h.run(["--sandbox", "--db", h.database, "--user", "admin", workflows.appendingPathComponent("setup.clinic").path],
-                              env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "staff-pass1"])
-        #expect(setup.status == 0, "\(setup.stderr)")
-        let staff = ["CLINIC_PASSWORD": "staff-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"]
+        let workflows = Harness.repository.appendingPathComponent("Workflows")
+        try h.sandboxWithStaff()
+        let staff = Harness.staff
         let run = try h.run(["--user", "nora", workflows.appendingPathComponent("followup.clinic").path], env: staff)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("  FIQR      64.5 (2026-10-20)  44.5 (2026-11-19)  -31.0 %  moderate (≥ 30 %)"), "\(run.stdout)")

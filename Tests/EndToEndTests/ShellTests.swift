@@ -171,12 +171,9 @@ extension EndToEnd {
     /// check is announced before the prompt, on the sandbox's clock.
     @Test func vitalsDueRideInThePrompt() throws {
         let h = try Harness()
-        let workflows = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Workflows")
-        let staff = ["CLINIC_PASSWORD": "staff-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"]
-        let setup = try h.run(["--sandbox", "--db", h.database, "--user", "admin", workflows.appendingPathComponent("setup.clinic").path],
-                              env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "staff-pass1"])
-        #expect(setup.status == 0, "\(setup.stderr)")
+        let workflows = Harness.repository.appendingPathComponent("Workflows")
+        let staff = Harness.staff
+        try h.sandboxWithStaff()
         // The infusion day up to the pump's start at 09:00.
         let day = try String(contentsOf: workflows.appendingPathComponent("infusion-day.clinic"), encoding: .utf8)
         let start = try #require(day.range(of: "expect fact dosing.running\n"))
