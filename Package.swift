@@ -21,6 +21,7 @@ let package = Package(
     ],
     dependencies: [
         .package(path: "Sources/ClinicKit"),
+        .package(path: "Sources/ClinicKitTesting"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // The clinic protocol is YAML: human-edited, and Yams keeps each value's line for error messages.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -68,6 +69,8 @@ let package = Package(
         // Tests
         .target(name: "ClinicTestSupport", dependencies: ["ClinicHost"], path: "Tests/ClinicTestSupport"),
         .testTarget(name: "ClinicKitTests", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")]),
+        .testTarget(name: "ClinicKitTestingTests", dependencies: [.product(name: "ClinicKitTesting", package: "ClinicKitTesting"), "ClinicIntake", "ClinicDosing",
+                                                                  .product(name: "ClinicKit", package: "ClinicKit")]),
         .testTarget(name: "ClinicHostTests", dependencies: ["ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "IntakeTests", dependencies: ["ClinicIntake", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "ScreeningTests", dependencies: ["ClinicScreening", "ClinicIntake", "ClinicHost", "ClinicTestSupport"]),
