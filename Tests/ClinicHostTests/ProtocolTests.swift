@@ -28,6 +28,7 @@ import Testing
           other.thing: {value: 3, default: 3, source: a module not loaded}
           clinic.max_failed_signins: {value: 5, unit: attempts, default: 5, source: clinic policy}
           clinic.idle_minutes: {value: 15, unit: minutes, default: 15, source: clinic policy}
+          clinic.also_requires: {value: "", default: "", source: clinic policy}
         """
 
     @Test func readsEverySettingWithItsDocumentation() throws {
@@ -99,11 +100,12 @@ import Testing
               clinic.late_entry_hours: {value: 12, unit: hours, default: 24, source: shorter, after an audit}
               clinic.max_failed_signins: {value: 3, unit: attempts, default: 5, source: stricter}
               clinic.idle_minutes: {value: 10, unit: minutes, default: 15, source: stricter}
+              clinic.also_requires: {value: "dosing start=checklist.done", default: "", source: our checklist}
             """)
         #expect(session.execute("protocol check \(good)", source: "t") == .ok)
-        #expect(console.output.last == "\(good): sound · Next · version 2 · 3 settings read by the loaded modules")
+        #expect(console.output.last == "\(good): sound · Next · version 2 · 4 settings read by the loaded modules")
         let bad = try files.write("bad.yaml", "protocol: Next\nversion: \"3\"\nsettings: {}\n")
-        #expect(session.execute("protocol check \(bad)", source: "t").failure?.message == "\(bad) is refused: 3 problems (listed above)")
+        #expect(session.execute("protocol check \(bad)", source: "t").failure?.message == "\(bad) is refused: 4 problems (listed above)")
         #expect(console.errors.contains { $0.contains("clinic.late_entry_hours is missing") })
     }
 

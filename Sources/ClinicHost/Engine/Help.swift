@@ -68,7 +68,7 @@ enum Help {
         let catalog = session.catalog
         guard let topic = topic?.trimmed, !topic.isEmpty else { return overview(catalog) }
         let words = topic.lowercased().split(separator: " ").map(String.init)
-        if let entry = catalog.entries.first(where: { $0.words == words }) { return command(entry) }
+        if let entry = catalog.entries.first(where: { $0.words == words }) { return command(entry, requirements: session.requirements(of: entry)) }
         let group = catalog.group(words[0])
         if !group.isEmpty {
             var out = CommandOutput()
@@ -107,7 +107,7 @@ enum Help {
         return parts.joined(separator: " ")
     }
 
-    static func command(_ entry: CatalogEntry) -> CommandOutput {
+    static func command(_ entry: CatalogEntry, requirements: [String]) -> CommandOutput {
         var out = CommandOutput()
         out.line("\(usage(entry))")
         out.line("  \(entry.spec.summary)")
@@ -115,7 +115,7 @@ enum Help {
             out.line("  who: \(entry.spec.roles.sorted().map(\.rawValue).joined(separator: ", "))"
                      + (entry.spec.needsVisit ? " · needs an open visit" : entry.spec.needsPatient ? " · needs an open patient" : ""))
         }
-        if !entry.spec.requires.isEmpty { out.line("  requires: \(entry.spec.requires.joined(separator: ", "))") }
+        if !requirements.isEmpty { out.line("  requires: \(requirements.joined(separator: ", "))") }
         if entry.spec.refusedWhileAlerts { out.line("  refused while an alert stands on the patient") }
         if !entry.spec.fields.isEmpty {
             out.table(["field", "takes", "meaning"], entry.spec.fields.map { f in

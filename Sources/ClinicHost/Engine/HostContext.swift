@@ -249,7 +249,7 @@ struct FactEngine {
 
     /// Why a missing fact cannot be established yet: the facts its command waits for.
     func blockers(of spec: FactSpec, present: Set<String>) -> [String] {
-        let requires = session.catalog.entries.first { $0.name == spec.establishedBy }?.spec.requires ?? []
+        let requires = session.catalog.entries.first { $0.name == spec.establishedBy }.map(session.requirements(of:)) ?? []
         return requires.filter { !present.contains($0) }
     }
 }

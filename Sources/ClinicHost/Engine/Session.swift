@@ -243,8 +243,9 @@ package final class Session {
         if entry.spec.needsVisit && visit == nil, let patient {
             throw CommandFailure("\(entry.name): no visit is open for \(patient.mrn)", hint: "type visit start --kind infusion|consult|follow-up", kind: .refused)
         }
-        if !entry.spec.requires.isEmpty {
-            try FactEngine(session: self).check(requirements: entry.spec.requires, for: entry.name)
+        let requirements = self.requirements(of: entry)
+        if !requirements.isEmpty {
+            try FactEngine(session: self).check(requirements: requirements, for: entry.name)
         }
         if entry.spec.refusedWhileAlerts {
             try FactEngine(session: self).checkNoStandingAlert(for: entry.name)
@@ -331,6 +332,14 @@ package final class Session {
         }
         return parts.joined(separator: " ")
     }
+
+    /// The facts a command waits for: its declaration's, and those the clinic protocol adds
+    /// (`clinic.also_requires`: a clinic's own module's checklist before `dosing start`).
+    package func requirements(of entry: CatalogEntry) -> [String] {
+        entry.spec.requires + (alsoRequired[entry.name] ?? []).filter { !entry.spec.requires.contains($0) }
+    }
+
+    private lazy var alsoRequired: [String: [String]] = HostSettings.alsoRequired(clinicProtocol.settings)
 
     /// A module's published fact for the open patient, worked out now; `nil` when no module publishes it.
     package func fact(_ name: String) throws -> Fact? { try FactEngine(session: self).fact(name) }

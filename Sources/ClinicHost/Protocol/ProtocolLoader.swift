@@ -7,6 +7,7 @@ package enum HostSettings {
     static let lateEntryHours = "clinic.late_entry_hours"
     static let maxFailedSignIns = "clinic.max_failed_signins"
     static let idleMinutes = "clinic.idle_minutes"
+    static let alsoRequires = "clinic.also_requires"
 
     package static let specs = [
         SettingSpec(lateEntryHours, .integer(0...168, unit: "hours"),
@@ -15,7 +16,20 @@ package enum HostSettings {
                     summary: "wrong passwords in a row (sign-in or signature) before the account locks until an admin unlocks it"),
         SettingSpec(idleMinutes, .integer(1...240, unit: "minutes"),
                     summary: "an idle shell signs its member of staff out after this long"),
+        SettingSpec(alsoRequires, .text(maxLength: 2000),
+                    summary: "facts a command also waits for, as COMMAND=FACT pairs separated by ; (dosing start=checklist.done)"),
     ]
+
+    /// `clinic.also_requires` read into the facts each command also waits for.
+    static func alsoRequired(_ p: ClinicProtocol) -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for pair in ((try? p.text(alsoRequires)) ?? "").split(separator: ";") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { continue }
+            out[parts[0], default: []].append(parts[1])
+        }
+        return out
+    }
 }
 
 /// One setting as the protocol file writes it, for `protocol show`.
@@ -249,7 +263,7 @@ package enum ProtocolLoader {
             default: return no("not yes or no")
             }
         case .text(let max):
-            guard !t.isEmpty, t.count <= max else { return no("not \(kind.expects)") }
+            guard t.count <= max else { return no("not \(kind.expects)") }
             return .success(.string(t))
         case .document:
             return no("a document is given by file and version")

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+/// docs/PLUGINS.md, followed word for word from a new folder: its `sh tutorial` blocks run in order
+/// in one shell, and its `swift file=PATH` blocks are written where it says. A stale tutorial fails.
+extension EndToEnd {
+@Suite struct TutorialTests {
+    /// The tutorial as one bash script.
+    static func script(_ markdown: String) -> (script: String, steps: Int) {
+        var out = ["set -euo pipefail"]
+        var steps = 0
+        var block: [String]?
+        var kind = ""
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if block == nil, line.hasPrefix("```") {
+                kind = String(line.dropFirst(3))
+                block = []
+            } else if block != nil, line == "```" {
+                if kind == "sh tutorial" {
+                    out += block ?? []
+                    steps += 1
+                } else if kind.hasPrefix("swift file=") {
+                    let path = String(kind.dropFirst("swift file=".count))
+                    out += ["mkdir -p \"$(dirname '\(path)')\"", "cat > '\(path)' <<'CLINIC_TUTORIAL_EOF'"] + (block ?? []) + ["CLINIC_TUTORIAL_EOF"]
+                    steps += 1
+                }
+                block = nil
+            } else if block != nil {
+                block?.append(line)
+            }
+        }
+        return (out.joined(separator: "\n") + "\n", steps)
+    }
+
+    @Test func thePluginTutorialWorksAsWritten() throws {
+        let h = try Harness()
+        let doc = try String(contentsOf: Harness.repository.appendingPathComponent("docs/PLUGINS.md"), encoding: .utf8)
+        let tutorial = Self.script(doc)
+        #expect(tutorial.steps >= 7)
+        let path = try h.write("tutorial.sh", tutorial.script)
+        let swift = URL(fileURLWithPath: try ContainmentTests.swiftc()).deletingLastPathComponent().path
+        let r = try h.run([path], env: ["CLINIC_CHECKOUT": Harness.repository.path, "PATH": "\(swift):/usr/bin:/bin"], executable: "/bin/bash")
+        #expect(r.status == 0, "the tutorial failed: \(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("checklist") && r.stdout.contains("loaded (--plugins)"), "\(r.stdout)")
+        #expect(r.stdout.contains("requires: intake.weight"), "help shows the declaration")
+        // The protocol's clinic.also_requires holds dosing start for the clinic's own checklist.
+        let db = h.folder.appendingPathComponent("checklist/tutorial.sqlite").path
+        let held = try h.run(["--db", db, "--plugins", h.folder.appendingPathComponent("checklist/plugins").path,
+                              "--protocol", h.folder.appendingPathComponent("checklist/clinic-protocol.yaml").path,
+                              "--user", "nora", "-c", "help dosing start"], env: ["CLINIC_PASSWORD": "tutorial-pass"])
+        #expect(held.stdout.contains("requires: screening.eligible, consent.signed, monitoring.baseline, checklist.done"), "\(held.stdout) \(held.stderr)")
+    }
+}
+}
