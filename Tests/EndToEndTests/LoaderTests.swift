@@ -24,6 +24,9 @@ extension EndToEnd {
         try "not a library\n".write(to: plugins.appendingPathComponent("notes.so"), atomically: true, encoding: .utf8)
         _ = try compile(h, "wrongabi", "int clinic_module_abi_version(void) { return 999; }\n")
         _ = try compile(h, "plainlib", "int add(int a, int b) { return a + b; }\n")
+        // The right ABI, but its author says it works only with an older SDK.
+        _ = try compile(h, "oldrange", "int clinic_module_abi_version(void) { return \(ClinicKitABI.version); }\n"
+                        + "const char *clinic_module_sdk_range(void) { return \"0.1.0..<0.2.0\"; }\n")
         // The same module twice: a copy of Intake in the plugin folder, and the built-in one.
         try FileManager.default.copyItem(at: Harness.products.appendingPathComponent("libClinicIntake.so"),
                                          to: plugins.appendingPathComponent("libIntakeCopy.so"))
@@ -36,11 +39,12 @@ extension EndToEnd {
         #expect(err.contains("plainlib.so refused: is not a clinic module (no clinic_module_abi_version symbol)"))
         #expect(err.contains("wrongabi.so refused: was built for module ABI 999, this clinic needs ABI \(ClinicKitABI.version); rebuild it"))
         #expect(err.contains("libClinicIntake.so refused: is a second module named 'intake' (already loaded from \(plugins.path)/libIntakeCopy.so)"))
-        #expect(err.split(separator: "\n").count == 5, "one line per refusal: \(err)")
+        #expect(err.contains("oldrange.so refused: supports ClinicKit 0.1.0..<0.2.0, but this clinic has ClinicKit \(ClinicKitABI.sdkVersion); rebuild it"))
+        #expect(err.split(separator: "\n").count == 6, "one line per refusal: \(err)")
         // `modules` lists the loaded module and each refusal.
         #expect(r.stdout.split(separator: "\n").contains { $0.hasPrefix("  intake ") && $0.contains(" 1.0.0 ") })
         #expect(r.stdout.contains("loaded (--plugins)"))
-        #expect(r.stdout.split(separator: "\n").filter { $0.contains("refused:") }.count == 5)
+        #expect(r.stdout.split(separator: "\n").filter { $0.contains("refused:") }.count == 6)
     }
 
     @Test func libraryWithoutClinicKitIsRefused() throws {

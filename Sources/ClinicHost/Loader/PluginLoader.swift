@@ -141,6 +141,16 @@ package struct PluginLoader: Sendable {
         guard abi == ClinicKitABI.version else {
             return refuse("was built for module ABI \(abi), this clinic needs ABI \(ClinicKitABI.version); rebuild it against this ClinicKit", abi: abi)
         }
+        // The SDK versions the module's author says it works with.
+        if let rangeSymbol = dlsym(handle, ClinicKitABI.sdkRangeSymbol) {
+            let text = String(cString: unsafeBitCast(rangeSymbol, to: (@convention(c) () -> UnsafePointer<CChar>).self)())
+            guard let range = Self.versionRange(text) else {
+                return refuse("states the SDK range '\(Self.shorten(text, path: path).prefix(40))', which is not FROM..<TO (0.6.0..<0.7.0); fix it and rebuild", abi: abi)
+            }
+            guard let own = Self.version(ClinicKitABI.sdkVersion), range.contains(own) else {
+                return refuse("supports ClinicKit \(text), but this clinic has ClinicKit \(ClinicKitABI.sdkVersion); rebuild it against this clinic's ClinicKit and widen its range", abi: abi)
+            }
+        }
         let ownAnchor = dlsym(UnsafeMutableRawPointer(bitPattern: 0), ClinicKitABI.anchorSymbol)
         let itsAnchor = dlsym(handle, ClinicKitABI.anchorSymbol)
         guard let itsAnchor else {
@@ -169,6 +179,26 @@ package struct PluginLoader: Sendable {
             return refuse("is a second module named '\(name)' (already loaded from \(other.file)); remove one of them", abi: abi)
         }
         return .success(LoadedModule(module: module, file: path, origin: origin, abi: abi))
+    }
+
+    /// A version as numbers that compare in order: `0.6.1`.
+    struct SDKVersion: Comparable {
+        var parts: [Int]
+        static func < (a: SDKVersion, b: SDKVersion) -> Bool { a.parts.lexicographicallyPrecedes(b.parts) }
+    }
+
+    static func version(_ text: String) -> SDKVersion? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
+        guard (1...3).contains(parts.count), parts.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
+        return SDKVersion(parts: parts.compactMap { $0 } + Array(repeating: 0, count: 3 - parts.count))
+    }
+
+    /// `0.6.0..<0.7.0`.
+    static func versionRange(_ text: String) -> Range<SDKVersion>? {
+        let bounds = text.components(separatedBy: "..<")
+        guard bounds.count == 2, let low = version(bounds[0].trimmingCharacters(in: .whitespaces)),
+              let high = version(bounds[1].trimmingCharacters(in: .whitespaces)), low < high else { return nil }
+        return low..<high
     }
 
     /// dlerror repeats the path; keep the part after it.

@@ -41,6 +41,11 @@ public enum ClinicKitABI {
     /// The name of the symbol that creates a module.
     public static let entrySymbol = "clinic_module_entry"
 
+    /// The name of the optional symbol by which a module states the SDK versions it supports, as
+    /// a C string `FROM..<TO` (`0.6.0..<0.7.0`). The host refuses the module, naming both versions,
+    /// when its own ``sdkVersion`` is outside. Write it with ``ClinicModuleExport/sdkRange(_:)``.
+    public static let sdkRangeSymbol = "clinic_module_sdk_range"
+
     /// The name of a symbol defined once, in ClinicKit itself.
     ///
     /// The host compares this symbol as seen from a module library with the one it sees itself:
@@ -63,4 +68,12 @@ public enum ClinicModuleExport {
     public static func retain(_ module: any ClinicModule) -> UnsafeMutableRawPointer {
         Unmanaged.passRetained(module as AnyObject).toOpaque()
     }
+
+    /// The SDK versions a module supports, for the `clinic_module_sdk_range` symbol:
+    ///
+    /// ```swift
+    /// @_cdecl("clinic_module_sdk_range")
+    /// public func clinicModuleSDKRange() -> UnsafeRawPointer { ClinicModuleExport.sdkRange("0.6.0..<0.7.0") }
+    /// ```
+    public static func sdkRange(_ range: StaticString) -> UnsafeRawPointer { UnsafeRawPointer(range.utf8Start) }
 }
