@@ -19,8 +19,8 @@ extension EndToEnd {
                 if kind == "sh tutorial" {
                     out += block ?? []
                     steps += 1
-                } else if kind.hasPrefix("swift file=") {
-                    let path = String(kind.dropFirst("swift file=".count))
+                } else if let file = kind.range(of: " file="), ["swift", "clinic"].contains(String(kind[..<file.lowerBound])) {
+                    let path = String(kind[file.upperBound...])
                     out += ["mkdir -p \"$(dirname '\(path)')\"", "cat > '\(path)' <<'CLINIC_TUTORIAL_EOF'"] + (block ?? []) + ["CLINIC_TUTORIAL_EOF"]
                     steps += 1
                 }
@@ -44,11 +44,8 @@ extension EndToEnd {
         #expect(r.stdout.contains("checklist") && r.stdout.contains("loaded (--plugins)"), "\(r.stdout)")
         #expect(r.stdout.contains("requires: intake.weight"), "help shows the declaration")
         // The protocol's clinic.also_requires holds dosing start for the clinic's own checklist.
-        let db = h.folder.appendingPathComponent("checklist/tutorial.sqlite").path
-        let held = try h.run(["--db", db, "--plugins", h.folder.appendingPathComponent("checklist/plugins").path,
-                              "--protocol", h.folder.appendingPathComponent("checklist/clinic-protocol.yaml").path,
-                              "--user", "nora", "-c", "help dosing start"], env: ["CLINIC_PASSWORD": "tutorial-pass"])
-        #expect(held.stdout.contains("requires: screening.eligible, consent.signed, monitoring.baseline, checklist.done"), "\(held.stdout) \(held.stderr)")
+        #expect(r.stdout.contains("requires: screening.eligible, consent.signed, monitoring.baseline, checklist.done"), "\(r.stdout)")
+        #expect(try h.sql("SELECT count(*) FROM records WHERE module = 'checklist'", in: h.folder.appendingPathComponent("checklist/tutorial.sqlite").path) == ["2"])
     }
 }
 }
