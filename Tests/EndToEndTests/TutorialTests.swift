@@ -32,6 +32,12 @@ extension EndToEnd {
         return (out.joined(separator: "\n") + "\n", steps)
     }
 
+    @Test func theSDKReferenceIsCurrent() throws {
+        let h = try Harness()
+        let r = try h.run([Harness.repository.appendingPathComponent("Scripts/sdk-reference").path, "--check"], executable: "/usr/bin/python3")
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
     @Test func thePluginTutorialWorksAsWritten() throws {
         let h = try Harness()
         let doc = try String(contentsOf: Harness.repository.appendingPathComponent("docs/PLUGINS.md"), encoding: .utf8)
