@@ -61,3 +61,22 @@ import Testing
         #expect(session.forHistory(typed) == kept)
     }
 }
+
+/// `clinic.also_requires`: a clinic makes a command wait for a fact of its own choosing.
+@Suite struct AlsoRequiresTests {
+    @Test func theProtocolAddsAFactACommandWaitsFor() throws {
+        let shipped = try String(contentsOfFile: ProtocolLoader.shippedPath, encoding: .utf8)
+        let files = try Scripts()
+        _ = try files.write("consent-ketamine.txt", try String(contentsOfFile: URL(fileURLWithPath: ProtocolLoader.shippedPath)
+            .deletingLastPathComponent().appendingPathComponent("consent-ketamine.txt").path, encoding: .utf8))
+        let path = try files.write("ours.yaml", shipped.replacingOccurrences(of: "clinic.also_requires:\n    value: \"\"",
+                                                                              with: "clinic.also_requires:\n    value: \"gate sign=gate.ready; gate fail=gate.ready\""))
+        let (session, _, _) = try ClinicTestSupport.makeSession(modules: [GateModule()], signedIn: [.physician], protocolPath: path)
+        #expect(session.execute("patient new --name A --dob 1980-01-01 --sex F", source: "t") == .ok)
+        #expect(session.execute("visit start", source: "t") == .ok)
+        #expect(session.execute("gate sign", source: "t").failure?.message == "gate sign refused: gate.ready is missing (not prepared)")
+        #expect(session.execute("gate prepare", source: "t") == .ok)
+        #expect(session.execute("gate sign", source: "t") == .ok)
+        #expect(session.requirements(of: try #require(session.catalog.entries.first { $0.name == "gate fail" })) == ["gate.ready"])
+    }
+}
