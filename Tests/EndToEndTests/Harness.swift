@@ -84,6 +84,13 @@ struct Harness {
 
     static let nurse = ["CLINIC_PASSWORD": "nurse-pass1"]
 
+    /// A program from the test's own PATH (the one Scripts/test ran with: its python3 has the
+    /// packages Scripts/test installed), else from /usr/bin.
+    static func tool(_ name: String) -> String {
+        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin"]
+        return dirs.map { $0 + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/" + name
+    }
+
     /// The passwords of Workflows/setup.clinic's staff (nora, patel), for signing and witnessing.
     static let staff = ["CLINIC_PASSWORD": "staff-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"]
 

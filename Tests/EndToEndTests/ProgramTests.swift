@@ -121,6 +121,23 @@ extension EndToEnd {
         #expect(try h.run(["--user", "nora", "-c", "patient open FU-001", "-c", "report patient --out \(report)"], env: staff).stderr
                 .contains("already exists"), "a report is never overwritten")
 
+        // The same record as FHIR R4, validated by another implementation (fhir.resources, R4B models).
+        let fhir = h.folder.appendingPathComponent("FU-001.json").path
+        let exported = try h.run(["--user", "patel", "-c", "export fhir FU-001 --out \(fhir)"], env: staff)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let validator = Harness.repository.appendingPathComponent("Scripts/fhir-validate").path
+        let python = Harness.tool("python3")
+        let valid = try h.run([validator, fhir], env: ["PATH": URL(fileURLWithPath: python).deletingLastPathComponent().path + ":/usr/bin:/bin"],
+                              executable: python)
+        #expect(valid.status == 0, "\(valid.stderr)")
+        // Every weighing is an Observation: the intake's weight, height and BMI, and two weighings.
+        #expect(valid.stdout.hasSuffix("valid FHIR R4B Bundle (collection); 4 Encounter, 5 Observation, 1 Patient\n"), "\(valid.stdout)")
+        #expect(try h.sql("SELECT count(*) FROM visits WHERE patient_id = (SELECT id FROM patients WHERE mrn = 'FU-001')") == ["4"])
+        // The validator does refuse what is not FHIR: an Observation without its status.
+        let broken = try String(contentsOfFile: fhir, encoding: .utf8).replacingOccurrences(of: "\"status\":\"final\",", with: "")
+        let invalid = try h.run([validator, try h.write("broken.json", broken)], executable: python)
+        #expect(invalid.status == 1 && invalid.stderr.contains("INVALID"), "\(invalid.stdout) \(invalid.stderr)")
+
         let chromium = "/usr/bin/chromium"
         try #require(FileManager.default.isExecutableFile(atPath: chromium), "headless Chromium is needed (Scripts/test installs Debian's chromium)")
         let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=900,1400"]

@@ -145,3 +145,25 @@ extension IntakeModule {
         return try IntakeFields.payload(from: Invocation(verb: "record", values: values), patient: record.patient, ageInMonths: ageInMonths).payload
     }
 }
+
+extension IntakeModule {
+    /// Weight, height and BMI as vital-sign Observations (LOINC 29463-7, 8302-2, 39156-5; UCUM kg,
+    /// cm, kg/m2: REFERENCE.md 8, S114), from every intake and weighing.
+    public func fhir(from record: any RecordReader) throws -> [Value] {
+        try record.records(module: "intake", kind: nil, visitOnly: false).flatMap { entry -> [Value] in
+            let p = entry.payload
+            var out: [Value] = []
+            if let kg = p["weight_kg"]?.doubleValue {
+                out.append(FHIRExport.observation(id: "intake-\(entry.id)-weight", entry: entry, loinc: "29463-7", "Body weight", value: FHIRExport.quantity(kg, "kg")))
+            }
+            if let cm = p["height_cm"]?.doubleValue {
+                out.append(FHIRExport.observation(id: "intake-\(entry.id)-height", entry: entry, loinc: "8302-2", "Body height", value: FHIRExport.quantity(cm, "cm")))
+            }
+            if let bmi = p["bmi"]?.doubleValue {
+                out.append(FHIRExport.observation(id: "intake-\(entry.id)-bmi", entry: entry, loinc: "39156-5", "Body mass index (BMI) [Ratio]",
+                                                  value: FHIRExport.quantity(bmi, "kg/m2")))
+            }
+            return out
+        }
+    }
+}

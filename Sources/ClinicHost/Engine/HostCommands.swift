@@ -20,6 +20,7 @@ enum HostCommands {
         "record": "record this session as a replayable script, or export the journal as one",
         "report": "a patient's printable report",
         "audit": "verify the record's integrity; who did what, when",
+        "export": "the record in formats other systems read (FHIR R4)",
     ]
 
     private static func host(_ words: [String], _ spec: CommandSpec, open: Bool = false, ownTransactions: Bool = false) -> CatalogEntry {
@@ -94,6 +95,11 @@ enum HostCommands {
             amend.takesOtherFields = true
             return amend
         }(),
+        host(["export", "fhir"], CommandSpec("fhir", summary: "the patient's record as an HL7 FHIR R4 bundle (JSON)",
+                                             fields: [FieldSpec("patient", .text(maxLength: 40), required: false, help: "MRN or id (default: the open patient)", positional: true),
+                                                      FieldSpec("out", .text(maxLength: 4000), required: false, help: "a new file (default: printed)")],
+                                             roles: [.admin, .physician], needsPatient: false,
+                                             discussion: "The Patient, an Encounter per visit, and each module's resources; a sandbox's bundle is tagged as test data.")),
         host(["protocol", "show"], CommandSpec("show", summary: "the clinic protocol in force: each setting, its value, default and source",
                                                roles: everyone, needsPatient: false)),
         host(["protocol", "check"], CommandSpec("check", summary: "check a protocol file against the loaded modules before it is used",
@@ -173,6 +179,7 @@ enum HostCommands {
         case "visit end": return try Visits.end(in: session)
         case "visit timeline": return try Timeline.text(visitID: v["visit"]?.intValue, in: session)
         case "audit log": return try Audit.log(patient: v["patient"]?.stringValue, user: v["user"]?.stringValue, since: v["since"]?.stringValue, in: session)
+        case "export fhir": return try FHIR.export(v["patient"]?.stringValue, out: v["out"]?.stringValue, in: session)
         case "amend": return try Audit.amend(v, in: session)
         case "audit verify": return try Audit.verify(heads: v["head"]?.stringArray ?? [], in: session)
         case "report patient": return try Report.write(out: v["out"]?.stringValue, in: session)
