@@ -121,33 +121,6 @@ extension EndToEnd {
         #expect(try h.run(["--user", "nora", "-c", "patient open FU-001", "-c", "report patient --out \(report)"], env: staff).stderr
                 .contains("already exists"), "a report is never overwritten")
 
-        // The same record as FHIR R4, validated by another implementation (fhir.resources, R4B models).
-        let fhir = h.folder.appendingPathComponent("FU-001.json").path
-        let exported = try h.run(["--user", "patel", "-c", "export fhir FU-001 --out \(fhir)"], env: staff)
-        #expect(exported.status == 0, "\(exported.stderr)")
-        let validator = Harness.repository.appendingPathComponent("Scripts/fhir-validate").path
-        let python = Harness.tool("python3")
-        let valid = try h.run([validator, fhir], env: ["PATH": URL(fileURLWithPath: python).deletingLastPathComponent().path + ":/usr/bin:/bin"],
-                              executable: python)
-        #expect(valid.status == 0, "\(valid.stderr)")
-        // Round trip: an Observation for each vital sign entered (blood pressure as one panel) and
-        // each measure of the intake and the two weighings (weight, height, BMI; weight; weight).
-        let signs = try h.sql("""
-            SELECT sum((json_extract(payload, '$.sbp') IS NOT NULL OR json_extract(payload, '$.dbp') IS NOT NULL)
-                       + (json_extract(payload, '$.hr') IS NOT NULL) + (json_extract(payload, '$.rr') IS NOT NULL)
-                       + (json_extract(payload, '$.spo2') IS NOT NULL) + (json_extract(payload, '$.temp') IS NOT NULL))
-            FROM records WHERE module = 'monitoring' AND kind IN ('vitals', 'baseline')
-              AND patient_id = (SELECT id FROM patients WHERE mrn = 'FU-001')
-            """)
-        let observations = 5 + (Int(signs.first ?? "") ?? 0)
-        #expect(observations > 60)
-        #expect(valid.stdout.hasSuffix("valid FHIR R4B Bundle (collection); 4 Encounter, \(observations) Observation, 1 Patient\n"), "\(valid.stdout)")
-        #expect(try h.sql("SELECT count(*) FROM visits WHERE patient_id = (SELECT id FROM patients WHERE mrn = 'FU-001')") == ["4"])
-        // The validator does refuse what is not FHIR: an Observation without its status.
-        let broken = try String(contentsOfFile: fhir, encoding: .utf8).replacingOccurrences(of: "\"status\":\"final\",", with: "")
-        let invalid = try h.run([validator, try h.write("broken.json", broken)], executable: python)
-        #expect(invalid.status == 1 && invalid.stderr.contains("INVALID"), "\(invalid.stdout) \(invalid.stderr)")
-
         let chromium = "/usr/bin/chromium"
         try #require(FileManager.default.isExecutableFile(atPath: chromium), "headless Chromium is needed (Scripts/test installs Debian's chromium)")
         let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=900,1400"]
@@ -169,6 +142,84 @@ extension EndToEnd {
         }
     }
 
+
+    /// Both whole-visit workflows exported as FHIR R4 and validated by another implementation
+    /// (fhir.resources' R4B models, Scripts/fhir-validate), then checked against the database:
+    /// what each resource says is what was recorded, one for one.
+    @Test func theWorkflowsExportedAsFHIRValidateAndRoundTrip() throws {
+        let h = try Harness()
+        try h.sandboxWithStaff()
+        for workflow in ["followup.clinic", "infusion-day.clinic"] {
+            let run = try h.run(["--user", "nora", Harness.repository.appendingPathComponent("Workflows/\(workflow)").path], env: Harness.staff)
+            #expect(run.status == 0, "\(workflow): \(run.stderr)")
+        }
+        let folder = h.folder.appendingPathComponent("fhir").path
+        let exported = try h.run(["--user", "patel", "-c", "export fhir --all --out \(folder)"], env: Harness.staff)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stdout.hasPrefix("wrote 2 patients' records as FHIR R4 bundles ("), "\(exported.stdout)")
+        let validator = Harness.repository.appendingPathComponent("Scripts/fhir-validate").path
+        let python = Harness.tool("python3")
+        let files = ["FU-001", "DAY-001"].map { "\(folder)/\($0).json" }
+        let valid = try h.run([validator] + files, executable: python)
+        #expect(valid.status == 0, "\(valid.stderr)")
+        #expect(valid.stdout.split(separator: "\n").count == 2 && !valid.stdout.contains("INVALID"), "\(valid.stdout)")
+
+        for (mrn, file) in zip(["FU-001", "DAY-001"], files) {
+            let bundle = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+            let tag = ((bundle["meta"] as? [String: Any])?["tag"] as? [[String: Any]])?.first?["code"] as? String
+            #expect(tag == "HTEST", "a sandbox's bundle is marked as test data")
+            let resources = (bundle["entry"] as? [[String: Any]] ?? []).compactMap { $0["resource"] as? [String: Any] }
+            func of(_ type: String) -> [[String: Any]] { resources.filter { $0["resourceType"] as? String == type } }
+            func count(_ whereClause: String) throws -> Int {
+                Int(try h.sql("SELECT count(*) FROM records WHERE patient_id = (SELECT id FROM patients WHERE mrn = '\(mrn)') AND \(whereClause)").first ?? "") ?? -1
+            }
+            // An Observation for each vital sign entered (blood pressure as one panel), each intake
+            // measure, each pain NRS, and the PHQ-9, GAD-7 and FIQR totals.
+            let signs = Int(try h.sql("""
+                SELECT sum((json_extract(payload, '$.sbp') IS NOT NULL OR json_extract(payload, '$.dbp') IS NOT NULL)
+                           + (json_extract(payload, '$.hr') IS NOT NULL) + (json_extract(payload, '$.rr') IS NOT NULL)
+                           + (json_extract(payload, '$.spo2') IS NOT NULL) + (json_extract(payload, '$.temp') IS NOT NULL)
+                           + (json_extract(payload, '$.weight_kg') IS NOT NULL) + (json_extract(payload, '$.height_cm') IS NOT NULL)
+                           + (json_extract(payload, '$.bmi') IS NOT NULL))
+                FROM records WHERE patient_id = (SELECT id FROM patients WHERE mrn = '\(mrn)')
+                  AND amends IS NULL AND (module = 'intake' OR (module = 'monitoring' AND kind IN ('vitals', 'baseline')))
+                """).first ?? "") ?? 0
+            let scores = try count("((module = 'followup' AND kind = 'nrs') OR (module = 'screening' AND kind IN ('phq9', 'gad7', 'fiqr')))")
+            #expect(signs > 20 && of("Observation").count == signs + scores, "\(mrn)")
+            #expect(of("QuestionnaireResponse").count == (try count("""
+                ((module = 'screening' AND kind IN ('acr2016', 'fiqr', 'phq9', 'gad7', 'dast10', 'auditc'))
+                 OR (module = 'monitoring' AND kind = 'aldrete') OR (module = 'followup' AND kind IN ('pgic', 'bpi')))
+                """)))
+            #expect(of("Consent").count == (try count("module = 'consent' AND kind = 'signed'")))
+            #expect(of("AdverseEvent").count == (try count("module = 'monitoring' AND kind = 'event'")))
+            #expect(of("Encounter").count == Int(try h.sql("SELECT count(*) FROM visits WHERE patient_id = (SELECT id FROM patients WHERE mrn = '\(mrn)')").first ?? ""))
+            // Each signed order's dose is the order's; each dose given is what was recorded as given.
+            let ordered = try h.sql("""
+                SELECT 'dosing-' || o.id, json_extract(o.payload, '$.total_mg'), json_extract(e.payload, '$.given_mg')
+                FROM records o JOIN records s ON s.module = 'dosing' AND s.kind = 'signed' AND json_extract(s.payload, '$.order') = o.id
+                LEFT JOIN records e ON e.module = 'dosing' AND e.kind IN ('completed', 'stopped') AND json_extract(e.payload, '$.order') = o.id
+                WHERE o.patient_id = (SELECT id FROM patients WHERE mrn = '\(mrn)') ORDER BY o.id
+                """)
+            let requests = of("MedicationRequest").map { r -> String in
+                let dose = (((r["dosageInstruction"] as? [[String: Any]])?.first?["doseAndRate"] as? [[String: Any]])?.first?["doseQuantity"] as? [String: Any])?["value"] as? Double
+                let id = r["id"] as? String ?? ""
+                let given = of("MedicationAdministration").first { ($0["request"] as? [String: Any])?["reference"] as? String == "MedicationRequest/" + id }
+                let mg = ((given?["dosage"] as? [String: Any])?["dose"] as? [String: Any])?["value"] as? Double
+                return "\(id)|\(dose.map { String($0) } ?? "")|\(mg.map { String($0) } ?? "")"
+            }
+            #expect(!ordered.isEmpty && requests == ordered, "\(mrn)")
+        }
+
+        // The validator does refuse what is not FHIR: an Observation without its status, and a
+        // reference to nothing in the bundle.
+        let text = try String(contentsOfFile: files[1], encoding: .utf8)
+        for broken in [text.replacingOccurrences(of: "\"status\":\"final\",", with: ""),
+                       text.replacingOccurrences(of: "\"Practitioner/staff-patel\"", with: "\"Practitioner/staff-nobody\"")] {
+            let invalid = try h.run([validator, try h.write("broken.json", broken)], executable: python)
+            #expect(invalid.status == 1 && invalid.stderr.contains("INVALID"), "\(invalid.stdout) \(invalid.stderr)")
+            try FileManager.default.removeItem(atPath: h.folder.appendingPathComponent("broken.json").path)
+        }
+    }
     @Test func scriptsTakeVariablesAndCSVFromTheCommandLine() throws {
         let h = try Harness()
         try h.provision()

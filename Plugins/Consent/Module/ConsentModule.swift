@@ -133,3 +133,44 @@ extension ConsentModule {
         }
     }
 }
+
+extension ConsentModule {
+    /// Each signed consent as a FHIR Consent (scope treatment): active while in force; inactive once
+    /// withdrawn, replaced by a later consent or past its validity. The signed text's version and
+    /// SHA-256 are in its source, the withdrawal and its reason as a second category; who took, witnessed and
+    /// withdrew it is in the host's Provenance.
+    public func fhir(from record: any RecordReader) throws -> [FHIRResource] {
+        let all = try record.records(module: "consent", kind: nil, visitOnly: false)
+        let months = try record.clinicProtocol.integer(Self.validity)
+        let signed = all.filter { $0.kind == "signed" }
+        return signed.map { entry in
+            let p = entry.payload
+            let version = p["version"]?.stringValue ?? "?"
+            let withdrawal = all.first { $0.kind == "withdrawn" && $0.payload["consent"]?.intValue == Int(entry.id) }
+            let replaced = signed.contains { $0.id > entry.id }
+            let expires = record.calendar.date(byAdding: .month, value: months, to: entry.effectiveAt)
+            var end = expires
+            if let withdrawal, expires.map({ withdrawal.effectiveAt < $0 }) ?? true { end = withdrawal.effectiveAt }
+            let inForce = withdrawal == nil && !replaced && (expires.map { record.now < $0 } ?? false)
+            var period: [String: Value] = ["start": .string(FHIRExport.instant(entry.effectiveAt))]
+            if let end { period["end"] = .string(FHIRExport.instant(end)) }
+            var consent: [String: Value] = [
+                "resourceType": "Consent", "id": .string("consent-\(entry.id)"), "status": .string(inForce ? "active" : "inactive"),
+                "scope": ["coding": [["system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "treatment", "display": "Treatment"]]],
+                "category": [FHIRExport.text("consent to ketamine treatment")],
+                "patient": ["reference": .string(FHIRExport.patient)], "performer": [["reference": .string(FHIRExport.patient)]],
+                "dateTime": .string(FHIRExport.instant(entry.effectiveAt)),
+                "sourceAttachment": ["contentType": "text/plain; charset=utf-8",
+                                     "title": .string("the clinic's consent to ketamine treatment, text version \(version), SHA-256 \(p["sha256"]?.stringValue ?? "?")")],
+                "policyRule": FHIRExport.text("the clinic's consent to ketamine treatment, text version \(version), valid \(months) months unless withdrawn"),
+                "provision": ["type": "permit", "period": .object(period)],
+            ]
+            if let withdrawal {
+                // R4's Consent has no element for why it ended: the withdrawal is named as a second category.
+                let reason = withdrawal.payload["reason"]?.stringValue ?? ""
+                consent["category"] = [FHIRExport.text("consent to ketamine treatment"), FHIRExport.text("withdrawn" + (reason.isEmpty ? "" : ": " + reason))]
+            }
+            return FHIRResource(.object(consent), from: [entry] + (withdrawal.map { [$0] } ?? []))
+        }
+    }
+}

@@ -149,8 +149,8 @@ extension IntakeModule {
 extension IntakeModule {
     /// Weight, height and BMI as vital-sign Observations (LOINC 29463-7, 8302-2, 39156-5; UCUM kg,
     /// cm, kg/m2: REFERENCE.md 8, S114), from every intake and weighing.
-    public func fhir(from record: any RecordReader) throws -> [Value] {
-        try record.records(module: "intake", kind: nil, visitOnly: false).flatMap { entry -> [Value] in
+    public func fhir(from record: any RecordReader) throws -> [FHIRResource] {
+        try record.records(module: "intake", kind: nil, visitOnly: false).flatMap { entry -> [FHIRResource] in
             let p = entry.payload
             var out: [Value] = []
             if let kg = p["weight_kg"]?.doubleValue {
@@ -163,7 +163,7 @@ extension IntakeModule {
                 out.append(FHIRExport.observation(id: "intake-\(entry.id)-bmi", entry: entry, loinc: "39156-5", "Body mass index (BMI) [Ratio]",
                                                   value: FHIRExport.quantity(bmi, "kg/m2")))
             }
-            return out
+            return out.map { FHIRResource($0, from: [entry]) }
         }
     }
 }

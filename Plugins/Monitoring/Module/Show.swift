@@ -89,31 +89,60 @@ extension MonitoringModule {
     /// heart rate 8867-4, respiration rate 9279-1, SpO2 coded both 2708-6 and 59408-5 (pulse
     /// oximetry), temperature 8310-5; UCUM mm[Hg], /min, %, Cel. NEWS2 is not exported as a code
     /// (its LOINC is unconfirmed; REFERENCE.md 8).
-    public func fhir(from record: any RecordReader) throws -> [Value] {
-        try record.records(module: "monitoring", kind: nil, visitOnly: false).filter { $0.kind == "vitals" || $0.kind == "baseline" }.flatMap { entry -> [Value] in
-            let v = Vitals(entry.payload)
-            let id = "monitoring-\(entry.id)"
-            var out: [Value] = []
-            if v.sbp != nil || v.dbp != nil, case .object(var panel) = FHIRExport.observation(
-                id: "\(id)-bp", entry: entry, loinc: "85354-9", "Blood pressure panel with all children optional", value: .null) {
-                panel["valueQuantity"] = nil
-                var components: [Value] = []
-                if let sbp = v.sbp { components.append(["code": FHIRExport.loinc("8480-6", "Systolic blood pressure"), "valueQuantity": FHIRExport.quantity(Double(sbp), "mm[Hg]", unit: "mmHg")]) }
-                if let dbp = v.dbp { components.append(["code": FHIRExport.loinc("8462-4", "Diastolic blood pressure"), "valueQuantity": FHIRExport.quantity(Double(dbp), "mm[Hg]", unit: "mmHg")]) }
-                panel["component"] = .array(components)
-                out.append(.object(panel))
+    /// Adverse events are AdverseEvents (severity from FHIR R4's required adverse-event-severity
+    /// codes, which are this module's mild, moderate and severe; the action taken in the event's
+    /// text, R4 having no note there), and each modified Aldrete score a QuestionnaireResponse.
+    public func fhir(from record: any RecordReader) throws -> [FHIRResource] {
+        let entries = try record.records(module: "monitoring", kind: nil, visitOnly: false)
+        return entries.filter { $0.kind == "vitals" || $0.kind == "baseline" }.flatMap(vitalSigns) + entries.flatMap { entry -> [FHIRResource] in
+            let p = entry.payload
+            switch entry.kind {
+            case "event":
+                let action = p["action"]?.stringValue.map { "; action: " + $0 } ?? ""
+                var event: [String: Value] = [
+                    "resourceType": "AdverseEvent", "id": .string("monitoring-\(entry.id)"), "actuality": "actual",
+                    "event": FHIRExport.text((p["kind"]?.stringValue ?? "adverse event") + action),
+                    "subject": ["reference": .string(FHIRExport.patient)], "date": .string(FHIRExport.instant(entry.effectiveAt)),
+                    "recordedDate": .string(FHIRExport.instant(entry.recordedAt)), "recorder": FHIRExport.practitioner(entry.staff),
+                ]
+                if let severity = p["severity"]?.stringValue {
+                    event["severity"] = ["coding": [["system": "http://terminology.hl7.org/CodeSystem/adverse-event-severity", "code": .string(severity),
+                                                     "display": .string(severity.prefix(1).uppercased() + severity.dropFirst())]]]
+                }
+                if let visit = entry.visitID { event["encounter"] = ["reference": .string(FHIRExport.encounter(visit))] }
+                return [FHIRResource(.object(event), from: [entry])]
+            case "aldrete":
+                let items = Aldrete.items.map { FHIRItem($0.field, $0.wording, p[$0.field] ?? .null, type: "integer") }
+                return FHIRExport.questionnaire("aldrete", title: "Modified Aldrete score", response: "monitoring-\(entry.id)", entry: entry,
+                                                items: items + [FHIRItem("total", "total score (0–10)", p["total"] ?? .null, type: "integer")])
+            default: return []
             }
-            if let hr = v.hr { out.append(FHIRExport.observation(id: "\(id)-hr", entry: entry, loinc: "8867-4", "Heart rate", value: FHIRExport.quantity(Double(hr), "/min", unit: "beats/minute"))) }
-            if let rr = v.rr { out.append(FHIRExport.observation(id: "\(id)-rr", entry: entry, loinc: "9279-1", "Respiratory rate", value: FHIRExport.quantity(Double(rr), "/min", unit: "breaths/minute"))) }
-            if let spo2 = v.spo2, case .object(var o) = FHIRExport.observation(id: "\(id)-spo2", entry: entry, loinc: "2708-6", "Oxygen saturation in Arterial blood",
-                                                                              value: FHIRExport.quantity(Double(spo2), "%")) {
-                o["code"] = ["coding": [["system": "http://loinc.org", "code": "2708-6", "display": "Oxygen saturation in Arterial blood"],
-                                        ["system": "http://loinc.org", "code": "59408-5", "display": "Oxygen saturation in Arterial blood by Pulse oximetry"]],
-                             "text": .string(v.onOxygen ? "SpO2 on oxygen" : "SpO2 on air")]
-                out.append(.object(o))
-            }
-            if let temp = v.temp { out.append(FHIRExport.observation(id: "\(id)-temp", entry: entry, loinc: "8310-5", "Body temperature", value: FHIRExport.quantity(temp, "Cel", unit: "°C"))) }
-            return out
         }
+    }
+
+    private func vitalSigns(_ entry: StoredRecord) -> [FHIRResource] {
+        let v = Vitals(entry.payload)
+        let id = "monitoring-\(entry.id)"
+        var out: [Value] = []
+        if v.sbp != nil || v.dbp != nil, case .object(var panel) = FHIRExport.observation(
+            id: "\(id)-bp", entry: entry, loinc: "85354-9", "Blood pressure panel with all children optional", value: .null) {
+            panel["valueQuantity"] = nil
+            var components: [Value] = []
+            if let sbp = v.sbp { components.append(["code": FHIRExport.loinc("8480-6", "Systolic blood pressure"), "valueQuantity": FHIRExport.quantity(Double(sbp), "mm[Hg]", unit: "mmHg")]) }
+            if let dbp = v.dbp { components.append(["code": FHIRExport.loinc("8462-4", "Diastolic blood pressure"), "valueQuantity": FHIRExport.quantity(Double(dbp), "mm[Hg]", unit: "mmHg")]) }
+            panel["component"] = .array(components)
+            out.append(.object(panel))
+        }
+        if let hr = v.hr { out.append(FHIRExport.observation(id: "\(id)-hr", entry: entry, loinc: "8867-4", "Heart rate", value: FHIRExport.quantity(Double(hr), "/min", unit: "beats/minute"))) }
+        if let rr = v.rr { out.append(FHIRExport.observation(id: "\(id)-rr", entry: entry, loinc: "9279-1", "Respiratory rate", value: FHIRExport.quantity(Double(rr), "/min", unit: "breaths/minute"))) }
+        if let spo2 = v.spo2, case .object(var o) = FHIRExport.observation(id: "\(id)-spo2", entry: entry, loinc: "2708-6", "Oxygen saturation in Arterial blood",
+                                                                          value: FHIRExport.quantity(Double(spo2), "%")) {
+            o["code"] = ["coding": [["system": "http://loinc.org", "code": "2708-6", "display": "Oxygen saturation in Arterial blood"],
+                                    ["system": "http://loinc.org", "code": "59408-5", "display": "Oxygen saturation in Arterial blood by Pulse oximetry"]],
+                         "text": .string(v.onOxygen ? "SpO2 on oxygen" : "SpO2 on air")]
+            out.append(.object(o))
+        }
+        if let temp = v.temp { out.append(FHIRExport.observation(id: "\(id)-temp", entry: entry, loinc: "8310-5", "Body temperature", value: FHIRExport.quantity(temp, "Cel", unit: "°C"))) }
+        return out.map { FHIRResource($0, from: [entry]) }
     }
 }

@@ -77,6 +77,12 @@ package enum ArgumentParser {
                     try take(try field(named: String(body[..<eq])), String(body[body.index(after: eq)...]))
                 } else {
                     let index = try field(named: String(body))
+                    // A yes/no option given alone is a flag: `--all` is `--all yes`.
+                    if case .yesNo = fields[index].kind, i + 1 == words.count || (try? fields[index].parse(words[i + 1], today: DateComponents())) == nil {
+                        try take(index, "yes")
+                        i += 1
+                        continue
+                    }
                     guard i + 1 < words.count else {
                         throw CommandFailure("--\(body) needs a value (\(fields[index].expects))", hint: "type e.g. \(fields[index].example)")
                     }

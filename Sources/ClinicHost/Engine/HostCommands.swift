@@ -97,9 +97,10 @@ enum HostCommands {
         }(),
         host(["export", "fhir"], CommandSpec("fhir", summary: "the patient's record as an HL7 FHIR R4 bundle (JSON)",
                                              fields: [FieldSpec("patient", .text(maxLength: 40), required: false, help: "MRN or id (default: the open patient)", positional: true),
-                                                      FieldSpec("out", .text(maxLength: 4000), required: false, help: "a new file (default: printed)")],
+                                                      FieldSpec("all", .yesNo, required: false, help: "every patient, a file each (MRN.json) in the --out folder"),
+                                                      FieldSpec("out", .text(maxLength: 4000), required: false, help: "a new file (default: printed); with --all, a new or empty folder")],
                                              roles: [.admin, .physician], needsPatient: false,
-                                             discussion: "The Patient, an Encounter per visit, and each module's resources; a sandbox's bundle is tagged as test data.")),
+                                             discussion: "The Patient, an Encounter per visit, each module's resources (vital signs, scores, questionnaires, consents, orders, infusions, adverse events), the staff as Practitioners and a Provenance naming who wrote and signed each; a sandbox's bundle is tagged as test data.\nExamples: export fhir MRN-1 --out mrn-1.json · export fhir --all --out exports/")),
         host(["protocol", "show"], CommandSpec("show", summary: "the clinic protocol in force: each setting, its value, default and source",
                                                roles: everyone, needsPatient: false)),
         host(["protocol", "check"], CommandSpec("check", summary: "check a protocol file against the loaded modules before it is used",
@@ -179,7 +180,7 @@ enum HostCommands {
         case "visit end": return try Visits.end(in: session)
         case "visit timeline": return try Timeline.text(visitID: v["visit"]?.intValue, in: session)
         case "audit log": return try Audit.log(patient: v["patient"]?.stringValue, user: v["user"]?.stringValue, since: v["since"]?.stringValue, in: session)
-        case "export fhir": return try FHIR.export(v["patient"]?.stringValue, out: v["out"]?.stringValue, in: session)
+        case "export fhir": return try FHIR.export(v["patient"]?.stringValue, all: v["all"]?.boolValue == true, out: v["out"]?.stringValue, in: session)
         case "amend": return try Audit.amend(v, in: session)
         case "audit verify": return try Audit.verify(heads: v["head"]?.stringArray ?? [], in: session)
         case "report patient": return try Report.write(out: v["out"]?.stringValue, in: session)

@@ -206,6 +206,15 @@ package final class Store: @unchecked Sendable {
         try db.query("SELECT \(Self.patientColumns) FROM patients ORDER BY id LIMIT ?", [.int(Int64(limit))]).map(patient(from:))
     }
 
+    /// The clinic protocol version each of a patient's entries was written under, by entry id.
+    package func protocolVersions(patientID: Int64) throws -> [Int64: String] {
+        var versions: [Int64: String] = [:]
+        for row in try db.query("SELECT id, protocol_version FROM records WHERE patient_id = ? AND protocol_version IS NOT NULL", [.int(patientID)]) {
+            if let id = row[0].int, let version = row[1].text { versions[id] = version }
+        }
+        return versions
+    }
+
     /// Every MRN (for completion), newest last.
     package func mrns() throws -> [String] {
         try db.query("SELECT mrn FROM patients ORDER BY id").compactMap { $0[0].text }

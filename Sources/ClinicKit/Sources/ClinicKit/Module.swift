@@ -71,11 +71,13 @@ public protocol ClinicModule: AnyObject, Sendable {
     ///   - changes: the new values, as typed, by field name.
     func amend(_ entry: StoredRecord, changes: [String: String], record: any RecordReader) throws -> Value
 
-    /// The module's entries for the patient as HL7 FHIR R4 resources (JSON objects), for `export
-    /// fhir`. Refer to the patient as ``FHIRExport/patient`` and to a visit as
-    /// ``FHIRExport/encounter(_:)``, and give each resource an `id` of its own (the module's name and
-    /// the entry's id). The host adds the Patient, the Encounters and the Bundle.
-    func fhir(from record: any RecordReader) throws -> [Value]
+    /// The module's entries for the patient as HL7 FHIR R4 resources, for `export fhir`, each with
+    /// the entries it is made from. Refer to the patient as ``FHIRExport/patient``, to a visit as
+    /// ``FHIRExport/encounter(_:)`` and to staff as ``FHIRExport/practitioner(_:)``, and give each
+    /// resource an `id` of its own (the module's name and the entry's id). The host adds the
+    /// Patient, the Encounters, the Practitioners, a Provenance per source naming who wrote and
+    /// signed it, and the Bundle.
+    func fhir(from record: any RecordReader) throws -> [FHIRResource]
 }
 
 extension ClinicModule {
@@ -98,7 +100,7 @@ extension ClinicModule {
     public func report(from record: any RecordReader) throws -> [ReportSection] { [] }
 
     /// Nothing exported unless the module says so.
-    public func fhir(from record: any RecordReader) throws -> [Value] { [] }
+    public func fhir(from record: any RecordReader) throws -> [FHIRResource] { [] }
 
     /// No entry is corrected field by field unless the module says so.
     public func amend(_ entry: StoredRecord, changes: [String: String], record: any RecordReader) throws -> Value {
@@ -386,40 +388,4 @@ public struct CommandError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { hint.map { "\(message); \($0)" } ?? message }
-}
-
-/// What modules need to write FHIR R4 resources that the host's bundle ties together.
-public enum FHIRExport {
-    /// The reference to the exported patient.
-    public static let patient = "Patient/patient"
-
-    /// The reference to a visit's Encounter.
-    public static func encounter(_ visitID: Int64) -> String { "Encounter/visit-\(visitID)" }
-
-    /// `2026-11-24T09:02:00Z`: an instant as FHIR writes it.
-    public static func instant(_ date: Date) -> String { Signature.utc(date) }
-
-    /// A LOINC coding in a CodeableConcept.
-    public static func loinc(_ code: String, _ display: String) -> Value {
-        ["coding": [["system": "http://loinc.org", "code": .string(code), "display": .string(display)]], "text": .string(display)]
-    }
-
-    /// A UCUM quantity (`kg`, `cm`, `kg/m2`, `mm[Hg]`, `/min`, `%`, `Cel`).
-    public static func quantity(_ value: Double, _ ucum: String, unit: String? = nil) -> Value {
-        ["value": .double(value), "unit": .string(unit ?? ucum), "system": "http://unitsofmeasure.org", "code": .string(ucum)]
-    }
-
-    /// The vital-signs Observation category.
-    public static let vitalSigns: Value = [["coding": [["system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "vital-signs",
-                                                        "display": "Vital Signs"]]]]
-
-    /// A final Observation of the patient at `entry`'s time and visit, coded with LOINC.
-    public static func observation(id: String, entry: StoredRecord, loinc code: String, _ display: String, value: Value,
-                                   category: Value = vitalSigns) -> Value {
-        var o: [String: Value] = ["resourceType": "Observation", "id": .string(id), "status": "final", "category": category,
-                                  "code": loinc(code, display), "subject": ["reference": .string(patient)],
-                                  "effectiveDateTime": .string(instant(entry.effectiveAt)), "valueQuantity": value]
-        if let visit = entry.visitID { o["encounter"] = ["reference": .string(encounter(visit))] }
-        return .object(o)
-    }
 }

@@ -1,0 +1,56 @@
+import ClinicKit
+
+extension ScreeningModule {
+    /// Each instrument as a QuestionnaireResponse with its item answers and scores (ACR 2016,
+    /// FIQR, PHQ-9, GAD-7, DAST-10, AUDIT-C), and the totals as survey Observations: PHQ-9 with
+    /// LOINC 44261-6 and GAD-7 with 70274-6 (REFERENCE.md 8, S118–S120). FIQR's total has no code,
+    /// only its name: its LOINC (90858-2) is UNCONFIRMED (REFERENCE.md 8, S13).
+    public func fhir(from record: any RecordReader) throws -> [FHIRResource] {
+        var out: [FHIRResource] = []
+        for entry in try record.records(module: "screening", kind: nil, visitOnly: false) {
+            let p = entry.payload
+            let id = "screening-\(entry.id)"
+            func total(_ code: Value) {
+                guard let score = p["total"]?.doubleValue,
+                      case .object(var o) = FHIRExport.observation(id: id + "-total", entry: entry, code: code, value: FHIRExport.score(score),
+                                                                    category: FHIRExport.survey) else { return }
+                o["derivedFrom"] = [["reference": .string("QuestionnaireResponse/" + id)]]
+                out.append(FHIRResource(.object(o), from: [entry]))
+            }
+            switch entry.kind {
+            case "acr2016":
+                let labels = Dictionary(uniqueKeysWithValues: ACR2016.areas.map { ($0.id, $0.label) })
+                let areas = (p["areas"]?.arrayValue ?? []).compactMap(\.stringValue).map { Value.string(labels[$0] ?? $0) }
+                let asked = Self.acrFields.map { field -> FHIRItem in
+                    field.name == "areas" ? FHIRItem("areas", "painful areas in the past week (Widespread Pain Index)", .array(areas), type: "string") : FHIRItem(field.name, field.help, p[field.name] ?? .null)
+                }
+                out += FHIRExport.questionnaire("acr2016", title: "ACR 2016 fibromyalgia diagnostic criteria", response: id, entry: entry, items: asked + [
+                    FHIRItem("wpi", "Widespread Pain Index (0–19)", p["wpi"] ?? .null), FHIRItem("regions", "regions with pain (0–5)", p["regions"] ?? .null),
+                    FHIRItem("sss", "Symptom Severity Scale (0–12)", p["sss"] ?? .null), FHIRItem("fs", "FS = WPI + SSS (0–31)", p["fs"] ?? .null),
+                    FHIRItem("met", "the 2016 criteria are met", p["met"] ?? .null),
+                ])
+            case "fiqr":
+                let items = FIQR.domains.flatMap { domain in
+                    domain.items.map { item in
+                        FHIRItem(item.field, "\(item.wording), past 7 days (0 = \(item.anchors.0), 10 = \(item.anchors.1))",
+                                 p[item.field]?.stringValue.flatMap { Int($0) }.map(Value.int) ?? .null, type: "integer")
+                    }
+                } + ["function", "overall", "symptoms", "total"].map { FHIRItem($0, "\($0) score", p[$0] ?? .null, type: "decimal") }
+                out += FHIRExport.questionnaire("fiqr", title: "Revised Fibromyalgia Impact Questionnaire (FIQR)", response: id, entry: entry, items: items)
+                total(FHIRExport.text("FIQR total score (0–100)"))
+            default:
+                guard let q = Questionnaire.all.first(where: { $0.id == entry.kind }) else { continue }
+                let items = q.items.map { item in
+                    // Yes/no items as answered (DAST-10 item 3 scores the "no"); scaled items as their score.
+                    FHIRItem(item.field, "\(item.wording) (\(q.recall))", item.answers.isEmpty ? p[item.field] ?? .null : p[item.field + "_score"] ?? .null,
+                             type: item.answers.isEmpty ? "boolean" : "integer")
+                }
+                out += FHIRExport.questionnaire(q.id, title: q.title, response: id, entry: entry,
+                                                items: items + [FHIRItem("total", "total score", p["total"] ?? .null, type: "integer")])
+                if q.id == "phq9" { total(FHIRExport.loinc("44261-6", "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]")) }
+                if q.id == "gad7" { total(FHIRExport.loinc("70274-6", "Generalized anxiety disorder 7 item (GAD-7) total score [Reported.PHQ]")) }
+            }
+        }
+        return out
+    }
+}
