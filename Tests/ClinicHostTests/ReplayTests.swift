@@ -101,8 +101,11 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
         try #require(try session.store.recordCount() == 6)
         let admin = try #require(try session.store.account("admin")?.info)
         session.signIn(admin)
+        // An export writes a file and changes nothing in the record: it is not replayed.
+        try #require(session.execute("export fhir A-1 --out \(files.path("a-1.json"))", source: "t") == .ok)
         try #require(session.execute("record export \(files.path("all.clinic"))", source: "t") == .ok)
         let script = try String(contentsOfFile: files.path("all.clinic"), encoding: .utf8)
+        #expect(!script.contains("export fhir"))
         #expect(script.contains("replay-account admin admin\nlogin admin\n"))
         #expect(script.contains("clock set 2026-03-02T08:55:00.000Z\npatient new name='Ann Bee' dob=1980-01-01 sex=F mrn=A-1\n"))
         #expect(script.contains("# 2026-03-02 09:00 not replayed: gate fail → error: failed on purpose"))

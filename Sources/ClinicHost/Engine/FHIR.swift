@@ -34,7 +34,7 @@ enum FHIR {
     static func exportAll(to folder: String, in session: Session) throws -> CommandOutput {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
-            guard isFolder.boolValue else { throw CommandFailure("\(folder) is a file", hint: "give --out a folder, new or empty") }
+            guard isFolder.boolValue else { throw CommandFailure("\(folder) is a file", hint: "give --out a folder: export fhir --all --out DIR") }
         } else if mkdir(folder, 0o700) != 0 {
             throw CommandFailure("cannot create \(folder): \(String(cString: strerror(errno)))", hint: "check the folder above it exists and is writable")
         }

@@ -38,7 +38,9 @@ struct ScriptWriter {
 
     /// Commands that are about the session, not the record: they are not replayed (the clock
     /// lines come from each line's time; a replay runs the script's commands, not the script).
-    static let notReplayed: Set<String> = ["clock", "record", "replay", "run", "quit", "exit"]
+    /// `export` and `report` write files from the record and change nothing in it: a replay that
+    /// wrote them again would find them there, or leave copies of a patient's record about.
+    static let notReplayed: Set<String> = ["clock", "record", "replay", "run", "quit", "exit", "export", "report"]
 
     /// The opening comment of a recording.
     static func header(source: String, sandbox: Bool, scope: String, now: Date) -> [String] {
