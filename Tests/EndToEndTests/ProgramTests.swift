@@ -174,7 +174,8 @@ extension EndToEnd {
                 Int(try h.sql("SELECT count(*) FROM records WHERE patient_id = (SELECT id FROM patients WHERE mrn = '\(mrn)') AND \(whereClause)").first ?? "") ?? -1
             }
             // An Observation for each vital sign entered (blood pressure as one panel), each intake
-            // measure, each pain NRS, and the PHQ-9, GAD-7 and FIQR totals.
+            // measure, each pain NRS, NEWS2, RASS, MOAA/S and CADSS, the PHQ-9, GAD-7 and FIQR
+            // totals, each screening decision and each liver-function review.
             let signs = Int(try h.sql("""
                 SELECT sum((json_extract(payload, '$.sbp') IS NOT NULL OR json_extract(payload, '$.dbp') IS NOT NULL)
                            + (json_extract(payload, '$.hr') IS NOT NULL) + (json_extract(payload, '$.rr') IS NOT NULL)
@@ -184,7 +185,11 @@ extension EndToEnd {
                 FROM records WHERE patient_id = (SELECT id FROM patients WHERE mrn = '\(mrn)')
                   AND amends IS NULL AND (module = 'intake' OR (module = 'monitoring' AND kind IN ('vitals', 'baseline')))
                 """).first ?? "") ?? 0
-            let scores = try count("((module = 'followup' AND kind = 'nrs') OR (module = 'screening' AND kind IN ('phq9', 'gad7', 'fiqr')))")
+            let scores = try count("""
+                ((module = 'followup' AND kind = 'nrs') OR (module = 'screening' AND kind IN ('phq9', 'gad7', 'fiqr', 'decision'))
+                 OR (module = 'monitoring' AND (kind IN ('rass', 'moaas', 'cadss') OR json_extract(payload, '$.news2') IS NOT NULL))
+                 OR (module = 'dosing' AND kind = 'lft'))
+                """)
             #expect(signs > 20 && of("Observation").count == signs + scores, "\(mrn)")
             #expect(of("QuestionnaireResponse").count == (try count("""
                 ((module = 'screening' AND kind IN ('acr2016', 'fiqr', 'phq9', 'gad7', 'dast10', 'auditc'))

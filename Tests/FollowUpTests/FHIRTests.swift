@@ -62,7 +62,9 @@ import Testing
         c.advance(minutes: 10)
         c.ok("monitoring vitals sbp=130 dbp=80 hr=80 rr=14 spo2=98 temp=36.8 avpu=A")
         c.ok("monitoring event nausea --severity mild --action \"ondansetron 4 mg IV\"")
-        c.advance(minutes: 30)
+        c.advance(minutes: 5)
+        c.ok("monitoring vitals sbp=132 dbp=82 hr=78 rr=14 spo2=97")
+        c.advance(minutes: 25)
         c.ok("dosing complete")
         c.ok("followup nrs average=6 worst=8")
         c.ok("consent withdraw \"changed her mind\"")
@@ -109,9 +111,16 @@ import Testing
         #expect(value(consent, "category", "1", "text") as? String == "withdrawn: changed her mind")
         #expect((value(consent, "sourceAttachment", "title") as? String)?.contains("text version ") == true)
 
-        // One Observation per vital sign entered: the baseline's and the vitals' 5 each (BP as one
-        // panel), the weight, and the pain score.
-        #expect(of("Observation", all).count == 5 + 5 + 1 + 1)
+        // One Observation per vital sign entered (BP as one panel: the baseline's and the first
+        // vitals' 5, the second's 4), a NEWS2 for each of the three, the weight and the pain score.
+        #expect(of("Observation", all).count == 5 + 5 + 4 + 3 + 1 + 1)
+        // NEWS2 is named in text (no confirmed code); scored without AVPU and temperature it is a
+        // lower bound.
+        let news2 = of("Observation", all).filter { value($0, "code", "text") as? String == "NEWS2 total score (Royal College of Physicians, 2017)" }
+        #expect(news2.map { value($0, "valueQuantity", "comparator") as? String ?? "=" } == ["=", "=", ">="])
+        #expect(news2.allSatisfy { value($0, "code", "coding") == nil })
+        #expect(value(news2[2], "note", "0", "text") as? String == "not scored, not taken: avpu, temp")
+        #expect((value(news2[2], "derivedFrom") as? [Any])?.count == 4)
         for resource in all where !["Practitioner", "Questionnaire", "Provenance"].contains(resource["resourceType"] as? String ?? "") {
             #expect(try !agents(of: resource, in: all).isEmpty)
         }

@@ -13,7 +13,8 @@ extension DosingModule {
 
     /// Each signed order as a MedicationRequest (dose in mg, rate in mL/h, duration, route, the
     /// working), and each dose started or given as a MedicationAdministration (times, mg given,
-    /// rate, pauses). Unsigned orders are not orders yet and are not exported.
+    /// rate, pauses). Unsigned orders are not orders yet and are not exported. Liver-function
+    /// reviews are laboratory Observations named in text.
     public func fhir(from record: any RecordReader) throws -> [FHIRResource] {
         let records = try record.records(module: "dosing", kind: nil, visitOnly: false)
         var out: [FHIRResource] = []
@@ -50,6 +51,19 @@ extension DosingModule {
             if let given = administration(state, request: request, in: record) {
                 out.append(FHIRResource(given, from: [state.order] + state.events + (state.end.map { [$0] } ?? [])))
             }
+        }
+        // Liver-function reviews: named in text (the reference gives them no code), on the
+        // date the tests were taken.
+        for review in records where review.kind == Kind.lft {
+            let p = review.payload
+            guard case .object(var o) = FHIRExport.observation(id: "dosing-\(review.id)", entry: review,
+                                                                code: FHIRExport.text("liver-function tests, reviewed before ketamine"), value: .null) else { continue }
+            o["valueQuantity"] = nil
+            o["valueString"] = p["result"] ?? ""
+            o["category"] = [["coding": [["system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory", "display": "Laboratory"]]]]
+            if let date = p["date"]?.stringValue { o["effectiveDateTime"] = .string(date) }
+            if let note = p["note"]?.stringValue, !note.isEmpty { o["note"] = [["text": .string(note)]] }
+            out.append(FHIRResource(.object(o), from: [review]))
         }
         return out
     }

@@ -4,7 +4,8 @@ extension ScreeningModule {
     /// Each instrument as a QuestionnaireResponse with its item answers and scores (ACR 2016,
     /// FIQR, PHQ-9, GAD-7, DAST-10, AUDIT-C), and the totals as survey Observations: PHQ-9 with
     /// LOINC 44261-6 and GAD-7 with 70274-6 (REFERENCE.md 8, S118–S120). FIQR's total has no code,
-    /// only its name: its LOINC (90858-2) is UNCONFIRMED (REFERENCE.md 8, S13).
+    /// only its name: its LOINC (90858-2) is UNCONFIRMED (REFERENCE.md 8, S13). The decision is an
+    /// Observation named in text, derived from the instruments it weighed.
     public func fhir(from record: any RecordReader) throws -> [FHIRResource] {
         var out: [FHIRResource] = []
         for entry in try record.records(module: "screening", kind: nil, visitOnly: false) {
@@ -38,6 +39,22 @@ extension ScreeningModule {
                 } + ["function", "overall", "symptoms", "total"].map { FHIRItem($0, "\($0) score", p[$0] ?? .null, type: "decimal") }
                 out += FHIRExport.questionnaire("fiqr", title: "Revised Fibromyalgia Impact Questionnaire (FIQR)", response: id, entry: entry, items: items)
                 total(FHIRExport.text("FIQR total score (0–100)"))
+            case "decision":
+                // The decision, named in text (no code fits), derived from the instruments it
+                // weighed; final once a physician has signed it, and the signature is in its Provenance.
+                let signatures = try record.records(module: "screening", kind: "signed", visitOnly: false)
+                    .filter { $0.payload["decision"]?.intValue == Int(entry.id) }
+                guard case .object(var o) = FHIRExport.observation(id: id, entry: entry, code: FHIRExport.text("eligibility for ketamine treatment (screening decision)"),
+                                                                    value: .null) else { continue }
+                o["valueQuantity"] = nil
+                o["category"] = nil
+                o["valueString"] = p["text"] ?? p["outcome"] ?? ""
+                o["status"] = signatures.isEmpty ? "preliminary" : "final"
+                let reasons = (p["reasons"]?.arrayValue ?? []).compactMap(\.stringValue)
+                if !reasons.isEmpty { o["note"] = .array(reasons.map { ["text": .string($0)] }) }
+                let weighed = (p["based_on"]?.objectValue ?? [:]).filter { $0.key != "checklist" }.values.compactMap(\.intValue).sorted()
+                o["derivedFrom"] = .array(weighed.map { ["reference": .string("QuestionnaireResponse/screening-\($0)")] })
+                out.append(FHIRResource(.object(o), from: [entry] + signatures))
             default:
                 guard let q = Questionnaire.all.first(where: { $0.id == entry.kind }) else { continue }
                 let items = q.items.map { item in
