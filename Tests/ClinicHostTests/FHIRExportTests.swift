@@ -47,7 +47,12 @@ final class ExportingModule: ClinicModule, @unchecked Sendable {
         let (session, console, _) = try session(module)
         #expect(session.execute("export fhir", source: "t") == .ok)
         let bundle = try Value(json: try #require(console.output.last))
-        let types = (bundle["entry"]?.arrayValue ?? []).compactMap { $0["resource"]?["resourceType"]?.stringValue }
+        let entries = bundle["entry"]?.arrayValue ?? []
+        // Each entry's fullUrl, and the MRN's system, under the protocol's clinic.fhir_base.
+        #expect(entries.first?["fullUrl"] == "https://clinic.invalid/fhir/Patient/patient")
+        #expect(entries.first?["resource"]?["identifier"]?.arrayValue?.first?["system"] == "https://clinic.invalid/fhir/mrn")
+        #expect(entries.allSatisfy { e in e["fullUrl"]?.stringValue?.hasSuffix("/" + (e["resource"]?["resourceType"]?.stringValue ?? "?") + "/" + (e["resource"]?["id"]?.stringValue ?? "?")) == true })
+        let types = entries.compactMap { $0["resource"]?["resourceType"]?.stringValue }
         #expect(types.filter { $0 == "Questionnaire" }.count == 1)
         #expect(types.filter { $0 == "QuestionnaireResponse" }.count == 2)
         // Patient, Encounter and the two responses, each with a Provenance of its own sources.

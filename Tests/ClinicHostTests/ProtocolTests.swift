@@ -29,6 +29,7 @@ import Testing
           clinic.max_failed_signins: {value: 5, unit: attempts, default: 5, source: clinic policy}
           clinic.idle_minutes: {value: 15, unit: minutes, default: 15, source: clinic policy}
           clinic.also_requires: {value: "", default: "", source: clinic policy}
+          clinic.fhir_base: {value: "https://fhir.test-clinic.org/r4", default: "https://clinic.invalid/fhir", source: clinic setting}
         """
 
     @Test func readsEverySettingWithItsDocumentation() throws {
@@ -69,6 +70,16 @@ import Testing
         }
     }
 
+    @Test(arguments: ["fhir.test-clinic.org", "https://fhir.test-clinic.org/", "ftp://fhir.test-clinic.org", "https:///r4",
+                      "https://fhir.test-clinic.org/r4?x=1", ""])
+    func theFHIRBaseMustBeAnHTTPURL(_ base: String) throws {
+        let text = Self.good.replacingOccurrences(of: "\"https://fhir.test-clinic.org/r4\"", with: "\"\(base)\"")
+        let loaded = try ProtocolLoader.load(text: text, path: "/x/p.yaml", specs: Self.specs)
+        #expect(HostSettings.check(loaded.settings)
+                == ["clinic.fhir_base '\(base)' is not an http(s) URL without a trailing slash, query or fragment (https://fhir.example-clinic.org/r4)"])
+        #expect(HostSettings.check(try ProtocolLoader.load(text: Self.good, path: "/x/p.yaml", specs: Self.specs).settings).isEmpty)
+    }
+
     @Test func refusesWhatIsNotYAML() {
         #expect(throws: ProtocolLoader.Refusal.self) { try ProtocolLoader.load(text: "settings: [unclosed", path: "p.yaml", specs: Self.specs) }
         #expect(throws: ProtocolLoader.Refusal.self) { try ProtocolLoader.load(text: "", path: "p.yaml", specs: Self.specs) }
@@ -101,11 +112,12 @@ import Testing
               clinic.max_failed_signins: {value: 3, unit: attempts, default: 5, source: stricter}
               clinic.idle_minutes: {value: 10, unit: minutes, default: 15, source: stricter}
               clinic.also_requires: {value: "dosing start=checklist.done", default: "", source: our checklist}
+              clinic.fhir_base: {value: "https://fhir.next-clinic.org", default: "https://clinic.invalid/fhir", source: our server}
             """)
         #expect(session.execute("protocol check \(good)", source: "t") == .ok)
-        #expect(console.output.last == "\(good): sound · Next · version 2 · 4 settings read by the loaded modules")
+        #expect(console.output.last == "\(good): sound · Next · version 2 · 5 settings read by the loaded modules")
         let bad = try files.write("bad.yaml", "protocol: Next\nversion: \"3\"\nsettings: {}\n")
-        #expect(session.execute("protocol check \(bad)", source: "t").failure?.message == "\(bad) is refused: 4 problems (listed above)")
+        #expect(session.execute("protocol check \(bad)", source: "t").failure?.message == "\(bad) is refused: 5 problems (listed above)")
         #expect(console.errors.contains { $0.contains("clinic.late_entry_hours is missing") })
     }
 

@@ -76,9 +76,11 @@ enum FHIR {
 
     static func bundle(_ patient: PatientInfo, in session: Session) throws -> Value {
         let store = session.store
+        // Checked when the protocol is loaded (HostSettings.check).
+        let base = try session.clinicProtocol.settings.text(HostSettings.fhirBase)
         var parts: [(module: String, part: FHIRResource)] = [("host", FHIRResource([
             "resourceType": "Patient", "id": "patient",
-            "identifier": [["system": "urn:clinic:mrn", "value": .string(patient.mrn)]],
+            "identifier": [["system": .string(base + "/mrn"), "value": .string(patient.mrn)]],
             "name": [["text": .string(patient.name)]],
             "gender": .string(patient.sex == .female ? "female" : patient.sex == .male ? "male" : "unknown"),
             "birthDate": .string(patient.dateOfBirth),
@@ -99,7 +101,7 @@ enum FHIR {
             let name = module.declaration.manifest.name
             parts += try ModuleCall.run(module, "exporting its resources") { try module.module.fhir(from: reader) }.map { (name, $0) }
         }
-        let resources = try FHIRProvenance(staff: try store.staffByID().values.map { ($0.username, $0.roles) },
+        let resources = try FHIRProvenance(base: base, staff: try store.staffByID().values.map { ($0.username, $0.roles) },
                                            protocols: try store.protocolVersions(patientID: patient.id),
                                            record: try store.records(patientID: patient.id)).assemble(parts)
         var meta: [String: Value] = ["lastUpdated": .string(FHIRExport.instant(session.now))]
@@ -108,6 +110,11 @@ enum FHIR {
             meta["tag"] = [["system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HTEST", "display": "test health data"]]
         }
         return ["resourceType": "Bundle", "type": "collection", "timestamp": .string(FHIRExport.instant(session.now)), "meta": .object(meta),
-                "entry": .array(resources.map { ["resource": $0] })]
+                "entry": .array(resources.map { resource in
+                    // The resource's own URL under the clinic's base, against which the bundle's
+                    // relative references (Patient/patient) resolve.
+                    ["fullUrl": .string(base + "/" + (resource["resourceType"]?.stringValue ?? "") + "/" + (resource["id"]?.stringValue ?? "")),
+                     "resource": resource]
+                })]
     }
 }

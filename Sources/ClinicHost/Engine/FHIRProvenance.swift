@@ -6,13 +6,15 @@ import Foundation
 /// entry and who corrected it (author) and who signed or witnessed it (attester), under which
 /// protocol version.
 struct FHIRProvenance {
+    private let base: String
     private let roles: [String: Set<Role>]
     private let protocols: [Int64: String]
     private let corrections: [Int64: [StoredRecord]]
 
     /// `record` is every entry of the patient's, corrections included: modules read a corrected
     /// entry under its first id, and its Provenance names who corrected it too.
-    init(staff: [(username: String, roles: Set<Role>)], protocols: [Int64: String], record: [StoredRecord]) {
+    init(base: String, staff: [(username: String, roles: Set<Role>)], protocols: [Int64: String], record: [StoredRecord]) {
+        self.base = base
         roles = Dictionary(staff.map { ($0.username, $0.roles) }, uniquingKeysWith: { a, _ in a })
         self.protocols = protocols
         corrections = Dictionary(grouping: record.filter { $0.amends != nil }, by: { $0.amends ?? 0 })
@@ -52,7 +54,7 @@ struct FHIRProvenance {
         for resource in resources + provenances { Self.practitioners(in: resource, into: &named) }
         let practitioners: [Value] = roles.keys.sorted().filter { named.contains(FHIRExport.practitionerID($0)) }.map { username in
             ["resourceType": "Practitioner", "id": .string(FHIRExport.practitionerID(username)), "active": true,
-             "identifier": [["system": "urn:clinic:staff", "value": .string(username)]]]
+             "identifier": [["system": .string(base + "/staff"), "value": .string(username)]]]
         }
         return resources + practitioners + provenances
     }

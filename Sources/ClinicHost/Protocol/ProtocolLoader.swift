@@ -8,6 +8,7 @@ package enum HostSettings {
     static let maxFailedSignIns = "clinic.max_failed_signins"
     static let idleMinutes = "clinic.idle_minutes"
     static let alsoRequires = "clinic.also_requires"
+    static let fhirBase = "clinic.fhir_base"
 
     package static let specs = [
         SettingSpec(lateEntryHours, .integer(0...168, unit: "hours"),
@@ -18,7 +19,20 @@ package enum HostSettings {
                     summary: "an idle shell signs its member of staff out after this long"),
         SettingSpec(alsoRequires, .text(maxLength: 2000),
                     summary: "facts a command also waits for, as COMMAND=FACT pairs separated by ; (dosing start=checklist.done)"),
+        SettingSpec(fhirBase, .text(maxLength: 200),
+                    summary: "the clinic's base URL in FHIR exports: each resource's fullUrl, and the systems of its MRNs and staff names, are under it"),
     ]
+
+    /// What is wrong with the host's settings taken together, for `protocol check` and start-up.
+    static func check(_ p: ClinicProtocol) -> [String] {
+        let base = (try? p.text(fhirBase)) ?? ""
+        let url = URLComponents(string: base)
+        guard let url, ["https", "http"].contains(url.scheme ?? ""), !(url.host ?? "").isEmpty, url.query == nil, url.fragment == nil,
+              !base.hasSuffix("/") else {
+            return ["\(fhirBase) '\(base)' is not an http(s) URL without a trailing slash, query or fragment (https://fhir.example-clinic.org/r4)"]
+        }
+        return []
+    }
 
     /// `clinic.also_requires` read into the facts each command also waits for.
     static func alsoRequired(_ p: ClinicProtocol) -> [String: [String]] {
@@ -96,7 +110,8 @@ package enum ProtocolLoader {
     package static func load(path: String, modules: [LoadedModule]) throws(Refusal) -> LoadedProtocol {
         let loaded = try load(path: path, specs: specs(of: modules))
         let name = (path as NSString).lastPathComponent
-        let problems = modules.flatMap { module in module.module.check(loaded.settings).map { "\(name): \(module.name): \($0)" } }
+        let problems = HostSettings.check(loaded.settings).map { "\(name): \($0)" }
+            + modules.flatMap { module in module.module.check(loaded.settings).map { "\(name): \(module.name): \($0)" } }
         guard problems.isEmpty else { throw Refusal(problems: problems) }
         return loaded
     }
