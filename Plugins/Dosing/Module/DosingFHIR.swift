@@ -57,10 +57,10 @@ extension DosingModule {
         for review in records where review.kind == Kind.lft {
             let p = review.payload
             guard case .object(var o) = FHIRExport.observation(id: "dosing-\(review.id)", entry: review,
-                                                                code: FHIRExport.text("liver-function tests, reviewed before ketamine"), value: .null) else { continue }
-            o["valueQuantity"] = nil
+                                                                code: FHIRExport.text("liver-function tests, reviewed before ketamine"), value: nil,
+                                                                category: [["coding": [["system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                                                                        "code": "laboratory", "display": "Laboratory"]]]]) else { continue }
             o["valueString"] = p["result"] ?? ""
-            o["category"] = [["coding": [["system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory", "display": "Laboratory"]]]]
             if let date = p["date"]?.stringValue { o["effectiveDateTime"] = .string(date) }
             if let note = p["note"]?.stringValue, !note.isEmpty { o["note"] = [["text": .string(note)]] }
             out.append(FHIRResource(.object(o), from: [review]))

@@ -58,8 +58,7 @@ extension MonitoringModule {
         let id = "monitoring-\(entry.id)"
         var out: [Value] = []
         if v.sbp != nil || v.dbp != nil, case .object(var panel) = FHIRExport.observation(
-            id: "\(id)-bp", entry: entry, loinc: "85354-9", "Blood pressure panel with all children optional", value: .null) {
-            panel["valueQuantity"] = nil
+            id: "\(id)-bp", entry: entry, loinc: "85354-9", "Blood pressure panel with all children optional", value: nil) {
             var components: [Value] = []
             if let sbp = v.sbp { components.append(["code": FHIRExport.loinc("8480-6", "Systolic blood pressure"), "valueQuantity": FHIRExport.quantity(Double(sbp), "mm[Hg]", unit: "mmHg")]) }
             if let dbp = v.dbp { components.append(["code": FHIRExport.loinc("8462-4", "Diastolic blood pressure"), "valueQuantity": FHIRExport.quantity(Double(dbp), "mm[Hg]", unit: "mmHg")]) }

@@ -45,9 +45,7 @@ extension ScreeningModule {
                 let signatures = try record.records(module: "screening", kind: "signed", visitOnly: false)
                     .filter { $0.payload["decision"]?.intValue == Int(entry.id) }
                 guard case .object(var o) = FHIRExport.observation(id: id, entry: entry, code: FHIRExport.text("eligibility for ketamine treatment (screening decision)"),
-                                                                    value: .null) else { continue }
-                o["valueQuantity"] = nil
-                o["category"] = nil
+                                                                    value: nil, category: nil) else { continue }
                 o["valueString"] = p["text"] ?? p["outcome"] ?? ""
                 o["status"] = signatures.isEmpty ? "preliminary" : "final"
                 let reasons = (p["reasons"]?.arrayValue ?? []).compactMap(\.stringValue)

@@ -115,18 +115,21 @@ public enum FHIRExport {
     }
 
     /// A final Observation of the patient at `entry`'s time and visit, coded with LOINC.
-    public static func observation(id: String, entry: StoredRecord, loinc code: String, _ display: String, value: Value,
-                                   category: Value = vitalSigns) -> Value {
+    public static func observation(id: String, entry: StoredRecord, loinc code: String, _ display: String, value: Value?,
+                                   category: Value? = vitalSigns) -> Value {
         observation(id: id, entry: entry, code: loinc(code, display), value: value, category: category)
     }
 
     /// A final Observation of the patient at `entry`'s time and visit, with `code` a
-    /// CodeableConcept (``loinc(_:_:)``, or ``text(_:)`` where no code is confirmed) and `value` a
-    /// Quantity.
-    public static func observation(id: String, entry: StoredRecord, code: Value, value: Value, category: Value = vitalSigns) -> Value {
-        var o: [String: Value] = ["resourceType": "Observation", "id": .string(id), "status": "final", "category": category,
+    /// CodeableConcept (``loinc(_:_:)``, or ``text(_:)`` where no code is confirmed), `value` a
+    /// Quantity (nil for none: a panel of components, or another kind of value the caller sets)
+    /// and `category` nil for none.
+    public static func observation(id: String, entry: StoredRecord, code: Value, value: Value?, category: Value? = vitalSigns) -> Value {
+        var o: [String: Value] = ["resourceType": "Observation", "id": .string(id), "status": "final",
                                   "code": code, "subject": ["reference": .string(patient)],
-                                  "effectiveDateTime": .string(instant(entry.effectiveAt)), "valueQuantity": value]
+                                  "effectiveDateTime": .string(instant(entry.effectiveAt))]
+        if let value { o["valueQuantity"] = value }
+        if let category { o["category"] = category }
         if let visit = entry.visitID { o["encounter"] = ["reference": .string(encounter(visit))] }
         return .object(o)
     }
