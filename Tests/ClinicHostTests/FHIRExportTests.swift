@@ -103,3 +103,20 @@ final class ExportingModule: ClinicModule, @unchecked Sendable {
         #expect(!FHIRProvenance.isID("has space") && !FHIRProvenance.isID(String(repeating: "x", count: 65)))
     }
 }
+
+@Suite struct FHIRItemTests {
+    func answers(_ item: FHIRItem) -> Value {
+        FHIRExport.questionnaire("t", title: "t", response: "r", entry: StoredRecord(id: 1, module: "t", kind: "t", payload: [:], visitID: nil,
+                                                                                      effectiveAt: Date(), recordedAt: Date(), staff: "nora", amends: nil),
+                                 items: [item])[1].resource["item"]?.arrayValue?.first?["answer"] ?? .null
+    }
+
+    @Test func aNumberIsAnsweredAsItsItemsType() {
+        #expect(answers(FHIRItem("a", "a", .int(5), type: "decimal")) == [["valueDecimal": 5.0]])
+        #expect(answers(FHIRItem("a", "a", .double(5), type: "integer")) == [["valueInteger": 5]])
+        #expect(answers(FHIRItem("a", "a", .double(4.5), type: "integer")) == [["valueDecimal": 4.5]], "never cut to 4")
+        #expect(answers(FHIRItem("a", "a", .array([.string("neck"), .string("jaw, left")]))) == [["valueString": "neck"], ["valueString": "jaw, left"]])
+        #expect(answers(FHIRItem("a", "a", .null)) == .null, "a skipped item has no answer")
+        #expect(FHIRItem("a", "a", .bool(true)).type == "boolean" && FHIRItem("a", "a", .array([.int(1)])).type == "integer")
+    }
+}

@@ -50,8 +50,10 @@ public struct FHIRItem: Sendable, Equatable {
         let values: [Value] = if case .array(let list) = answer { list } else { [answer] }
         return values.compactMap { value -> Value? in
             switch value {
-            case .int(let i): ["valueInteger": .int(i)]
-            case .double(let d): [type == "integer" ? "valueInteger" : "valueDecimal": type == "integer" ? .int(Int(d)) : .double(d)]
+            // A number as the item's type says, where it can be: 5 of a decimal item is 5.0, and
+            // 5.0 of an integer item is 5 (4.5 stays a decimal rather than being cut).
+            case .int(let i): type == "decimal" ? ["valueDecimal": .double(Double(i))] : ["valueInteger": .int(i)]
+            case .double(let d): type == "integer" ? value.intValue.map { ["valueInteger": .int($0)] } ?? ["valueDecimal": .double(d)] : ["valueDecimal": .double(d)]
             case .bool(let b): ["valueBoolean": .bool(b)]
             case .string(let s): ["valueString": .string(s)]
             default: nil
