@@ -3,7 +3,7 @@ import ClinicKit
 /// What Tab offers, worked out from the catalog: no terminal needed, so it is tested directly.
 package struct Completer {
     package var catalog: CommandCatalog
-    /// Patient MRNs, for `patient open`.
+    /// Patient MRNs, for the fields that take one.
     package var mrns: () -> [String]
     /// Staff names, for `login`.
     package var staffNames: () -> [String]
@@ -71,7 +71,7 @@ package struct Completer {
 
     private func positionalValues(entry: CatalogEntry, field: FieldSpec) -> [String] {
         switch (entry.name, field.name) {
-        case ("patient open", _): return mrns()
+        case (_, "patient") where isPatient(field): return mrns()
         case ("login", _): return staffNames()
         case ("help", _): return catalog.firstWords
         default: return field.completions
@@ -79,7 +79,14 @@ package struct Completer {
     }
 
     /// Values for a field, given what is typed of it; for several choices, the part after the last comma.
+    /// A host field that takes a patient's MRN (`patient open`, `export fhir`, `audit log --patient`).
+    private func isPatient(_ spec: FieldSpec) -> Bool {
+        if spec.name == "patient", case .text = spec.kind { return true }
+        return false
+    }
+
     private func values(for spec: FieldSpec, typed: String) -> [String] {
+        if isPatient(spec) { return mrns().filter { $0.lowercased().hasPrefix(typed.lowercased()) }.map { $0 + " " } }
         var head = ""
         var tail = typed
         if case .choices = spec.kind, let comma = typed.lastIndex(of: ",") {
