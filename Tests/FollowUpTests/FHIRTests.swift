@@ -68,6 +68,7 @@ import Testing
         c.ok("dosing complete")
         c.ok("followup nrs average=6 worst=8")
         c.ok("consent withdraw \"changed her mind\"")
+        c.ok("consent sign")
         let all = try export(c)
 
         // Only the signed order is an order: the unsigned one, cancelled, is not exported.
@@ -110,6 +111,7 @@ import Testing
         #expect(consent["status"] as? String == "inactive", "withdrawn")
         #expect(value(consent, "category", "1", "text") as? String == "withdrawn: changed her mind")
         #expect((value(consent, "sourceAttachment", "title") as? String)?.contains("text version ") == true)
+        #expect(of("Consent", all).map { $0["status"] as? String } == ["inactive", "active"], "signed again after the withdrawal")
 
         // One Observation per vital sign entered (BP as one panel: the baseline's and the first
         // vitals' 5, the second's 4), a NEWS2 for each of the three, the weight and the pain score.
@@ -125,6 +127,23 @@ import Testing
             #expect(try !agents(of: resource, in: all).isEmpty)
         }
         #expect(Set(of("Practitioner", all).compactMap { $0["id"] as? String }) == ["staff-nina", "staff-patel"])
+    }
+
+    @Test func aDoseStoppedEarlyIsExportedAsStoppedWithWhatWasGivenAndWhy() throws {
+        let c = try Clinic(modules: [IntakeModule(), StandInScreening(), ConsentModule(), DosingModule(), MonitoringModule(), FollowUpModule()])
+        try c.readyPatient()
+        try c.verifiedOrder()
+        c.ok("dosing start")
+        c.advance(minutes: 20)
+        c.ok("dosing stop \"patient asked to stop\"")
+        let all = try export(c)
+        let stopped = try #require(try c.records("stopped").first)
+        let order = try #require(of("MedicationRequest", all).first)
+        let given = try #require(of("MedicationAdministration", all).first)
+        #expect(order["status"] as? String == "stopped" && given["status"] as? String == "stopped")
+        #expect(value(given, "dosage", "dose", "value") as? Double == stopped.payload["given_mg"]?.doubleValue)
+        #expect((value(given, "dosage", "dose", "value") as? Double ?? 36) < 36, "20 of 40 minutes: less than ordered")
+        #expect(value(given, "statusReason", "0", "text") as? String == "patient asked to stop")
     }
 
     @Test func instrumentsAreQuestionnaireResponsesAndTheirTotalsCodedOnlyWhereConfirmed() throws {
