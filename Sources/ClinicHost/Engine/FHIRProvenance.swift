@@ -78,9 +78,10 @@ struct FHIRProvenance {
         var p: [String: Value] = [
             "resourceType": "Provenance", "id": .string("provenance-\(n)"),
             "target": .array(targets.map { ["reference": .string($0)] }),
-            "recorded": .string(FHIRExport.instant(sources.map(\.recordedAt).max() ?? Date())),
             "agent": .array(agents),
         ]
+        // A group always has a source (assemble makes none without); its last write is when.
+        if let recorded = sources.map(\.recordedAt).max() { p["recorded"] = .string(FHIRExport.instant(recorded)) }
         if let first = effective.min(), let last = effective.max() {
             if first == last { p["occurredDateTime"] = .string(FHIRExport.instant(first)) } else {
                 p["occurredPeriod"] = ["start": .string(FHIRExport.instant(first)), "end": .string(FHIRExport.instant(last))]
