@@ -12,7 +12,7 @@ import Testing
         let p = try store.addPatient(mrn: "BAR-001", name: "Zoë", dob: "1979-03-02", sex: .female, at: now, by: staff.id)
         for i in 1...3 {
             _ = try store.appendRecord(patientID: p.id, visitID: nil, module: "intake", kind: "intake", payload: ["n": .int(i)],
-                                       effectiveAt: now, recordedAt: now, staffID: staff.id, protocolVersion: nil, amends: nil)
+                                       effectiveAt: now, recordedAt: now, staffID: staff.id, protocolVersion: nil, protocolSHA256: nil, amends: nil)
         }
         return (store, p)
     }
@@ -74,7 +74,7 @@ import Testing
         let now = Timestamp.date("2026-11-24T09:00:00.000Z")!
         func record(_ n: Int) throws {
             _ = try store.appendRecord(patientID: p.id, visitID: nil, module: "intake", kind: "intake", payload: ["n": .int(n)],
-                                       effectiveAt: now, recordedAt: now, staffID: 1, protocolVersion: nil, amends: nil)
+                                       effectiveAt: now, recordedAt: now, staffID: 1, protocolVersion: nil, protocolSHA256: nil, amends: nil)
             try store.appendJournal(JournalEntry(session: "s", staffID: 1, at: now, source: "t", command: "c\(n)", outcome: "ok",
                                                  message: "", patientID: p.id, visitID: nil))
         }

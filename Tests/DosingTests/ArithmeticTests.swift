@@ -55,13 +55,27 @@ import Testing
                 == "over= is for IV infusions; oral doses are given at once")
     }
 
-    @Test func poundsBecomeKilogramsReadToATenth() throws {
-        // 158 lb × 0.45359237 = 71.6676 kg, stored as 71.67 and read as 71.7 kg:
-        // 0.5 × 71.7 = 35.85, a half, to 35.9 mg; 35.9 mL over 40 min = 53.85, down to 53.8 mL/h.
-        #expect(abs(Quantity(158, .pound).value(in: .kilogram) - 71.66759446) < 1e-9)
-        let order = try plan(iv(0.5, conc: 1), ready(kg: 71.67))
-        #expect(order.weightKg == 71.7)
-        #expect(order.calculation.working == "0.5 mg/kg × 71.7 kg = 35.9 mg; 35.9 mg ÷ 1 mg/mL = 35.9 mL; over 40 min → 53.8 mL/h")
+    @Test func poundsBecomeKilogramsExactlyAndAreNeverRounded() throws {
+        // 158 lb × 0.45359237 = 71.66759446 kg, used as it is (a limit per kg is per kg of what the
+        // scale said): 0.5 × 71.6676 = 35.83 → 35.8 mg; 35.8 mL over 40 min = 53.7 mL/h. Rounding the
+        // weight to 71.7 kg first would have given 35.9 mg.
+        let kg = Quantity(158, .pound).value(in: .kilogram)
+        #expect(abs(kg - 71.66759446) < 1e-9)
+        let order = try plan(iv(0.5, conc: 1), ready(kg: kg))
+        #expect(order.weightKg == kg)
+        #expect(order.calculation.working == "0.5 mg/kg × 71.67 kg = 35.8 mg; 35.8 mg ÷ 1 mg/mL = 35.8 mL; over 40 min → 53.7 mL/h")
+    }
+
+    @Test func aWeightOfTwoDecimalsIsNotRoundedAcrossTheHardLimit() throws {
+        // 20.05 kg at 2 mg/kg is 40.1 mg exactly; rounding the weight to 20.1 kg first gave 40.2 mg,
+        // 2.005 mg/kg of the weight typed. 220 lb (99.790321 kg) at 2 mg/kg is 199.58 mg: the nearest
+        // 0.1 mg, 199.6, would pass the hard limit, so it is 199.5.
+        let small = try plan(iv(2, over: 60, conc: 1), reason: "trial", ready(kg: 20.05))
+        #expect(small.calculation.totalMg == 40.1)
+        #expect(small.calculation.totalMg / 20.05 <= 2)
+        let heavy = try plan(iv(2, over: 60, conc: 2), reason: "trial", ready(kg: Quantity(220, .pound).value(in: .kilogram)))
+        #expect(heavy.calculation.totalMg == 199.5)
+        #expect(heavy.calculation.working.hasPrefix("2 mg/kg × 99.79 kg = 199.5 mg (rounded down to stay within a limit)"))
     }
 
     @Test func thePumpIsNeverSetFasterThanOrdered() throws {

@@ -33,7 +33,7 @@ extension EndToEnd {
              "record entry #3 (written "),
             ("deleted", "DELETE FROM records WHERE id = 2;",
              "record entry #3 (written "),
-            ("inserted", "INSERT INTO records SELECT 6, patient_id, visit_id, module, kind, payload, effective_at, recorded_at, staff_id, protocol_version, amends, hash, 'f00d' FROM records WHERE id = 5;",
+            ("inserted", "INSERT INTO records SELECT 6, patient_id, visit_id, module, kind, payload, effective_at, recorded_at, staff_id, protocol_version, amends, hash, 'f00d', protocol_sha256 FROM records WHERE id = 5;",
              "record entry #6 (written "),
             ("journal", "UPDATE journal SET command = 'intake weight 80kg' WHERE command = 'intake weight 72kg';",
              "journal entry #"),

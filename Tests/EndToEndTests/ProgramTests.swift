@@ -82,7 +82,7 @@ extension EndToEnd {
         #expect(try h.sql("SELECT kind, s.username FROM records r JOIN staff s ON s.id = r.staff_id WHERE module = 'dosing' ORDER BY r.id", in: sandbox)
                 == ["order|patel", "signed|patel", "verified|nora", "started|nora", "paused|nora", "resumed|nora", "completed|nora"])
         #expect(try h.sql("SELECT json_extract(payload, '$.total_mg'), json_extract(payload, '$.rate_ml_per_h') FROM records WHERE kind = 'order'", in: sandbox)
-                == ["35.9|53.8"])
+                == ["35.8|53.7"])
 
         // A whole infusion day: a hypertensive reading pauses the infusion, a physician resumes it.
         let day = try h.run(["--db", sandbox, "--user", "nora", workflows.appendingPathComponent("infusion-day.clinic").path],
@@ -259,7 +259,9 @@ extension EndToEnd {
         let good = try h.write("good.yaml", ours)
         // Its documents are read from beside it.
         _ = try h.write("consent-ketamine.txt", try String(contentsOf: Harness.products.appendingPathComponent("clinic_ClinicHost.resources/consent-ketamine.txt"), encoding: .utf8))
-        try h.provision()
+        // A live database runs under the protocol it first started with.
+        let setup = try h.write("setup.clinic", "user add nora --role nurse\n")
+        #expect(try h.run(["--protocol", good, "--user", "admin", setup], env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "nurse-pass1"]).status == 0)
         let shown = try h.run(["--protocol", good, "--user", "nora", "-c", "protocol show", "-c", "patient new --name A --dob 1980-01-01 --sex F"],
                               env: Harness.nurse)
         #expect(shown.status == 0, "\(shown.stderr)")

@@ -73,7 +73,7 @@ import Testing
         #expect(console.output.last == "recorded weight #4 · 71.7 kg (158 lb)")
         let reader = HostRecordReader(session: session, patient: try #require(session.patient))
         let facts = try IntakeModule().facts(from: reader)
-        #expect(facts[1].value == 71.67)
+        #expect(facts[1].value == .double(Quantity(158, .pound).value(in: .kilogram)), "the weight as typed, converted exactly")
         #expect(facts[0].isPresent, "a weighing alone does not replace the intake")
         // A late entry dated before the latest weighing does not become the latest weight.
         let clock = try #require(session.clock as? TestClock)

@@ -115,7 +115,7 @@ public final class ConsentModule: ClinicModule {
             return [.missing("consent.signed", "consent #\(last.id) expired \(expiry) (valid \(months) months)")]
         }
         return [.present("consent.signed", "version \(version), signed \(ClinicTime.format(last.effectiveAt, calendar: record.calendar)) by \(last.staff), valid until \(expiry)",
-                         asOf: last.effectiveAt)]
+                         asOf: last.effectiveAt, basis: [last.id])]
     }
 }
 

@@ -2,7 +2,9 @@ import ClinicKit
 
 /// The rounding rules of an order, the way the pump and the syringe are set, never past a limit.
 ///
-/// - The weight is read to 0.1 kg, as the scale shows it.
+/// - The weight is used as typed (a weight in lb converted exactly), never rounded: the limits
+///   are per kg of what the scale said. It is shown to 0.1 kg, or 0.01 kg when that is what was
+///   typed (20.05 kg).
 /// - The dose in mg goes to the nearest 0.1 mg (a half away from zero), except that it goes down
 ///   when the nearest would be above a limit the exact dose is within (the hard maximum, the soft
 ///   maximum, what the series and the period still allow).
@@ -29,6 +31,9 @@ enum Rounding {
     }
 
     static func oneDecimal(_ x: Double) -> String { fixed(x, 1) }
+
+    /// A weight as the working shows it: `72.0`, or `20.05` when a tenth would not be exact.
+    static func weight(_ kg: Double) -> String { abs(round(kg, decimals: 1) - kg) < 1e-9 ? fixed(kg, 1) : fixed(kg, 2) }
     static func twoDecimals(_ x: Double) -> String { fixed(x, 2) }
 
     /// `x` with exactly `decimals` places (String(format:) is slow on Linux).
@@ -75,14 +80,14 @@ struct Calculation: Sendable, Equatable {
     /// `0.5 mg/kg × 72.0 kg = 36.0 mg; 36.0 mg ÷ 1 mg/mL = 36.0 mL; over 40 min → 54.0 mL/h`
     var working: String
 
-    /// Works out an order from a weight already read to 0.1 kg.
+    /// Works out an order from the weight as typed, in kg.
     ///
     /// - Throws: ``CommandError`` for a solution or volume the clinic does not stock or that cannot
     ///   hold the dose; the limits of the dose itself are the planner's.
     static func work(_ request: DoseRequest, weightKg: Double, library: DrugLibrary, ceilings: [Double]) throws -> Calculation {
         let route = request.route
         let typed = FieldSpec.format(request.dose.value)
-        let kg = Rounding.oneDecimal(weightKg)
+        let kg = Rounding.weight(weightKg)
         let exact = route.isWeightBased ? request.dose.value * weightKg : request.dose.value
         let (mg, roundedDown) = Rounding.dose(exact, ceilings: ceilings)
         guard mg >= 0.1 else {

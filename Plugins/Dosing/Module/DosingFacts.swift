@@ -45,6 +45,10 @@ extension DosingModule {
             rows.append([end.kind, at(end) + " · \(Rounding.oneDecimal(state.givenMg ?? 0)) mg given (\(end.payload["given_how"]?.stringValue ?? ""))" + reason])
         }
         if let c = state.cancellation { rows.append(["cancelled", at(c) + ": " + (c.payload["reason"]?.stringValue ?? "")]) }
+        if state.status.isOpen, let changes = Envelope.changes(state, inputs: try DoseInputs.read(record: context)), !changes.isEmpty {
+            rows.append(["VOID", "since it was planned \(changes.joined(separator: "; ")): "
+                         + (state.status.hasStarted ? "end it (dosing stop REASON)" : "cancel it (dosing cancel REASON) and plan again")])
+        }
         out.table(["", "order"], rows)
         return out
     }
@@ -67,7 +71,7 @@ extension DosingModule {
     }
 
     public func facts(from record: any RecordReader) throws -> [Fact] {
-        let lft = try due(from: record).first.map { item -> Fact in
+        let lft = try due(from: record).first(where: { $0.what == "liver tests" }).map { item -> Fact in
             item.at <= record.now ? .present("dosing.lft-due", "liver-function tests due since \(ClinicTime.format(item.at, calendar: record.calendar).prefix(10)): \(item.detail)", asOf: item.at)
                                   : .missing("dosing.lft-due", "next due \(ClinicTime.format(item.at, calendar: record.calendar).prefix(10))")
         } ?? .missing("dosing.lft-due", "no dose in the liver-test interval")
@@ -80,6 +84,14 @@ extension DosingModule {
             return names.map { .missing($0, "\(id) was cancelled at \(time(c))") } + [lft]
         }
         var facts: [Fact] = []
+        // A signature and a double-check count only while what they judged is unchanged.
+        let changes = state.status.isOpen && !state.status.hasStarted
+            ? Envelope.changes(state, inputs: try DoseInputs.read(record: record)) ?? ["it kept no record of what it was judged on"] : []
+        if !changes.isEmpty {
+            let why = "\(id) no longer counts: since it was planned \(changes.joined(separator: "; ")); cancel it and plan again"
+            return [.missing("dosing.ordered", why), .missing("dosing.verified", why), .missing("dosing.started", "\(id) is \(state.status.rawValue)"),
+                    .missing("dosing.running", "\(id) is \(state.status.rawValue)"), .missing("dosing.complete", "\(id) is \(state.status.rawValue)"), lft]
+        }
         if let s = state.signature {
             facts.append(.present("dosing.ordered", "\(id): \(state.summary), signed by \(s.staff) at \(time(s))", value: .double(state.totalMg), asOf: s.effectiveAt))
         } else {
@@ -152,15 +164,34 @@ extension DosingModule {
     /// Liver-function tests fall due while the patient is being treated (a dose within the
     /// interval): the interval after the last review, or at once when none was reviewed since
     /// treatment began [REFERENCE.md 3.5, 3.6; dosing.lft_interval_days].
+    ///
+    /// An infusion still running or paused after the day it started on is due at once: it was
+    /// left open, and the clinic's worklist and `status` say so until it is completed or stopped.
     public func due(from record: any RecordReader) throws -> [DueItem] {
         let library = try DrugLibrary(record.clinicProtocol)
-        let history = DoseHistory(records: try record.records(module: "dosing", kind: nil, visitOnly: false))
+        let records = try record.records(module: "dosing", kind: nil, visitOnly: false)
+        var items: [DueItem] = OrderState.all(in: records).compactMap { state in
+            guard state.status == .running || state.status == .paused, let started = state.startedAt,
+                  let endOfDay = record.calendar.date(byAdding: .day, value: 1, to: record.calendar.startOfDay(for: started)),
+                  endOfDay <= record.now else { return nil }
+            return DueItem("open infusion", at: endOfDay,
+                           detail: "order #\(state.id), started \(ClinicTime.format(started, calendar: record.calendar)), is still \(state.status.rawValue): complete or stop it",
+                           command: "dosing stop REASON")
+        }
+        let history = DoseHistory(records: records)
         let interval = TimeInterval(library.lftIntervalDays) * 86_400
-        guard let last = history.doses.last, record.now.timeIntervalSince(last.at) <= interval, let first = history.doses.first else { return [] }
+        guard let last = history.doses.last, record.now.timeIntervalSince(last.at) <= interval, let first = history.doses.first else { return items }
         let at = history.lastLFT.map { $0.date.addingTimeInterval(interval) } ?? first.at
         let basis = history.lastLFT.map { "last reviewed \(ClinicTime.format($0.date, calendar: record.calendar).prefix(10)) (\($0.result))" } ?? "none reviewed since treatment began"
-        return [DueItem("liver tests", at: record.calendar.startOfDay(for: at),
-                        detail: "every \(library.lftIntervalDays) days during treatment; \(basis)", command: "dosing lft date= result=", isAllDay: true)]
+        items.append(DueItem("liver tests", at: record.calendar.startOfDay(for: at),
+                             detail: "every \(library.lftIntervalDays) days during treatment; \(basis)", command: "dosing lft date= result=", isAllDay: true))
+        return items
+    }
+
+    /// An infusion running or paused holds its visit open.
+    public func unfinished(from record: any RecordReader) throws -> [String] {
+        guard record.visit != nil, let state = try Self.current(in: record), state.status == .running || state.status == .paused else { return [] }
+        return ["order #\(state.id) is \(state.status.rawValue): complete or stop it first (dosing complete, dosing stop REASON)"]
     }
 
     /// The treatment history: every dose given, with its order, signatures and how it ended.
@@ -186,7 +217,7 @@ extension DosingModule {
         if let lft = history.lastLFT {
             blocks.append(.line("liver-function tests last reviewed: \(ClinicTime.format(lft.date, calendar: record.calendar).prefix(10)), \(lft.result)"))
         }
-        for item in try due(from: record) where item.at <= record.now {
+        for item in try due(from: record) where item.what == "liver tests" && item.at <= record.now {
             blocks.append(.alert("liver-function tests are due (\(item.detail))"))
         }
         return [ReportSection("Treatment history", blocks: blocks, order: 40)]

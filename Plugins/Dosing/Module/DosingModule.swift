@@ -132,17 +132,20 @@ public final class DosingModule: ClinicModule {
                                hint: open.status == .running || open.status == .paused ? "end it first (dosing complete or dosing stop)" : "cancel it first: dosing cancel REASON")
         }
         let request = try Self.request(invocation)
-        let weight = try context.fact("intake.weight")
+        let inputs = try DoseInputs.read(context)
         let preconditions = Preconditions(
-            eligible: try context.fact("screening.eligible"), consent: try context.fact("consent.signed"),
-            weightKg: weight?.isPresent == true ? weight?.value?.doubleValue : nil, weighedAt: weight?.asOf,
+            eligible: inputs.eligible, consent: inputs.consent, weightKg: inputs.weightKg, weighedAt: inputs.weight?.asOf,
             now: context.now, calendar: context.calendar)
-        let history = DoseHistory(records: try context.records(module: "dosing", kind: nil, visitOnly: false))
         let planned = try Planner.plan(request, reason: invocation["reason"]?.stringValue, preconditions: preconditions,
-                                       history: history, library: library)
+                                       history: inputs.history(excluding: nil), library: library)
+        // The envelope the later steps hold the order to, checked here too.
+        try Envelope.check(Envelope.Dose(order: nil, route: request.route, dose: request.dose, totalMg: planned.calculation.totalMg,
+                                         minutes: planned.calculation.minutes, hasSoftReason: !planned.softBreaches.isEmpty),
+                           at: .plan, inputs: inputs, library: library)
         let calc = planned.calculation
         var payload: [String: Value] = [
-            "route": .string(request.route.rawValue), "dose": request.dose.asValue, "weight_kg": .double(planned.weightKg),
+            "route": .string(request.route.rawValue), "dose": request.dose.asValue, "weight_kg": .double(Rounding.round(planned.weightKg, decimals: 6)),
+            "basis": inputs.basis(for: nil).value,
             "weighed_at": .string(ClinicTime.format(planned.weighedAt, calendar: context.calendar)),
             "total_mg": .double(calc.totalMg), "working": .string(calc.working),
             "series_before_mg": .double(planned.seriesBeforeMg), "series_doses": .int(planned.seriesDoses),
@@ -166,7 +169,7 @@ public final class DosingModule: ClinicModule {
         var out = CommandOutput()
         out.line("order #\(stored.id) planned: \(state.summary)")
         out.line("  \(calc.working)")
-        out.line("  weight \(Rounding.oneDecimal(planned.weightKg)) kg, taken \(ClinicTime.format(planned.weighedAt, calendar: context.calendar))")
+        out.line("  weight \(Rounding.weight(planned.weightKg)) kg, taken \(ClinicTime.format(planned.weighedAt, calendar: context.calendar))")
         out.line("  " + Self.totals(seriesMg: planned.seriesBeforeMg, doses: planned.seriesDoses, periodMg: planned.periodBeforeMg, library: library))
         if !planned.softBreaches.isEmpty {
             out.alert("outside a soft limit: \(planned.softBreaches.joined(separator: "; ")); reason: \(planned.reason ?? "")")
@@ -204,13 +207,17 @@ public final class DosingModule: ClinicModule {
         guard context.staff.roles.contains(.physician) else {
             throw CommandError("only a physician signs a dose order", hint: "ask a physician to sign it")
         }
+        let library = try DrugLibrary(context.clinicProtocol)
+        let inputs = try DoseInputs.read(context)
+        try Envelope.check(Envelope.Dose(state), at: .sign, inputs: inputs, library: library, judged: state)
         var meaning = "orders ketamine \(state.summary) for \(context.patient.mrn): \(state.order.payload["working"]?.stringValue ?? "")"
         let soft = state.order.payload["soft_limits"]?.stringArray ?? []
         if !soft.isEmpty {
             meaning += "; outside a soft limit (\(soft.joined(separator: "; "))) because: \(state.order.payload["reason"]?.stringValue ?? "")"
         }
         let signature = try context.sign(meaning: meaning)
-        let stored = try context.append(RecordDraft(kind: Kind.signed, payload: ["order": .int(Int(state.id)), "signature": signature.value]))
+        let stored = try context.append(RecordDraft(kind: Kind.signed, payload: ["order": .int(Int(state.id)), "signature": signature.value,
+                                                                                  "basis": inputs.basis(for: state.id).value]))
         var out = CommandOutput()
         out.line("order #\(state.id) signed by \(signature.username) (#\(stored.id)): \(state.summary)")
         if !soft.isEmpty { out.alert("signed outside a soft limit: \(soft.joined(separator: "; "))") }
@@ -238,29 +245,43 @@ public final class DosingModule: ClinicModule {
               let dose = invocation["dose"].flatMap({ Quantity($0, units: Self.doseUnits) })
         else { throw CommandError("dosing verify needs weight and dose", hint: "type e.g. dosing verify weight=72kg dose=0.5mg/kg") }
         let library = try DrugLibrary(context.clinicProtocol)
+        let inputs = try DoseInputs.read(context)
+        try Envelope.check(Envelope.Dose(state), at: .verify, inputs: inputs, library: library, judged: state)
         let payload = state.order.payload
         let orderedDose = payload["dose"].flatMap { Quantity($0, units: Self.doseUnits) }
         let orderedKg = payload["weight_kg"]?.doubleValue ?? 0
-        let kg = Rounding.round(w.value(in: .kilogram), decimals: 1)
+        // An independent double-check (ISMP): the checker reads the weight and works the dose out on
+        // their own. Their numbers are accepted when they agree with the order's to the last printed
+        // decimal, one unit of rounding (0.1 kg, 0.1 mg, 0.1 mL, 0.1 mL/h, 0.01 mL for a syringe);
+        // otherwise both are shown.
+        let kg = w.value(in: .kilogram)
+        let recordKg = inputs.weightKg ?? orderedKg
         var differences: [String] = []
-        if abs(kg - orderedKg) > 1e-9 {
-            differences.append("weight \(Rounding.oneDecimal(kg)) kg" + (w.unit == .kilogram ? "" : " (\(FieldSpec.format(w.value)) lb)") + " vs \(Rounding.oneDecimal(orderedKg)) kg")
+        func shownWeight(_ q: Quantity, _ kg: Double) -> String {
+            "\(Rounding.weight(kg)) kg" + (q.unit == .kilogram ? "" : " (\(FieldSpec.format(q.value)) lb)")
         }
-        if let orderedDose, dose != orderedDose {
+        for (name, reference) in [("the order's", orderedKg), ("the record's", recordKg)] where abs(kg - reference) > 0.1 + 1e-9 {
+            differences.append("weight \(shownWeight(w, kg)) vs \(Rounding.weight(reference)) kg (\(name))")
+            break
+        }
+        if let orderedDose, abs(dose.value - orderedDose.value) > 1e-9 || dose.unit != orderedDose.unit {
             differences.append("dose \(FieldSpec.format(dose.value)) \(dose.unit.symbol) vs \(FieldSpec.format(orderedDose.value)) \(orderedDose.unit.symbol)")
         }
         var mine: Calculation?
         if dose.unit == state.route.unit {
             let request = DoseRequest(route: state.route, dose: dose, minutes: payload["minutes"]?.doubleValue,
                                       concentration: payload["conc"]?.doubleValue, bag: payload["bag_ml"]?.doubleValue)
-            mine = try Calculation.work(request, weightKg: kg, library: library, ceilings: [payload["ceiling_mg"]?.doubleValue ?? .infinity])
+            mine = try? Calculation.work(request, weightKg: kg, library: library, ceilings: [payload["ceiling_mg"]?.doubleValue ?? .infinity])
         }
-        func compare(_ name: String, _ yours: Double?, _ ordered: Double?, _ unit: String) {
-            guard let yours, let ordered, abs(yours - ordered) >= 0.05 else { return }
-            differences.append("\(name) \(Rounding.oneDecimal(yours)) \(unit) vs \(Rounding.oneDecimal(ordered)) \(unit)")
+        func compare(_ name: String, _ yours: Double?, _ ordered: Double?, _ unit: String, decimals: Int = 1) {
+            guard let yours, let ordered else { return }
+            var unitOfRounding = 1.0
+            for _ in 0..<decimals { unitOfRounding /= 10 }
+            guard abs(yours - ordered) > unitOfRounding + 1e-9 else { return }
+            differences.append("\(name) \(Rounding.fixed(yours, decimals)) \(unit) vs \(Rounding.fixed(ordered, decimals)) \(unit)")
         }
         compare("total", mine?.totalMg, state.totalMg, "mg")
-        compare("volume", mine?.volumeML, state.volume, "mL")
+        compare("volume", mine?.volumeML, state.volume, "mL", decimals: state.route.isInjected ? 2 : 1)
         compare("rate", mine?.rateMLPerHour, state.rate, "mL/h")
         compare("your total", invocation["total"].flatMap { Quantity($0, units: [DoseUnits.mg]) }?.value, state.totalMg, "mg")
         if let rate = invocation["rate"].flatMap({ Quantity($0, units: [Self.flow]) })?.value {
@@ -273,8 +294,8 @@ public final class DosingModule: ClinicModule {
         }
         let signature = try context.sign(meaning: "independently double-checked order #\(state.id): \(state.summary)")
         let stored = try context.append(RecordDraft(kind: Kind.verified, payload: [
-            "order": .int(Int(state.id)), "weight_kg": .double(kg), "dose": dose.asValue, "total_mg": .double(mine?.totalMg ?? state.totalMg),
-            "signature": signature.value,
+            "order": .int(Int(state.id)), "weight_kg": .double(Rounding.round(kg, decimals: 6)), "dose": dose.asValue,
+            "total_mg": .double(mine?.totalMg ?? state.totalMg), "signature": signature.value, "basis": inputs.basis(for: state.id).value,
         ]))
         return .lines("order #\(state.id) double-checked by \(me) (#\(stored.id)): \(state.summary) · the numbers match",
                       state.route.isInfusion ? "next: dosing start when the line is in and the pump is set" : "next: give it, then dosing complete")

@@ -19,6 +19,7 @@ enum Infusion {
             guard Planner.days(from: state.order.effectiveAt, to: context.now, calendar: context.calendar) == 0 else {
                 throw CommandError("order #\(state.id) was planned on an earlier day, from that day's weight", hint: "cancel it and plan again from today's weight")
             }
+            try holdsEnvelope(state, at: .start, in: context)
             let stored = try context.append(RecordDraft(kind: Kind.started, payload: .object(order)))
             let minutes = (state.volume ?? 0) / max(state.rate ?? 1, 0.1) * 60
             let ends = ClinicTime.format(context.now.addingTimeInterval(minutes * 60), calendar: context.calendar).suffix(5)
@@ -36,6 +37,7 @@ enum Infusion {
 
         case "resume":
             try expect(state, in: [.paused], to: "resume")
+            try holdsEnvelope(state, at: .resume, in: context)
             // A stop criterion's pause is a physician's to lift [REFERENCE 4.3: no guideline rule; the clinic's].
             if let criterion = state.events.last?.payload["criterion"]?.stringValue, !context.staff.roles.contains(.physician) {
                 throw CommandError("order #\(state.id) was paused for a stop criterion (\(criterion)): only a physician resumes it",
@@ -51,6 +53,11 @@ enum Infusion {
             } else {
                 guard !stopping else { throw CommandError("\(state.route.label) doses do not run", hint: "type dosing complete once given, or dosing cancel REASON") }
                 try expect(state, in: [.verified], to: "record as given")
+                // Recording an injection, a spray or an oral dose as given is the moment it is given.
+                guard Planner.days(from: state.order.effectiveAt, to: context.now, calendar: context.calendar) == 0 else {
+                    throw CommandError("order #\(state.id) was planned on an earlier day, from that day's weight", hint: "cancel it and plan again from today's weight")
+                }
+                try holdsEnvelope(state, at: .complete, in: context)
             }
             let pump = state.route.isInfusion ? state.givenByPump(at: context.now) : nil
             let entered = invocation["given"].flatMap { Quantity($0, units: [DoseUnits.mg]) }?.value
@@ -80,6 +87,13 @@ enum Infusion {
         default:
             throw CommandError("dosing has no command '\(invocation.verb)'", hint: "type help dosing")
         }
+    }
+
+    /// Refuses a step that gives drug when the order's plan, signature or double-check no longer
+    /// holds, or the dose is outside the envelope now.
+    private static func holdsEnvelope(_ state: OrderState, at step: Envelope.Step, in context: any ModuleContext) throws {
+        let inputs = try DoseInputs.read(context)
+        try Envelope.check(Envelope.Dose(state), at: step, inputs: inputs, library: try DrugLibrary(context.clinicProtocol), judged: state)
     }
 
     /// Refuses a step that does not follow from the order's state, saying what would.

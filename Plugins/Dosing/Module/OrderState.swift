@@ -22,6 +22,8 @@ struct OrderState: Sendable {
 
         var isOpen: Bool { self != .completed && self != .stopped && self != .cancelled }
         var hasEnded: Bool { self == .completed || self == .stopped }
+        /// Drug has started to flow (and may still be).
+        var hasStarted: Bool { self == .running || self == .paused || hasEnded }
     }
 
     var order: StoredRecord
@@ -109,13 +111,11 @@ struct OrderState: Sendable {
 }
 
 extension DoseHistory {
-    /// The patient's doses and liver-function reviews, from all of dosing's records.
+    /// The patient's doses and liver-function reviews, from all of dosing's records: each dose
+    /// that has ended at what was given, each started and not yet ended at its full amount.
     init(records: [StoredRecord]) {
-        let orders = OrderState.all(in: records)
-        doses = orders.compactMap { state in
-            guard let mg = state.givenMg, let end = state.end else { return nil }
-            return Dose(at: state.startedAt ?? end.effectiveAt, mg: mg)
-        }.sorted { $0.at < $1.at }
+        // A dose started and not yet ended counts in full (``OrderState/countedDose``).
+        doses = OrderState.all(in: records).compactMap(\.countedDose).sorted { $0.at < $1.at }
         lastLFT = records.last { $0.kind == Kind.lft }.flatMap { record in
             guard let result = record.payload["result"]?.stringValue else { return nil }
             let date = record.payload["date"]?.stringValue.flatMap { DoseHistory.date($0) } ?? record.effectiveAt

@@ -89,7 +89,8 @@ enum Planner {
             throw CommandError("\(route.label) doses are ordered in \(unit), not \(request.dose.unit.symbol)",
                                hint: "type e.g. dose=\(route.isWeightBased ? "0.5mg/kg" : "50mg")")
         }
-        let weightKg = Rounding.round(kg, decimals: 1)
+        // The weight as typed: a limit per kg is a limit per kg of what the scale said.
+        let weightKg = kg
         let limits = library.limits[route]!
         let dose = request.dose.value
         if dose > limits.hardMax + 1e-9 {

@@ -61,9 +61,15 @@ public final class IntakeModule: ClinicModule {
         }
         // The newest weighing, by when it was taken: an intake's or a weight of its own.
         let weighings = all.filter { $0.payload["weight_kg"]?.doubleValue != nil }
-        if let latest = weighings.max(by: { ($0.effectiveAt, $0.id) < ($1.effectiveAt, $1.id) }), let kg = latest.payload["weight_kg"]?.doubleValue {
+        if let latest = weighings.max(by: { ($0.effectiveAt, $0.id) < ($1.effectiveAt, $1.id) }), let stored = latest.payload["weight_kg"]?.doubleValue {
             let when = ClinicTime.format(latest.effectiveAt, calendar: record.calendar)
-            facts.append(.present("intake.weight", "\(IntakeFields.oneDecimal(kg)) kg on \(when)", value: .double(kg), asOf: latest.effectiveAt))
+            // The value is the weight as typed, converted exactly (220 lb is 99.790321… kg), never
+            // the rounded kg shown: a dose's limits are checked per kg of what the scale said.
+            let typed = latest.payload["weight"].flatMap { Quantity($0, units: [.kilogram, .pound]) }
+            let kg = typed?.value(in: .kilogram) ?? stored
+            let entered = typed.map { $0.unit == .kilogram ? "" : " (\(FieldSpec.format($0.value)) \($0.unit.symbol))" } ?? ""
+            facts.append(.present("intake.weight", "\(IntakeFields.oneDecimal(kg)) kg\(entered) on \(when) (#\(latest.id))", value: .double(kg),
+                                  asOf: latest.effectiveAt, basis: [latest.id]))
         } else {
             facts.append(.missing("intake.weight", "no weight recorded for \(record.patient.mrn)"))
         }

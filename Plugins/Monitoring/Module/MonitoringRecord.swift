@@ -134,7 +134,7 @@ extension MonitoringModule {
         let visit = try record.records(module: "monitoring", kind: nil, visitOnly: true)
         var facts: [Fact] = []
         if let b = visit.last(where: { $0.kind == "baseline" }) {
-            facts.append(.present("monitoring.baseline", "\(Vitals(b.payload).text) at \(Self.hhmm(b.effectiveAt, record)) by \(b.staff)", asOf: b.effectiveAt))
+            facts.append(.present("monitoring.baseline", "\(Vitals(b.payload).text) at \(Self.hhmm(b.effectiveAt, record)) by \(b.staff)", asOf: b.effectiveAt, basis: [b.id]))
         } else {
             facts.append(.missing("monitoring.baseline", "no baseline vital signs at this visit"))
         }

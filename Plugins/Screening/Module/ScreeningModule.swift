@@ -108,10 +108,10 @@ public final class ScreeningModule: ClinicModule {
             // What rules ketamine out, not the precautions beside it.
             let excluding = all.filter { $0["excludes"]?.boolValue == true }.compactMap { $0["text"]?.stringValue }.joined(separator: "; ")
             return [.missing("screening.eligible", "not eligible: \(excluding)"),
-                    .present("screening.ineligible", "signed by \(by) \(when): \(excluding)", asOf: signed.effectiveAt)]
+                    .present("screening.ineligible", "signed by \(by) \(when): \(excluding)", asOf: signed.effectiveAt, basis: [decision.id, signed.id])]
         }
         let precautions = reasons.isEmpty ? "" : "; precautions: " + reasons.joined(separator: "; ")
-        return [.present("screening.eligible", "signed by \(by) \(when)\(precautions)", asOf: signed.effectiveAt),
+        return [.present("screening.eligible", "signed by \(by) \(when)\(precautions)", asOf: signed.effectiveAt, basis: [decision.id, signed.id]),
                 .missing("screening.ineligible", "the signed decision allows ketamine")]
     }
 

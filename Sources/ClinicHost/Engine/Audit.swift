@@ -12,15 +12,16 @@ enum Audit {
         var problems: [String] = []
         // A head noted at an earlier check must still be in its chain: a chain cannot show by itself
         // that entries were cut from its end.
-        for head in heads where try !store.chainContains("records", hash: head) && !store.chainContains("journal", hash: head) {
+        for head in heads where try !store.chainContains("records", hash: head) && !store.chainContains("journal", hash: head)
+            && !store.chainContains("protocols", hash: head) {
             problems.append("the head \(head.prefix(12))… noted earlier is in neither chain: entries were cut from the end, or it is another database")
         }
-        for (check, name) in [(try store.verifyRecords(), "record"), (try store.verifyJournal(), "journal")] {
+        for (check, name) in [(try store.verifyRecords(), "record"), (try store.verifyJournal(), "journal"), (try store.verifyProtocols(), "protocols")] {
             guard let broken = check.firstBreak else {
                 out.line("\(name): \(check.count) entries, hash chain intact; head \(try store.chainHead(check.table))")
                 continue
             }
-            let origin = try store.entryOrigin(table: check.table, id: broken.id).map { " (written \($0.at) by \($0.staff))" } ?? ""
+            let origin = check.table == "protocols" ? "" : try store.entryOrigin(table: check.table, id: broken.id).map { " (written \($0.at) by \($0.staff))" } ?? ""
             problems.append("\(name) entry #\(broken.id)\(origin): \(broken.reason)")
         }
         for difference in try store.patientsDifferingFromTheirRegistration() {
@@ -108,7 +109,7 @@ extension Audit {
         let now = session.now
         let newID = try session.store.appendRecord(patientID: patient.id, visitID: original.visitID, module: original.module, kind: original.kind,
                                                    payload: .object(payload), effectiveAt: original.effectiveAt, recordedAt: now, staffID: staff.id,
-                                                   protocolVersion: session.clinicProtocol.settings.version, amends: originalID)
+                                                   protocolVersion: session.clinicProtocol.settings.version, protocolSHA256: session.clinicProtocol.settings.sha256, amends: originalID)
         var out = CommandOutput.lines("corrected #\(originalID) (\(original.module) \(original.kind)) with #\(newID): \(reason)")
         let before = current.payload.objectValue ?? [:]
         for (key, value) in payload.sorted(by: { $0.key < $1.key }) where key != "amendment" && before[key] != value {

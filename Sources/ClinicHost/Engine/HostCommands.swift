@@ -105,6 +105,17 @@ enum HostCommands {
                                                roles: everyone, needsPatient: false)),
         host(["protocol", "check"], CommandSpec("check", summary: "check a protocol file against the loaded modules before it is used",
                                                 fields: [text("file", "the protocol file (YAML)")], roles: everyone, needsPatient: false)),
+        host(["protocol", "adopt"], CommandSpec("adopt", summary: "put a new protocol file in force: an admin adopts it, a physician signs",
+                                                fields: [text("file", "the protocol file (YAML)"),
+                                                         FieldSpec("physician", .text(maxLength: 32), required: false,
+                                                                   help: "the physician who signs the adoption (default: you, if you are one)")],
+                                                roles: [.admin], needsPatient: false,
+                                                discussion: """
+                                                    Checks the file as protocol check does, lists every setting that differs from the protocol in force,
+                                                    and asks the physician's password: their e-signature names each change. From then on the database runs
+                                                    under the new file only; orders signed or double-checked under the old one must be signed and checked again.
+                                                    Example: protocol adopt /etc/clinic/protocol-2027.01.yaml --physician patel
+                                                    """)),
         host(["clock", "show"], CommandSpec("show", summary: "the clinic's time, and whether it is simulated", roles: everyone, needsPatient: false), open: true),
         host(["clock", "set"], CommandSpec("set", summary: "stand a sandbox's clock at a time: clock set '2026-03-02 09:00'",
                                            fields: [text("time", "09:40, 2026-03-02 09:40, or UTC as recordings write it")],
@@ -186,6 +197,7 @@ enum HostCommands {
         case "report patient": return try Report.write(out: v["out"]?.stringValue, in: session)
         case "protocol show": return ProtocolCommands.show(in: session)
         case "protocol check": return try ProtocolCommands.check(v["file"]?.stringValue ?? "", in: session)
+        case "protocol adopt": return try ProtocolAdoption.adopt(v["file"]?.stringValue ?? "", physician: v["physician"]?.stringValue, in: session)
         case "clock show": return SessionCommands.clockShow(in: session)
         case "clock set": return try SessionCommands.clockSet(v["time"]?.stringValue ?? "", in: session)
         case "clock advance": return try SessionCommands.clockAdvance(v["duration"]?.stringValue ?? "", in: session)

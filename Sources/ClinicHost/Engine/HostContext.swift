@@ -80,7 +80,7 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
         let effective = (draft.effectiveAt ?? session.effectiveAt).map(Timestamp.truncated) ?? recorded
         let id = try session.store.appendRecord(
             patientID: patient.id, visitID: visit?.id, module: module, kind: draft.kind, payload: draft.payload,
-            effectiveAt: effective, recordedAt: recorded, staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, amends: draft.amends)
+            effectiveAt: effective, recordedAt: recorded, staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, protocolSHA256: session.clinicProtocol.settings.sha256, amends: draft.amends)
         return StoredRecord(id: id, module: module, kind: draft.kind, payload: draft.payload, visitID: visit?.id,
                             effectiveAt: effective, recordedAt: recorded, staff: staff.username, amends: draft.amends)
     }
@@ -193,7 +193,8 @@ struct FactEngine {
         for patient in try session.store.allPatients(limit: Int(Int32.max)) {
             let reader = HostRecordReader(session: session, patient: patient, visit: .some(try session.store.openVisit(patientID: patient.id)))
             for module in session.plugins.loaded {
-                for item in try ModuleCall.run(module, "working out what is due") { try module.module.due(from: reader) } where item.at <= until {
+                let due = try ModuleCall.run(module, "working out what is due") { try module.module.due(from: reader) }
+                for item in due where item.at <= until {
                     entries.append(WorklistEntry(patient: patient, item: item, module: module.name))
                 }
             }

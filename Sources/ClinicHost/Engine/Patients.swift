@@ -26,7 +26,7 @@ enum Patients {
         _ = try session.store.appendRecord(
             patientID: patient.id, visitID: nil, module: "patient", kind: "registered",
             payload: ["mrn": .string(patient.mrn), "name": .string(name), "dob": .string(dob), "sex": .string(sex.rawValue)],
-            effectiveAt: now, recordedAt: now, staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, amends: nil)
+            effectiveAt: now, recordedAt: now, staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, protocolSHA256: session.clinicProtocol.settings.sha256, amends: nil)
         try session.open(patient)
         var out = CommandOutput()
         out.line("registered \(describe(patient, in: session)) · opened")
@@ -109,7 +109,7 @@ enum Visits {
         let visit = try session.store.startVisit(patientID: patient.id, kind: kind, at: now, by: staff.id)
         _ = try session.store.appendRecord(patientID: patient.id, visitID: visit.id, module: "visit", kind: "started",
                                            payload: ["kind": .string(kind)], effectiveAt: now, recordedAt: now,
-                                           staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, amends: nil)
+                                           staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, protocolSHA256: session.clinicProtocol.settings.sha256, amends: nil)
         session.setVisit(visit)
         return .lines("started \(kind) visit #\(visit.id) for \(patient.mrn) at \(HostCommands.short(now, calendar: session.calendar, now: now))")
     }
@@ -118,12 +118,21 @@ enum Visits {
         guard let patient = session.patient, let staff = session.staff, let visit = session.visit else {
             throw CommandFailure("no visit is open", hint: "type visit start")
         }
+        // A visit ends only when nothing of it is still under way (an infusion running or paused).
+        let reader = HostRecordReader(session: session, patient: patient)
+        for module in session.plugins.loaded {
+            let open = try ModuleCall.run(module, "checking what of the visit is unfinished") { try module.module.unfinished(from: reader) }
+            if let first = open.first {
+                throw CommandFailure("visit end refused: \(first)" + (open.count > 1 ? " (and \(open.count - 1) more)" : ""),
+                                     hint: "finish it first; the visit stays open", kind: .refused)
+            }
+        }
         let now = session.now
         try session.store.endVisit(id: visit.id, at: now, by: staff.id)
         let minutes = Int(now.timeIntervalSince(visit.startedAt) / 60)
         _ = try session.store.appendRecord(patientID: patient.id, visitID: visit.id, module: "visit", kind: "ended",
                                            payload: ["kind": .string(visit.kind), "minutes": .int(minutes)], effectiveAt: now,
-                                           recordedAt: now, staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, amends: nil)
+                                           recordedAt: now, staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, protocolSHA256: session.clinicProtocol.settings.sha256, amends: nil)
         session.setVisit(nil)
         return .lines("ended \(visit.kind) visit #\(visit.id) for \(patient.mrn) after \(minutes) min")
     }

@@ -24,7 +24,7 @@ package final class Session {
     package let databasePath: String
     package let sessionID: String
     /// The clinic protocol in force: every record notes its version.
-    package let clinicProtocol: LoadedProtocol
+    package internal(set) var clinicProtocol: LoadedProtocol
 
     package internal(set) var staff: StaffInfo?
     package internal(set) var patient: PatientInfo?
@@ -237,6 +237,7 @@ package final class Session {
                                      hint: "ask \("aeiou".contains(needed.prefix(1)) ? "an" : "a") \(needed) to do it", kind: .refused)
             }
         }
+        if let refusal = try ProtocolAdoption.refusal(for: entry, in: self) { throw refusal }
         if entry.spec.needsPatient && patient == nil {
             throw CommandFailure("\(entry.name): no patient is open", hint: "type patient open MRN, or patient find NAME", kind: .refused)
         }

@@ -60,6 +60,12 @@ package enum Program {
         let interactive = options.files.isEmpty && options.commands.isEmpty && Terminal.isInteractive
         let session = Session(store: store, plugins: plugins, clock: clock, calendar: calendar, console: console,
                               input: nil, environment: environment, databasePath: path, clinicProtocol: clinicProtocol)
+        do {
+            for line in try ProtocolAdoption.atStart(session) { console.err((line.hasPrefix(" ") ? "" : "warning: ") + line) }
+        } catch {
+            console.err("clinic: cannot read or record the protocol this database runs under: \(error)")
+            return 1
+        }
         if store.isSandbox && !interactive {
             console.err("note: \(path) is a sandbox: its entries are for training and tests, never a patient's record")
         }

@@ -226,8 +226,18 @@ package enum ProtocolLoader {
         guard problems.isEmpty, let title, let version else { throw Refusal(problems: problems) }
         let declared = Set(specs.map(\.key))
         let unread = (settings?.keys.compactMap { $0.scalar?.string } ?? []).filter { !declared.contains($0) }.sorted()
-        return LoadedProtocol(settings: ClinicProtocol(name: title, version: version, values: values, documents: documents), path: path,
-                              entries: entries, unread: unread)
+        return LoadedProtocol(settings: ClinicProtocol(name: title, version: version, values: values, documents: documents,
+                                                       sha256: contentHash(text, documents: documents)),
+                              path: path, entries: entries, unread: unread)
+    }
+
+    /// The protocol's content hash: the file's bytes and every document it names (the consent
+    /// text), so that an edited copy that keeps the version string, or a changed document, is a
+    /// different protocol.
+    package static func contentHash(_ text: String, documents: [String: ProtocolDocument]) -> String {
+        guard !documents.isEmpty else { return HashChain.sha256(text) }
+        let named = documents.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.sha256)" }.joined(separator: "\n")
+        return HashChain.sha256(text + "\u{0}" + named)
     }
 
     /// A setting's value as the protocol file would write it: `2`, `0.5`, `[10, 50]`, `yes`.

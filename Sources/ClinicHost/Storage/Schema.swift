@@ -110,6 +110,31 @@ enum Schema {
             CREATE INDEX patients_by_name_dob ON patients(name, dob);
             CREATE INDEX journal_by_patient ON journal(patient_id);
             """),
+        Migration(version: 3, name: "protocol-in-the-record", sql: """
+            -- Every entry notes the content hash of the protocol it was made under, beside its
+            -- version: an edited copy that keeps the version string is another protocol.
+            ALTER TABLE records ADD COLUMN protocol_sha256 TEXT;
+
+            -- The protocols a database has run under, in order: the first recorded when the database
+            -- first starts, each later one adopted by an admin and signed by a physician. Hash-chained
+            -- like the record, and append-only.
+            CREATE TABLE protocols (
+                id         INTEGER PRIMARY KEY,
+                sha256     TEXT NOT NULL,
+                name       TEXT NOT NULL,
+                version    TEXT NOT NULL,
+                settings   TEXT NOT NULL,             -- canonical JSON: each setting's value, each document's version and hash
+                adopted_at TEXT NOT NULL,
+                adopted_by INTEGER REFERENCES staff(id),  -- none when recorded at the first start
+                signature  TEXT,                      -- the physician's e-signature (canonical JSON)
+                prev_hash  TEXT NOT NULL,
+                hash       TEXT NOT NULL UNIQUE
+            );
+            CREATE TRIGGER protocols_append_only_update BEFORE UPDATE ON protocols
+            BEGIN SELECT RAISE(ABORT, 'protocol adoptions are append-only'); END;
+            CREATE TRIGGER protocols_append_only_delete BEFORE DELETE ON protocols
+            BEGIN SELECT RAISE(ABORT, 'protocol adoptions are append-only'); END;
+            """),
     ]
 
     static var latestVersion: Int { migrations.last?.version ?? 0 }

@@ -22,6 +22,19 @@ package enum StoreError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// A protocol a database was set to run under, as recorded.
+package struct AdoptedProtocol: Sendable {
+    package var id: Int64
+    package var sha256: String
+    package var name: String
+    package var version: String
+    /// Each setting's value and each document's version and hash, by key.
+    package var settings: Value
+    package var adoptedAt: Date
+    /// Who adopted it; `nil` for the protocol recorded at the database's first start.
+    package var adoptedBy: String?
+}
+
 /// A member of staff with their stored password hash.
 package struct StaffAccount: Sendable {
     package var info: StaffInfo
@@ -120,6 +133,39 @@ package final class Store: @unchecked Sendable {
 
     package func setMeta(_ key: String, _ value: String) throws {
         try db.query("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2", [.text(key), .text(value)])
+    }
+
+    // MARK: - Protocols
+
+    /// The protocol a database runs under: the latest adopted.
+    package func adoptedProtocol() throws -> AdoptedProtocol? {
+        guard let row = try db.query("""
+            SELECT p.id, p.sha256, p.name, p.version, p.settings, p.adopted_at, s.username
+            FROM protocols p LEFT JOIN staff s ON s.id = p.adopted_by ORDER BY p.id DESC LIMIT 1
+            """).first else { return nil }
+        guard let id = row[0].int, let sha = row[1].text, let name = row[2].text, let version = row[3].text,
+              let settings = row[4].text.flatMap({ try? Value(json: $0) }), let at = row[5].text.flatMap(Timestamp.date)
+        else { throw StoreError.corruptRow("protocols") }
+        return AdoptedProtocol(id: id, sha256: sha, name: name, version: version, settings: settings, adoptedAt: at, adoptedBy: row[6].text)
+    }
+
+    /// Records that the database runs under a protocol from now on, chained to the adoption before.
+    package func adoptProtocol(sha256: String, name: String, version: String, settings: Value, at: Date, by staffID: Int64?,
+                               signature: Value?) throws {
+        try db.atomically {
+            let last = try chainEnd("protocols")
+            let id = last.id + 1
+            let row: [SQLValue] = [
+                .int(id), .text(sha256), .text(name), .text(version), .text(settings.canonicalJSON), .text(Timestamp.string(at)),
+                staffID.map(SQLValue.int) ?? .null, signature.map { SQLValue.text($0.canonicalJSON) } ?? .null, .null, .null, .null,
+            ]
+            let hash = HashChain.hash(previous: last.hash, columns: Self.hashedColumns(row))
+            try db.query("""
+                INSERT INTO protocols (id, sha256, name, version, settings, adopted_at, adopted_by, signature, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, Array(row[0..<8]) + [.text(last.hash), .text(hash)])
+            extend("protocols", id: id, hash: hash)
+        }
     }
 
     // MARK: - Staff
@@ -256,16 +302,20 @@ package final class Store: @unchecked Sendable {
 
     private static let recordColumns = """
         r.id, r.patient_id, r.visit_id, r.module, r.kind, r.payload, r.effective_at, r.recorded_at,
-        r.staff_id, r.protocol_version, r.amends, r.prev_hash, r.hash
+        r.staff_id, r.protocol_version, r.amends, r.prev_hash, r.hash, r.protocol_sha256
         """
 
-    /// The columns a hash covers: all but the two hash columns.
-    private static func hashedColumns(_ row: [SQLValue]) -> ArraySlice<SQLValue> { row[0..<11] }
+    /// The columns a hash covers: all but the two hash columns, and the protocol's hash after them
+    /// when the entry notes one (entries written before schema 3 do not, and hash as they did).
+    private static func hashedColumns(_ row: [SQLValue]) -> ArraySlice<SQLValue> {
+        guard row.count > 13, row[13] != .null else { return row[0..<11] }
+        return ArraySlice(Array(row[0..<11]) + [row[13]])
+    }
 
     /// Appends an entry to a patient's record, chained to the entry before it.
     package func appendRecord(patientID: Int64, visitID: Int64?, module: String, kind: String, payload: Value,
                               effectiveAt: Date, recordedAt: Date, staffID: Int64, protocolVersion: String?,
-                              amends: Int64?) throws -> Int64 {
+                              protocolSHA256: String?, amends: Int64?) throws -> Int64 {
         // The last entry is read and the next written under one write lock.
         try db.atomically {
             let last = try chainEnd("records")
@@ -276,12 +326,13 @@ package final class Store: @unchecked Sendable {
                 .text(payload.canonicalJSON), .text(Timestamp.string(effectiveAt)), .text(Timestamp.string(recordedAt)),
                 .int(staffID), protocolVersion.map(SQLValue.text) ?? .null, amends.map(SQLValue.int) ?? .null,
             ]
-            let hash = HashChain.hash(previous: previous, columns: Self.hashedColumns(row))
+            let sha: SQLValue = protocolSHA256.map(SQLValue.text) ?? .null
+            let hash = HashChain.hash(previous: previous, columns: Self.hashedColumns(row + [.null, .null, sha]))
             try db.query("""
                 INSERT INTO records (id, patient_id, visit_id, module, kind, payload, effective_at, recorded_at,
-                                     staff_id, protocol_version, amends, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, row + [.text(previous), .text(hash)])
+                                     staff_id, protocol_version, amends, prev_hash, hash, protocol_sha256)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, row + [.text(previous), .text(hash), sha])
             extend("records", id: id, hash: hash)
             return id
         }
@@ -395,6 +446,14 @@ package final class Store: @unchecked Sendable {
         try verify(table: "records", select: "SELECT \(Self.recordColumns) FROM records r ORDER BY r.id", width: 11)
     }
 
+    /// Walks the chain of protocol adoptions from the first.
+    package func verifyProtocols() throws -> ChainCheck {
+        try verify(table: "protocols", select: """
+            SELECT id, sha256, name, version, settings, adopted_at, adopted_by, signature, NULL, NULL, NULL, prev_hash, hash
+            FROM protocols ORDER BY id
+            """, width: 11)
+    }
+
     /// Walks the journal's hash chain from the first entry.
     package func verifyJournal() throws -> ChainCheck {
         try verify(table: "journal", select: """
@@ -435,13 +494,16 @@ package final class Store: @unchecked Sendable {
 
     /// Whether an entry of the chain has `hash` (a head noted at an earlier check).
     package func chainContains(_ table: String, hash: String) throws -> Bool {
-        try !db.query("SELECT 1 FROM \(table == "records" ? "records" : "journal") WHERE hash = ? LIMIT 1", [.text(hash)]).isEmpty
+        try !db.query("SELECT 1 FROM \(Self.chainTable(table)) WHERE hash = ? LIMIT 1", [.text(hash)]).isEmpty
     }
 
     /// The last hash of a chain, which an inspector notes to tell a later truncation.
     package func chainHead(_ table: String) throws -> String {
-        try db.query("SELECT hash FROM \(table == "records" ? "records" : "journal") ORDER BY id DESC LIMIT 1").first?[0].text ?? HashChain.genesis
+        try db.query("SELECT hash FROM \(Self.chainTable(table)) ORDER BY id DESC LIMIT 1").first?[0].text ?? HashChain.genesis
     }
+
+    /// One of the hash-chained tables, by name (never text from outside in the SQL).
+    private static func chainTable(_ name: String) -> String { ["records", "protocols"].contains(name) ? name : "journal" }
 
     /// Patients whose row no longer says what their `patient registered` entry (in the hash chain)
     /// says: the patients table is outside the chain, so it is checked against it.

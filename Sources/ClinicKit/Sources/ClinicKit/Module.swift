@@ -78,6 +78,11 @@ public protocol ClinicModule: AnyObject, Sendable {
     /// Patient, the Encounters, the Practitioners, a Provenance per source naming who wrote and
     /// signed it, and the Bundle.
     func fhir(from record: any RecordReader) throws -> [FHIRResource]
+
+    /// What of the open visit is still under way and must end before the visit does, one line
+    /// each saying what and what to do (`order #57 is running: complete or stop it first`). The
+    /// host refuses `visit end` while any module reports something.
+    func unfinished(from record: any RecordReader) throws -> [String]
 }
 
 extension ClinicModule {
@@ -101,6 +106,9 @@ extension ClinicModule {
 
     /// Nothing exported unless the module says so.
     public func fhir(from record: any RecordReader) throws -> [FHIRResource] { [] }
+
+    /// Nothing holds a visit open unless the module says so.
+    public func unfinished(from record: any RecordReader) throws -> [String] { [] }
 
     /// No entry is corrected field by field unless the module says so.
     public func amend(_ entry: StoredRecord, changes: [String: String], record: any RecordReader) throws -> Value {
@@ -344,15 +352,29 @@ public struct Fact: Sendable, Equatable {
     public var value: Value?
     /// When the fact's basis was recorded as happening.
     public var asOf: Date?
+    /// The ids of the entries the fact rests on (the weighing, the signed consent). A module that
+    /// binds a signature to a fact compares these, with ``value``, to see whether what it judged
+    /// has changed since; a new entry, even at the same instant, has a new id.
+    public var basis: [Int64]
+
+    /// A fact.
+    public init(name: String, isPresent: Bool, detail: String, value: Value? = nil, asOf: Date? = nil, basis: [Int64] = []) {
+        self.name = name
+        self.isPresent = isPresent
+        self.detail = detail
+        self.value = value
+        self.asOf = asOf
+        self.basis = basis
+    }
 
     /// A fact that holds.
-    public static func present(_ name: String, _ detail: String, value: Value? = nil, asOf: Date? = nil) -> Fact {
-        Fact(name: name, isPresent: true, detail: detail, value: value, asOf: asOf)
+    public static func present(_ name: String, _ detail: String, value: Value? = nil, asOf: Date? = nil, basis: [Int64] = []) -> Fact {
+        Fact(name: name, isPresent: true, detail: detail, value: value, asOf: asOf, basis: basis)
     }
 
     /// A fact that does not hold, and why.
     public static func missing(_ name: String, _ reason: String) -> Fact {
-        Fact(name: name, isPresent: false, detail: reason, value: nil, asOf: nil)
+        Fact(name: name, isPresent: false, detail: reason, value: nil, asOf: nil, basis: [])
     }
 }
 

@@ -71,13 +71,18 @@ public struct ClinicProtocol: Sendable {
     public var values: [String: Value]
     /// The documents the protocol names, by setting key.
     public var documents: [String: ProtocolDocument]
+    /// The SHA-256 of the protocol file's bytes, in lower-case hex: two files with the same version
+    /// but any other difference have different hashes. Every record notes it beside the version,
+    /// and a signature that judged a dose against the protocol is bound to it.
+    public var sha256: String
 
     /// A protocol.
-    public init(name: String, version: String, values: [String: Value], documents: [String: ProtocolDocument] = [:]) {
+    public init(name: String, version: String, values: [String: Value], documents: [String: ProtocolDocument] = [:], sha256: String = "") {
         self.name = name
         self.version = version
         self.values = values
         self.documents = documents
+        self.sha256 = sha256
     }
 
     /// A document setting your module declared.

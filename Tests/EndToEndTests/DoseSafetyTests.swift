@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+extension EndToEnd {
+    /// The paths that once reached an unsafe dose, each a script under Tests/DoseSafety that now
+    /// passes only because every one of them is refused (its `expect error` lines), and a swapped
+    /// protocol refused until it is adopted.
+    @Suite struct DoseSafetyTests {
+        static let scripts = Harness.repository.appendingPathComponent("Tests/DoseSafety")
+
+        @Test(arguments: ["1-overlapping-infusions", "2-weight-after-check", "3-weight-before-check", "4-weight-amended",
+                          "5-other-routes", "7-rounding"])
+        func theUnsafePathIsRefused(_ name: String) throws {
+            let h = try Harness()
+            try h.sandboxWithStaff()
+            let r = try h.run(["--db", h.database, "--user", "nora", Self.scripts.appendingPathComponent("\(name).clinic").path], env: Harness.staff)
+            #expect(r.status == 0, "\(name): \(r.stderr)")
+            // Nothing given outside the envelope: every dose given is within 2 mg/kg of the weight typed.
+            let doses = try h.sql("""
+                SELECT json_extract(o.payload, '$.total_mg') / json_extract(o.payload, '$.weight_kg') FROM records o
+                WHERE o.module = 'dosing' AND o.kind = 'order' AND json_extract(o.payload, '$.route') = 'iv'
+                  AND EXISTS (SELECT 1 FROM records s WHERE s.module = 'dosing' AND s.kind IN ('started', 'completed')
+                              AND json_extract(s.payload, '$.order') = o.id)
+                """)
+            for perKg in doses { #expect((Double(perKg) ?? 99) <= 2.0, "\(name): \(perKg) mg/kg given") }
+        }
+
+        /// 6. An edited copy of the protocol that keeps the version string: refused on a live
+        /// database, with the settings that differ, until an admin adopts a versioned file and a
+        /// physician signs; every record then notes the new protocol's hash.
+        @Test func aSwappedProtocolIsRefusedUntilAdopted() throws {
+            let h = try Harness()
+            let setup = try h.run(["--user", "admin", Harness.repository.appendingPathComponent("Workflows/setup.clinic").path],
+                                  env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "staff-pass1"])
+            #expect(setup.status == 0, "\(setup.stderr)")
+            #expect(try h.sql("SELECT count(*), max(adopted_by IS NULL) FROM protocols") == ["1|1"], "the first start records its protocol")
+
+            let resources = Harness.products.appendingPathComponent("clinic_ClinicHost.resources")
+            let shipped = try String(contentsOf: resources.appendingPathComponent("clinic-protocol.yaml"), encoding: .utf8)
+            _ = try h.write("consent-ketamine.txt", try String(contentsOf: resources.appendingPathComponent("consent-ketamine.txt"), encoding: .utf8))
+            let edited = shipped.replacingOccurrences(of: "dosing.iv_hard_max:\n    value: 2", with: "dosing.iv_hard_max:\n    value: 5")
+                .replacingOccurrences(of: "dosing.iv_soft_max:\n    value: 1.5", with: "dosing.iv_soft_max:\n    value: 5")
+            #expect(edited != shipped)
+            let swapped = try h.write("swapped.yaml", edited)
+            let refused = try h.run(["--protocol", swapped, "--user", "patel", "-c", "patient new --name A --dob 1980-01-01 --sex F"], env: Harness.staff)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("is not the protocol this database runs under"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("dosing.iv_hard_max 2 → 5"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("refused: patient new refused: this database runs under protocol 2026.11-default"), "\(refused.stderr)")
+            #expect(try h.sql("SELECT count(*) FROM patients") == ["0"])
+
+            // The same version with other content is refused at adoption too.
+            let sameVersion = try h.run(["--protocol", swapped, "--user", "admin", "-c", "protocol adopt \(swapped) --physician patel"],
+                                        env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"])
+            #expect(sameVersion.status == 1)
+            #expect(sameVersion.stderr.contains("keeps the version 2026.11-default of the protocol in force but its content differs"), "\(sameVersion.stderr)")
+
+            // A versioned file, adopted by the admin and signed by the physician.
+            let versioned = try h.write("2027.yaml", edited.replacingOccurrences(of: "version: \"2026.11-default\"", with: "version: \"2027.01\""))
+            let nurseSigns = try h.run(["--user", "admin", "-c", "protocol adopt \(versioned) --physician nora"],
+                                       env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"])
+            #expect(nurseSigns.stderr.contains("nora is not a physician; a physician signs the adoption of a protocol"), "\(nurseSigns.stderr)")
+            let adopted = try h.run(["--user", "admin", "-c", "protocol adopt \(versioned) --physician patel"],
+                                    env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"])
+            #expect(adopted.status == 0, "\(adopted.stderr)")
+            #expect(adopted.stdout.contains("adopted by admin, signed by patel"), "\(adopted.stdout)")
+            #expect(adopted.stdout.contains("dosing.iv_hard_max 2 → 5"))
+            #expect(try h.sql("SELECT version, json_extract(signature, '$.by'), instr(json_extract(signature, '$.meaning'), 'dosing.iv_hard_max 2 → 5') > 0 FROM protocols ORDER BY id")
+                    == ["2026.11-default||", "2027.01|patel|1"])
+
+            // From then on the shipped file is the one refused, and the adopted one works.
+            let old = try h.run(["--user", "nora", "-c", "patient new --name A --dob 1980-01-01 --sex F"], env: Harness.staff)
+            #expect(old.status == 1 && old.stderr.contains("this database runs under protocol 2027.01"), "\(old.stderr)")
+            let new = try h.run(["--protocol", versioned, "--user", "nora", "-c", "patient new --name A --dob 1980-01-01 --sex F"], env: Harness.staff)
+            #expect(new.status == 0, "\(new.stderr)")
+            let sha = try #require(try h.sql("SELECT sha256 FROM protocols ORDER BY id DESC LIMIT 1").first)
+            #expect(try h.sql("SELECT DISTINCT protocol_version || ' ' || protocol_sha256 FROM records") == ["2027.01 \(sha)"])
+            let verify = try h.run(["--protocol", versioned, "--user", "nora", "-c", "audit verify"], env: Harness.staff)
+            #expect(verify.status == 0 && verify.stdout.contains("protocols: 2 entries, hash chain intact"), "\(verify.stdout)\(verify.stderr)")
+        }
+    }
+}
