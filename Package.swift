@@ -80,6 +80,9 @@ let package = Package(
                                                        "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "MonitoringTests", dependencies: ["ClinicMonitoring", "ClinicDosing", "ClinicIntake", "ClinicConsent", "ClinicHost", "ClinicTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ClinicHost"]),
+        // The stateful dose fuzzer: every shipped module through the real engine, and an oracle of its own.
+        .testTarget(name: "SafetyTests", dependencies: ["ClinicIntake", "ClinicScreening", "ClinicConsent", "ClinicDosing", "ClinicMonitoring",
+                                                       "ClinicHost", "ClinicTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -42,8 +42,13 @@ public final class DosingModule: ClinicModule {
                             Prints the working, e.g. 0.5 mg/kg × 72.0 kg = 36.0 mg; 36.0 mg ÷ 1 mg/mL = 36.0 mL;
                             over 40 min → 54.0 mL/h. Over a hard limit it is refused; outside a soft limit it needs
                             reason="…" and a physician's signature. The limits are the clinic protocol's (protocol show).
-                            Rounding: the dose to 0.1 mg (down if the nearest would pass a limit), the pump's volume
-                            and rate down to 0.1 mL and 0.1 mL/h, syringe volumes down to 0.01 mL.
+                            Rounding: the weight is used as typed (lb converted exactly), never rounded; the dose to the
+                            nearest 0.1 mg, or down when the nearest would pass a limit; the pump's volume and rate down to
+                            0.1 mL and 0.1 mL/h; syringe volumes down to 0.01 mL. The double-check accepts numbers that
+                            agree to the last printed decimal (docs/CLINICAL-REFERENCE.md, "Dosing").
+                            The order holds only while what it was judged on holds: a new or corrected weight, a new
+                            screening decision, a consent withdrawn or signed again, another dose, or a new protocol
+                            voids it (and its signature and double-check): cancel it and plan again.
                             """),
             CommandSpec("sign", summary: "a physician signs the planned order (asks your password again)",
                         roles: [.physician], requires: gate, needsPatient: true, needsVisit: true, refusedWhileAlerts: true),
@@ -56,9 +61,10 @@ public final class DosingModule: ClinicModule {
                         ],
                         roles: Role.clinical, requires: gate, needsPatient: true, needsVisit: true,
                         discussion: """
-                            Someone other than who planned and who signed the order works it out again: their
-                            numbers must match the order's, or the check is refused showing both. Signs with
-                            your password. Example: dosing verify weight=72kg dose=0.5mg/kg total=36mg rate=54mL/h
+                            Someone other than who planned and who signed the order works it out again, from the
+                            weight they read and the dose ordered: their numbers count when they agree with the order's
+                            to the last printed decimal (0.1 kg, 0.1 mg, 0.1 mL/h), or the check is refused showing both.
+                            Signs with your password. Example: dosing verify weight=72kg dose=0.5mg/kg total=36mg rate=54mL/h
                             """),
             CommandSpec("start", summary: "start the verified IV infusion now", roles: Role.clinical, requires: gate + ["monitoring.baseline"],
                         needsPatient: true, needsVisit: true, refusedWhileAlerts: true,
