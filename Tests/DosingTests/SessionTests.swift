@@ -275,3 +275,43 @@ import Testing
         #expect(try c.records(Kind.signed).isEmpty)
     }
 }
+
+@Suite struct EnvelopeSessionTests {
+    /// ISMP's independent double-check: the checker's own arithmetic counts when it agrees to the
+    /// last printed decimal (one unit of rounding), and is refused showing both when it does not.
+    @Test func theDoubleCheckAcceptsOneUnitOfRoundingAndNoMore() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        try c.signIn("patel")
+        c.ok("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL")
+        c.ok("dosing sign")
+        try c.signIn("nina")
+        // 36.0 mg at 54.0 mL/h: 36.2 mg and 54.2 mL/h are two units off.
+        #expect(c.run("dosing verify weight=72kg dose=0.5mg/kg total=36.2mg") == "double-check refused: yours vs order #6: your total 36.2 mg vs 36.0 mg")
+        #expect(c.run("dosing verify weight=72kg dose=0.5mg/kg rate=54.2mL/h") == "double-check refused: yours vs order #6: your rate 54.2 mL/h vs 54.0 mL/h")
+        // 72.2 kg read from the scale is two units from the 72.0 kg on record.
+        #expect(c.run("dosing verify weight=72.2kg dose=0.5mg/kg")?.hasPrefix("double-check refused: yours vs order #6: weight 72.2 kg vs 72.0 kg") == true)
+        #expect(try c.fact("dosing.verified")?.isPresent == false)
+        // One unit of rounding off in each: accepted.
+        c.ok("dosing verify weight=72.1kg dose=0.5mg/kg total=36.1mg rate=54.1mL/h")
+        #expect(try c.fact("dosing.verified")?.isPresent == true)
+        let verified = try #require(try c.records(Kind.verified).first)
+        #expect(verified.payload["basis"]?["weight_kg"] == 72.0, "the double-check keeps what it judged")
+    }
+
+    /// A started dose counts in full until it ends; an infusion left open past its day is due.
+    @Test func anOpenInfusionHoldsTheVisitAndFallsDueThePassingDay() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        try c.verifiedOrder()
+        c.ok("dosing start")
+        #expect(c.run("visit end")?.hasPrefix("visit end refused: order #6 is running: complete or stop it first") == true)
+        c.ok("dosing pause dizzy")
+        #expect(c.run("visit end")?.hasPrefix("visit end refused: order #6 is paused") == true)
+        c.advance(minutes: 24 * 60)
+        let due = try FactEngine(session: c.session).due()
+        #expect(due.contains { $0.what == "open infusion" && $0.detail.hasPrefix("order #6, started 2026-11-24 09:00, is still paused") }, "\(due)")
+        c.ok("dosing stop the line was removed")
+        c.ok("visit end")
+    }
+}
