@@ -29,7 +29,7 @@ import Testing
 
     @Test func publishesCompleteAndWeightFacts() throws {
         let (session, _) = try session()
-        #expect(try session.execute("status", source: "t") == .ok)
+        #expect(session.execute("status", source: "t") == .ok)
         let patient = try #require(session.patient)
         let fact = try #require(try IntakeModule().facts(from: HostRecordReader(session: session, patient: patient)).first { $0.name == "intake.weight" })
         #expect(!fact.isPresent)

@@ -19,19 +19,6 @@ import Foundation
 // rules from the published sources (docs/CLINICAL-REFERENCE.md), and what happened from the
 // commands that succeeded and the record's entries. It shares no code with dosing.
 
-/// SplitMix64: a small seeded generator, so a seed replays the same sequence.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// One step of a sequence: who types, the clock, and the line. Concrete, so a failing sequence
 /// replays without the generator and can be shrunk.
 struct FuzzAction: Equatable {
@@ -342,13 +329,13 @@ final class FuzzWorld {
 
     /// The next action: most often the visit's next step (so sequences reach the doses), else
     /// anything staff could type now, disruptive or not.
-    func next(_ rng: inout SeededRandom) throws -> FuzzAction {
+    func next(_ rng: inout SplitMix64) throws -> FuzzAction {
         if Int.random(in: 0..<100, using: &rng) < 60, let step = try workflowStep(&rng) { return step }
         return try anything(&rng)
     }
 
     /// What the visit needs next, as the staff would do it.
-    func workflowStep(_ rng: inout SeededRandom) throws -> FuzzAction? {
+    func workflowStep(_ rng: inout SplitMix64) throws -> FuzzAction? {
         let p = patients[current]
         let physician = ["patel", "pia"].randomElement(using: &rng)!
         let nurse = ["nina", "nick"].randomElement(using: &rng)!
@@ -400,7 +387,7 @@ final class FuzzWorld {
     }
 
     /// Anything staff could type now.
-    func anything(_ rng: inout SeededRandom) throws -> FuzzAction {
+    func anything(_ rng: inout SplitMix64) throws -> FuzzAction {
         let p = patients[current]
         let who = Self.staffRoles.filter { $0.1 != .admin }.randomElement(using: &rng)!.0
         let physician = ["patel", "pia"].randomElement(using: &rng)!
@@ -476,7 +463,7 @@ enum DoseFuzzer {
 
     /// Runs one generated sequence of `steps` steps; returns the actions and the first violation.
     static func run(seed: UInt64, steps: Int) throws -> (actions: [FuzzAction], violation: String?, counts: [String: Int]) {
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(state: seed)
         let world = try FuzzWorld()
         if let broken = try world.setUp() { return ([], broken, world.counts) }
         var actions: [FuzzAction] = []
