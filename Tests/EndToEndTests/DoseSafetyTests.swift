@@ -9,7 +9,8 @@ extension EndToEnd {
         static let scripts = Harness.repository.appendingPathComponent("Tests/DoseSafety")
 
         @Test(arguments: ["1-overlapping-infusions", "2-weight-after-check", "3-weight-before-check", "4-weight-amended",
-                          "5-other-routes", "7-rounding"])
+                          "5-other-routes", "7-rounding", "8-late-entries", "9-resumed-another-day", "10-criterion-while-paused",
+                          "11-intake-corrected"])
         func theUnsafePathIsRefused(_ name: String) throws {
             let h = try Harness()
             try h.sandboxWithStaff()

@@ -29,16 +29,16 @@ import Testing
         #expect(paused.staff == "nina" && paused.effectiveAt == vitals.effectiveAt)
         #expect(try c.fact("dosing.running")?.isPresent == false)
 
-        // Still past the limit while paused: an alert again, nothing more to pause.
+        // Still past the limit while paused: an alert again, and the pause is held for it too.
         c.advance(minutes: 2)
         c.ok("monitoring vitals sbp=186 dbp=92 hr=84 spo2=98")
-        #expect(c.console.output.contains("  the infusion is already paused"))
-        #expect(try c.records("paused", module: "dosing").count == 1)
+        #expect(c.console.output.contains("ALERT: the infusion stays paused: a physician resumes it (dosing resume) once the alert is acknowledged"))
+        #expect(try c.records("paused", module: "dosing").count == 2)
 
         #expect(c.run("dosing resume")?.hasPrefix("dosing resume refused: an alert stands on D-1: monitoring #\(vitals.id) (vitals)") == true)
         c.ok("monitoring acknowledge Dr Patel informed; recheck in 5 minutes")
         #expect(try last(c, "acknowledged").payload["entries"]?.arrayValue?.count == 2)
-        #expect(c.run("dosing resume") == "order #\(paused.payload["order"]?.intValue ?? 0) was paused for a stop criterion (systolic 181 > 180): only a physician resumes it")
+        #expect(c.run("dosing resume") == "order #\(paused.payload["order"]?.intValue ?? 0) was paused for a stop criterion (systolic 186 > 180): only a physician resumes it")
         try c.signIn("patel")
         c.ok("dosing resume")
         #expect(try c.fact("dosing.running")?.isPresent == true)

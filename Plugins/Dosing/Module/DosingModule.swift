@@ -34,6 +34,7 @@ public final class DosingModule: ClinicModule {
                                       help: "why, when the dose or duration is outside the usual range: a physician then signs it", identifying: true),
                         ],
                         roles: Role.clinical, requires: gate, needsPatient: true, needsVisit: true, refusedWhileAlerts: true,
+                        takesLateEntries: false,
                         discussion: """
                             Examples:
                               dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL
@@ -51,7 +52,7 @@ public final class DosingModule: ClinicModule {
                             voids it (and its signature and double-check): cancel it and plan again.
                             """),
             CommandSpec("sign", summary: "a physician signs the planned order (asks your password again)",
-                        roles: [.physician], requires: gate, needsPatient: true, needsVisit: true, refusedWhileAlerts: true),
+                        roles: [.physician], requires: gate, needsPatient: true, needsVisit: true, refusedWhileAlerts: true, takesLateEntries: false),
             CommandSpec("verify", summary: "a second member of staff double-checks the signed order from the weight and dose",
                         fields: [
                             FieldSpec("weight", .quantity(units: [.kilogram, .pound], range: 20...350), help: "the patient's weight, as you read it", sample: "72kg"),
@@ -59,7 +60,7 @@ public final class DosingModule: ClinicModule {
                             FieldSpec("total", .quantity(units: [DoseUnits.mg], range: 0.1...5000), required: false, help: "the total you worked out", sample: "36mg"),
                             FieldSpec("rate", .quantity(units: [flow], range: 0.1...2000), required: false, help: "the pump rate you worked out", sample: "54mL/h"),
                         ],
-                        roles: Role.clinical, requires: gate, needsPatient: true, needsVisit: true,
+                        roles: Role.clinical, requires: gate, needsPatient: true, needsVisit: true, takesLateEntries: false,
                         discussion: """
                             Someone other than who planned and who signed the order works it out again, from the
                             weight they read and the dose ordered: their numbers count when they agree with the order's
@@ -67,21 +68,21 @@ public final class DosingModule: ClinicModule {
                             Signs with your password. Example: dosing verify weight=72kg dose=0.5mg/kg total=36mg rate=54mL/h
                             """),
             CommandSpec("start", summary: "start the verified IV infusion now", roles: Role.clinical, requires: gate + ["monitoring.baseline"],
-                        needsPatient: true, needsVisit: true, refusedWhileAlerts: true,
-                        discussion: "Needs the baseline vital signs of this visit (monitoring baseline) and no standing alert."),
+                        needsPatient: true, needsVisit: true, refusedWhileAlerts: true, takesLateEntries: false,
+                        discussion: "Needs the baseline vital signs of this visit (monitoring baseline) and no standing alert. Recorded when typed: the pump's running time, the interval and the gates are judged at that moment, so --at is not taken."),
             CommandSpec("pause", summary: "pause the running infusion",
                         fields: [reason,
                                  FieldSpec("criterion", .text(maxLength: 300), required: false,
                                            help: "the stop criterion crossed, when one is why: only a physician then resumes", identifying: true)],
-                        roles: Role.clinical, needsPatient: true, needsVisit: true,
-                        discussion: "Never refused while an infusion runs. Monitoring pauses it itself when vital signs cross a stop criterion."),
+                        roles: Role.clinical, needsPatient: true, needsVisit: true, takesLateEntries: false,
+                        discussion: "Never refused while an infusion runs. Monitoring pauses it itself when vital signs cross a stop criterion; a paused infusion is then held for a physician."),
             CommandSpec("resume", summary: "resume the paused infusion", roles: Role.clinical, requires: gate, needsPatient: true,
-                        needsVisit: true, refusedWhileAlerts: true,
-                        discussion: "After a pause for a stop criterion, only a physician resumes, once the alert is acknowledged."),
+                        needsVisit: true, refusedWhileAlerts: true, takesLateEntries: false,
+                        discussion: "After a pause for a stop criterion, only a physician resumes, once the alert is acknowledged. An infusion paused on an earlier day is not resumed: stop it and plan again."),
             CommandSpec("stop", summary: "stop the infusion early; what was given is worked out from the pump, or given=",
-                        fields: [reason, given], roles: Role.clinical, needsPatient: true, needsVisit: true),
+                        fields: [reason, given], roles: Role.clinical, needsPatient: true, needsVisit: true, takesLateEntries: false),
             CommandSpec("complete", summary: "the dose has been given in full (an injection, spray or oral dose: given now)",
-                        fields: [given], roles: Role.clinical, needsPatient: true, needsVisit: true),
+                        fields: [given], roles: Role.clinical, needsPatient: true, needsVisit: true, takesLateEntries: false),
             CommandSpec("cancel", summary: "cancel an order not yet started",
                         fields: [FieldSpec("reason", .text(maxLength: 500), help: "why", positional: true, identifying: true)],
                         roles: Role.clinical, needsPatient: true, needsVisit: true),

@@ -174,7 +174,7 @@ enum Envelope {
         guard let kg = inputs.weightKg, let weighedAt = inputs.weight?.asOf else {
             throw refuse("there is no weight to judge the dose by", "weigh the patient: intake weight 72kg")
         }
-        if step != .resume {
+        do {
             let age = Planner.days(from: weighedAt, to: inputs.now, calendar: inputs.calendar)
             if age > library.weightMaxAgeDays {
                 throw refuse("the weight is \(age) day\(age == 1 ? "" : "s") old; the protocol allows \(library.weightMaxAgeDays) (\(DrugLibrary.weightMaxAgeKey))",

@@ -26,6 +26,12 @@ enum Infusion {
             return .lines("order #\(state.id) started at \(now) (#\(stored.id)): set the pump to \(Rounding.oneDecimal(state.rate ?? 0)) mL/h, volume to be infused \(Rounding.oneDecimal(state.volume ?? 0)) mL; ends about \(ends)")
 
         case "pause":
+            // A stop criterion crossed while the infusion is already paused holds it for a
+            // physician, as if it had paused it.
+            if state.status == .paused, let criterion = invocation["criterion"] {
+                let stored = try context.append(RecordDraft(kind: Kind.paused, payload: .object(order.merging(["criterion": criterion]) { a, _ in a })))
+                return .lines("order #\(state.id) stays paused (#\(stored.id)), now for a stop criterion (\(criterion.stringValue ?? "")): a physician resumes it (dosing resume) once the alert is acknowledged")
+            }
             try expect(state, in: [.running], to: "pause")
             var payload = order
             if let reason = invocation["reason"] { payload["reason"] = reason }
@@ -37,9 +43,16 @@ enum Infusion {
 
         case "resume":
             try expect(state, in: [.paused], to: "resume")
+            // A pause over a day's end is not resumed on yesterday's weight and baseline.
+            if let started = state.startedAt, Planner.days(from: started, to: context.now, calendar: context.calendar) != 0 {
+                throw CommandError("order #\(state.id) was started on an earlier day (\(ClinicTime.format(started, calendar: context.calendar))) and is not resumed",
+                                   hint: "stop it (dosing stop REASON), then weigh, take baseline vital signs and plan again")
+            }
             try holdsEnvelope(state, at: .resume, in: context)
-            // A stop criterion's pause is a physician's to lift [REFERENCE 4.3: no guideline rule; the clinic's].
-            if let criterion = state.events.last?.payload["criterion"]?.stringValue, !context.staff.roles.contains(.physician) {
+            // A stop criterion's pause is a physician's to lift [REFERENCE 4.3: no guideline rule; the clinic's],
+            // whichever pause of this stop it was recorded with.
+            let pauses = state.events.reversed().prefix { $0.kind == Kind.paused }
+            if let criterion = pauses.compactMap({ $0.payload["criterion"]?.stringValue }).first, !context.staff.roles.contains(.physician) {
                 throw CommandError("order #\(state.id) was paused for a stop criterion (\(criterion)): only a physician resumes it",
                                    hint: "ask a physician to type dosing resume, or end it: dosing stop REASON")
             }

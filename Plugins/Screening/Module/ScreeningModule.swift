@@ -100,6 +100,18 @@ public final class ScreeningModule: ClinicModule {
             let why = "decision #\(decision.id) (\(decision.payload["text"]?.stringValue ?? "")) awaits a physician's signature"
             return [.missing("screening.eligible", why), .missing("screening.ineligible", why)]
         }
+        // A decision holds only while the intake it took its answers from still says so: an intake
+        // corrected or recorded again that now reports what the checklist answered "no" to (a
+        // pregnancy, a comorbidity) voids it.
+        if let checklistID = decision.payload["based_on"]?["checklist"]?.intValue,
+           let checklist = try record.records(module: "screening", kind: "checklist").first(where: { $0.id == Int64(checklistID) }) {
+            let now = Checklist.prefill(from: try record.latest(module: "intake", kind: "intake"))
+            let changed = now.filter { $0.value == .bool(true) && checklist.payload[$0.key] == .bool(false) }.keys.sorted()
+            if !changed.isEmpty {
+                let why = "decision #\(decision.id) no longer holds: the intake now reports \(changed.joined(separator: ", ")), which its checklist answered no; take the checklist again (screening checklist), decide and sign"
+                return [.missing("screening.eligible", why), .missing("screening.ineligible", why)]
+            }
+        }
         let by = signed.payload["signature"]?["by"]?.stringValue ?? signed.staff
         let when = ClinicTime.format(signed.effectiveAt, calendar: record.calendar)
         let all = decision.payload["reasons"]?.arrayValue ?? []

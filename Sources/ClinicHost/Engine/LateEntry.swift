@@ -28,6 +28,10 @@ enum LateEntry {
             i += 1
         }
         guard let text else { return nil }
+        // A date alone (`--at 2026-11-24 08:40` unquoted leaves `2026-11-24`) would mean midnight.
+        guard text.contains(":") else {
+            throw CommandFailure("--at '\(text)' has no time of day", hint: "type e.g. --at 09:40, or --at '2026-11-24 09:40' in quotes")
+        }
         let now = session.now
         // How far back a late entry may go: the clinic protocol's setting.
         let limit = TimeInterval(try session.clinicProtocol.settings.integer(HostSettings.lateEntryHours) * 3_600)

@@ -102,7 +102,8 @@ enum Patients {
 enum Visits {
     static func start(kind: String, in session: Session) throws -> CommandOutput {
         guard let patient = session.patient, let staff = session.staff else { throw CommandFailure("no patient is open") }
-        if let open = session.visit {
+        // The database, not only this session: another workstation may have started one.
+        if let open = try session.store.openVisit(patientID: patient.id) ?? session.visit {
             throw CommandFailure("visit #\(open.id) (\(open.kind)) is already open for \(patient.mrn)", hint: "type visit end first")
         }
         let now = session.now

@@ -253,6 +253,10 @@ package final class Session {
         }
         var arguments = arguments
         let at = entry.module == nil ? nil : try LateEntry.take(from: &arguments, in: self)
+        if at != nil && !entry.spec.takesLateEntries {
+            throw CommandFailure("\(entry.name) is recorded at the moment it is typed: --at is not taken for it",
+                                 hint: "type it as it happens; if it really happened earlier, say when in its reason or a note", kind: .refused)
+        }
         var parsed = try ArgumentParser.parse(arguments, for: entry, patientSex: patient?.sex, today: today)
         if let module = entry.module, let patient {
             let values = try ModuleCall.run(module, "filling in '\(entry.name)'") {

@@ -299,13 +299,18 @@ public struct CommandSpec: Sendable {
     public var refusedWhileAlerts: Bool
     /// Longer help: examples and notes shown by `help MODULE VERB`.
     public var discussion: String
+    /// Whether the command may be recorded late, as having happened earlier (`--at 09:40`). Set it
+    /// false where the moment the command is typed is what the module judges (a dose given: its
+    /// interval, its gates and the amount the pump gave are worked out at that moment).
+    public var takesLateEntries: Bool
 
     /// Declares a command.
     public init(
         _ verb: String, summary: String, fields: [FieldSpec] = [], roles: Set<Role> = Role.clinical,
         requires: [String] = [], needsPatient: Bool = true, needsVisit: Bool = false, refusedWhileAlerts: Bool = false,
-        discussion: String = ""
+        takesLateEntries: Bool = true, discussion: String = ""
     ) {
+        self.takesLateEntries = takesLateEntries
         self.verb = verb
         self.summary = summary
         self.fields = fields
