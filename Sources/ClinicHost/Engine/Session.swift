@@ -370,7 +370,11 @@ package final class Session {
         let wasInScript = inScript
         inScript = true
         performDepth += 1
-        defer { inScript = wasInScript; performDepth -= 1 }
+        // A command recorded when it is typed is recorded now, even when the command that runs it
+        // is a late entry (late vital signs past a stop criterion pause the infusion now, not then).
+        let outerEffectiveAt = effectiveAt
+        if !entry.spec.takesLateEntries { effectiveAt = nil }
+        defer { inScript = wasInScript; performDepth -= 1; effectiveAt = outerEffectiveAt }
         let prepared = try prepare(entry, arguments: arguments)
         return try store.transaction { try run(entry, prepared) }
     }
