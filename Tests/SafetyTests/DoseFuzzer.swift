@@ -442,6 +442,12 @@ final class FuzzWorld {
         case 85..<88: return FuzzAction(staff: who, advanceMinutes: advance, line: "visit start --kind infusion")
         case 88..<91: return FuzzAction(staff: who, line: "patient open \(patients[(current + 1) % patients.count].mrn)")
         case 91..<93: return FuzzAction(staff: "ada", line: "protocol adopt \(protocols.randomElement(using: &rng)!) --physician \(physician)")
+        case 93..<96:
+            // Late entries of the steps that give drug, and late vital signs past a stop criterion.
+            let late = ClinicTime.format(clock.current.addingTimeInterval(-Double(Int.random(in: 1...90, using: &rng)) * 60), calendar: session.calendar)
+            let line = ["dosing start", "dosing complete", "dosing pause", "dosing resume",
+                        "monitoring vitals sbp=200 dbp=100 hr=80 rr=14 spo2=98 temp=36.7 avpu=A"].randomElement(using: &rng)!
+            return FuzzAction(staff: who, line: line + " --at '\(late)'")
         default: return FuzzAction(staff: who, advanceMinutes: [1, 10, 30, 240, 1440].randomElement(using: &rng)!, line: "status")
         }
     }
