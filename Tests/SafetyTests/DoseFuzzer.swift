@@ -94,7 +94,6 @@ final class FuzzWorld {
     var current = 0
     var step = 0
     var lastSeen: Int64 = 0
-    var staff = "nina"
     var counts: [String: Int] = [:]
     static let staffRoles: [(String, Role)] = [("nina", .nurse), ("nick", .nurse), ("patel", .physician), ("pia", .physician), ("ada", .admin)]
 
@@ -146,7 +145,7 @@ final class FuzzWorld {
             current = patients.count - 1
             observeWeight(in: &patients[current])
         }
-        lastSeen = try session.store.recordCount().int64
+        lastSeen = Int64(try session.store.recordCount())
         return nil
     }
 
@@ -159,7 +158,6 @@ final class FuzzWorld {
             session.signIn(account.info)
             if let open { _ = session.execute("patient open \(open)", source: "fuzz") }
         }
-        staff = action.staff
         let outcome = session.execute(action.line, source: "fuzz")
         return outcome == .ok ? nil : (outcome.failure?.message ?? "\(outcome)")
     }
@@ -239,7 +237,7 @@ final class FuzzWorld {
     /// Judges every entry the step wrote that gives drug: an infusion started or resumed, another
     /// route recorded as given.
     func newEntries(after action: FuzzAction, command: String) throws -> String? {
-        let total = try session.store.recordCount().int64
+        let total = Int64(try session.store.recordCount())
         guard total > lastSeen else { return nil }
         defer { lastSeen = total }
         for id in (lastSeen + 1)...total {
@@ -451,10 +449,6 @@ final class FuzzWorld {
         default: return FuzzAction(staff: who, advanceMinutes: [1, 10, 30, 240, 1440].randomElement(using: &rng)!, line: "status")
         }
     }
-}
-
-extension Int {
-    var int64: Int64 { Int64(self) }
 }
 
 enum DoseFuzzer {

@@ -261,15 +261,12 @@ public final class DosingModule: ClinicModule {
         // their own. Their numbers are accepted when they agree with the order's to the last printed
         // decimal, one unit of rounding (0.1 kg, 0.1 mg, 0.1 mL, 0.1 mL/h, 0.01 mL for a syringe);
         // otherwise both are shown.
+        // The basis check above has made sure the order's weight is still the record's.
         let kg = w.value(in: .kilogram)
-        let recordKg = inputs.weightKg ?? orderedKg
         var differences: [String] = []
-        func shownWeight(_ q: Quantity, _ kg: Double) -> String {
-            "\(Rounding.weight(kg)) kg" + (q.unit == .kilogram ? "" : " (\(FieldSpec.format(q.value)) lb)")
-        }
-        for (name, reference) in [("the order's", orderedKg), ("the record's", recordKg)] where abs(kg - reference) > 0.1 + 1e-9 {
-            differences.append("weight \(shownWeight(w, kg)) vs \(Rounding.weight(reference)) kg (\(name))")
-            break
+        if abs(kg - orderedKg) > 0.1 + 1e-9 {
+            differences.append("weight \(Rounding.weight(kg)) kg" + (w.unit == .kilogram ? "" : " (\(FieldSpec.format(w.value)) lb)")
+                               + " vs \(Rounding.weight(orderedKg)) kg (the order's)")
         }
         if let orderedDose, abs(dose.value - orderedDose.value) > 1e-9 || dose.unit != orderedDose.unit {
             differences.append("dose \(FieldSpec.format(dose.value)) \(dose.unit.symbol) vs \(FieldSpec.format(orderedDose.value)) \(orderedDose.unit.symbol)")

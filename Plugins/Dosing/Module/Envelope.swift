@@ -133,23 +133,6 @@ enum Envelope {
         var minutes: Double?
         /// The order states why it is outside a soft limit, for a physician to sign.
         var hasSoftReason: Bool
-
-        init(order: Int64?, route: Route, dose: Quantity, totalMg: Double, minutes: Double?, hasSoftReason: Bool) {
-            self.order = order
-            self.route = route
-            self.dose = dose
-            self.totalMg = totalMg
-            self.minutes = minutes
-            self.hasSoftReason = hasSoftReason
-        }
-
-        init(_ state: OrderState) {
-            let p = state.order.payload
-            self.init(order: state.id, route: state.route,
-                      dose: p["dose"].flatMap { Quantity($0, units: DosingModule.doseUnits) } ?? Quantity(.infinity, state.route.unit),
-                      totalMg: state.totalMg, minutes: p["minutes"]?.doubleValue,
-                      hasSoftReason: !(p["soft_limits"]?.stringArray ?? []).isEmpty && !(p["reason"]?.stringValue ?? "").isEmpty)
-        }
     }
 
     /// Throws the first reason `dose` may not be taken through `step` now, in words a nurse
@@ -174,12 +157,10 @@ enum Envelope {
         guard let kg = inputs.weightKg, let weighedAt = inputs.weight?.asOf else {
             throw refuse("there is no weight to judge the dose by", "weigh the patient: intake weight 72kg")
         }
-        do {
-            let age = Planner.days(from: weighedAt, to: inputs.now, calendar: inputs.calendar)
-            if age > library.weightMaxAgeDays {
-                throw refuse("the weight is \(age) day\(age == 1 ? "" : "s") old; the protocol allows \(library.weightMaxAgeDays) (\(DrugLibrary.weightMaxAgeKey))",
-                             "weigh the patient again, then cancel and re-plan")
-            }
+        let age = Planner.days(from: weighedAt, to: inputs.now, calendar: inputs.calendar)
+        if age > library.weightMaxAgeDays {
+            throw refuse("the weight is \(age) day\(age == 1 ? "" : "s") old; the protocol allows \(library.weightMaxAgeDays) (\(DrugLibrary.weightMaxAgeKey))",
+                         "weigh the patient again, then cancel and re-plan")
         }
 
         // The route's limits, per kg of the weight as typed, never a rounded one.
@@ -260,6 +241,17 @@ enum Envelope {
         case .resume: return "resume"
         case .complete: return "be recorded as given"
         }
+    }
+}
+
+extension Envelope.Dose {
+    /// An order as planned.
+    init(_ state: OrderState) {
+        let p = state.order.payload
+        self.init(order: state.id, route: state.route,
+                  dose: p["dose"].flatMap { Quantity($0, units: DosingModule.doseUnits) } ?? Quantity(.infinity, state.route.unit),
+                  totalMg: state.totalMg, minutes: p["minutes"]?.doubleValue,
+                  hasSoftReason: !(p["soft_limits"]?.stringArray ?? []).isEmpty && !(p["reason"]?.stringValue ?? "").isEmpty)
     }
 }
 

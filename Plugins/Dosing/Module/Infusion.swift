@@ -16,9 +16,7 @@ enum Infusion {
                 throw CommandError("\(state.route.label) doses are given at once, not started", hint: "give it, then type dosing complete")
             }
             try expect(state, in: [.verified], to: "start")
-            guard Planner.days(from: state.order.effectiveAt, to: context.now, calendar: context.calendar) == 0 else {
-                throw CommandError("order #\(state.id) was planned on an earlier day, from that day's weight", hint: "cancel it and plan again from today's weight")
-            }
+            try plannedToday(state, context)
             try holdsEnvelope(state, at: .start, in: context)
             let stored = try context.append(RecordDraft(kind: Kind.started, payload: .object(order)))
             let minutes = (state.volume ?? 0) / max(state.rate ?? 1, 0.1) * 60
@@ -67,9 +65,7 @@ enum Infusion {
                 guard !stopping else { throw CommandError("\(state.route.label) doses do not run", hint: "type dosing complete once given, or dosing cancel REASON") }
                 try expect(state, in: [.verified], to: "record as given")
                 // Recording an injection, a spray or an oral dose as given is the moment it is given.
-                guard Planner.days(from: state.order.effectiveAt, to: context.now, calendar: context.calendar) == 0 else {
-                    throw CommandError("order #\(state.id) was planned on an earlier day, from that day's weight", hint: "cancel it and plan again from today's weight")
-                }
+                try plannedToday(state, context)
                 try holdsEnvelope(state, at: .complete, in: context)
             }
             let pump = state.route.isInfusion ? state.givenByPump(at: context.now) : nil
@@ -99,6 +95,13 @@ enum Infusion {
 
         default:
             throw CommandError("dosing has no command '\(invocation.verb)'", hint: "type help dosing")
+        }
+    }
+
+    /// Refuses to give an order planned on an earlier day, from that day's weight.
+    private static func plannedToday(_ state: OrderState, _ context: any ModuleContext) throws {
+        guard Planner.days(from: state.order.effectiveAt, to: context.now, calendar: context.calendar) == 0 else {
+            throw CommandError("order #\(state.id) was planned on an earlier day, from that day's weight", hint: "cancel it and plan again from today's weight")
         }
     }
 

@@ -167,19 +167,19 @@ public final class MonitoringModule: ClinicModule {
         guard !crossings.isEmpty else { return }
         for crossing in crossings { out.alert("\(crossing.line) · #\(entry.id)") }
         let stops = crossings.filter { $0.level == .stop }
-        let running = try context.fact("dosing.running")?.isPresent == true
-        // Paused already: the criterion still holds it for a physician.
-        let started = try context.fact("dosing.started")?.isPresent == true
-        let ended = try context.fact("dosing.complete")?.isPresent == true
-        let paused = !running && started && !ended
-        if !stops.isEmpty, running || paused {
-            let criterion = stops.map(\.text).joined(separator: "; ")
-            do {
-                _ = try context.perform("dosing pause", ["reason": .string("monitoring #\(entry.id)"), "criterion": .string(criterion)])
-                out.alert((running ? "infusion paused at \(Self.hhmm(context.now, context))" : "the infusion stays paused")
-                          + ": a physician resumes it (dosing resume) once the alert is acknowledged")
-            } catch {
-                out.alert("the infusion could not be paused (\(error)): stop the pump by hand, then type dosing pause")
+        // Only a stop criterion pauses; paused already, it still holds the infusion for a physician.
+        if !stops.isEmpty {
+            let running = try context.fact("dosing.running")?.isPresent == true
+            let paused = try !running && context.fact("dosing.started")?.isPresent == true && context.fact("dosing.complete")?.isPresent != true
+            if running || paused {
+                let criterion = stops.map(\.text).joined(separator: "; ")
+                do {
+                    _ = try context.perform("dosing pause", ["reason": .string("monitoring #\(entry.id)"), "criterion": .string(criterion)])
+                    out.alert((running ? "infusion paused at \(Self.hhmm(context.now, context))" : "the infusion stays paused")
+                              + ": a physician resumes it (dosing resume) once the alert is acknowledged")
+                } catch {
+                    out.alert("the infusion could not be paused (\(error)): stop the pump by hand, then type dosing pause")
+                }
             }
         }
         out.line("  acknowledge with \(Self.acknowledgeCommand)")
