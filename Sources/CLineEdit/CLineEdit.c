@@ -1,7 +1,10 @@
 #include "CLineEdit.h"
 
+#include <errno.h>
 #include <histedit.h>
 #include <locale.h>
+#include <poll.h>
+#include <wchar.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +14,12 @@
 struct clinic_editor {
     EditLine *el;
     History *hist;
+    /// The field prompts' own history, kept apart from the commands' (and never saved).
+    History *field_hist;
     HistEvent ev;
+    clinic_tick_fn tick;
+    void *tick_context;
+    int ticking;
     char *prompt;
     char *before_cursor;
     clinic_complete_fn complete;
@@ -58,6 +66,98 @@ static unsigned char complete_trampoline(EditLine *el, int ch) {
     return ed->complete(ed, ed->complete_context);
 }
 
+// ---- The watch: while the shell waits at its prompt, a tick each second may print lines above
+// the line being typed. The tick runs from the character reader; when it has something to show,
+// the reader hands libedit a key bound to clinic-watch, which prints and redraws the prompt and
+// the half-typed line as they were.
+
+/// The key the reader injects (ASCII GS, Ctrl-]): bound to clinic-watch, harmless if typed.
+#define CLINIC_WATCH_KEY 0x1d
+
+static int read_byte(int fd, unsigned char *byte, clinic_editor *ed, int may_tick) {
+    for (;;) {
+        if (may_tick && ed->ticking && ed->tick) {
+            struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
+            int ready = poll(&p, 1, 1000);
+            if (ready < 0) return -1;  // EINTR: Ctrl-C
+            if (ready == 0) {
+                if (ed->tick(ed, ed->tick_context, 0)) return 2;
+                continue;
+            }
+        }
+        ssize_t n = read(fd, byte, 1);
+        if (n == 1) return 1;
+        if (n == 0) return 0;
+        return -1;
+    }
+}
+
+/// libedit's character reader, with the tick: one UTF-8 character from standard input.
+static int read_char_fn(EditLine *el, wchar_t *wc) {
+    clinic_editor *ed = editor_of(el);
+    unsigned char first = 0;
+    int r = read_byte(0, &first, ed, 1);
+    if (r == 2) { *wc = CLINIC_WATCH_KEY; return 1; }
+    if (r <= 0) { *wc = L'\0'; return r; }
+    int extra = first < 0x80 ? 0 : (first & 0xE0) == 0xC0 ? 1 : (first & 0xF0) == 0xE0 ? 2 : (first & 0xF8) == 0xF0 ? 3 : -1;
+    if (extra < 0) { *wc = 0xFFFD; return 1; }
+    wchar_t value = extra == 0 ? first : extra == 1 ? (first & 0x1F) : extra == 2 ? (first & 0x0F) : (first & 0x07);
+    for (int i = 0; i < extra; i++) {
+        unsigned char next = 0;
+        r = read_byte(0, &next, ed, 0);
+        if (r <= 0) { *wc = L'\0'; return r; }
+        if ((next & 0xC0) != 0x80) { *wc = 0xFFFD; return 1; }
+        value = (value << 6) | (next & 0x3F);
+    }
+    *wc = value;
+    return 1;
+}
+
+static unsigned char watch_trampoline(EditLine *el, int ch) {
+    (void)ch;
+    clinic_editor *ed = editor_of(el);
+    if (!ed || !ed->tick) return CC_NORM;
+    ed->tick(ed, ed->tick_context, 1);
+    return CC_REDISPLAY;
+}
+
+void clinic_editor_set_tick(clinic_editor *ed, clinic_tick_fn fn, void *context) {
+    ed->tick = fn;
+    ed->tick_context = context;
+}
+
+void clinic_editor_set_ticking(clinic_editor *ed, int on) { ed->ticking = on; }
+
+void clinic_editor_use_field_history(clinic_editor *ed, int on) {
+    History *h = on ? ed->field_hist : ed->hist;
+    if (h) el_set(ed->el, EL_HIST, history, h);
+}
+
+int clinic_field_history_add(clinic_editor *ed, const char *line) {
+    if (!ed->field_hist) return -1;
+    return history(ed->field_hist, &ed->ev, H_ENTER, line);
+}
+
+const char *clinic_editor_line(clinic_editor *ed) {
+    const LineInfo *li = el_line(ed->el);
+    size_t n = (size_t)(li->lastchar - li->buffer);
+    free(ed->before_cursor);
+    ed->before_cursor = malloc(n + 1);
+    if (!ed->before_cursor) return "";
+    memcpy(ed->before_cursor, li->buffer, n);
+    ed->before_cursor[n] = '\0';
+    return ed->before_cursor;
+}
+
+void clinic_editor_clear_line(clinic_editor *ed) {
+    const LineInfoW *li = el_wline(ed->el);
+    int total = (int)(li->lastchar - li->buffer);
+    el_cursor(ed->el, total);
+    el_deletestr(ed->el, total);
+}
+
+void clinic_editor_push(clinic_editor *ed, const char *text) { el_push(ed->el, text); }
+
 clinic_editor *clinic_editor_open(const char *program, int history_size) {
     const char *loc = setlocale(LC_CTYPE, "");
     if (!loc || strcmp(loc, "C") == 0 || strcmp(loc, "POSIX") == 0) setlocale(LC_CTYPE, "C.UTF-8");
@@ -72,19 +172,28 @@ clinic_editor *clinic_editor_open(const char *program, int history_size) {
         history(ed->hist, &ed->ev, H_SETUNIQUE, 1);
         el_set(ed->el, EL_HIST, history, ed->hist);
     }
+    ed->field_hist = history_init();
+    if (ed->field_hist) {
+        history(ed->field_hist, &ed->ev, H_SETSIZE, 200);
+        history(ed->field_hist, &ed->ev, H_SETUNIQUE, 1);
+    }
     el_set(ed->el, EL_CLIENTDATA, ed);
     el_set(ed->el, EL_EDITOR, "emacs");
     el_set(ed->el, EL_PROMPT, prompt_of);
     el_set(ed->el, EL_ADDFN, "clinic-complete", "Complete the word at the cursor", complete_trampoline);
     el_set(ed->el, EL_BIND, "^I", "clinic-complete", NULL);
+    el_set(ed->el, EL_ADDFN, "clinic-watch", "Show the clinic's watch above the line", watch_trampoline);
+    el_set(ed->el, EL_BIND, "^]", "clinic-watch", NULL);
+    el_set(ed->el, EL_GETCFN, read_char_fn);
     el_source(ed->el, NULL); // ~/.editrc, as every libedit program honours
     return ed;
 }
 
 void clinic_editor_close(clinic_editor *ed) {
     if (!ed) return;
-    if (ed->hist) history_end(ed->hist);
     el_end(ed->el);
+    if (ed->hist) history_end(ed->hist);
+    if (ed->field_hist) history_end(ed->field_hist);
     free(ed->prompt);
     free(ed->before_cursor);
     free(ed);

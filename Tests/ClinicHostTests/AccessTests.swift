@@ -69,11 +69,11 @@ import Testing
         let files = try Scripts()
         _ = try files.write("consent-ketamine.txt", try String(contentsOfFile: URL(fileURLWithPath: ProtocolLoader.shippedPath)
             .deletingLastPathComponent().appendingPathComponent("consent-ketamine.txt").path, encoding: .utf8))
-        let path = try files.write("ours.yaml", shipped.replacingOccurrences(of: "clinic.also_requires:\n    value: \"\"",
+        let path = try files.write("ours.yaml", shipped.replacingOccurrences(of: "clinic.also_requires:\n    value: \"dosing start=followup.baseline\"",
                                                                               with: "clinic.also_requires:\n    value: \"gate sign=gate.ready; gate fail=gate.ready\""))
         let (session, _, _) = try ClinicTestSupport.makeSession(modules: [GateModule()], signedIn: [.physician], protocolPath: path)
         #expect(session.execute("patient new --name A --dob 1980-01-01 --sex F", source: "t") == .ok)
-        #expect(session.execute("visit start", source: "t") == .ok)
+        #expect(session.execute("visit start --kind infusion", source: "t") == .ok)
         #expect(session.execute("gate sign", source: "t").failure?.message == "gate sign refused: gate.ready is missing (not prepared)")
         #expect(session.execute("gate prepare", source: "t") == .ok)
         #expect(session.execute("gate sign", source: "t") == .ok)

@@ -93,7 +93,7 @@ import Testing
     @Test func recordsNoteTheProtocolVersion() throws {
         let (session, _, _) = try makeSession()
         try #require(session.execute("patient new --name A --dob 1980-01-01 --sex F", source: "t") == .ok)
-        try #require(session.execute("visit start", source: "t") == .ok)
+        try #require(session.execute("visit start --kind infusion", source: "t") == .ok)
         try #require(session.execute("gate prepare", source: "t") == .ok)
         let versions = try session.store.db.query("SELECT DISTINCT protocol_version FROM records")
         #expect(versions == [[.text(session.clinicProtocol.settings.version)]])

@@ -61,7 +61,7 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
         let (session, console) = try sandboxSession(path)
         let nurse = try session.store.addStaff(username: "nora", roles: [.nurse], passwordHash: "x", at: session.now, by: nil)
         session.signIn(nurse)
-        for line in ["clock set '2026-03-02 09:00'", "patient new --name A --dob 1980-01-01 --sex F", "visit start", "clock set 10:00"] {
+        for line in ["clock set '2026-03-02 09:00'", "patient new --name A --dob 1980-01-01 --sex F", "visit start --kind infusion", "clock set 10:00"] {
             try #require(session.execute(line, source: "t") == .ok)
         }
         #expect(session.execute("gate prepare --at 11:00", source: "t").failure?.message == "--at 2026-03-02 11:00 is in the future")
@@ -89,7 +89,7 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
             "clock set '2026-03-02 08:55'", "patient new --name 'Ann Bee' --dob 1980-01-01 --sex F --mrn A-1",
             "clock advance 5m", "visit start --kind consult", "gate prepare", "gate fail",
             "clock set '2026-03-02 09:30'", "patient new --name \"Cid O'Dee\" --dob 1971-05-06 --sex M",
-            "visit start", "patient open A-1", "clock advance 10m", "gate give dose=3", "visit end",
+            "visit start --kind infusion", "patient open A-1", "clock advance 10m", "gate give dose=3", "visit end",
         ] {
             _ = session.execute(line, source: "t")
         }
@@ -168,7 +168,7 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
         #expect(sofar.contains("replay-account nora nurse\nlogin nora\npatient new name=A dob=1980-01-01 sex=F mrn=C000001\n"), "\(sofar)")
         #expect(session.execute("record stop", source: "t") == .ok)
         #expect(console.output.last?.hasPrefix("recording saved in \(path)") == true)
-        #expect(session.execute("visit start", source: "t") == .ok)
+        #expect(session.execute("visit start --kind infusion", source: "t") == .ok)
         let done = try String(contentsOfFile: path, encoding: .utf8)
         #expect(!done.contains("visit start") && done.contains("# recording stopped"))
         #expect(session.execute("record start \(path)", source: "t").failure?.message == "\(path) already exists")

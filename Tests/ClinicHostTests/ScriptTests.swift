@@ -172,7 +172,7 @@ func count(_ session: Session, _ table: String) throws -> Int64 {
         let (session, console, _) = try makeSession(modules: [LevelModule()])
         let script = try Scripts().write("a.clinic", """
             patient new --name A --dob 1980-01-01 --sex F
-            visit start
+            visit start --kind infusion
             gate prepare
             \(line)
             """)
@@ -182,7 +182,7 @@ func count(_ session: Session, _ table: String) throws -> Int64 {
 
     @Test func aFailedExpectSaysWhatWasExpectedAndFound() throws {
         let (session, console, _) = try makeSession(modules: [LevelModule()])
-        let script = try Scripts().write("a.clinic", "patient new --name A --dob 1980-01-01 --sex F\nvisit start\ngate prepare\nexpect value gate.level > 5\n")
+        let script = try Scripts().write("a.clinic", "patient new --name A --dob 1980-01-01 --sex F\nvisit start --kind infusion\ngate prepare\nexpect value gate.level > 5\n")
         #expect(!ScriptRunner(session: session).runFile(script))
         #expect(console.errors.first == "\(script):4: error: expected gate.level > 5, found 3")
     }
@@ -190,7 +190,7 @@ func count(_ session: Session, _ table: String) throws -> Int64 {
     @Test func eachCSVRowIsItsOwnTransaction() throws {
         let (session, console, _) = try makeSession()
         let files = try Scripts()
-        let script = try files.write("row.clinic", "patient new --name ${NAME} --dob ${DOB} --sex F\nvisit start\ngate prepare\n")
+        let script = try files.write("row.clinic", "patient new --name ${NAME} --dob ${DOB} --sex F\nvisit start --kind infusion\ngate prepare\n")
         let data = try files.write("rows.csv", "NAME,DOB\nAnn,1980-01-01\nBob,2099-01-01\nCid,1981-02-03\n")
         let (ok, summary) = ScriptRunner(session: session).runCSV(script: script, name: "row.clinic", data: data, dataName: "rows.csv", bail: false)
         #expect(!ok)

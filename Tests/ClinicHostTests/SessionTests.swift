@@ -93,7 +93,7 @@ import Testing
     @Test func theLastPositionalTextTakesTheRestOfTheWords() throws {
         let (session, console, _) = try makeSession()
         #expect(session.execute("help patient new", source: "t") == .ok)
-        #expect(console.output.first == "patient new name=… dob=… sex=… [mrn=…]")
+        #expect(console.output.first == "patient new name=… dob=… sex=… [mrn=…] [force=…]")
         try openPatient(session)
         console.output = []
         #expect(session.execute("patient find Zoë Ålvarez", source: "t") == .ok)
@@ -113,7 +113,7 @@ import Testing
     @Test func oneOpenVisitAtATime() throws {
         let (session, _, _) = try makeSession()
         try openPatient(session)
-        #expect(session.execute("visit start", source: "t").failure?.message.contains("already open") == true)
+        #expect(session.execute("visit start --kind infusion", source: "t").failure?.message.contains("already open") == true)
         #expect(session.execute("visit end", source: "t") == .ok)
         #expect(session.execute("visit end", source: "t").failure?.message.contains("no visit is open") == true)
     }

@@ -68,7 +68,7 @@ import Testing
         #expect(session.execute("consent withdraw changed my mind", source: "t") == .ok)
         #expect(console.output.last == "consent #3 withdrawn (#4) at once; no dose may be given on it")
         #expect(try fact(session)?.detail.hasPrefix("consent #3 was withdrawn") == true)
-        #expect(session.execute("consent withdraw", source: "t").failure?.message == "C000001 has no consent in force to withdraw")
+        #expect(session.execute("consent withdraw", source: "t").failure?.message == "C000001 has no consent in force to withdraw: consent #3 was withdrawn 2026-11-24 09:00")
     }
 
     @Test func aConsentExpiresAfterTheProtocolsPeriod() throws {
@@ -80,6 +80,12 @@ import Testing
         clock.current = clock.current.addingTimeInterval(2 * 86_400)
         let detail = try fact(session)?.detail ?? ""
         #expect(detail.hasPrefix("consent #3 expired 2027-11-24"), "\(detail)")
+        // One definition of a consent in force: an expired one is signed again without a
+        // withdrawal, and is not withdrawn.
+        #expect(session.execute("consent withdraw", source: "t").failure?.message.hasPrefix("C000001 has no consent in force to withdraw: consent #3 expired") == true)
+        session.input = ScriptedInput(["pass-word1"])
+        #expect(session.execute("consent sign", source: "t") == .ok)
+        #expect(try fact(session)?.isPresent == true)
     }
 
     @Test func aNewTextVersionMakesEarlierConsentsStopCounting() throws {

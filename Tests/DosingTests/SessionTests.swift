@@ -31,7 +31,7 @@ import Testing
         c.ok("dosing pause dizzy")
         c.advance(minutes: 15)
         // Paused time does not count: still 9 mg.
-        #expect(try c.fact("dosing.running")?.detail == "order #6 paused at 09:10: dizzy")
+        #expect(try c.fact("dosing.running")?.detail == "order #6 paused at 09:10: dizzy: resume it (dosing resume) or end it (dosing stop REASON)")
         c.ok("dosing resume")
         c.advance(minutes: 20)
         #expect(try c.fact("dosing.running")?.detail.hasSuffix("27.0 mg (27.0 mL) of 36.0 mg given so far") == true)

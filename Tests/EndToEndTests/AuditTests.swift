@@ -19,7 +19,7 @@ extension EndToEnd {
     @Test func everyChangeRemovalAndInsertionIsFound() throws {
         let h = try Harness()
         try h.provision()
-        let visit = try h.run(["--user", "nora", "-c", "patient new --name 'Ana Lima' --dob 1981-02-11 --sex F --mrn A-1", "-c", "visit start",
+        let visit = try h.run(["--user", "nora", "-c", "patient new --name 'Ana Lima' --dob 1981-02-11 --sex F --mrn A-1", "-c", "visit start --kind infusion",
                                "-c", "intake weight 72kg", "-c", "intake weight 71kg", "-c", "visit end"], env: Harness.nurse)
         #expect(visit.status == 0, "\(visit.stderr)")
         let clean = try h.run(["--user", "nora", "-c", "audit verify"], env: Harness.nurse)

@@ -52,7 +52,7 @@ extension EndToEnd {
         try #require(built.status == 0, "swiftc: \(built.stderr)")
 
         let run = try h.run(["--plugins", plugins.path, "--user", "nora", "--keep-going", "-c", "patient new --name A --dob 1980-01-01 --sex F",
-                             "-c", "visit start", "-c", "wild note", "-c", "wild throw", "-c", "wild nonsense", "-c", "wild note", "-c", "wild trap",
+                             "-c", "visit start --kind infusion", "-c", "wild note", "-c", "wild throw", "-c", "wild nonsense", "-c", "wild note", "-c", "wild trap",
                              "-c", "wild note"], env: Harness.nurse)
         #expect(run.stderr.contains("error: module wild failed in 'wild throw': the flux capacitor is empty"), "\(run.stderr)")
         #expect(run.stderr.contains("module wild tried to record an entry of kind 'Not A Kind!'"), "\(run.stderr)")

@@ -28,7 +28,7 @@ extension EndToEnd {
         try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: package.appendingPathComponent(".build/debug/libBedside.so"), to: plugins.appendingPathComponent("libBedside.so"))
         let run = try h.run(["--plugins", plugins.path, "--user", "nora", "-c", "modules", "-c", "patient new --name A --dob 1980-01-01 --sex F --mrn BED-1",
-                             "-c", "visit start", "-c", "bedside note patient comfortable", "-c", "expect fact bedside.noted"], env: Harness.nurse)
+                             "-c", "visit start --kind infusion", "-c", "bedside note patient comfortable", "-c", "expect fact bedside.noted"], env: Harness.nurse)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("bedside") && run.stdout.contains("loaded (--plugins)"), "\(run.stdout)")
         #expect(try h.sql("SELECT module, kind, json_extract(payload, '$.text') FROM records WHERE module = 'bedside'") == ["bedside|note|patient comfortable"])

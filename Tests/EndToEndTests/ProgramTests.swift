@@ -267,7 +267,7 @@ extension EndToEnd {
         #expect(shown.status == 0, "\(shown.stderr)")
         #expect(shown.stdout.contains("Ours · version 2026.12 · \(good)"))
         #expect(try h.sql("SELECT DISTINCT protocol_version FROM records WHERE module = 'patient'") == ["2026.12"])
-        let late = try h.run(["--protocol", good, "--user", "nora", "-c", "patient open C000001", "-c", "visit start",
+        let late = try h.run(["--protocol", good, "--user", "nora", "-c", "patient open C000001", "-c", "visit start --kind infusion",
                               "-c", "intake record --at 00:00 weight=70kg"], env: Harness.nurse)
         #expect(late.stderr.contains("the clinic protocol allows no late entries (clinic.late_entry_hours is 0); record it without --at"), "\(late.stderr)")
     }

@@ -47,7 +47,7 @@ import Testing
     @Test func everyPromptAsksAgainAfterBadInput() throws {
         let (session, console, _) = try makeSession(modules: Self.modules(), signedIn: [.nurse, .physician])
         #expect(session.execute("patient new --name 'Test Patient' --dob 1980-01-01 --sex F --mrn P-1", source: "t") == .ok)
-        #expect(session.execute("visit start", source: "t") == .ok)
+        #expect(session.execute("visit start --kind infusion", source: "t") == .ok)
         let before = try session.store.recordCount()
         var prompted = 0
         for entry in session.catalog.entries where entry.module != nil && entry.spec.fields.contains(where: \.isRequired) {

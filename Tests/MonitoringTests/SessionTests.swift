@@ -23,7 +23,7 @@ import Testing
         c.ok("monitoring vitals sbp=181 dbp=92 hr=84 spo2=98")
         let vitals = try last(c, "vitals")
         #expect(c.console.output.contains("ALERT: systolic 181 > 180: stop criterion (monitoring.stop_sbp_above) · #\(vitals.id)"))
-        #expect(c.console.output.contains("ALERT: infusion paused at 09:10: a physician resumes it (dosing resume) once the alert is acknowledged"))
+        #expect(c.console.output.contains("ALERT: STOP THE PUMP NOW: the infusion is paused in the record (09:10); a physician resumes it (dosing resume) once the alert is acknowledged"))
         let paused = try last(c, "paused", module: "dosing")
         #expect(paused.payload["criterion"] == "systolic 181 > 180")
         #expect(paused.staff == "nina" && paused.effectiveAt == vitals.effectiveAt)
@@ -32,7 +32,7 @@ import Testing
         // Still past the limit while paused: an alert again, and the pause is held for it too.
         c.advance(minutes: 2)
         c.ok("monitoring vitals sbp=186 dbp=92 hr=84 spo2=98")
-        #expect(c.console.output.contains("ALERT: the infusion stays paused: a physician resumes it (dosing resume) once the alert is acknowledged"))
+        #expect(c.console.output.contains("ALERT: KEEP THE PUMP STOPPED: the infusion stays paused in the record; a physician resumes it (dosing resume) once the alert is acknowledged"))
         #expect(try c.records("paused", module: "dosing").count == 2)
 
         #expect(c.run("dosing resume")?.hasPrefix("dosing resume refused: an alert stands on D-1: monitoring #\(vitals.id) (vitals)") == true)

@@ -44,7 +44,7 @@ import Testing
 
     @Test func decideNeedsEveryInstrument() throws {
         let (session, _, _) = try makeSession(modules: [IntakeModule(), ScreeningModule()])
-        for line in ["patient new --name A --dob 1980-01-01 --sex F", "visit start", Self.acr] { try #require(session.execute(line, source: "t") == .ok) }
+        for line in ["patient new --name A --dob 1980-01-01 --sex F", "visit start --kind infusion", Self.acr] { try #require(session.execute(line, source: "t") == .ok) }
         #expect(session.execute("screening decide", source: "t").failure?.message == "screening decide refused: intake.complete is missing (no intake recorded for C000001)")
         try #require(session.execute(Self.intake, source: "t") == .ok)
         let f = try #require(session.execute("screening decide", source: "t").failure)
@@ -110,5 +110,43 @@ import Testing
         let decision = try #require(try session.store.records(patientID: session.patient!.id, module: "screening", kind: "decision").last)
         #expect(decision.payload["outcome"] == "not-eligible")
         #expect(decision.payload["reasons"]?.arrayValue?.contains { $0["text"]?.stringValue?.hasPrefix("PHQ-9 item 9 is 2") == true } == true)
+    }
+
+    /// PHQ-9 item 9 above 0 is not a dead end: a physician's documented assessment resolves that
+    /// reason, and the decision shows it; a nurse's acknowledgement closes the alert but not the
+    /// reason. The answer itself is never re-entered.
+    @Test func aPhysiciansAssessmentResolvesItemNine() throws {
+        let (session, console, patel) = try screened()
+        try #require(session.execute("screening phq9 q1=1 q2=1 q3=1 q4=1 q5=0 q6=0 q7=1 q8=0 q9=1", source: "t") == .ok)
+        try #require(session.execute("screening acknowledge 'called Dr Patel, patient safe'", source: "t") == .ok)
+        try #require(session.execute("screening decide", source: "t") == .ok)
+        #expect(console.output.contains { $0.contains("✘ PHQ-9 item 9 is 1: thoughts of death or self-harm need a physician's assessment first") })
+        session.signIn(patel)
+        try #require(session.execute("patient open C000001", source: "t") == .ok)
+        try #require(session.execute("screening acknowledge 'passive thoughts, no plan or intent; safety plan agreed'", source: "t") == .ok)
+        #expect(console.output.last?.hasSuffix("a physician's assessment, which screening decide takes") == true, "\(console.output.last ?? "")")
+        #expect(session.execute("screening acknowledge again", source: "t").failure?.message.contains("none awaits a physician's assessment") == true)
+        try #require(session.execute("screening decide", source: "t") == .ok)
+        #expect(console.output.contains { $0.hasPrefix("decision #") && $0.contains("eligible with precautions") }, "\(console.output.suffix(4))")
+        #expect(console.output.contains { $0.contains("! PHQ-9 item 9 is 1: assessed by patel: passive thoughts, no plan or intent; safety plan agreed") })
+    }
+
+    /// An allergy to ketamine in the intake reaches the checklist, and a checklist answer the
+    /// record contradicts is refused until the record is corrected.
+    @Test func theChecklistCannotContradictTheIntake() throws {
+        let (session, console, _) = try makeSession(modules: [IntakeModule(), ScreeningModule()])
+        let intake = Self.intake.replacingOccurrences(of: "allergies=none", with: "allergies='Ketamine: hallucinations, penicillin: rash'")
+        for line in ["patient new --name A --dob 1980-01-01 --sex F", "visit start --kind consult", intake] + Self.instruments {
+            try #require(session.execute(line, source: "t") == .ok, "\(line): \(console.errors)")
+        }
+        let refused = try #require(session.execute("screening checklist intracranial=no allergy=no urinary=no sbp=130 dbp=80", source: "t").failure)
+        #expect(refused.message == "allergy=no (known allergy to ketamine) contradicts the record: intake #3: allergies Ketamine: hallucinations", "\(refused.message)")
+        try #require(session.execute("screening checklist intracranial=no urinary=no sbp=130 dbp=80", source: "t") == .ok)
+        #expect(console.output.contains("  allergy = yes (from the record)"))
+        try #require(session.execute("screening decide", source: "t") == .ok)
+        #expect(console.output.contains { $0.contains("✘ known allergy to ketamine") })
+        // No contradiction the other way either: the intake lists no respiratory disease.
+        let other = try #require(session.execute("screening checklist intracranial=no urinary=no respiratory=no sbp=130 dbp=80", source: "t").failure)
+        #expect(other.message.hasPrefix("respiratory=no (respiratory disease) contradicts the record: intake #3: comorbidities respiratory"), "\(other.message)")
     }
 }

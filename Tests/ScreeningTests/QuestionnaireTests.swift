@@ -94,7 +94,7 @@ import Testing
         try #require(session.execute("status", source: "t") == .ok)
         #expect(console.output.contains { $0.hasPrefix("ALERT: PHQ-9 #3 item 9 is 2") })
         #expect(session.execute("screening acknowledge 'assessed by Dr Patel: no plan, safety plan given'", source: "t") == .ok)
-        #expect(console.output.last == "acknowledged the PHQ-9 #3 item 9 alert (#4) by nora")
+        #expect(console.output.last == "acknowledged the PHQ-9 #3 item 9 alert (#4) by nora; screening decide still waits for a physician's assessment (a physician types screening acknowledge NOTE)")
         let before = console.output.count
         try #require(session.execute("status", source: "t") == .ok)
         #expect(!console.output[before...].contains { $0.hasPrefix("ALERT") })

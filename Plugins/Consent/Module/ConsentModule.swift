@@ -58,7 +58,7 @@ public final class ConsentModule: ClinicModule {
             throw CommandError("the current consent text is version \(document.version), not \(version)",
                                hint: "show the patient the current text (consent show) and sign that")
         }
-        if let active = try Self.active(in: context), active.payload["sha256"]?.stringValue == document.sha256 {
+        if let active = try Self.standing(in: context).inForce {
             throw CommandError("consent #\(active.id) to version \(document.version) is already signed and in force",
                                hint: "withdraw it first if the patient consents again")
         }
@@ -76,8 +76,14 @@ public final class ConsentModule: ClinicModule {
     }
 
     private func withdraw(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
-        guard let active = try Self.active(in: context) else {
-            throw CommandError("\(context.patient.mrn) has no consent in force to withdraw", hint: "see consent status with status")
+        let standing = try Self.standing(in: context)
+        guard let active = standing.inForce else {
+            let why: String
+            switch standing {
+            case .none(let w), .notInForce(_, let w): why = w
+            case .inForce: why = ""
+            }
+            throw CommandError("\(context.patient.mrn) has no consent in force to withdraw: \(why)", hint: "see consent status with status")
         }
         let stored = try context.append(RecordDraft(kind: "withdrawn", payload: [
             "consent": .int(Int(active.id)), "reason": invocation["reason"] ?? .string(""),
@@ -85,37 +91,47 @@ public final class ConsentModule: ClinicModule {
         return .lines("consent #\(active.id) withdrawn (#\(stored.id)) at once; no dose may be given on it")
     }
 
-    /// The latest signed consent not withdrawn since.
-    static func active(in record: any RecordReader) throws -> StoredRecord? {
-        let all = try record.records(module: "consent", kind: nil, visitOnly: false)
-        guard let last = all.last(where: { $0.kind == "signed" }) else { return nil }
-        let withdrawn = all.contains { $0.kind == "withdrawn" && $0.payload["consent"]?.intValue == Int(last.id) }
-        return withdrawn ? nil : last
+    /// Where the patient's consent stands: the one definition of a consent in force, which
+    /// `consent sign`, `consent withdraw` and the `consent.signed` fact all use. A consent is in
+    /// force when it is the latest signed, not withdrawn, to the current text, and within its
+    /// validity.
+    enum Standing {
+        case none(String)
+        case notInForce(StoredRecord, String)
+        case inForce(StoredRecord, detail: String)
+
+        var inForce: StoredRecord? { if case .inForce(let r, _) = self { return r } else { return nil } }
     }
 
-    public func facts(from record: any RecordReader) throws -> [Fact] {
+    static func standing(in record: any RecordReader) throws -> Standing {
         let all = try record.records(module: "consent", kind: nil, visitOnly: false)
         guard let last = all.last(where: { $0.kind == "signed" }) else {
-            return [.missing("consent.signed", "no consent signed by \(record.patient.mrn)")]
+            return .none("no consent signed by \(record.patient.mrn)")
         }
         if let withdrawal = all.last(where: { $0.kind == "withdrawn" && $0.payload["consent"]?.intValue == Int(last.id) }) {
-            return [.missing("consent.signed", "consent #\(last.id) was withdrawn \(ClinicTime.format(withdrawal.effectiveAt, calendar: record.calendar))")]
+            return .notInForce(last, "consent #\(last.id) was withdrawn \(ClinicTime.format(withdrawal.effectiveAt, calendar: record.calendar))")
         }
         let document = try record.clinicProtocol.document(Self.text)
         let version = last.payload["version"]?.stringValue ?? "?"
         guard last.payload["sha256"]?.stringValue == document.sha256 else {
-            return [.missing("consent.signed", "consent #\(last.id) is to text version \(version); the current text is version \(document.version)")]
+            return .notInForce(last, "consent #\(last.id) is to text version \(version); the current text is version \(document.version)")
         }
         let months = try record.clinicProtocol.integer(Self.validity)
         guard let expires = record.calendar.date(byAdding: .month, value: months, to: last.effectiveAt) else {
-            return [.missing("consent.signed", "consent #\(last.id) has a date the calendar cannot read")]
+            return .notInForce(last, "consent #\(last.id) has a date the calendar cannot read")
         }
         let expiry = ClinicTime.format(expires, calendar: record.calendar)
         guard record.now < expires else {
-            return [.missing("consent.signed", "consent #\(last.id) expired \(expiry) (valid \(months) months)")]
+            return .notInForce(last, "consent #\(last.id) expired \(expiry) (valid \(months) months)")
         }
-        return [.present("consent.signed", "version \(version), signed \(ClinicTime.format(last.effectiveAt, calendar: record.calendar)) by \(last.staff), valid until \(expiry)",
-                         asOf: last.effectiveAt, basis: [last.id])]
+        return .inForce(last, detail: "version \(version), signed \(ClinicTime.format(last.effectiveAt, calendar: record.calendar)) by \(last.staff), valid until \(expiry)")
+    }
+
+    public func facts(from record: any RecordReader) throws -> [Fact] {
+        switch try Self.standing(in: record) {
+        case .none(let why), .notInForce(_, let why): return [.missing("consent.signed", why)]
+        case .inForce(let last, let detail): return [.present("consent.signed", detail, asOf: last.effectiveAt, basis: [last.id])]
+        }
     }
 }
 

@@ -116,7 +116,8 @@ extension DosingModule {
                                   asOf: state.events.last?.effectiveAt))
         case .paused:
             let reason = state.events.last?.payload["reason"]?.stringValue.map { ": \($0)" } ?? ""
-            facts.append(.missing("dosing.running", "\(id) paused at \(state.events.last.map(time) ?? "?")\(reason)"))
+            let who = Infusion.pausedForCriterion(state) != nil ? "a physician resumes it (dosing resume)" : "resume it (dosing resume)"
+            facts.append(.missing("dosing.running", "\(id) paused at \(state.events.last.map(time) ?? "?")\(reason): \(who) or end it (dosing stop REASON)"))
         default:
             facts.append(.missing("dosing.running", "\(id) is \(state.status.rawValue)"))
         }
@@ -124,6 +125,8 @@ extension DosingModule {
             let how = end.kind == Kind.stopped ? "stopped early at \(time(end))" : "completed at \(time(end))"
             facts.append(.present("dosing.complete", "\(id) \(how): \(Rounding.oneDecimal(mg)) mg of \(Rounding.oneDecimal(state.totalMg)) mg given",
                                   value: .double(mg), asOf: end.effectiveAt))
+        } else if state.status == .paused {
+            facts.append(.missing("dosing.complete", "\(id) is paused: resume it (dosing resume) or end it (dosing stop REASON)"))
         } else {
             facts.append(.missing("dosing.complete", "\(id) is \(state.status.rawValue)"))
         }
@@ -221,5 +224,34 @@ extension DosingModule {
             blocks.append(.alert("liver-function tests are due (\(item.detail))"))
         }
         return [ReportSection("Treatment history", blocks: blocks, order: 40)]
+    }
+}
+
+extension DosingModule {
+    /// Dosing stop asks first at a terminal: it ends the order for good, where a pause may have
+    /// been meant.
+    public func confirmations(_ invocation: Invocation, from record: any RecordReader) throws -> [String] {
+        guard invocation.verb == "stop", let state = try Self.current(in: record), state.status == .running || state.status == .paused else { return [] }
+        let given = state.givenByPump(at: record.now).map { "\(Rounding.oneDecimal($0.mg)) mg of \(Rounding.oneDecimal(state.totalMg)) mg given" }
+            ?? "of \(Rounding.oneDecimal(state.totalMg)) mg ordered"
+        let instead = state.status == .running ? "; pause instead with dosing pause" : ""
+        return ["This stops order #\(state.id) for good: \(given)\(instead). Stop?"]
+    }
+
+    /// The visit's infusion on the board: running, paused or ended today, how long it has run and
+    /// how much has been given.
+    public func board(from record: any RecordReader) throws -> BoardRow? {
+        guard record.visit != nil, let state = try Self.current(in: record), state.route.isInfusion, state.startedAt != nil else { return nil }
+        let minutes = "\(Int(state.runningMinutes(at: record.now))) min"
+        let mg = state.end != nil ? state.givenMg ?? 0 : state.givenByPump(at: record.now)?.mg ?? 0
+        let cells = [BoardCell("run", minutes), BoardCell("given", "\(Rounding.oneDecimal(mg)) mg")]
+        switch state.status {
+        case .running: return BoardRow(state: .running, cells: cells)
+        case .paused:
+            let note = Infusion.pausedForCriterion(state) != nil ? "paused: stop criterion" : "paused"
+            return BoardRow(state: .paused, cells: cells, note: note)
+        case .completed, .stopped: return BoardRow(state: .ended, cells: cells)
+        default: return nil
+        }
     }
 }

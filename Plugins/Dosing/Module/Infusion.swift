@@ -49,8 +49,7 @@ enum Infusion {
             try holdsEnvelope(state, at: .resume, in: context)
             // A stop criterion's pause is a physician's to lift [REFERENCE 4.3: no guideline rule; the clinic's],
             // whichever pause of this stop it was recorded with.
-            let pauses = state.events.reversed().prefix { $0.kind == Kind.paused }
-            if let criterion = pauses.compactMap({ $0.payload["criterion"]?.stringValue }).first, !context.staff.roles.contains(.physician) {
+            if let criterion = pausedForCriterion(state), !context.staff.roles.contains(.physician) {
                 throw CommandError("order #\(state.id) was paused for a stop criterion (\(criterion)): only a physician resumes it",
                                    hint: "ask a physician to type dosing resume, or end it: dosing stop REASON")
             }
@@ -96,6 +95,13 @@ enum Infusion {
         default:
             throw CommandError("dosing has no command '\(invocation.verb)'", hint: "type help dosing")
         }
+    }
+
+    /// The stop criterion this pause was recorded with (on any pause entry since the infusion last
+    /// ran), or `nil`.
+    static func pausedForCriterion(_ state: OrderState) -> String? {
+        guard state.status == .paused else { return nil }
+        return state.events.reversed().prefix { $0.kind == Kind.paused }.compactMap { $0.payload["criterion"]?.stringValue }.first
     }
 
     /// Refuses to give an order planned on an earlier day, from that day's weight.

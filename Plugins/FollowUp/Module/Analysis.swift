@@ -106,14 +106,42 @@ extension FollowUpModule {
 
     public func facts(from record: any RecordReader) throws -> [Fact] {
         let data = try Self.chartData(in: record)
+        return [try Self.responder(data, in: record), Self.baseline(data, in: record)]
+    }
+
+    /// The baseline the responder analysis measures from: a pain NRS and an FIQR before the first
+    /// infusion [IMMPACT: change from the patient's own baseline, REFERENCE.md 6.4, S53, S96]. Before the first
+    /// dose it is a step to take (a clinic's protocol makes `dosing start` wait for it); once
+    /// treatment has begun it holds, saying whether the baseline was taken.
+    static func baseline(_ data: Chart.Data, in record: any RecordReader) -> Fact {
+        let name = "followup.baseline"
+        if let first = data.infusions.first {
+            let nrs = Responders.baseline(data.nrs, before: first), fiqr = Responders.baseline(data.fiqr, before: first)
+            let taken = [nrs.map { "pain NRS \(FieldSpec.format($0.value)) (\(Schedule.text($0.at, record.calendar)))" },
+                         fiqr.map { "FIQR \(FieldSpec.format($0.value)) (\(Schedule.text($0.at, record.calendar)))" }].compactMap { $0 }
+            let missed = [nrs == nil ? "pain NRS" : nil, fiqr == nil ? "FIQR" : nil].compactMap { $0 }
+            return .present(name, "treatment began \(Schedule.text(first, record.calendar))"
+                            + (taken.isEmpty ? "" : "; baseline " + taken.joined(separator: ", "))
+                            + (missed.isEmpty ? "" : "; no baseline \(missed.joined(separator: " or ")) was taken"), asOf: first)
+        }
+        let nrs = data.nrs.last, fiqr = data.fiqr.last
+        guard let nrs, let fiqr else {
+            let missing = [nrs == nil ? "pain NRS (followup nrs)" : nil, fiqr == nil ? "FIQR (screening fiqr)" : nil].compactMap { $0 }
+            return .missing(name, "no baseline \(missing.joined(separator: " and ")) before the first infusion")
+        }
+        return .present(name, "pain NRS \(FieldSpec.format(nrs.value)) (\(Schedule.text(nrs.at, record.calendar))), FIQR \(FieldSpec.format(fiqr.value)) (\(Schedule.text(fiqr.at, record.calendar)))",
+                        asOf: max(nrs.at, fiqr.at))
+    }
+
+    static func responder(_ data: Chart.Data, in record: any RecordReader) throws -> Fact {
         guard let first = data.infusions.first, let base = Responders.baseline(data.nrs, before: first), let latest = data.nrs.last, latest.at > first,
               let reduction = Responders.reduction(from: base.value, to: latest.value)
-        else { return [.missing("followup.responder", "no pain NRS both before the first infusion and after it")] }
+        else { return .missing("followup.responder", "no pain NRS both before the first infusion and after it") }
         let t = try Self.thresholds(record.clinicProtocol)
         let c = Responders.classify(reduction, t)
         let text = "pain NRS \(FieldSpec.format(latest.value)) on \(Schedule.text(latest.at, record.calendar)), \(Responders.changeText(reduction)) from \(FieldSpec.format(base.value))"
-        return [c == .moderate || c == .substantial ? .present("followup.responder", "\(text): \(Self.label(c, t))", value: .double(reduction), asOf: latest.at)
-                                                    : .missing("followup.responder", "\(text): \(Self.label(c, t))")]
+        return c == .moderate || c == .substantial ? .present("followup.responder", "\(text): \(Self.label(c, t))", value: .double(reduction), asOf: latest.at)
+                                                   : .missing("followup.responder", "\(text): \(Self.label(c, t))")
     }
 
     /// Appointments not yet done or cancelled, and care-plan reviews, each on its day.

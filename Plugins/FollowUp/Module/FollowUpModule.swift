@@ -91,6 +91,7 @@ public final class FollowUpModule: ClinicModule {
         ],
         facts: [
             FactSpec("followup.responder", summary: "the latest pain NRS is down at least the moderate threshold from baseline", establishedBy: "followup nrs", isStep: false),
+            FactSpec("followup.baseline", summary: "a baseline pain NRS and FIQR were taken before the first infusion", establishedBy: "followup nrs"),
         ],
         settings: settings)
 

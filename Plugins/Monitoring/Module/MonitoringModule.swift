@@ -141,16 +141,7 @@ public final class MonitoringModule: ClinicModule {
             throw CommandError("SpO2 scale 2 is for hypercapnic respiratory failure with a prescribed target: a physician sets it",
                                hint: "leave scale out (scale 1), or ask a physician")
         }
-        let news2 = NEWS2.score(v, scale: scale)
-        let criteria = try Criteria(context.clinicProtocol)
-        let crossings = criteria.check(v, baseline: isBaseline ? nil : baselineEntry.map { Vitals($0.payload) }, news2: news2)
-        var payload = v.payload
-        payload["scale"] = .int(scale.rawValue)
-        payload["news2"] = .int(news2.total)
-        payload["news2_band"] = .string(news2.band.rawValue)
-        payload["news2_points"] = .object(news2.points.mapValues(Value.int))
-        if news2.isPartial { payload["news2_missing"] = .array(news2.missing.map(Value.string)) }
-        if !crossings.isEmpty { payload["alerts"] = .array(crossings.map(\.payload)) }
+        let (payload, news2, crossings) = try Self.scored(v, scale: scale, baseline: isBaseline ? nil : baselineEntry, in: context)
         let stored = try context.append(RecordDraft(kind: invocation.verb, payload: .object(payload)))
         var out = CommandOutput()
         let time = Self.hhmm(stored.effectiveAt, context)
@@ -160,6 +151,23 @@ public final class MonitoringModule: ClinicModule {
         out.line(scoreLine)
         try act(on: crossings, entry: stored, in: context, out: &out)
         return out
+    }
+
+    /// A set of vital signs scored: NEWS2, and the criteria crossed (against the baseline too, for
+    /// vitals after one). What `monitoring vitals` stores, and what a correction works out again.
+    static func scored(_ v: Vitals, scale: NEWS2.Scale, baseline: StoredRecord?, in record: any RecordReader)
+        throws -> (payload: [String: Value], news2: NEWS2.Score, crossings: [Crossing]) {
+        let news2 = NEWS2.score(v, scale: scale)
+        let criteria = try Criteria(record.clinicProtocol)
+        let crossings = criteria.check(v, baseline: baseline.map { Vitals($0.payload) }, news2: news2)
+        var payload = v.payload
+        payload["scale"] = .int(scale.rawValue)
+        payload["news2"] = .int(news2.total)
+        payload["news2_band"] = .string(news2.band.rawValue)
+        payload["news2_points"] = .object(news2.points.mapValues(Value.int))
+        if news2.isPartial { payload["news2_missing"] = .array(news2.missing.map(Value.string)) }
+        if !crossings.isEmpty { payload["alerts"] = .array(crossings.map(\.payload)) }
+        return (payload, news2, crossings)
     }
 
     /// Shows each criterion crossed as an alert, and pauses the running infusion for a stop criterion.
@@ -175,8 +183,9 @@ public final class MonitoringModule: ClinicModule {
                 let criterion = stops.map(\.text).joined(separator: "; ")
                 do {
                     _ = try context.perform("dosing pause", ["reason": .string("monitoring #\(entry.id)"), "criterion": .string(criterion)])
-                    out.alert((running ? "infusion paused at \(Self.hhmm(context.now, context))" : "the infusion stays paused")
-                              + ": a physician resumes it (dosing resume) once the alert is acknowledged")
+                    // Software does not stop a pump: the nurse must, now.
+                    out.alert(running ? "STOP THE PUMP NOW: the infusion is paused in the record (\(Self.hhmm(context.now, context))); a physician resumes it (dosing resume) once the alert is acknowledged"
+                                      : "KEEP THE PUMP STOPPED: the infusion stays paused in the record; a physician resumes it (dosing resume) once the alert is acknowledged")
                 } catch {
                     out.alert("the infusion could not be paused (\(error)): stop the pump by hand, then type dosing pause")
                 }

@@ -170,7 +170,8 @@ extension MonitoringModule {
         case "baseline", "vitals":
             let points = p["news2"]?.intValue ?? 0
             let partial = p["news2_missing"] == nil ? "" : "≥ "
-            return EntrySummary("\(entry.kind == "baseline" ? "baseline " : "")\(Vitals(p).text) · NEWS2 \(partial)\(points) (\(p["news2_band"]?.stringValue ?? "?"))\(alerts)")
+            return EntrySummary("\(entry.kind == "baseline" ? "baseline " : "")\(Vitals(p).text) · NEWS2 \(partial)\(points) (\(p["news2_band"]?.stringValue ?? "?"))\(alerts)"
+                                + (Self.correction(entry).map { " · " + $0 } ?? ""))
         case "rass", "moaas":
             let score = p["score"]?.intValue ?? 0
             return EntrySummary("\(entry.kind == "rass" ? "RASS" : "MOAA/S") \(score) (\(p["term"]?.stringValue ?? ""))\(alerts)")

@@ -29,7 +29,7 @@ extension MonitoringModule {
                         v.sbp == nil && v.dbp == nil ? "" : "\(n(v.sbp))/\(n(v.dbp))", n(v.hr), n(v.rr),
                         v.spo2.map { "\($0) \(v.onOxygen ? "O2" : "air")" } ?? "", v.temp.map { FieldSpec.format($0) } ?? "", v.avpu ?? "",
                         (e.payload["news2_missing"] == nil ? "" : "≥") + String(e.payload["news2"]?.intValue ?? 0),
-                        Self.crossings(e).map { "\($0.level == .stop ? "STOP" : "ALERT") \($0.text)" }.joined(separator: "; ")]
+                        (Self.crossings(e).map { "\($0.level == .stop ? "STOP" : "ALERT") \($0.text)" } + (Self.correction(e).map { [$0] } ?? [])).joined(separator: "; ")]
             }
             out.table(["time", "T", "BP", "HR", "RR", "SpO2", "°C", "AVPU", "NEWS2", "criteria (b = baseline)"], rows)
         }
@@ -57,11 +57,22 @@ extension MonitoringModule {
 }
 
 extension MonitoringModule {
+    /// `corrected: sbp was 184 (typed 184 for 148)` for a corrected entry.
+    static func correction(_ entry: StoredRecord) -> String? {
+        guard let was = entry.payload["corrected_from"]?.objectValue, !was.isEmpty else { return nil }
+        let fields = was.sorted { $0.key < $1.key }.map { "\($0.key) was \($0.value == .null ? "empty" : $0.value.canonicalJSON)" }.joined(separator: ", ")
+        let typed = (entry.payload["alerts_as_typed"]?.arrayValue ?? []).compactMap(Crossing.init)
+        let closed = typed.isEmpty || !crossings(entry).isEmpty ? "" : "; closes \(typed.map(\.text).joined(separator: "; "))"
+        return "corrected: \(fields)\(closed) (\(entry.payload["amendment"]?["reason"]?.stringValue ?? ""))"
+    }
+}
+
+extension MonitoringModule {
     /// Adverse events and the criteria crossed, with who acknowledged each and when.
     public func report(from record: any RecordReader) throws -> [ReportSection] {
         let all = try record.records(module: "monitoring", kind: nil, visitOnly: false)
         let events = all.filter { $0.kind == "event" }
-        let alerted = all.filter { Self.observed.contains($0.kind) && !Self.crossings($0).isEmpty }
+        let alerted = all.filter { Self.observed.contains($0.kind) && (!Self.crossings($0).isEmpty || $0.payload["alerts_as_typed"] != nil) }
         guard !events.isEmpty || !alerted.isEmpty else { return [] }
         func date(_ d: Date) -> String { ClinicTime.format(d, calendar: record.calendar) }
         var blocks: [OutputBlock] = []
@@ -75,6 +86,10 @@ extension MonitoringModule {
             let acks = all.filter { $0.kind == "acknowledged" }
             blocks.append(.table(headers: ["when", "criterion crossed", "acknowledged"], rows: alerted.map { entry in
                 let ack = acks.first { ($0.payload["entries"]?.arrayValue ?? []).contains(.int(Int(entry.id))) }
+                // A typo corrected: what was crossed as typed, closed by the correction's reason.
+                if let typed = entry.payload["alerts_as_typed"]?.arrayValue?.compactMap(Crossing.init), Self.crossings(entry).isEmpty {
+                    return [date(entry.effectiveAt), typed.map(\.text).joined(separator: "; ") + " (as typed)", Self.correction(entry) ?? "corrected"]
+                }
                 return [date(entry.effectiveAt), Self.crossings(entry).map(\.text).joined(separator: "; "),
                         ack.map { "\(date($0.effectiveAt)) by \($0.staff): \($0.payload["note"]?.stringValue ?? "")" } ?? "NOT YET"]
             }))

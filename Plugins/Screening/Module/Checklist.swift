@@ -35,25 +35,43 @@ enum Checklist {
     }
 
     /// What the intake already says: a comorbidity the patient does not have is a "no"; a
-    /// respiratory disease or substance use the patient has is a precaution. Whether a condition is
-    /// poorly controlled or severe stays for the clinician to answer.
+    /// respiratory disease or substance use the patient has is a precaution; an allergy to ketamine
+    /// listed is a contraindication, and allergies listed without it answer "no". Whether a
+    /// condition is poorly controlled or severe stays for the clinician to answer.
     static func prefill(from intake: StoredRecord?) -> [String: Value] {
-        guard let p = intake?.payload else { return [:] }
-        var out: [String: Value] = [:]
+        recordSays(from: intake).mapValues(\.value)
+    }
+
+    /// Each checklist answer the intake gives, with what in the intake says so
+    /// (`intake #12: allergies ketamine (rash)`).
+    static func recordSays(from intake: StoredRecord?) -> [String: (value: Value, why: String)] {
+        guard let intake else { return [:] }
+        let p = intake.payload
+        var out: [String: (value: Value, why: String)] = [:]
         if let comorbidities = p["comorbidities"]?.stringArray {
             let has = Set(comorbidities)
-            if !has.contains("cardiovascular") { out["cardiovascular"] = false }
-            if !has.contains("psychiatric") { out["psychosis"] = false }
-            if !has.contains("hepatic") { out["hepatic_severe"] = false; out["hepatic_moderate"] = false }
-            if !has.contains("substance-use") { out["substance_active"] = false }
-            out["substance_history"] = .bool(has.contains("substance-use"))
-            out["respiratory"] = .bool(has.contains("respiratory"))
+            let why = "intake #\(intake.id): comorbidities \(comorbidities.isEmpty ? "none" : comorbidities.joined(separator: ", "))"
+            if !has.contains("cardiovascular") { out["cardiovascular"] = (false, why) }
+            if !has.contains("psychiatric") { out["psychosis"] = (false, why) }
+            if !has.contains("hepatic") { out["hepatic_severe"] = (false, why); out["hepatic_moderate"] = (false, why) }
+            if !has.contains("substance-use") { out["substance_active"] = (false, why) }
+            out["substance_history"] = (.bool(has.contains("substance-use")), why)
+            out["respiratory"] = (.bool(has.contains("respiratory")), why)
+        }
+        if let allergies = p["allergies"]?.stringArray {
+            let listed = allergies.filter { !["none", "nkda", "no", "nil"].contains($0.lowercased().trimmingCharacters(in: .whitespaces)) }
+            let ketamine = listed.filter { a in ketamineNames.contains { a.lowercased().contains($0) } }
+            let why = "intake #\(intake.id): allergies \(listed.isEmpty ? "none" : (ketamine.isEmpty ? listed : ketamine).joined(separator: ", "))"
+            out["allergy"] = (.bool(!ketamine.isEmpty), why)
         }
         switch p["pregnancy"]?.stringValue {
-        case "no": out["pregnancy"] = false
-        case "pregnant", "breastfeeding": out["pregnancy"] = true
+        case "no": out["pregnancy"] = (false, "intake #\(intake.id): pregnancy no")
+        case let state? where state == "pregnant" || state == "breastfeeding": out["pregnancy"] = (true, "intake #\(intake.id): \(state)")
         default: break  // "possible" or not asked: the clinician answers
         }
         return out
     }
+
+    /// Names under which ketamine is given (racemic ketamine, esketamine, their brands).
+    static let ketamineNames = ["ketamin", "ketalar", "esketamin", "spravato", "ketanest"]
 }

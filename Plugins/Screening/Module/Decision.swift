@@ -41,7 +41,9 @@ enum Decision {
     ]
 
     /// The reasons, from the latest record of each required instrument.
-    static func reasons(_ latest: [String: StoredRecord], settings: ClinicProtocol) throws -> [Reason] {
+    /// - Parameter assessments: the physician's assessment of each PHQ-9 with item 9 above 0, by
+    ///   the PHQ-9's id (`screening acknowledge` by a physician).
+    static func reasons(_ latest: [String: StoredRecord], assessments: [Int64: StoredRecord] = [:], settings: ClinicProtocol) throws -> [Reason] {
         var reasons: [Reason] = []
         func source(_ kind: String, _ detail: String) -> String { "\(kind) #\(latest[kind]?.id ?? 0) \(detail)" }
         if let acr = latest["acr2016"]?.payload, acr["met"]?.boolValue != true {
@@ -64,9 +66,16 @@ enum Decision {
         }
         if let phq9 = latest["phq9"]?.payload {
             if let item9 = phq9["q9_score"]?.intValue, item9 > 0 {
-                // Any answer above 0 on item 9 needs a clinician the same day [§6.5, S101].
-                reasons.append(Reason(text: "PHQ-9 item 9 is \(item9): thoughts of death or self-harm need a clinician's assessment first",
-                                      source: source("phq9", "item 9"), excludes: true))
+                // Any answer above 0 on item 9 needs a clinician the same day [§6.5, S101]; here a
+                // physician's documented assessment, which then stands among the reasons (the
+                // answer itself is never re-entered to get past it).
+                if let id = latest["phq9"]?.id, let assessment = assessments[id] {
+                    reasons.append(Reason(text: "PHQ-9 item 9 is \(item9): assessed by \(assessment.staff): \(assessment.payload["note"]?.stringValue ?? "")",
+                                          source: "acknowledged #\(assessment.id) of phq9 #\(id)", excludes: false))
+                } else {
+                    reasons.append(Reason(text: "PHQ-9 item 9 is \(item9): thoughts of death or self-harm need a physician's assessment first (a physician types screening acknowledge NOTE)",
+                                          source: source("phq9", "item 9"), excludes: true))
+                }
             }
             if let total = phq9["total"]?.intValue, total >= (try settings.integer(phq9From)) {
                 reasons.append(Reason(text: "PHQ-9 \(total) (\(phq9["band"]?.stringValue ?? "")): psychiatric review", source: source("phq9", "total"), excludes: false))

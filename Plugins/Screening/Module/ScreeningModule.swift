@@ -142,15 +142,38 @@ public final class ScreeningModule: ClinicModule {
         return all.filter { $0.kind == "phq9" && $0.payload["item9_alert"]?.boolValue == true && !acknowledged.contains(Int($0.id)) }
     }
 
+    /// The physician's assessment of each PHQ-9 with item 9 above 0: the latest acknowledgement of
+    /// it by a physician, by the PHQ-9's id.
+    static func assessments(in record: any RecordReader) throws -> [Int64: StoredRecord] {
+        var out: [Int64: StoredRecord] = [:]
+        for ack in try record.records(module: "screening", kind: "acknowledged", visitOnly: false) where ack.payload["by_physician"]?.boolValue == true {
+            if let id = ack.payload["phq9"]?.intValue { out[Int64(id)] = ack }
+        }
+        return out
+    }
+
+    /// A clinician acknowledges the alert; a physician's acknowledgement is also the assessment the
+    /// screening decision waits for, and a physician may add it after a nurse acknowledged.
     private func acknowledge(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
-        let open = try Self.unacknowledged(in: context)
-        guard !open.isEmpty else { throw CommandError("no PHQ-9 item 9 alert stands on \(context.patient.mrn)", hint: "nothing to acknowledge") }
+        let isPhysician = context.staff.roles.contains(.physician)
+        var open = try Self.unacknowledged(in: context)
+        if isPhysician {
+            let assessed = try Self.assessments(in: context)
+            let all = try context.records(module: "screening", kind: "phq9", visitOnly: false)
+            open += all.filter { $0.payload["item9_alert"]?.boolValue == true && assessed[$0.id] == nil && !open.contains($0) }
+            open.sort { $0.id < $1.id }
+        }
+        guard !open.isEmpty else {
+            throw CommandError("no PHQ-9 item 9 alert stands on \(context.patient.mrn)" + (isPhysician ? " and none awaits a physician's assessment" : ""),
+                               hint: "nothing to acknowledge")
+        }
         var out = CommandOutput()
         for phq9 in open {
             let stored = try context.append(RecordDraft(kind: "acknowledged", payload: [
-                "phq9": .int(Int(phq9.id)), "note": invocation["note"] ?? .string(""),
+                "phq9": .int(Int(phq9.id)), "note": invocation["note"] ?? .string(""), "by_physician": .bool(isPhysician),
             ]))
-            out.line("acknowledged the PHQ-9 #\(phq9.id) item 9 alert (#\(stored.id)) by \(context.staff.username)")
+            out.line("acknowledged the PHQ-9 #\(phq9.id) item 9 alert (#\(stored.id)) by \(context.staff.username)"
+                     + (isPhysician ? ": a physician's assessment, which screening decide takes" : "; screening decide still waits for a physician's assessment (a physician types screening acknowledge NOTE)"))
         }
         return out
     }
@@ -242,6 +265,14 @@ public final class ScreeningModule: ClinicModule {
     }
 
     private func checklist(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
+        // An answer the record contradicts is refused until the record is corrected: the
+        // checklist and the intake must not disagree about a contraindication.
+        let says = Checklist.recordSays(from: try context.latest(module: "intake", kind: "intake"))
+        for item in Checklist.items {
+            guard let given = invocation[item.field]?.boolValue, let recorded = says[item.field], recorded.value.boolValue != given else { continue }
+            throw CommandError("\(item.field)=\(given ? "yes" : "no") (\(item.wording)) contradicts the record: \(recorded.why)",
+                               hint: "if the intake is wrong, correct it first (amend ENTRY FIELD=… --reason …); otherwise answer \(item.field)=\(recorded.value.boolValue == true ? "yes" : "no")")
+        }
         var payload: [String: Value] = [:]
         for field in Checklist.fields.map(\.name) { payload[field] = invocation[field] ?? .null }
         let stored = try context.append(RecordDraft(kind: "checklist", payload: .object(payload)))
@@ -261,7 +292,7 @@ public final class ScreeningModule: ClinicModule {
             throw CommandError("screening decide needs \(missing.joined(separator: ", ")) first",
                                hint: "type " + missing.compactMap { Decision.commands[$0] }.joined(separator: ", then "))
         }
-        let reasons = try Decision.reasons(latest, settings: context.clinicProtocol)
+        let reasons = try Decision.reasons(latest, assessments: try Self.assessments(in: context), settings: context.clinicProtocol)
         let outcome = Decision.outcome(reasons)
         let basis = Value.object(Dictionary(uniqueKeysWithValues: latest.map { ($0.key, Value.int(Int($0.value.id))) }))
         let stored = try context.append(RecordDraft(kind: "decision", payload: [

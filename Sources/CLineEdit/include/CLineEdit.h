@@ -5,6 +5,11 @@
 
 typedef struct clinic_editor clinic_editor;
 
+/// Called about once a second while the editor waits at a prompt with ticking on (phase 0):
+/// return 1 to have it called again at once with phase 1, from where it may write lines to the
+/// terminal; the prompt and the half-typed line are then drawn again below them.
+typedef int (*clinic_tick_fn)(clinic_editor *editor, void *context, int phase);
+
 /// Called on Tab. Return one of the CLINIC_CC_* codes.
 typedef unsigned char (*clinic_complete_fn)(clinic_editor *editor, void *context);
 
@@ -34,6 +39,19 @@ const char *clinic_editor_gets(clinic_editor *editor);
 const char *clinic_editor_text_before_cursor(clinic_editor *editor);
 /// Inserts text at the cursor. Returns 0 on success.
 int clinic_editor_insert(clinic_editor *editor, const char *text);
+
+/// The tick (NULL for none), and whether the next reads run it.
+void clinic_editor_set_tick(clinic_editor *editor, clinic_tick_fn fn, void *context);
+void clinic_editor_set_ticking(clinic_editor *editor, int on);
+/// Whether Up and Down walk the field prompts' history (1) or the commands' (0).
+void clinic_editor_use_field_history(clinic_editor *editor, int on);
+int clinic_field_history_add(clinic_editor *editor, const char *line);
+/// The whole line being typed (valid until the next call).
+const char *clinic_editor_line(clinic_editor *editor);
+/// Empties the line being typed.
+void clinic_editor_clear_line(clinic_editor *editor);
+/// Puts text into the input, as if typed, for the next read.
+void clinic_editor_push(clinic_editor *editor, const char *text);
 
 /// What to write to standard error if the process is killed by a fault (a module's trap) while
 /// `note` is set: the module and the command. Copied; NULL or "" clears it.

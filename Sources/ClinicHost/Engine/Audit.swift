@@ -105,6 +105,7 @@ extension Audit {
         let corrected = try ModuleCall.run(module, "correcting #\(originalID)") { try module.module.amend(current, changes: changes, record: reader) }
         guard case .object(var payload) = corrected else { throw CommandFailure("module \(module.name) corrected #\(originalID) into something that is not a record") }
         let reason = values["reason"]?.stringValue ?? ""
+        let alertsBefore = try FactEngine(session: session).alerts()
         payload["amendment"] = ["reason": .string(reason), "fields": .array(changes.keys.sorted().map(Value.string))]
         let now = session.now
         let newID = try session.store.appendRecord(patientID: patient.id, visitID: original.visitID, module: original.module, kind: original.kind,
@@ -116,6 +117,14 @@ extension Audit {
             out.line("  \(key): \(before[key].map(shown) ?? "(none)") → \(shown(value))")
         }
         out.line("the first entry stays in the record; timelines, reports and audit log show both")
+        // An alert the first entry raised that the corrected one does not is closed, for all to see.
+        let alertsAfter = try FactEngine(session: session).alerts()
+        for alert in alertsBefore where !alertsAfter.contains(alert) {
+            out.line("alert closed by this correction (\(reason)): \(alert.text)")
+        }
+        if let entry = try Board.openPatient(in: session), entry.state == .paused, alertsBefore.count > alertsAfter.count {
+            out.line("the infusion stays paused: a physician resumes it (dosing resume)")
+        }
         return out
     }
 }

@@ -36,6 +36,11 @@ package final class SandboxClock: ClinicClock {
         simulated = date
     }
 
+    /// Takes the time set from the database again: another shell on the sandbox may have moved it.
+    package func reload() {
+        if let text = (try? store.meta(Self.key)).flatMap({ $0 }), let date = Timestamp.date(text) { simulated = date }
+    }
+
     /// Puts back the time set before a command that rolled back.
     func restore(_ date: Date?) { simulated = date }
 

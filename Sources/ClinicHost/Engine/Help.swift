@@ -50,7 +50,9 @@ enum Status {
                     mark = "✘"
                     // Running the command again does not help when the module reports a bad outcome.
                     let adverse = facts.contains { f in f.isPresent && module.declaration.facts.contains { $0.name == f.name && !$0.isStep } }
-                    if let spec, !adverse { detail += "; run \(spec.establishedBy)" }
+                    // A reason that already says what to type (`dosing resume`) is not given another.
+                    let saysWhatToDo = session.catalog.entries.contains { $0.words.count > 1 && detail.contains($0.name) }
+                    if let spec, !adverse, !saysWhatToDo { detail += "; run \(spec.establishedBy)" }
                 }
                 rows.append([first ? module.name : "", mark, fact.name, detail])
                 first = false

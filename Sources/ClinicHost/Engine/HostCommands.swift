@@ -40,7 +40,7 @@ enum HostCommands {
         host(["login"], CommandSpec("login", summary: "sign in (asks for the password)",
                                     fields: [FieldSpec("user", .text(maxLength: 32), help: "your sign-in name", positional: true)],
                                     roles: everyone, needsPatient: false), open: true),
-        host(["logout"], CommandSpec("logout", summary: "sign out and close the patient", roles: everyone, needsPatient: false)),
+        host(["logout"], CommandSpec("logout", summary: "sign out and close the patient", fields: [FieldSpec("force", .yesNo, required: false, help: "leave even though the open patient's infusion is running or paused (a script must say so)")], roles: everyone, needsPatient: false)),
         host(["whoami"], CommandSpec("whoami", summary: "who is signed in", roles: everyone, needsPatient: false), open: true),
         host(["user", "add"], CommandSpec("add", summary: "add a member of staff (asks for their first password)",
                                           fields: [FieldSpec("user", .text(maxLength: 32), help: "sign-in name: lower-case letters, digits, . - _", positional: true),
@@ -55,18 +55,23 @@ enum HostCommands {
                                                       FieldSpec("dob", .date(partial: false, notInFuture: true), help: "date of birth", identifying: true),
                                                       FieldSpec("sex", .choice(sexChoices), help: "F, M or X"),
                                                       FieldSpec("mrn", .text(maxLength: 20), required: false,
-                                                                help: "medical record number; one is made (C000001) if left out")],
+                                                                help: "medical record number; one is made (C000001) if left out"),
+                                                      FieldSpec("force", .yesNo, required: false, help: "leave even though the open patient's infusion is running or paused (a script must say so)")],
                                              needsPatient: false)),
         host(["patient", "open"], CommandSpec("open", summary: "open a patient by MRN or id",
-                                              fields: [FieldSpec("patient", .text(maxLength: 40), help: "MRN or id", positional: true)],
+                                              fields: [FieldSpec("patient", .text(maxLength: 40), help: "MRN or id", positional: true), FieldSpec("force", .yesNo, required: false, help: "leave even though the open patient's infusion is running or paused (a script must say so)")],
                                               needsPatient: false)),
         host(["patient", "list"], CommandSpec("list", summary: "list patients", needsPatient: false)),
         host(["patient", "find"], CommandSpec("find", summary: "find patients by name or MRN",
                                               fields: [FieldSpec("text", .text(maxLength: 80), help: "part of a name or MRN", positional: true, identifying: true)],
                                               needsPatient: false)),
         host(["patient", "show"], CommandSpec("show", summary: "the open patient's details, visits and record")),
-        host(["visit", "start"], CommandSpec("start", summary: "start a visit for the open patient",
-                                             fields: [FieldSpec("kind", .choice(visitKinds), required: false, help: "infusion (the default), consult or follow-up")])),
+        host(["visit", "start"], CommandSpec("start", summary: "start a visit for the open patient: visit start --kind infusion --chair 3",
+                                             fields: [FieldSpec("kind", .choice(visitKinds), help: "infusion, consult or follow-up (asked at a terminal; a script says which)"),
+                                                      FieldSpec("chair", .text(maxLength: 20), required: false, help: "the chair or room, shown on the board (3, room B)")])),
+        host(["board"], CommandSpec("board", summary: "every infusion running, paused or awaiting discharge today, in every chair",
+                                    roles: everyone, needsPatient: false,
+                                    discussion: "Chair, patient, state, minutes run, mg given, who took the last vital signs, what is due next and the alerts standing; from every workstation on this database.")),
         host(["visit", "end"], CommandSpec("end", summary: "end the open visit", needsVisit: true)),
         host(["visit", "timeline"], CommandSpec("timeline", summary: "the visit's entries in order, timed from the infusion's start",
                                                 fields: [FieldSpec("visit", .integer(1...Int(Int32.max)), required: false,
@@ -158,8 +163,8 @@ enum HostCommands {
         host(["replay-account"], CommandSpec("replay-account", summary: "in a replay only: an account the recording uses, with no password",
                                              fields: [text("user", "sign-in name"), text("roles", "nurse, physician, admin (comma-separated)")],
                                              roles: everyone, needsPatient: false), open: true),
-        host(["quit"], CommandSpec("quit", summary: "leave the shell (Ctrl-D too)", roles: everyone, needsPatient: false), open: true),
-        host(["exit"], CommandSpec("exit", summary: "leave the shell", roles: everyone, needsPatient: false), open: true),
+        host(["quit"], CommandSpec("quit", summary: "leave the shell (Ctrl-D too)", fields: [FieldSpec("force", .yesNo, required: false, help: "leave even though the open patient's infusion is running or paused (a script must say so)")], roles: everyone, needsPatient: false), open: true),
+        host(["exit"], CommandSpec("exit", summary: "leave the shell", fields: [FieldSpec("force", .yesNo, required: false, help: "leave even though the open patient's infusion is running or paused (a script must say so)")], roles: everyone, needsPatient: false), open: true),
     ]
 
     /// The words a module may not take as its name.
@@ -187,7 +192,8 @@ enum HostCommands {
             let text = v["text"]?.stringValue ?? ""
             return try Patients.list(try session.store.patients(matching: text), in: session, empty: "no patient matches '\(text)'")
         case "patient show": return try Patients.show(in: session)
-        case "visit start": return try Visits.start(kind: v["kind"]?.stringValue ?? "infusion", in: session)
+        case "visit start": return try Visits.start(kind: v["kind"]?.stringValue ?? "infusion", chair: v["chair"]?.stringValue, in: session)
+        case "board": return try Board.text(in: session)
         case "visit end": return try Visits.end(in: session)
         case "visit timeline": return try Timeline.text(visitID: v["visit"]?.intValue, in: session)
         case "audit log": return try Audit.log(patient: v["patient"]?.stringValue, user: v["user"]?.stringValue, since: v["since"]?.stringValue, in: session)

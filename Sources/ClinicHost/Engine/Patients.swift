@@ -100,7 +100,7 @@ enum Patients {
 
 /// `visit …` commands.
 enum Visits {
-    static func start(kind: String, in session: Session) throws -> CommandOutput {
+    static func start(kind: String, chair: String?, in session: Session) throws -> CommandOutput {
         guard let patient = session.patient, let staff = session.staff else { throw CommandFailure("no patient is open") }
         // The database, not only this session: another workstation may have started one.
         if let open = try session.store.openVisit(patientID: patient.id) ?? session.visit {
@@ -109,10 +109,10 @@ enum Visits {
         let now = session.now
         let visit = try session.store.startVisit(patientID: patient.id, kind: kind, at: now, by: staff.id)
         _ = try session.store.appendRecord(patientID: patient.id, visitID: visit.id, module: "visit", kind: "started",
-                                           payload: ["kind": .string(kind)], effectiveAt: now, recordedAt: now,
+                                           payload: .object(["kind": .string(kind)].merging(chair.map { ["chair": .string($0)] } ?? [:]) { a, _ in a }), effectiveAt: now, recordedAt: now,
                                            staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, protocolSHA256: session.clinicProtocol.settings.sha256, amends: nil)
         session.setVisit(visit)
-        return .lines("started \(kind) visit #\(visit.id) for \(patient.mrn) at \(HostCommands.short(now, calendar: session.calendar, now: now))")
+        return .lines("started \(kind) visit #\(visit.id) for \(patient.mrn)\(chair.map { " in chair \($0)" } ?? "") at \(HostCommands.short(now, calendar: session.calendar, now: now))")
     }
 
     static func end(in session: Session) throws -> CommandOutput {

@@ -80,11 +80,17 @@ package final class Session {
         guard let staff else { return sandbox + "clinic> " }
         var p = sandbox + staff.username
         if let patient { p += "@\(patient.mrn)" } else { p += " (\(Store.rolesText(staff.roles)))" }
-        if let visit {
-            // What falls due next rides in the prompt: the visit's own (vitals) before older reminders.
-            let items = (try? FactEngine(session: self).due()) ?? []
+        if let visit, let patient {
+            // What falls due next rides in the prompt: the visit's own (vitals) before older reminders;
+            // a paused infusion and a standing alert are marked before it.
+            let engine = FactEngine(session: self)
+            let items = (try? engine.due()) ?? []
             let next = items.first { !$0.isAllDay && $0.at >= visit.startedAt } ?? items.first
-            p += " [\(visit.kind)\(next.map { " · " + Self.dueText($0, now: clock.now(), calendar: calendar) } ?? "")]"
+            var marks = [visit.kind]
+            if (try? Board.entry(patient, visit, place: nil, in: self))??.state == .paused { marks.append("PAUSED") }
+            if !((try? engine.alerts()) ?? []).isEmpty { marks.append("ALERT") }
+            if let next { marks.append(Self.dueText(next, now: clock.now(), calendar: calendar)) }
+            p += " [" + marks.joined(separator: " · ") + "]"
         }
         return p + "> "
     }
@@ -175,7 +181,9 @@ package final class Session {
         let saved = snapshot()
         defer { commandTime = nil; effectiveAt = nil; chosen = [] }
         do {
-            let command = try prepare(entry, arguments: arguments)
+            var command = try prepare(entry, arguments: arguments)
+            // Every question is asked before the write transaction begins.
+            try confirm(entry, &command)
             commandTime = clock.now()
             effectiveAt = command.effectiveAt
             let output: CommandOutput
@@ -206,6 +214,61 @@ package final class Session {
             restore(saved)
             return finish(line: line, source: source, failure: CommandFailure("\(error)"))
         }
+    }
+
+    /// Asks, at a terminal, what the command needs confirmed before it writes: leaving a patient
+    /// whose infusion runs, and the module's own questions (`dosing stop`, an implausible reading).
+    /// A script is refused leaving unless it says `--force`; the module's questions are not put to it.
+    private func confirm(_ entry: CatalogEntry, _ command: inout Prepared) throws {
+        guard !isReplaying else { return }
+        let asking = isInteractive && !inScript
+        if let question = try leaving(entry, command.values) {
+            if command.values["force"]?.boolValue == true {
+                // Said on the line: nothing to ask.
+            } else if asking {
+                guard ask(question + " Leave anyway?") else {
+                    throw CommandFailure("\(entry.name) cancelled: you stay with \(patient?.mrn ?? "the patient")", kind: .cancelled)
+                }
+                // The journal (and a replay of it) keeps the answer.
+                command.canonical += " --force"
+            } else {
+                throw CommandFailure("\(entry.name) refused: \(question)", hint: "a script that means to leave says so: \(entry.name) … --force", kind: .refused)
+            }
+        }
+        guard asking, let module = entry.module, let patient else { return }
+        let questions = try ModuleCall.run(module, "asking before '\(entry.name)'") {
+            try module.module.confirmations(Invocation(verb: entry.spec.verb, values: command.values), from: HostRecordReader(session: self, patient: patient))
+        }
+        for question in questions where !ask(question) {
+            throw CommandFailure("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
+        }
+    }
+
+    /// A yes-or-no question at the terminal; anything but yes is no.
+    package func ask(_ question: String) -> Bool {
+        guard let input else { return false }
+        guard case .line(let answer) = input.readLine(prompt: question + " [y/N] ", completion: .none) else { return false }
+        return ["y", "yes"].contains(answer.trimmed.lowercased())
+    }
+
+    /// The question to ask before the command leaves the open patient while their infusion runs
+    /// or is paused (`BAR-001's infusion is running (vitals due 10:35).`); `nil` when it does not.
+    func leaving(_ entry: CatalogEntry, _ values: [String: Value]) throws -> String? {
+        switch entry.name {
+        case "logout", "quit", "exit", "patient new": break
+        case "patient open":
+            let key = values["patient"]?.stringValue ?? ""
+            if let target = try Patients.find(key, in: store), target.id == patient?.id { return nil }
+        default: return nil
+        }
+        return try leavingQuestion()
+    }
+
+    /// Whether the open patient's infusion is running or paused, as the question before leaving.
+    package func leavingQuestion() throws -> String? {
+        guard let entry = try Board.openPatient(in: self), entry.isWatched else { return nil }
+        let next = entry.due.first.map { " (\(Self.dueText($0, now: now, calendar: calendar)))" } ?? ""
+        return "\(entry.patient.mrn)'s infusion is \(entry.state.rawValue)\(next)."
     }
 
     /// After a command, outside any transaction: the recorder writes what was committed.
@@ -257,7 +320,15 @@ package final class Session {
             throw CommandFailure("\(entry.name) is recorded at the moment it is typed: --at is not taken for it",
                                  hint: "type it as it happens; if it really happened earlier, say when in its reason or a note", kind: .refused)
         }
+        // A line recalled from the history has `…` where identifying text was: those fields are
+        // asked again, never stored as the placeholder.
+        let blanked = try Self.stripPlaceholders(&arguments, for: entry)
         var parsed = try ArgumentParser.parse(arguments, for: entry, patientSex: patient?.sex, today: today)
+        for name in blanked where parsed.values[name] == nil && !parsed.missing.contains(name) { parsed.missing.append(name) }
+        // A recording made before a visit's kind was asked for started an infusion visit.
+        if isReplaying, entry.name == "visit start", parsed.missing == ["kind"] {
+            (parsed.values["kind"], parsed.texts["kind"], parsed.missing) = (.string("infusion"), "infusion", [])
+        }
         if let module = entry.module, let patient {
             let values = try ModuleCall.run(module, "filling in '\(entry.name)'") {
                 try module.module.prefill(entry.spec.verb, from: HostRecordReader(session: self, patient: patient))
@@ -273,6 +344,53 @@ package final class Session {
         var values = parsed.values
         if !parsed.others.isEmpty { values["changes"] = .object(parsed.others.mapValues(Value.string)) }
         return Prepared(values: values, canonical: canonical, effectiveAt: at)
+    }
+
+    /// The placeholder the history keeps for identifying text.
+    static let placeholder = "…"
+
+    /// Removes `…` values (as `forHistory` writes them) from a command's words, returning the
+    /// fields they stood for.
+    static func stripPlaceholders(_ arguments: inout [String], for entry: CatalogEntry) throws -> [String] {
+        guard arguments.contains(where: { $0 == placeholder || $0.hasSuffix("=" + placeholder) }) else { return [] }
+        let fields = entry.spec.fields
+        let positional = fields.filter(\.isPositional)
+        var out: [String] = [], blanked: [String] = []
+        var bare = 0
+        var i = arguments.startIndex
+        func field(_ name: String) throws -> String {
+            guard fields.contains(where: { $0.name == name }) else {
+                throw CommandFailure("\(name)=\(placeholder): the history keeps no identifying text, so this recalled line has lost its \(name)",
+                                     hint: "type the line again with its value")
+            }
+            return name
+        }
+        while i < arguments.endIndex {
+            let word = arguments[i]
+            if word.hasPrefix("--"), word.count > 2 {
+                let body = word.dropFirst(2)
+                if let eq = body.firstIndex(of: "=") {
+                    if body[body.index(after: eq)...] == placeholder { blanked.append(try field(String(body[..<eq]))) } else { out.append(word) }
+                } else if i + 1 < arguments.endIndex, arguments[i + 1] == placeholder {
+                    blanked.append(try field(String(body)))
+                    i += 1
+                } else {
+                    out.append(word)
+                    if i + 1 < arguments.endIndex { out.append(arguments[i + 1]); i += 1 }
+                }
+            } else if let eq = word.firstIndex(of: "="), word[word.index(after: eq)...] == placeholder {
+                blanked.append(try field(String(word[..<eq])))
+            } else if word == placeholder {
+                if let f = bare < positional.count ? positional[bare] : positional.last { blanked.append(f.name) }
+                bare += 1
+            } else {
+                out.append(word)
+                bare += 1
+            }
+            i += 1
+        }
+        arguments = out
+        return blanked
     }
 
     /// Takes what the record already holds for fields not given, and says so.

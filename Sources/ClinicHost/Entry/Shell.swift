@@ -35,17 +35,78 @@ struct Shell {
         }
 
         let highlight = (session.console as? StandardConsole)?.isTerminal ?? false
+        let watch = Watch(session: session)
+        /// A line left half-typed when its author was signed out for idleness: put back for them only.
+        var leftOver: (user: String, text: String)?
+        var pending: [String] = []
+        var signOutMessage: String?
+        func alert(_ text: String) -> [String] { Renderer.render(CommandOutput([.alert(text)]), highlight: highlight) }
+        /// A watch line as it is (`! BAR-001 …`), in reverse video at a terminal.
+        func watched(_ text: String) -> String { highlight ? "\u{1B}[1;7m\(text)\u{1B}[0m" : text }
+        // Each second at the prompt: the watch's new lines, and the idle sign-out, printed above the
+        // line being typed.
+        input.onTick = { show in
+            if !show {
+                if session.staff != nil, let last = session.lastActivity,
+                   Date().timeIntervalSince(last) >= Double(((try? session.clinicProtocol.settings.integer(HostSettings.idleMinutes)) ?? 15) * 60) {
+                    signOutMessage = ""
+                }
+                pending = watch.changes()
+                return !pending.isEmpty || signOutMessage != nil
+            }
+            var text = ""
+            if signOutMessage != nil, let user = session.staff?.username {
+                let typed = input.currentLine
+                input.clearLine()
+                if let message = session.signOutIfIdle(now: Date()) {
+                    text += message + "\n"
+                    if !typed.trimmed.isEmpty {
+                        leftOver = (user, typed)
+                        text += "the line \(user) was typing is kept for \(user) alone: it comes back when \(user) signs in again\n"
+                    }
+                }
+                input.setPrompt(session.prompt)
+            }
+            signOutMessage = nil
+            for line in pending { text += watched(line) + "\n" }
+            // The prompt carries the time and what is due: drawn again as it is now.
+            input.setPrompt(session.prompt)
+            if !pending.isEmpty { text = "\u{7}" + text }
+            pending = []
+            Terminal.writeOut("\r\u{1B}[K" + text)
+            return true
+        }
+        defer { input.onTick = nil }
         while true {
-            for warning in session.overdueWarnings() {
-                for line in Renderer.render(CommandOutput([.alert(warning)]), highlight: highlight) { session.console.out(line) }
+            let lines = watch.beforePrompt()
+            for line in lines { session.console.out(watched(line)) }
+            // The open visit's other overdue items (a module's own timed checks) the watch does not cover.
+            if !lines.contains(where: { line in session.patient.map { line.hasPrefix("! \($0.mrn) ") } ?? false }) {
+                for warning in session.overdueWarnings() { for l in alert(warning) { session.console.out(l) } }
+            }
+            // The line an idle sign-out kept: back for the same person, gone for anyone else.
+            if let kept = leftOver, let staff = session.staff {
+                if staff.username == kept.user {
+                    input.push(kept.text)
+                } else {
+                    session.console.out("the line \(kept.user) left half-typed was discarded: it was \(kept.user)'s, not \(staff.username)'s")
+                }
+                leftOver = nil
             }
             switch input.readLine(prompt: session.prompt, completion: .command) {
-            case .end: return 0
+            case .end:
+                // Ctrl-D leaves like quit: not from a patient on the drip without asking.
+                if let question = try? session.leavingQuestion(), !session.ask(question + " Leave anyway?") { continue }
+                return 0
             case .interrupt: continue
             case .line(let text):
                 // An idle session signs out before anything typed after the pause runs.
-                if let message = session.signOutIfIdle(now: Date()) {
+                if let user = session.staff?.username, let message = session.signOutIfIdle(now: Date()) {
                     session.console.err(message)
+                    if !text.trimmed.isEmpty {
+                        leftOver = (user, text)
+                        session.console.err("the line \(user) typed is kept for \(user) alone: it comes back when \(user) signs in again")
+                    }
                     continue
                 }
                 defer { session.lastActivity = Date() }

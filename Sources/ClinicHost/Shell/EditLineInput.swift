@@ -14,6 +14,10 @@ package final class EditLineInput: LineInput {
     package let historyPath: String?
     /// The most entries the history file keeps.
     package static let historySize = 1000
+    /// Called about once a second while the shell waits at its command prompt: with `false` to
+    /// ask whether there is something to show, then with `true` to print it (above the line being
+    /// typed, which is drawn again below). The watch and the idle sign-out.
+    package var onTick: ((_ show: Bool) -> Bool)?
 
     package init?(completer: Completer, historyPath: String?) {
         guard let editor = clinic_editor_open("clinic", Int32(Self.historySize)) else { return nil }
@@ -24,6 +28,11 @@ package final class EditLineInput: LineInput {
             guard let context, let editor else { return UInt8(CLINIC_CC_ERROR) }
             return Unmanaged<EditLineInput>.fromOpaque(context).takeUnretainedValue().complete(editor)
         }, Unmanaged.passUnretained(self).toOpaque())
+        clinic_editor_set_tick(editor, { editor, context, phase in
+            guard let context else { return 0 }
+            let input = Unmanaged<EditLineInput>.fromOpaque(context).takeUnretainedValue()
+            return input.onTick?(phase == 1) == true ? 1 : 0
+        }, Unmanaged.passUnretained(self).toOpaque())
         if let historyPath { loadHistory(historyPath) }
     }
 
@@ -32,6 +41,15 @@ package final class EditLineInput: LineInput {
     package func readLine(prompt: String, completion: CompletionMode) -> InputEvent {
         mode = completion
         clinic_editor_set_prompt(editor, prompt)
+        // The watch runs only at the command prompt; a field's answer has its own history.
+        if case .command = completion { clinic_editor_set_ticking(editor, 1) } else { clinic_editor_set_ticking(editor, 0) }
+        var isField = false
+        if case .field = completion { isField = true }
+        clinic_editor_use_field_history(editor, isField ? 1 : 0)
+        defer {
+            clinic_editor_set_ticking(editor, 0)
+            clinic_editor_use_field_history(editor, 0)
+        }
         _ = Terminal.takeInterrupt()
         guard let line = clinic_editor_gets(editor) else {
             if Terminal.takeInterrupt() {
@@ -43,8 +61,22 @@ package final class EditLineInput: LineInput {
         }
         var text = String(cString: line)
         while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        // A field's answer is kept for Up at the next field prompt, unless it identifies someone.
+        if case .field(let spec) = completion, !spec.isIdentifying, !text.trimmed.isEmpty { clinic_field_history_add(editor, text.trimmed) }
         return .line(text)
     }
+
+    /// Changes the prompt the line being typed is shown after (a tick that signed someone out).
+    package func setPrompt(_ prompt: String) { clinic_editor_set_prompt(editor, prompt) }
+
+    /// The whole line being typed at the prompt, from a tick.
+    package var currentLine: String { String(cString: clinic_editor_line(editor)) }
+
+    /// Empties the line being typed, from a tick.
+    package func clearLine() { clinic_editor_clear_line(editor) }
+
+    /// Puts text back into the next line read, as if typed.
+    package func push(_ text: String) { clinic_editor_push(editor, text) }
 
     package func readSecret(prompt: String) -> InputEvent { Terminal.readSecret(prompt: prompt) }
 

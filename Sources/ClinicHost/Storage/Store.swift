@@ -289,6 +289,25 @@ package final class Store: @unchecked Sendable {
             """, [.int(patientID)]).first.map { try visit(from: $0).info }
     }
 
+    /// Every open visit in the clinic with its patient, the earliest first: who is on the board.
+    package func openVisits() throws -> [(patient: PatientInfo, visit: VisitInfo, place: String?)] {
+        try db.query("""
+            SELECT v.id, v.patient_id, v.kind, v.started_at, v.ended_at, \(Self.patientColumns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
+                   (SELECT json_extract(r.payload, '$.chair') FROM records r
+                    WHERE r.visit_id = v.id AND r.module = 'visit' AND r.kind = 'started' ORDER BY r.id LIMIT 1)
+            FROM visits v JOIN patients p ON p.id = v.patient_id
+            WHERE v.ended_at IS NULL ORDER BY v.started_at, v.id
+            """).map { row in
+            (try patient(from: Array(row[5..<10])), try visit(from: Array(row[0..<5])).info, row[10].text)
+        }
+    }
+
+    /// A number that changes whenever another connection commits to the database (SQLite's
+    /// `PRAGMA data_version`): the shells' watch reads it each second instead of the record.
+    package func dataVersion() throws -> Int64 {
+        try db.query("PRAGMA data_version").first?.first?.int ?? 0
+    }
+
     package func visits(patientID: Int64) throws -> [VisitRow] {
         try db.query("SELECT id, patient_id, kind, started_at, ended_at FROM visits WHERE patient_id = ? ORDER BY id",
                      [.int(patientID)]).map(visit(from:))

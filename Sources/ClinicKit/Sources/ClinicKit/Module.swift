@@ -83,6 +83,18 @@ public protocol ClinicModule: AnyObject, Sendable {
     /// each saying what and what to do (`order #57 is running: complete or stop it first`). The
     /// host refuses `visit end` while any module reports something.
     func unfinished(from record: any RecordReader) throws -> [String]
+
+    /// Questions to put to the person at the terminal before the command writes anything, each
+    /// answered yes or no (`stops order #57 for good: 5.3 mg of 42.9 mg given; pause instead with
+    /// dosing pause. Stop?`). A "no" cancels the command with nothing recorded. The host asks them
+    /// before its write transaction begins, and not at all in a script: the command must still be
+    /// safe to run without them.
+    func confirmations(_ invocation: Invocation, from record: any RecordReader) throws -> [String]
+
+    /// Where the open patient's treatment stands today, for the clinic's board (`board`), the
+    /// watch line every shell shows, and the question asked before staff leave the patient:
+    /// `nil` when the module has nothing to say.
+    func board(from record: any RecordReader) throws -> BoardRow?
 }
 
 extension ClinicModule {
@@ -109,6 +121,12 @@ extension ClinicModule {
 
     /// Nothing holds a visit open unless the module says so.
     public func unfinished(from record: any RecordReader) throws -> [String] { [] }
+
+    /// Nothing is asked unless the module says so.
+    public func confirmations(_ invocation: Invocation, from record: any RecordReader) throws -> [String] { [] }
+
+    /// Nothing on the board unless the module says so.
+    public func board(from record: any RecordReader) throws -> BoardRow? { nil }
 
     /// No entry is corrected field by field unless the module says so.
     public func amend(_ entry: StoredRecord, changes: [String: String], record: any RecordReader) throws -> Value {
@@ -159,6 +177,55 @@ public struct DueItem: Sendable, Equatable {
         self.detail = detail
         self.command = command
         self.isAllDay = isAllDay
+    }
+}
+
+/// A module's part of a patient's line on the clinic's board.
+///
+/// A patient is on the board while a module reports ``State-swift.enum/running``,
+/// ``State-swift.enum/paused`` or ``State-swift.enum/ended`` and none reports
+/// ``State-swift.enum/discharged``; while running or paused they are watched (every shell shows
+/// them when something falls due within 2 minutes, or an alert stands), and leaving them asks first.
+public struct BoardRow: Sendable, Equatable {
+    /// Where the treatment stands.
+    public enum State: String, Sendable, Equatable {
+        /// Running now (an infusion).
+        case running
+        /// Paused: the pump is stopped and the treatment not ended.
+        case paused
+        /// Ended today, the patient not yet discharged.
+        case ended
+        /// Discharged: off the board.
+        case discharged
+    }
+
+    /// The state, or `nil` when this module does not decide it.
+    public var state: State?
+    /// The board's columns this module fills, each a heading and a short value (`run` `42 min`,
+    /// `given` `12.3 mg`), in the order shown. Keep each value under 10 characters.
+    public var cells: [BoardCell]
+    /// A few words the watch line adds while the patient is watched (`paused: stop criterion`).
+    public var note: String?
+
+    /// A module's part of the board.
+    public init(state: State? = nil, cells: [BoardCell] = [], note: String? = nil) {
+        self.state = state
+        self.cells = cells
+        self.note = note
+    }
+}
+
+/// One column of a patient's line on the board.
+public struct BoardCell: Sendable, Equatable {
+    /// The column's heading, a word (`given`).
+    public var heading: String
+    /// The value (`12.3 mg`).
+    public var text: String
+
+    /// A cell.
+    public init(_ heading: String, _ text: String) {
+        self.heading = heading
+        self.text = text
     }
 }
 

@@ -1,0 +1,79 @@
+import ClinicHost
+import ClinicKit
+import ClinicTestSupport
+import Foundation
+import Testing
+@testable import ClinicMonitoring
+
+/// A typing error in vital signs: asked about before it is saved; corrected afterwards without
+/// falsifying the record.
+@Suite struct CorrectionTests {
+    /// `monitoring vitals sbp=184` meant 148: the correction names the entry and a reason, keeps
+    /// the first entry visible as corrected, scores it again and closes the alert it raised, for
+    /// all to see; the infusion stays paused for a physician.
+    @Test func aVitalSignTypoIsCorrectedAndItsAlertClosed() throws {
+        let c = try clinicReadyToStart()
+        c.ok("dosing start")
+        c.advance(minutes: 5)
+        c.ok("monitoring vitals sbp=184 dbp=84 hr=78 spo2=98")
+        let typo = try #require(try c.records("vitals", module: "monitoring").last)
+        #expect(try c.fact("dosing.running")?.isPresent == false, "the stop criterion paused it")
+        #expect(c.session.prompt.contains("PAUSED · ALERT"), "\(c.session.prompt)")
+
+        c.ok("amend \(typo.id) sbp=148 --reason 'typed 184 for 148'")
+        #expect(c.console.output.contains("  sbp: 184 → 148"), "\(c.console.output.suffix(8))")
+        #expect(c.console.output.contains { $0.hasPrefix("alert closed by this correction (typed 184 for 148): monitoring #\(typo.id) (vitals): systolic 184 > 180") })
+        #expect(c.console.output.contains("the infusion stays paused: a physician resumes it (dosing resume)"))
+        #expect(try MonitoringModule().alerts(from: HostRecordReader(session: c.session, patient: try #require(c.session.patient))).isEmpty)
+        #expect(!c.session.prompt.contains("ALERT"), "\(c.session.prompt)")
+
+        // The flowsheet shows the corrected values beside what was typed and why.
+        c.console.output = []
+        c.ok("monitoring show")
+        #expect(c.console.output.contains { $0.contains("148/84") && $0.contains("corrected: sbp was 184; closes systolic 184 > 180") && $0.contains("typed 184 for 148") },
+                "\(c.console.output)")
+        // The pause was for a stop criterion: a physician resumes, whoever corrected.
+        #expect(c.run("dosing resume")?.hasPrefix("order #") == true)
+        try c.signIn("patel")
+        c.ok("dosing resume")
+        #expect(try c.fact("dosing.running")?.isPresent == true)
+    }
+
+    /// At a terminal a reading far from the last one is put to the nurse before it is saved; a no
+    /// saves nothing.
+    @Test func anImplausibleReadingIsQuestionedBeforeItIsSaved() throws {
+        let c = try clinicReadyToStart()
+        c.ok("dosing start")
+        c.advance(minutes: 5)
+        let input = ScriptedInput(["n"])
+        c.session.input = input
+        let refused = c.session.execute("monitoring vitals sbp=184 dbp=84 hr=78 spo2=98", source: "t")
+        #expect(refused.failure?.kind == .cancelled)
+        #expect(input.prompts.first == "SBP 184 is +43.7 % from 128 5 min ago (#5). Correct? [y/N] ", "\(input.prompts)")
+        #expect(try c.records("vitals", module: "monitoring").isEmpty)
+        #expect(try c.fact("dosing.running")?.isPresent == true)
+        c.session.input = ScriptedInput(["y"])
+        #expect(c.session.execute("monitoring vitals sbp=184 dbp=84 hr=78 spo2=98", source: "t") == .ok)
+        #expect(try c.records("vitals", module: "monitoring").count == 1)
+        // A reading close to the last is not questioned.
+        c.session.input = ScriptedInput([])
+        c.advance(minutes: 5)
+        #expect(c.session.execute("monitoring vitals sbp=180 dbp=84 hr=78 spo2=98", source: "t") == .ok)
+    }
+
+    /// `dosing stop` needs a reason, and at a terminal says what it means first.
+    @Test func stoppingForGoodIsConfirmed() throws {
+        let c = try clinicReadyToStart()
+        c.ok("dosing start")
+        c.advance(minutes: 10)
+        #expect(c.run("dosing stop")?.hasPrefix("dosing stop is missing reason") == true)
+        let input = ScriptedInput(["n"])
+        c.session.input = input
+        #expect(c.session.execute("dosing stop line tissued", source: "t").failure?.kind == .cancelled)
+        #expect(input.prompts.first == "This stops order #6 for good: 9.0 mg of 36.0 mg given; pause instead with dosing pause. Stop? [y/N] ", "\(input.prompts)")
+        #expect(try c.fact("dosing.running")?.isPresent == true)
+        c.session.input = ScriptedInput(["yes"])
+        #expect(c.session.execute("dosing stop line tissued", source: "t") == .ok)
+        #expect(try c.fact("dosing.complete")?.detail.contains("stopped early") == true)
+    }
+}
