@@ -39,7 +39,7 @@ struct Shell {
         /// A line left half-typed when its author was signed out for idleness: put back for them only.
         var leftOver: (user: String, text: String)?
         var pending: [String] = []
-        var signOutMessage: String?
+        var idle = false
         func alert(_ text: String) -> [String] { Renderer.render(CommandOutput([.alert(text)]), highlight: highlight) }
         /// A watch line as it is (`! BAR-001 …`), in reverse video at a terminal.
         func watched(_ text: String) -> String { highlight ? "\u{1B}[1;7m\(text)\u{1B}[0m" : text }
@@ -49,13 +49,13 @@ struct Shell {
             if !show {
                 if session.staff != nil, let last = session.lastActivity,
                    Date().timeIntervalSince(last) >= Double(((try? session.clinicProtocol.settings.integer(HostSettings.idleMinutes)) ?? 15) * 60) {
-                    signOutMessage = ""
+                    idle = true
                 }
                 pending = watch.changes()
-                return !pending.isEmpty || signOutMessage != nil
+                return !pending.isEmpty || idle
             }
             var text = ""
-            if signOutMessage != nil, let user = session.staff?.username {
+            if idle, let user = session.staff?.username {
                 let typed = input.currentLine
                 input.clearLine()
                 if let message = session.signOutIfIdle(now: Date()) {
@@ -65,9 +65,8 @@ struct Shell {
                         text += "the line \(user) was typing is kept for \(user) alone: it comes back when \(user) signs in again\n"
                     }
                 }
-                input.setPrompt(session.prompt)
             }
-            signOutMessage = nil
+            idle = false
             for line in pending { text += watched(line) + "\n" }
             // The prompt carries the time and what is due: drawn again as it is now.
             input.setPrompt(session.prompt)
@@ -95,8 +94,15 @@ struct Shell {
             }
             switch input.readLine(prompt: session.prompt, completion: .command) {
             case .end:
-                // Ctrl-D leaves like quit: not from a patient on the drip without asking.
-                if let question = try? session.leavingQuestion(), !session.ask(question + " Leave anyway?") { continue }
+                // Ctrl-D leaves like quit: not from a patient on the drip without asking. End of input
+                // again (Ctrl-D twice, or the terminal gone) leaves: a closed terminal must not spin.
+                if let question = try? session.leavingQuestion() {
+                    switch input.readLine(prompt: question + " Leave anyway? [y/N] ", completion: .none) {
+                    case .line(let answer) where ["y", "yes"].contains(answer.trimmed.lowercased()): break
+                    case .end: break
+                    case .line, .interrupt: continue
+                    }
+                }
                 return 0
             case .interrupt: continue
             case .line(let text):
