@@ -1,9 +1,11 @@
+#define _GNU_SOURCE  // wcwidth
 #include "CLineEdit.h"
 
 #include <errno.h>
 #include <histedit.h>
 #include <locale.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <wchar.h>
 #include <signal.h>
 #include <stdio.h>
@@ -113,12 +115,39 @@ static int read_char_fn(EditLine *el, wchar_t *wc) {
     return 1;
 }
 
+/// The row of the line being typed the cursor is on, counting from the prompt's row: the prompt
+/// and the text before the cursor, wrapped at the terminal's width.
+static int cursor_row(clinic_editor *ed) {
+    struct winsize ws;
+    int cols = 80;
+    if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) cols = ws.ws_col;
+    size_t width = 0;
+    for (const unsigned char *p = (const unsigned char *)(ed->prompt ? ed->prompt : "> "); *p; p++) {
+        if ((*p & 0xC0) != 0x80) width++;
+    }
+    const LineInfoW *li = el_wline(ed->el);
+    for (const wchar_t *c = li->buffer; c < li->cursor; c++) {
+        int w = wcwidth(*c);
+        width += w < 0 ? 1 : (size_t)w;
+    }
+    return (int)(width / (size_t)cols);
+}
+
 static unsigned char watch_trampoline(EditLine *el, int ch) {
     (void)ch;
     clinic_editor *ed = editor_of(el);
     if (!ed || !ed->tick) return CC_NORM;
-    ed->tick(ed, ed->tick_context, 1);
-    return CC_REDISPLAY;
+    // Go up to the prompt's row and clear from there down; print there; then come down as many
+    // rows as libedit believes the cursor is below the prompt, since its redraw first goes back up
+    // that many: it then starts below what was printed instead of over it.
+    int rows = cursor_row(ed);
+    ssize_t ignored = write(1, "\r", 1);
+    for (int i = 0; i < rows; i++) ignored = write(1, "\x1b[A", 3);
+    ignored = write(1, "\x1b[J", 3);
+    int result = ed->tick(ed, ed->tick_context, 1);
+    for (int i = 0; i < rows; i++) ignored = write(1, "\n", 1);
+    (void)ignored;
+    return result == 2 ? CC_EOF : CC_REDISPLAY;
 }
 
 void clinic_editor_set_tick(clinic_editor *ed, clinic_tick_fn fn, void *context) {

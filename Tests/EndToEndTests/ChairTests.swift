@@ -44,18 +44,31 @@ extension EndToEnd {
         try t.start(["--user", "nora"], env: Harness.staff)
         try t.waitForPrompt("(sandbox 09:00) nora (nurse)> ")
         #expect(try !t.screen().contains("! DAY-001"), "vitals are not due within 2 minutes yet")
-        try t.keys("patient fi")
+        // At a field's prompt, half an answer typed.
+        try t.keys("patient find", "Enter")
+        try t.waitFor("  text (")
+        try t.keys("Cos")
 
         // Another workstation moves the sandbox's clock: 09:03:30, vitals due 09:05.
         #expect(try h.run(["--user", "nora", "-c", "clock advance 3m30s"], env: Harness.staff).status == 0)
         let moved = Date()
         try t.waitFor("! DAY-001 Bea Costa · chair 3 · vitals due 09:05")
         #expect(Date().timeIntervalSince(moved) < 3, "the watch took \(Date().timeIntervalSince(moved)) s")
-        #expect(try t.currentLine().hasSuffix("nora (nurse)> patient fi"), "\((try? t.currentLine()) ?? "")")
+        #expect(try t.currentLine().hasSuffix("): Cos"), "\((try? t.currentLine()) ?? "")")
+        try t.keys("ta", "Enter")
+        try t.waitFor("DAY-001 Bea Costa")
+        try t.waitForPrompt("(sandbox 09:03) nora (nurse)> ")
 
+        // A half-typed line longer than the terminal is wide: the watch line stays above it.
+        let long = "patient find " + String(repeating: "x", count: 130) + " END"
+        try t.keys(long)
         #expect(try h.run(["--user", "nora", "-c", "clock advance 2m"], env: Harness.staff).status == 0)
         try t.waitFor("! DAY-001 Bea Costa · chair 3 · vitals OVERDUE 0 min")
-        #expect(try t.currentLine().hasSuffix("nora (nurse)> patient fi"), "\((try? t.currentLine()) ?? "")")
+        usleep(300_000)
+        let screen = try t.screen()
+        #expect(screen.contains("! DAY-001 Bea Costa · chair 3 · vitals OVERDUE 0 min"), "\(screen)")
+        #expect(try t.currentLine().hasSuffix("xxx END"), "\(screen)")
+        #expect(!screen.contains("(sandbox 09:03) nora (nurse)> patient find xxx"), "no stale copy of the line above: \(screen)")
 
         // The board: every chair, in 80 columns.
         let board = try h.run(["--user", "nora", "-c", "board"], env: Harness.staff)
@@ -77,12 +90,16 @@ extension EndToEnd {
         let format = ISO8601DateFormatter()
         format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let started = try #require(format.date(from: startedText), "\(startedText)")
-        let same = Terminal(h), other = Terminal(h)
-        try same.start(["--protocol", protocolFile, "--user", "nora"], env: Harness.staff)
-        try other.start(["--protocol", protocolFile, "--user", "nora"], env: Harness.staff)
+        let same = Terminal(h), other = Terminal(h), field = Terminal(h)
+        for t in [same, other, field] { try t.start(["--protocol", protocolFile, "--user", "nora"], env: Harness.staff) }
         try same.waitFor("· vitals due ")
+        try same.keys("patient open DAY-001", "Enter")
+        try same.waitFor("nora@DAY-001 [infusion")
         try same.keys("patient find Cos")
         try other.keys("patient find Lim")
+        try field.keys("patient find", "Enter")
+        try field.waitFor("  text (")
+        try field.keys("Lim")
 
         // Due a minute after the start: overdue on the watch within 3 s of it.
         let deadline = Date().addingTimeInterval(90)
@@ -99,10 +116,21 @@ extension EndToEnd {
             try t.waitFor("the line nora was typing is kept for nora alone")
             try t.waitForPrompt("clinic> ")
         }
+        // Idle at a field's prompt: the command is cancelled, then nora signed out, its line kept.
+        try field.waitFor("this command is cancelled and nothing was recorded")
+        try field.waitFor("signed out: nora was idle 1 min")
+        try field.waitForPrompt("clinic> ")
+        try field.keys("login nora", "Enter")
+        try field.waitFor("password for nora: ")
+        try field.keys("staff-pass1", "Enter")
+        try field.waitForPrompt("nora (nurse)> patient find")
+
+        // Back for nora, with the patient she had open.
         try same.keys("login nora", "Enter")
         try same.waitFor("password for nora: ")
         try same.keys("staff-pass1", "Enter")
-        try same.waitForPrompt("nora (nurse)> patient find Cos")
+        try same.waitForPrompt("> patient find Cos")
+        #expect(try same.currentLine().contains("nora@DAY-001 [infusion"), "\((try? same.currentLine()) ?? "")")
 
         try other.keys("login patel", "Enter")
         try other.waitFor("password for patel: ")
@@ -119,7 +147,7 @@ extension EndToEnd {
         try Self.startInfusion(h)
         let refused = try h.run(["--user", "nora", "-c", "patient open DAY-001", "-c", "logout"], env: Harness.staff)
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("refused: logout refused: DAY-001's infusion is running (vitals due 09:05)."), "\(refused.stderr)")
+        #expect(refused.stderr.contains("refused: logout would leave the patient while DAY-001's infusion is running (vitals due 09:05); a script that means to leave says so: logout … --force"), "\(refused.stderr)")
         #expect(try h.run(["--user", "nora", "-c", "patient open DAY-001", "-c", "logout --force"], env: Harness.staff).status == 0)
 
         let t = Terminal(h)

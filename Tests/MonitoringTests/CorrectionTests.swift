@@ -22,6 +22,7 @@ import Testing
 
         c.ok("amend \(typo.id) sbp=148 --reason 'typed 184 for 148'")
         #expect(c.console.output.contains("  sbp: 184 → 148"), "\(c.console.output.suffix(8))")
+        #expect(!c.console.output.suffix(8).contains { $0.contains("{") }, "no raw structures: \(c.console.output.suffix(8))")
         #expect(c.console.output.contains { $0.hasPrefix("alert closed by this correction (typed 184 for 148): monitoring #\(typo.id) (vitals): systolic 184 > 180") })
         #expect(c.console.output.contains("the infusion stays paused: a physician resumes it (dosing resume)"))
         #expect(try MonitoringModule().alerts(from: HostRecordReader(session: c.session, patient: try #require(c.session.patient))).isEmpty)
@@ -75,5 +76,19 @@ import Testing
         c.session.input = ScriptedInput(["yes"])
         #expect(c.session.execute("dosing stop line tissued", source: "t") == .ok)
         #expect(try c.fact("dosing.complete")?.detail.contains("stopped early") == true)
+    }
+
+    /// A correction closes what a typo raised; it never raises a stop criterion the reading did
+    /// not cross as typed, which would leave the pump running past it.
+    @Test func aCorrectionDoesNotCrossAStopCriterion() throws {
+        let c = try clinicReadyToStart()
+        c.ok("dosing start")
+        c.advance(minutes: 5)
+        c.ok("monitoring vitals sbp=130 dbp=80 hr=75 spo2=98")
+        let entry = try #require(try c.records("vitals", module: "monitoring").last)
+        let refused = c.run("amend \(entry.id) sbp=190 --reason 'typed 130 for 190'")
+        #expect(refused == "corrected, #\(entry.id) would cross a stop criterion it did not cross as typed (systolic 190 > 180)", "\(refused ?? "")")
+        #expect(try c.fact("dosing.running")?.isPresent == true)
+        #expect(c.run("amend \(entry.id) sbp=150 --reason 'typed 130 for 150'") == nil, "an alert criterion only is a correction")
     }
 }

@@ -57,7 +57,14 @@ extension MonitoringModule {
         }
         let baseline = try record.records(module: "monitoring", kind: "baseline", visitOnly: false).last { $0.visitID == entry.visitID && $0.id < entry.id }
         let scale = NEWS2.Scale(rawValue: entry.payload["scale"]?.intValue ?? 1) ?? .one
-        var (payload, _, _) = try Self.scored(v, scale: scale, baseline: baseline, in: record)
+        var (payload, _, crossings) = try Self.scored(v, scale: scale, baseline: baseline, in: record)
+        // A correction closes what a typo raised; it does not raise a stop criterion the reading as
+        // typed did not cross: that pauses the infusion, which only a new reading does.
+        let typed = Set((entry.payload["alerts_as_typed"] ?? entry.payload["alerts"])?.arrayValue?.compactMap(Crossing.init).map(\.text) ?? [])
+        if let stop = crossings.first(where: { $0.level == .stop && !typed.contains($0.text) }) {
+            throw CommandError("corrected, #\(entry.id) would cross a stop criterion it did not cross as typed (\(stop.text))",
+                               hint: "if the patient's signs are past it now, record them as new vital signs (monitoring vitals …): that pauses the infusion")
+        }
         payload["corrected_from"] = .object(was)
         let first = entry.payload["alerts_as_typed"] ?? entry.payload["alerts"]
         if let first, first != payload["alerts"] { payload["alerts_as_typed"] = first }

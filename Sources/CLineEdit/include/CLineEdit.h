@@ -7,7 +7,8 @@ typedef struct clinic_editor clinic_editor;
 
 /// Called about once a second while the editor waits at a prompt with ticking on (phase 0):
 /// return 1 to have it called again at once with phase 1, from where it may write lines to the
-/// terminal; the prompt and the half-typed line are then drawn again below them.
+/// terminal; return 1 from phase 1 to draw the prompt and the half-typed line again below them,
+/// 2 to end the read as if at end of input.
 typedef int (*clinic_tick_fn)(clinic_editor *editor, void *context, int phase);
 
 /// Called on Tab. Return one of the CLINIC_CC_* codes.

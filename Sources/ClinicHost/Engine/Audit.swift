@@ -113,7 +113,14 @@ extension Audit {
                                                    protocolVersion: session.clinicProtocol.settings.version, protocolSHA256: session.clinicProtocol.settings.sha256, amends: originalID)
         var out = CommandOutput.lines("corrected #\(originalID) (\(original.module) \(original.kind)) with #\(newID): \(reason)")
         let before = current.payload.objectValue ?? [:]
-        for (key, value) in payload.sorted(by: { $0.key < $1.key }) where key != "amendment" && before[key] != value {
+        // What staff would read: the values that changed, not a module's own structures.
+        func isScalar(_ v: Value?) -> Bool {
+            guard let v else { return true }
+            if case .array = v { return false }
+            if case .object = v { return !shown(v).hasPrefix("{") }  // a quantity reads as `72 kg`
+            return true
+        }
+        for (key, value) in payload.sorted(by: { $0.key < $1.key }) where key != "amendment" && before[key] != value && isScalar(value) && isScalar(before[key]) {
             out.line("  \(key): \(before[key].map(shown) ?? "(none)") → \(shown(value))")
         }
         out.line("the first entry stays in the record; timelines, reports and audit log show both")

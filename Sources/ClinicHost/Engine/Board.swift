@@ -87,34 +87,62 @@ enum Board {
         for e in entries {
             let next = e.due.first.map { item -> String in
                 let time = String(ClinicTime.format(item.at, calendar: session.calendar).suffix(5))
-                return now > item.at ? "\(item.what) LATE \(Int(now.timeIntervalSince(item.at) / 60))m" : "\(item.what) \(time)"
+                return now > item.at ? "\(item.what) LATE \(late(now.timeIntervalSince(item.at)))" : "\(item.what) \(time)"
             } ?? (e.isWatched ? "" : "-")
-            var row = [e.place ?? "-", fit("\(e.patient.mrn) \(e.patient.name)", 20), e.state.rawValue]
-            row += headings.map { h in e.cells.first { $0.heading == h }?.text ?? "" }
-            row += [next, e.alerts.isEmpty ? "-" : "\(e.alerts.count)"]
+            var row = [fit(e.place ?? "-", 6), fit("\(e.patient.mrn) \(e.patient.name)", 18), e.state.rawValue]
+            row += headings.map { h in fit(e.cells.first { $0.heading == h }?.text ?? "", 11) }
+            row += [fit(next, 15), e.alerts.isEmpty ? "-" : "\(e.alerts.count)"]
             rows.append(row)
         }
         var out = CommandOutput()
-        out.line(columns(["chair", "patient", "state"] + headings + ["next due", "alerts"], rows))
+        out.line(columns(["chair", "patient", "state"] + headings + ["next", "!"], rows))
+        // Each alert on a line of its own, cut to the board's width: status has it whole.
         for e in entries {
-            for alert in e.alerts { out.alert("\(e.patient.mrn): \(alert.text)") }
+            for alert in e.alerts { out.line(fit("! \(e.patient.mrn): \(alert.text)", 80)) }
         }
         return out
     }
 
+    /// `4m`, `3h`, `2d`.
+    static func late(_ seconds: TimeInterval) -> String {
+        let minutes = Int(seconds / 60)
+        return minutes < 120 ? "\(minutes)m" : minutes < 2880 ? "\(minutes / 60)h" : "\(minutes / 1440)d"
+    }
+
     /// A table in as few columns as it needs: one space between columns, each as wide as its
-    /// longest value (the board is made to fit 80).
+    /// widest value on the screen (a CJK character takes two columns).
     static func columns(_ headings: [String], _ rows: [[String]]) -> String {
         let all = [headings] + rows
-        let widths = headings.indices.map { i in all.map { $0.indices.contains(i) ? $0[i].count : 0 }.max() ?? 0 }
+        let widths = headings.indices.map { i in all.map { $0.indices.contains(i) ? width($0[i]) : 0 }.max() ?? 0 }
         return all.map { row in
-            row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+            row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell + String(repeating: " ", count: max(0, widths[i] - width(cell))) }
                 .joined(separator: " ").trimmingCharacters(in: .whitespaces)
         }.joined(separator: "\n")
     }
 
-    static func fit(_ text: String, _ width: Int) -> String {
-        text.count <= width ? text : String(text.prefix(width - 1)) + "…"
+    /// `text` cut to `columns` on the screen, with `…` where it was cut.
+    static func fit(_ text: String, _ columns: Int) -> String {
+        guard width(text) > columns else { return text }
+        var out = ""
+        for c in text {
+            if width(out) + width(String(c)) > columns - 1 { break }
+            out.append(c)
+        }
+        return out + "…"
+    }
+
+    /// Columns `text` takes on a terminal: East Asian wide and full-width characters take two.
+    static func width(_ text: String) -> Int {
+        text.unicodeScalars.reduce(0) { sum, u in
+            let v = u.value
+            if u.properties.generalCategory == .nonspacingMark || u.properties.generalCategory == .enclosingMark { return sum }
+            let wide = (0x1100...0x115F).contains(v) || (0x2E80...0x303E).contains(v) || (0x3041...0x33FF).contains(v)
+                || (0x3400...0x4DBF).contains(v) || (0x4E00...0x9FFF).contains(v) || (0xA000...0xA4CF).contains(v)
+                || (0xAC00...0xD7A3).contains(v) || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v)
+                || (0xFF00...0xFF60).contains(v) || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1F64F).contains(v)
+                || (0x20000...0x3FFFD).contains(v)
+            return sum + (wide ? 2 : 1)
+        }
     }
 }
 

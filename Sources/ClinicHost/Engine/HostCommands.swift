@@ -67,7 +67,7 @@ enum HostCommands {
                                               needsPatient: false)),
         host(["patient", "show"], CommandSpec("show", summary: "the open patient's details, visits and record")),
         host(["visit", "start"], CommandSpec("start", summary: "start a visit for the open patient: visit start --kind infusion --chair 3",
-                                             fields: [FieldSpec("kind", .choice(visitKinds), help: "infusion, consult or follow-up (asked at a terminal; a script says which)"),
+                                             fields: [FieldSpec("kind", .choice(visitKinds), help: "the kind of visit: infusion, consult or follow-up"),
                                                       FieldSpec("chair", .text(maxLength: 20), required: false, help: "the chair or room, shown on the board (3, room B)")])),
         host(["board"], CommandSpec("board", summary: "every infusion running, paused or awaiting discharge today, in every chair",
                                     roles: everyone, needsPatient: false,

@@ -220,8 +220,13 @@ struct FactEngine {
                 // again is not the way forward.
                 let owner = session.plugins.loaded.first { $0.declaration.facts.contains { $0.name == name } }
                 let adverse = try owner?.declaration.facts.filter { !$0.isStep }.first { try self.fact($0.name)?.isPresent == true }
-                throw CommandFailure("\(command) refused: \(name) is missing (\(fact?.detail ?? "not reported"))",
-                                     hint: adverse.map { "\($0.name) holds; see status" } ?? "run \(spec.establishedBy) first", kind: .refused)
+                // A reason that names what to type (`FIQR (screening fiqr)`) is followed, not the
+                // fact's usual command.
+                let detail = fact?.detail ?? "not reported"
+                let named = session.catalog.entries.filter { $0.words.count > 1 && detail.contains($0.name) }
+                    .min { detail.range(of: $0.name)!.lowerBound < detail.range(of: $1.name)!.lowerBound }
+                throw CommandFailure("\(command) refused: \(name) is missing (\(detail))",
+                                     hint: adverse.map { "\($0.name) holds; see status" } ?? "run \(named?.name ?? spec.establishedBy) first", kind: .refused)
             }
         }
     }

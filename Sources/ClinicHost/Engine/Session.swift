@@ -232,7 +232,7 @@ package final class Session {
                 // The journal (and a replay of it) keeps the answer.
                 command.canonical += " --force"
             } else {
-                throw CommandFailure("\(entry.name) refused: \(question)", hint: "a script that means to leave says so: \(entry.name) … --force", kind: .refused)
+                throw CommandFailure("\(entry.name) would leave the patient while \(question.dropLast())", hint: "a script that means to leave says so: \(entry.name) … --force", kind: .refused)
             }
         }
         guard asking, let module = entry.module, let patient else { return }
@@ -323,6 +323,17 @@ package final class Session {
         // A line recalled from the history has `…` where identifying text was: those fields are
         // asked again, never stored as the placeholder.
         let blanked = try Self.stripPlaceholders(&arguments, for: entry)
+        // A correction's own values (`amend 62 sbp=…`) name no field of the command: asked here.
+        for name in blanked where !entry.spec.fields.contains(where: { $0.name == name }) {
+            guard let input, !inScript else {
+                throw CommandFailure("\(name)=\(Self.placeholder): the history keeps no identifying text, so this recalled line has lost its \(name)",
+                                     hint: "type the line again with its value")
+            }
+            guard case .line(let value) = input.readLine(prompt: "  \(name): ", completion: .none), !value.trimmed.isEmpty else {
+                throw CommandFailure("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
+            }
+            arguments.append("\(name)=\(value.trimmed)")
+        }
         var parsed = try ArgumentParser.parse(arguments, for: entry, patientSex: patient?.sex, today: today)
         for name in blanked where parsed.values[name] == nil && !parsed.missing.contains(name) { parsed.missing.append(name) }
         // A recording made before a visit's kind was asked for started an infusion visit.
@@ -359,7 +370,7 @@ package final class Session {
         var bare = 0
         var i = arguments.startIndex
         func field(_ name: String) throws -> String {
-            guard fields.contains(where: { $0.name == name }) else {
+            guard fields.contains(where: { $0.name == name }) || entry.takesOtherFields else {
                 throw CommandFailure("\(name)=\(placeholder): the history keeps no identifying text, so this recalled line has lost its \(name)",
                                      hint: "type the line again with its value")
             }

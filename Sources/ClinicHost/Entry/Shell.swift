@@ -36,44 +36,56 @@ struct Shell {
 
         let highlight = (session.console as? StandardConsole)?.isTerminal ?? false
         let watch = Watch(session: session)
-        /// A line left half-typed when its author was signed out for idleness: put back for them only.
-        var leftOver: (user: String, text: String)?
+        /// A line left half-typed when its author was signed out for idleness, and the patient
+        /// open then: put back for them only.
+        var leftOver: (user: String, text: String, mrn: String?)?
+        /// Set when the idle limit passed at a field's prompt or a question: the command is ended
+        /// (nothing recorded), then its author signed out, the command line kept for them.
+        var idleInCommand = false
         var pending: [String] = []
         var idle = false
         func alert(_ text: String) -> [String] { Renderer.render(CommandOutput([.alert(text)]), highlight: highlight) }
         /// A watch line as it is (`! BAR-001 …`), in reverse video at a terminal.
         func watched(_ text: String) -> String { highlight ? "\u{1B}[1;7m\(text)\u{1B}[0m" : text }
-        // Each second at the prompt: the watch's new lines, and the idle sign-out, printed above the
+        func idleLimit() -> Int { (try? session.clinicProtocol.settings.integer(HostSettings.idleMinutes)) ?? 15 }
+        // Each second at a prompt: the watch's new lines, and the idle sign-out, printed above the
         // line being typed.
         input.onTick = { show in
             if !show {
-                if session.staff != nil, let last = session.lastActivity,
-                   Date().timeIntervalSince(last) >= Double(((try? session.clinicProtocol.settings.integer(HostSettings.idleMinutes)) ?? 15) * 60) {
-                    idle = true
-                }
+                idle = !idleInCommand && session.staff != nil && session.lastActivity.map { Date().timeIntervalSince($0) >= Double(idleLimit() * 60) } == true
                 pending = watch.changes()
-                return !pending.isEmpty || idle
+                return idle || !pending.isEmpty ? .redraw : nil
             }
             var text = ""
+            var after = EditLineInput.AfterTick.redraw
             if idle, let user = session.staff?.username {
-                let typed = input.currentLine
-                input.clearLine()
-                if let message = session.signOutIfIdle(now: Date()) {
-                    text += message + "\n"
-                    if !typed.trimmed.isEmpty {
-                        leftOver = (user, typed)
-                        text += "the line \(user) was typing is kept for \(user) alone: it comes back when \(user) signs in again\n"
+                if input.atCommandPrompt {
+                    let typed = input.currentLine
+                    let mrn = session.patient?.mrn
+                    input.clearLine()
+                    if let message = session.signOutIfIdle(now: Date()) {
+                        text += message + "\n"
+                        if !typed.trimmed.isEmpty {
+                            leftOver = (user, typed, mrn)
+                            text += "the line \(user) was typing is kept for \(user) alone: it comes back when \(user) signs in again\n"
+                        }
                     }
+                } else {
+                    // A field's prompt or a question: the command ends with nothing recorded, then
+                    // its author is signed out (below, once it has unwound).
+                    idleInCommand = true
+                    text += "\(user) was idle \(idleLimit()) min (clinic.idle_minutes): this command is cancelled and nothing was recorded\n"
+                    after = .endRead
                 }
             }
             idle = false
             for line in pending { text += watched(line) + "\n" }
-            // The prompt carries the time and what is due: drawn again as it is now.
-            input.setPrompt(session.prompt)
             if !pending.isEmpty { text = "\u{7}" + text }
             pending = []
+            // The prompt carries the time and what is due: drawn again as it is now.
+            if input.atCommandPrompt { input.setPrompt(session.prompt) }
             Terminal.writeOut("\r\u{1B}[K" + text)
-            return true
+            return after
         }
         defer { input.onTick = nil }
         while true {
@@ -83,9 +95,14 @@ struct Shell {
             if !lines.contains(where: { line in session.patient.map { line.hasPrefix("! \($0.mrn) ") } ?? false }) {
                 for warning in session.overdueWarnings() { for l in alert(warning) { session.console.out(l) } }
             }
-            // The line an idle sign-out kept: back for the same person, gone for anyone else.
+            // The line an idle sign-out kept: back for the same person, with the patient open then;
+            // gone for anyone else.
             if let kept = leftOver, let staff = session.staff {
                 if staff.username == kept.user {
+                    if let mrn = kept.mrn, session.patient == nil,
+                       case .failed(let failure) = runner.interactive("patient open \(mrn)", source: "idle") {
+                        session.console.err("\(failure.kind.rawValue): \(failure.description)")
+                    }
                     input.push(kept.text)
                 } else {
                     session.console.out("the line \(kept.user) left half-typed was discarded: it was \(kept.user)'s, not \(staff.username)'s")
@@ -97,7 +114,14 @@ struct Shell {
                 // Ctrl-D leaves like quit: not from a patient on the drip without asking. End of input
                 // again (Ctrl-D twice, or the terminal gone) leaves: a closed terminal must not spin.
                 if let question = try? session.leavingQuestion() {
-                    switch input.readLine(prompt: question + " Leave anyway? [y/N] ", completion: .none) {
+                    let answer = input.readLine(prompt: question + " Leave anyway? [y/N] ", completion: .none)
+                    if idleInCommand {
+                        // Left unanswered past the idle limit: signed out, never gone.
+                        idleInCommand = false
+                        if let message = session.signOutIfIdle(now: Date()) { session.console.err(message) }
+                        continue
+                    }
+                    switch answer {
                     case .line(let answer) where ["y", "yes"].contains(answer.trimmed.lowercased()): break
                     case .end: break
                     case .line, .interrupt: continue
@@ -107,10 +131,10 @@ struct Shell {
             case .interrupt: continue
             case .line(let text):
                 // An idle session signs out before anything typed after the pause runs.
-                if let user = session.staff?.username, let message = session.signOutIfIdle(now: Date()) {
+                if let user = session.staff?.username, case let mrn = session.patient?.mrn, let message = session.signOutIfIdle(now: Date()) {
                     session.console.err(message)
                     if !text.trimmed.isEmpty {
-                        leftOver = (user, text)
+                        leftOver = (user, text, mrn)
                         session.console.err("the line \(user) typed is kept for \(user) alone: it comes back when \(user) signs in again")
                     }
                     continue
@@ -118,11 +142,20 @@ struct Shell {
                 defer { session.lastActivity = Date() }
                 guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
                 input.remember(session.forHistory(text))
-                switch runner.interactive(text, source: "shell") {
-                case .ok: continue
-                case .quit: return 0
-                case .failed(let failure): session.console.err("\(failure.kind.rawValue): \(failure.description)")
+                let user = session.staff?.username, mrn = session.patient?.mrn
+                let outcome = runner.interactive(text, source: "shell")
+                if case .failed(let failure) = outcome { session.console.err("\(failure.kind.rawValue): \(failure.description)") }
+                // Idle at one of the command's prompts: now that it has unwound, sign out, keeping
+                // the command line for its author.
+                if idleInCommand {
+                    idleInCommand = false
+                    if let user, let message = session.signOutIfIdle(now: Date()) {
+                        session.console.err(message)
+                        leftOver = (user, text, mrn)
+                        session.console.err("the line \(user) typed is kept for \(user) alone: it comes back when \(user) signs in again")
+                    }
                 }
+                if outcome == .quit { return 0 }
             }
         }
     }

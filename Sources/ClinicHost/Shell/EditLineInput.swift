@@ -14,10 +14,18 @@ package final class EditLineInput: LineInput {
     package let historyPath: String?
     /// The most entries the history file keeps.
     package static let historySize = 1000
-    /// Called about once a second while the shell waits at its command prompt: with `false` to
-    /// ask whether there is something to show, then with `true` to print it (above the line being
-    /// typed, which is drawn again below). The watch and the idle sign-out.
-    package var onTick: ((_ show: Bool) -> Bool)?
+    /// What a tick does after printing.
+    package enum AfterTick { case redraw, endRead }
+
+    /// Called about once a second while the shell waits at any prompt but a password's: with
+    /// `false` to ask whether there is something to show (return `.redraw` or `.endRead` for yes,
+    /// `nil` for no), then with `true` to print it above the line being typed, which is drawn again
+    /// below (`.redraw`), or to end the read as at end of input (`.endRead`). The watch and the idle
+    /// sign-out.
+    package var onTick: ((_ show: Bool) -> AfterTick?)?
+
+    /// Whether the read in progress is at the command prompt (not a field's or a question's).
+    package private(set) var atCommandPrompt = false
 
     package init?(completer: Completer, historyPath: String?) {
         guard let editor = clinic_editor_open("clinic", Int32(Self.historySize)) else { return nil }
@@ -31,7 +39,11 @@ package final class EditLineInput: LineInput {
         clinic_editor_set_tick(editor, { editor, context, phase in
             guard let context else { return 0 }
             let input = Unmanaged<EditLineInput>.fromOpaque(context).takeUnretainedValue()
-            return input.onTick?(phase == 1) == true ? 1 : 0
+            switch input.onTick?(phase == 1) {
+            case .redraw?: return 1
+            case .endRead?: return phase == 1 ? 2 : 1
+            case nil: return 0
+            }
         }, Unmanaged.passUnretained(self).toOpaque())
         if let historyPath { loadHistory(historyPath) }
     }
@@ -41,8 +53,9 @@ package final class EditLineInput: LineInput {
     package func readLine(prompt: String, completion: CompletionMode) -> InputEvent {
         mode = completion
         clinic_editor_set_prompt(editor, prompt)
-        // The watch runs only at the command prompt; a field's answer has its own history.
-        if case .command = completion { clinic_editor_set_ticking(editor, 1) } else { clinic_editor_set_ticking(editor, 0) }
+        // The watch runs at every prompt; a field's answer has its own history.
+        atCommandPrompt = { if case .command = completion { return true } else { return false } }()
+        clinic_editor_set_ticking(editor, 1)
         var isField = false
         if case .field = completion { isField = true }
         clinic_editor_use_field_history(editor, isField ? 1 : 0)
