@@ -20,6 +20,13 @@ extension EndToEnd {
         #expect(started.status == 0, "\(started.stderr)")
     }
 
+    /// `login NAME` at the terminal, with Workflows/setup.clinic's password.
+    static func signIn(_ t: Terminal, _ name: String) throws {
+        try t.keys("login \(name)", "Enter")
+        try t.waitFor("password for \(name): ")
+        try t.keys("staff-pass1", "Enter")
+    }
+
     /// The shipped protocol with some settings changed.
     static func protocolFile(_ h: Harness, _ changes: [String: Int]) throws -> String {
         var text = try String(contentsOfFile: Harness.repository.appendingPathComponent("Sources/ClinicHost/Resources/clinic-protocol.yaml").path, encoding: .utf8)
@@ -120,21 +127,15 @@ extension EndToEnd {
         try field.waitFor("this command is cancelled and nothing was recorded")
         try field.waitFor("signed out: nora was idle 1 min")
         try field.waitForPrompt("clinic> ")
-        try field.keys("login nora", "Enter")
-        try field.waitFor("password for nora: ")
-        try field.keys("staff-pass1", "Enter")
+        try Self.signIn(field, "nora")
         try field.waitForPrompt("nora (nurse)> patient find")
 
         // Back for nora, with the patient she had open.
-        try same.keys("login nora", "Enter")
-        try same.waitFor("password for nora: ")
-        try same.keys("staff-pass1", "Enter")
+        try Self.signIn(same, "nora")
         try same.waitForPrompt("> patient find Cos")
         #expect(try same.currentLine().contains("nora@DAY-001 [infusion"), "\((try? same.currentLine()) ?? "")")
 
-        try other.keys("login patel", "Enter")
-        try other.waitFor("password for patel: ")
-        try other.keys("staff-pass1", "Enter")
+        try Self.signIn(other, "patel")
         try other.waitFor("the line nora left half-typed was discarded: it was nora's, not patel's")
         try other.waitForPrompt("patel (physician)> ")
     }
