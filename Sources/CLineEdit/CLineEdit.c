@@ -167,15 +167,21 @@ int clinic_field_history_add(clinic_editor *ed, const char *line) {
     return history(ed->field_hist, &ed->ev, H_ENTER, line);
 }
 
-const char *clinic_editor_line(clinic_editor *ed) {
-    const LineInfo *li = el_line(ed->el);
-    size_t n = (size_t)(li->lastchar - li->buffer);
+/// The line from its start to `end` (the cursor or its end), copied into the editor's buffer,
+/// valid until the next call.
+static const char *line_copy(clinic_editor *ed, const LineInfo *li, const char *end) {
+    size_t n = (size_t)(end - li->buffer);
     free(ed->before_cursor);
     ed->before_cursor = malloc(n + 1);
     if (!ed->before_cursor) return "";
     memcpy(ed->before_cursor, li->buffer, n);
     ed->before_cursor[n] = '\0';
     return ed->before_cursor;
+}
+
+const char *clinic_editor_line(clinic_editor *ed) {
+    const LineInfo *li = el_line(ed->el);
+    return line_copy(ed, li, li->lastchar);
 }
 
 void clinic_editor_clear_line(clinic_editor *ed) {
@@ -248,13 +254,7 @@ const char *clinic_editor_gets(clinic_editor *ed) {
 
 const char *clinic_editor_text_before_cursor(clinic_editor *ed) {
     const LineInfo *li = el_line(ed->el);
-    size_t n = (size_t)(li->cursor - li->buffer);
-    free(ed->before_cursor);
-    ed->before_cursor = malloc(n + 1);
-    if (!ed->before_cursor) return "";
-    memcpy(ed->before_cursor, li->buffer, n);
-    ed->before_cursor[n] = '\0';
-    return ed->before_cursor;
+    return line_copy(ed, li, li->cursor);
 }
 
 int clinic_editor_insert(clinic_editor *ed, const char *text) {

@@ -216,61 +216,6 @@ package final class Session {
         }
     }
 
-    /// Asks, at a terminal, what the command needs confirmed before it writes: leaving a patient
-    /// whose infusion runs, and the module's own questions (`dosing stop`, an implausible reading).
-    /// A script is refused leaving unless it says `--force`; the module's questions are not put to it.
-    private func confirm(_ entry: CatalogEntry, _ command: inout Prepared) throws {
-        guard !isReplaying else { return }
-        let asking = isInteractive && !inScript
-        if let question = try leaving(entry, command.values) {
-            if command.values["force"]?.boolValue == true {
-                // Said on the line: nothing to ask.
-            } else if asking {
-                guard ask(question + " Leave anyway?") else {
-                    throw CommandFailure("\(entry.name) cancelled: you stay with \(patient?.mrn ?? "the patient")", kind: .cancelled)
-                }
-                // The journal (and a replay of it) keeps the answer.
-                command.canonical += " --force"
-            } else {
-                throw CommandFailure("\(entry.name) would leave the patient while \(question.dropLast())", hint: "a script that means to leave says so: \(entry.name) … --force", kind: .refused)
-            }
-        }
-        guard asking, let module = entry.module, let patient else { return }
-        let questions = try ModuleCall.run(module, "asking before '\(entry.name)'") {
-            try module.module.confirmations(Invocation(verb: entry.spec.verb, values: command.values), from: HostRecordReader(session: self, patient: patient))
-        }
-        for question in questions where !ask(question) {
-            throw CommandFailure("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
-        }
-    }
-
-    /// A yes-or-no question at the terminal; anything but yes is no.
-    package func ask(_ question: String) -> Bool {
-        guard let input else { return false }
-        guard case .line(let answer) = input.readLine(prompt: question + " [y/N] ", completion: .none) else { return false }
-        return ["y", "yes"].contains(answer.trimmed.lowercased())
-    }
-
-    /// The question to ask before the command leaves the open patient while their infusion runs
-    /// or is paused (`BAR-001's infusion is running (vitals due 10:35).`); `nil` when it does not.
-    func leaving(_ entry: CatalogEntry, _ values: [String: Value]) throws -> String? {
-        switch entry.name {
-        case "logout", "quit", "exit", "patient new": break
-        case "patient open":
-            let key = values["patient"]?.stringValue ?? ""
-            if let target = try Patients.find(key, in: store), target.id == patient?.id { return nil }
-        default: return nil
-        }
-        return try leavingQuestion()
-    }
-
-    /// Whether the open patient's infusion is running or paused, as the question before leaving.
-    package func leavingQuestion() throws -> String? {
-        guard let entry = try Board.openPatient(in: self), entry.isWatched else { return nil }
-        let next = entry.due.first.map { " (\(Self.dueText($0, now: now, calendar: calendar)))" } ?? ""
-        return "\(entry.patient.mrn)'s infusion is \(entry.state.rawValue)\(next)."
-    }
-
     /// After a command, outside any transaction: the recorder writes what was committed.
     package func afterCommand() {
         guard !store.db.isInTransaction, let recorder else { return }
@@ -355,53 +300,6 @@ package final class Session {
         var values = parsed.values
         if !parsed.others.isEmpty { values["changes"] = .object(parsed.others.mapValues(Value.string)) }
         return Prepared(values: values, canonical: canonical, effectiveAt: at)
-    }
-
-    /// The placeholder the history keeps for identifying text.
-    static let placeholder = "…"
-
-    /// Removes `…` values (as `forHistory` writes them) from a command's words, returning the
-    /// fields they stood for.
-    static func stripPlaceholders(_ arguments: inout [String], for entry: CatalogEntry) throws -> [String] {
-        guard arguments.contains(where: { $0 == placeholder || $0.hasSuffix("=" + placeholder) }) else { return [] }
-        let fields = entry.spec.fields
-        let positional = fields.filter(\.isPositional)
-        var out: [String] = [], blanked: [String] = []
-        var bare = 0
-        var i = arguments.startIndex
-        func field(_ name: String) throws -> String {
-            guard fields.contains(where: { $0.name == name }) || entry.takesOtherFields else {
-                throw CommandFailure("\(name)=\(placeholder): the history keeps no identifying text, so this recalled line has lost its \(name)",
-                                     hint: "type the line again with its value")
-            }
-            return name
-        }
-        while i < arguments.endIndex {
-            let word = arguments[i]
-            if word.hasPrefix("--"), word.count > 2 {
-                let body = word.dropFirst(2)
-                if let eq = body.firstIndex(of: "=") {
-                    if body[body.index(after: eq)...] == placeholder { blanked.append(try field(String(body[..<eq]))) } else { out.append(word) }
-                } else if i + 1 < arguments.endIndex, arguments[i + 1] == placeholder {
-                    blanked.append(try field(String(body)))
-                    i += 1
-                } else {
-                    out.append(word)
-                    if i + 1 < arguments.endIndex { out.append(arguments[i + 1]); i += 1 }
-                }
-            } else if let eq = word.firstIndex(of: "="), word[word.index(after: eq)...] == placeholder {
-                blanked.append(try field(String(word[..<eq])))
-            } else if word == placeholder {
-                if let f = bare < positional.count ? positional[bare] : positional.last { blanked.append(f.name) }
-                bare += 1
-            } else {
-                out.append(word)
-                bare += 1
-            }
-            i += 1
-        }
-        arguments = out
-        return blanked
     }
 
     /// Takes what the record already holds for fields not given, and says so.
@@ -579,53 +477,6 @@ package final class Session {
         signedInAt = now
     }
 
-    /// A typed line as the history file may keep it: values of fields a module marks identifying
-    /// (names, dates of birth, free-text notes) become `…`. A line that cannot be read is not kept.
-    package func forHistory(_ line: String) -> String {
-        guard let words = try? Tokenizer.words(line), !words.isEmpty else { return "" }
-        guard case .found(let entry, let arguments) = catalog.resolve(words) else { return line }
-        let fields = entry.spec.fields
-        guard fields.contains(where: \.isIdentifying) || entry.takesOtherFields else { return line }
-        let positional = fields.filter(\.isPositional)
-        func identifying(_ name: String) -> Bool { fields.contains { $0.name == name && $0.isIdentifying } }
-        var out = entry.words
-        var bare = 0
-        var i = arguments.startIndex
-        while i < arguments.endIndex {
-            let word = arguments[i]
-            if word.hasPrefix("--"), word.count > 2 {
-                let body = word.dropFirst(2)
-                if let eq = body.firstIndex(of: "=") {
-                    let name = String(body[..<eq])
-                    out.append(identifying(name) ? "--\(name)=…" : Tokenizer.quote(word))
-                } else {
-                    let name = String(body)
-                    // --name always takes the next word (--at too, the late entry's time).
-                    out.append(word)
-                    if i + 1 < arguments.endIndex {
-                        i += 1
-                        out.append(identifying(name) ? "…" : Tokenizer.quote(arguments[i]))
-                    }
-                }
-            } else if let eq = word.firstIndex(of: "="), entry.takesOtherFields || fields.contains(where: { $0.name == String(word[..<eq]) }) {
-                // A correction's values are another entry's, unknown here: kept out like identifying ones.
-                let name = String(word[..<eq])
-                let known = fields.contains { $0.name == name }
-                out.append(identifying(name) || !known ? "\(name)=…" : Tokenizer.quote(word))
-            } else {
-                let field = bare < positional.count ? positional[bare] : positional.last
-                bare += 1
-                if let field, field.isIdentifying {
-                    if out.last != "…" { out.append("…") }
-                } else {
-                    out.append(Tokenizer.quote(word))
-                }
-            }
-            i += 1
-        }
-        return out.joined(separator: " ")
-    }
-
     /// When the person at the shell last finished a command (wall-clock time, even in a sandbox:
     /// idleness is about the person, not the record).
     package var lastActivity: Date?
@@ -633,14 +484,22 @@ package final class Session {
     /// Signs the member of staff out when the shell has been idle longer than the protocol allows,
     /// journalling it, and returns what to tell them; `nil` when they stay signed in.
     package func signOutIfIdle(now: Date) -> String? {
-        guard let staff, let last = lastActivity else { return nil }
-        let limit = (try? clinicProtocol.settings.integer(HostSettings.idleMinutes)) ?? 15
+        guard let staff, let last = lastActivity, isIdle(now: now) else { return nil }
+        let limit = idleLimit
         let idle = Int(now.timeIntervalSince(last) / 60)
-        guard idle >= limit else { return nil }
         let before = snapshot()
         signOut()
         try? journal("logout", source: "idle", outcome: "ok", message: "signed out after \(idle) min idle", before: before)
         return "signed out: \(staff.username) was idle \(idle) min (clinic.idle_minutes is \(limit)); nothing was lost. Sign in again: login \(staff.username)"
+    }
+
+    /// The protocol's idle limit, in minutes (`clinic.idle_minutes`).
+    package var idleLimit: Int { (try? clinicProtocol.settings.integer(HostSettings.idleMinutes)) ?? 15 }
+
+    /// Whether someone is signed in and has been idle for the protocol's limit.
+    package func isIdle(now: Date) -> Bool {
+        guard staff != nil, let last = lastActivity else { return false }
+        return Int(now.timeIntervalSince(last) / 60) >= idleLimit
     }
 
     package func signOut() {

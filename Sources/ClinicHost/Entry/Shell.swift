@@ -44,15 +44,19 @@ struct Shell {
         var idleInCommand = false
         var pending: [String] = []
         var idle = false
+        /// Keeps `text` for `user` alone, and says so.
+        func keep(_ user: String, _ text: String, _ mrn: String?) -> String {
+            leftOver = (user, text, mrn)
+            return "the line \(user) was typing is kept for \(user) alone: it comes back when \(user) signs in again"
+        }
         func alert(_ text: String) -> [String] { Renderer.render(CommandOutput([.alert(text)]), highlight: highlight) }
         /// A watch line as it is (`! BAR-001 …`), in reverse video at a terminal.
         func watched(_ text: String) -> String { highlight ? "\u{1B}[1;7m\(text)\u{1B}[0m" : text }
-        func idleLimit() -> Int { (try? session.clinicProtocol.settings.integer(HostSettings.idleMinutes)) ?? 15 }
         // Each second at a prompt: the watch's new lines, and the idle sign-out, printed above the
         // line being typed.
         input.onTick = { show in
             if !show {
-                idle = !idleInCommand && session.staff != nil && session.lastActivity.map { Date().timeIntervalSince($0) >= Double(idleLimit() * 60) } == true
+                idle = !idleInCommand && session.isIdle(now: Date())
                 pending = watch.changes()
                 return idle || !pending.isEmpty ? .redraw : nil
             }
@@ -66,15 +70,14 @@ struct Shell {
                     if let message = session.signOutIfIdle(now: Date()) {
                         text += message + "\n"
                         if !typed.trimmed.isEmpty {
-                            leftOver = (user, typed, mrn)
-                            text += "the line \(user) was typing is kept for \(user) alone: it comes back when \(user) signs in again\n"
+                            text += keep(user, typed, mrn) + "\n"
                         }
                     }
                 } else {
                     // A field's prompt or a question: the command ends with nothing recorded, then
                     // its author is signed out (below, once it has unwound).
                     idleInCommand = true
-                    text += "\(user) was idle \(idleLimit()) min (clinic.idle_minutes): this command is cancelled and nothing was recorded\n"
+                    text += "\(user) was idle \(session.idleLimit) min (clinic.idle_minutes): this command is cancelled and nothing was recorded\n"
                     after = .endRead
                 }
             }
@@ -122,7 +125,7 @@ struct Shell {
                         continue
                     }
                     switch answer {
-                    case .line(let answer) where ["y", "yes"].contains(answer.trimmed.lowercased()): break
+                    case .line(let answer) where Session.isYes(answer): break
                     case .end: break
                     case .line, .interrupt: continue
                     }
@@ -134,8 +137,7 @@ struct Shell {
                 if let user = session.staff?.username, case let mrn = session.patient?.mrn, let message = session.signOutIfIdle(now: Date()) {
                     session.console.err(message)
                     if !text.trimmed.isEmpty {
-                        leftOver = (user, text, mrn)
-                        session.console.err("the line \(user) typed is kept for \(user) alone: it comes back when \(user) signs in again")
+                        session.console.err(keep(user, text, mrn))
                     }
                     continue
                 }
@@ -151,8 +153,7 @@ struct Shell {
                     idleInCommand = false
                     if let user, let message = session.signOutIfIdle(now: Date()) {
                         session.console.err(message)
-                        leftOver = (user, text, mrn)
-                        session.console.err("the line \(user) typed is kept for \(user) alone: it comes back when \(user) signs in again")
+                        session.console.err(keep(user, text, mrn))
                     }
                 }
                 if outcome == .quit { return 0 }
