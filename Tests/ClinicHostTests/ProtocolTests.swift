@@ -88,6 +88,9 @@ import Testing
     @Test func theShippedProtocolIsSound() throws {
         let loaded = try shippedProtocol(for: [])
         #expect(loaded.entries[HostSettings.lateEntryHours]?.source.isEmpty == false)
+        // Without the modules its clinic.also_requires names, the shipped file is refused: a gate
+        // that names nothing loaded would hold nothing.
+        #expect(throws: ProtocolLoader.Refusal.self) { try ProtocolLoader.load(path: ProtocolLoader.shippedPath, modules: []) }
     }
 
     @Test func recordsNoteTheProtocolVersion() throws {
@@ -111,7 +114,7 @@ import Testing
               clinic.late_entry_hours: {value: 12, unit: hours, default: 24, source: shorter, after an audit}
               clinic.max_failed_signins: {value: 3, unit: attempts, default: 5, source: stricter}
               clinic.idle_minutes: {value: 10, unit: minutes, default: 15, source: stricter}
-              clinic.also_requires: {value: "dosing start=checklist.done", default: "", source: our checklist}
+              clinic.also_requires: {value: "gate give=gate.ready", default: "", source: our checklist}
               clinic.fhir_base: {value: "https://fhir.next-clinic.org", default: "https://clinic.invalid/fhir", source: our server}
             """)
         #expect(session.execute("protocol check \(good)", source: "t") == .ok)
@@ -119,6 +122,36 @@ import Testing
         let bad = try files.write("bad.yaml", "protocol: Next\nversion: \"3\"\nsettings: {}\n")
         #expect(session.execute("protocol check \(bad)", source: "t").failure?.message == "\(bad) is refused: 5 problems (listed above)")
         #expect(console.errors.contains { $0.contains("clinic.late_entry_hours is missing") })
+    }
+
+    /// A gate the clinic adds is checked like every setting: a misspelt command or fact refuses the
+    /// file with its line, instead of silently holding nothing.
+    @Test func alsoRequiresFailsClosed() throws {
+        let (session, console, _) = try makeSession()
+        let files = try Scripts()
+        func check(_ value: String) throws -> (Outcome, [String]) {
+            let before = console.errors.count
+            let path = try files.write("p\(before).yaml", """
+                protocol: Next
+                version: "2"
+                settings:
+                  clinic.late_entry_hours: {value: 12, unit: hours, default: 24, source: shorter}
+                  clinic.max_failed_signins: {value: 3, unit: attempts, default: 5, source: stricter}
+                  clinic.idle_minutes: {value: 10, unit: minutes, default: 15, source: stricter}
+                  clinic.also_requires: {value: "\(value)", default: "", source: our checklist}
+                  clinic.fhir_base: {value: "https://fhir.next-clinic.org", default: "https://clinic.invalid/fhir", source: our server}
+                """)
+            return (session.execute("protocol check \(path)", source: "t"), Array(console.errors.dropFirst(before)))
+        }
+        var (outcome, errors) = try check("gate giev=gate.ready")
+        #expect(outcome.failure?.message.hasSuffix("is refused: 1 problem (listed above)") == true)
+        #expect(errors.contains { $0.hasSuffix(".yaml:7: clinic.also_requires 'gate giev=gate.ready' names no command 'gate giev'; did you mean 'gate give'?") }, "\(errors)")
+        (outcome, errors) = try check("gate give=gate.redy")
+        #expect(errors.contains { $0.hasSuffix("clinic.also_requires 'gate give=gate.redy': no loaded module publishes the fact 'gate.redy'; did you mean 'gate.ready'?") }, "\(errors)")
+        (outcome, errors) = try check("gate give")
+        #expect(errors.contains { $0.hasSuffix("clinic.also_requires 'gate give' is not COMMAND=FACT (dosing start=followup.baseline)") }, "\(errors)")
+        (outcome, errors) = try check("gate  give = gate.ready; ")
+        #expect(outcome == .ok, "\(errors)")
     }
 
     @Test func aModulesSettingKeysAreChecked() {
@@ -141,10 +174,12 @@ import Testing
 
     @Test func aModuleMayRefuseSettingsThatDisagree() throws {
         do {
-            _ = try ProtocolLoader.load(path: ProtocolLoader.shippedPath, modules: [LoadedModule(module: Picky(), file: "test", origin: "test")])
+            _ = try moduleTestProtocol(for: [LoadedModule(module: Picky(), file: "test", origin: "test")])
             Issue.record("accepted")
-        } catch {
+        } catch let error as ProtocolLoader.Refusal {
             #expect(error.problems == ["clinic-protocol.yaml: picky: picky.low is above picky.high"])
+        } catch {
+            Issue.record("\(error)")
         }
     }
 }

@@ -256,3 +256,46 @@ import Testing
         #expect(session.overdueWarnings() == ["check overdue by 3 min (due 09:10, ten minutes after the mark): type relay mark"])
     }
 }
+
+
+/// Two modules of one name: the shipped one keeps it unless the other says it replaces it.
+@Suite struct ModuleNameCollisionTests {
+    final class Named: ClinicModule {
+        let declaration: ModuleDeclaration
+        init(_ name: String, replaces: Bool = false) {
+            declaration = ModuleDeclaration(manifest: ModuleManifest(name: name, version: "1.0.0", summary: "x", replacesShipped: replaces), commands: [])
+        }
+        func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput { CommandOutput() }
+        func facts(from record: any RecordReader) throws -> [Fact] { [] }
+    }
+
+    @Test func aClinicsModuleNamedLikeAShippedOneIsRefused() {
+        let clinics = LoadedModule(module: Named("followup"), file: "/clinic/libOurs.so", origin: "--plugins")
+        let shipped = LoadedModule(module: Named("followup"), file: "/opt/clinic/libClinicFollowUp.so", origin: PluginFolder.builtIn)
+        let chosen = PluginLoader.choose(among: [clinics, shipped])
+        #expect(chosen.loaded.map(\.file) == ["/opt/clinic/libClinicFollowUp.so"])
+        #expect(chosen.refused.map(\.file) == ["/clinic/libOurs.so"])
+        #expect(chosen.refused.first?.reason.hasPrefix("is named 'followup' like the shipped module; rename it") == true)
+    }
+
+    @Test func aReplacementSaysSoAndModulesShowsIt() {
+        let clinics = LoadedModule(module: Named("followup", replaces: true), file: "/clinic/libOurs.so", origin: "--plugins")
+        let other = LoadedModule(module: Named("followup"), file: "/clinic/libOther.so", origin: "CLINIC_PLUGIN_PATH")
+        let shipped = LoadedModule(module: Named("followup"), file: "/opt/clinic/libClinicFollowUp.so", origin: PluginFolder.builtIn)
+        let chosen = PluginLoader.choose(among: [other, clinics, shipped])
+        #expect(chosen.loaded.map(\.file) == ["/clinic/libOurs.so"])
+        #expect(chosen.loaded.first?.replaced == "/opt/clinic/libClinicFollowUp.so")
+        #expect(Set(chosen.refused.map(\.file)) == ["/clinic/libOther.so", "/opt/clinic/libClinicFollowUp.so"])
+        var report = PluginReport()
+        report.loaded = chosen.loaded
+        #expect(Renderer.render(Help.modules(report), highlight: false).contains { $0.contains("replaces the shipped followup, libClinicFollowUp.so") })
+    }
+
+    @Test func betweenTwoOthersTheFirstFoundLoads() {
+        let a = LoadedModule(module: Named("bladder"), file: "/a/libA.so", origin: "--plugins")
+        let b = LoadedModule(module: Named("bladder"), file: "/b/libB.so", origin: "CLINIC_PLUGIN_PATH")
+        let chosen = PluginLoader.choose(among: [a, b])
+        #expect(chosen.loaded.map(\.file) == ["/a/libA.so"])
+        #expect(chosen.refused.first?.reason == "is a second module named 'bladder' (already loaded from /a/libA.so); remove one of them")
+    }
+}

@@ -56,17 +56,18 @@ package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> 
 /// The shipped protocol without its `clinic.also_requires` (the first infusion waiting for
 /// follow-up's baseline): a test of a few modules checks each module's own rules; the shipped
 /// wiring between them is checked end to end, by the workflows.
+/// It is checked against `modules` as the program checks it.
 package func moduleTestProtocol(for modules: [LoadedModule]) throws -> LoadedProtocol {
     let text = try String(contentsOfFile: ProtocolLoader.shippedPath, encoding: .utf8)
     let cleared = text.replacingOccurrences(of: "value: \"dosing start=followup.baseline\"", with: "value: \"\"")
     precondition(cleared != text, "the shipped protocol's clinic.also_requires changed: update moduleTestProtocol")
-    return try ProtocolLoader.load(text: cleared, path: ProtocolLoader.shippedPath, specs: ProtocolLoader.specs(of: modules))
+    return try ProtocolLoader.load(text: cleared, path: ProtocolLoader.shippedPath, modules: modules)
 }
 
 /// The clinic protocol shipped with the program (beside the test binary, where the build puts it),
-/// checked against `modules`.
+/// for a test of a few modules: without the wiring between modules (``moduleTestProtocol(for:)``).
 package func shippedProtocol(for modules: [LoadedModule]) throws -> LoadedProtocol {
-    try ProtocolLoader.load(path: ProtocolLoader.shippedPath, modules: modules)
+    try moduleTestProtocol(for: modules)
 }
 
 extension Outcome {

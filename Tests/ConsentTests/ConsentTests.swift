@@ -91,7 +91,9 @@ import Testing
     @Test func aNewTextVersionMakesEarlierConsentsStopCounting() throws {
         let files = FileManager.default.temporaryDirectory.appendingPathComponent("clinic-consent-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
+        // Without the shipped wiring between modules (only consent is loaded here).
         let shipped = try String(contentsOfFile: ProtocolLoader.shippedPath, encoding: .utf8)
+            .replacingOccurrences(of: "value: \"dosing start=followup.baseline\"", with: "value: \"\"")
         let text = try String(contentsOfFile: (ProtocolLoader.shippedPath as NSString).deletingLastPathComponent + "/consent-ketamine.txt", encoding: .utf8)
         try text.write(to: files.appendingPathComponent("consent-ketamine.txt"), atomically: true, encoding: .utf8)
         try (text + "\nA new paragraph.\n").write(to: files.appendingPathComponent("consent-2027.txt"), atomically: true, encoding: .utf8)

@@ -141,7 +141,7 @@ enum Help {
     static func modules(_ report: PluginReport) -> CommandOutput {
         var out = CommandOutput()
         var rows = report.loaded.map { m in
-            [m.name, m.declaration.manifest.version, "\(m.declaration.manifest.sdkVersion)/\(m.abi)", m.file, "loaded (\(m.origin))"]
+            [m.name, m.declaration.manifest.version, "\(m.declaration.manifest.sdkVersion)/\(m.abi)", m.file, "loaded (\(m.origin))" + (m.replaced.map { "; replaces the shipped \(m.name), \(($0 as NSString).lastPathComponent)" } ?? "")]
         }
         rows += report.refused.map { r in
             ["?", "", r.abi.map { "?/\($0)" } ?? "", r.file, "refused: \(r.reason)"]
@@ -151,7 +151,7 @@ enum Help {
         } else {
             out.table(["module", "version", "SDK/ABI", "file", "status"], rows)
         }
-        for folder in report.unreadable where folder.origin != "built-in" {
+        for folder in report.unreadable where folder.origin != PluginFolder.builtIn {
             out.line("folder \(folder.path) (\(folder.origin)) could not be read")
         }
         out.line("this clinic: ClinicKit \(ClinicKitABI.sdkVersion), module ABI \(ClinicKitABI.version)")

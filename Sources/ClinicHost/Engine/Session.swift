@@ -371,7 +371,15 @@ package final class Session {
         entry.spec.requires + (alsoRequired[entry.name] ?? []).filter { !entry.spec.requires.contains($0) }
     }
 
-    private lazy var alsoRequired: [String: [String]] = HostSettings.alsoRequired(clinicProtocol.settings)
+    /// Read again whenever the protocol in force changes (`protocol adopt`).
+    private var alsoRequired: [String: [String]] {
+        if alsoRequiredCache?.sha256 != clinicProtocol.settings.sha256 {
+            alsoRequiredCache = (clinicProtocol.settings.sha256, HostSettings.alsoRequired(clinicProtocol.settings))
+        }
+        return alsoRequiredCache?.pairs ?? [:]
+    }
+
+    private var alsoRequiredCache: (sha256: String, pairs: [String: [String]])?
 
     /// A module's published fact for the open patient, worked out now; `nil` when no module publishes it.
     package func fact(_ name: String) throws -> Fact? { try FactEngine(session: self).fact(name) }

@@ -16,6 +16,9 @@ package struct PluginFolder: Sendable, Equatable {
         self.path = path
         self.origin = origin
     }
+
+    /// The origin of the folder beside the program, which holds the shipped modules.
+    package static let builtIn = "built-in"
 }
 
 /// A module that loaded.
@@ -31,7 +34,13 @@ package struct LoadedModule: @unchecked Sendable {
     /// The ABI number the library reported.
     package let abi: Int32
 
+    /// The shipped module's library this one replaces (its manifest says ``ModuleManifest/replacesShipped``).
+    package var replaced: String?
+
     package var name: String { declaration.manifest.name }
+
+    /// Whether it is one of the modules shipped with the program (found beside it).
+    package var isShipped: Bool { origin == PluginFolder.builtIn }
 
     package init(module: any ClinicModule, file: String, origin: String, abi: Int32 = ClinicKitABI.version) {
         self.module = module
@@ -92,15 +101,21 @@ package struct PluginLoader: Sendable {
             folders += path.split(separator: ":").map { PluginFolder(path: String($0), origin: "CLINIC_PLUGIN_PATH") }
         }
         if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            folders.append(PluginFolder(path: (exe as NSString).deletingLastPathComponent, origin: "built-in"))
+            folders.append(PluginFolder(path: (exe as NSString).deletingLastPathComponent, origin: PluginFolder.builtIn))
         }
         return folders
     }
 
     /// Loads every module the folders hold.
+    ///
+    /// Two modules of one name never both load. A shipped module (found beside the program) keeps
+    /// its name unless the other's manifest says it replaces it (``ModuleManifest/replacesShipped``):
+    /// a clinic's plugin that happens to share a name is refused, not silently put in its place.
+    /// Between two others, the one found first loads.
     package func load() -> PluginReport {
         var report = PluginReport()
         var seenFiles: Set<String> = []
+        var candidates: [LoadedModule] = []
         for folder in folders {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
                 report.unreadable.append(folder)
@@ -110,13 +125,44 @@ package struct PluginLoader: Sendable {
                 let path = Self.absolute((folder.path as NSString).appendingPathComponent(name))
                 let real = (path as NSString).resolvingSymlinksInPath
                 guard seenFiles.insert(real).inserted else { continue }
-                switch loadOne(path: path, origin: folder.origin, alreadyLoaded: report.loaded) {
-                case .success(let module): report.loaded.append(module)
+                switch loadOne(path: path, origin: folder.origin) {
+                case .success(let module): candidates.append(module)
                 case .failure(let refusal): report.refused.append(refusal)
                 }
             }
         }
+        let chosen = Self.choose(among: candidates)
+        report.loaded = chosen.loaded
+        report.refused += chosen.refused
         return report
+    }
+
+    /// Which of the modules found load, where names collide (see ``load()``).
+    package static func choose(among candidates: [LoadedModule]) -> (loaded: [LoadedModule], refused: [RefusedPlugin]) {
+        var report = PluginReport()
+        for module in candidates {
+            let name = module.name
+            let shipped = candidates.first { $0.name == name && $0.isShipped }
+            let replacement = candidates.first { $0.name == name && !$0.isShipped && $0.declaration.manifest.replacesShipped }
+            let first = candidates.first { $0.name == name }!
+            let chosen = shipped.map { replacement ?? $0 } ?? first
+            if chosen.file == module.file {
+                var kept = module
+                if module.file == replacement?.file, let shipped { kept.replaced = shipped.file }
+                report.loaded.append(kept)
+                continue
+            }
+            let reason: String
+            if module.isShipped {
+                reason = "is replaced by \(chosen.file), whose manifest says it replaces the shipped '\(name)' module"
+            } else if chosen.isShipped {
+                reason = "is named '\(name)' like the shipped module; rename it, or say replacesShipped: true in its manifest if it is meant to take that module's place"
+            } else {
+                reason = "is a second module named '\(name)' (already loaded from \(chosen.file)); remove one of them"
+            }
+            report.refused.append(RefusedPlugin(file: module.file, origin: module.origin, reason: reason, abi: module.abi))
+        }
+        return (report.loaded, report.refused)
     }
 
     /// dlopen needs a path with a `/` in it, or it searches the system's library path instead.
@@ -125,7 +171,7 @@ package struct PluginLoader: Sendable {
         return (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
     }
 
-    private func loadOne(path: String, origin: String, alreadyLoaded: [LoadedModule]) -> Result<LoadedModule, RefusedPlugin> {
+    private func loadOne(path: String, origin: String) -> Result<LoadedModule, RefusedPlugin> {
         func refuse(_ reason: String, abi: Int32? = nil) -> Result<LoadedModule, RefusedPlugin> {
             .failure(RefusedPlugin(file: path, origin: origin, reason: reason, abi: abi))
         }
@@ -173,10 +219,6 @@ package struct PluginLoader: Sendable {
         let declaration = module.declaration
         if let problem = DeclarationCheck.problems(in: declaration, reserved: reservedNames).first {
             return refuse("declares an invalid module: \(problem)", abi: abi)
-        }
-        let name = declaration.manifest.name
-        if let other = alreadyLoaded.first(where: { $0.name == name }) {
-            return refuse("is a second module named '\(name)' (already loaded from \(other.file)); remove one of them", abi: abi)
         }
         return .success(LoadedModule(module: module, file: path, origin: origin, abi: abi))
     }

@@ -34,15 +34,42 @@ package enum HostSettings {
         return []
     }
 
-    /// `clinic.also_requires` read into the facts each command also waits for.
+    /// `clinic.also_requires` read into the facts each command also waits for. The setting was
+    /// checked when the protocol loaded (``checkAlsoRequires(_:commands:facts:)``): every pair names
+    /// a command and a fact that exist.
     static func alsoRequired(_ p: ClinicProtocol) -> [String: [String]] {
         var out: [String: [String]] = [:]
-        for pair in ((try? p.text(alsoRequires)) ?? "").split(separator: ";") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { continue }
-            out[parts[0], default: []].append(parts[1])
-        }
+        for pair in alsoRequiredPairs(p) { out[pair.command, default: []].append(pair.fact) }
         return out
+    }
+
+    private static func alsoRequiredPairs(_ p: ClinicProtocol) -> [(command: String, fact: String, text: String)] {
+        ((try? p.text(alsoRequires)) ?? "").split(separator: ";").compactMap { pair in
+            let text = pair.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { return nil }
+            let parts = text.split(separator: "=", maxSplits: 1).map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+            return (parts.first ?? "", parts.count == 2 ? parts[1] : "", text)
+        }
+    }
+
+    /// Every pair of `clinic.also_requires` must name a command the shell knows and a fact a loaded
+    /// module publishes: a misspelt gate would otherwise hold nothing (fail closed, not open).
+    static func checkAlsoRequires(_ p: ClinicProtocol, commands: [String], facts: [String]) -> [String] {
+        alsoRequiredPairs(p).compactMap { pair in
+            let what = "\(alsoRequires) '\(pair.text)'"
+            guard !pair.command.isEmpty, !pair.fact.isEmpty else {
+                return "\(what) is not COMMAND=FACT (dosing start=followup.baseline)"
+            }
+            if !commands.contains(pair.command) {
+                let guess = Suggest.closest(to: pair.command, among: commands)
+                return "\(what) names no command '\(pair.command)'" + (guess.map { "; did you mean '\($0)'?" } ?? "; type help for the commands")
+            }
+            if !facts.contains(pair.fact) {
+                let guess = Suggest.closest(to: pair.fact, among: facts)
+                return "\(what): no loaded module publishes the fact '\(pair.fact)'" + (guess.map { "; did you mean '\($0)'?" } ?? "; status lists the facts")
+            }
+            return nil
+        }
     }
 }
 
@@ -108,9 +135,21 @@ package enum ProtocolLoader {
     /// Reads the protocol at `path` and checks it against every setting the host and `modules`
     /// declare, and each module's settings taken together.
     package static func load(path: String, modules: [LoadedModule]) throws(Refusal) -> LoadedProtocol {
-        let loaded = try load(path: path, specs: specs(of: modules))
+        try checked(try load(path: path, specs: specs(of: modules)), path: path, modules: modules)
+    }
+
+    /// Reads the protocol `text` (of the file at `path`) and checks it as ``load(path:modules:)`` does.
+    package static func load(text: String, path: String, modules: [LoadedModule]) throws(Refusal) -> LoadedProtocol {
+        try checked(try load(text: text, path: path, specs: specs(of: modules)), path: path, modules: modules)
+    }
+
+    private static func checked(_ loaded: LoadedProtocol, path: String, modules: [LoadedModule]) throws(Refusal) -> LoadedProtocol {
         let name = (path as NSString).lastPathComponent
+        let commands = HostCommands.entries.map(\.name) + modules.flatMap { m in m.declaration.commands.map { "\(m.name) \($0.verb)" } }
+        let facts = modules.flatMap { $0.declaration.facts.map(\.name) }
+        let line = loaded.entries[HostSettings.alsoRequires].map { ":\($0.line)" } ?? ""
         let problems = HostSettings.check(loaded.settings).map { "\(name): \($0)" }
+            + HostSettings.checkAlsoRequires(loaded.settings, commands: commands, facts: facts).map { "\(name)\(line): \($0)" }
             + modules.flatMap { module in module.module.check(loaded.settings).map { "\(name): \(module.name): \($0)" } }
         guard problems.isEmpty else { throw Refusal(problems: problems) }
         return loaded

@@ -29,11 +29,11 @@ public enum ClinicKitABI {
     /// ClinicKit would make an already-built module misbehave: a changed protocol requirement, a
     /// changed stored property of a public type, a removed symbol.
     @_alwaysEmitIntoClient
-    public static var version: Int32 { 10 }
+    public static var version: Int32 { 11 }
 
     /// The SDK's semantic version, for display and for a module's declared compatible range.
     @_alwaysEmitIntoClient
-    public static var sdkVersion: String { "0.10.0" }
+    public static var sdkVersion: String { "0.11.0" }
 
     /// The name of the symbol that reports a module's ABI number.
     public static let abiSymbol = "clinic_module_abi_version"

@@ -312,14 +312,20 @@ public struct ModuleManifest: Sendable {
     public var summary: String
     /// Where the module appears in the visit's checklist (`status`): lower comes first.
     public var order: Int
+    /// Whether this module is meant to take the place of the shipped module of the same name (a
+    /// clinic's own follow-up module). Without it, a module named like a shipped one is refused and
+    /// the shipped one loads; with it, `modules` shows which library it replaced.
+    public var replacesShipped: Bool
 
     /// Declares a module's identity. `sdkVersion` defaults to the SDK the module is compiled with.
-    public init(name: String, version: String, sdkVersion: String = ClinicKitABI.sdkVersion, summary: String, order: Int = 100) {
+    public init(name: String, version: String, sdkVersion: String = ClinicKitABI.sdkVersion, summary: String, order: Int = 100,
+                replacesShipped: Bool = false) {
         self.name = name
         self.version = version
         self.sdkVersion = sdkVersion
         self.summary = summary
         self.order = order
+        self.replacesShipped = replacesShipped
     }
 }
 
