@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // clinic: a plugin-based clinical workflow shell for ketamine-infusion clinics.
 //
-// Arrows point one way: clinic -> ClinicHost -> ClinicKit, and Plugins/* -> ClinicKit.
+// Arrows point one way: clinic -> ClinicShell -> ClinicScript -> ClinicEngine -> ClinicStorage -> ClinicKit,
+// and Plugins/* -> ClinicKit.
 // ClinicKit is a nested package with a `.dynamic` product (see docs/ARCHITECTURE.md, "One copy of the SDK").
 import PackageDescription
 
@@ -30,21 +31,35 @@ let package = Package(
         // C
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CLineEdit", linkerSettings: [.linkedLibrary("edit")]),
+        .target(name: "CFault"),
 
-        // Host
+        // Host, in layers; each arrow points one way (docs/ARCHITECTURE.md, "Layers"):
+        // clinic -> ClinicShell -> ClinicScript -> ClinicEngine -> ClinicStorage -> ClinicKit.
+        // Every SQL statement, and the only import of CSQLite, is in ClinicStorage.
         .target(
-            name: "ClinicHost",
+            name: "ClinicStorage",
             dependencies: [
                 .product(name: "ClinicKit", package: "ClinicKit"),
                 "CSQLite",
-                "CLineEdit",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "ClinicEngine",
+            dependencies: [
+                "ClinicStorage",
+                "CFault",
+                .product(name: "ClinicKit", package: "ClinicKit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("Resources/clinic-protocol.yaml"), .copy("Resources/consent-ketamine.txt")]
         ),
-        .executableTarget(name: "clinic", dependencies: ["ClinicHost"]),
+        .target(name: "ClinicScript", dependencies: ["ClinicEngine", "ClinicStorage", .product(name: "ClinicKit", package: "ClinicKit")]),
+        .target(name: "ClinicShell", dependencies: ["ClinicScript", "ClinicEngine", "ClinicStorage", "CLineEdit",
+                                                    .product(name: "ClinicKit", package: "ClinicKit")]),
+        .executableTarget(name: "clinic", dependencies: ["ClinicShell"]),
 
         // Plugins
         .target(name: "ClinicIntake", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/Intake/Module"),
@@ -67,22 +82,22 @@ let package = Package(
                 path: "Plugins/FollowUp/Entry"),
 
         // Tests
-        .target(name: "ClinicTestSupport", dependencies: ["ClinicHost"], path: "Tests/ClinicTestSupport"),
+        .target(name: "ClinicTestSupport", dependencies: ["ClinicShell", "ClinicScript", "ClinicEngine", "ClinicStorage"], path: "Tests/ClinicTestSupport"),
         .testTarget(name: "ClinicKitTests", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")]),
         .testTarget(name: "ClinicKitTestingTests", dependencies: [.product(name: "ClinicKitTesting", package: "ClinicKitTesting"), "ClinicIntake", "ClinicDosing",
                                                                   .product(name: "ClinicKit", package: "ClinicKit")]),
-        .testTarget(name: "ClinicHostTests", dependencies: ["ClinicHost", "ClinicTestSupport"]),
-        .testTarget(name: "IntakeTests", dependencies: ["ClinicIntake", "ClinicHost", "ClinicTestSupport"]),
-        .testTarget(name: "ScreeningTests", dependencies: ["ClinicScreening", "ClinicIntake", "ClinicHost", "ClinicTestSupport"]),
-        .testTarget(name: "ConsentTests", dependencies: ["ClinicConsent", "ClinicHost", "ClinicTestSupport"]),
-        .testTarget(name: "DosingTests", dependencies: ["ClinicDosing", "ClinicMonitoring", "ClinicIntake", "ClinicConsent", "ClinicHost", "ClinicTestSupport"]),
+        .testTarget(name: "ClinicHostTests", dependencies: ["ClinicTestSupport"]),
+        .testTarget(name: "IntakeTests", dependencies: ["ClinicIntake", "ClinicTestSupport"]),
+        .testTarget(name: "ScreeningTests", dependencies: ["ClinicScreening", "ClinicIntake", "ClinicTestSupport"]),
+        .testTarget(name: "ConsentTests", dependencies: ["ClinicConsent", "ClinicTestSupport"]),
+        .testTarget(name: "DosingTests", dependencies: ["ClinicDosing", "ClinicMonitoring", "ClinicIntake", "ClinicConsent", "ClinicTestSupport"]),
         .testTarget(name: "FollowUpTests", dependencies: ["ClinicFollowUp", "ClinicDosing", "ClinicMonitoring", "ClinicIntake", "ClinicConsent", "ClinicScreening",
-                                                       "ClinicHost", "ClinicTestSupport"]),
-        .testTarget(name: "MonitoringTests", dependencies: ["ClinicMonitoring", "ClinicDosing", "ClinicIntake", "ClinicConsent", "ClinicHost", "ClinicTestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["ClinicHost"]),
+                                                       "ClinicTestSupport"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["ClinicMonitoring", "ClinicDosing", "ClinicIntake", "ClinicConsent", "ClinicTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ClinicShell", "ClinicScript", "ClinicEngine", "ClinicStorage"]),
         // The stateful dose fuzzer: every shipped module through the real engine, and an oracle of its own.
         .testTarget(name: "SafetyTests", dependencies: ["ClinicIntake", "ClinicScreening", "ClinicConsent", "ClinicDosing", "ClinicMonitoring",
-                                                       "ClinicHost", "ClinicTestSupport"]),
+                                                       "ClinicTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,4 @@
-import ClinicHost
+import ClinicShell
 import Foundation
 
 exit(Program.main(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment))

@@ -1,7 +1,10 @@
 import ClinicKit
 import ClinicTestSupport
 import Foundation
-@testable import ClinicHost
+@testable import ClinicEngine
+@testable import ClinicScript
+@testable import ClinicShell
+@testable import ClinicStorage
 import Testing
 
 /// Access: wrong passwords lock an account until an admin unlocks it, an idle shell signs out, and
@@ -42,7 +45,7 @@ import Testing
         #expect(session.signOutIfIdle(now: start.addingTimeInterval(15 * 60))
                 == "signed out: nora was idle 15 min (clinic.idle_minutes is 15); nothing was lost. Sign in again: login nora")
         #expect(session.staff == nil && session.patient == nil)
-        let last = try session.store.db.query("SELECT command, source, message FROM journal ORDER BY id DESC LIMIT 1")[0]
+        let last = try session.sqlite.db.query("SELECT command, source, message FROM journal ORDER BY id DESC LIMIT 1")[0]
         #expect(last == [.text("logout"), .text("idle"), .text("signed out after 15 min idle")])
         #expect(session.signOutIfIdle(now: start.addingTimeInterval(3600)) == nil, "nobody left to sign out")
     }

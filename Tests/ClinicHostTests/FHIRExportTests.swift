@@ -2,7 +2,10 @@ import ClinicKit
 import ClinicTestSupport
 import Foundation
 import Testing
-@testable import ClinicHost
+@testable import ClinicEngine
+@testable import ClinicScript
+@testable import ClinicShell
+@testable import ClinicStorage
 
 /// A module that exports what a test sets: the host keeps one copy of a definition, refuses a
 /// resource without an id or two different ones under one id, and writes nothing then.

@@ -1,6 +1,9 @@
 import ClinicKit
 import Foundation
-@testable import ClinicHost
+@testable import ClinicEngine
+@testable import ClinicScript
+@testable import ClinicShell
+@testable import ClinicStorage
 import Testing
 
 /// Every input Scripts/fuzz ever found failing (Tests/Fuzz/found), replayed through the same checks

@@ -2,7 +2,10 @@ import ClinicKit
 import ClinicTestSupport
 import Foundation
 import Testing
-@testable import ClinicHost
+@testable import ClinicEngine
+@testable import ClinicScript
+@testable import ClinicShell
+@testable import ClinicStorage
 
 @Suite struct ProtocolTests {
     static let specs = HostSettings.specs + [
@@ -98,7 +101,7 @@ import Testing
         try #require(session.execute("patient new --name A --dob 1980-01-01 --sex F", source: "t") == .ok)
         try #require(session.execute("visit start --kind infusion", source: "t") == .ok)
         try #require(session.execute("gate prepare", source: "t") == .ok)
-        let versions = try session.store.db.query("SELECT DISTINCT protocol_version FROM records")
+        let versions = try session.sqlite.db.query("SELECT DISTINCT protocol_version FROM records")
         #expect(versions == [[.text(session.clinicProtocol.settings.version)]])
     }
 

@@ -2,11 +2,14 @@ import ClinicKit
 import ClinicTestSupport
 import Foundation
 import Testing
-@testable import ClinicHost
+@testable import ClinicEngine
+@testable import ClinicScript
+@testable import ClinicShell
+@testable import ClinicStorage
 
 /// A session on a sandbox database file, with its own clock.
 func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]) throws -> (Session, TestConsole) {
-    let store = try Store(path: path, now: Date(), sandbox: true)
+    let store = try SQLiteStore(path: path, now: Date(), sandbox: true)
     let console = TestConsole()
     var report = PluginReport()
     for m in modules { report.loaded.append(LoadedModule(module: m, file: "test", origin: "test")) }
@@ -14,7 +17,7 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
     calendar.timeZone = TimeZone(identifier: "UTC")!
     let session = Session(store: store, plugins: report, clock: SandboxClock(store: store), calendar: calendar, console: console,
                           input: nil, environment: ["CLINIC_PASSWORD": "pass-word1", "CLINIC_NEW_PASSWORD": "pass-word1"],
-                          databasePath: path, clinicProtocol: try shippedProtocol(for: report.loaded))
+                          databasePath: path, clinicProtocol: try shippedProtocol(for: report.loaded), hostCommands: HostCommands.table + ScriptCommands.table)
     return (session, console)
 }
 
@@ -29,10 +32,10 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
 
     @Test func sandboxIsOnlyEverANewDatabase() throws {
         let path = try Scripts().path("live.sqlite")
-        _ = try Store(path: path, now: Date())
-        #expect(throws: StoreError.liveNotSandbox(path)) { try Store(path: path, now: Date(), sandbox: true) }
+        _ = try SQLiteStore(path: path, now: Date())
+        #expect(throws: StoreError.liveNotSandbox(path)) { try SQLiteStore(path: path, now: Date(), sandbox: true) }
         #expect(throws: DatabaseError.self, "the mode is fixed for life") {
-            try Store(path: path, now: Date()).db.execute("UPDATE meta SET value = 'sandbox' WHERE key = 'mode'")
+            try SQLiteStore(path: path, now: Date()).db.execute("UPDATE meta SET value = 'sandbox' WHERE key = 'mode'")
         }
     }
 
@@ -47,7 +50,7 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
         #expect(session.execute("clock set 2026-02-30T09:00", source: "t").failure?.message == "'2026-02-30T09:00' is not a time")
         #expect(session.execute("clock advance 5 minutes", source: "t").failure != nil)
         #expect(TimeText.duration("0m") == nil && TimeText.duration("m") == nil && TimeText.duration("5") == nil)
-        let reopened = SandboxClock(store: try Store(path: path, now: Date()))
+        let reopened = SandboxClock(store: try SQLiteStore(path: path, now: Date()))
         #expect(reopened.now() == Timestamp.date("2026-03-02T10:30:00.000Z"))
     }
 
@@ -68,7 +71,7 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
         #expect(session.execute("gate prepare --at 08:30", source: "t").failure?.message.contains("is before visit #1 began") == true)
         #expect(session.execute("gate prepare at=09:40", source: "t") == .ok)
         #expect(console.output.last == "late entry: effective 2026-03-02 09:40, recorded 2026-03-02 10:00")
-        let row = try session.store.db.query("SELECT effective_at, recorded_at FROM records WHERE module = 'gate'")
+        let row = try session.sqlite.db.query("SELECT effective_at, recorded_at FROM records WHERE module = 'gate'")
         #expect(row == [[.text("2026-03-02T09:40:00.000Z"), .text("2026-03-02T10:00:00.000Z")]])
         #expect(try session.store.journal().last?.command == "gate prepare --at 2026-03-02T09:40:00.000Z")
         #expect(session.execute("clock advance 2d", source: "t") == .ok)
@@ -114,7 +117,7 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
         let out = try Replay.run(files.path("all.clinic"), into: files.path("replay.sqlite"), verify: files.path("original.sqlite"), in: session)
         let text = Renderer.render(out, highlight: false).joined(separator: "\n")
         #expect(text.contains("identical: 2 patients, 2 visits, 6 record entries; hash chain identical (6 of 6)"), "\(text)")
-        let replayed = try Store(path: files.path("replay.sqlite"), now: Date())
+        let replayed = try SQLiteStore(path: files.path("replay.sqlite"), now: Date())
         #expect(replayed.isSandbox && replayed.replayedFrom == files.path("all.clinic"))
         #expect(try replayed.account("nora")?.passwordHash == Passwords.unusable)
     }

@@ -2,7 +2,10 @@ import ClinicKit
 import ClinicTestSupport
 import Foundation
 import Testing
-@testable import ClinicHost
+@testable import ClinicEngine
+@testable import ClinicScript
+@testable import ClinicShell
+@testable import ClinicStorage
 
 /// A folder of script files for one test.
 struct Scripts {
@@ -21,7 +24,7 @@ struct Scripts {
 }
 
 func count(_ session: Session, _ table: String) throws -> Int64 {
-    try session.store.db.query("SELECT COUNT(*) FROM \(table)").first?.first?.int ?? -1
+    try session.sqlite.db.query("SELECT COUNT(*) FROM \(table)").first?.first?.int ?? -1
 }
 
 @Suite struct VariableTests {
@@ -97,7 +100,7 @@ func count(_ session: Session, _ table: String) throws -> Int64 {
         let evil = "x\" --mrn EVIL; patient new --name Mallory --dob 1970-01-01 --sex M #"
         let script = try files.write("a.clinic", "patient new --name ${NAME} --dob 1980-01-01 --sex F --mrn ${MRN}\n")
         #expect(ScriptRunner(session: session, variables: ["NAME": evil, "MRN": "A-1"]).runFile(script))
-        #expect(try session.store.db.query("SELECT mrn, name FROM patients") == [[.text("A-1"), .text(evil)]])
+        #expect(try session.sqlite.db.query("SELECT mrn, name FROM patients") == [[.text("A-1"), .text(evil)]])
     }
 
     @Test func aCSVValueCannotInjectACommandOrAField() throws {
@@ -109,7 +112,7 @@ func count(_ session: Session, _ table: String) throws -> Int64 {
             + "A-2,Eve --mrn EVIL\nA-3,'x' sex=M\n")
         let (ok, _) = ScriptRunner(session: session).runCSV(script: script, name: "row.clinic", data: data, dataName: "rows.csv", bail: false)
         #expect(ok)
-        #expect(try session.store.db.query("SELECT mrn, name, sex FROM patients ORDER BY id") == [
+        #expect(try session.sqlite.db.query("SELECT mrn, name, sex FROM patients ORDER BY id") == [
             [.text("A-1"), .text("Bob\"; patient new --name Mallory --dob 1970-01-01 --sex M; echo \""), .text("F")],
             [.text("A-2"), .text("Eve --mrn EVIL"), .text("F")],
             [.text("A-3"), .text("'x' sex=M"), .text("F")],
@@ -195,7 +198,7 @@ func count(_ session: Session, _ table: String) throws -> Int64 {
         let (ok, summary) = ScriptRunner(session: session).runCSV(script: script, name: "row.clinic", data: data, dataName: "rows.csv", bail: false)
         #expect(!ok)
         #expect(summary == "3 rows: 2 done, 1 failed: row 2 (see above)")
-        #expect(try session.store.db.query("SELECT name FROM patients ORDER BY id") == [[.text("Ann")], [.text("Cid")]])
+        #expect(try session.sqlite.db.query("SELECT name FROM patients ORDER BY id") == [[.text("Ann")], [.text("Cid")]])
         #expect(console.errors.contains { $0.hasPrefix("row.clinic:1 (rows.csv row 2): error: dob: 2099-01-01 is in the future") }, "\(console.errors)")
         #expect(session.patient == nil, "each row starts, and the run ends, where the run started")
         #expect(try session.store.journal().contains { $0.outcome == "error" && $0.source == "row.clinic:1 rows.csv row 2" },

@@ -1,7 +1,10 @@
 import ClinicKit
 import ClinicTestSupport
 import Foundation
-@testable import ClinicHost
+@testable import ClinicEngine
+@testable import ClinicScript
+@testable import ClinicShell
+@testable import ClinicStorage
 import Testing
 
 @Suite struct SessionTests {
@@ -65,7 +68,7 @@ import Testing
         let before = try session.store.recordCount()
         #expect(session.execute("gate fail", source: "f.clinic:3", ) .failure?.message == "failed on purpose")
         #expect(try session.store.recordCount() == before)
-        let last = try session.store.db.query("SELECT source, command, outcome FROM journal ORDER BY id DESC LIMIT 1")[0]
+        let last = try session.sqlite.db.query("SELECT source, command, outcome FROM journal ORDER BY id DESC LIMIT 1")[0]
         #expect(last == [.text("f.clinic:3"), .text("gate fail"), .text("error")])
     }
 
@@ -74,7 +77,7 @@ import Testing
         try openPatient(session)
         let before = (session.patient, session.visit)
         // Make the journal write, the last step of every command, fail.
-        try session.store.db.execute("DROP TABLE journal")
+        try session.sqlite.db.execute("DROP TABLE journal")
         #expect(session.execute("patient new --name Other --dob 1980-01-01 --sex M --mrn X-2", source: "t").failure != nil)
         #expect(session.patient == before.0 && session.visit == before.1, "the session still shows BAR-001's visit")
         #expect(try session.store.patient(mrn: "X-2") == nil)
@@ -85,7 +88,7 @@ import Testing
     @Test func journalKeepsTheCanonicalCommand() throws {
         let (session, _, _) = try makeSession()
         try openPatient(session)
-        let rows = try session.store.db.query("SELECT command FROM journal ORDER BY id").compactMap { $0[0].text }
+        let rows = try session.sqlite.db.query("SELECT command FROM journal ORDER BY id").compactMap { $0[0].text }
         #expect(rows.contains("patient new name='Zoë Ålvarez' dob=1979-03-02 sex=F mrn=BAR-001"))
         #expect(try session.store.verifyJournal().firstBreak == nil)
     }
@@ -220,7 +223,7 @@ import Testing
         #expect(console.output.contains("gate said: failed on purpose; nothing to do"))
         #expect(try kinds(session).suffix(2) == ["relay before", "relay after"], "gate's partial entry went with its savepoint")
         // The journal keeps the one line typed; a replay runs the inner command again.
-        let journal = try session.store.db.query("SELECT command FROM journal ORDER BY id DESC LIMIT 1").compactMap { $0[0].text }
+        let journal = try session.sqlite.db.query("SELECT command FROM journal ORDER BY id DESC LIMIT 1").compactMap { $0[0].text }
         #expect(journal == ["relay fail"])
     }
 

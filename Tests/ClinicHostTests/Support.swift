@@ -1,7 +1,10 @@
 import ClinicKit
 import ClinicTestSupport
 import Foundation
-@testable import ClinicHost
+@testable import ClinicEngine
+@testable import ClinicScript
+@testable import ClinicShell
+@testable import ClinicStorage
 
 /// A module whose `give` command requires the fact its `prepare` command establishes, and whose
 /// `sign` only a physician may run.

@@ -1,4 +1,7 @@
-@testable import ClinicHost
+@testable import ClinicEngine
+@testable import ClinicScript
+@testable import ClinicShell
+@testable import ClinicStorage
 import Testing
 
 @Suite struct TokenizerTests {

@@ -1,6 +1,9 @@
 import ClinicKit
 import Foundation
-import ClinicHost
+import ClinicEngine
+import ClinicScript
+import ClinicShell
+import ClinicStorage
 
 // Test doubles shared by the test targets: real types, no process-wide state.
 
@@ -38,7 +41,7 @@ package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> 
                          protocolPath: String? = nil, environment: [String: String] = [:]) throws -> (Session, TestConsole, TestClock) {
     let clock = TestClock()
     let console = TestConsole()
-    let store = try Store(path: ":memory:", now: clock.now())
+    let store = try SQLiteStore(path: ":memory:", now: clock.now())
     var report = PluginReport()
     for m in modules {
         report.loaded.append(LoadedModule(module: m, file: "test", origin: "test"))
@@ -47,7 +50,7 @@ package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> 
     calendar.timeZone = TimeZone(identifier: "UTC")!
     let session = Session(store: store, plugins: report, clock: clock, calendar: calendar, console: console,
                           input: nil, environment: environment, databasePath: ":memory:",
-                          clinicProtocol: try protocolPath.map { try ProtocolLoader.load(path: $0, modules: report.loaded) } ?? moduleTestProtocol(for: report.loaded))
+                          clinicProtocol: try protocolPath.map { try ProtocolLoader.load(path: $0, modules: report.loaded) } ?? moduleTestProtocol(for: report.loaded), hostCommands: HostCommands.table + ScriptCommands.table)
     let staff = try store.addStaff(username: "nora", roles: roles, passwordHash: "x", at: clock.now(), by: nil)
     session.signIn(staff)
     return (session, console, clock)
@@ -68,6 +71,11 @@ package func moduleTestProtocol(for modules: [LoadedModule]) throws -> LoadedPro
 /// for a test of a few modules: without the wiring between modules (``moduleTestProtocol(for:)``).
 package func shippedProtocol(for modules: [LoadedModule]) throws -> LoadedProtocol {
     try moduleTestProtocol(for: modules)
+}
+
+extension Session {
+    /// The session's SQLite store, for a test that reads or tampers with the file as an attacker would.
+    package var sqlite: SQLiteStore { store as! SQLiteStore }
 }
 
 extension Outcome {

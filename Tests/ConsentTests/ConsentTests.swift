@@ -3,7 +3,10 @@ import ClinicTestSupport
 import Foundation
 import Testing
 @testable import ClinicConsent
-@testable import ClinicHost
+@testable import ClinicEngine
+@testable import ClinicScript
+@testable import ClinicShell
+@testable import ClinicStorage
 
 @Suite struct ConsentTests {
     /// A patient at a visit, nora (nurse, password `pass-word1`) signed in, and patel who can witness.
@@ -109,7 +112,7 @@ import Testing
         try #require(session.execute("consent sign", source: "t") == .ok)
         let newProtocol = try ProtocolLoader.load(path: files.appendingPathComponent("new.yaml").path, specs: ProtocolLoader.specs(of: session.plugins.loaded))
         let later = Session(store: session.store, plugins: session.plugins, clock: session.clock, calendar: session.calendar, console: session.console,
-                            input: nil, environment: [:], databasePath: path, clinicProtocol: newProtocol)
+                            input: nil, environment: [:], databasePath: path, clinicProtocol: newProtocol, hostCommands: session.hostCommands)
         later.signIn(try #require(session.staff))
         try #require(later.execute("patient open C000001", source: "t") == .ok)
         #expect(try FactEngine(session: later).fact("consent.signed")?.detail == "consent #3 is to text version 2026.11; the current text is version 2027.01")

@@ -1,5 +1,8 @@
 import ClinicConsent
-@testable import ClinicHost
+@testable import ClinicEngine
+@testable import ClinicScript
+@testable import ClinicShell
+@testable import ClinicStorage
 import ClinicIntake
 import ClinicKit
 import ClinicTestSupport

@@ -29,14 +29,14 @@ extension EndToEnd {
 
     /// The shipped protocol with some settings changed.
     static func protocolFile(_ h: Harness, _ changes: [String: Int]) throws -> String {
-        var text = try String(contentsOfFile: Harness.repository.appendingPathComponent("Sources/ClinicHost/Resources/clinic-protocol.yaml").path, encoding: .utf8)
+        var text = try String(contentsOfFile: Harness.repository.appendingPathComponent("Sources/ClinicEngine/Resources/clinic-protocol.yaml").path, encoding: .utf8)
         for (key, value) in changes {
             let range = try #require(text.range(of: "  \(key):\n    value: "))
             let end = try #require(text[range.upperBound...].firstIndex(of: "\n"))
             text.replaceSubrange(range.upperBound..<end, with: String(value))
         }
         // Its consent text sits beside it.
-        let resources = Harness.repository.appendingPathComponent("Sources/ClinicHost/Resources")
+        let resources = Harness.repository.appendingPathComponent("Sources/ClinicEngine/Resources")
         _ = try h.write("consent-ketamine.txt", try String(contentsOf: resources.appendingPathComponent("consent-ketamine.txt"), encoding: .utf8))
         return try h.write("protocol.yaml", text)
     }

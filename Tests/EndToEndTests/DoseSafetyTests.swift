@@ -36,7 +36,7 @@ extension EndToEnd {
             #expect(setup.status == 0, "\(setup.stderr)")
             #expect(try h.sql("SELECT count(*), max(adopted_by IS NULL) FROM protocols") == ["1|1"], "the first start records its protocol")
 
-            let resources = Harness.products.appendingPathComponent("clinic_ClinicHost.resources")
+            let resources = Harness.products.appendingPathComponent("clinic_ClinicEngine.resources")
             let shipped = try String(contentsOf: resources.appendingPathComponent("clinic-protocol.yaml"), encoding: .utf8)
             _ = try h.write("consent-ketamine.txt", try String(contentsOf: resources.appendingPathComponent("consent-ketamine.txt"), encoding: .utf8))
             let edited = shipped.replacingOccurrences(of: "dosing.iv_hard_max:\n    value: 2", with: "dosing.iv_hard_max:\n    value: 5")

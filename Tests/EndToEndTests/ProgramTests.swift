@@ -251,14 +251,14 @@ extension EndToEnd {
         #expect(r.stderr.contains("clinic: the clinic protocol \(bad) is refused; fix it, or give --protocol FILE"))
 
         // The shipped protocol, with this clinic's name and version and no late entries.
-        let shipped = try String(contentsOf: Harness.products.appendingPathComponent("clinic_ClinicHost.resources/clinic-protocol.yaml"), encoding: .utf8)
+        let shipped = try String(contentsOf: Harness.products.appendingPathComponent("clinic_ClinicEngine.resources/clinic-protocol.yaml"), encoding: .utf8)
         let ours = shipped.replacingOccurrences(of: "protocol: Ketamine infusion clinic (shipped defaults)", with: "protocol: Ours")
             .replacingOccurrences(of: "version: \"2026.11-default\"", with: "version: \"2026.12\"")
             .replacingOccurrences(of: "clinic.late_entry_hours:\n    value: 24", with: "clinic.late_entry_hours:\n    value: 0")
         #expect(ours.contains("clinic.late_entry_hours:\n    value: 0") && ours.contains("protocol: Ours"))
         let good = try h.write("good.yaml", ours)
         // Its documents are read from beside it.
-        _ = try h.write("consent-ketamine.txt", try String(contentsOf: Harness.products.appendingPathComponent("clinic_ClinicHost.resources/consent-ketamine.txt"), encoding: .utf8))
+        _ = try h.write("consent-ketamine.txt", try String(contentsOf: Harness.products.appendingPathComponent("clinic_ClinicEngine.resources/consent-ketamine.txt"), encoding: .utf8))
         // A live database runs under the protocol it first started with.
         let setup = try h.write("setup.clinic", "user add nora --role nurse\n")
         #expect(try h.run(["--protocol", good, "--user", "admin", setup], env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "nurse-pass1"]).status == 0)

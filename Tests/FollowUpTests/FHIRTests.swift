@@ -1,6 +1,9 @@
 import ClinicConsent
 import ClinicDosing
-import ClinicHost
+import ClinicEngine
+import ClinicScript
+import ClinicShell
+import ClinicStorage
 import ClinicIntake
 import ClinicKit
 import ClinicMonitoring

@@ -1,5 +1,5 @@
 // libFuzzer target: script text, variables and CSV. Built by Scripts/fuzz with
-// Sources/ClinicHost/Script/{ScriptText,Variables,CSV}.swift.
+// Sources/ClinicScript/Script/{ScriptText,Variables,CSV}.swift.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzScript(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,4 +1,4 @@
-// libFuzzer target: command lines. Built by Scripts/fuzz with Sources/ClinicHost/Engine/Tokenizer.swift.
+// libFuzzer target: command lines. Built by Scripts/fuzz with Sources/ClinicEngine/Engine/Tokenizer.swift.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTokenizer(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,4 +1,7 @@
-@testable import ClinicHost
+@testable import ClinicEngine
+@testable import ClinicScript
+@testable import ClinicShell
+@testable import ClinicStorage
 import ClinicIntake
 import ClinicKit
 import ClinicTestSupport
@@ -33,7 +36,7 @@ import Testing
         let latest = try #require(try session.store.records(patientID: 1, module: "intake").last)
         #expect(latest.amends == 3 && latest.payload["weight_kg"] == 70.0 && latest.payload["height_cm"] == 172.0)
         // The journal keeps the correction as typed, so a replay makes it again.
-        let journal = try session.store.db.query("SELECT command FROM journal ORDER BY id DESC LIMIT 1").compactMap { row in row[0].text }
+        let journal = try session.sqlite.db.query("SELECT command FROM journal ORDER BY id DESC LIMIT 1").compactMap { row in row[0].text }
         #expect(journal == ["amend 4 reason='measured again' height=172cm"])
     }
 

@@ -1,4 +1,7 @@
-import ClinicHost
+import ClinicEngine
+import ClinicScript
+import ClinicShell
+import ClinicStorage
 import ClinicKit
 import ClinicTestSupport
 import Foundation

@@ -1,6 +1,9 @@
 import ClinicConsent
 import ClinicDosing
-@testable import ClinicHost
+@testable import ClinicEngine
+@testable import ClinicScript
+@testable import ClinicShell
+@testable import ClinicStorage
 import ClinicIntake
 import ClinicKit
 import ClinicMonitoring

@@ -3,7 +3,10 @@ import ClinicKit
 import ClinicTestSupport
 import Foundation
 import Testing
-@testable import ClinicHost
+@testable import ClinicEngine
+@testable import ClinicScript
+@testable import ClinicShell
+@testable import ClinicStorage
 @testable import ClinicScreening
 
 /// The checklist, the decision and the physician's signature, through a session with intake and

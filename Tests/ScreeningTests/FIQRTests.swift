@@ -2,7 +2,10 @@ import ClinicKit
 import ClinicTestSupport
 import Foundation
 import Testing
-@testable import ClinicHost
+@testable import ClinicEngine
+@testable import ClinicScript
+@testable import ClinicShell
+@testable import ClinicStorage
 @testable import ClinicScreening
 
 /// FIQR scoring by hand from the published rule (REFERENCE.md §2): function sum ÷ 3, overall ÷ 1,

@@ -2,7 +2,10 @@ import ClinicKit
 import ClinicTestSupport
 import Foundation
 import Testing
-@testable import ClinicHost
+@testable import ClinicEngine
+@testable import ClinicScript
+@testable import ClinicShell
+@testable import ClinicStorage
 @testable import ClinicScreening
 
 /// The questionnaires' scoring against the published rules (REFERENCE.md §6.5, §6.6, §7.1, §7.2).

@@ -6,7 +6,7 @@ import Foundation
 public final class DosingModule: ClinicModule {
     public init() {}
 
-    static let gate = ["screening.eligible", "consent.signed"]
+    static let gate = [Uses.eligible.rawValue, Uses.consent.rawValue]
     static let doseUnits = [DoseUnits.mgPerKg, DoseUnits.mg]
     static let flow = MeasureUnit("mL/h", aliases: ["ml/h", "ml/hr", "ml/hour"], dimension: "flow", factor: 1)
 
@@ -112,7 +112,26 @@ public final class DosingModule: ClinicModule {
                      establishedBy: "dosing lft", isStep: false),
             FactSpec("dosing.complete", summary: "the visit's dose has been given (or stopped early, with what was given)", establishedBy: "dosing complete"),
         ],
-        settings: DrugLibrary.settings)
+        settings: DrugLibrary.settings,
+        records: [
+            RecordSpec(Kind.completed, summary: "an order's dose ended as planned", fields: [
+                RecordField("order", "the order's entry"), RecordField("given_mg", "the ketamine given, in mg, to 0.1 mg"),
+            ]),
+            RecordSpec(Kind.stopped, summary: "an order's dose stopped for good before its end", fields: [
+                RecordField("order", "the order's entry"), RecordField("given_mg", "the ketamine given before it stopped, in mg, to 0.1 mg"),
+                RecordField("reason", "why it was stopped"),
+            ]),
+            RecordSpec(Kind.lft, summary: "liver tests taken (dosing lft), for a course of repeated doses"),
+        ],
+        uses: ModuleUses(facts: [Uses.eligible, Uses.consent, Uses.weight, Uses.baseline]))
+
+    /// Other modules' facts a dose rests on.
+    enum Uses {
+        static let eligible: FactKey = "screening.eligible"
+        static let consent: FactKey = "consent.signed"
+        static let weight: FactKey = "intake.weight"
+        static let baseline: FactKey = "monitoring.baseline"
+    }
 
     public func check(_ clinicProtocol: ClinicProtocol) -> [String] { DrugLibrary.problems(clinicProtocol) }
 

@@ -20,7 +20,7 @@ struct DoseInputs: Sendable {
     /// Everything, for a command that may give drug.
     static func read(_ context: any ModuleContext) throws -> DoseInputs {
         var inputs = try read(record: context)
-        inputs.baseline = try context.fact("monitoring.baseline")
+        inputs.baseline = try context.fact(DosingModule.Uses.baseline)
         inputs.alerts = try context.standingAlerts()
         return inputs
     }
@@ -29,8 +29,8 @@ struct DoseInputs: Sendable {
     /// need (monitoring's facts ask for dosing's, so dosing's may not ask for monitoring's).
     static func read(record: any RecordReader) throws -> DoseInputs {
         let records = try record.records(module: "dosing", kind: nil, visitOnly: false)
-        return DoseInputs(eligible: try record.fact("screening.eligible"), consent: try record.fact("consent.signed"),
-                          weight: try record.fact("intake.weight"), baseline: nil, alerts: [], orders: OrderState.all(in: records),
+        return DoseInputs(eligible: try record.fact(DosingModule.Uses.eligible), consent: try record.fact(DosingModule.Uses.consent),
+                          weight: try record.fact(DosingModule.Uses.weight), baseline: nil, alerts: [], orders: OrderState.all(in: records),
                           lastLFT: DoseHistory(records: records).lastLFT, protocolSHA256: record.clinicProtocol.sha256,
                           now: record.now, calendar: record.calendar)
     }

@@ -10,12 +10,10 @@ extension FollowUpModule {
         let nrs = try record.records(module: "followup", kind: "nrs").compactMap { r in
             r.payload["average"]?.doubleValue.map { Responders.Point(at: r.effectiveAt, value: $0) }
         }
-        let fiqr = try record.records(module: "screening", kind: "fiqr").compactMap { r in
+        let fiqr = try record.records(Uses.fiqr).compactMap { r in
             r.payload["total"]?.doubleValue.map { Responders.Point(at: r.effectiveAt, value: $0) }
         }
-        let doses = try record.records(module: "dosing", kind: nil, visitOnly: false).filter {
-            ($0.kind == "completed" || $0.kind == "stopped") && ($0.payload["given_mg"]?.doubleValue ?? 0) > 0
-        }
+        let doses = try Uses.doses(in: record)
         return Chart.Data(nrs: nrs, fiqr: fiqr, infusions: doses.map(\.effectiveAt).sorted())
     }
 

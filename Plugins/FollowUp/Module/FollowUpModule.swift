@@ -93,7 +93,23 @@ public final class FollowUpModule: ClinicModule {
             FactSpec("followup.responder", summary: "the latest pain NRS is down at least the moderate threshold from baseline", establishedBy: "followup nrs", isStep: false),
             FactSpec("followup.baseline", summary: "a baseline pain NRS and FIQR were taken before the first infusion", establishedBy: "followup nrs"),
         ],
-        settings: settings)
+        settings: settings,
+        uses: ModuleUses(records: [Uses.completed, Uses.stopped, Uses.liverTests, Uses.fiqr]))
+
+    /// Other modules' records follow-up reads: the doses given, and screening's FIQR.
+    enum Uses {
+        static let completed = RecordReference("dosing", "completed", fields: ["given_mg"])
+        static let stopped = RecordReference("dosing", "stopped", fields: ["given_mg"])
+        static let fiqr = RecordReference("screening", "fiqr", fields: ["total"])
+        static let liverTests = RecordReference("dosing", "lft")
+
+        /// The doses given: completed or stopped with some drug given, oldest first.
+        static func doses(in record: any RecordReader) throws -> [StoredRecord] {
+            (try record.records(completed) + record.records(stopped))
+                .filter { ($0.payload["given_mg"]?.doubleValue ?? 0) > 0 }
+                .sorted { $0.id < $1.id }
+        }
+    }
 
     public func check(_ p: ClinicProtocol) -> [String] {
         var out: [String] = []

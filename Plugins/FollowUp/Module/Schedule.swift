@@ -45,11 +45,10 @@ enum Schedule {
     /// appointment's date on (a call made a day early still counts).
     static func appointments(in record: any RecordReader) throws -> [Appointment] {
         let mine = try record.records(module: "followup", kind: nil, visitOnly: false)
-        let dosing = try record.records(module: "dosing", kind: nil, visitOnly: false)
-        let outcomes = try record.records(module: "screening", kind: "fiqr") + mine.filter { ["nrs", "pgic", "bpi"].contains($0.kind) }
+        let outcomes = try record.records(FollowUpModule.Uses.fiqr) + mine.filter { ["nrs", "pgic", "bpi"].contains($0.kind) }
         let evidence: [String: [StoredRecord]] = [
-            "infusion": dosing.filter { ($0.kind == "completed" || $0.kind == "stopped") && ($0.payload["given_mg"]?.doubleValue ?? 0) > 0 },
-            "labs": dosing.filter { $0.kind == "lft" },
+            "infusion": try FollowUpModule.Uses.doses(in: record),
+            "labs": try record.records(FollowUpModule.Uses.liverTests),
             "call": outcomes, "visit": outcomes,
         ].mapValues { $0.sorted { ($0.effectiveAt, $0.id) < ($1.effectiveAt, $1.id) } }
         let cancellations = mine.filter { $0.kind == "cancelled" }

@@ -39,6 +39,13 @@ public final class IntakeModule: ClinicModule {
         facts: [
             FactSpec("intake.complete", summary: "an intake has been recorded for the patient", establishedBy: "intake record"),
             FactSpec("intake.weight", summary: "the patient's latest weight in kg, with the date it was taken", establishedBy: "intake record"),
+        ],
+        records: [
+            RecordSpec("intake", summary: "an intake form as recorded (intake record), or as corrected", fields: [
+                RecordField("comorbidities", "the conditions ticked, a list of words (cardiovascular, psychiatric, hepatic, substance-use, respiratory, none)"),
+                RecordField("allergies", "the allergies listed, a list of texts (none when there are none)"),
+                RecordField("weight", "the weight, in kg"),
+            ]),
         ])
 
     public func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {

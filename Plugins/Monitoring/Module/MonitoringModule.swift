@@ -82,7 +82,16 @@ public final class MonitoringModule: ClinicModule {
             FactSpec("monitoring.baseline", summary: "baseline vital signs were taken at this visit", establishedBy: "monitoring baseline"),
             FactSpec("monitoring.discharged", summary: "the patient was discharged from this visit", establishedBy: "monitoring discharge"),
         ],
-        settings: scheduleSettings + Criteria.settings + DischargeRules.settings)
+        settings: scheduleSettings + Criteria.settings + DischargeRules.settings,
+        uses: ModuleUses(facts: [Uses.started, Uses.running, Uses.complete], commands: [Uses.pause]))
+
+    /// What monitoring uses of dosing: where the infusion stands, and the pause a stop criterion makes.
+    enum Uses {
+        static let started: FactKey = "dosing.started"
+        static let running: FactKey = "dosing.running"
+        static let complete: FactKey = "dosing.complete"
+        static let pause = CommandReference("dosing", "pause", fields: ["reason", "criterion"])
+    }
 
     public func check(_ clinicProtocol: ClinicProtocol) -> [String] {
         var out = Criteria.problems(clinicProtocol)
@@ -177,12 +186,12 @@ public final class MonitoringModule: ClinicModule {
         let stops = crossings.filter { $0.level == .stop }
         // Only a stop criterion pauses; paused already, it still holds the infusion for a physician.
         if !stops.isEmpty {
-            let running = try context.fact("dosing.running")?.isPresent == true
-            let paused = try !running && context.fact("dosing.started")?.isPresent == true && context.fact("dosing.complete")?.isPresent != true
+            let running = try context.fact(MonitoringModule.Uses.running)?.isPresent == true
+            let paused = try !running && context.fact(MonitoringModule.Uses.started)?.isPresent == true && context.fact(MonitoringModule.Uses.complete)?.isPresent != true
             if running || paused {
                 let criterion = stops.map(\.text).joined(separator: "; ")
                 do {
-                    _ = try context.perform("dosing pause", ["reason": .string("monitoring #\(entry.id)"), "criterion": .string(criterion)])
+                    _ = try context.perform(Uses.pause, ["reason": .string("monitoring #\(entry.id)"), "criterion": .string(criterion)])
                     // Software does not stop a pump: the nurse must, now.
                     out.alert(running ? "STOP THE PUMP NOW: the infusion is paused in the record (\(Self.hhmm(context.now, context))); a physician resumes it (dosing resume) once the alert is acknowledged"
                                       : "KEEP THE PUMP STOPPED: the infusion stays paused in the record; a physician resumes it (dosing resume) once the alert is acknowledged")

@@ -43,8 +43,8 @@ extension MonitoringModule {
             out.line("acknowledged #\(entry.id): \(Self.crossings(entry).map(\.text).joined(separator: "; "))")
         }
         out.line("by \(context.staff.username) at \(Self.hhmm(stored.effectiveAt, context)) (#\(stored.id))")
-        if try context.fact("dosing.started")?.isPresent == true, try context.fact("dosing.running")?.isPresent == false,
-           try context.fact("dosing.complete")?.isPresent != true {
+        if try context.fact(MonitoringModule.Uses.started)?.isPresent == true, try context.fact(MonitoringModule.Uses.running)?.isPresent == false,
+           try context.fact(MonitoringModule.Uses.complete)?.isPresent != true {
             out.line("the infusion stays paused until it is resumed (dosing resume; a physician after a stop criterion) or ended (dosing stop REASON)")
         }
         return out
@@ -54,7 +54,7 @@ extension MonitoringModule {
 
     /// The vital signs of this visit taken after the dose ended (or any, with no dose), newest last.
     static func vitalsSinceDose(in record: any RecordReader) throws -> [StoredRecord] {
-        let since: Date? = try record.fact("dosing.complete").flatMap { $0.isPresent ? $0.asOf : nil }
+        let since: Date? = try record.fact(MonitoringModule.Uses.complete).flatMap { $0.isPresent ? $0.asOf : nil }
         return try record.records(module: "monitoring", kind: nil, visitOnly: true).filter { entry in
             (entry.kind == "vitals" || entry.kind == "baseline") && since.map { entry.effectiveAt >= $0 } ?? true
         }
@@ -89,9 +89,9 @@ extension MonitoringModule {
     /// The discharge checklist as the record stands, with what `monitoring discharge` was given.
     static func dischargeCheck(in record: any RecordReader, alerts: [StandingAlert], escort: String?, instructed: Bool?) throws -> DischargeCheck {
         let dose: DischargeCheck.Dose
-        if let end = try record.fact("dosing.complete"), end.isPresent, let at = end.asOf {
+        if let end = try record.fact(MonitoringModule.Uses.complete), end.isPresent, let at = end.asOf {
             dose = .ended(at)
-        } else if try record.fact("dosing.started")?.isPresent == true {
+        } else if try record.fact(MonitoringModule.Uses.started)?.isPresent == true {
             dose = .underway
         } else {
             dose = .none
@@ -153,8 +153,8 @@ extension MonitoringModule {
     /// Vital signs every `monitoring.vitals_interval_minutes` from the infusion's start until its
     /// end, running or paused [REFERENCE.md 3.7: BP and heart rate at least every 5 minutes, S51, S52].
     public func due(from record: any RecordReader) throws -> [DueItem] {
-        guard record.visit != nil, let started = try record.fact("dosing.started"), started.isPresent, let start = started.asOf,
-              try record.fact("dosing.complete")?.isPresent != true
+        guard record.visit != nil, let started = try record.fact(MonitoringModule.Uses.started), started.isPresent, let start = started.asOf,
+              try record.fact(MonitoringModule.Uses.complete)?.isPresent != true
         else { return [] }
         let minutes = try record.clinicProtocol.integer("monitoring.vitals_interval_minutes")
         let last = try record.records(module: "monitoring", kind: "vitals", visitOnly: true).last?.effectiveAt

@@ -12,7 +12,7 @@ extension MonitoringModule {
             return out
         }
         let entries = try context.records(module: "monitoring", kind: nil, visitOnly: true)
-        let start = try context.fact("dosing.started").flatMap { $0.isPresent ? $0.asOf : nil }
+        let start = try context.fact(MonitoringModule.Uses.started).flatMap { $0.isPresent ? $0.asOf : nil }
         func t(_ date: Date) -> String {
             guard let start else { return "" }
             let minutes = Int((date.timeIntervalSince(start) / 60).rounded(.towardZero))

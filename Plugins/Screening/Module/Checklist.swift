@@ -3,6 +3,9 @@ import ClinicKit
 /// The contraindications and precautions checked before ketamine is offered, after the 2018
 /// consensus guidelines on ketamine for chronic pain (Cohen et al.) [REFERENCE.md §3.2, S22, S23].
 enum Checklist {
+    /// The intake form, whose answers the checklist takes (intake publishes these fields).
+    static let intake = RecordReference("intake", "intake", fields: ["comorbidities", "allergies"])
+
     struct Item {
         var field: String
         var wording: String

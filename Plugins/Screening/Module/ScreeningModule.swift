@@ -68,7 +68,13 @@ public final class ScreeningModule: ClinicModule {
         settings: [
             SettingSpec(auditWomen, .integer(1...12, unit: "points"), summary: "AUDIT-C score from which a woman screens positive"),
             SettingSpec(auditMen, .integer(1...12, unit: "points"), summary: "AUDIT-C score from which a man screens positive"),
-        ] + Decision.settings)
+        ] + Decision.settings,
+        records: [
+            RecordSpec("fiqr", summary: "a Revised Fibromyalgia Impact Questionnaire, scored", fields: [
+                RecordField("total", "the FIQR total, 0–100 (higher is worse)"),
+            ]),
+        ],
+        uses: ModuleUses(records: [Checklist.intake]))
 
     static let auditWomen = "screening.audit_c_positive_women"
     static let auditMen = "screening.audit_c_positive_men"
@@ -105,7 +111,7 @@ public final class ScreeningModule: ClinicModule {
         // pregnancy, a comorbidity) voids it.
         if let checklistID = decision.payload["based_on"]?["checklist"]?.intValue,
            let checklist = try record.records(module: "screening", kind: "checklist").first(where: { $0.id == Int64(checklistID) }) {
-            let now = Checklist.prefill(from: try record.latest(module: "intake", kind: "intake"))
+            let now = Checklist.prefill(from: try record.latest(Checklist.intake))
             let changed = now.filter { $0.value == .bool(true) && checklist.payload[$0.key] == .bool(false) }.keys.sorted()
             if !changed.isEmpty {
                 let why = "decision #\(decision.id) no longer holds: the intake now reports \(changed.joined(separator: ", ")), which its checklist answered no; take the checklist again (screening checklist), decide and sign"
@@ -180,7 +186,7 @@ public final class ScreeningModule: ClinicModule {
 
     public func prefill(_ verb: String, from record: any RecordReader) throws -> [String: Value] {
         guard verb == "checklist" else { return [:] }
-        return Checklist.prefill(from: try record.latest(module: "intake", kind: "intake"))
+        return Checklist.prefill(from: try record.latest(Checklist.intake))
     }
 
 
@@ -267,7 +273,7 @@ public final class ScreeningModule: ClinicModule {
     private func checklist(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
         // An answer the record contradicts is refused until the record is corrected: the
         // checklist and the intake must not disagree about a contraindication.
-        let says = Checklist.recordSays(from: try context.latest(module: "intake", kind: "intake"))
+        let says = Checklist.recordSays(from: try context.latest(Checklist.intake))
         for item in Checklist.items {
             guard let given = invocation[item.field]?.boolValue, let recorded = says[item.field], recorded.value.boolValue != given else { continue }
             throw CommandError("\(item.field)=\(given ? "yes" : "no") (\(item.wording)) contradicts the record: \(recorded.why)",

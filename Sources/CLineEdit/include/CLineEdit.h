@@ -54,13 +54,6 @@ void clinic_editor_clear_line(clinic_editor *editor);
 /// Puts text into the input, as if typed, for the next read.
 void clinic_editor_push(clinic_editor *editor, const char *text);
 
-/// What to write to standard error if the process is killed by a fault (a module's trap) while
-/// `note` is set: the module and the command. Copied; NULL or "" clears it.
-void clinic_set_fault_note(const char *note);
-/// Installs handlers for SIGILL, SIGTRAP, SIGABRT, SIGSEGV, SIGBUS and SIGFPE that write the note,
-/// then hand the signal on to the handler that was there before (Swift's backtracer).
-void clinic_install_fault_handler(void);
-
 int clinic_history_add(clinic_editor *editor, const char *line);
 int clinic_history_load(clinic_editor *editor, const char *path);
 int clinic_history_save(clinic_editor *editor, const char *path);

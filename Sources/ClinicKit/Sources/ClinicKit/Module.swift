@@ -289,13 +289,22 @@ public struct ModuleDeclaration: Sendable {
     /// The clinic-protocol settings it reads (thresholds, limits, periods), each named
     /// `MODULE.NAME`. The host refuses to start unless the protocol holds every one.
     public var settings: [SettingSpec]
+    /// The kinds of its record entries it publishes for other modules to read, with their payload
+    /// fields: a contract, documented by `help` and checked against every module that uses it.
+    public var records: [RecordSpec]
+    /// What it uses of other modules: facts, commands it runs, records it reads. The host refuses
+    /// the module, naming the reference, when a loaded module does not provide one.
+    public var uses: ModuleUses
 
     /// Declares a module.
-    public init(manifest: ModuleManifest, commands: [CommandSpec], facts: [FactSpec] = [], settings: [SettingSpec] = []) {
+    public init(manifest: ModuleManifest, commands: [CommandSpec], facts: [FactSpec] = [], settings: [SettingSpec] = [],
+                records: [RecordSpec] = [], uses: ModuleUses = ModuleUses()) {
         self.manifest = manifest
         self.commands = commands
         self.facts = facts
         self.settings = settings
+        self.records = records
+        self.uses = uses
     }
 }
 

@@ -1,0 +1,181 @@
+import ClinicKit
+import ClinicStorage
+import Foundation
+
+/// Staff accounts: signing in, adding staff, and the first administrator of a new database.
+package enum Accounts {
+    /// Where passwords come from when no one can type them.
+    package static let passwordVariable = "CLINIC_PASSWORD"
+    package static let newPasswordVariable = "CLINIC_NEW_PASSWORD"
+    /// A witness's password, when no one can type it (scripts).
+    package static let witnessPasswordVariable = "CLINIC_WITNESS_PASSWORD"
+
+    /// Checks a name and password and returns the member of staff. An account with the protocol's
+    /// number of wrong passwords in a row is locked until an administrator unlocks it.
+    package static func authenticate(_ username: String, password: String, store: any RecordStore, limit: Int) throws -> StaffInfo {
+        try checkNotLocked(username, store: store, limit: limit)
+        // The same answer for an unknown name and a wrong password: neither says which it was.
+        guard let account = try store.account(username), Passwords.verify(password, against: account.passwordHash) else {
+            let left = limit - 1 - (try store.failedPasswords(for: username))
+            throw CommandFailure("sign-in failed for \(username): unknown name or wrong password",
+                                 hint: left <= 0 ? "that was the last try: the account is now locked until an admin types user unlock \(username)"
+                                                 : "try again (\(left) more before the account locks), or ask an admin", kind: .refused)
+        }
+        return account.info
+    }
+
+    /// Refuses a locked account, saying who can unlock it.
+    static func checkNotLocked(_ username: String, store: any RecordStore, limit: Int) throws {
+        let failed = try store.failedPasswords(for: username)
+        guard failed < limit else {
+            throw CommandFailure("the account \(username) is locked after \(failed) wrong passwords in a row", hint: "an administrator unlocks it: user unlock \(username)", kind: .refused)
+        }
+    }
+
+    /// `user unlock NAME` (admin): the account's wrong passwords stop counting.
+    static func unlock(_ username: String, in session: Session) throws -> CommandOutput {
+        let name = username.lowercased()
+        guard try session.store.account(name) != nil else { throw CommandFailure("there is no member of staff called \(name)", hint: "check the name") }
+        let failed = try session.store.failedPasswords(for: name)
+        return .lines(failed == 0 ? "\(name) was not locked (no wrong passwords since the last sign-in)" : "\(name) unlocked (\(failed) wrong passwords in a row before)")
+    }
+
+    static func limit(_ session: Session) -> Int {
+        (try? session.clinicProtocol.settings.integer(HostSettings.maxFailedSignIns)) ?? 5
+    }
+
+    /// Signs in at start-up, outside any command (`--user`, the shell's login prompt), and journals
+    /// the attempt whichever way it goes. (The `login` command is journalled by the session.)
+    package static func signInAtStart(_ username: String, password: String, source: String, in session: Session) throws -> StaffInfo {
+        let name = username.lowercased()
+        do {
+            let who = try authenticate(name, password: password, store: session.store, limit: limit(session))
+            session.signIn(who)
+            try session.journal("login \(name)", source: source, outcome: "ok", message: "")
+            return who
+        } catch let failure as CommandFailure {
+            try? session.journal("login \(name)", source: source, outcome: failure.kind.rawValue, message: failure.message)
+            throw failure
+        }
+    }
+
+    /// A password asked at the terminal, or taken from `variable` when there is no terminal.
+    static func password(for username: String, in session: Session, variable: String = passwordVariable) throws -> String {
+        if let input = session.input {
+            switch input.readSecret(prompt: "password for \(username): ") {
+            case .line(let p): return p
+            case .interrupt, .end: throw CommandFailure("sign-in cancelled", kind: .cancelled)
+            }
+        }
+        guard let p = session.environment[variable], !p.isEmpty else {
+            throw CommandFailure("no terminal to ask \(username)'s password", hint: "set \(variable)")
+        }
+        return p
+    }
+
+    static func login(_ username: String, in session: Session) throws -> CommandOutput {
+        let name = username.lowercased()
+        if session.isReplaying {
+            // A replay signs in as the recorded staff; its accounts have no password.
+            guard let account = try session.store.account(name) else {
+                throw CommandFailure("the replay has no account \(name)", hint: "the recording must make it first (replay-account \(name) ROLE)")
+            }
+            session.signIn(account.info)
+            return .lines("signed in as \(name) (replay)")
+        }
+        try checkNotLocked(name, store: session.store, limit: limit(session))
+        let password = try password(for: name, in: session)
+        // The session journals this command, failed or not, like any other.
+        let who = try authenticate(name, password: password, store: session.store, limit: limit(session))
+        session.signIn(who)
+        return .lines("signed in as \(who.username) (\(StaffRoles.text(who.roles)))")
+    }
+
+    static func whoami(in session: Session) -> CommandOutput {
+        guard let staff = session.staff else { return .lines("nobody is signed in; type login NAME") }
+        let since = session.signedInAt.map { " since " + HostCommands.short($0, calendar: session.calendar, now: session.now) } ?? ""
+        return .lines("\(staff.username) (\(StaffRoles.text(staff.roles)))\(since)")
+    }
+
+    private static func validUsername(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, ("a"..."z").contains(first), name.count <= 32 else { return false }
+        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || ".-_".unicodeScalars.contains($0) }
+    }
+
+    /// The sign-in name a new account gets (lower-cased), or why `username` cannot be one.
+    static func checkedUsername(_ username: String) throws -> String {
+        let name = username.lowercased()
+        guard validUsername(name) else {
+            throw CommandFailure("'\(username)' is not a sign-in name", hint: "use lower-case letters, digits, '.', '-' or '_', starting with a letter")
+        }
+        return name
+    }
+
+    /// Refuses a new password that is too short.
+    static func checkNewPassword(_ password: String) throws {
+        guard password.count >= Passwords.minimumLength else {
+            throw CommandFailure("a password needs at least \(Passwords.minimumLength) characters", hint: "choose a longer one")
+        }
+    }
+
+    static func add(_ username: String, roles: Set<Role>, in session: Session) throws -> CommandOutput {
+        let name = try checkedUsername(username)
+        guard !roles.isEmpty else { throw CommandFailure("\(name) needs a role", hint: "add --role nurse, physician or admin") }
+        if try session.store.account(name) != nil {
+            throw CommandFailure("there is already a staff member called \(name)", hint: "choose another name")
+        }
+        let hash = session.isReplaying ? Passwords.unusable : try Passwords.hash(try newPassword(for: name, in: session))
+        let staff = try session.store.addStaff(username: name, roles: roles, passwordHash: hash, at: session.now, by: session.staff?.id)
+        return .lines("added \(staff.username) (\(StaffRoles.text(staff.roles)))")
+    }
+
+    /// A new password: typed twice at the terminal, or from `CLINIC_NEW_PASSWORD`.
+    package static func newPassword(for username: String, in session: Session) throws -> String {
+        let password: String
+        if let input = session.input {
+            guard case .line(let first) = input.readSecret(prompt: "new password for \(username): "),
+                  case .line(let second) = input.readSecret(prompt: "again: ")
+            else { throw CommandFailure("cancelled; no account was added", kind: .cancelled) }
+            guard first == second else { throw CommandFailure("the two passwords differ; no account was added", hint: "try again") }
+            password = first
+        } else {
+            guard let p = session.environment[newPasswordVariable], !p.isEmpty else {
+                throw CommandFailure("no terminal to ask \(username)'s new password", hint: "set \(newPasswordVariable)")
+            }
+            password = p
+        }
+        try checkNewPassword(password)
+        return password
+    }
+
+    /// `replay-account NAME ROLES`: an account a replayed recording uses, with no password.
+    package static func replayAccount(_ username: String, roles text: String, in session: Session) throws {
+        guard session.isReplaying else {
+            throw CommandFailure("replay-account works only in a replay", hint: "add staff with user add NAME --role ROLE")
+        }
+        let name = try checkedUsername(username)
+        let roles = Set(text.split(separator: ",").map { Role(rawValue: String($0).trimmingCharacters(in: .whitespaces)) })
+        guard !roles.isEmpty, roles.isSubset(of: Set(Role.all)) else {
+            throw CommandFailure("replay-account \(name): '\(text)' is not a list of roles", hint: "use nurse, physician, admin")
+        }
+        if try session.store.account(name) != nil { return }
+        _ = try session.store.addStaff(username: name, roles: roles, passwordHash: Passwords.unusable, at: session.now, by: nil)
+    }
+
+    /// Creates the first member of staff of a new database, as an administrator, and signs them in.
+    package static func createFirstAdmin(_ username: String, password: String, in session: Session) throws -> StaffInfo {
+        let name = try checkedUsername(username)
+        try checkNewPassword(password)
+        let staff = try session.store.transaction { () throws -> StaffInfo in
+            guard try session.store.staffCount() == 0 else {
+                throw CommandFailure("this database already has staff", hint: "sign in with --user NAME")
+            }
+            let staff = try session.store.addStaff(username: name, roles: [.admin], passwordHash: try Passwords.hash(password),
+                                                   at: session.now, by: nil)
+            session.signIn(staff)
+            try session.journal("user add \(name) role=admin", source: "first-run", outcome: "ok", message: "first administrator")
+            return staff
+        }
+        return staff
+    }
+}

@@ -1,0 +1,146 @@
+import ClinicKit
+import ClinicStorage
+import Foundation
+
+/// A command's arguments, read against its declaration.
+package struct ParsedArguments: Sendable, Equatable {
+    /// The value of each field given.
+    package var values: [String: Value] = [:]
+    /// The text each value was read from, for the canonical command line.
+    package var texts: [String: String] = [:]
+    /// Required fields (that apply to the patient) not given, in declaration order.
+    package var missing: [String] = []
+    /// `name=value` words naming no field, for a command that takes them (`amend`).
+    package var others: [String: String] = [:]
+}
+
+/// Reads `field=value`, `--field value`, `--field=value` and positional words against a command's
+/// declared fields. Everything a user can get wrong comes back as one ``CommandFailure`` line.
+package enum ArgumentParser {
+    /// - Parameter today: the clinic's date, worked out only if a date field needs it.
+    package static func parse(_ words: [String], for entry: CatalogEntry, patientSex: Sex?,
+                              today: @autoclosure () -> DateComponents) throws(CommandFailure) -> ParsedArguments {
+        var knownToday: DateComponents?
+        func todayOnce() -> DateComponents {
+            if let knownToday { return knownToday }
+            let t = today()
+            knownToday = t
+            return t
+        }
+        let fields = entry.spec.fields
+        var result = ParsedArguments()
+        // Fields by their place in the declaration (no copies of the declarations as they are used).
+        var positional = fields.indices.filter { fields[$0].isPositional }[...]
+        // The last positional field, when it is free text, takes the rest of the bare words:
+        // `help patient new`, `patient find Zoë Ålvarez`.
+        let rest = positional.last.flatMap { i -> Int? in
+            if case .text = fields[i].kind { return i }
+            return nil
+        }
+        var restGivenByPosition = false
+        var i = 0
+
+        func field(named raw: String) throws(CommandFailure) -> Int {
+            let lower = raw.lowercased()
+            if let f = fields.firstIndex(where: { $0.name == lower }) { return f }
+            let name = String(lower.map { $0 == "-" ? "_" : $0 })
+            if let f = fields.firstIndex(where: { $0.name == name }) { return f }
+            let names = fields.map(\.name)
+            let guess = Suggest.closest(to: name, among: names)
+            let list = names.isEmpty ? "it takes no fields" : "its fields are " + names.joined(separator: ", ")
+            throw CommandFailure("\(entry.name) has no field '\(raw)'" + (guess.map { "; did you mean \($0)?" } ?? "; \(list)"),
+                                 hint: "type help \(entry.name)")
+        }
+
+        func take(_ index: Int, _ text: String) throws(CommandFailure) {
+            positional.removeAll { $0 == index }
+            // `field=` with nothing after it (an empty cell of a CSV row) is a field not given:
+            // asked for, or missing, like one left out.
+            if text.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+            let spec = fields[index]
+            if result.values[spec.name] != nil {
+                throw CommandFailure("\(spec.name) is given twice", hint: "give it once")
+            }
+            do {
+                let needsToday = if case .date = spec.kind { true } else { false }
+                result.values[spec.name] = try spec.parse(text, today: needsToday ? todayOnce() : DateComponents())
+                result.texts[spec.name] = text
+            } catch {
+                throw CommandFailure("\(error.field): \(error.problem)", hint: error.hint)
+            }
+        }
+
+        while i < words.count {
+            let word = words[i]
+            if word.hasPrefix("--") && word.utf8.count > 2 {
+                let body = word.dropFirst(2)
+                if let eq = body.firstIndex(of: "=") {
+                    try take(try field(named: String(body[..<eq])), String(body[body.index(after: eq)...]))
+                } else {
+                    let index = try field(named: String(body))
+                    // A yes/no option given alone is a flag: `--all` is `--all yes`.
+                    if case .yesNo = fields[index].kind, i + 1 == words.count || (try? fields[index].parse(words[i + 1], today: DateComponents())) == nil {
+                        try take(index, "yes")
+                        i += 1
+                        continue
+                    }
+                    guard i + 1 < words.count else {
+                        throw CommandFailure("--\(body) needs a value (\(fields[index].expects))", hint: "type e.g. \(fields[index].example)")
+                    }
+                    i += 1
+                    try take(index, words[i])
+                }
+            } else if let eq = word.firstIndex(of: "="), eq != word.startIndex,
+                      DeclarationCheck.isWord(String(word[..<eq]).lowercased(), allowUnderscore: true) {
+                let name = String(word[..<eq])
+                if entry.takesOtherFields, !fields.contains(where: { $0.name == name.lowercased() }) {
+                    guard result.others[name] == nil else { throw CommandFailure("\(name) is given twice", hint: "give each field once") }
+                    result.others[name] = String(word[word.index(after: eq)...])
+                } else {
+                    try take(try field(named: name), String(word[word.index(after: eq)...]))
+                }
+            } else if let next = positional.first {
+                try take(next, word)
+                restGivenByPosition = next == rest
+            } else if let rest, restGivenByPosition, let earlier = result.texts[fields[rest].name] {
+                result.values[fields[rest].name] = nil
+                try take(rest, earlier + " " + word)
+            } else {
+                let names = fields.map { $0.name + "=" }.joined(separator: " ")
+                throw CommandFailure("unexpected '\(word)' after \(entry.name)",
+                                     hint: names.isEmpty ? "\(entry.name) takes nothing more" : "name the field: \(names)")
+            }
+            i += 1
+        }
+        for spec in fields where spec.isRequired && result.values[spec.name] == nil {
+            if let applies = spec.appliesTo, let sex = patientSex, !applies.contains(sex) { continue }
+            result.missing.append(spec.name)
+        }
+        return result
+    }
+}
+
+/// Why a command did not run: one line saying what was wrong, and one saying what to type.
+package struct CommandFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Kind: String, Sendable {
+        /// The input was wrong, or the command failed.
+        case error
+        /// The command was not allowed now (role, sign-in, a missing fact).
+        case refused
+        /// The user cancelled it.
+        case cancelled
+    }
+
+    package var kind: Kind
+    package var message: String
+    package var hint: String?
+
+    package init(_ message: String, hint: String? = nil, kind: Kind = .error) {
+        self.kind = kind
+        self.message = message
+        self.hint = hint
+    }
+
+    /// One line: the problem, then what to do.
+    package var description: String { hint.map { "\(message); \($0)" } ?? message }
+}

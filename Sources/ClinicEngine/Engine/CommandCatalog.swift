@@ -1,0 +1,176 @@
+import ClinicKit
+import ClinicStorage
+
+/// What a host command does: given its validated values, in the session it runs in.
+package typealias HostHandler = (_ values: [String: Value], _ session: Session) throws -> CommandOutput
+
+/// A command the shell knows, host's or module's: the words that name it and its declaration.
+///
+/// A host command is one value: its declaration, its flags and its handler, so adding one is one
+/// entry in one table (``HostCommands/table``, or the script layer's ``ScriptCommands``).
+// Sendable: every stored value is immutable once the catalog is built; the module object and the
+// handlers hold no mutable state of their own (a handler works only through the session it is given).
+package struct CatalogEntry: @unchecked Sendable {
+    /// The words typed to run it (`patient new`, `intake record`, `help`).
+    package let words: [String]
+    /// Its declaration.
+    package let spec: CommandSpec
+    /// The module that runs it; `nil` for the host's own commands.
+    package let module: LoadedModule?
+    /// Whether it runs before anyone has signed in (`help`, `login`, `quit`).
+    package let isOpen: Bool
+    /// Whether it commits its own work (`run`, `replay`: one transaction a script or CSV row) rather
+    /// than running inside one transaction with its journal line.
+    package let managesTransactions: Bool
+    /// Whether `name=value` words that name no field of its own are kept as changes (`amend 57
+    /// weight=70kg`): the fields belong to the entry it corrects.
+    package var takesOtherFields = false
+    /// Whether a recording writes it, to be run again by a replay. Commands about the session
+    /// rather than the record (`clock`, `record`, `quit`) and those that only write files from the
+    /// record (`export`, `report`) are not.
+    package var isReplayed = true
+    /// Whether the script runner reads it itself (`set`, `echo`, `include`, `expect`, `run`): it is
+    /// declared here for help and completion, and never reaches the session.
+    package var isDirective = false
+    /// A host command's handler; `nil` for a module's command and for a directive.
+    package var handler: HostHandler?
+
+    /// A module's command.
+    package init(words: [String], spec: CommandSpec, module: LoadedModule?, isOpen: Bool, managesTransactions: Bool = false) {
+        self.words = words
+        self.spec = spec
+        self.module = module
+        self.isOpen = isOpen
+        self.managesTransactions = managesTransactions
+    }
+
+    /// A host command: its words, its declaration, its flags and what it does.
+    package init(host words: [String], spec: CommandSpec, isOpen: Bool = false, managesTransactions: Bool = false,
+                 isReplayed: Bool = true, isDirective: Bool = false, handler: HostHandler?) {
+        self.init(words: words, spec: spec, module: nil, isOpen: isOpen, managesTransactions: managesTransactions)
+        self.isReplayed = isReplayed
+        self.isDirective = isDirective
+        self.handler = handler
+    }
+
+    package var name: String { words.joined(separator: " ") }
+}
+
+/// The host's commands, of one layer or several, with a line about each group.
+package struct HostCommandTable: Sendable {
+    package var entries: [CatalogEntry]
+    /// One line about each command group (`patient`: "register, find and open patients").
+    package var groupSummaries: [String: String]
+
+    package init(entries: [CatalogEntry], groupSummaries: [String: String]) {
+        self.entries = entries
+        self.groupSummaries = groupSummaries
+    }
+
+    /// Both tables' commands, this one's first.
+    package static func + (a: HostCommandTable, b: HostCommandTable) -> HostCommandTable {
+        HostCommandTable(entries: a.entries + b.entries, groupSummaries: a.groupSummaries.merging(b.groupSummaries) { x, _ in x })
+    }
+
+    /// The words a module may not take as its name.
+    package var reservedNames: Set<String> { Set(entries.map { $0.words[0] }) }
+}
+
+/// Every command, host's and modules', in one table: what parsing, help and completion read.
+package struct CommandCatalog: Sendable {
+    package private(set) var entries: [CatalogEntry]
+    /// One line about each command group (`patient`: "register, find and open patients").
+    package let groupSummaries: [String: String]
+
+    package init(host: HostCommandTable, modules: [LoadedModule]) {
+        var entries = host.entries
+        var summaries = host.groupSummaries
+        for module in modules.sorted(by: { $0.declaration.manifest.order < $1.declaration.manifest.order }) {
+            let name = module.name
+            summaries[name] = module.declaration.manifest.summary
+            for spec in module.declaration.commands {
+                entries.append(CatalogEntry(words: [name, spec.verb], spec: spec, module: module, isOpen: false))
+            }
+        }
+        self.entries = entries
+        self.groupSummaries = summaries
+    }
+
+    /// The first words, in order of appearance (`help`, …, `patient`, `visit`, `intake`).
+    package var firstWords: [String] {
+        var seen: Set<String> = []
+        return entries.map { $0.words[0] }.filter { seen.insert($0).inserted }
+    }
+
+    /// The commands whose first word is `word`.
+    package func group(_ word: String) -> [CatalogEntry] { entries.filter { $0.words[0] == word } }
+
+    package enum Resolution {
+        case found(CatalogEntry, arguments: [String])
+        case failed(String)
+    }
+
+    /// Finds the command the words name; the words after it are its arguments.
+    package func resolve(_ words: [String]) -> Resolution {
+        guard let first = words.first else { return .failed("empty command") }
+        let key = first.lowercased()
+        // The common case first, without gathering the group: `patient new`, `intake record`.
+        if words.count > 1 {
+            let verb = words[1].lowercased()
+            if let entry = entries.first(where: { $0.words.count == 2 && $0.words[0] == key && $0.words[1] == verb }) {
+                return .found(entry, arguments: Array(words.dropFirst(2)))
+            }
+        }
+        let candidates = group(key)
+        if candidates.isEmpty {
+            let guess = Suggest.closest(to: key, among: firstWords)
+            return .failed("unknown command '\(first)'" + (guess.map { "; did you mean '\($0)'?" } ?? "") + " Type help for the list")
+        }
+        if let single = candidates.first(where: { $0.words.count == 1 }) {
+            return .found(single, arguments: Array(words.dropFirst()))
+        }
+        let verbs = candidates.map { $0.words[1] }
+        guard words.count > 1 else {
+            return .failed("\(key) needs one of: \(verbs.joined(separator: ", ")); type help \(key)")
+        }
+        let verb = words[1].lowercased()
+        guard let entry = candidates.first(where: { $0.words[1] == verb }) else {
+            let guess = Suggest.closest(to: verb, among: verbs)
+            return .failed("\(key) has no command '\(words[1])'" + (guess.map { "; did you mean '\(key) \($0)'?" } ?? "")
+                + " It has: \(verbs.joined(separator: ", "))")
+        }
+        return .found(entry, arguments: Array(words.dropFirst(2)))
+    }
+}
+
+/// "Did you mean …?" by edit distance.
+package enum Suggest {
+    package static func closest(to word: String, among options: [String]) -> String? {
+        // One slip in a short word, two from four letters on.
+        let limit = word.count < 4 ? 1 : 2 + word.count / 8
+        let scored = options.map { ($0, distance(word, $0)) }.filter { $0.1 <= limit }
+        if let prefix = options.first(where: { $0.hasPrefix(word) && word.count >= 2 }) { return prefix }
+        return scored.min(by: { $0.1 < $1.1 })?.0
+    }
+
+    /// Edit distance where swapping two neighbouring letters counts as one slip (optimal string
+    /// alignment): `gaet` is one from `gate`.
+    package static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var d = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                }
+            }
+        }
+        return d[a.count][b.count]
+    }
+}

@@ -1,0 +1,121 @@
+import ClinicKit
+import ClinicStorage
+import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `export fhir [PATIENT] [--out FILE]` and `export fhir --all --out DIR`: the record as HL7 FHIR R4
+/// Bundles (type collection), one per patient. The host writes the Patient, an Encounter per visit,
+/// the Practitioners and a Provenance for each source; each module adds its own resources
+/// (`ClinicModule.fhir(from:)`). A sandbox's bundle is tagged as test data.
+enum FHIR {
+    static func export(_ key: String?, all: Bool, out path: String?, in session: Session) throws -> CommandOutput {
+        if all {
+            guard key == nil else { throw CommandFailure("export fhir --all exports every patient, so it takes no patient", hint: "type export fhir --all --out DIR, or export fhir MRN") }
+            guard let path else { throw CommandFailure("export fhir --all writes a file per patient into a folder", hint: "type export fhir --all --out DIR") }
+            return try exportAll(to: path, in: session)
+        }
+        let patient: PatientInfo
+        if let key {
+            guard let p = try Patients.find(key, in: session.store) else { throw CommandFailure("no patient with MRN or id '\(key)'", hint: "type patient find NAME") }
+            patient = p
+        } else {
+            guard let p = session.patient else { throw CommandFailure("export fhir needs a patient", hint: "type export fhir MRN, or export fhir --all --out DIR") }
+            patient = p
+        }
+        let bundle = try self.bundle(patient, in: session)
+        guard let path else { return .lines(bundle.canonicalJSON) }
+        try write(bundle, to: path)
+        return .lines("wrote \(patient.mrn)'s record as a FHIR R4 bundle of \(count(bundle)) resources to \(path)")
+    }
+
+    /// Every patient's bundle, as `MRN.json` in `folder` (made if missing). Nothing is written when
+    /// any of the files exists already: a bundle is never overwritten, nor a folder half exported.
+    static func exportAll(to folder: String, in session: Session) throws -> CommandOutput {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
+            guard isFolder.boolValue else { throw CommandFailure("\(folder) is a file", hint: "give --out a folder: export fhir --all --out DIR") }
+        } else if mkdir(folder, 0o700) != 0 {
+            throw CommandFailure("cannot create \(folder): \(String(cString: strerror(errno)))", hint: "check the folder above it exists and is writable")
+        }
+        let patients = try session.store.allPatients(limit: Int(Int32.max))
+        guard !patients.isEmpty else { throw CommandFailure("there are no patients to export", hint: "register one with patient new") }
+        let files = fileNames(patients).map { URL(fileURLWithPath: folder).appendingPathComponent($0).path }
+        if let existing = files.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            throw CommandFailure("\(existing) already exists; nothing was written", hint: "export into a new or empty folder")
+        }
+        var resources = 0
+        for (patient, file) in zip(patients, files) {
+            let bundle = try self.bundle(patient, in: session)
+            try write(bundle, to: file)
+            resources += count(bundle)
+        }
+        let n = patients.count
+        return .lines("wrote \(n == 1 ? "1 patient's record as a FHIR R4 bundle" : "\(n) patients' records as FHIR R4 bundles") (\(resources) resources) to \(folder)")
+    }
+
+    /// `MRN.json`; `patient-ID.json` should an MRN ever not be a safe file name (today they are
+    /// letters, digits and '-').
+    static func fileNames(_ patients: [PatientInfo]) -> [String] {
+        patients.map { p in
+            let safe = !p.mrn.isEmpty && !p.mrn.hasPrefix(".") && p.mrn.unicodeScalars.allSatisfy {
+                ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)
+            }
+            return (safe ? p.mrn : "patient-\(p.id)") + ".json"
+        }
+    }
+
+    private static func write(_ bundle: Value, to path: String) throws {
+        let fd = try PrivateFile.create(path, what: "the export")
+        defer { close(fd) }
+        try PrivateFile.write([bundle.canonicalJSON], to: fd, path: path)
+        fsync(fd)
+    }
+
+    private static func count(_ bundle: Value) -> Int { bundle["entry"]?.arrayValue?.count ?? 0 }
+
+    static func bundle(_ patient: PatientInfo, in session: Session) throws -> Value {
+        let store = session.store
+        // Checked when the protocol is loaded (HostSettings.check).
+        let base = try session.clinicProtocol.settings.text(HostSettings.fhirBase)
+        var parts: [(module: String, part: FHIRResource)] = [("host", FHIRResource([
+            "resourceType": "Patient", "id": "patient",
+            "identifier": [["system": .string(base + "/mrn"), "value": .string(patient.mrn)]],
+            "name": [["text": .string(patient.name)]],
+            "gender": .string(patient.sex == .female ? "female" : patient.sex == .male ? "male" : "unknown"),
+            "birthDate": .string(patient.dateOfBirth),
+        ], from: try store.records(patientID: patient.id, module: "patient"))) ]
+        for visit in try store.visits(patientID: patient.id) {
+            var period: [String: Value] = ["start": .string(FHIRExport.instant(visit.info.startedAt))]
+            if let end = visit.endedAt { period["end"] = .string(FHIRExport.instant(end)) }
+            parts.append(("host", FHIRResource([
+                "resourceType": "Encounter", "id": .string("visit-\(visit.info.id)"),
+                "status": .string(visit.endedAt == nil ? "in-progress" : "finished"),
+                "class": ["system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB", "display": "ambulatory"],
+                "type": [["text": .string(visit.info.kind)]],
+                "subject": ["reference": .string(FHIRExport.patient)], "period": .object(period),
+            ], from: try store.records(patientID: patient.id, module: "visit", visitID: visit.info.id))))
+        }
+        let reader = HostRecordReader(session: session, patient: patient, visit: .some(try store.openVisit(patientID: patient.id)))
+        for module in session.plugins.loaded.sorted(by: { $0.declaration.manifest.order < $1.declaration.manifest.order }) {
+            let name = module.declaration.manifest.name
+            parts += try ModuleCall.run(module, "exporting its resources") { try module.module.fhir(from: reader) }.map { (name, $0) }
+        }
+        let resources = try FHIRProvenance(base: base, staff: try store.staffByID().values.map { ($0.username, $0.roles) },
+                                           protocols: try store.protocolVersions(patientID: patient.id),
+                                           record: try store.records(patientID: patient.id)).assemble(parts)
+        var meta: [String: Value] = ["lastUpdated": .string(FHIRExport.instant(session.now))]
+        if session.isSandbox {
+            // A simulated clock's record is test data, never a patient's: say so where EHRs look.
+            meta["tag"] = [["system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HTEST", "display": "test health data"]]
+        }
+        return ["resourceType": "Bundle", "type": "collection", "timestamp": .string(FHIRExport.instant(session.now)), "meta": .object(meta),
+                "entry": .array(resources.map { resource in
+                    // The resource's own URL under the clinic's base, against which the bundle's
+                    // relative references (Patient/patient) resolve.
+                    ["fullUrl": .string(base + "/" + (resource["resourceType"]?.stringValue ?? "") + "/" + (resource["id"]?.stringValue ?? "")),
+                     "resource": resource]
+                })]
+    }
+}

@@ -1,0 +1,138 @@
+import ClinicKit
+import ClinicStorage
+import Foundation
+
+/// Works out the modules' published facts for the open patient (or the patient a reader reads),
+/// and gates commands on them.
+package struct FactEngine {
+    let session: Session
+    /// Whose record: the open patient's when `nil`.
+    var reader: HostRecordReader? = nil
+
+    /// The facts of the open patient.
+    package init(session: Session) { self.session = session }
+
+    init(session: Session, reader: HostRecordReader?) {
+        self.session = session
+        self.reader = reader
+    }
+
+    private func record() -> HostRecordReader? {
+        reader ?? session.patient.map { HostRecordReader(session: session, patient: $0) }
+    }
+
+    /// Each loaded module with the facts it reports now, in checklist order.
+    func all() throws -> [(module: LoadedModule, facts: [Fact])] {
+        guard let reader = record() else { return [] }
+        return try session.plugins.loaded
+            .sorted { $0.declaration.manifest.order < $1.declaration.manifest.order }
+            .map { module in
+                let reported = try facts(of: module, from: reader)
+                // One fact per declared name, in declared order; an undeclared one is ignored.
+                let facts = module.declaration.facts.map { spec in
+                    reported.first { $0.name == spec.name } ?? .missing(spec.name, "\(module.name) did not report it")
+                }
+                return (module, facts)
+            }
+    }
+
+    package func fact(_ name: String) throws -> Fact? {
+        guard let reader = record(),
+              let owner = session.plugins.loaded.first(where: { $0.declaration.facts.contains { $0.name == name } })
+        else { return nil }
+        return try facts(of: owner, from: reader).first { $0.name == name }
+    }
+
+    /// A module's facts. A module may ask for another's while working out its own; one that is
+    /// asked again while it is still working is a cycle, refused rather than recursed into.
+    private func facts(of module: LoadedModule, from reader: HostRecordReader) throws -> [Fact] {
+        if let start = session.modulesWorkingOutFacts.firstIndex(of: module.name) {
+            let cycle = (session.modulesWorkingOutFacts[start...] + [module.name]).joined(separator: " → ")
+            throw CommandFailure("the modules' facts depend on each other in a cycle (\(cycle))",
+                                 hint: "report this to the modules' authors; the record is unchanged")
+        }
+        session.modulesWorkingOutFacts.append(module.name)
+        defer { session.modulesWorkingOutFacts.removeLast() }
+        return try ModuleCall.run(module, "working out its facts") { try module.module.facts(from: reader) }
+    }
+
+    /// What falls due for the open patient, every module's, soonest first.
+    func due() throws -> [DueItem] {
+        guard let reader = record() else { return [] }
+        return try session.plugins.loaded.flatMap { m in try ModuleCall.run(m, "working out what is due") { try m.module.due(from: reader) } }
+            .sorted { $0.at < $1.at }
+    }
+
+    /// Every patient's due items up to `until`, each patient read with their open visit: the
+    /// clinic's worklist, most overdue first.
+    func worklist(until: Date) throws -> [WorklistEntry] {
+        var entries: [WorklistEntry] = []
+        for patient in try session.store.allPatients(limit: Int(Int32.max)) {
+            let reader = HostRecordReader(session: session, patient: patient, visit: .some(try session.store.openVisit(patientID: patient.id)))
+            for module in session.plugins.loaded {
+                let due = try ModuleCall.run(module, "working out what is due") { try module.module.due(from: reader) }
+                for item in due where item.at <= until {
+                    entries.append(WorklistEntry(patient: patient, item: item, module: module.name))
+                }
+            }
+        }
+        return entries.sorted { ($0.item.at, $0.patient.mrn, $0.item.what) < ($1.item.at, $1.patient.mrn, $1.item.what) }
+    }
+
+    /// The declaration of a fact and the module that publishes it.
+    package func spec(_ name: String) -> FactSpec? {
+        session.plugins.loaded.lazy.compactMap { $0.declaration.facts.first { $0.name == name } }.first
+    }
+
+    /// Refuses the command unless every required fact is present.
+    func check(requirements: [String], for command: String) throws {
+        for name in requirements {
+            guard let spec = spec(name) else {
+                throw CommandFailure("\(command) refused: it requires \(name), which no loaded module publishes",
+                                     hint: "check the modules list (type modules)", kind: .refused)
+            }
+            let fact = try fact(name)
+            if fact?.isPresent != true {
+                // When the module reports a bad outcome (screening.ineligible), running the command
+                // again is not the way forward.
+                let owner = session.plugins.loaded.first { $0.declaration.facts.contains { $0.name == name } }
+                let adverse = try owner?.declaration.facts.filter { !$0.isStep }.first { try self.fact($0.name)?.isPresent == true }
+                // A reason that names what to type (`FIQR (screening fiqr)`) is followed, not the
+                // fact's usual command.
+                let detail = fact?.detail ?? "not reported"
+                let named = session.catalog.entries.filter { $0.words.count > 1 && detail.contains($0.name) }
+                    .min { detail.range(of: $0.name)!.lowerBound < detail.range(of: $1.name)!.lowerBound }
+                throw CommandFailure("\(command) refused: \(name) is missing (\(detail))",
+                                     hint: adverse.map { "\($0.name) holds; see status" } ?? "run \(named?.name ?? spec.establishedBy) first", kind: .refused)
+            }
+        }
+    }
+
+    /// The alerts standing on the open patient, every module's, as lines to show: `text (since …;
+    /// acknowledge with …)`.
+    func standingAlerts() throws -> [String] {
+        try alerts().map {
+            "\($0.text) (since \(HostCommands.short($0.since, calendar: session.calendar, now: session.now)); type \($0.acknowledgedBy))"
+        }
+    }
+
+    func alerts() throws -> [StandingAlert] {
+        guard let reader = record() else { return [] }
+        return try session.plugins.loaded.flatMap { m in try ModuleCall.run(m, "working out its alerts") { try m.module.alerts(from: reader) } }
+    }
+
+    /// Refuses a command that orders or gives treatment while an alert stands on the patient.
+    func checkNoStandingAlert(for command: String) throws {
+        let standing = try alerts()
+        guard let first = standing.first else { return }
+        let more = standing.count > 1 ? " (and \(standing.count - 1) more; see status)" : ""
+        throw CommandFailure("\(command) refused: an alert stands on \(session.patient?.mrn ?? "the patient"): \(first.text)\(more)",
+                             hint: "a clinician acknowledges it first: type \(first.acknowledgedBy)", kind: .refused)
+    }
+
+    /// Why a missing fact cannot be established yet: the facts its command waits for.
+    func blockers(of spec: FactSpec, present: Set<String>) -> [String] {
+        let requires = session.catalog.entries.first { $0.name == spec.establishedBy }.map(session.requirements(of:)) ?? []
+        return requires.filter { !present.contains($0) }
+    }
+}

@@ -1,0 +1,136 @@
+import ClinicKit
+import ClinicStorage
+import Foundation
+
+/// The record of the open patient, read-only: what a module works its facts out from.
+package struct HostRecordReader: RecordReader, @unchecked Sendable {
+    let session: Session
+    package let patient: PatientInfo
+    package let visit: VisitInfo?
+
+    /// The patient's record with the session's open visit (the open patient's), or `visit`.
+    package init(session: Session, patient: PatientInfo, visit: VisitInfo?? = nil) {
+        self.session = session
+        self.patient = patient
+        self.visit = visit ?? session.visit
+    }
+
+    package var now: Date { session.now }
+    package var calendar: Calendar { session.calendar }
+    package var clinicProtocol: ClinicProtocol { session.clinicProtocol.settings }
+
+    package func records(module: String?, kind: String?, visitOnly: Bool) throws -> [StoredRecord] {
+        if (visitOnly && visit == nil) || patient.id == PatientInfo.nobody.id { return [] }
+        return Self.corrected(try session.store.records(patientID: patient.id, module: module, kind: kind, visitID: visitOnly ? visit?.id : nil))
+    }
+
+    /// Entries as modules read them: each corrected one under its own id with its latest
+    /// correction's payload; the corrections themselves are not listed again.
+    static func corrected(_ entries: [StoredRecord]) -> [StoredRecord] {
+        guard entries.contains(where: { $0.amends != nil }) else { return entries }
+        var latest: [Int64: StoredRecord] = [:]
+        for e in entries { if let original = e.amends { latest[original] = e } }
+        return entries.compactMap { e in
+            guard e.amends == nil else { return nil }
+            guard let correction = latest[e.id] else { return e }
+            var corrected = e
+            corrected.payload = correction.payload
+            return corrected
+        }
+    }
+
+    package func fact(_ name: String) throws -> Fact? {
+        try FactEngine(session: session, reader: self).fact(name)
+    }
+}
+
+/// What a module's command works through: the record, other modules' facts, and appending under
+/// the module's own name, the open visit and the signed-in member of staff.
+final class HostModuleContext: ModuleContext, @unchecked Sendable {
+    let session: Session
+    let module: String
+    let patient: PatientInfo
+    let staff: StaffInfo
+    private let reader: HostRecordReader
+
+    init(session: Session, module: String, patient: PatientInfo, staff: StaffInfo) {
+        self.session = session
+        self.module = module
+        self.patient = patient
+        self.staff = staff
+        self.reader = HostRecordReader(session: session, patient: patient)
+    }
+
+    var visit: VisitInfo? { session.visit }
+    var now: Date { session.now }
+    var calendar: Calendar { session.calendar }
+    var clinicProtocol: ClinicProtocol { session.clinicProtocol.settings }
+
+    func records(module: String?, kind: String?, visitOnly: Bool) throws -> [StoredRecord] {
+        try reader.records(module: module, kind: kind, visitOnly: visitOnly)
+    }
+
+    func append(_ draft: RecordDraft) throws -> StoredRecord {
+        guard patient.id != PatientInfo.nobody.id else {
+            throw CommandError("module \(module) tried to record an entry with no patient open", hint: "open a patient first: patient open MRN")
+        }
+        guard DeclarationCheck.isWord(draft.kind, allowUnderscore: true) else {
+            throw CommandError("module \(module) tried to record an entry of kind '\(draft.kind)'", hint: "kinds are lower-case words")
+        }
+        let recorded = now
+        let effective = (draft.effectiveAt ?? session.effectiveAt).map(Timestamp.truncated) ?? recorded
+        let id = try session.store.appendRecord(
+            patientID: patient.id, visitID: visit?.id, module: module, kind: draft.kind, payload: draft.payload,
+            effectiveAt: effective, recordedAt: recorded, staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, protocolSHA256: session.clinicProtocol.settings.sha256, amends: draft.amends)
+        return StoredRecord(id: id, module: module, kind: draft.kind, payload: draft.payload, visitID: visit?.id,
+                            effectiveAt: effective, recordedAt: recorded, staff: staff.username, amends: draft.amends)
+    }
+
+    func fact(_ name: String) throws -> Fact? {
+        try FactEngine(session: session).fact(name)
+    }
+
+    func standingAlerts() throws -> [StandingAlert] {
+        try FactEngine(session: session).alerts()
+    }
+
+    func worklist(until: Date) throws -> [WorklistEntry] {
+        try FactEngine(session: session).worklist(until: until)
+    }
+
+    func perform(_ command: String, _ values: [String: Value]) throws -> CommandOutput {
+        try session.perform(command, values, for: module)
+    }
+
+    func sign(meaning: String) throws -> Signature {
+        // A replay re-signs as the recorded staff; passwords are never recorded.
+        if !session.isReplaying {
+            try Accounts.checkNotLocked(staff.username, store: session.store, limit: Accounts.limit(session))
+            let password = try Accounts.password(for: staff.username, in: session)
+            do { _ = try Accounts.authenticate(staff.username, password: password, store: session.store, limit: Accounts.limit(session)) } catch {
+                throw CommandFailure("signature refused: wrong password for \(staff.username); nothing was signed",
+                                     hint: "try again with your own password", kind: .refused)
+            }
+        }
+        return Signature(username: staff.username, roles: staff.roles, at: now, meaning: meaning)
+    }
+
+    func witness(_ username: String, meaning: String) throws -> Signature {
+        let name = username.lowercased()
+        guard let account = try session.store.account(name) else {
+            throw CommandFailure("there is no member of staff called \(name) to witness", hint: "give the witness's sign-in name")
+        }
+        guard account.info.id != staff.id else {
+            throw CommandFailure("\(name) cannot witness their own signature", hint: "ask another member of staff")
+        }
+        if !session.isReplaying {
+            try Accounts.checkNotLocked(name, store: session.store, limit: Accounts.limit(session))
+            let password = try Accounts.password(for: "\(name) (witness)", in: session, variable: Accounts.witnessPasswordVariable)
+            guard Passwords.verify(password, against: account.passwordHash) else {
+                throw CommandFailure("witness signature refused: wrong password for \(name); nothing was signed", hint: "the witness types their own password", kind: .refused)
+            }
+        }
+        return Signature(username: account.info.username, roles: account.info.roles, at: now, meaning: meaning)
+    }
+}
+

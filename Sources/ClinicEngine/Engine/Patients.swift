@@ -1,0 +1,141 @@
+import ClinicKit
+import ClinicStorage
+import Foundation
+
+/// `patient …` commands.
+package enum Patients {
+    static func register(_ v: [String: Value], in session: Session) throws -> CommandOutput {
+        guard let staff = session.staff, let name = v["name"]?.stringValue, let dob = v["dob"]?.stringValue,
+              let sexText = v["sex"]?.stringValue, let sex = Sex(rawValue: sexText)
+        else { throw CommandFailure("patient new needs --name, --dob and --sex", hint: "type help patient new") }
+        let mrn = v["mrn"]?.stringValue
+        if let mrn, !mrn.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) {
+            throw CommandFailure("MRN '\(mrn)' may hold only letters, digits and '-'", hint: "type e.g. --mrn BAR-001")
+        }
+        if let born = Int(dob.prefix(4)), let year = session.today.year, year - born > 125 {
+            throw CommandFailure("date of birth \(dob) would make the patient over 125", hint: "check the year")
+        }
+        let twins = try session.store.patients(named: name, born: dob)
+        let now = session.now
+        let patient: PatientInfo
+        do {
+            patient = try session.store.addPatient(mrn: mrn?.uppercased(), name: name, dob: dob, sex: sex, at: now, by: staff.id)
+        } catch let error as StoreError {
+            throw CommandFailure(error.description, hint: "open that patient with patient open, or choose another MRN")
+        }
+        if mrn == nil { session.noteChosen("mrn", patient.mrn) }
+        _ = try session.store.appendRecord(
+            patientID: patient.id, visitID: nil, module: "patient", kind: "registered",
+            payload: ["mrn": .string(patient.mrn), "name": .string(name), "dob": .string(dob), "sex": .string(sex.rawValue)],
+            effectiveAt: now, recordedAt: now, staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, protocolSHA256: session.clinicProtocol.settings.sha256, amends: nil)
+        try session.open(patient)
+        var out = CommandOutput()
+        out.line("registered \(describe(patient, in: session)) · opened")
+        if !twins.isEmpty {
+            out.alert("a patient with the same name and date of birth exists: \(twins.map(\.mrn).joined(separator: ", ")); check this is not a duplicate")
+        }
+        return out
+    }
+
+    package static func find(_ key: String, in store: any RecordStore) throws -> PatientInfo? {
+        if let p = try store.patient(mrn: key) ?? store.patient(mrn: key.uppercased()) { return p }
+        if let id = Int64(key) { return try store.patient(id: id) }
+        return nil
+    }
+
+    static func open(_ key: String, in session: Session) throws -> CommandOutput {
+        guard let patient = try find(key, in: session.store) else {
+            throw CommandFailure("no patient with MRN or id '\(key)'", hint: "type patient find NAME to search")
+        }
+        try session.open(patient)
+        let visit = session.visit.map { "visit #\($0.id) \($0.kind) open since \(HostCommands.short($0.startedAt, calendar: session.calendar, now: session.now))" }
+        var out = CommandOutput()
+        out.line("opened \(describe(patient, in: session)) · \(visit ?? "no open visit")")
+        // What stands on the patient until a clinician acknowledges it, shown on opening.
+        for alert in try FactEngine(session: session).standingAlerts() { out.alert(alert) }
+        // And what is due today or overdue: a follow-up call, liver tests.
+        let endOfToday = session.calendar.startOfDay(for: session.now).addingTimeInterval(86_400)
+        for item in try FactEngine(session: session).due() where item.at < endOfToday {
+            out.line("due: \(Session.dueText(item, now: session.now, calendar: session.calendar)) · \(item.detail) · \(item.command)")
+        }
+        return out
+    }
+
+    /// `BAR-001 Zoë Ålvarez, F, 47 y`.
+    static func describe(_ p: PatientInfo, in session: Session) -> String {
+        let age = p.age(on: session.now, calendar: session.calendar).map { ", \($0) y" } ?? ""
+        return "\(p.mrn) \(p.name), \(p.sex.rawValue)\(age)"
+    }
+
+    static func list(_ patients: [PatientInfo], in session: Session, empty: String) throws -> CommandOutput {
+        guard !patients.isEmpty else { return .lines(empty) }
+        var out = CommandOutput()
+        let rows = try patients.map { p -> [String] in
+            let visit = try session.store.openVisit(patientID: p.id).map { "\($0.kind) #\($0.id)" } ?? ""
+            return [String(p.id), p.mrn, p.name, p.dateOfBirth, p.sex.rawValue, visit]
+        }
+        out.table(["id", "MRN", "name", "born", "sex", "open visit"], rows)
+        return out
+    }
+
+    static func show(in session: Session) throws -> CommandOutput {
+        guard let p = session.patient else { throw CommandFailure("no patient is open", hint: "type patient open MRN") }
+        var out = CommandOutput()
+        out.line("\(describe(p, in: session)) · born \(p.dateOfBirth) · id \(p.id)")
+        let visits = try session.store.visits(patientID: p.id)
+        if visits.isEmpty {
+            out.line("no visits yet")
+        } else {
+            out.table(["visit", "kind", "started", "ended"], visits.map { v in
+                [String(v.info.id), v.info.kind, ClinicTime.format(v.info.startedAt, calendar: session.calendar),
+                 v.endedAt.map { ClinicTime.format($0, calendar: session.calendar) } ?? "open"]
+            })
+        }
+        let records = try session.store.records(patientID: p.id)
+        var counts: [String: Int] = [:]
+        for r in records { counts["\(r.module) \(r.kind)", default: 0] += 1 }
+        out.line("record: \(records.count) entries" + (counts.isEmpty ? "" : " · " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        return out
+    }
+}
+
+/// `visit …` commands.
+enum Visits {
+    static func start(kind: String, chair: String?, in session: Session) throws -> CommandOutput {
+        guard let patient = session.patient, let staff = session.staff else { throw CommandFailure("no patient is open") }
+        // The database, not only this session: another workstation may have started one.
+        if let open = try session.store.openVisit(patientID: patient.id) ?? session.visit {
+            throw CommandFailure("visit #\(open.id) (\(open.kind)) is already open for \(patient.mrn)", hint: "type visit end first")
+        }
+        let now = session.now
+        let visit = try session.store.startVisit(patientID: patient.id, kind: kind, at: now, by: staff.id)
+        _ = try session.store.appendRecord(patientID: patient.id, visitID: visit.id, module: "visit", kind: "started",
+                                           payload: .object(["kind": .string(kind)].merging(chair.map { ["chair": .string($0)] } ?? [:]) { a, _ in a }), effectiveAt: now, recordedAt: now,
+                                           staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, protocolSHA256: session.clinicProtocol.settings.sha256, amends: nil)
+        session.setVisit(visit)
+        return .lines("started \(kind) visit #\(visit.id) for \(patient.mrn)\(chair.map { " in chair \($0)" } ?? "") at \(HostCommands.short(now, calendar: session.calendar, now: now))")
+    }
+
+    static func end(in session: Session) throws -> CommandOutput {
+        guard let patient = session.patient, let staff = session.staff, let visit = session.visit else {
+            throw CommandFailure("no visit is open", hint: "type visit start")
+        }
+        // A visit ends only when nothing of it is still under way (an infusion running or paused).
+        let reader = HostRecordReader(session: session, patient: patient)
+        for module in session.plugins.loaded {
+            let open = try ModuleCall.run(module, "checking what of the visit is unfinished") { try module.module.unfinished(from: reader) }
+            if let first = open.first {
+                throw CommandFailure("visit end refused: \(first)" + (open.count > 1 ? " (and \(open.count - 1) more)" : ""),
+                                     hint: "finish it first; the visit stays open", kind: .refused)
+            }
+        }
+        let now = session.now
+        try session.store.endVisit(id: visit.id, at: now, by: staff.id)
+        let minutes = Int(now.timeIntervalSince(visit.startedAt) / 60)
+        _ = try session.store.appendRecord(patientID: patient.id, visitID: visit.id, module: "visit", kind: "ended",
+                                           payload: ["kind": .string(visit.kind), "minutes": .int(minutes)], effectiveAt: now,
+                                           recordedAt: now, staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, protocolSHA256: session.clinicProtocol.settings.sha256, amends: nil)
+        session.setVisit(nil)
+        return .lines("ended \(visit.kind) visit #\(visit.id) for \(patient.mrn) after \(minutes) min")
+    }
+}

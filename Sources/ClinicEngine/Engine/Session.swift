@@ -1,0 +1,543 @@
+import ClinicKit
+import ClinicStorage
+import Foundation
+
+/// Writes a session as it goes (`record start`): told after each command, outside any transaction.
+package protocol SessionRecorder: AnyObject {
+    /// The file written.
+    var path: String { get }
+    /// Writes what was committed since the last call.
+    func flush() throws
+    /// Writes what is left and closes the recording.
+    func stop() throws
+}
+
+/// How a command line ended.
+package enum Outcome: Equatable {
+    case ok
+    case failed(CommandFailure)
+    /// `quit` or `exit`.
+    case quit
+}
+
+/// One person's working session: who is signed in, which patient and visit are open, and the one
+/// place every command line goes through, typed or scripted.
+package final class Session {
+    package let store: any RecordStore
+    package let plugins: PluginReport
+    package private(set) var catalog: CommandCatalog
+    /// The host's commands this session was given (the engine's, and the layers' above it).
+    package let hostCommands: HostCommandTable
+    package let clock: any ClinicClock
+    package let calendar: Calendar
+    package let console: any Console
+    /// Where to ask for missing fields and passwords; `nil` when there is no one to ask (a script).
+    package var input: (any LineInput)?
+    package let environment: [String: String]
+    package let databasePath: String
+    package let sessionID: String
+    /// The clinic protocol in force: every record notes its version.
+    package internal(set) var clinicProtocol: LoadedProtocol
+
+    package internal(set) var staff: StaffInfo?
+    package internal(set) var patient: PatientInfo?
+    package internal(set) var visit: VisitInfo?
+    package internal(set) var signedInAt: Date?
+
+    /// The time of the command that is running: every record, journal line and visit time one
+    /// command writes carries the same instant (a replay reproduces it with one `clock set`).
+    private var commandTime: Date?
+    /// The effective time a command was given with `--at` (a late entry), while it runs.
+    package private(set) var effectiveAt: Date?
+    /// Values a command chose itself (a generated MRN), added to the journal's canonical line so
+    /// that a replay makes the same choice.
+    private var chosen: [String] = []
+    /// A script is running: a missing field is an error, not a question, even with a terminal
+    /// (passwords are still asked: a signature is the person's own).
+    package var inScript = false
+    /// Results are not printed (a CSV batch, a replay); alerts and errors still are.
+    package var quiet = false
+    /// Set while `replay` re-executes a recording into a fresh sandbox: `login` needs no password
+    /// and `user add` makes accounts that no password opens.
+    package var isReplaying = false
+    /// Writes the session as a replayable script while `record start` is on.
+    package var recorder: (any SessionRecorder)?
+    /// The modules whose facts are being worked out, innermost last (a cycle is refused).
+    var modulesWorkingOutFacts: [String] = []
+    /// How deep commands run other modules' commands (`ModuleContext.perform`).
+    private var performDepth = 0
+
+    package init(store: any RecordStore, plugins: PluginReport, clock: any ClinicClock, calendar: Calendar, console: any Console,
+                 input: (any LineInput)?, environment: [String: String], databasePath: String, clinicProtocol: LoadedProtocol,
+                 hostCommands: HostCommandTable = HostCommands.table) {
+        self.clinicProtocol = clinicProtocol
+        self.store = store
+        self.plugins = plugins
+        self.clock = clock
+        self.calendar = calendar
+        self.console = console
+        self.input = input
+        self.environment = environment
+        self.databasePath = databasePath
+        self.sessionID = UUID().uuidString.lowercased()
+        self.hostCommands = hostCommands
+        self.catalog = CommandCatalog(host: hostCommands, modules: plugins.loaded)
+    }
+
+    /// Whether someone is there to answer prompts.
+    package var isInteractive: Bool { input != nil }
+
+    /// The prompt: who is signed in, and the open patient and visit (`nora@BAR-001 [infusion]> `).
+    package var prompt: String {
+        // A sandbox says so on every line, with its (possibly simulated) time.
+        let sandbox = isSandbox ? "(sandbox \(String(ClinicTime.format(clock.now(), calendar: calendar).suffix(5)))) " : ""
+        guard let staff else { return sandbox + "clinic> " }
+        var p = sandbox + staff.username
+        if let patient { p += "@\(patient.mrn)" } else { p += " (\(StaffRoles.text(staff.roles)))" }
+        if let visit, let patient {
+            // What falls due next rides in the prompt: the visit's own (vitals) before older reminders;
+            // a paused infusion and a standing alert are marked before it.
+            let engine = FactEngine(session: self)
+            let items = (try? engine.due()) ?? []
+            let next = items.first { !$0.isAllDay && $0.at >= visit.startedAt } ?? items.first
+            var marks = [visit.kind]
+            if (try? Board.entry(patient, visit, place: nil, in: self))??.state == .paused { marks.append("PAUSED") }
+            if !((try? engine.alerts()) ?? []).isEmpty { marks.append("ALERT") }
+            if let next { marks.append(Self.dueText(next, now: clock.now(), calendar: calendar)) }
+            p += " [" + marks.joined(separator: " · ") + "]"
+        }
+        return p + "> "
+    }
+
+    /// `vitals due 10:19`, `vitals due now`, `vitals OVERDUE 3 min`; a day's item: `call due
+    /// 2026-12-01`, `call due today`, `call OVERDUE 3 d`.
+    static func dueText(_ item: DueItem, now: Date, calendar: Calendar) -> String {
+        let time = ClinicTime.format(item.at, calendar: calendar)
+        let today = ClinicTime.format(now, calendar: calendar)
+        if item.isAllDay {
+            let days = calendar.dateComponents([.day], from: calendar.startOfDay(for: item.at), to: calendar.startOfDay(for: now)).day ?? 0
+            if days > 0 { return "\(item.what) OVERDUE \(days) d" }
+            return days == 0 ? "\(item.what) due today" : "\(item.what) due \(time.prefix(10))"
+        }
+        if now > item.at {
+            let minutes = Int(now.timeIntervalSince(item.at) / 60)
+            let late = minutes < 120 ? "\(minutes) min" : minutes < 2880 ? "\(minutes / 60) h" : "\(minutes / 1440) d"
+            return "\(item.what) OVERDUE \(late)"
+        }
+        if time == today { return "\(item.what) due now" }
+        return "\(item.what) due \(time.prefix(10) == today.prefix(10) ? String(time.suffix(5)) : time)"
+    }
+
+    /// One line for each thing of the open visit that is overdue (vitals), shown before every
+    /// prompt. Older reminders (a follow-up call) are shown when the patient is opened and in `status`.
+    package func overdueWarnings() -> [String] {
+        let now = clock.now()
+        guard patient != nil, let visit, let items = try? FactEngine(session: self).due() else { return [] }
+        return items.filter { !$0.isAllDay && $0.at >= visit.startedAt && now > $0.at }.map {
+            "\($0.what) overdue by \(Int(now.timeIntervalSince($0.at) / 60)) min (due \(ClinicTime.format($0.at, calendar: calendar).suffix(5)), \($0.detail)): type \($0.command)"
+        }
+    }
+
+    package var today: DateComponents { calendar.dateComponents([.year, .month, .day], from: now) }
+
+    /// Now: the running command's time, else the clock's.
+    package var now: Date { commandTime ?? clock.now() }
+
+    /// Whether the database is a sandbox (training, tests, a replay) rather than a live record.
+    package var isSandbox: Bool { store.isSandbox }
+
+    /// Who is signed in, the open patient and visit, and a sandbox's clock: what a command that
+    /// rolls back must leave as it found.
+    package struct State {
+        package var staff: StaffInfo?
+        package var patient: PatientInfo?
+        package var visit: VisitInfo?
+        package var signedInAt: Date?
+        package var clock: Date?
+    }
+
+    package func snapshot() -> State {
+        State(staff: staff, patient: patient, visit: visit, signedInAt: signedInAt, clock: clock.setTime)
+    }
+
+    package func restore(_ state: State) {
+        (staff, patient, visit, signedInAt) = (state.staff, state.patient, state.visit, state.signedInAt)
+        clock.restore(state.clock)
+    }
+
+    // MARK: - Running a line
+
+    /// Runs one command line and journals it. Results are printed; a failure is returned for the
+    /// caller to print and to decide whether to go on.
+    /// - Parameter source: where the line came from (`shell`, `-c`, `FILE:LINE`), for the journal.
+    @discardableResult
+    package func execute(_ line: String, source: String) -> Outcome {
+        let words: [String]
+        do { words = try Tokenizer.words(line) } catch {
+            return finish(line: line, source: source, failure: CommandFailure(error.description))
+        }
+        return execute(words: words, source: source, line: { line })
+    }
+
+    /// Runs a command already split into words (a script's line, its variables substituted).
+    /// `line` gives the text to journal if it fails.
+    @discardableResult
+    package func execute(words: [String], source: String, line lineText: () -> String) -> Outcome {
+        guard !words.isEmpty else { return .ok }
+        var line: String { lineText() }
+        let entry: CatalogEntry, arguments: [String]
+        switch catalog.resolve(words) {
+        case .found(let e, let a): (entry, arguments) = (e, a)
+        case .failed(let message): return finish(line: line, source: source, failure: CommandFailure(message))
+        }
+        // A host command changes the session (the open patient, visit, staff member) as it runs;
+        // if its transaction then rolls back, the session must go back to what the record says.
+        let saved = snapshot()
+        defer { commandTime = nil; effectiveAt = nil; chosen = [] }
+        do {
+            var command = try prepare(entry, arguments: arguments)
+            // Every question is asked before the write transaction begins.
+            try confirm(entry, &command)
+            commandTime = clock.now()
+            effectiveAt = command.effectiveAt
+            let output: CommandOutput
+            if entry.managesTransactions {
+                // run, replay: their commands commit on their own (one transaction a script or CSV row).
+                output = try run(entry, command)
+                try journal(command.canonical, source: source, outcome: "ok", message: "", before: saved)
+            } else {
+                output = try store.transaction { () throws -> CommandOutput in
+                    var output = try run(entry, command)
+                    if let at = command.effectiveAt, entry.module != nil {
+                        output.line("late entry: effective \(ClinicTime.format(at, calendar: calendar)), recorded \(ClinicTime.format(now, calendar: calendar))")
+                    }
+                    try journal(([command.canonical] + chosen).joined(separator: " "), source: source, outcome: "ok", message: "", before: saved)
+                    return output
+                }
+            }
+            show(output)
+            afterCommand()
+            return entry.words == ["quit"] || entry.words == ["exit"] ? .quit : .ok
+        } catch let failure as CommandFailure {
+            restore(saved)
+            return finish(line: line, source: source, failure: failure)
+        } catch let error as CommandError {
+            restore(saved)
+            return finish(line: line, source: source, failure: CommandFailure(error.message, hint: error.hint))
+        } catch {
+            restore(saved)
+            return finish(line: line, source: source, failure: CommandFailure("\(error)"))
+        }
+    }
+
+    /// After a command, outside any transaction: the recorder writes what was committed.
+    package func afterCommand() {
+        guard !store.isInTransaction, let recorder else { return }
+        do { try recorder.flush() } catch {
+            console.err("warning: the recording \(recorder.path) stopped: \(error)")
+            self.recorder = nil
+        }
+    }
+
+    /// A command ready to run: its validated values and its canonical line.
+    package struct Prepared {
+        package var values: [String: Value]
+        package var canonical: String
+        /// `--at TIME` on a module's command: when it happened, for a late entry.
+        package var effectiveAt: Date?
+    }
+
+    /// Checks that the command may run now, and gathers its values (prompting when someone is there).
+    private func prepare(_ entry: CatalogEntry, arguments: [String]) throws -> Prepared {
+        if !entry.isOpen {
+            guard let staff else {
+                throw CommandFailure("\(entry.name): nobody is signed in", hint: "type login NAME", kind: .refused)
+            }
+            guard !staff.roles.isDisjoint(with: entry.spec.roles) else {
+                let needed = entry.spec.roles.sorted().map(\.rawValue).joined(separator: " or ")
+                throw CommandFailure("\(entry.name) needs the role \(needed); \(staff.username) is \(StaffRoles.text(staff.roles))",
+                                     hint: "ask \("aeiou".contains(needed.prefix(1)) ? "an" : "a") \(needed) to do it", kind: .refused)
+            }
+        }
+        if let refusal = try ProtocolAdoption.refusal(for: entry, in: self) { throw refusal }
+        if entry.spec.needsPatient && patient == nil {
+            throw CommandFailure("\(entry.name): no patient is open", hint: "type patient open MRN, or patient find NAME", kind: .refused)
+        }
+        if entry.spec.needsVisit && visit == nil, let patient {
+            throw CommandFailure("\(entry.name): no visit is open for \(patient.mrn)", hint: "type visit start --kind infusion|consult|follow-up", kind: .refused)
+        }
+        let requirements = self.requirements(of: entry)
+        if !requirements.isEmpty {
+            try FactEngine(session: self).check(requirements: requirements, for: entry.name)
+        }
+        if entry.spec.refusedWhileAlerts {
+            try FactEngine(session: self).checkNoStandingAlert(for: entry.name)
+        }
+        var arguments = arguments
+        let at = entry.module == nil ? nil : try LateEntry.take(from: &arguments, in: self)
+        if at != nil && !entry.spec.takesLateEntries {
+            throw CommandFailure("\(entry.name) is recorded at the moment it is typed: --at is not taken for it",
+                                 hint: "type it as it happens; if it really happened earlier, say when in its reason or a note", kind: .refused)
+        }
+        // A line recalled from the history has `…` where identifying text was: those fields are
+        // asked again, never stored as the placeholder.
+        let blanked = try Self.stripPlaceholders(&arguments, for: entry)
+        // A correction's own values (`amend 62 sbp=…`) name no field of the command: asked here.
+        for name in blanked where !entry.spec.fields.contains(where: { $0.name == name }) {
+            guard let input, !inScript else {
+                throw CommandFailure("\(name)=\(Self.placeholder): the history keeps no identifying text, so this recalled line has lost its \(name)",
+                                     hint: "type the line again with its value")
+            }
+            guard case .line(let value) = input.readLine(prompt: "  \(name): ", completion: .none), !value.trimmed.isEmpty else {
+                throw CommandFailure("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
+            }
+            arguments.append("\(name)=\(value.trimmed)")
+        }
+        var parsed = try ArgumentParser.parse(arguments, for: entry, patientSex: patient?.sex, today: today)
+        for name in blanked where parsed.values[name] == nil && !parsed.missing.contains(name) { parsed.missing.append(name) }
+        // A recording made before a visit's kind was asked for started an infusion visit.
+        if isReplaying, entry.name == "visit start", parsed.missing == ["kind"] {
+            (parsed.values["kind"], parsed.texts["kind"], parsed.missing) = (.string("infusion"), "infusion", [])
+        }
+        if let module = entry.module, let patient {
+            let values = try ModuleCall.run(module, "filling in '\(entry.name)'") {
+                try module.module.prefill(entry.spec.verb, from: HostRecordReader(session: self, patient: patient))
+            }
+            prefill(&parsed, entry: entry, from: values)
+        }
+        if !parsed.missing.isEmpty {
+            try askForMissing(&parsed, entry: entry)
+        }
+        var canonical = Self.canonical(entry, parsed)
+        for (name, text) in parsed.others.sorted(by: { $0.key < $1.key }) { canonical += " \(name)=\(Tokenizer.quote(text))" }
+        if let at { canonical += " --at " + Timestamp.string(at) }
+        var values = parsed.values
+        if !parsed.others.isEmpty { values["changes"] = .object(parsed.others.mapValues(Value.string)) }
+        return Prepared(values: values, canonical: canonical, effectiveAt: at)
+    }
+
+    /// Takes what the record already holds for fields not given, and says so.
+    private func prefill(_ parsed: inout ParsedArguments, entry: CatalogEntry, from values: [String: Value]) {
+        for spec in entry.spec.fields where parsed.values[spec.name] == nil {
+            guard let value = values[spec.name] else { continue }
+            let text = value.typed
+            parsed.values[spec.name] = value
+            parsed.texts[spec.name] = text
+            parsed.missing.removeAll { $0 == spec.name }
+            if !quiet { console.out("  \(spec.name) = \(text) (from the record)") }
+        }
+    }
+
+    /// Prompts for each missing field in turn, or fails listing them when no one can answer.
+    private func askForMissing(_ parsed: inout ParsedArguments, entry: CatalogEntry) throws {
+        let specs = parsed.missing.compactMap { name in entry.spec.fields.first { $0.name == name } }
+        guard let input, !inScript else {
+            let list = specs.map { "\($0.name) (\($0.expects))" }.joined(separator: ", ")
+            throw CommandFailure("\(entry.name) is missing \(list)", hint: "add e.g. \(specs[0].example)")
+        }
+        for spec in specs {
+            // The item's wording, and the anchors of a scale whose answers are numbers.
+            console.out("  \(spec.help)")
+            if case .choice(let choices) = spec.kind, choices.allSatisfy({ Int($0.id) != nil }) {
+                console.out("    " + choices.map { "\($0.id) = \($0.label)" }.joined(separator: " · "))
+            }
+            while true {
+                switch input.readLine(prompt: "  \(spec.name) (\(spec.expects)): ", completion: .field(spec)) {
+                case .interrupt, .end:
+                    throw CommandFailure("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
+                case .line(let text):
+                    if lastActivity != nil { lastActivity = clock.wallTime() }
+                    do {
+                        parsed.values[spec.name] = try spec.parse(text, today: today)
+                        parsed.texts[spec.name] = text.trimmed
+                        if case .quantity(let units, _) = spec.kind, let q = parsed.values[spec.name].flatMap({ Quantity($0, units: units) }),
+                           q.unit != units[0], q.unit.dimension == units[0].dimension {
+                            console.out("    = \(FieldSpec.format((q.value(in: units[0]) * 10).rounded() / 10)) \(units[0].symbol)")
+                        }
+                    } catch {
+                        console.err("  error: \(error.problem); \(error.hint)")
+                        continue
+                    }
+                }
+                break
+            }
+        }
+        parsed.missing = []
+    }
+
+    /// The command as it would be typed with every value given: what the journal keeps.
+    static func canonical(_ entry: CatalogEntry, _ parsed: ParsedArguments) -> String {
+        var parts = entry.words
+        for spec in entry.spec.fields where spec.isPositional {
+            guard let text = parsed.texts[spec.name] else { continue }
+            parts.append(Tokenizer.quote(text))
+        }
+        for spec in entry.spec.fields where !spec.isPositional {
+            guard let text = parsed.texts[spec.name] else { continue }
+            parts.append("\(spec.name)=\(Tokenizer.quote(text))")
+        }
+        return parts.joined(separator: " ")
+    }
+
+    /// The facts a command waits for: its declaration's, and those the clinic protocol adds
+    /// (`clinic.also_requires`: a clinic's own module's checklist before `dosing start`).
+    package func requirements(of entry: CatalogEntry) -> [String] {
+        entry.spec.requires + (alsoRequired[entry.name] ?? []).filter { !entry.spec.requires.contains($0) }
+    }
+
+    /// Read again whenever the protocol in force changes (`protocol adopt`).
+    private var alsoRequired: [String: [String]] {
+        if alsoRequiredCache?.sha256 != clinicProtocol.settings.sha256 {
+            alsoRequiredCache = (clinicProtocol.settings.sha256, HostSettings.alsoRequired(clinicProtocol.settings))
+        }
+        return alsoRequiredCache?.pairs ?? [:]
+    }
+
+    private var alsoRequiredCache: (sha256: String, pairs: [String: [String]])?
+
+    /// A module's published fact for the open patient, worked out now; `nil` when no module publishes it.
+    package func fact(_ name: String) throws -> Fact? { try FactEngine(session: self).fact(name) }
+
+    /// Runs a module's command on behalf of another module's running command
+    /// (`ModuleContext.perform`): the same checks as typed, no prompting, in a savepoint of its own.
+    func perform(_ command: String, _ values: [String: Value], for caller: String) throws -> CommandOutput {
+        let words = command.split(separator: " ").map(String.init)
+        guard case .found(let entry, let rest) = catalog.resolve(words), rest.isEmpty, entry.module != nil else {
+            throw CommandFailure("module \(caller) asked to run '\(command)', which is not a loaded module's command",
+                                 hint: "check the modules list (type modules)")
+        }
+        guard performDepth < 3 else {
+            throw CommandFailure("module \(caller) asked to run \(command) from a command run by another; refused to go deeper")
+        }
+        var arguments: [String] = []
+        for (name, value) in values.sorted(by: { $0.key < $1.key }) {
+            guard entry.spec.fields.contains(where: { $0.name == name }) else {
+                throw CommandFailure("module \(caller) gave \(command) a field '\(name)' it does not have")
+            }
+            arguments.append("\(name)=\(value.typed)")
+        }
+        let wasInScript = inScript
+        inScript = true
+        performDepth += 1
+        // A command recorded when it is typed is recorded now, even when the command that runs it
+        // is a late entry (late vital signs past a stop criterion pause the infusion now, not then).
+        let outerEffectiveAt = effectiveAt
+        if !entry.spec.takesLateEntries { effectiveAt = nil }
+        defer { inScript = wasInScript; performDepth -= 1; effectiveAt = outerEffectiveAt }
+        let prepared = try prepare(entry, arguments: arguments)
+        return try store.transaction { try run(entry, prepared) }
+    }
+
+    private func run(_ entry: CatalogEntry, _ command: Prepared) throws -> CommandOutput {
+        guard let module = entry.module else {
+            guard let handler = entry.handler else {
+                throw CommandFailure("\(entry.name) is read by the script runner, not run as a command", hint: "put it in a script, or type run FILE")
+            }
+            return try handler(command.values, self)
+        }
+        guard let staff else { throw CommandFailure("\(entry.name): nobody is signed in") }
+        // A command that needs no patient (a clinic-wide list) runs with none: an empty record.
+        guard let patient = patient ?? (entry.spec.needsPatient ? nil : PatientInfo.nobody) else { throw CommandFailure("\(entry.name): no patient is open") }
+        let context = HostModuleContext(session: self, module: module.name, patient: patient, staff: staff)
+        return try ModuleCall.run(module, "'\(entry.name)'") {
+            try module.module.run(Invocation(verb: entry.spec.verb, values: command.values), in: context)
+        }
+    }
+
+    package func show(_ output: CommandOutput) {
+        let highlight = console.isTerminal
+        // Quiet (a CSV batch, a replay): only the alerts, each naming its patient.
+        let shown = !quiet ? output : CommandOutput(output.blocks.compactMap { block -> OutputBlock? in
+            guard case .alert(let text) = block else { return nil }
+            return .alert(patient.map { "\($0.mrn): \(text)" } ?? text)
+        })
+        let lines = Renderer.render(shown, highlight: highlight)
+        // At a terminal, a long text (the consent) comes a page at a time.
+        guard let input, highlight, !inScript, let rows = console.rows, lines.count > rows - 1 else {
+            for line in lines { console.out(line) }
+            return
+        }
+        var shownSoFar = 0
+        for line in lines {
+            if shownSoFar == rows - 2 {
+                guard case .line(let answer) = input.readLine(prompt: "-- more: Enter for the next page, q to stop -- ", completion: .none),
+                      answer.trimmed.lowercased() != "q"
+                else { return }
+                shownSoFar = 0
+            }
+            console.out(line)
+            shownSoFar += 1
+        }
+    }
+
+    /// Journals the failure and returns it as the outcome; the caller prints it (the shell and a
+    /// script say where it happened differently).
+    private func finish(line: String, source: String, failure: CommandFailure) -> Outcome {
+        do {
+            try journal(line.trimmed, source: source, outcome: failure.kind.rawValue, message: failure.description)
+        } catch {
+            console.err("error: could not write the journal: \(error)")
+        }
+        return .failed(failure)
+    }
+
+    /// Journals a command line. Its staff member, patient and visit are the session's after the
+    /// command, or, where the command closed one (`logout`, `visit end`), the one it closed.
+    package func journal(_ command: String, source: String, outcome: String, message: String, before: State? = nil) throws {
+        try store.appendJournal(JournalEntry(session: sessionID, staffID: (staff ?? before?.staff)?.id, at: now, source: source,
+                                             command: command.utf8.count <= 4000 ? command : String(command.prefix(4000)), outcome: outcome, message: message,
+                                             patientID: (patient ?? before?.patient)?.id, visitID: (visit ?? before?.visit)?.id))
+    }
+
+    // MARK: - State changes (for host commands)
+
+    /// Notes a value the command chose (`mrn=C000002`) for the journal's canonical line.
+    package func noteChosen(_ field: String, _ value: String) {
+        chosen.append("\(field)=\(Tokenizer.quote(value))")
+    }
+
+    package func signIn(_ who: StaffInfo) {
+        if staff?.id != who.id { patient = nil; visit = nil }
+        staff = who
+        signedInAt = now
+    }
+
+    /// When the person at the shell last finished a command (wall-clock time, even in a sandbox:
+    /// idleness is about the person, not the record).
+    package var lastActivity: Date?
+
+    /// Signs the member of staff out when the shell has been idle longer than the protocol allows,
+    /// journalling it, and returns what to tell them; `nil` when they stay signed in.
+    package func signOutIfIdle(now: Date) -> String? {
+        guard let staff, let last = lastActivity, isIdle(now: now) else { return nil }
+        let limit = idleLimit
+        let idle = Int(now.timeIntervalSince(last) / 60)
+        let before = snapshot()
+        signOut()
+        try? journal("logout", source: "idle", outcome: "ok", message: "signed out after \(idle) min idle", before: before)
+        return "signed out: \(staff.username) was idle \(idle) min (clinic.idle_minutes is \(limit)); nothing was lost. Sign in again: login \(staff.username)"
+    }
+
+    /// The protocol's idle limit, in minutes (`clinic.idle_minutes`).
+    package var idleLimit: Int { (try? clinicProtocol.settings.integer(HostSettings.idleMinutes)) ?? 15 }
+
+    /// Whether someone is signed in and has been idle for the protocol's limit.
+    package func isIdle(now: Date) -> Bool {
+        guard staff != nil, let last = lastActivity else { return false }
+        return Int(now.timeIntervalSince(last) / 60) >= idleLimit
+    }
+
+    package func signOut() {
+        staff = nil
+        patient = nil
+        visit = nil
+        signedInAt = nil
+    }
+
+    package func open(_ p: PatientInfo) throws {
+        patient = p
+        visit = try store.openVisit(patientID: p.id)
+    }
+
+    package func setVisit(_ v: VisitInfo?) { visit = v }
+}

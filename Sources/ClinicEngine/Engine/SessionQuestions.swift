@@ -1,0 +1,66 @@
+import ClinicKit
+import ClinicStorage
+import Foundation
+
+// The questions a command puts to the person at the terminal, all before its write transaction
+// begins: leaving a patient whose infusion runs, and a module's own (`dosing stop`, an implausible
+// reading).
+extension Session {
+    /// Asks, at a terminal, what the command needs confirmed before it writes: leaving a patient
+    /// whose infusion runs, and the module's own questions (`dosing stop`, an implausible reading).
+    /// A script is refused leaving unless it says `--force`; the module's questions are not put to it.
+    func confirm(_ entry: CatalogEntry, _ command: inout Prepared) throws {
+        guard !isReplaying else { return }
+        let asking = isInteractive && !inScript
+        if let question = try leaving(entry, command.values) {
+            if command.values["force"]?.boolValue == true {
+                // Said on the line: nothing to ask.
+            } else if asking {
+                guard ask(question + " Leave anyway?") else {
+                    throw CommandFailure("\(entry.name) cancelled: you stay with \(patient?.mrn ?? "the patient")", kind: .cancelled)
+                }
+                // The journal (and a replay of it) keeps the answer.
+                command.canonical += " --force"
+            } else {
+                throw CommandFailure("\(entry.name) would leave the patient while \(question.dropLast())", hint: "a script that means to leave says so: \(entry.name) … --force", kind: .refused)
+            }
+        }
+        guard asking, let module = entry.module, let patient else { return }
+        let questions = try ModuleCall.run(module, "asking before '\(entry.name)'") {
+            try module.module.confirmations(Invocation(verb: entry.spec.verb, values: command.values), from: HostRecordReader(session: self, patient: patient))
+        }
+        for question in questions where !ask(question) {
+            throw CommandFailure("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
+        }
+    }
+
+    /// A yes-or-no question at the terminal; anything but yes is no.
+    package func ask(_ question: String) -> Bool {
+        guard let input else { return false }
+        guard case .line(let answer) = input.readLine(prompt: question + " [y/N] ", completion: .none) else { return false }
+        return Self.isYes(answer)
+    }
+
+    /// `y` or `yes`, in any case.
+    package static func isYes(_ answer: String) -> Bool { ["y", "yes"].contains(answer.trimmed.lowercased()) }
+
+    /// The question to ask before the command leaves the open patient while their infusion runs
+    /// or is paused (`BAR-001's infusion is running (vitals due 10:35).`); `nil` when it does not.
+    func leaving(_ entry: CatalogEntry, _ values: [String: Value]) throws -> String? {
+        switch entry.name {
+        case "logout", "quit", "exit", "patient new": break
+        case "patient open":
+            let key = values["patient"]?.stringValue ?? ""
+            if let target = try Patients.find(key, in: store), target.id == patient?.id { return nil }
+        default: return nil
+        }
+        return try leavingQuestion()
+    }
+
+    /// Whether the open patient's infusion is running or paused, as the question before leaving.
+    package func leavingQuestion() throws -> String? {
+        guard let entry = try Board.openPatient(in: self), entry.isWatched else { return nil }
+        let next = entry.due.first.map { " (\(Self.dueText($0, now: now, calendar: calendar)))" } ?? ""
+        return "\(entry.patient.mrn)'s infusion is \(entry.state.rawValue)\(next)."
+    }
+}

@@ -1,0 +1,87 @@
+import ClinicKit
+
+/// Checks the contracts between the modules that loaded: every fact, command, field and record
+/// kind a module names — in its commands' requirements, its facts' `establishedBy`, and what it
+/// declares it uses of others (``ModuleUses``) — must be provided by a loaded module (or, for a
+/// command, be the shell's own), and no fact may be published twice.
+package enum ContractCheck {
+    /// The modules whose references all hold, and a refusal for each of the others, naming the
+    /// first reference that does not. A refused module provides nothing, so a module that relied
+    /// on it is refused in turn.
+    package static func resolve(_ modules: [LoadedModule], hostWords: Set<String>) -> (loaded: [LoadedModule], refused: [RefusedPlugin]) {
+        var loaded = modules
+        var refused: [RefusedPlugin] = []
+        while let index = loaded.indices.first(where: { problem(in: loaded[$0], among: loaded, hostWords: hostWords) != nil }) {
+            let module = loaded.remove(at: index)
+            let reason = problem(in: module, among: loaded + [module], hostWords: hostWords) ?? ""
+            refused.append(RefusedPlugin(file: module.file, origin: module.origin, reason: reason, abi: module.abi))
+        }
+        return (loaded, refused)
+    }
+
+    /// The first reference of `module` that `modules` (which include it) do not provide, as the
+    /// reason it is refused; `nil` when every one holds.
+    package static func problem(in module: LoadedModule, among modules: [LoadedModule], hostWords: Set<String>) -> String? {
+        let declaration = module.declaration
+        let name = module.name
+        var facts: [String: String] = [:]
+        for other in modules {
+            for fact in other.declaration.facts where facts[fact.name] == nil { facts[fact.name] = other.name }
+        }
+        for fact in declaration.facts {
+            if let owner = facts[fact.name], owner != name {
+                return "publishes the fact \(fact.name), which module \(owner) already publishes; a fact has one source"
+            }
+        }
+        func command(_ words: String) -> CommandSpec? {
+            let parts = words.split(separator: " ").map(String.init)
+            guard parts.count == 2, let owner = modules.first(where: { $0.name == parts[0] }) else { return nil }
+            return owner.declaration.commands.first { $0.verb == parts[1] }
+        }
+        func isCommand(_ words: String) -> Bool {
+            command(words) != nil || words.split(separator: " ").first.map { hostWords.contains(String($0)) } == true
+        }
+        func unknownFact(_ fact: String) -> String {
+            let guess = closest(fact, among: Array(facts.keys))
+            return "no loaded module publishes the fact '\(fact)'" + (guess.map { " (did you mean \($0)?)" } ?? "")
+        }
+        for spec in declaration.commands {
+            for fact in spec.requires where facts[fact] == nil {
+                return "'\(name) \(spec.verb)' requires \(fact), but \(unknownFact(fact))"
+            }
+        }
+        for fact in declaration.facts where !isCommand(fact.establishedBy) {
+            return "the fact \(fact.name) is established by '\(fact.establishedBy)', which is not a command of a loaded module or of the shell"
+        }
+        for fact in declaration.uses.facts where facts[fact.rawValue] == nil {
+            return "uses \(fact), but \(unknownFact(fact.rawValue))"
+        }
+        for reference in declaration.uses.commands {
+            guard let spec = command(reference.name) else {
+                return "runs '\(reference.name)', which no loaded module declares"
+            }
+            if let field = reference.fields.first(where: { field in !spec.fields.contains { $0.name == field } }) {
+                return "gives '\(reference.name)' the field '\(field)', which it does not declare (it has \(spec.fields.map(\.name).joined(separator: ", ")))"
+            }
+        }
+        for reference in declaration.uses.records {
+            guard let owner = modules.first(where: { $0.name == reference.module }) else {
+                return "reads \(reference.module) records, but no module \(reference.module) is loaded"
+            }
+            guard let published = owner.declaration.records.first(where: { $0.kind == reference.kind }) else {
+                let kinds = owner.declaration.records.map(\.kind)
+                return "reads \(reference.module) \(reference.kind) entries, which \(reference.module) does not publish"
+                    + (kinds.isEmpty ? "" : " (it publishes \(kinds.joined(separator: ", ")))")
+            }
+            if let field = reference.fields.first(where: { field in !published.fields.contains { $0.name == field } }) {
+                return "reads '\(field)' of \(reference.module) \(reference.kind) entries, which \(reference.module) does not publish"
+                    + " (it publishes \(published.fields.map(\.name).joined(separator: ", ")))"
+            }
+        }
+        return nil
+    }
+
+    private static func closest(_ word: String, among options: [String]) -> String? {
+        Suggest.closest(to: word, among: options.sorted())
+    }
+}

@@ -1,0 +1,337 @@
+import ClinicKit
+import ClinicStorage
+import Foundation
+import Yams
+
+/// The host's own clinic-protocol settings.
+package enum HostSettings {
+    static let lateEntryHours = "clinic.late_entry_hours"
+    static let maxFailedSignIns = "clinic.max_failed_signins"
+    static let idleMinutes = "clinic.idle_minutes"
+    static let alsoRequires = "clinic.also_requires"
+    static let fhirBase = "clinic.fhir_base"
+
+    package static let specs = [
+        SettingSpec(lateEntryHours, .integer(0...168, unit: "hours"),
+                    summary: "how far back --at may date a late entry (0: no late entries)"),
+        SettingSpec(maxFailedSignIns, .integer(1...20, unit: "attempts"),
+                    summary: "wrong passwords in a row (sign-in or signature) before the account locks until an admin unlocks it"),
+        SettingSpec(idleMinutes, .integer(1...240, unit: "minutes"),
+                    summary: "an idle shell signs its member of staff out after this long"),
+        SettingSpec(alsoRequires, .text(maxLength: 2000),
+                    summary: "facts a command also waits for, as COMMAND=FACT pairs separated by ; (dosing start=checklist.done)"),
+        SettingSpec(fhirBase, .text(maxLength: 200),
+                    summary: "the clinic's base URL in FHIR exports: each resource's fullUrl, and the systems of its MRNs and staff names, are under it"),
+    ]
+
+    /// What is wrong with the host's settings taken together, for `protocol check` and start-up.
+    static func check(_ p: ClinicProtocol) -> [String] {
+        let base = (try? p.text(fhirBase)) ?? ""
+        let url = URLComponents(string: base)
+        guard let url, ["https", "http"].contains(url.scheme ?? ""), !(url.host ?? "").isEmpty, url.query == nil, url.fragment == nil,
+              !base.hasSuffix("/") else {
+            return ["\(fhirBase) '\(base)' is not an http(s) URL without a trailing slash, query or fragment (https://fhir.example-clinic.org/r4)"]
+        }
+        return []
+    }
+
+    /// `clinic.also_requires` read into the facts each command also waits for. The setting was
+    /// checked when the protocol loaded (``checkAlsoRequires(_:commands:facts:)``): every pair names
+    /// a command and a fact that exist.
+    static func alsoRequired(_ p: ClinicProtocol) -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for pair in alsoRequiredPairs(p) { out[pair.command, default: []].append(pair.fact) }
+        return out
+    }
+
+    private static func alsoRequiredPairs(_ p: ClinicProtocol) -> [(command: String, fact: String, text: String)] {
+        ((try? p.text(alsoRequires)) ?? "").split(separator: ";").compactMap { pair in
+            let text = pair.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { return nil }
+            let parts = text.split(separator: "=", maxSplits: 1).map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+            return (parts.first ?? "", parts.count == 2 ? parts[1] : "", text)
+        }
+    }
+
+    /// Every pair of `clinic.also_requires` must name a command the shell knows and a fact a loaded
+    /// module publishes: a misspelt gate would otherwise hold nothing (fail closed, not open).
+    static func checkAlsoRequires(_ p: ClinicProtocol, commands: [String], facts: [String]) -> [String] {
+        alsoRequiredPairs(p).compactMap { pair in
+            let what = "\(alsoRequires) '\(pair.text)'"
+            guard !pair.command.isEmpty, !pair.fact.isEmpty else {
+                return "\(what) is not COMMAND=FACT (dosing start=followup.baseline)"
+            }
+            if !commands.contains(pair.command) {
+                let guess = Suggest.closest(to: pair.command, among: commands)
+                return "\(what) names no command '\(pair.command)'" + (guess.map { "; did you mean '\($0)'?" } ?? "; type help for the commands")
+            }
+            if !facts.contains(pair.fact) {
+                let guess = Suggest.closest(to: pair.fact, among: facts)
+                return "\(what): no loaded module publishes the fact '\(pair.fact)'" + (guess.map { "; did you mean '\($0)'?" } ?? "; status lists the facts")
+            }
+            return nil
+        }
+    }
+}
+
+/// One setting as the protocol file writes it, for `protocol show`.
+package struct ProtocolEntry: Sendable, Equatable {
+    package var key: String
+    package var value: Value
+    package var unit: String?
+    package var defaultValue: String
+    package var source: String
+    package var line: Int
+}
+
+/// The clinic protocol as loaded: the values modules read, and what the file says of each.
+package struct LoadedProtocol: Sendable {
+    package var settings: ClinicProtocol
+    package var path: String
+    package var entries: [String: ProtocolEntry]
+    /// Settings in the file that no loaded module reads (a module may be missing).
+    package var unread: [String]
+}
+
+/// Reads the clinic protocol, a YAML file:
+///
+/// ```yaml
+/// protocol: Riverside Ketamine Clinic
+/// version: "2026.11"
+/// settings:
+///   consent.validity_months:
+///     value: 12
+///     unit: months
+///     default: 12
+///     source: clinic policy, reviewed yearly
+/// ```
+///
+/// and checks it against every setting the host and the loaded modules declare. Each problem names
+/// the file, the line and the key, and says what the value must be.
+package enum ProtocolLoader {
+    package struct Refusal: Error, CustomStringConvertible {
+        package var problems: [String]
+        package var description: String { problems.joined(separator: "\n") }
+    }
+
+    /// `--protocol`, else `$CLINIC_PROTOCOL`, else the protocol shipped beside the program.
+    package static func path(explicit: String?, environment: [String: String]) -> String {
+        if let explicit { return explicit }
+        if let env = environment["CLINIC_PROTOCOL"], !env.isEmpty { return env }
+        return shippedPath
+    }
+
+    /// The default protocol, as the build puts it beside the program.
+    package static var shippedPath: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return ((exe as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent("clinic_ClinicEngine.resources/clinic-protocol.yaml")
+    }
+
+    /// Every setting the host and `modules` declare.
+    package static func specs(of modules: [LoadedModule]) -> [SettingSpec] {
+        HostSettings.specs + modules.flatMap(\.declaration.settings)
+    }
+
+    /// Reads the protocol at `path` and checks it against every setting the host and `modules`
+    /// declare, and each module's settings taken together.
+    package static func load(path: String, modules: [LoadedModule]) throws(Refusal) -> LoadedProtocol {
+        try checked(try load(path: path, specs: specs(of: modules)), path: path, modules: modules)
+    }
+
+    /// Reads the protocol `text` (of the file at `path`) and checks it as ``load(path:modules:)`` does.
+    package static func load(text: String, path: String, modules: [LoadedModule]) throws(Refusal) -> LoadedProtocol {
+        try checked(try load(text: text, path: path, specs: specs(of: modules)), path: path, modules: modules)
+    }
+
+    private static func checked(_ loaded: LoadedProtocol, path: String, modules: [LoadedModule]) throws(Refusal) -> LoadedProtocol {
+        let name = (path as NSString).lastPathComponent
+        let commands = HostCommands.entries.map(\.name) + modules.flatMap { m in m.declaration.commands.map { "\(m.name) \($0.verb)" } }
+        let facts = modules.flatMap { $0.declaration.facts.map(\.name) }
+        let line = loaded.entries[HostSettings.alsoRequires].map { ":\($0.line)" } ?? ""
+        let problems = HostSettings.check(loaded.settings).map { "\(name): \($0)" }
+            + HostSettings.checkAlsoRequires(loaded.settings, commands: commands, facts: facts).map { "\(name)\(line): \($0)" }
+            + modules.flatMap { module in module.module.check(loaded.settings).map { "\(name): \(module.name): \($0)" } }
+        guard problems.isEmpty else { throw Refusal(problems: problems) }
+        return loaded
+    }
+
+    /// Reads and checks the protocol at `path`.
+    package static func load(path: String, specs: [SettingSpec]) throws(Refusal) -> LoadedProtocol {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw Refusal(problems: ["cannot read the clinic protocol \(path); give --protocol FILE"])
+        }
+        return try load(text: text, path: path, specs: specs)
+    }
+
+    package static func load(text: String, path: String, specs: [SettingSpec]) throws(Refusal) -> LoadedProtocol {
+        let name = (path as NSString).lastPathComponent
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text, .basic) else { throw Refusal(problems: ["\(name) is empty"]) }
+            root = node
+        } catch let refusal as Refusal {
+            throw refusal
+        } catch {
+            throw Refusal(problems: ["\(name) is not valid YAML: \(error)"])
+        }
+        var problems: [String] = []
+        func at(_ node: Node?) -> String { node?.mark.map { "\(name):\($0.line)" } ?? name }
+        /// The key node of `key` in `mapping`: where a problem with its whole entry is reported.
+        func keyNode(_ key: String, in mapping: Node.Mapping?) -> Node? {
+            mapping?.first { $0.key.scalar?.string == key }?.key
+        }
+
+        guard let top = root.mapping else { throw Refusal(problems: ["\(at(root)): the protocol must be a mapping with protocol, version and settings"]) }
+        let title = top["protocol"]?.scalar?.string
+        let version = top["version"]?.scalar?.string
+        if title?.isEmpty ?? true { problems.append("\(at(root)): the protocol has no name (protocol: CLINIC NAME)") }
+        if version?.isEmpty ?? true { problems.append("\(at(root)): the protocol has no version (version: \"2026.11\"); every record notes it") }
+        let settingsKey = keyNode("settings", in: top)
+        let settings = top["settings"]?.mapping
+        if settings == nil { problems.append("\(at(settingsKey ?? root)): the protocol has no settings mapping") }
+
+        var values: [String: Value] = [:]
+        var entries: [String: ProtocolEntry] = [:]
+        var documents: [String: ProtocolDocument] = [:]
+        for spec in specs {
+            let module = spec.key.split(separator: ".").first.map(String.init) ?? spec.key
+            guard let node = settings?[spec.key], let keyAt = keyNode(spec.key, in: settings) else {
+                problems.append("\(at(settingsKey ?? root)): \(spec.key) is missing: \(spec.summary) (\(module) reads it; \(spec.kind.expects))")
+                continue
+            }
+            guard let entry = node.mapping else {
+                problems.append("\(at(keyAt)): \(spec.key) must hold value, \(spec.kind.unit == nil ? "" : "unit, ")default and source")
+                continue
+            }
+            if spec.kind == .document {
+                // A document: its file (beside the protocol), its version and its source.
+                let file = entry["file"]?.scalar?.string ?? ""
+                let docVersion = entry["version"]?.scalar?.string ?? ""
+                let source = entry["source"]?.scalar?.string ?? ""
+                if file.isEmpty || docVersion.isEmpty || source.trimmed.isEmpty {
+                    problems.append("\(at(keyAt)): \(spec.key) must give file, version and source")
+                    continue
+                }
+                let folder = (path as NSString).deletingLastPathComponent
+                let full = file.hasPrefix("/") ? file : (folder as NSString).appendingPathComponent(file)
+                guard let data = FileManager.default.contents(atPath: full), let text = String(data: data, encoding: .utf8), !text.trimmed.isEmpty else {
+                    problems.append("\(at(entry["file"])): \(spec.key): cannot read \(full)")
+                    continue
+                }
+                documents[spec.key] = ProtocolDocument(version: docVersion, text: text, sha256: HashChain.sha256(text))
+                entries[spec.key] = ProtocolEntry(key: spec.key, value: .string("\(file) version \(docVersion)"), unit: nil, defaultValue: "",
+                                                  source: source, line: keyAt.mark?.line ?? 0)
+                continue
+            }
+            let where_ = at(entry["value"] ?? keyAt)
+            guard let valueText = Self.text(of: entry["value"]) else {
+                problems.append("\(at(keyAt)): \(spec.key) has no value (\(spec.kind.expects))")
+                continue
+            }
+            var ok = true
+            let value: Value
+            switch read(valueText, as: spec.kind) {
+            case .success(let v): value = v
+            case .failure(let why):
+                problems.append("\(where_): \(spec.key) is '\(valueText)', \(why)")
+                continue
+            }
+            let unit = entry["unit"]?.scalar?.string
+            if let expected = spec.kind.unit, unit != expected {
+                problems.append("\(at(entry["unit"] ?? keyAt)): \(spec.key) is in \(expected)" + (unit.map { ", not '\($0)'" } ?? "; add unit: \(expected)"))
+                ok = false
+            }
+            let defaultText = Self.text(of: entry["default"])
+            var defaultTyped = ""
+            if let defaultText, case .failure(let why) = read(defaultText, as: spec.kind) {
+                problems.append("\(at(entry["default"])): \(spec.key) default '\(defaultText)', \(why)")
+                ok = false
+            } else if let defaultText, case .success(let v) = read(defaultText, as: spec.kind) {
+                defaultTyped = shown(v)
+            } else {
+                problems.append("\(at(keyAt)): \(spec.key) does not give its default (default: …)")
+                ok = false
+            }
+            let source = entry["source"]?.scalar?.string ?? ""
+            if source.trimmed.isEmpty {
+                problems.append("\(at(keyAt)): \(spec.key) does not say where its default comes from (source: …)")
+                ok = false
+            }
+            guard ok else { continue }
+            values[spec.key] = value
+            entries[spec.key] = ProtocolEntry(key: spec.key, value: value, unit: unit, defaultValue: defaultTyped,
+                                              source: source, line: keyAt.mark?.line ?? 0)
+        }
+        guard problems.isEmpty, let title, let version else { throw Refusal(problems: problems) }
+        let declared = Set(specs.map(\.key))
+        let unread = (settings?.keys.compactMap { $0.scalar?.string } ?? []).filter { !declared.contains($0) }.sorted()
+        return LoadedProtocol(settings: ClinicProtocol(name: title, version: version, values: values, documents: documents,
+                                                       sha256: contentHash(text, documents: documents)),
+                              path: path, entries: entries, unread: unread)
+    }
+
+    /// The protocol's content hash: the file's bytes and every document it names (the consent
+    /// text), so that an edited copy that keeps the version string, or a changed document, is a
+    /// different protocol.
+    package static func contentHash(_ text: String, documents: [String: ProtocolDocument]) -> String {
+        guard !documents.isEmpty else { return HashChain.sha256(text) }
+        let named = documents.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.sha256)" }.joined(separator: "\n")
+        return HashChain.sha256(text + "\u{0}" + named)
+    }
+
+    /// A setting's value as the protocol file would write it: `2`, `0.5`, `[10, 50]`, `yes`.
+    package static func shown(_ value: Value) -> String {
+        switch value {
+        case .double(let d): return FieldSpec.format(d)
+        case .array(let items): return "[" + items.map(shown).joined(separator: ", ") + "]"
+        default: return value.typed
+        }
+    }
+
+    /// A scalar's text, or a list's items joined with commas (`[10, 50]` → `10, 50`).
+    static func text(of node: Node?) -> String? {
+        if let sequence = node?.sequence {
+            let items = sequence.map { $0.scalar?.string }
+            return items.contains(nil) ? nil : items.compactMap { $0 }.joined(separator: ", ")
+        }
+        return node?.scalar?.string
+    }
+
+    /// A value of the protocol file read as `kind`, or why it is not one.
+    static func read(_ text: String, as kind: SettingKind) -> Result<Value, Refusal> {
+        func no(_ why: String) -> Result<Value, Refusal> { .failure(Refusal(problems: [why])) }
+        let t = text.trimmed
+        switch kind {
+        case .integer(let range, _):
+            guard let n = Int(t) else { return no("not \(kind.expects)") }
+            guard range.contains(n) else { return no("outside \(range.lowerBound)–\(range.upperBound)") }
+            return .success(.int(n))
+        case .decimal(let range, _):
+            guard let d = Double(t), d.isFinite else { return no("not \(kind.expects)") }
+            guard range.contains(d) else { return no("outside \(FieldSpec.format(range.lowerBound))–\(FieldSpec.format(range.upperBound))") }
+            return .success(.double(d))
+        case .decimals(let range, _):
+            let items = t.hasPrefix("[") && t.hasSuffix("]") ? String(t.dropFirst().dropLast()) : t
+            var numbers: [Value] = []
+            for item in items.split(separator: ",").map({ $0.trimmed }) {
+                guard let d = Double(item), d.isFinite else { return no("'\(item)' is not a number (\(kind.expects))") }
+                guard range.contains(d) else { return no("\(item) is outside \(FieldSpec.format(range.lowerBound))–\(FieldSpec.format(range.upperBound))") }
+                numbers.append(.double(d))
+            }
+            guard !numbers.isEmpty else { return no("not \(kind.expects)") }
+            return .success(.array(numbers))
+        case .yesNo:
+            switch t.lowercased() {
+            case "yes", "true": return .success(.bool(true))
+            case "no", "false": return .success(.bool(false))
+            default: return no("not yes or no")
+            }
+        case .text(let max):
+            guard t.count <= max else { return no("not \(kind.expects)") }
+            return .success(.string(t))
+        case .document:
+            return no("a document is given by file and version")
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import ClinicEngine
+import ClinicKit
+import ClinicScript
+import ClinicStorage
+import Foundation
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// The `clinic` program: reads its options, opens the record, loads the modules, signs in, and
+/// runs the shell, the scripts or the one command.
+package enum Program {
+    package static func main(arguments: [String], environment: [String: String]) -> Int32 {
+        ModuleCall.installFaultHandler()
+        let options: ProgramOptions
+        switch Result(catching: { () throws(ProgramOptions.UsageError) in try ProgramOptions.parse(arguments) }) {
+        case .success(.help): print(ProgramOptions.usage); return 0
+        case .success(.version): print("clinic \(ProgramOptions.version) (ClinicKit \(ClinicKitABI.sdkVersion), module ABI \(ClinicKitABI.version))"); return 0
+        case .success(.run(let o)): options = o
+        case .failure(let error):
+            Terminal.writeErr("clinic: \(error.description)\n\(ProgramOptions.usage)\n")
+            return 2
+        }
+        for file in options.files where file != "-" && !FileManager.default.isReadableFile(atPath: file) {
+            Terminal.writeErr("clinic: cannot read \(file)\n")
+            return 2
+        }
+
+        let console = StandardConsole()
+        let path = options.database ?? (options.sandbox ? ProgramOptions.defaultSandbox(environment) : ProgramOptions.defaultDatabase(environment))
+        let store: any RecordStore
+        do {
+            store = try RecordStores.open(path, now: SystemClock().now(), sandbox: options.sandbox)
+        } catch let error as StoreError {
+            console.err("clinic: \(error)")
+            return 2
+        } catch {
+            console.err("clinic: cannot open the database \(path): \(error)")
+            return 1
+        }
+        let clock: any ClinicClock = store.isSandbox ? SandboxClock(store: store) : SystemClock()
+
+        let hostCommands = HostCommands.table + ScriptCommands.table
+        let plugins = PluginLoader(folders: PluginLoader.standardFolders(explicit: options.pluginFolders, environment: environment),
+                                   reservedNames: hostCommands.reservedNames).load()
+        for refused in plugins.refused { console.err("warning: module \(refused.file) refused: \(refused.reason)") }
+        for folder in plugins.unreadable where folder.origin == "--plugins" {
+            console.err("warning: plugin folder \(folder.path) cannot be read")
+        }
+
+        let protocolPath = ProtocolLoader.path(explicit: options.protocolFile, environment: environment)
+        let clinicProtocol: LoadedProtocol
+        do {
+            clinicProtocol = try ProtocolLoader.load(path: protocolPath, modules: plugins.loaded)
+        } catch {
+            for problem in error.problems { console.err("  " + problem) }
+            console.err("clinic: the clinic protocol \(protocolPath) is refused; fix it, or give --protocol FILE")
+            return 2
+        }
+
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone.current
+        let interactive = options.files.isEmpty && options.commands.isEmpty && Terminal.isInteractive
+        let session = Session(store: store, plugins: plugins, clock: clock, calendar: calendar, console: console,
+                              input: nil, environment: environment, databasePath: path, clinicProtocol: clinicProtocol,
+                              hostCommands: hostCommands)
+        do {
+            for line in try ProtocolAdoption.atStart(session) { console.err((line.hasPrefix(" ") ? "" : "warning: ") + line) }
+        } catch {
+            console.err("clinic: cannot read or record the protocol this database runs under: \(error)")
+            return 1
+        }
+        if store.isSandbox && !interactive {
+            console.err("note: \(path) is a sandbox: its entries are for training and tests, never a patient's record")
+        }
+        if let record = options.record {
+            do { session.recorder = try Recorder(path: record, session: session) } catch let failure as CommandFailure {
+                console.err("clinic: \(failure.description)")
+                return 2
+            } catch {
+                console.err("clinic: \(error)")
+                return 1
+            }
+        }
+        defer {
+            if let recorder = session.recorder {
+                do { try recorder.stop() } catch { console.err("warning: the recording \(recorder.path) is incomplete: \(error)") }
+            }
+        }
+        let runner = ScriptRunner(session: session, variables: options.variables, keepGoing: options.keepGoing)
+
+        if interactive {
+            return Shell(session: session, runner: runner, historyPath: ProgramOptions.defaultHistory(environment)).run(user: options.user)
+        }
+        if let user = options.user {
+            guard signIn(user, session: session, terminal: Terminal.isInteractive) else { return 1 }
+            session.afterCommand()
+        }
+        if !options.commands.isEmpty {
+            var status: Int32 = 0
+            for command in options.commands {
+                switch runner.interactive(command, source: "-c") {
+                case .ok: continue
+                case .quit: return status
+                case .failed(let failure):
+                    console.err("\(failure.kind.rawValue): \(failure.description)")
+                    status = 1
+                    if !options.keepGoing { return status }
+                }
+            }
+            return status
+        }
+        if options.files.isEmpty {
+            return runner.run(text: readAllStandardInput(), name: "stdin") ? 0 : 1
+        }
+        for file in options.files {
+            let succeeded: Bool
+            if let csv = options.csv {
+                succeeded = runner.runCSV(script: file, name: file, data: csv, dataName: csv, bail: options.bail).0
+            } else if file == "-" {
+                succeeded = runner.run(text: readAllStandardInput(), name: "stdin")
+            } else {
+                succeeded = runner.runFile(file)
+            }
+            if !succeeded { return 1 }
+        }
+        return 0
+    }
+
+    /// Signs in from the command line, or creates the first administrator of an empty database.
+    /// The password comes from `CLINIC_PASSWORD`, else the terminal.
+    static func signIn(_ user: String, session: Session, terminal: Bool) -> Bool {
+        let console = session.console
+        let first = (try? session.store.staffCount()) == 0
+        do {
+            var password = session.environment[Accounts.passwordVariable]
+            if password?.isEmpty ?? true {
+                guard terminal else {
+                    console.err("clinic: no terminal to ask \(user)'s password; set \(Accounts.passwordVariable)")
+                    return false
+                }
+                if first { console.err("No staff accounts yet: \(user) will be this database's first administrator.") }
+                guard case .line(let typed) = Terminal.readSecret(prompt: first ? "new password for \(user): " : "password for \(user): ")
+                else { return false }
+                if first {
+                    guard case .line(let again) = Terminal.readSecret(prompt: "again: "), again == typed else {
+                        console.err("clinic: the two passwords differ")
+                        return false
+                    }
+                }
+                password = typed
+            }
+            if first {
+                let admin = try Accounts.createFirstAdmin(user, password: password ?? "", in: session)
+                console.err("created \(admin.username) as the first administrator")
+            } else {
+                _ = try Accounts.signInAtStart(user, password: password ?? "", source: "--user", in: session)
+            }
+            return true
+        } catch let failure as CommandFailure {
+            // signInAtStart journals its own attempts; a failed first run is journalled here.
+            if first {
+                try? session.journal("login \(user.lowercased())", source: "--user", outcome: failure.kind.rawValue, message: failure.message)
+            }
+            console.err("clinic: \(failure.description)")
+            return false
+        } catch {
+            console.err("clinic: \(error)")
+            return false
+        }
+    }
+
+    static func readAllStandardInput() -> String {
+        String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+    }
+}

@@ -1,0 +1,70 @@
+import ClinicEngine
+import ClinicScript
+import ClinicStorage
+internal import CLineEdit
+import Foundation
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// The terminal, where the shell needs it directly: passwords and Ctrl-C.
+package enum Terminal {
+    package static var isInteractive: Bool { isatty(0) == 1 }
+
+    /// Makes Ctrl-C set a flag (and interrupt a blocked read) instead of ending the process.
+    package static func catchInterrupts() { clinic_install_interrupt_handler() }
+
+
+    /// Whether Ctrl-C was pressed since the last call.
+    package static func takeInterrupt() -> Bool { clinic_take_interrupt() != 0 }
+
+    /// Reads a password from the terminal without echoing it, showing a dot per character.
+    package static func readSecret(prompt: String) -> InputEvent {
+        writeErr(prompt)
+        var saved = termios()
+        let isTTY = tcgetattr(0, &saved) == 0
+        if isTTY {
+            var raw = saved
+            raw.c_lflag &= ~tcflag_t(ECHO | ICANON)
+            raw.c_cc.6 = 1  // VMIN
+            raw.c_cc.5 = 0  // VTIME
+            tcsetattr(0, TCSAFLUSH, &raw)
+        }
+        defer {
+            if isTTY { tcsetattr(0, TCSAFLUSH, &saved) }
+            writeErr("\n")
+        }
+        _ = takeInterrupt()
+        var bytes: [UInt8] = []
+        while true {
+            var byte: UInt8 = 0
+            let n = read(0, &byte, 1)
+            if n < 0 && errno == EINTR {
+                if takeInterrupt() { return .interrupt }
+                continue
+            }
+            if n <= 0 { return bytes.isEmpty ? .end : .line(String(decoding: bytes, as: UTF8.self)) }
+            switch byte {
+            case 0x0A, 0x0D: return .line(String(decoding: bytes, as: UTF8.self))
+            case 0x04: if bytes.isEmpty { return .end }
+            case 0x03: return .interrupt
+            case 0x7F, 0x08:
+                // Remove one character (and its UTF-8 continuation bytes).
+                while let last = bytes.popLast(), last & 0xC0 == 0x80 {}
+                if isTTY { writeErr("\u{8} \u{8}") }
+            case 0x15:
+                bytes.removeAll()
+                if isTTY { writeErr("\r\u{1B}[K" + prompt) }
+            default:
+                bytes.append(byte)
+                if isTTY && byte & 0xC0 != 0x80 { writeErr("·") }
+            }
+        }
+    }
+
+    static func writeErr(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,206 @@
+internal import CSQLite
+import Foundation
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// An SQLite error, with the operation it happened in.
+package struct DatabaseError: Error, CustomStringConvertible, Sendable {
+    /// SQLite's extended result code.
+    package var code: Int32
+    /// SQLite's message.
+    package var message: String
+    /// What the program was doing.
+    package var operation: String
+
+    package var description: String { "database error \(code) while \(operation): \(message)" }
+}
+
+/// One value bound to, or read from, an SQL statement.
+package enum SQLValue: Sendable, Equatable {
+    case null
+    case int(Int64)
+    case double(Double)
+    case text(String)
+}
+
+/// A connection to one SQLite database file, with a cache of prepared statements.
+///
+/// Not thread-safe: one connection belongs to one session, on one thread.
+package final class Database: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private var statements: [String: OpaquePointer] = [:]
+    private var savepointDepth = 0
+    /// Changes whenever what this connection has read may no longer hold: a transaction ends
+    /// (another connection may write next) or anything is rolled back.
+    package private(set) var epoch = 0
+    /// The file, or `:memory:`.
+    package let path: String
+
+    /// Opens (creating if needed, mode 0600) the database at `path`; with `readOnly`, opens an
+    /// existing one to read only (another program's database, compared by `replay --verify`).
+    package init(path: String, readOnly: Bool = false) throws {
+        if path != ":memory:" && !readOnly {
+            try Self.createPrivately(path)
+        }
+        var db: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let db { sqlite3_close_v2(db) }
+            throw DatabaseError(code: rc, message: message, operation: "opening \(path)")
+        }
+        handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, 5000)
+        try execute("PRAGMA foreign_keys = ON")
+        if path != ":memory:" && !readOnly {
+            try execute("PRAGMA journal_mode = WAL")
+            // FULL: a committed record survives a power cut, not only a crash of the program.
+            try execute("PRAGMA synchronous = FULL")
+            // 16 MiB of page cache: a long script's transaction stays in memory until its commit.
+            try execute("PRAGMA cache_size = -16384")
+            // A command inside a script is a savepoint; its undo pages belong in memory, not a temporary file.
+            try execute("PRAGMA temp_store = MEMORY")
+        }
+    }
+
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        sqlite3_close_v2(handle)
+    }
+
+    /// Creates the file with mode 0600 (and its folder with 0700) so SQLite, and its WAL and shared
+    /// memory files, which take the database file's mode, are private from the start.
+    private static func createPrivately(_ path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            close(fd)
+        } else if errno != EEXIST {
+            throw DatabaseError(code: SQLITE_CANTOPEN, message: String(cString: strerror(errno)), operation: "creating \(path)")
+        }
+    }
+
+    // MARK: - Statements
+
+    /// Runs SQL that returns no rows (several statements allowed).
+    package func execute(_ sql: String) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &error)
+        if rc != SQLITE_OK {
+            let message = error.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(error)
+            throw DatabaseError(code: sqlite3_extended_errcode(handle), message: message, operation: "running \(sql.prefix(60))")
+        }
+    }
+
+    /// Runs one statement with `arguments` and returns its rows.
+    @discardableResult
+    package func query(_ sql: String, _ arguments: [SQLValue] = []) throws -> [[SQLValue]] {
+        let statement = try prepared(sql)
+        defer { sqlite3_reset(statement); sqlite3_clear_bindings(statement) }
+        for (i, argument) in arguments.enumerated() {
+            let index = Int32(i + 1)
+            let rc: Int32
+            switch argument {
+            case .null: rc = sqlite3_bind_null(statement, index)
+            case .int(let v): rc = sqlite3_bind_int64(statement, index, v)
+            case .double(let v): rc = sqlite3_bind_double(statement, index, v)
+            case .text(let v): rc = sqlite3_bind_text(statement, index, v, -1, clinic_sqlite_transient())
+            }
+            try check(rc, "binding argument \(i + 1)")
+        }
+        var rows: [[SQLValue]] = []
+        let columns = sqlite3_column_count(statement)
+        while true {
+            let rc = sqlite3_step(statement)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else { try check(rc, "running \(sql.prefix(60))"); break }
+            var row: [SQLValue] = []
+            row.reserveCapacity(Int(columns))
+            for c in 0..<columns {
+                switch sqlite3_column_type(statement, c) {
+                case SQLITE_INTEGER: row.append(.int(sqlite3_column_int64(statement, c)))
+                case SQLITE_FLOAT: row.append(.double(sqlite3_column_double(statement, c)))
+                case SQLITE_NULL: row.append(.null)
+                default: row.append(.text(String(cString: sqlite3_column_text(statement, c))))
+                }
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+
+    /// The rowid of the last row inserted.
+    package var lastInsertID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    private func prepared(_ sql: String) throws -> OpaquePointer {
+        if let cached = statements[sql] { return cached }
+        var statement: OpaquePointer?
+        try check(sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil), "preparing \(sql.prefix(60))")
+        guard let statement else { throw DatabaseError(code: SQLITE_MISUSE, message: "empty statement", operation: "preparing") }
+        statements[sql] = statement
+        return statement
+    }
+
+    private func check(_ rc: Int32, _ operation: @autoclosure () -> String) throws {
+        guard rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE else { return }
+        throw DatabaseError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), operation: operation())
+    }
+
+    // MARK: - Transactions
+
+    /// Whether a transaction is open (so nothing written yet is committed).
+    package var isInTransaction: Bool { savepointDepth > 0 }
+
+    /// Runs `body` so that its reads and writes are one unit: inside the open transaction if there
+    /// is one (no savepoint needed: a failure rolls that back), else in a transaction of its own.
+    package func atomically<T>(_ body: () throws -> T) throws -> T {
+        savepointDepth > 0 ? try body() : try transaction(body)
+    }
+
+    /// Runs `body` in a transaction (a savepoint when already inside one): all of it is kept, or
+    /// none of it when it throws.
+    package func transaction<T>(_ body: () throws -> T) throws -> T {
+        savepointDepth += 1
+        let name = "s\(savepointDepth)"
+        defer {
+            if savepointDepth == 1 { epoch += 1 }
+            savepointDepth -= 1
+        }
+        // Prepared once and kept, like every statement: a replay runs thousands of these.
+        try query(savepointDepth == 1 ? "BEGIN IMMEDIATE" : "SAVEPOINT \(name)")
+        do {
+            let result = try body()
+            try query(savepointDepth == 1 ? "COMMIT" : "RELEASE \(name)")
+            return result
+        } catch {
+            epoch += 1
+            if savepointDepth == 1 {
+                _ = try? query("ROLLBACK")
+            } else {
+                _ = try? query("ROLLBACK TO \(name)")
+                _ = try? query("RELEASE \(name)")
+            }
+            throw error
+        }
+    }
+}
+
+extension SQLValue {
+    var int: Int64? { if case .int(let v) = self { return v } else { return nil } }
+    var text: String? { if case .text(let v) = self { return v } else { return nil } }
+    var isIntOrNull: Bool { self == .null || int != nil }
+    var isTextOrNull: Bool { self == .null || text != nil }
+
+    init(_ value: Int64?) { self = value.map(SQLValue.int) ?? .null }
+    init(_ value: String?) { self = value.map(SQLValue.text) ?? .null }
+}

@@ -1,0 +1,140 @@
+import ClinicKit
+import Foundation
+
+/// The clinic's record as the engine sees it: patients, visits, staff, the hash-chained record and
+/// journal, the protocols adopted, and a few settings kept with the data. The engine and every
+/// layer above it use only this protocol; each implementation holds all of its own SQL (today
+/// ``SQLiteStore``; a server's store is a second type beside it).
+///
+/// Every implementation keeps the same guarantees:
+/// - an append to the record, the journal or the protocols extends its hash chain under one write
+///   lock, so two writers never fork it, and the chain is computed over domain values
+///   (``HashChain``), so the same entries give the same heads on any store;
+/// - ``transaction(_:)`` is all or nothing, nesting as savepoints;
+/// - errors the user can act on are ``StoreError``; anything else is the store's own and is never
+///   shown to staff as it is.
+package protocol RecordStore: AnyObject {
+    /// A sandbox (training, demos, tests, replays) rather than a live clinic record: its clock may
+    /// be set, and everything that shows or exports its records says so.
+    var isSandbox: Bool { get }
+    /// The recording a replayed sandbox was made from.
+    var replayedFrom: String? { get }
+    /// Whether a transaction is open (nothing written in it is committed yet).
+    var isInTransaction: Bool { get }
+    /// Runs `body` as one unit: all of it is kept, or none of it when it throws. Inside an open
+    /// transaction, a savepoint.
+    func transaction<T>(_ body: () throws -> T) throws -> T
+    /// A number that changes whenever another connection commits: the shells' watch reads it each
+    /// second instead of the record.
+    func dataVersion() throws -> Int64
+
+    // Settings kept with the data (a sandbox's clock).
+    func meta(_ key: String) throws -> String?
+    func setMeta(_ key: String, _ value: String) throws
+
+    // Protocols
+    /// The protocol the database runs under: the latest adopted.
+    func adoptedProtocol() throws -> AdoptedProtocol?
+    func adoptProtocol(sha256: String, name: String, version: String, settings: Value, at: Date, by staffID: Int64?,
+                       signature: Value?) throws
+
+    // Staff
+    func staffCount() throws -> Int
+    func addStaff(username: String, roles: Set<Role>, passwordHash: String, at: Date, by: Int64?) throws -> StaffInfo
+    func account(_ username: String) throws -> StaffAccount?
+    func staffNames() throws -> [String]
+    /// Every member of staff by id: name and roles (for a recording's accounts).
+    func staffByID() throws -> [Int64: StaffInfo]
+
+    // Patients
+    func addPatient(mrn: String?, name: String, dob: String, sex: Sex, at: Date, by: Int64) throws -> PatientInfo
+    func patient(id: Int64) throws -> PatientInfo?
+    func patient(mrn: String) throws -> PatientInfo?
+    func patients(matching text: String, limit: Int) throws -> [PatientInfo]
+    func patients(named name: String, born dob: String) throws -> [PatientInfo]
+    func allPatients(limit: Int) throws -> [PatientInfo]
+    /// The protocol version each of a patient's entries was written under, by entry id.
+    func protocolVersions(patientID: Int64) throws -> [Int64: String]
+    /// Every MRN (for completion), newest last.
+    func mrns() throws -> [String]
+
+    // Visits
+    func startVisit(patientID: Int64, kind: String, at: Date, by: Int64) throws -> VisitInfo
+    func openVisit(patientID: Int64) throws -> VisitInfo?
+    /// Every open visit in the clinic with its patient and chair, the earliest first.
+    func openVisits() throws -> [(patient: PatientInfo, visit: VisitInfo, place: String?)]
+    func visits(patientID: Int64) throws -> [VisitRow]
+    func endVisit(id: Int64, at: Date, by: Int64) throws
+
+    // The record
+    func appendRecord(patientID: Int64, visitID: Int64?, module: String, kind: String, payload: Value,
+                      effectiveAt: Date, recordedAt: Date, staffID: Int64, protocolVersion: String?,
+                      protocolSHA256: String?, amends: Int64?) throws -> Int64
+    /// One entry by its id, with the patient it belongs to.
+    func entry(id: Int64) throws -> (record: StoredRecord, patientID: Int64)?
+    /// A patient's entries, oldest first, optionally of one module, kind or visit.
+    func records(patientID: Int64, module: String?, kind: String?, visitID: Int64?) throws -> [StoredRecord]
+    /// Entries for `audit log`, oldest first, with the patient's MRN and the entries amending each.
+    func auditEntries(patientID: Int64?, staff: String?, since: Date?, limit: Int) throws -> [(record: StoredRecord, mrn: String, amendedBy: [Int64])]
+
+    // The journal
+    func appendJournal(_ entry: JournalEntry) throws
+    /// Journal lines oldest first: after `afterID`, before `beforeID`, of one session, patient or visit.
+    func journal(after afterID: Int64, before beforeID: Int64, session: String?, patientID: Int64?, visitID: Int64?) throws -> [JournalRow]
+    func lastJournalID() throws -> Int64
+    /// Wrong passwords given for `username` since their last sign-in or unlock.
+    func failedPasswords(for username: String) throws -> Int
+
+    // Verification
+    func verifyRecords() throws -> ChainCheck
+    func verifyProtocols() throws -> ChainCheck
+    func verifyJournal() throws -> ChainCheck
+    /// When and by whom an entry of `table` (`records` or `journal`) was written.
+    func entryOrigin(table: String, id: Int64) throws -> (at: String, staff: String)?
+    /// Whether an entry of the chain has `hash` (a head noted at an earlier check).
+    func chainContains(_ table: String, hash: String) throws -> Bool
+    /// The last hash of a chain.
+    func chainHead(_ table: String) throws -> String
+    /// Patients whose row no longer says what their registration entry in the chain says.
+    func patientsDifferingFromTheirRegistration() throws -> [(mrn: String, problem: String)]
+
+    // Counting and comparing
+    func count(_ what: StoreCount) throws -> Int
+    /// The record as text, in the order it was written, for comparing two databases.
+    func snapshot() throws -> RecordSnapshot
+}
+
+/// What `expect count` and a replay's summary count.
+package enum StoreCount: String, Sendable, CaseIterable {
+    case patients, visits, records
+    /// The journal's lines that succeeded: the commands a run or replay carried out.
+    case commands
+}
+
+extension RecordStore {
+    package func patients(matching text: String) throws -> [PatientInfo] { try patients(matching: text, limit: 50) }
+    package func allPatients() throws -> [PatientInfo] { try allPatients(limit: 500) }
+    package func records(patientID: Int64, module: String? = nil, kind: String? = nil, visitID: Int64? = nil) throws -> [StoredRecord] {
+        try records(patientID: patientID, module: module, kind: kind, visitID: visitID)
+    }
+    package func journal(after afterID: Int64 = 0, before beforeID: Int64 = .max, session: String? = nil,
+                         patientID: Int64? = nil, visitID: Int64? = nil) throws -> [JournalRow] {
+        try journal(after: afterID, before: beforeID, session: session, patientID: patientID, visitID: visitID)
+    }
+    package func recordCount() throws -> Int { try count(.records) }
+}
+
+/// Opening the clinic's record wherever it is kept.
+package enum RecordStores {
+    /// Opens (creating if needed) the record at `location`, a file path or `:memory:`, and brings
+    /// its schema up to date. With `sandbox`, a new database is made a sandbox; an existing live
+    /// one is refused.
+    package static func open(_ location: String, now: Date, sandbox: Bool = false, replayOf recording: String? = nil) throws -> any RecordStore {
+        try SQLiteStore(path: location, now: now, sandbox: sandbox, replayOf: recording)
+    }
+
+    /// The record at `location`, opened to read only, as text: the original a replay is compared with.
+    package static func snapshot(of location: String) throws -> RecordSnapshot {
+        try SQLiteStore.snapshot(ofDatabaseAt: location)
+    }
+}

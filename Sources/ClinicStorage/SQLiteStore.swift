@@ -1,0 +1,668 @@
+import ClinicKit
+import Foundation
+
+/// Errors of the store that a user can act on.
+package enum StoreError: Error, CustomStringConvertible, Equatable {
+    case newerSchema(found: Int, supported: Int)
+    case duplicateMRN(String)
+    case duplicateUsername(String)
+    case corruptRow(String)
+    case liveNotSandbox(String)
+
+    package var description: String {
+        switch self {
+        case .newerSchema(let found, let supported):
+            return "the database has schema version \(found), this clinic program knows up to \(supported); use a newer clinic"
+        case .duplicateMRN(let mrn): return "MRN \(mrn) already belongs to another patient"
+        case .duplicateUsername(let name): return "there is already a staff member called \(name)"
+        case .corruptRow(let what): return "the database holds a row it cannot read (\(what)); run audit verify"
+        case .liveNotSandbox(let path):
+            return "\(path) is a live database; --sandbox only makes new databases: give --db a new file"
+        }
+    }
+}
+
+/// A protocol a database was set to run under, as recorded.
+package struct AdoptedProtocol: Sendable {
+    package var id: Int64
+    package var sha256: String
+    package var name: String
+    package var version: String
+    /// Each setting's value and each document's version and hash, by key.
+    package var settings: Value
+    package var adoptedAt: Date
+    /// Who adopted it; `nil` for the protocol recorded at the database's first start.
+    package var adoptedBy: String?
+}
+
+/// Roles as they are stored and shown: `nurse,physician`.
+package enum StaffRoles {
+    package static func text(_ roles: Set<Role>) -> String { roles.map(\.rawValue).sorted().joined(separator: ",") }
+    package static func parse(_ text: String) -> Set<Role> { Set(text.split(separator: ",").map { Role(rawValue: String($0)) }) }
+}
+
+/// A member of staff with their stored password hash.
+package struct StaffAccount: Sendable {
+    package var info: StaffInfo
+    package var passwordHash: String
+}
+
+/// A visit with its end, if it has ended.
+package struct VisitRow: Sendable, Equatable {
+    package var info: VisitInfo
+    package var patientID: Int64
+    package var endedAt: Date?
+}
+
+/// One line of the command journal, before it is chained.
+package struct JournalEntry: Sendable {
+    package var session: String
+    package var staffID: Int64?
+    package var at: Date
+    package var source: String
+    package var command: String
+    package var outcome: String
+    package var message: String
+    package var patientID: Int64?
+    package var visitID: Int64?
+
+    package init(session: String, staffID: Int64?, at: Date, source: String, command: String, outcome: String, message: String,
+                 patientID: Int64?, visitID: Int64?) {
+        (self.session, self.staffID, self.at, self.source, self.command) = (session, staffID, at, source, command)
+        (self.outcome, self.message, self.patientID, self.visitID) = (outcome, message, patientID, visitID)
+    }
+}
+
+/// One line of the command journal, as stored: its entry and its place in the chain.
+@dynamicMemberLookup
+package struct JournalRow: Sendable {
+    package var id: Int64
+    package var entry: JournalEntry
+
+    package subscript<T>(dynamicMember field: KeyPath<JournalEntry, T>) -> T { entry[keyPath: field] }
+}
+
+/// A database's patients, visits and record entries as text, in the order they were written, for
+/// comparing two databases (a replay and its original).
+package struct RecordSnapshot: Sendable {
+    package struct Patient: Sendable {
+        package var mrn: String
+        /// Name, date of birth, sex, registered at.
+        package var columns: [String]
+    }
+
+    package struct Visit: Sendable {
+        package var id: Int64
+        package var mrn: String
+        /// Kind, started at, ended at (`-` while open).
+        package var columns: [String]
+    }
+
+    package struct Entry: Sendable {
+        package var id: Int64, mrn: String, visitID: Int64?, module: String, kind: String, payload: String
+        package var effective: String, recorded: String, staff: String, protocolVersion: String?, amends: Int64?, hash: String
+    }
+
+    package var patients: [Patient] = []
+    package var visits: [Visit] = []
+    package var entries: [Entry] = []
+}
+
+/// The outcome of walking a hash chain.
+package struct ChainCheck: Sendable, Equatable {
+    package var table: String
+    package var count: Int
+    /// The id of the first entry that does not match, and why.
+    package var firstBreak: (id: Int64, reason: String)?
+
+    package static func == (a: ChainCheck, b: ChainCheck) -> Bool {
+        a.table == b.table && a.count == b.count && a.firstBreak?.id == b.firstBreak?.id
+    }
+}
+
+/// The clinic's record, over one SQLite database: every SQL statement of the program, with
+/// ``Schema``, is here.
+// Sendable: a store belongs to one session on one thread (the program is single-threaded; each
+// test makes its own); nothing in it is shared.
+package final class SQLiteStore: RecordStore, @unchecked Sendable {
+    package let db: Database
+    /// A sandbox (training, demos, tests, replays) rather than a live clinic record: its clock may
+    /// be set, and everything that shows or exports its records says so.
+    package let isSandbox: Bool
+    /// The recording a replayed sandbox was made from.
+    package let replayedFrom: String?
+
+    /// Opens the database at `path` (`:memory:` for a scratch one) and brings its schema up to date.
+    /// With `sandbox`, a new database is made a sandbox; an existing live one is refused.
+    package init(path: String, now: Date, sandbox: Bool = false, replayOf recording: String? = nil) throws {
+        db = try Database(path: path)
+        let previous = try Schema.migrate(db, now: Timestamp.string(now))
+        if previous == 0 {
+            let mode = sandbox || recording != nil ? "sandbox" : "live"
+            try db.query("INSERT INTO meta (key, value) VALUES ('mode', ?)", [.text(mode)])
+            if let recording { try db.query("INSERT INTO meta (key, value) VALUES ('replayed_from', ?)", [.text(recording)]) }
+        }
+        let mode = try db.query("SELECT value FROM meta WHERE key = 'mode'").first?.first?.text ?? "live"
+        if (sandbox || recording != nil) && mode != "sandbox" { throw StoreError.liveNotSandbox(path) }
+        isSandbox = mode == "sandbox"
+        replayedFrom = try db.query("SELECT value FROM meta WHERE key = 'replayed_from'").first?.first?.text
+    }
+
+    package func transaction<T>(_ body: () throws -> T) throws -> T { try db.transaction(body) }
+
+    package var isInTransaction: Bool { db.isInTransaction }
+
+    /// The last entry of each chain (id and hash) this connection wrote, while it still holds:
+    /// inside one write transaction nobody else appends, so a script need not read it back for
+    /// every entry. Forgotten when the transaction ends or anything rolls back.
+    private var chainEnds: [String: (epoch: Int, id: Int64, hash: String)] = [:]
+
+    private func chainEnd(_ table: String) throws -> (id: Int64, hash: String) {
+        if let end = chainEnds[table], end.epoch == db.epoch { return (end.id, end.hash) }
+        let last = try db.query("SELECT id, hash FROM \(table) ORDER BY id DESC LIMIT 1").first
+        return (last?[0].int ?? 0, last?[1].text ?? HashChain.genesis)
+    }
+
+    private func extend(_ table: String, id: Int64, hash: String) {
+        // Only inside a transaction: outside, the write lock is let go at once.
+        if db.isInTransaction { chainEnds[table] = (db.epoch, id, hash) }
+    }
+
+    // MARK: - Settings kept in the database
+
+    package func meta(_ key: String) throws -> String? {
+        try db.query("SELECT value FROM meta WHERE key = ?", [.text(key)]).first?.first?.text
+    }
+
+    package func setMeta(_ key: String, _ value: String) throws {
+        try db.query("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2", [.text(key), .text(value)])
+    }
+
+    // MARK: - Protocols
+
+    /// The protocol a database runs under: the latest adopted.
+    package func adoptedProtocol() throws -> AdoptedProtocol? {
+        guard let row = try db.query("""
+            SELECT p.id, p.sha256, p.name, p.version, p.settings, p.adopted_at, s.username
+            FROM protocols p LEFT JOIN staff s ON s.id = p.adopted_by ORDER BY p.id DESC LIMIT 1
+            """).first else { return nil }
+        guard let id = row[0].int, let sha = row[1].text, let name = row[2].text, let version = row[3].text,
+              let settings = row[4].text.flatMap({ try? Value(json: $0) }), let at = row[5].text.flatMap(Timestamp.date)
+        else { throw StoreError.corruptRow("protocols") }
+        return AdoptedProtocol(id: id, sha256: sha, name: name, version: version, settings: settings, adoptedAt: at, adoptedBy: row[6].text)
+    }
+
+    /// Records that the database runs under a protocol from now on, chained to the adoption before.
+    package func adoptProtocol(sha256: String, name: String, version: String, settings: Value, at: Date, by staffID: Int64?,
+                               signature: Value?) throws {
+        try db.atomically {
+            let last = try chainEnd("protocols")
+            let id = last.id + 1
+            let entry = ChainedProtocol(id: id, sha256: sha256, name: name, version: version, settings: settings.canonicalJSON,
+                                        adoptedAt: Timestamp.string(at), adoptedBy: staffID, signature: signature?.canonicalJSON)
+            let hash = HashChain.hash(previous: last.hash, values: entry.chainValues)
+            try db.query("""
+                INSERT INTO protocols (id, sha256, name, version, settings, adopted_at, adopted_by, signature, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.int(id), .text(entry.sha256), .text(entry.name), .text(entry.version), .text(entry.settings), .text(entry.adoptedAt),
+                      SQLValue(entry.adoptedBy), SQLValue(entry.signature), .text(last.hash), .text(hash)])
+            extend("protocols", id: id, hash: hash)
+        }
+    }
+
+    // MARK: - Staff
+
+    package func staffCount() throws -> Int {
+        Int(try db.query("SELECT COUNT(*) FROM staff").first?.first?.int ?? 0)
+    }
+
+    package func addStaff(username: String, roles: Set<Role>, passwordHash: String, at: Date, by: Int64?) throws -> StaffInfo {
+        if try account(username) != nil { throw StoreError.duplicateUsername(username) }
+        try db.query("INSERT INTO staff (username, roles, password_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+                     [.text(username), .text(Self.rolesText(roles)), .text(passwordHash), .text(Timestamp.string(at)), by.map(SQLValue.int) ?? .null])
+        return StaffInfo(id: db.lastInsertID, username: username, roles: roles)
+    }
+
+    package func account(_ username: String) throws -> StaffAccount? {
+        guard let row = try db.query("SELECT id, username, roles, password_hash FROM staff WHERE username = ?", [.text(username)]).first
+        else { return nil }
+        guard let id = row[0].int, let name = row[1].text, let roles = row[2].text, let hash = row[3].text
+        else { throw StoreError.corruptRow("staff \(username)") }
+        return StaffAccount(info: StaffInfo(id: id, username: name, roles: Self.roles(roles)), passwordHash: hash)
+    }
+
+    package func staffNames() throws -> [String] {
+        try db.query("SELECT username FROM staff ORDER BY username").compactMap { $0[0].text }
+    }
+
+    package static func rolesText(_ roles: Set<Role>) -> String { StaffRoles.text(roles) }
+    static func roles(_ text: String) -> Set<Role> { StaffRoles.parse(text) }
+
+    // MARK: - Patients
+
+    private static let patientColumns = "id, mrn, name, dob, sex"
+
+    private func patient(from row: [SQLValue]) throws -> PatientInfo {
+        guard let id = row[0].int, let mrn = row[1].text, let name = row[2].text, let dob = row[3].text,
+              let sexText = row[4].text, let sex = Sex(rawValue: sexText)
+        else { throw StoreError.corruptRow("patient") }
+        return PatientInfo(id: id, mrn: mrn, name: name, dateOfBirth: dob, sex: sex)
+    }
+
+    package func addPatient(mrn: String?, name: String, dob: String, sex: Sex, at: Date, by: Int64) throws -> PatientInfo {
+        let mrn = try mrn ?? nextMRN()
+        if try patient(mrn: mrn) != nil { throw StoreError.duplicateMRN(mrn) }
+        try db.query("INSERT INTO patients (mrn, name, dob, sex, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
+                     [.text(mrn), .text(name), .text(dob), .text(sex.rawValue), .text(Timestamp.string(at)), .int(by)])
+        return PatientInfo(id: db.lastInsertID, mrn: mrn, name: name, dateOfBirth: dob, sex: sex)
+    }
+
+    /// The next free generated MRN, `C000001` upwards.
+    private func nextMRN() throws -> String {
+        var n = (try db.query("SELECT COALESCE(MAX(id), 0) + 1 FROM patients").first?.first?.int) ?? 1
+        while true {
+            let mrn = String(format: "C%06lld", n)
+            if try patient(mrn: mrn) == nil { return mrn }
+            n += 1
+        }
+    }
+
+    package func patient(id: Int64) throws -> PatientInfo? {
+        try db.query("SELECT \(Self.patientColumns) FROM patients WHERE id = ?", [.int(id)]).first.map(patient(from:))
+    }
+
+    package func patient(mrn: String) throws -> PatientInfo? {
+        try db.query("SELECT \(Self.patientColumns) FROM patients WHERE mrn = ?", [.text(mrn)]).first.map(patient(from:))
+    }
+
+    /// Patients whose name or MRN contains `text` (case-insensitive for ASCII), by name.
+    package func patients(matching text: String, limit: Int) throws -> [PatientInfo] {
+        let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        return try db.query("""
+            SELECT \(Self.patientColumns) FROM patients
+            WHERE name LIKE ?1 ESCAPE '\\' OR mrn LIKE ?1 ESCAPE '\\' ORDER BY name, id LIMIT ?2
+            """, [.text("%\(escaped)%"), .int(Int64(limit))]).map(patient(from:))
+    }
+
+    /// Patients registered with exactly this name and date of birth (possible duplicates).
+    package func patients(named name: String, born dob: String) throws -> [PatientInfo] {
+        try db.query("SELECT \(Self.patientColumns) FROM patients WHERE name = ? AND dob = ? ORDER BY id",
+                     [.text(name), .text(dob)]).map(patient(from:))
+    }
+
+    package func allPatients(limit: Int) throws -> [PatientInfo] {
+        try db.query("SELECT \(Self.patientColumns) FROM patients ORDER BY id LIMIT ?", [.int(Int64(limit))]).map(patient(from:))
+    }
+
+    /// The clinic protocol version each of a patient's entries was written under, by entry id.
+    package func protocolVersions(patientID: Int64) throws -> [Int64: String] {
+        var versions: [Int64: String] = [:]
+        for row in try db.query("SELECT id, protocol_version FROM records WHERE patient_id = ? AND protocol_version IS NOT NULL", [.int(patientID)]) {
+            if let id = row[0].int, let version = row[1].text { versions[id] = version }
+        }
+        return versions
+    }
+
+    /// Every MRN (for completion), newest last.
+    package func mrns() throws -> [String] {
+        try db.query("SELECT mrn FROM patients ORDER BY id").compactMap { $0[0].text }
+    }
+
+    // MARK: - Visits
+
+    private func visit(from row: [SQLValue]) throws -> VisitRow {
+        guard let id = row[0].int, let patientID = row[1].int, let kind = row[2].text,
+              let startedText = row[3].text, let started = Timestamp.date(startedText)
+        else { throw StoreError.corruptRow("visit") }
+        return VisitRow(info: VisitInfo(id: id, kind: kind, startedAt: started), patientID: patientID,
+                        endedAt: row[4].text.flatMap(Timestamp.date))
+    }
+
+    package func startVisit(patientID: Int64, kind: String, at: Date, by: Int64) throws -> VisitInfo {
+        try db.query("INSERT INTO visits (patient_id, kind, started_at, started_by) VALUES (?, ?, ?, ?)",
+                     [.int(patientID), .text(kind), .text(Timestamp.string(at)), .int(by)])
+        return VisitInfo(id: db.lastInsertID, kind: kind, startedAt: at)
+    }
+
+    package func openVisit(patientID: Int64) throws -> VisitInfo? {
+        try db.query("""
+            SELECT id, patient_id, kind, started_at, ended_at FROM visits
+            WHERE patient_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1
+            """, [.int(patientID)]).first.map { try visit(from: $0).info }
+    }
+
+    /// Every open visit in the clinic with its patient, the earliest first: who is on the board.
+    package func openVisits() throws -> [(patient: PatientInfo, visit: VisitInfo, place: String?)] {
+        try db.query("""
+            SELECT v.id, v.patient_id, v.kind, v.started_at, v.ended_at, \(Self.patientColumns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
+                   (SELECT json_extract(r.payload, '$.chair') FROM records r
+                    WHERE r.visit_id = v.id AND r.module = 'visit' AND r.kind = 'started' ORDER BY r.id LIMIT 1)
+            FROM visits v JOIN patients p ON p.id = v.patient_id
+            WHERE v.ended_at IS NULL ORDER BY v.started_at, v.id
+            """).map { row in
+            (try patient(from: Array(row[5..<10])), try visit(from: Array(row[0..<5])).info, row[10].text)
+        }
+    }
+
+    /// A number that changes whenever another connection commits to the database (SQLite's
+    /// `PRAGMA data_version`): the shells' watch reads it each second instead of the record.
+    package func dataVersion() throws -> Int64 {
+        try db.query("PRAGMA data_version").first?.first?.int ?? 0
+    }
+
+    package func visits(patientID: Int64) throws -> [VisitRow] {
+        try db.query("SELECT id, patient_id, kind, started_at, ended_at FROM visits WHERE patient_id = ? ORDER BY id",
+                     [.int(patientID)]).map(visit(from:))
+    }
+
+    package func endVisit(id: Int64, at: Date, by: Int64) throws {
+        try db.query("UPDATE visits SET ended_at = ?, ended_by = ? WHERE id = ?", [.text(Timestamp.string(at)), .int(by), .int(id)])
+    }
+
+    // MARK: - Records
+
+    /// Appends an entry to a patient's record, chained to the entry before it.
+    package func appendRecord(patientID: Int64, visitID: Int64?, module: String, kind: String, payload: Value,
+                              effectiveAt: Date, recordedAt: Date, staffID: Int64, protocolVersion: String?,
+                              protocolSHA256: String?, amends: Int64?) throws -> Int64 {
+        // The last entry is read and the next written under one write lock.
+        try db.atomically {
+            let last = try chainEnd("records")
+            let id = last.id + 1
+            let previous = last.hash
+            let entry = ChainedRecord(id: id, patientID: patientID, visitID: visitID, module: module, kind: kind,
+                                      payload: payload.canonicalJSON, effectiveAt: Timestamp.string(effectiveAt),
+                                      recordedAt: Timestamp.string(recordedAt), staffID: staffID, protocolVersion: protocolVersion,
+                                      amends: amends, protocolSHA256: protocolSHA256)
+            let hash = HashChain.hash(previous: previous, values: entry.chainValues)
+            try db.query("""
+                INSERT INTO records (id, patient_id, visit_id, module, kind, payload, effective_at, recorded_at,
+                                     staff_id, protocol_version, amends, prev_hash, hash, protocol_sha256)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.int(id), .int(patientID), SQLValue(visitID), .text(module), .text(kind), .text(entry.payload), .text(entry.effectiveAt),
+                      .text(entry.recordedAt), .int(staffID), SQLValue(protocolVersion), SQLValue(amends), .text(previous), .text(hash),
+                      SQLValue(protocolSHA256)])
+            extend("records", id: id, hash: hash)
+            return id
+        }
+    }
+
+    /// One entry by its id, with the patient it belongs to.
+    package func entry(id: Int64) throws -> (record: StoredRecord, patientID: Int64)? {
+        guard let row = try db.query("SELECT patient_id FROM records WHERE id = ?", [.int(id)]).first, let patient = row[0].int else { return nil }
+        return try records(patientID: patient).first { $0.id == id }.map { ($0, patient) }
+    }
+
+    /// A patient's entries, oldest first, optionally of one module, kind or visit.
+    package func records(patientID: Int64, module: String?, kind: String?, visitID: Int64?) throws -> [StoredRecord] {
+        let rows = try db.query("""
+            SELECT r.id, r.module, r.kind, r.payload, r.visit_id, r.effective_at, r.recorded_at, s.username, r.amends
+            FROM records r JOIN staff s ON s.id = r.staff_id
+            WHERE r.patient_id = ?1 AND (?2 IS NULL OR r.module = ?2) AND (?3 IS NULL OR r.kind = ?3)
+              AND (?4 IS NULL OR r.visit_id = ?4)
+            ORDER BY r.id
+            """, [.int(patientID), module.map(SQLValue.text) ?? .null, kind.map(SQLValue.text) ?? .null, visitID.map(SQLValue.int) ?? .null])
+        return try rows.map { row in
+            guard let id = row[0].int, let module = row[1].text, let kind = row[2].text, let json = row[3].text,
+                  let effective = row[5].text.flatMap(Timestamp.date), let recorded = row[6].text.flatMap(Timestamp.date),
+                  let staff = row[7].text
+            else { throw StoreError.corruptRow("record") }
+            let payload: Value
+            do { payload = try Value(json: json) } catch { throw StoreError.corruptRow("record \(id) payload") }
+            return StoredRecord(id: id, module: module, kind: kind, payload: payload, visitID: row[4].int,
+                                effectiveAt: effective, recordedAt: recorded, staff: staff, amends: row[8].int)
+        }
+    }
+
+
+    // MARK: - Journal
+
+    /// Wrong passwords given for `username` (at sign-in, or at a signature or witness signature)
+    /// since their last successful sign-in or an administrator's unlock, from the journal.
+    package func failedPasswords(for username: String) throws -> Int {
+        let rows = try db.query("""
+            SELECT count(*) FROM journal
+            WHERE id > coalesce((SELECT max(id) FROM journal WHERE outcome = 'ok' AND (command = 'login ' || ?1 OR command = 'user unlock ' || ?1)), 0)
+              AND outcome != 'ok' AND (message LIKE 'sign-in failed for ' || ?1 || ':%' OR message LIKE '%wrong password for ' || ?1 || ';%'
+                                       OR message LIKE '%wrong password for ' || ?1 || ' %' OR message LIKE '%wrong password for ' || ?1)
+            """, [.text(username)])
+        return Int(rows.first?[0].int ?? 0)
+    }
+
+    package func appendJournal(_ entry: JournalEntry) throws {
+        // The last entry is read and the next written under one write lock.
+        try db.atomically {
+            let last = try chainEnd("journal")
+            let id = last.id + 1
+            let previous = last.hash
+            let line = ChainedJournalLine(id: id, session: entry.session, staffID: entry.staffID, at: Timestamp.string(entry.at),
+                                          source: entry.source, command: entry.command, outcome: entry.outcome, message: entry.message,
+                                          patientID: entry.patientID, visitID: entry.visitID)
+            let hash = HashChain.hash(previous: previous, values: line.chainValues)
+            try db.query("""
+                INSERT INTO journal (id, session, staff_id, at, source, command, outcome, message, patient_id, visit_id, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.int(id), .text(line.session), SQLValue(line.staffID), .text(line.at), .text(line.source), .text(line.command),
+                      .text(line.outcome), .text(line.message), SQLValue(line.patientID), SQLValue(line.visitID), .text(previous), .text(hash)])
+            extend("journal", id: id, hash: hash)
+        }
+    }
+
+    /// Journal lines for a recording, oldest first: those after `afterID`, optionally of one
+    /// session, patient or visit, or (with `beforeID`) only earlier ones.
+    package func journal(after afterID: Int64, before beforeID: Int64, session: String?,
+                         patientID: Int64?, visitID: Int64?) throws -> [JournalRow] {
+        try db.query("""
+            SELECT j.id, j.session, j.staff_id, j.at, j.source, j.command, j.outcome, j.message, j.patient_id, j.visit_id
+            FROM journal j
+            WHERE j.id > ?1 AND j.id < ?2 AND (?3 IS NULL OR j.session = ?3) AND (?4 IS NULL OR j.patient_id = ?4)
+              AND (?5 IS NULL OR j.visit_id = ?5)
+            ORDER BY j.id
+            """, [.int(afterID), .int(beforeID), session.map(SQLValue.text) ?? .null, patientID.map(SQLValue.int) ?? .null,
+                  visitID.map(SQLValue.int) ?? .null]).map { row in
+            guard let id = row[0].int, let session = row[1].text, let at = row[3].text.flatMap(Timestamp.date),
+                  let source = row[4].text, let command = row[5].text, let outcome = row[6].text, let message = row[7].text
+            else { throw StoreError.corruptRow("journal") }
+            return JournalRow(id: id, entry: JournalEntry(session: session, staffID: row[2].int, at: at, source: source, command: command,
+                                                          outcome: outcome, message: message, patientID: row[8].int, visitID: row[9].int))
+        }
+    }
+
+    package func lastJournalID() throws -> Int64 {
+        try db.query("SELECT COALESCE(MAX(id), 0) FROM journal").first?.first?.int ?? 0
+    }
+
+    /// Every member of staff by id: name and roles (for a recording's accounts).
+    package func staffByID() throws -> [Int64: StaffInfo] {
+        var all: [Int64: StaffInfo] = [:]
+        for row in try db.query("SELECT id, username, roles FROM staff") {
+            guard let id = row[0].int, let name = row[1].text, let roles = row[2].text else { throw StoreError.corruptRow("staff") }
+            all[id] = StaffInfo(id: id, username: name, roles: Self.roles(roles))
+        }
+        return all
+    }
+
+    // MARK: - Verification
+
+    /// Walks the record's hash chain from the first entry.
+    package func verifyRecords() throws -> ChainCheck {
+        try verify(table: "records", select: """
+            SELECT id, patient_id, visit_id, module, kind, payload, effective_at, recorded_at, staff_id, protocol_version, amends,
+                   protocol_sha256, prev_hash, hash
+            FROM records ORDER BY id
+            """) { r in
+            guard let id = r[0].int, let patient = r[1].int, r[2].isIntOrNull, let module = r[3].text, let kind = r[4].text, let payload = r[5].text,
+                  let effective = r[6].text, let recorded = r[7].text, let staff = r[8].int, r[9].isTextOrNull, r[10].isIntOrNull, r[11].isTextOrNull
+            else { return nil }
+            return ChainedRecord(id: id, patientID: patient, visitID: r[2].int, module: module, kind: kind, payload: payload, effectiveAt: effective,
+                                 recordedAt: recorded, staffID: staff, protocolVersion: r[9].text, amends: r[10].int, protocolSHA256: r[11].text).chainValues
+        }
+    }
+
+    /// Walks the chain of protocol adoptions from the first.
+    package func verifyProtocols() throws -> ChainCheck {
+        try verify(table: "protocols", select: """
+            SELECT id, sha256, name, version, settings, adopted_at, adopted_by, signature, prev_hash, hash FROM protocols ORDER BY id
+            """) { r in
+            guard let id = r[0].int, let sha = r[1].text, let name = r[2].text, let version = r[3].text, let settings = r[4].text,
+                  let at = r[5].text, r[6].isIntOrNull, r[7].isTextOrNull
+            else { return nil }
+            return ChainedProtocol(id: id, sha256: sha, name: name, version: version, settings: settings, adoptedAt: at,
+                                   adoptedBy: r[6].int, signature: r[7].text).chainValues
+        }
+    }
+
+    /// Walks the journal's hash chain from the first entry.
+    package func verifyJournal() throws -> ChainCheck {
+        try verify(table: "journal", select: """
+            SELECT id, session, staff_id, at, source, command, outcome, message, patient_id, visit_id, prev_hash, hash FROM journal ORDER BY id
+            """) { r in
+            guard let id = r[0].int, let session = r[1].text, r[2].isIntOrNull, let at = r[3].text, let source = r[4].text,
+                  let command = r[5].text, let outcome = r[6].text, let message = r[7].text, r[8].isIntOrNull, r[9].isIntOrNull
+            else { return nil }
+            return ChainedJournalLine(id: id, session: session, staffID: r[2].int, at: at, source: source, command: command,
+                                      outcome: outcome, message: message, patientID: r[8].int, visitID: r[9].int).chainValues
+        }
+    }
+
+    /// When and by whom an entry of `table` (`records` or `journal`) was written, for a report.
+    package func entryOrigin(table: String, id: Int64) throws -> (at: String, staff: String)? {
+        let time = table == "records" ? "t.recorded_at" : "t.at"
+        return try db.query("SELECT \(time), coalesce(s.username, '(nobody)') FROM \(table == "records" ? "records" : "journal") t LEFT JOIN staff s ON s.id = t.staff_id WHERE t.id = ?",
+                            [.int(id)]).first.map { ($0[0].text ?? "?", $0[1].text ?? "?") }
+    }
+
+    /// Entries of the record for `audit log`, oldest first, with the patient's MRN: one patient's,
+    /// one member of staff's, recorded since a time; at most `limit`, the latest ones.
+    package func auditEntries(patientID: Int64?, staff: String?, since: Date?, limit: Int) throws -> [(record: StoredRecord, mrn: String, amendedBy: [Int64])] {
+        let rows = try db.query("""
+            SELECT * FROM (
+              SELECT r.id, r.module, r.kind, r.payload, r.visit_id, r.effective_at, r.recorded_at, s.username, r.amends, p.mrn,
+                     (SELECT group_concat(a.id) FROM records a WHERE a.amends = r.id)
+              FROM records r JOIN staff s ON s.id = r.staff_id JOIN patients p ON p.id = r.patient_id
+              WHERE (?1 IS NULL OR r.patient_id = ?1) AND (?2 IS NULL OR s.username = ?2) AND (?3 IS NULL OR r.recorded_at >= ?3)
+              ORDER BY r.id DESC LIMIT ?4)
+            ORDER BY id
+            """, [patientID.map(SQLValue.int) ?? .null, staff.map(SQLValue.text) ?? .null, since.map { .text(Timestamp.string($0)) } ?? .null, .int(Int64(limit))])
+        return try rows.map { row in
+            guard let id = row[0].int, let module = row[1].text, let kind = row[2].text, let json = row[3].text,
+                  let effective = row[5].text.flatMap(Timestamp.date), let recorded = row[6].text.flatMap(Timestamp.date), let who = row[7].text
+            else { throw StoreError.corruptRow("record") }
+            let payload = (try? Value(json: json)) ?? .string(json)
+            let record = StoredRecord(id: id, module: module, kind: kind, payload: payload, visitID: row[4].int,
+                                      effectiveAt: effective, recordedAt: recorded, staff: who, amends: row[8].int)
+            return (record, row[9].text ?? "?", (row[10].text ?? "").split(separator: ",").compactMap { Int64($0) })
+        }
+    }
+
+    /// Whether an entry of the chain has `hash` (a head noted at an earlier check).
+    package func chainContains(_ table: String, hash: String) throws -> Bool {
+        try !db.query("SELECT 1 FROM \(Self.chainTable(table)) WHERE hash = ? LIMIT 1", [.text(hash)]).isEmpty
+    }
+
+    /// The last hash of a chain, which an inspector notes to tell a later truncation.
+    package func chainHead(_ table: String) throws -> String {
+        try db.query("SELECT hash FROM \(Self.chainTable(table)) ORDER BY id DESC LIMIT 1").first?[0].text ?? HashChain.genesis
+    }
+
+    /// One of the hash-chained tables, by name (never text from outside in the SQL).
+    private static func chainTable(_ name: String) -> String { ["records", "protocols"].contains(name) ? name : "journal" }
+
+    /// Patients whose row no longer says what their `patient registered` entry (in the hash chain)
+    /// says: the patients table is outside the chain, so it is checked against it.
+    package func patientsDifferingFromTheirRegistration() throws -> [(mrn: String, problem: String)] {
+        let rows = try db.query("""
+            SELECT p.id, p.mrn, p.name, p.dob, p.sex, r.payload FROM patients p
+            LEFT JOIN records r ON r.patient_id = p.id AND r.module = 'patient' AND r.kind = 'registered'
+            ORDER BY p.id
+            """)
+        var out: [(String, String)] = []
+        for row in rows {
+            let mrn = row[1].text ?? "?"
+            guard let json = row[5].text, let payload = try? Value(json: json) else {
+                out.append((mrn, "patient #\(row[0].int ?? 0) has no registration entry in the record"))
+                continue
+            }
+            for (column, key, index) in [("MRN", "mrn", 1), ("name", "name", 2), ("date of birth", "dob", 3), ("sex", "sex", 4)]
+            where payload[key]?.stringValue != row[index].text {
+                out.append((mrn, "its \(column) is '\(row[index].text ?? "")' but was registered as '\(payload[key]?.stringValue ?? "")'"))
+            }
+        }
+        return out
+    }
+
+    /// Walks one chain: `select` gives each entry's values, then its previous hash and its hash;
+    /// `chained` reads the values back into the domain's (`nil` when they cannot be: changed).
+    private func verify(table: String, select: String, chained: ([SQLValue]) -> [ChainValue]?) throws -> ChainCheck {
+        var previous = HashChain.genesis
+        var expectedID: Int64 = 1
+        var count = 0
+        for row in try db.query(select) {
+            let id = row[0].int ?? -1
+            count += 1
+            if id != expectedID {
+                return ChainCheck(table: table, count: count, firstBreak: (id, "expected entry \(expectedID) here: an entry is missing or was inserted"))
+            }
+            guard row[row.count - 2].text == previous else {
+                return ChainCheck(table: table, count: count, firstBreak: (id, "its previous-hash does not match the entry before it"))
+            }
+            guard let values = chained(row), row[row.count - 1].text == HashChain.hash(previous: previous, values: values) else {
+                return ChainCheck(table: table, count: count, firstBreak: (id, "its content does not match its hash: it was changed"))
+            }
+            previous = row[row.count - 1].text ?? ""
+            expectedID += 1
+        }
+        return ChainCheck(table: table, count: count, firstBreak: nil)
+    }
+
+    // MARK: - Counting and comparing
+
+    package func count(_ what: StoreCount) throws -> Int {
+        let sql: String
+        switch what {
+        case .patients: sql = "SELECT COUNT(*) FROM patients"
+        case .visits: sql = "SELECT COUNT(*) FROM visits"
+        case .records: sql = "SELECT COUNT(*) FROM records"
+        case .commands: sql = "SELECT COUNT(*) FROM journal WHERE outcome = 'ok'"
+        }
+        return Int(try db.query(sql).first?.first?.int ?? 0)
+    }
+
+    /// The record of the database at `path`, opened to read only, for `replay --verify`.
+    package static func snapshot(ofDatabaseAt path: String) throws -> RecordSnapshot {
+        try snapshot(of: Database(path: path, readOnly: true))
+    }
+
+    /// This database's record, for `replay --verify`.
+    package func snapshot() throws -> RecordSnapshot { try Self.snapshot(of: db) }
+
+    private static func snapshot(of db: Database) throws -> RecordSnapshot {
+        func text(_ v: SQLValue) -> String {
+            switch v {
+            case .null: return "-"
+            case .int(let i): return String(i)
+            case .double(let d): return String(d)
+            case .text(let t): return t
+            }
+        }
+        var snapshot = RecordSnapshot()
+        for row in try db.query("SELECT mrn, name, dob, sex, created_at FROM patients ORDER BY id") {
+            snapshot.patients.append(.init(mrn: text(row[0]), columns: row.dropFirst().map(text)))
+        }
+        for row in try db.query("SELECT v.id, p.mrn, v.kind, v.started_at, v.ended_at FROM visits v JOIN patients p ON p.id = v.patient_id ORDER BY v.id") {
+            snapshot.visits.append(.init(id: row[0].int ?? 0, mrn: text(row[1]), columns: row[2...].map(text)))
+        }
+        for row in try db.query("""
+            SELECT r.id, p.mrn, r.visit_id, r.module, r.kind, r.payload, r.effective_at, r.recorded_at, s.username,
+                   r.protocol_version, r.amends, r.hash
+            FROM records r JOIN patients p ON p.id = r.patient_id JOIN staff s ON s.id = r.staff_id ORDER BY r.id
+            """) {
+            guard let id = row[0].int else { continue }
+            snapshot.entries.append(.init(id: id, mrn: text(row[1]), visitID: row[2].int, module: text(row[3]), kind: text(row[4]),
+                                          payload: text(row[5]), effective: text(row[6]), recorded: text(row[7]), staff: text(row[8]),
+                                          protocolVersion: row[9].text, amends: row[10].int, hash: text(row[11])))
+        }
+        return snapshot
+    }
+
+}
