@@ -293,7 +293,7 @@ package final class Session {
             }
             arguments.append("\(name)=\(value.trimmed)")
         }
-        var parsed = try ArgumentParser.parse(arguments, for: entry, patientSex: patient?.sex, today: today)
+        var parsed = try CommandArguments.parse(arguments, for: entry, patientSex: patient?.sex, today: today)
         for name in blanked where parsed.values[name] == nil && !parsed.missing.contains(name) { parsed.missing.append(name) }
         // A recording made before a visit's kind was asked for started an infusion visit.
         if isReplaying, entry.name == "visit start", parsed.missing == ["kind"] {

@@ -16,7 +16,7 @@ package struct ParsedArguments: Sendable, Equatable {
 
 /// Reads `field=value`, `--field value`, `--field=value` and positional words against a command's
 /// declared fields. Everything a user can get wrong comes back as one ``CommandFailure`` line.
-package enum ArgumentParser {
+package enum CommandArguments {
     /// - Parameter today: the clinic's date, worked out only if a date field needs it.
     package static func parse(_ words: [String], for entry: CatalogEntry, patientSex: Sex?,
                               today: @autoclosure () -> DateComponents) throws(CommandFailure) -> ParsedArguments {
@@ -118,29 +118,4 @@ package enum ArgumentParser {
         }
         return result
     }
-}
-
-/// Why a command did not run: one line saying what was wrong, and one saying what to type.
-package struct CommandFailure: Error, Sendable, Equatable, CustomStringConvertible {
-    package enum Kind: String, Sendable {
-        /// The input was wrong, or the command failed.
-        case error
-        /// The command was not allowed now (role, sign-in, a missing fact).
-        case refused
-        /// The user cancelled it.
-        case cancelled
-    }
-
-    package var kind: Kind
-    package var message: String
-    package var hint: String?
-
-    package init(_ message: String, hint: String? = nil, kind: Kind = .error) {
-        self.kind = kind
-        self.message = message
-        self.hint = hint
-    }
-
-    /// One line: the problem, then what to do.
-    package var description: String { hint.map { "\(message); \($0)" } ?? message }
 }
