@@ -42,8 +42,13 @@ struct Harness {
         var stderr: String
     }
 
+    /// Runs a program to its end and returns what it printed. Both pipes are read at once (a child
+    /// that fills one while the test waits on the other would wait forever), and a child still
+    /// running after `seconds` is killed and the test fails with its arguments: a hung program is a
+    /// failed test, never a test run that never ends.
     @discardableResult
-    func run(_ arguments: [String], stdin: String = "", env: [String: String] = [:], executable: String = Harness.clinic) throws -> Result {
+    func run(_ arguments: [String], stdin: String = "", env: [String: String] = [:], executable: String = Harness.clinic,
+             seconds: Double = 600, sourceLocation: SourceLocation = #_sourceLocation) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -54,12 +59,33 @@ struct Harness {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
+        let printed = Printed()
+        let readers = DispatchGroup()
+        for (pipe, isError) in [(output, false), (errors, true)] {
+            let handle = pipe.fileHandleForReading
+            DispatchQueue.global().async(group: readers) { printed.set(handle.readDataToEndOfFile(), isError: isError) }
+        }
         if !stdin.isEmpty { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        if readers.wait(timeout: .now() + seconds) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            // A grandchild may still hold the pipes open: give up on what it would print.
+            _ = readers.wait(timeout: .now() + 5)
+            Issue.record("\((executable as NSString).lastPathComponent) \(arguments.joined(separator: " ")) did not finish in \(Int(seconds)) s; killed",
+                         sourceLocation: sourceLocation)
+        }
         process.waitUntilExit()
+        let (out, err) = printed.value
         return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// What a child printed on each pipe, filled in by the two threads that read them.
+    private final class Printed: @unchecked Sendable {
+        // @unchecked: every access holds `lock`.
+        private let lock = NSLock()
+        private var out = Data(), err = Data()
+        func set(_ data: Data, isError: Bool) { lock.withLock { if isError { err = data } else { out = data } } }
+        var value: (Data, Data) { lock.withLock { (out, err) } }
     }
 
     /// Runs `sqlite3` on the database and returns its rows, `|`-separated.

@@ -18,9 +18,9 @@ extension EndToEnd {
 
         let swift = try ContainmentTests.swiftc().replacingOccurrences(of: "/swiftc", with: "/swift")
         let toolchain = ["PATH": URL(fileURLWithPath: swift).deletingLastPathComponent().path + ":/usr/bin:/bin"]
-        let built = try h.run(["build", "--package-path", package.path], env: toolchain, executable: swift)
+        let built = try h.run(["build", "--package-path", package.path], env: toolchain, executable: swift, seconds: 1500)
         try #require(built.status == 0, "swift build: \(built.stdout) \(built.stderr)")
-        let tested = try h.run(["test", "--package-path", package.path], env: toolchain, executable: swift)
+        let tested = try h.run(["test", "--package-path", package.path], env: toolchain, executable: swift, seconds: 1500)
         #expect(tested.status == 0, "swift test: \(tested.stdout) \(tested.stderr)")
 
         // Only the module's library goes into the plugin folder.

@@ -15,10 +15,11 @@ extension EndToEnd {
         init(_ harness: Harness) { self.harness = harness }
 
         /// Runs tmux through popen, which waits for the client itself (Foundation's Process did not
-        /// always reap a tmux client whose server it had just started).
+        /// always reap a tmux client whose server it had just started); a client that has not
+        /// answered in 30 s is killed, and the test fails rather than waits.
         @discardableResult
         func tmux(_ args: [String]) throws -> Harness.Result {
-            let quoted = (["/usr/bin/tmux", "-L", socket] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+            let quoted = (["/usr/bin/timeout", "-s", "KILL", "30", "/usr/bin/tmux", "-L", socket] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
             guard let pipe = popen(quoted.joined(separator: " ") + " 2>/dev/null", "r") else { throw CancellationError() }
             var bytes: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 4096)
