@@ -12,7 +12,12 @@ let package = Package(
         .library(name: "ClinicKit", type: .dynamic, targets: ["ClinicKit"]),
     ],
     targets: [
-        .target(name: "ClinicKit"),
+        // Built for library evolution, as stable frameworks are: a stored property, a case of a
+        // non-frozen enum or a requirement with a default added to the SDK does not change the
+        // layout a module built against an earlier release was compiled with. The one warning that
+        // mode gives, that Foundation on Linux is not built for it, is suppressed here; Scripts/sdk-api
+        // type-checks the SDK without the mode, warnings as errors, so no other warning hides.
+        .target(name: "ClinicKit", swiftSettings: [.unsafeFlags(["-enable-library-evolution", "-suppress-warnings"])]),
     ],
     swiftLanguageModes: [.v6]
 )

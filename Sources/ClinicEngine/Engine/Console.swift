@@ -93,6 +93,10 @@ package enum Renderer {
             case .alert(let text):
                 let line = "ALERT: \(text)"
                 lines.append(highlight ? "\u{1B}[1;7m\(line)\u{1B}[0m" : line)
+            @unknown default:
+                // The host ships with its SDK, so a module cannot hand it a kind of block it does
+                // not know; were one to arrive, nothing of it is shown rather than its structure.
+                break
             }
         }
         return lines

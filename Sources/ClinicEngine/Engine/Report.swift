@@ -62,6 +62,8 @@ enum Report {
                     h += "<table><thead><tr>" + headers.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
                     for row in rows { h += "<tr>" + row.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n" }
                     h += "</tbody></table>\n"
+                @unknown default:
+                    break // as the console: a block of a kind this host does not know is not shown
                 }
             }
             if let svg = section.svg { h += "<figure>\(svg)</figure>\n" }

@@ -332,6 +332,8 @@ package enum ProtocolLoader {
             return .success(.string(t))
         case .document:
             return no("a document is given by file and version")
+        @unknown default:
+            return no("a kind of setting this version of clinic cannot read; update clinic")
         }
     }
 }

@@ -25,9 +25,11 @@ public enum ClinicKitABI {
     /// The ABI number, compiled into the caller.
     ///
     /// It is emitted into the client, so a module reports the number of the SDK it was built
-    /// against, not the number of the SDK the host happens to load. Bump it whenever a change to
-    /// ClinicKit would make an already-built module misbehave: a changed protocol requirement, a
-    /// changed stored property of a public type, a removed symbol.
+    /// against, not the number of the SDK the host happens to load. ClinicKit is built with library
+    /// evolution, so additions keep it: a new type, function, stored property, case of a non-frozen
+    /// enum, or protocol requirement with a default. A removed or changed declaration, a case added
+    /// to a frozen enum or a requirement without a default needs a new number; `Scripts/sdk-api`
+    /// (run by CI) compares the interface with the one recorded for this number and says so.
     @_alwaysEmitIntoClient
     public static var version: Int32 { 11 }
 

@@ -46,7 +46,9 @@ public struct FieldSpec: Sendable {
 }
 
 /// A patient's recorded sex, as the command surface takes it (`--sex F|M|X`).
-public enum Sex: String, Sendable, Hashable, CaseIterable {
+///
+/// Frozen: clinical rules (reference ranges, pregnancy questions) switch over exactly these three.
+@frozen public enum Sex: String, Sendable, Hashable, CaseIterable {
     case female = "F"
     case male = "M"
     /// Not stated, intersex, or not female or male.

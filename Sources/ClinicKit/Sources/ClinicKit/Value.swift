@@ -3,7 +3,9 @@
 /// `Value` is the one data type that crosses between the host and a module, so both sides agree on
 /// it exactly. Its ``canonicalJSON`` is stable (object keys sorted, numbers in their shortest
 /// round-trip form), which is what the record's hash chain is computed over.
-public enum Value: Sendable, Hashable {
+///
+/// Frozen: the record and its hash chain are made of these cases, so a new one is a new SDK ABI.
+@frozen public enum Value: Sendable, Hashable {
     case null
     case bool(Bool)
     case int(Int)
