@@ -135,7 +135,7 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
         try altered.execute("DROP TRIGGER records_append_only_update")
         try altered.execute("UPDATE records SET payload = json_set(payload, '$.dose', 9) WHERE module = 'gate' AND kind = 'ready'")
         let console = session.console as! TestConsole
-        #expect(throws: CommandFailure.self) {
+        #expect(throws: CommandError.self) {
             try Replay.run(files.path("all.clinic"), into: files.path("replay.sqlite"), verify: copy, in: session)
         }
         #expect(console.output.contains("  A-1 entry 3 (gate ready): dose: 9 in the original, absent in the replay"), "\(console.output)")
@@ -182,6 +182,6 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
         let (files, session) = try original()
         try files.write("x.clinic", "echo hi\n")
         try files.write("x.replay.sqlite", "")
-        #expect(throws: CommandFailure.self) { try Replay.run(files.path("x.clinic"), into: nil, verify: nil, in: session) }
+        #expect(throws: CommandError.self) { try Replay.run(files.path("x.clinic"), into: nil, verify: nil, in: session) }
     }
 }

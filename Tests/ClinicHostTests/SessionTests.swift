@@ -239,7 +239,7 @@ import Testing
 
     @Test func aFactThatAsksForItselfIsRefusedNotRecursedInto() throws {
         let (session, _, _) = try session()
-        #expect(throws: CommandFailure.self) { try session.fact("relay.loop") }
+        #expect(throws: CommandError.self) { try session.fact("relay.loop") }
         #expect(session.execute("status", source: "t").failure?.message == "the modules' facts depend on each other in a cycle (relay → relay)")
         // The session goes on.
         #expect(session.execute("gate prepare", source: "t") == .ok)

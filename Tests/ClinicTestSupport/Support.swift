@@ -79,7 +79,7 @@ extension Session {
 }
 
 extension Outcome {
-    package var failure: CommandFailure? { if case .failed(let f) = self { return f } else { return nil } }
+    package var failure: CommandError? { if case .failed(let f) = self { return f } else { return nil } }
 }
 
 /// Stands in for screening: the patient was found eligible unless told otherwise, and an alert

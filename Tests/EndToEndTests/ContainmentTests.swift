@@ -54,7 +54,9 @@ extension EndToEnd {
         let run = try h.run(["--plugins", plugins.path, "--user", "nora", "--keep-going", "-c", "patient new --name A --dob 1980-01-01 --sex F",
                              "-c", "visit start --kind infusion", "-c", "wild note", "-c", "wild throw", "-c", "wild nonsense", "-c", "wild note", "-c", "wild trap",
                              "-c", "wild note"], env: Harness.nurse)
-        #expect(run.stderr.contains("error: module wild failed in 'wild throw': the flux capacitor is empty"), "\(run.stderr)")
+        // A module's own error type is named, not printed: it is runtime text, and may hold anything.
+        #expect(run.stderr.contains("error: module wild failed in 'wild throw' with an error of its own (Oops); nothing of it was recorded"), "\(run.stderr)")
+        #expect(!run.stderr.contains("flux capacitor"), "\(run.stderr)")
         #expect(run.stderr.contains("module wild tried to record an entry of kind 'Not A Kind!'"), "\(run.stderr)")
         #expect(run.stderr.contains("clinic: module wild (\(plugins.appendingPathComponent("libWild.so").path)) stopped the program in 'wild trap'. Nothing of that command was recorded"),
                 "\(run.stderr)")

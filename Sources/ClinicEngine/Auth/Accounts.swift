@@ -17,7 +17,7 @@ package enum Accounts {
         // The same answer for an unknown name and a wrong password: neither says which it was.
         guard let account = try store.account(username), Passwords.verify(password, against: account.passwordHash) else {
             let left = limit - 1 - (try store.failedPasswords(for: username))
-            throw CommandFailure("sign-in failed for \(username): unknown name or wrong password",
+            throw CommandError("sign-in failed for \(username): unknown name or wrong password",
                                  hint: left <= 0 ? "that was the last try: the account is now locked until an admin types user unlock \(username)"
                                                  : "try again (\(left) more before the account locks), or ask an admin", kind: .refused)
         }
@@ -28,14 +28,14 @@ package enum Accounts {
     static func checkNotLocked(_ username: String, store: any RecordStore, limit: Int) throws {
         let failed = try store.failedPasswords(for: username)
         guard failed < limit else {
-            throw CommandFailure("the account \(username) is locked after \(failed) wrong passwords in a row", hint: "an administrator unlocks it: user unlock \(username)", kind: .refused)
+            throw CommandError("the account \(username) is locked after \(failed) wrong passwords in a row", hint: "an administrator unlocks it: user unlock \(username)", kind: .refused)
         }
     }
 
     /// `user unlock NAME` (admin): the account's wrong passwords stop counting.
     static func unlock(_ username: String, in session: Session) throws -> CommandOutput {
         let name = username.lowercased()
-        guard try session.store.account(name) != nil else { throw CommandFailure("there is no member of staff called \(name)", hint: "check the name") }
+        guard try session.store.account(name) != nil else { throw CommandError("there is no member of staff called \(name)", hint: "check the name") }
         let failed = try session.store.failedPasswords(for: name)
         return .lines(failed == 0 ? "\(name) was not locked (no wrong passwords since the last sign-in)" : "\(name) unlocked (\(failed) wrong passwords in a row before)")
     }
@@ -53,7 +53,7 @@ package enum Accounts {
             session.signIn(who)
             try session.journal("login \(name)", source: source, outcome: "ok", message: "")
             return who
-        } catch let failure as CommandFailure {
+        } catch let failure as CommandError {
             try? session.journal("login \(name)", source: source, outcome: failure.kind.rawValue, message: failure.message)
             throw failure
         }
@@ -64,11 +64,11 @@ package enum Accounts {
         if let input = session.input {
             switch input.readSecret(prompt: "password for \(username): ") {
             case .line(let p): return p
-            case .interrupt, .end: throw CommandFailure("sign-in cancelled", kind: .cancelled)
+            case .interrupt, .end: throw CommandError("sign-in cancelled", kind: .cancelled)
             }
         }
         guard let p = session.environment[variable], !p.isEmpty else {
-            throw CommandFailure("no terminal to ask \(username)'s password", hint: "set \(variable)")
+            throw CommandError("no terminal to ask \(username)'s password", hint: "set \(variable)")
         }
         return p
     }
@@ -78,7 +78,7 @@ package enum Accounts {
         if session.isReplaying {
             // A replay signs in as the recorded staff; its accounts have no password.
             guard let account = try session.store.account(name) else {
-                throw CommandFailure("the replay has no account \(name)", hint: "the recording must make it first (replay-account \(name) ROLE)")
+                throw CommandError("the replay has no account \(name)", hint: "the recording must make it first (replay-account \(name) ROLE)")
             }
             session.signIn(account.info)
             return .lines("signed in as \(name) (replay)")
@@ -106,7 +106,7 @@ package enum Accounts {
     static func checkedUsername(_ username: String) throws -> String {
         let name = username.lowercased()
         guard validUsername(name) else {
-            throw CommandFailure("'\(username)' is not a sign-in name", hint: "use lower-case letters, digits, '.', '-' or '_', starting with a letter")
+            throw CommandError("'\(username)' is not a sign-in name", hint: "use lower-case letters, digits, '.', '-' or '_', starting with a letter")
         }
         return name
     }
@@ -114,15 +114,15 @@ package enum Accounts {
     /// Refuses a new password that is too short.
     static func checkNewPassword(_ password: String) throws {
         guard password.count >= Passwords.minimumLength else {
-            throw CommandFailure("a password needs at least \(Passwords.minimumLength) characters", hint: "choose a longer one")
+            throw CommandError("a password needs at least \(Passwords.minimumLength) characters", hint: "choose a longer one")
         }
     }
 
     static func add(_ username: String, roles: Set<Role>, in session: Session) throws -> CommandOutput {
         let name = try checkedUsername(username)
-        guard !roles.isEmpty else { throw CommandFailure("\(name) needs a role", hint: "add --role nurse, physician or admin") }
+        guard !roles.isEmpty else { throw CommandError("\(name) needs a role", hint: "add --role nurse, physician or admin") }
         if try session.store.account(name) != nil {
-            throw CommandFailure("there is already a staff member called \(name)", hint: "choose another name")
+            throw CommandError("there is already a staff member called \(name)", hint: "choose another name")
         }
         let hash = session.isReplaying ? Passwords.unusable : try Passwords.hash(try newPassword(for: name, in: session))
         let staff = try session.store.addStaff(username: name, roles: roles, passwordHash: hash, at: session.now, by: session.staff?.id)
@@ -135,12 +135,12 @@ package enum Accounts {
         if let input = session.input {
             guard case .line(let first) = input.readSecret(prompt: "new password for \(username): "),
                   case .line(let second) = input.readSecret(prompt: "again: ")
-            else { throw CommandFailure("cancelled; no account was added", kind: .cancelled) }
-            guard first == second else { throw CommandFailure("the two passwords differ; no account was added", hint: "try again") }
+            else { throw CommandError("cancelled; no account was added", kind: .cancelled) }
+            guard first == second else { throw CommandError("the two passwords differ; no account was added", hint: "try again") }
             password = first
         } else {
             guard let p = session.environment[newPasswordVariable], !p.isEmpty else {
-                throw CommandFailure("no terminal to ask \(username)'s new password", hint: "set \(newPasswordVariable)")
+                throw CommandError("no terminal to ask \(username)'s new password", hint: "set \(newPasswordVariable)")
             }
             password = p
         }
@@ -151,12 +151,12 @@ package enum Accounts {
     /// `replay-account NAME ROLES`: an account a replayed recording uses, with no password.
     package static func replayAccount(_ username: String, roles text: String, in session: Session) throws {
         guard session.isReplaying else {
-            throw CommandFailure("replay-account works only in a replay", hint: "add staff with user add NAME --role ROLE")
+            throw CommandError("replay-account works only in a replay", hint: "add staff with user add NAME --role ROLE")
         }
         let name = try checkedUsername(username)
         let roles = Set(text.split(separator: ",").map { Role(rawValue: String($0).trimmingCharacters(in: .whitespaces)) })
         guard !roles.isEmpty, roles.isSubset(of: Set(Role.all)) else {
-            throw CommandFailure("replay-account \(name): '\(text)' is not a list of roles", hint: "use nurse, physician, admin")
+            throw CommandError("replay-account \(name): '\(text)' is not a list of roles", hint: "use nurse, physician, admin")
         }
         if try session.store.account(name) != nil { return }
         _ = try session.store.addStaff(username: name, roles: roles, passwordHash: Passwords.unusable, at: session.now, by: nil)
@@ -168,7 +168,7 @@ package enum Accounts {
         try checkNewPassword(password)
         let staff = try session.store.transaction { () throws -> StaffInfo in
             guard try session.store.staffCount() == 0 else {
-                throw CommandFailure("this database already has staff", hint: "sign in with --user NAME")
+                throw CommandError("this database already has staff", hint: "sign in with --user NAME")
             }
             let staff = try session.store.addStaff(username: name, roles: [.admin], passwordHash: try Passwords.hash(password),
                                                    at: session.now, by: nil)

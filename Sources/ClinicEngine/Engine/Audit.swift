@@ -34,7 +34,7 @@ enum Audit {
                      + (heads.isEmpty ? "; keep the heads: audit verify --head HASH later also tells entries cut from the end" : "; the heads noted earlier are still in their chains"))
             return out
         }
-        throw CommandFailure("audit verify FAILED: " + problems.joined(separator: "; "),
+        throw CommandError("audit verify FAILED: " + problems.joined(separator: "; "),
                              hint: "keep this database as it is and tell the clinic's data protection officer; restore from the last verified backup")
     }
 }
@@ -45,15 +45,15 @@ extension Audit {
     static func log(patient key: String?, user: String?, since text: String?, in session: Session) throws -> CommandOutput {
         var patientID: Int64?
         if let key {
-            guard let p = try Patients.find(key, in: session.store) else { throw CommandFailure("no patient with MRN or id '\(key)'", hint: "type patient find NAME") }
+            guard let p = try Patients.find(key, in: session.store) else { throw CommandError("no patient with MRN or id '\(key)'", hint: "type patient find NAME") }
             patientID = p.id
         }
         let user = user?.lowercased()
-        if let user, try session.store.account(user) == nil { throw CommandFailure("there is no member of staff called \(user)", hint: "check the name") }
+        if let user, try session.store.account(user) == nil { throw CommandError("there is no member of staff called \(user)", hint: "check the name") }
         var since: Date?
         if let text {
             guard let t = TimeText.parse(text, calendar: session.calendar, now: session.now) else {
-                throw CommandFailure("'\(text)' is not a time", hint: "type e.g. --since 2026-11-24 or --since '2026-11-24 09:00'")
+                throw CommandError("'\(text)' is not a time", hint: "type e.g. --since 2026-11-24 or --since '2026-11-24 09:00'")
             }
             since = t
         }
@@ -86,25 +86,25 @@ extension Audit {
     /// `amend ENTRY field=value … --reason TEXT`: a correction of one of the open patient's entries,
     /// worked out by the module that wrote it (which may refuse), kept as a new entry that amends it.
     static func amend(_ values: [String: Value], in session: Session) throws -> CommandOutput {
-        guard let patient = session.patient, let staff = session.staff else { throw CommandFailure("no patient is open", hint: "type patient open MRN") }
+        guard let patient = session.patient, let staff = session.staff else { throw CommandError("no patient is open", hint: "type patient open MRN") }
         let id = Int64(values["entry"]?.intValue ?? 0)
         guard let found = try session.store.entry(id: id), found.patientID == patient.id else {
-            throw CommandFailure("#\(id) is not an entry of \(patient.mrn)'s record", hint: "visit timeline or audit log --patient \(patient.mrn) list them")
+            throw CommandError("#\(id) is not an entry of \(patient.mrn)'s record", hint: "visit timeline or audit log --patient \(patient.mrn) list them")
         }
         // A correction of a correction corrects the first entry.
         let originalID = found.record.amends ?? found.record.id
-        guard let original = try session.store.entry(id: originalID)?.record else { throw CommandFailure("#\(originalID) is missing") }
+        guard let original = try session.store.entry(id: originalID)?.record else { throw CommandError("#\(originalID) is missing") }
         guard let module = session.plugins.loaded.first(where: { $0.name == original.module }) else {
-            throw CommandFailure("#\(originalID) is a \(original.module) entry, which no loaded module corrects",
+            throw CommandError("#\(originalID) is a \(original.module) entry, which no loaded module corrects",
                                  hint: original.module == "patient" ? "a registration is not corrected here; tell an administrator" : "check the modules list")
         }
         let changes = (values["changes"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-        guard !changes.isEmpty else { throw CommandFailure("amend #\(id) names no field to correct", hint: "type e.g. amend \(id) weight=70kg --reason \"typed 72\"") }
+        guard !changes.isEmpty else { throw CommandError("amend #\(id) names no field to correct", hint: "type e.g. amend \(id) weight=70kg --reason \"typed 72\"") }
         let reader = HostRecordReader(session: session, patient: patient)
         let current = HostRecordReader.corrected(try session.store.records(patientID: patient.id, module: original.module, kind: original.kind))
             .first { $0.id == originalID } ?? original
         let corrected = try ModuleCall.run(module, "correcting #\(originalID)") { try module.module.amend(current, changes: changes, record: reader) }
-        guard case .object(var payload) = corrected else { throw CommandFailure("module \(module.name) corrected #\(originalID) into something that is not a record") }
+        guard case .object(var payload) = corrected else { throw CommandError("module \(module.name) corrected #\(originalID) into something that is not a record") }
         let reason = values["reason"]?.stringValue ?? ""
         let alertsBefore = try FactEngine(session: session).alerts()
         payload["amendment"] = ["reason": .string(reason), "fields": .array(changes.keys.sorted().map(Value.string))]

@@ -27,7 +27,7 @@ extension ClinicClock {
     package var setTime: Date? { nil }
     package var canBeSet: Bool { false }
     package func set(_ date: Date) throws {
-        throw CommandFailure("this database's clock cannot be set", hint: "use a sandbox: clinic --sandbox --db NEW.sqlite")
+        throw CommandError("this database's clock cannot be set", hint: "use a sandbox: clinic --sandbox --db NEW.sqlite")
     }
     package func reload() {}
     package func restore(_ setTime: Date?) {}

@@ -15,11 +15,11 @@ package struct ParsedArguments: Sendable, Equatable {
 }
 
 /// Reads `field=value`, `--field value`, `--field=value` and positional words against a command's
-/// declared fields. Everything a user can get wrong comes back as one ``CommandFailure`` line.
+/// declared fields. Everything a user can get wrong comes back as one ``CommandError`` line.
 package enum CommandArguments {
     /// - Parameter today: the clinic's date, worked out only if a date field needs it.
     package static func parse(_ words: [String], for entry: CatalogEntry, patientSex: Sex?,
-                              today: @autoclosure () -> DateComponents) throws(CommandFailure) -> ParsedArguments {
+                              today: @autoclosure () -> DateComponents) throws(CommandError) -> ParsedArguments {
         var knownToday: DateComponents?
         func todayOnce() -> DateComponents {
             if let knownToday { return knownToday }
@@ -40,7 +40,7 @@ package enum CommandArguments {
         var restGivenByPosition = false
         var i = 0
 
-        func field(named raw: String) throws(CommandFailure) -> Int {
+        func field(named raw: String) throws(CommandError) -> Int {
             let lower = raw.lowercased()
             if let f = fields.firstIndex(where: { $0.name == lower }) { return f }
             let name = String(lower.map { $0 == "-" ? "_" : $0 })
@@ -48,25 +48,25 @@ package enum CommandArguments {
             let names = fields.map(\.name)
             let guess = Suggest.closest(to: name, among: names)
             let list = names.isEmpty ? "it takes no fields" : "its fields are " + names.joined(separator: ", ")
-            throw CommandFailure("\(entry.name) has no field '\(raw)'" + (guess.map { "; did you mean \($0)?" } ?? "; \(list)"),
+            throw CommandError("\(entry.name) has no field '\(raw)'" + (guess.map { "; did you mean \($0)?" } ?? "; \(list)"),
                                  hint: "type help \(entry.name)")
         }
 
-        func take(_ index: Int, _ text: String) throws(CommandFailure) {
+        func take(_ index: Int, _ text: String) throws(CommandError) {
             positional.removeAll { $0 == index }
             // `field=` with nothing after it (an empty cell of a CSV row) is a field not given:
             // asked for, or missing, like one left out.
             if text.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
             let spec = fields[index]
             if result.values[spec.name] != nil {
-                throw CommandFailure("\(spec.name) is given twice", hint: "give it once")
+                throw CommandError("\(spec.name) is given twice", hint: "give it once")
             }
             do {
                 let needsToday = if case .date = spec.kind { true } else { false }
                 result.values[spec.name] = try spec.parse(text, today: needsToday ? todayOnce() : DateComponents())
                 result.texts[spec.name] = text
             } catch {
-                throw CommandFailure("\(error.field): \(error.problem)", hint: error.hint)
+                throw CommandError("\(error.field): \(error.problem)", hint: error.hint)
             }
         }
 
@@ -85,7 +85,7 @@ package enum CommandArguments {
                         continue
                     }
                     guard i + 1 < words.count else {
-                        throw CommandFailure("--\(body) needs a value (\(fields[index].expects))", hint: "type e.g. \(fields[index].example)")
+                        throw CommandError("--\(body) needs a value (\(fields[index].expects))", hint: "type e.g. \(fields[index].example)")
                     }
                     i += 1
                     try take(index, words[i])
@@ -94,7 +94,7 @@ package enum CommandArguments {
                       DeclarationCheck.isWord(String(word[..<eq]).lowercased(), allowUnderscore: true) {
                 let name = String(word[..<eq])
                 if entry.takesOtherFields, !fields.contains(where: { $0.name == name.lowercased() }) {
-                    guard result.others[name] == nil else { throw CommandFailure("\(name) is given twice", hint: "give each field once") }
+                    guard result.others[name] == nil else { throw CommandError("\(name) is given twice", hint: "give each field once") }
                     result.others[name] = String(word[word.index(after: eq)...])
                 } else {
                     try take(try field(named: name), String(word[word.index(after: eq)...]))
@@ -107,7 +107,7 @@ package enum CommandArguments {
                 try take(rest, earlier + " " + word)
             } else {
                 let names = fields.map { $0.name + "=" }.joined(separator: " ")
-                throw CommandFailure("unexpected '\(word)' after \(entry.name)",
+                throw CommandError("unexpected '\(word)' after \(entry.name)",
                                      hint: names.isEmpty ? "\(entry.name) takes nothing more" : "name the field: \(names)")
             }
             i += 1

@@ -12,16 +12,16 @@ import Foundation
 enum FHIR {
     static func export(_ key: String?, all: Bool, out path: String?, in session: Session) throws -> CommandOutput {
         if all {
-            guard key == nil else { throw CommandFailure("export fhir --all exports every patient, so it takes no patient", hint: "type export fhir --all --out DIR, or export fhir MRN") }
-            guard let path else { throw CommandFailure("export fhir --all writes a file per patient into a folder", hint: "type export fhir --all --out DIR") }
+            guard key == nil else { throw CommandError("export fhir --all exports every patient, so it takes no patient", hint: "type export fhir --all --out DIR, or export fhir MRN") }
+            guard let path else { throw CommandError("export fhir --all writes a file per patient into a folder", hint: "type export fhir --all --out DIR") }
             return try exportAll(to: path, in: session)
         }
         let patient: PatientInfo
         if let key {
-            guard let p = try Patients.find(key, in: session.store) else { throw CommandFailure("no patient with MRN or id '\(key)'", hint: "type patient find NAME") }
+            guard let p = try Patients.find(key, in: session.store) else { throw CommandError("no patient with MRN or id '\(key)'", hint: "type patient find NAME") }
             patient = p
         } else {
-            guard let p = session.patient else { throw CommandFailure("export fhir needs a patient", hint: "type export fhir MRN, or export fhir --all --out DIR") }
+            guard let p = session.patient else { throw CommandError("export fhir needs a patient", hint: "type export fhir MRN, or export fhir --all --out DIR") }
             patient = p
         }
         let bundle = try self.bundle(patient, in: session)
@@ -35,15 +35,15 @@ enum FHIR {
     static func exportAll(to folder: String, in session: Session) throws -> CommandOutput {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
-            guard isFolder.boolValue else { throw CommandFailure("\(folder) is a file", hint: "give --out a folder: export fhir --all --out DIR") }
+            guard isFolder.boolValue else { throw CommandError("\(folder) is a file", hint: "give --out a folder: export fhir --all --out DIR") }
         } else if mkdir(folder, 0o700) != 0 {
-            throw CommandFailure("cannot create \(folder): \(String(cString: strerror(errno)))", hint: "check the folder above it exists and is writable")
+            throw CommandError("cannot create \(folder): \(String(cString: strerror(errno)))", hint: "check the folder above it exists and is writable")
         }
         let patients = try session.store.allPatients(limit: Int(Int32.max))
-        guard !patients.isEmpty else { throw CommandFailure("there are no patients to export", hint: "register one with patient new") }
+        guard !patients.isEmpty else { throw CommandError("there are no patients to export", hint: "register one with patient new") }
         let files = fileNames(patients).map { URL(fileURLWithPath: folder).appendingPathComponent($0).path }
         if let existing = files.first(where: { FileManager.default.fileExists(atPath: $0) }) {
-            throw CommandFailure("\(existing) already exists; nothing was written", hint: "export into a new or empty folder")
+            throw CommandError("\(existing) already exists; nothing was written", hint: "export into a new or empty folder")
         }
         var resources = 0
         for (patient, file) in zip(patients, files) {

@@ -30,14 +30,14 @@ struct FHIRProvenance {
         var sources: [[Int64]: [StoredRecord]] = [:]
         for (module, part) in parts {
             guard let type = part.resource["resourceType"]?.stringValue, let id = part.resource["id"]?.stringValue, Self.isID(id) else {
-                throw CommandFailure("module \(module) exported a resource without a resourceType and a FHIR id (letters, digits, '-' and '.', up to 64); nothing was written",
+                throw CommandError("module \(module) exported a resource without a resourceType and a FHIR id (letters, digits, '-' and '.', up to 64); nothing was written",
                                      hint: "tell the module's developer; export without it by removing it from the plugin folder")
             }
             let key = type + "/" + id
             if let earlier = written[key] {
                 // A definition (a Questionnaire) comes with every response to it: keep the first.
                 if earlier == part.resource || part.sources.isEmpty { continue }
-                throw CommandFailure("module \(module) exported two different resources as \(key); nothing was written",
+                throw CommandError("module \(module) exported two different resources as \(key); nothing was written",
                                      hint: "tell the module's developer: each resource needs an id of its own")
             }
             written[key] = part.resource

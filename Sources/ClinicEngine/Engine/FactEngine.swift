@@ -48,7 +48,7 @@ package struct FactEngine {
     private func facts(of module: LoadedModule, from reader: HostRecordReader) throws -> [Fact] {
         if let start = session.modulesWorkingOutFacts.firstIndex(of: module.name) {
             let cycle = (session.modulesWorkingOutFacts[start...] + [module.name]).joined(separator: " → ")
-            throw CommandFailure("the modules' facts depend on each other in a cycle (\(cycle))",
+            throw CommandError("the modules' facts depend on each other in a cycle (\(cycle))",
                                  hint: "report this to the modules' authors; the record is unchanged")
         }
         session.modulesWorkingOutFacts.append(module.name)
@@ -88,7 +88,7 @@ package struct FactEngine {
     func check(requirements: [String], for command: String) throws {
         for name in requirements {
             guard let spec = spec(name) else {
-                throw CommandFailure("\(command) refused: it requires \(name), which no loaded module publishes",
+                throw CommandError("\(command) refused: it requires \(name), which no loaded module publishes",
                                      hint: "check the modules list (type modules)", kind: .refused)
             }
             let fact = try fact(name)
@@ -102,7 +102,7 @@ package struct FactEngine {
                 let detail = fact?.detail ?? "not reported"
                 let named = session.catalog.entries.filter { $0.words.count > 1 && detail.contains($0.name) }
                     .min { detail.range(of: $0.name)!.lowerBound < detail.range(of: $1.name)!.lowerBound }
-                throw CommandFailure("\(command) refused: \(name) is missing (\(detail))",
+                throw CommandError("\(command) refused: \(name) is missing (\(detail))",
                                      hint: adverse.map { "\($0.name) holds; see status" } ?? "run \(named?.name ?? spec.establishedBy) first", kind: .refused)
             }
         }
@@ -126,7 +126,7 @@ package struct FactEngine {
         let standing = try alerts()
         guard let first = standing.first else { return }
         let more = standing.count > 1 ? " (and \(standing.count - 1) more; see status)" : ""
-        throw CommandFailure("\(command) refused: an alert stands on \(session.patient?.mrn ?? "the patient"): \(first.text)\(more)",
+        throw CommandError("\(command) refused: an alert stands on \(session.patient?.mrn ?? "the patient"): \(first.text)\(more)",
                              hint: "a clinician acknowledges it first: type \(first.acknowledgedBy)", kind: .refused)
     }
 

@@ -66,7 +66,7 @@ extension Session {
         var i = arguments.startIndex
         func field(_ name: String) throws -> String {
             guard fields.contains(where: { $0.name == name }) || entry.takesOtherFields else {
-                throw CommandFailure("\(name)=\(placeholder): the history keeps no identifying text, so this recalled line has lost its \(name)",
+                throw CommandError("\(name)=\(placeholder): the history keeps no identifying text, so this recalled line has lost its \(name)",
                                      hint: "type the line again with its value")
             }
             return name

@@ -108,7 +108,7 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
             try Accounts.checkNotLocked(staff.username, store: session.store, limit: Accounts.limit(session))
             let password = try Accounts.password(for: staff.username, in: session)
             do { _ = try Accounts.authenticate(staff.username, password: password, store: session.store, limit: Accounts.limit(session)) } catch {
-                throw CommandFailure("signature refused: wrong password for \(staff.username); nothing was signed",
+                throw CommandError("signature refused: wrong password for \(staff.username); nothing was signed",
                                      hint: "try again with your own password", kind: .refused)
             }
         }
@@ -118,16 +118,16 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
     func witness(_ username: String, meaning: String) throws -> Signature {
         let name = username.lowercased()
         guard let account = try session.store.account(name) else {
-            throw CommandFailure("there is no member of staff called \(name) to witness", hint: "give the witness's sign-in name")
+            throw CommandError("there is no member of staff called \(name) to witness", hint: "give the witness's sign-in name")
         }
         guard account.info.id != staff.id else {
-            throw CommandFailure("\(name) cannot witness their own signature", hint: "ask another member of staff")
+            throw CommandError("\(name) cannot witness their own signature", hint: "ask another member of staff")
         }
         if !session.isReplaying {
             try Accounts.checkNotLocked(name, store: session.store, limit: Accounts.limit(session))
             let password = try Accounts.password(for: "\(name) (witness)", in: session, variable: Accounts.witnessPasswordVariable)
             guard Passwords.verify(password, against: account.passwordHash) else {
-                throw CommandFailure("witness signature refused: wrong password for \(name); nothing was signed", hint: "the witness types their own password", kind: .refused)
+                throw CommandError("witness signature refused: wrong password for \(name); nothing was signed", hint: "the witness types their own password", kind: .refused)
             }
         }
         return Signature(username: account.info.username, roles: account.info.roles, at: now, meaning: meaning)

@@ -15,7 +15,7 @@ enum LateEntry {
             let lower = word.lowercased()
             if lower == "--at" {
                 guard i + 1 < arguments.count else {
-                    throw CommandFailure("--at needs a time", hint: "type e.g. --at 09:40 or --at '2026-11-24 09:40'")
+                    throw CommandError("--at needs a time", hint: "type e.g. --at 09:40 or --at '2026-11-24 09:40'")
                 }
                 text = arguments[i + 1]
                 arguments.removeSubrange(i...(i + 1))
@@ -31,27 +31,27 @@ enum LateEntry {
         guard let text else { return nil }
         // A date alone (`--at 2026-11-24 08:40` unquoted leaves `2026-11-24`) would mean midnight.
         guard text.contains(":") else {
-            throw CommandFailure("--at '\(text)' has no time of day", hint: "type e.g. --at 09:40, or --at '2026-11-24 09:40' in quotes")
+            throw CommandError("--at '\(text)' has no time of day", hint: "type e.g. --at 09:40, or --at '2026-11-24 09:40' in quotes")
         }
         let now = session.now
         // How far back a late entry may go: the clinic protocol's setting.
         let limit = TimeInterval(try session.clinicProtocol.settings.integer(HostSettings.lateEntryHours) * 3_600)
         guard let at = TimeText.parse(text, calendar: session.calendar, now: now) else {
-            throw CommandFailure("--at '\(text)' is not a time", hint: "type e.g. --at 09:40 or --at '2026-11-24 09:40'")
+            throw CommandError("--at '\(text)' is not a time", hint: "type e.g. --at 09:40 or --at '2026-11-24 09:40'")
         }
         if at > now {
-            throw CommandFailure("--at \(ClinicTime.format(at, calendar: session.calendar)) is in the future",
+            throw CommandError("--at \(ClinicTime.format(at, calendar: session.calendar)) is in the future",
                                  hint: "record it when it has happened, or leave out --at")
         }
         if limit == 0 {
-            throw CommandFailure("the clinic protocol allows no late entries (clinic.late_entry_hours is 0)", hint: "record it without --at")
+            throw CommandError("the clinic protocol allows no late entries (clinic.late_entry_hours is 0)", hint: "record it without --at")
         }
         if now.timeIntervalSince(at) > limit {
-            throw CommandFailure("--at \(ClinicTime.format(at, calendar: session.calendar)) is more than \(TimeText.describe(limit)) ago",
+            throw CommandError("--at \(ClinicTime.format(at, calendar: session.calendar)) is more than \(TimeText.describe(limit)) ago",
                                  hint: "the clinic protocol allows late entries up to \(TimeText.describe(limit)) back (clinic.late_entry_hours)")
         }
         if let visit = session.visit, at < visit.startedAt {
-            throw CommandFailure("--at \(ClinicTime.format(at, calendar: session.calendar)) is before visit #\(visit.id) began (\(ClinicTime.format(visit.startedAt, calendar: session.calendar)))",
+            throw CommandError("--at \(ClinicTime.format(at, calendar: session.calendar)) is before visit #\(visit.id) began (\(ClinicTime.format(visit.startedAt, calendar: session.calendar)))",
                                  hint: "give a time within the visit")
         }
         return Timestamp.truncated(at)

@@ -31,11 +31,9 @@ package enum ModuleCall {
             return try body()
         } catch let error as CommandError {
             throw error
-        } catch let failure as CommandFailure {
-            throw failure
         } catch {
             // A module's own error type, not one meant for the user: say whose it is.
-            throw CommandFailure("module \(module.name) failed in \(what): \(error)",
+            throw CommandError("module \(module.name) failed in \(what) with an error of its own (\(type(of: error)))",
                                  hint: "nothing of it was recorded; tell the module's author (modules lists where it came from)")
         }
     }

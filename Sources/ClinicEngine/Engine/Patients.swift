@@ -7,13 +7,13 @@ package enum Patients {
     static func register(_ v: [String: Value], in session: Session) throws -> CommandOutput {
         guard let staff = session.staff, let name = v["name"]?.stringValue, let dob = v["dob"]?.stringValue,
               let sexText = v["sex"]?.stringValue, let sex = Sex(rawValue: sexText)
-        else { throw CommandFailure("patient new needs --name, --dob and --sex", hint: "type help patient new") }
+        else { throw CommandError("patient new needs --name, --dob and --sex", hint: "type help patient new") }
         let mrn = v["mrn"]?.stringValue
         if let mrn, !mrn.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) {
-            throw CommandFailure("MRN '\(mrn)' may hold only letters, digits and '-'", hint: "type e.g. --mrn BAR-001")
+            throw CommandError("MRN '\(mrn)' may hold only letters, digits and '-'", hint: "type e.g. --mrn BAR-001")
         }
         if let born = Int(dob.prefix(4)), let year = session.today.year, year - born > 125 {
-            throw CommandFailure("date of birth \(dob) would make the patient over 125", hint: "check the year")
+            throw CommandError("date of birth \(dob) would make the patient over 125", hint: "check the year")
         }
         let twins = try session.store.patients(named: name, born: dob)
         let now = session.now
@@ -21,7 +21,7 @@ package enum Patients {
         do {
             patient = try session.store.addPatient(mrn: mrn?.uppercased(), name: name, dob: dob, sex: sex, at: now, by: staff.id)
         } catch let error as StoreError {
-            throw CommandFailure(error.description, hint: "open that patient with patient open, or choose another MRN")
+            throw CommandError(error.description, hint: "open that patient with patient open, or choose another MRN")
         }
         if mrn == nil { session.noteChosen("mrn", patient.mrn) }
         _ = try session.store.appendRecord(
@@ -45,7 +45,7 @@ package enum Patients {
 
     static func open(_ key: String, in session: Session) throws -> CommandOutput {
         guard let patient = try find(key, in: session.store) else {
-            throw CommandFailure("no patient with MRN or id '\(key)'", hint: "type patient find NAME to search")
+            throw CommandError("no patient with MRN or id '\(key)'", hint: "type patient find NAME to search")
         }
         try session.open(patient)
         let visit = session.visit.map { "visit #\($0.id) \($0.kind) open since \(HostCommands.short($0.startedAt, calendar: session.calendar, now: session.now))" }
@@ -79,7 +79,7 @@ package enum Patients {
     }
 
     static func show(in session: Session) throws -> CommandOutput {
-        guard let p = session.patient else { throw CommandFailure("no patient is open", hint: "type patient open MRN") }
+        guard let p = session.patient else { throw CommandError("no patient is open", hint: "type patient open MRN") }
         var out = CommandOutput()
         out.line("\(describe(p, in: session)) · born \(p.dateOfBirth) · id \(p.id)")
         let visits = try session.store.visits(patientID: p.id)
@@ -102,10 +102,10 @@ package enum Patients {
 /// `visit …` commands.
 enum Visits {
     static func start(kind: String, chair: String?, in session: Session) throws -> CommandOutput {
-        guard let patient = session.patient, let staff = session.staff else { throw CommandFailure("no patient is open") }
+        guard let patient = session.patient, let staff = session.staff else { throw CommandError("no patient is open") }
         // The database, not only this session: another workstation may have started one.
         if let open = try session.store.openVisit(patientID: patient.id) ?? session.visit {
-            throw CommandFailure("visit #\(open.id) (\(open.kind)) is already open for \(patient.mrn)", hint: "type visit end first")
+            throw CommandError("visit #\(open.id) (\(open.kind)) is already open for \(patient.mrn)", hint: "type visit end first")
         }
         let now = session.now
         let visit = try session.store.startVisit(patientID: patient.id, kind: kind, at: now, by: staff.id)
@@ -118,14 +118,14 @@ enum Visits {
 
     static func end(in session: Session) throws -> CommandOutput {
         guard let patient = session.patient, let staff = session.staff, let visit = session.visit else {
-            throw CommandFailure("no visit is open", hint: "type visit start")
+            throw CommandError("no visit is open", hint: "type visit start")
         }
         // A visit ends only when nothing of it is still under way (an infusion running or paused).
         let reader = HostRecordReader(session: session, patient: patient)
         for module in session.plugins.loaded {
             let open = try ModuleCall.run(module, "checking what of the visit is unfinished") { try module.module.unfinished(from: reader) }
             if let first = open.first {
-                throw CommandFailure("visit end refused: \(first)" + (open.count > 1 ? " (and \(open.count - 1) more)" : ""),
+                throw CommandError("visit end refused: \(first)" + (open.count > 1 ? " (and \(open.count - 1) more)" : ""),
                                      hint: "finish it first; the visit stays open", kind: .refused)
             }
         }

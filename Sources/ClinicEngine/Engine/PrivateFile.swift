@@ -1,3 +1,4 @@
+import ClinicKit
 import Foundation
 
 #if canImport(Glibc)
@@ -11,8 +12,8 @@ package enum PrivateFile {
     package static func create(_ path: String, what: String) throws -> Int32 {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            if errno == EEXIST { throw CommandFailure("\(path) already exists", hint: "write \(what) to a new file") }
-            throw CommandFailure("cannot create \(path): \(String(cString: strerror(errno)))", hint: "check the folder exists and is writable")
+            if errno == EEXIST { throw CommandError("\(path) already exists", hint: "write \(what) to a new file") }
+            throw CommandError("cannot create \(path): \(String(cString: strerror(errno)))", hint: "check the folder exists and is writable")
         }
         return fd
     }
@@ -23,7 +24,7 @@ package enum PrivateFile {
         while !bytes.isEmpty {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw CommandFailure("cannot write \(path): \(String(cString: strerror(errno)))") }
+            guard n > 0 else { throw CommandError("cannot write \(path): \(String(cString: strerror(errno)))") }
             bytes = bytes.dropFirst(n)
         }
     }

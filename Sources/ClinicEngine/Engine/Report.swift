@@ -10,7 +10,7 @@ import Foundation
 /// every text, and the file (0600: it holds a patient's record).
 enum Report {
     static func write(out: String?, in session: Session) throws -> CommandOutput {
-        guard let patient = session.patient, let staff = session.staff else { throw CommandFailure("no patient is open", hint: "type patient open MRN") }
+        guard let patient = session.patient, let staff = session.staff else { throw CommandError("no patient is open", hint: "type patient open MRN") }
         let reader = HostRecordReader(session: session, patient: patient)
         var sections: [ReportSection] = []
         for module in session.plugins.loaded.sorted(by: { $0.declaration.manifest.order < $1.declaration.manifest.order }) {

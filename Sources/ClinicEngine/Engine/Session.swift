@@ -15,7 +15,7 @@ package protocol SessionRecorder: AnyObject {
 /// How a command line ended.
 package enum Outcome: Equatable {
     case ok
-    case failed(CommandFailure)
+    case failed(CommandError)
     /// `quit` or `exit`.
     case quit
 }
@@ -174,7 +174,7 @@ package final class Session {
     package func execute(_ line: String, source: String) -> Outcome {
         let words: [String]
         do { words = try Tokenizer.words(line) } catch {
-            return finish(line: line, source: source, failure: CommandFailure(error.description))
+            return finish(line: line, source: source, failure: CommandError(error.description))
         }
         return execute(words: words, source: source, line: { line })
     }
@@ -188,7 +188,7 @@ package final class Session {
         let entry: CatalogEntry, arguments: [String]
         switch catalog.resolve(words) {
         case .found(let e, let a): (entry, arguments) = (e, a)
-        case .failed(let message): return finish(line: line, source: source, failure: CommandFailure(message))
+        case .failed(let message): return finish(line: line, source: source, failure: CommandError(message))
         }
         // A host command changes the session (the open patient, visit, staff member) as it runs;
         // if its transaction then rolls back, the session must go back to what the record says.
@@ -218,15 +218,9 @@ package final class Session {
             show(output)
             afterCommand()
             return entry.words == ["quit"] || entry.words == ["exit"] ? .quit : .ok
-        } catch let failure as CommandFailure {
-            restore(saved)
-            return finish(line: line, source: source, failure: failure)
-        } catch let error as CommandError {
-            restore(saved)
-            return finish(line: line, source: source, failure: CommandFailure(error.message, hint: error.hint))
         } catch {
             restore(saved)
-            return finish(line: line, source: source, failure: CommandFailure("\(error)"))
+            return finish(line: line, source: source, failure: CommandError(describing: error))
         }
     }
 
@@ -234,7 +228,7 @@ package final class Session {
     package func afterCommand() {
         guard !store.isInTransaction, let recorder else { return }
         do { try recorder.flush() } catch {
-            console.err("warning: the recording \(recorder.path) stopped: \(error)")
+            console.err("warning: the recording \(recorder.path) stopped: \(CommandError.reason(error))")
             self.recorder = nil
         }
     }
@@ -251,20 +245,20 @@ package final class Session {
     private func prepare(_ entry: CatalogEntry, arguments: [String]) throws -> Prepared {
         if !entry.isOpen {
             guard let staff else {
-                throw CommandFailure("\(entry.name): nobody is signed in", hint: "type login NAME", kind: .refused)
+                throw CommandError("\(entry.name): nobody is signed in", hint: "type login NAME", kind: .refused)
             }
             guard !staff.roles.isDisjoint(with: entry.spec.roles) else {
                 let needed = entry.spec.roles.sorted().map(\.rawValue).joined(separator: " or ")
-                throw CommandFailure("\(entry.name) needs the role \(needed); \(staff.username) is \(StaffRoles.text(staff.roles))",
+                throw CommandError("\(entry.name) needs the role \(needed); \(staff.username) is \(StaffRoles.text(staff.roles))",
                                      hint: "ask \("aeiou".contains(needed.prefix(1)) ? "an" : "a") \(needed) to do it", kind: .refused)
             }
         }
         if let refusal = try ProtocolAdoption.refusal(for: entry, in: self) { throw refusal }
         if entry.spec.needsPatient && patient == nil {
-            throw CommandFailure("\(entry.name): no patient is open", hint: "type patient open MRN, or patient find NAME", kind: .refused)
+            throw CommandError("\(entry.name): no patient is open", hint: "type patient open MRN, or patient find NAME", kind: .refused)
         }
         if entry.spec.needsVisit && visit == nil, let patient {
-            throw CommandFailure("\(entry.name): no visit is open for \(patient.mrn)", hint: "type visit start --kind infusion|consult|follow-up", kind: .refused)
+            throw CommandError("\(entry.name): no visit is open for \(patient.mrn)", hint: "type visit start --kind infusion|consult|follow-up", kind: .refused)
         }
         let requirements = self.requirements(of: entry)
         if !requirements.isEmpty {
@@ -276,7 +270,7 @@ package final class Session {
         var arguments = arguments
         let at = entry.module == nil ? nil : try LateEntry.take(from: &arguments, in: self)
         if at != nil && !entry.spec.takesLateEntries {
-            throw CommandFailure("\(entry.name) is recorded at the moment it is typed: --at is not taken for it",
+            throw CommandError("\(entry.name) is recorded at the moment it is typed: --at is not taken for it",
                                  hint: "type it as it happens; if it really happened earlier, say when in its reason or a note", kind: .refused)
         }
         // A line recalled from the history has `…` where identifying text was: those fields are
@@ -285,11 +279,11 @@ package final class Session {
         // A correction's own values (`amend 62 sbp=…`) name no field of the command: asked here.
         for name in blanked where !entry.spec.fields.contains(where: { $0.name == name }) {
             guard let input, !inScript else {
-                throw CommandFailure("\(name)=\(Self.placeholder): the history keeps no identifying text, so this recalled line has lost its \(name)",
+                throw CommandError("\(name)=\(Self.placeholder): the history keeps no identifying text, so this recalled line has lost its \(name)",
                                      hint: "type the line again with its value")
             }
             guard case .line(let value) = input.readLine(prompt: "  \(name): ", completion: .none), !value.trimmed.isEmpty else {
-                throw CommandFailure("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
+                throw CommandError("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
             }
             arguments.append("\(name)=\(value.trimmed)")
         }
@@ -333,7 +327,7 @@ package final class Session {
         let specs = parsed.missing.compactMap { name in entry.spec.fields.first { $0.name == name } }
         guard let input, !inScript else {
             let list = specs.map { "\($0.name) (\($0.expects))" }.joined(separator: ", ")
-            throw CommandFailure("\(entry.name) is missing \(list)", hint: "add e.g. \(specs[0].example)")
+            throw CommandError("\(entry.name) is missing \(list)", hint: "add e.g. \(specs[0].example)")
         }
         for spec in specs {
             // The item's wording, and the anchors of a scale whose answers are numbers.
@@ -344,7 +338,7 @@ package final class Session {
             while true {
                 switch input.readLine(prompt: "  \(spec.name) (\(spec.expects)): ", completion: .field(spec)) {
                 case .interrupt, .end:
-                    throw CommandFailure("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
+                    throw CommandError("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
                 case .line(let text):
                     if lastActivity != nil { lastActivity = clock.wallTime() }
                     do {
@@ -403,16 +397,16 @@ package final class Session {
     func perform(_ command: String, _ values: [String: Value], for caller: String) throws -> CommandOutput {
         let words = command.split(separator: " ").map(String.init)
         guard case .found(let entry, let rest) = catalog.resolve(words), rest.isEmpty, entry.module != nil else {
-            throw CommandFailure("module \(caller) asked to run '\(command)', which is not a loaded module's command",
+            throw CommandError("module \(caller) asked to run '\(command)', which is not a loaded module's command",
                                  hint: "check the modules list (type modules)")
         }
         guard performDepth < 3 else {
-            throw CommandFailure("module \(caller) asked to run \(command) from a command run by another; refused to go deeper")
+            throw CommandError("module \(caller) asked to run \(command) from a command run by another; refused to go deeper")
         }
         var arguments: [String] = []
         for (name, value) in values.sorted(by: { $0.key < $1.key }) {
             guard entry.spec.fields.contains(where: { $0.name == name }) else {
-                throw CommandFailure("module \(caller) gave \(command) a field '\(name)' it does not have")
+                throw CommandError("module \(caller) gave \(command) a field '\(name)' it does not have")
             }
             arguments.append("\(name)=\(value.typed)")
         }
@@ -431,13 +425,13 @@ package final class Session {
     private func run(_ entry: CatalogEntry, _ command: Prepared) throws -> CommandOutput {
         guard let module = entry.module else {
             guard let handler = entry.handler else {
-                throw CommandFailure("\(entry.name) is read by the script runner, not run as a command", hint: "put it in a script, or type run FILE")
+                throw CommandError("\(entry.name) is read by the script runner, not run as a command", hint: "put it in a script, or type run FILE")
             }
             return try handler(command.values, self)
         }
-        guard let staff else { throw CommandFailure("\(entry.name): nobody is signed in") }
+        guard let staff else { throw CommandError("\(entry.name): nobody is signed in") }
         // A command that needs no patient (a clinic-wide list) runs with none: an empty record.
-        guard let patient = patient ?? (entry.spec.needsPatient ? nil : PatientInfo.nobody) else { throw CommandFailure("\(entry.name): no patient is open") }
+        guard let patient = patient ?? (entry.spec.needsPatient ? nil : PatientInfo.nobody) else { throw CommandError("\(entry.name): no patient is open") }
         let context = HostModuleContext(session: self, module: module.name, patient: patient, staff: staff)
         return try ModuleCall.run(module, "'\(entry.name)'") {
             try module.module.run(Invocation(verb: entry.spec.verb, values: command.values), in: context)
@@ -472,11 +466,11 @@ package final class Session {
 
     /// Journals the failure and returns it as the outcome; the caller prints it (the shell and a
     /// script say where it happened differently).
-    private func finish(line: String, source: String, failure: CommandFailure) -> Outcome {
+    private func finish(line: String, source: String, failure: CommandError) -> Outcome {
         do {
             try journal(line.trimmed, source: source, outcome: failure.kind.rawValue, message: failure.description)
         } catch {
-            console.err("error: could not write the journal: \(error)")
+            console.err("error: could not write the journal: \(CommandError.reason(error))")
         }
         return .failed(failure)
     }

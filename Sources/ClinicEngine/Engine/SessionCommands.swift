@@ -20,7 +20,7 @@ enum SessionCommands {
     private static func sandboxClock(_ session: Session, _ command: String) throws -> any ClinicClock {
         let clock = session.clock
         guard session.isSandbox, clock.canBeSet else {
-            throw CommandFailure("\(command): this is a live database; its records carry the real time, so its clock cannot be set",
+            throw CommandError("\(command): this is a live database; its records carry the real time, so its clock cannot be set",
                                  hint: "for training, demos and tests, use a sandbox: clinic --sandbox --db NEW.sqlite", kind: .refused)
         }
         return clock
@@ -29,7 +29,7 @@ enum SessionCommands {
     static func clockSet(_ text: String, in session: Session) throws -> CommandOutput {
         let clock = try sandboxClock(session, "clock set")
         guard let time = TimeText.parse(text, calendar: session.calendar, now: clock.now()) else {
-            throw CommandFailure("'\(text)' is not a time", hint: "type e.g. clock set 09:40, or clock set '2026-03-02 09:40'")
+            throw CommandError("'\(text)' is not a time", hint: "type e.g. clock set 09:40, or clock set '2026-03-02 09:40'")
         }
         return try move(clock, to: time, in: session)
     }
@@ -37,7 +37,7 @@ enum SessionCommands {
     static func clockAdvance(_ text: String, in session: Session) throws -> CommandOutput {
         let clock = try sandboxClock(session, "clock advance")
         guard let seconds = TimeText.duration(text) else {
-            throw CommandFailure("'\(text)' is not a duration", hint: "type e.g. clock advance 5m, 90s, 1h30m or 2d")
+            throw CommandError("'\(text)' is not a duration", hint: "type e.g. clock advance 5m, 90s, 1h30m or 2d")
         }
         return try move(clock, to: clock.now().addingTimeInterval(seconds), in: session)
     }

@@ -17,12 +17,12 @@ extension Session {
                 // Said on the line: nothing to ask.
             } else if asking {
                 guard ask(question + " Leave anyway?") else {
-                    throw CommandFailure("\(entry.name) cancelled: you stay with \(patient?.mrn ?? "the patient")", kind: .cancelled)
+                    throw CommandError("\(entry.name) cancelled: you stay with \(patient?.mrn ?? "the patient")", kind: .cancelled)
                 }
                 // The journal (and a replay of it) keeps the answer.
                 command.canonical += " --force"
             } else {
-                throw CommandFailure("\(entry.name) would leave the patient while \(question.dropLast())", hint: "a script that means to leave says so: \(entry.name) … --force", kind: .refused)
+                throw CommandError("\(entry.name) would leave the patient while \(question.dropLast())", hint: "a script that means to leave says so: \(entry.name) … --force", kind: .refused)
             }
         }
         guard asking, let module = entry.module, let patient else { return }
@@ -30,7 +30,7 @@ extension Session {
             try module.module.confirmations(Invocation(verb: entry.spec.verb, values: command.values), from: HostRecordReader(session: self, patient: patient))
         }
         for question in questions where !ask(question) {
-            throw CommandFailure("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
+            throw CommandError("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
         }
     }
 

@@ -6,18 +6,18 @@ import Foundation
 /// counted from the infusion's start (the first entry a module marks as time zero).
 enum Timeline {
     static func text(visitID: Int?, in session: Session) throws -> CommandOutput {
-        guard let patient = session.patient else { throw CommandFailure("no patient is open", hint: "type patient open MRN") }
+        guard let patient = session.patient else { throw CommandError("no patient is open", hint: "type patient open MRN") }
         let visits = try session.store.visits(patientID: patient.id)
         let chosen: VisitRow
         if let visitID {
             guard let v = visits.first(where: { $0.info.id == Int64(visitID) }) else {
                 let ids = visits.map { "#\($0.info.id)" }.joined(separator: ", ")
-                throw CommandFailure("\(patient.mrn) has no visit #\(visitID)", hint: visits.isEmpty ? "the patient has no visits yet" : "their visits are \(ids)")
+                throw CommandError("\(patient.mrn) has no visit #\(visitID)", hint: visits.isEmpty ? "the patient has no visits yet" : "their visits are \(ids)")
             }
             chosen = v
         } else {
             guard let v = visits.first(where: { $0.info.id == session.visit?.id }) ?? visits.last else {
-                throw CommandFailure("\(patient.mrn) has no visits yet", hint: "type visit start")
+                throw CommandError("\(patient.mrn) has no visits yet", hint: "type visit start")
             }
             chosen = v
         }

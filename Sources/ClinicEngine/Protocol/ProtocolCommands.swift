@@ -38,7 +38,7 @@ enum ProtocolCommands {
             return out
         } catch {
             for problem in error.problems { session.console.err("  " + problem) }
-            throw CommandFailure("\(path) is refused: \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s") (listed above)",
+            throw CommandError("\(path) is refused: \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s") (listed above)",
                                  hint: "fix them and check again")
         }
     }
@@ -96,7 +96,7 @@ package enum ProtocolAdoption {
     }
 
     /// Why a command may not run now: the database runs under another protocol than the file loaded.
-    static func refusal(for entry: CatalogEntry, in session: Session) throws -> CommandFailure? {
+    static func refusal(for entry: CatalogEntry, in session: Session) throws -> CommandError? {
         guard !session.store.isSandbox, !entry.isOpen, entry.words.first != "protocol",
               !["logout", "whoami", "status", "modules"].contains(entry.name), entry.name != "audit verify",
               let adopted = try session.store.adoptedProtocol(), adopted.sha256 != session.clinicProtocol.settings.sha256
@@ -104,7 +104,7 @@ package enum ProtocolAdoption {
         let loaded = session.clinicProtocol.settings
         let changes = differences(from: adopted.settings, to: settings(of: loaded))
         let shownChanges = changes.prefix(3).joined(separator: "; ") + (changes.count > 3 ? "; and \(changes.count - 3) more (protocol adopt lists them)" : "")
-        return CommandFailure("\(entry.name) refused: this database runs under protocol \(name(adopted.version, adopted.sha256)), "
+        return CommandError("\(entry.name) refused: this database runs under protocol \(name(adopted.version, adopted.sha256)), "
                               + "but the program was started with \(name(loaded.version, loaded.sha256))"
                               + (changes.isEmpty ? "" : ", which differs in \(shownChanges)"),
                               hint: "start the program with the adopted protocol file, or an admin adopts this one: protocol adopt \(session.clinicProtocol.path)",
@@ -114,11 +114,11 @@ package enum ProtocolAdoption {
     /// `protocol adopt FILE [--physician NAME]`: an admin puts a new protocol in force, and a
     /// physician signs the adoption with an e-signature that names each setting changed.
     static func adopt(_ path: String, physician: String?, in session: Session) throws -> CommandOutput {
-        guard let staff = session.staff else { throw CommandFailure("nobody is signed in", hint: "type login NAME") }
+        guard let staff = session.staff else { throw CommandError("nobody is signed in", hint: "type login NAME") }
         let loaded: LoadedProtocol
         do { loaded = try ProtocolLoader.load(path: path, modules: session.plugins.loaded) } catch {
             for problem in error.problems { session.console.err("  " + problem) }
-            throw CommandFailure("\(path) is refused: \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s") (listed above); nothing was adopted",
+            throw CommandError("\(path) is refused: \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s") (listed above); nothing was adopted",
                                  hint: "fix the file, then check it with protocol check FILE")
         }
         let new = loaded.settings
@@ -128,19 +128,19 @@ package enum ProtocolAdoption {
             return .lines("\(name(new.version, new.sha256)) is already the protocol this database runs under; it is in force in this session")
         }
         if let adopted, adopted.version == new.version {
-            throw CommandFailure("\(path) keeps the version \(new.version) of the protocol in force but its content differs",
+            throw CommandError("\(path) keeps the version \(new.version) of the protocol in force but its content differs",
                                  hint: "give the new protocol a version of its own, so every record says which it was made under")
         }
         let changes = adopted.map { differences(from: $0.settings, to: settings(of: new)) } ?? []
         let signer = (physician ?? (staff.roles.contains(.physician) ? staff.username : "")).lowercased()
         guard !signer.isEmpty else {
-            throw CommandFailure("a physician signs the adoption of a protocol", hint: "name them: protocol adopt \(path) --physician NAME")
+            throw CommandError("a physician signs the adoption of a protocol", hint: "name them: protocol adopt \(path) --physician NAME")
         }
         guard let account = try session.store.account(signer) else {
-            throw CommandFailure("there is no member of staff called \(signer)", hint: "give a physician's sign-in name with --physician")
+            throw CommandError("there is no member of staff called \(signer)", hint: "give a physician's sign-in name with --physician")
         }
         guard account.info.roles.contains(.physician) else {
-            throw CommandFailure("\(signer) is not a physician; a physician signs the adoption of a protocol", hint: "give a physician's sign-in name with --physician")
+            throw CommandError("\(signer) is not a physician; a physician signs the adoption of a protocol", hint: "give a physician's sign-in name with --physician")
         }
         let meaning = "adopts clinic protocol \(new.name) \(name(new.version, new.sha256))"
             + (adopted.map { " in place of \(name($0.version, $0.sha256))" } ?? "")

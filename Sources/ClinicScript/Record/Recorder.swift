@@ -55,7 +55,7 @@ package final class Recorder: SessionRecorder {
         let scope: String
         if let visitID {
             rows = try store.journal(visitID: visitID)
-            guard !rows.isEmpty else { throw CommandFailure("no journal lines for visit #\(visitID)", hint: "see the visits with patient show") }
+            guard !rows.isEmpty else { throw CommandError("no journal lines for visit #\(visitID)", hint: "see the visits with patient show") }
             scope = "visit #\(visitID), with the patient's history before it"
         } else if let patient {
             rows = try store.journal(patientID: patient.id)
@@ -80,14 +80,14 @@ package final class Recorder: SessionRecorder {
 enum RecordCommands {
     static func recordStart(_ path: String, in session: Session) throws -> CommandOutput {
         if let current = session.recorder {
-            throw CommandFailure("already recording into \(current.path)", hint: "type record stop first")
+            throw CommandError("already recording into \(current.path)", hint: "type record stop first")
         }
         session.recorder = try Recorder(path: path, session: session)
         return .lines("recording into \(path); type record stop to end it (passwords are never recorded)")
     }
 
     static func recordStop(in session: Session) throws -> CommandOutput {
-        guard let recorder = session.recorder else { throw CommandFailure("nothing is being recorded", hint: "type record start FILE") }
+        guard let recorder = session.recorder else { throw CommandError("nothing is being recorded", hint: "type record start FILE") }
         session.recorder = nil
         try recorder.stop()
         return .lines("recording saved in \(recorder.path); replay it with: replay \(Tokenizer.quote(recorder.path)) --into NEW.sqlite")
@@ -97,7 +97,7 @@ enum RecordCommands {
         var patient: PatientInfo?
         if let key {
             guard let p = try Patients.find(key, in: session.store) else {
-                throw CommandFailure("no patient with MRN or id '\(key)'", hint: "type patient find NAME to search")
+                throw CommandError("no patient with MRN or id '\(key)'", hint: "type patient find NAME to search")
             }
             patient = p
         }

@@ -8,19 +8,19 @@ import Foundation
 enum Replay {
     static func run(_ file: String, into: String?, verify original: String?, in session: Session) throws -> CommandOutput {
         guard FileManager.default.isReadableFile(atPath: file) else {
-            throw CommandFailure("cannot read \(file)", hint: "give the recording's path")
+            throw CommandError("cannot read \(file)", hint: "give the recording's path")
         }
         let target = into ?? (file.hasSuffix(".clinic") ? String(file.dropLast(7)) : file) + ".replay.sqlite"
         if FileManager.default.fileExists(atPath: target) {
-            throw CommandFailure("\(target) already exists; replay makes a new database", hint: "give --into a new file")
+            throw CommandError("\(target) already exists; replay makes a new database", hint: "give --into a new file")
         }
         if let original, !FileManager.default.isReadableFile(atPath: original) {
-            throw CommandFailure("cannot read \(original) to compare with", hint: "give --verify the original database")
+            throw CommandError("cannot read \(original) to compare with", hint: "give --verify the original database")
         }
         let started = session.clock.wallTime()
         let store: any RecordStore
         do { store = try RecordStores.open(target, now: session.now, replayOf: file) } catch {
-            throw CommandFailure("cannot create \(target): \(error)")
+            throw CommandError("cannot create \(target): \(CommandError.reason(error))")
         }
         let replay = Session(store: store, plugins: session.plugins, clock: SandboxClock(store: store), calendar: session.calendar,
                              console: session.console, input: nil, environment: [:], databasePath: target,
@@ -29,7 +29,7 @@ enum Replay {
         replay.quiet = true
         guard ScriptRunner(session: replay).runFile(file) else {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: target + suffix) }
-            throw CommandFailure("the replay of \(file) stopped (see above); \(target) was removed", hint: "a recording replays into a fresh database, with the same modules loaded")
+            throw CommandError("the replay of \(file) stopped (see above); \(target) was removed", hint: "a recording replays into a fresh database, with the same modules loaded")
         }
         let seconds = session.clock.wallTime().timeIntervalSince(started)
         let commands = try store.count(.commands)
@@ -49,6 +49,6 @@ enum Replay {
         for d in report.differences.prefix(20) { out.line("  " + d) }
         if report.differences.count > 20 { out.line("  … and \(report.differences.count - 20) more") }
         session.show(out)
-        throw CommandFailure("the replay differs from \(original) (listed above)", hint: "the first difference is where the record diverged")
+        throw CommandError("the replay differs from \(original) (listed above)", hint: "the first difference is where the record diverged")
     }
 }

@@ -55,22 +55,22 @@ enum Expectation: Equatable {
         case "error": return .error(fragment: w.count > 1 ? w.dropFirst().joined(separator: " ") : nil)
         case "value":
             guard w.count >= 4, let op = Comparison(word: w[2]) else {
-                throw CommandFailure("expect value needs MODULE.FIELD, a comparison and a value",
+                throw CommandError("expect value needs MODULE.FIELD, a comparison and a value",
                                      hint: "type e.g. expect value intake.bmi = 26.3 (comparisons: \(ops))")
             }
             let path = w[1].split(separator: ".").map(String.init)
             guard path.count >= 2 else {
-                throw CommandFailure("expect value \(w[1]): name the module and the field", hint: "type e.g. expect value intake.weight_kg > 40")
+                throw CommandError("expect value \(w[1]): name the module and the field", hint: "type e.g. expect value intake.weight_kg > 40")
             }
             return .value(path: path, op: op, expected: w[3...].joined(separator: " "))
         case "count":
             guard w.count == 4, let op = Comparison(word: w[2]), op != .contains, let n = Int(w[3]), n >= 0 else {
-                throw CommandFailure("expect count needs what to count, a comparison and a number",
+                throw CommandError("expect count needs what to count, a comparison and a number",
                                      hint: "type e.g. expect count patients = 200, or expect count intake.measured = 1")
             }
             return .count(what: w[1].lowercased(), op: op, expected: n)
         default:
-            throw CommandFailure("cannot read this expect line", hint: "write \(usage)")
+            throw CommandError("cannot read this expect line", hint: "write \(usage)")
         }
     }
 
@@ -82,21 +82,21 @@ enum Expectation: Equatable {
         case .fact(let name, let present):
             let engine = FactEngine(session: session)
             guard engine.spec(name) != nil else {
-                throw CommandFailure("expected fact \(name), but no loaded module publishes it", hint: "check its name with status")
+                throw CommandError("expected fact \(name), but no loaded module publishes it", hint: "check its name with status")
             }
-            guard session.patient != nil else { throw CommandFailure("expect fact \(name): no patient is open", hint: "open a patient first") }
+            guard session.patient != nil else { throw CommandError("expect fact \(name): no patient is open", hint: "open a patient first") }
             let fact = try engine.fact(name)
             let isPresent = fact?.isPresent == true
             if isPresent != present {
                 let found = isPresent ? "present" : "missing (\(fact?.detail ?? "not reported"))"
-                throw CommandFailure("expected \(present ? "fact" : "no fact") \(name), found it \(found)")
+                throw CommandError("expected \(present ? "fact" : "no fact") \(name), found it \(found)")
             }
         case .value(let path, let op, let expected):
             try checkValue(path: path, op: op, expected: expected, in: session)
         case .count(let what, let op, let expected):
             let found = try count(what, in: session)
             if !op.holds(compare(found, expected)) {
-                throw CommandFailure("expected count \(what) \(op.rawValue) \(expected), found \(found)")
+                throw CommandError("expected count \(what) \(op.rawValue) \(expected), found \(found)")
             }
         }
     }
@@ -107,7 +107,7 @@ enum Expectation: Equatable {
             return try session.store.count(StoreCount(rawValue: what) ?? .records)
         default:
             guard let patient = session.patient else {
-                throw CommandFailure("expect count \(what): no patient is open", hint: "open a patient, or count patients, visits or records")
+                throw CommandError("expect count \(what): no patient is open", hint: "open a patient, or count patients, visits or records")
             }
             let parts = what.split(separator: ".", maxSplits: 1).map(String.init)
             return try session.store.records(patientID: patient.id, module: parts[0], kind: parts.count > 1 ? parts[1] : nil).count
@@ -117,7 +117,7 @@ enum Expectation: Equatable {
     private func checkValue(path: [String], op: Comparison, expected: String, in session: Session) throws {
         let label = path.joined(separator: ".")
         guard let patient = session.patient else {
-            throw CommandFailure("expect value \(label): no patient is open", hint: "open a patient first")
+            throw CommandError("expect value \(label): no patient is open", hint: "open a patient first")
         }
         let records = try session.store.records(patientID: patient.id, module: path[0]).reversed()
         // module.kind.field when the second word is a kind of that module's entries; else module.field.
@@ -128,10 +128,10 @@ enum Expectation: Equatable {
             if let v = Self.lookup(fieldPath, in: record.payload) { found = v; break }
         }
         guard let found else {
-            throw CommandFailure("expected \(label) \(op.rawValue) \(expected), found no \(path[0]) entry with \(fieldPath.joined(separator: "."))")
+            throw CommandError("expected \(label) \(op.rawValue) \(expected), found no \(path[0]) entry with \(fieldPath.joined(separator: "."))")
         }
         if !Self.matches(found, op, expected) {
-            throw CommandFailure("expected \(label) \(op.rawValue) \(expected), found \(found.typed)")
+            throw CommandError("expected \(label) \(op.rawValue) \(expected), found \(found.typed)")
         }
     }
 

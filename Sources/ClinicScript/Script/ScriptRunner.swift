@@ -52,7 +52,7 @@ package final class ScriptRunner {
     /// A failed line: where, what, and the command as run (to journal it again after a rollback).
     struct Stop: Error {
         var place: Place?
-        var failure: CommandFailure
+        var failure: CommandError
         var command: String
     }
 
@@ -77,7 +77,7 @@ package final class ScriptRunner {
         } catch let stop as Stop {
             return .failed(stop.failure)
         } catch {
-            return .failed(CommandFailure("\(error)"))
+            return .failed(CommandError(describing: error))
         }
     }
 
@@ -119,12 +119,12 @@ package final class ScriptRunner {
 
     private func read(_ path: String, place: Place?) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
-            let failure = CommandFailure("cannot read \(path)", hint: "check the file's name and that it exists")
+            let failure = CommandError("cannot read \(path)", hint: "check the file's name and that it exists")
             report(place, failure)
             throw Stop(place: place, failure: failure, command: "")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            let failure = CommandFailure("\(path) is not UTF-8 text")
+            let failure = CommandError("\(path) is not UTF-8 text")
             report(place, failure)
             throw Stop(place: place, failure: failure, command: "")
         }
@@ -136,9 +136,9 @@ package final class ScriptRunner {
         let real = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
         if files.contains(real) {
             let chain = (files + [real]).map { ($0 as NSString).lastPathComponent }.joined(separator: " → ")
-            try fail(place, CommandFailure("include cycle: \(chain)", hint: "remove the include that leads back"), command: "")
+            try fail(place, CommandError("include cycle: \(chain)", hint: "remove the include that leads back"), command: "")
         }
-        guard files.count < 32 else { try fail(place, CommandFailure("scripts nest more than 32 deep", hint: "look for a cycle"), command: "") }
+        guard files.count < 32 else { try fail(place, CommandError("scripts nest more than 32 deep", hint: "look for a cycle"), command: "") }
         files.append(real)
         defer { files.removeLast() }
         try body()
@@ -160,7 +160,7 @@ package final class ScriptRunner {
         if let pending = pendingError {
             pendingError = nil
             try fail(Place(file: name, line: Self.lines(of: text).last?.number ?? 0, row: row),
-                     CommandFailure("expect error at \(pending.place) has no command after it"), command: "")
+                     CommandError("expect error at \(pending.place) has no command after it"), command: "")
         }
     }
 
@@ -181,7 +181,7 @@ package final class ScriptRunner {
                 do { try body() } catch let s as Stop { stop = s; throw s }
             }
         } catch {
-            let s = stop ?? Stop(place: nil, failure: CommandFailure("\(name) could not be committed: \(error)"), command: "")
+            let s = stop ?? Stop(place: nil, failure: CommandError("\(name) could not be committed: \(CommandError.reason(error))"), command: "")
             if stop == nil { report(nil, s.failure) }
             session.restore(saved)
             let undone = committedCommands
@@ -206,23 +206,23 @@ package final class ScriptRunner {
         do {
             words = try Tokenizer.words(text).map(variables.substitute)
         } catch let unset as Variables.Unset {
-            try fail(place, CommandFailure("${\(unset.name)} is not set", hint: "give --var \(unset.name)=VALUE, or set \(unset.name) VALUE before this line"), command: text)
+            try fail(place, CommandError("${\(unset.name)} is not set", hint: "give --var \(unset.name)=VALUE, or set \(unset.name) VALUE before this line"), command: text)
         } catch let bad as Variables.Malformed {
-            try fail(place, CommandFailure("'\(bad.word)' has a malformed variable", hint: "write ${NAME} (letters, digits, _), or $${ for a literal ${"), command: text)
+            try fail(place, CommandError("'\(bad.word)' has a malformed variable", hint: "write ${NAME} (letters, digits, _), or $${ for a literal ${"), command: text)
         } catch {
-            try fail(place, CommandFailure("\(error)"), command: text)
+            try fail(place, CommandError(describing: error), command: text)
         }
         guard let first = words.first?.lowercased() else { return .go }
         if first == "expect" {
             let expectation: Expectation
-            do { expectation = try Expectation.parse(Array(words.dropFirst())) } catch let failure as CommandFailure {
+            do { expectation = try Expectation.parse(Array(words.dropFirst())) } catch let failure as CommandError {
                 try fail(place, failure, command: text)
             }
             if case .error(let fragment) = expectation {
                 pendingError = (fragment, place?.description ?? "the line before")
                 return .go
             }
-            do { try expectation.check(in: session) } catch let failure as CommandFailure {
+            do { try expectation.check(in: session) } catch let failure as CommandError {
                 try fail(place, failure, command: text)
             }
             return .go
@@ -230,18 +230,18 @@ package final class ScriptRunner {
         // `expect error` before this line: it must fail (and its failure does not stop the script).
         guard let expected = pendingError else { return try dispatch(words, first, text, place: place, source: source, directory: directory) }
         pendingError = nil
-        var caught: CommandFailure?
+        var caught: CommandError?
         do {
             _ = try dispatch(words, first, text, place: place, source: source, directory: directory, expectingError: true)
         } catch let stop as Stop {
             caught = stop.failure
         }
         guard let failure = caught else {
-            try fail(place, CommandFailure("expected an error (expect error at \(expected.place)), but \(words.prefix(2).joined(separator: " ")) succeeded"),
+            try fail(place, CommandError("expected an error (expect error at \(expected.place)), but \(words.prefix(2).joined(separator: " ")) succeeded"),
                      command: text)
         }
         if let fragment = expected.fragment, !failure.description.lowercased().contains(fragment.lowercased()) {
-            try fail(place, CommandFailure("expected an error containing '\(fragment)', found: \(failure.description)"), command: text)
+            try fail(place, CommandError("expected an error containing '\(fragment)', found: \(failure.description)"), command: text)
         }
         if !session.quiet { session.console.out("(failed as expected) \(failure.kind.rawValue): \(failure.description)") }
         return .go
@@ -251,29 +251,29 @@ package final class ScriptRunner {
     private func dispatch(_ words: [String], _ first: String, _ text: String, place: Place?, source: String, directory: String,
                           expectingError: Bool = false) throws -> Next {
         // An expected failure is not reported as one.
-        func stop(_ failure: CommandFailure, _ command: String) throws -> Never {
+        func stop(_ failure: CommandError, _ command: String) throws -> Never {
             if expectingError { throw Stop(place: place, failure: failure, command: command) }
             try fail(place, failure, command: command)
         }
         switch first {
         case "set":
             guard words.count >= 3, Variables.isName(words[1]) else {
-                try stop(CommandFailure("set needs a variable name and a value", hint: "type e.g. set WEIGHT 72kg"), text)
+                try stop(CommandError("set needs a variable name and a value", hint: "type e.g. set WEIGHT 72kg"), text)
             }
             variables.values[words[1]] = words[2...].joined(separator: " ")
         case "echo":
             session.console.out(words.dropFirst().joined(separator: " "))
         case "include":
-            guard let place else { try stop(CommandFailure("include works inside scripts", hint: "in the shell, type run FILE"), text) }
-            guard words.count == 2 else { try stop(CommandFailure("include takes one file", hint: "type include FILE"), text) }
+            guard let place else { try stop(CommandError("include works inside scripts", hint: "in the shell, type run FILE"), text) }
+            guard words.count == 2 else { try stop(CommandError("include takes one file", hint: "type include FILE"), text) }
             let path = words[1].hasPrefix("/") ? words[1] : (directory as NSString).appendingPathComponent(words[1])
             let included = try read(path, place: place)
             try enter(path, from: place) { try runLines(included, name: path, directory: (path as NSString).deletingLastPathComponent, row: place.row) }
         case "run":
             try runCommand(Array(words.dropFirst()), place: place, directory: directory)
         case "replay-account":
-            guard words.count == 3 else { try stop(CommandFailure("replay-account takes a name and roles", hint: "type replay-account NAME nurse"), text) }
-            do { try Accounts.replayAccount(words[1], roles: words[2], in: session) } catch let failure as CommandFailure {
+            guard words.count == 3 else { try stop(CommandError("replay-account takes a name and roles", hint: "type replay-account NAME nurse"), text) }
+            do { try Accounts.replayAccount(words[1], roles: words[2], in: session) } catch let failure as CommandError {
                 try stop(failure, text)
             }
         default:
@@ -292,12 +292,12 @@ package final class ScriptRunner {
     }
 
     /// Prints a failure (for a script line) and stops.
-    private func fail(_ place: Place?, _ failure: CommandFailure, command: String) throws -> Never {
+    private func fail(_ place: Place?, _ failure: CommandError, command: String) throws -> Never {
         if place != nil { report(place, failure) }
         throw Stop(place: place, failure: failure, command: command)
     }
 
-    private func report(_ place: Place?, _ failure: CommandFailure) {
+    private func report(_ place: Place?, _ failure: CommandError) {
         progress?.clear()
         session.console.err((place.map { "\($0): " } ?? "") + "\(failure.kind.rawValue): \(failure.description)")
     }
@@ -318,7 +318,7 @@ package final class ScriptRunner {
         var extra: [String: String] = [:]
         var i = 0
         func usage(_ problem: String) throws -> Never {
-            try fail(place, CommandFailure("run: \(problem)", hint: "type \(Self.runUsage)"), command: "run " + arguments.joined(separator: " "))
+            try fail(place, CommandError("run: \(problem)", hint: "type \(Self.runUsage)"), command: "run " + arguments.joined(separator: " "))
         }
         while i < arguments.count {
             var a = arguments[i]
@@ -367,14 +367,14 @@ package final class ScriptRunner {
                 summary = "\(file) stopped" + (stop.place.map { " at \($0)" } ?? "") + ": \(stop.failure.description)"
             } catch {
                 succeeded = false
-                summary = "\(file) stopped: \(error)"
+                summary = "\(file) stopped: \(CommandError(describing: error).description)"
             }
         }
         // The commands inside are journalled one by one; this line says who ran the script.
         try? session.journal(canonical, source: place?.source ?? "shell", outcome: succeeded ? "ok" : "error", message: summary)
         session.afterCommand()
         if !succeeded {
-            let failure = CommandFailure(summary)
+            let failure = CommandError(summary)
             if place != nil { throw Stop(place: place, failure: failure, command: canonical) }
             throw Stop(place: nil, failure: failure, command: canonical)
         }
@@ -473,3 +473,6 @@ final class Progress {
         shown = false
     }
 }
+
+/// A CSV file's problem is written for staff (CSV.swift stays free of the engine: the fuzzer builds it alone).
+extension CSVTable.Failure: ProgramError {}

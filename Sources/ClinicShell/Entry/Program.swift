@@ -36,7 +36,7 @@ package enum Program {
             console.err("clinic: \(error)")
             return 2
         } catch {
-            console.err("clinic: cannot open the database \(path): \(error)")
+            console.err("clinic: cannot open the database \(path): \(CommandError.reason(error))")
             return 1
         }
         let clock: any ClinicClock = store.isSandbox ? SandboxClock(store: store) : SystemClock()
@@ -68,24 +68,24 @@ package enum Program {
         do {
             for line in try ProtocolAdoption.atStart(session) { console.err((line.hasPrefix(" ") ? "" : "warning: ") + line) }
         } catch {
-            console.err("clinic: cannot read or record the protocol this database runs under: \(error)")
+            console.err("clinic: cannot read or record the protocol this database runs under: \(CommandError.reason(error))")
             return 1
         }
         if store.isSandbox && !interactive {
             console.err("note: \(path) is a sandbox: its entries are for training and tests, never a patient's record")
         }
         if let record = options.record {
-            do { session.recorder = try Recorder(path: record, session: session) } catch let failure as CommandFailure {
+            do { session.recorder = try Recorder(path: record, session: session) } catch let failure as CommandError {
                 console.err("clinic: \(failure.description)")
                 return 2
             } catch {
-                console.err("clinic: \(error)")
+                console.err("clinic: \(CommandError(describing: error).description)")
                 return 1
             }
         }
         defer {
             if let recorder = session.recorder {
-                do { try recorder.stop() } catch { console.err("warning: the recording \(recorder.path) is incomplete: \(error)") }
+                do { try recorder.stop() } catch { console.err("warning: the recording \(recorder.path) is incomplete: \(CommandError.reason(error))") }
             }
         }
         let runner = ScriptRunner(session: session, variables: options.variables, keepGoing: options.keepGoing)
@@ -158,7 +158,7 @@ package enum Program {
                 _ = try Accounts.signInAtStart(user, password: password ?? "", source: "--user", in: session)
             }
             return true
-        } catch let failure as CommandFailure {
+        } catch let failure as CommandError {
             // signInAtStart journals its own attempts; a failed first run is journalled here.
             if first {
                 try? session.journal("login \(user.lowercased())", source: "--user", outcome: failure.kind.rawValue, message: failure.message)
@@ -166,7 +166,7 @@ package enum Program {
             console.err("clinic: \(failure.description)")
             return false
         } catch {
-            console.err("clinic: \(error)")
+            console.err("clinic: \(CommandError(describing: error).description)")
             return false
         }
     }

@@ -185,14 +185,14 @@ struct Shell {
                         _ = try Accounts.signInAtStart(name, password: password, source: "shell", in: session)
                     }
                     return true
-                } catch let failure as CommandFailure {
+                } catch let failure as CommandError {
                     // signInAtStart journals its own attempts; a failed first run is journalled here.
                     if first {
                         try? session.journal("login \(name)", source: "shell", outcome: failure.kind.rawValue, message: failure.message)
                     }
                     session.console.err("\(failure.kind.rawValue): \(failure.description)")
                 } catch {
-                    session.console.err("error: \(error)")
+                    session.console.err("error: \(CommandError(describing: error).description)")
                 }
             }
         }

@@ -483,18 +483,45 @@ public struct Invocation: Sendable {
     public subscript(field: String) -> Value? { values[field] }
 }
 
-/// An error a user can fix: what was wrong, and what to type instead.
-public struct CommandError: Error, Sendable, CustomStringConvertible {
+/// Why a command did not run, in words staff can act on: what was wrong, and what to type instead.
+///
+/// The one error type for refusals: a module throws it, and so does the host (a role, a missing fact,
+/// a bad value, a busy record), and the shell prints every one the same way and goes on.
+public struct CommandError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of failure it is: the journal records it, and a script's `expect` can name it.
+    public struct Kind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        /// The input was wrong, or the command could not be carried out.
+        public static let error = Kind(rawValue: "error")
+        /// The command is not allowed now (a role, sign-in, a missing fact, a standing alert).
+        public static let refused = Kind(rawValue: "refused")
+        /// The person at the terminal cancelled it.
+        public static let cancelled = Kind(rawValue: "cancelled")
+
+        public var description: String { rawValue }
+    }
+
     /// What was wrong, in one line.
     public var message: String
     /// What to do about it, in one line (`run consent sign first`).
     public var hint: String?
+    /// What kind of failure it is.
+    public var kind: Kind
 
     /// Describes why a command failed.
     public init(_ message: String, hint: String? = nil) {
-        self.message = message
-        self.hint = hint
+        self.init(message, hint: hint, kind: .error)
     }
 
+    /// Describes why a command failed, and what kind of failure it is.
+    public init(_ message: String, hint: String? = nil, kind: Kind) {
+        self.message = message
+        self.hint = hint
+        self.kind = kind
+    }
+
+    /// One line: the problem, then what to do.
     public var description: String { hint.map { "\(message); \($0)" } ?? message }
 }
