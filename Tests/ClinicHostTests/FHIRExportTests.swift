@@ -9,7 +9,7 @@ import Testing
 
 /// A module that exports what a test sets: the host keeps one copy of a definition, refuses a
 /// resource without an id or two different ones under one id, and writes nothing then.
-final class ExportingModule: ClinicModule, @unchecked Sendable {
+final class ExportingModule: FHIRExportingModule, @unchecked Sendable {
     let declaration = ModuleDeclaration(
         manifest: ModuleManifest(name: "exporting", version: "1.0.0", summary: "test export"),
         commands: [CommandSpec("note", summary: "a note", needsVisit: true)])

@@ -168,7 +168,7 @@ import Testing
     }
 
     /// A module whose settings, each fine alone, disagree taken together.
-    final class Picky: ClinicModule {
+    final class Picky: SettingsCheckingModule {
         let declaration = ModuleDeclaration(manifest: ModuleManifest(name: "picky", version: "1", summary: "test"), commands: [])
         func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput { CommandOutput() }
         func facts(from record: any RecordReader) throws -> [Fact] { [] }

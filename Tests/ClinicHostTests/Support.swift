@@ -42,7 +42,7 @@ func makeSession(modules: [any ClinicModule] = [GateModule()], signedIn roles: S
 
 /// A module whose commands run the gate module's (`ModuleContext.perform`), whose fact asks for
 /// itself (a cycle), and which says something falls due ten minutes after its `mark`.
-final class RelayModule: ClinicModule {
+final class RelayModule: SchedulingModule {
     let declaration = ModuleDeclaration(
         manifest: ModuleManifest(name: "relay", version: "1.0.0", summary: "test perform"),
         commands: [

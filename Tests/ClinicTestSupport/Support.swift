@@ -84,7 +84,7 @@ extension Outcome {
 
 /// Stands in for screening: the patient was found eligible unless told otherwise, and an alert
 /// stands on them when one is given.
-package final class StandInScreening: ClinicModule {
+package final class StandInScreening: AlertingModule {
     let eligible: Bool
     let alert: String?
     package init(eligible: Bool = true, alert: String? = nil) {

@@ -190,3 +190,6 @@ extension ConsentModule {
         }
     }
 }
+
+/// What the module offers beyond its commands and facts; the methods are in this module's files.
+extension ConsentModule: SummarizingModule, FHIRExportingModule {}

@@ -327,3 +327,6 @@ public final class DosingModule: ClinicModule {
                       state.route.isInfusion ? "next: dosing start when the line is in and the pump is set" : "next: give it, then dosing complete")
     }
 }
+
+/// What the module offers beyond its commands and facts; the methods are in this module's files.
+extension DosingModule: SettingsCheckingModule, SchedulingModule, SummarizingModule, ReportingModule, FHIRExportingModule, VisitHoldingModule, ConfirmingModule, BoardModule {}

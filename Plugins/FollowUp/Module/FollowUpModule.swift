@@ -144,3 +144,6 @@ public final class FollowUpModule: ClinicModule {
 
     static func hhmm(_ date: Date, _ record: any RecordReader) -> String { ClinicTime.format(date, calendar: record.calendar) }
 }
+
+/// What the module offers beyond its commands and facts; the methods are in this module's files.
+extension FollowUpModule: SettingsCheckingModule, AlertingModule, SchedulingModule, SummarizingModule, ReportingModule, FHIRExportingModule {}

@@ -180,3 +180,6 @@ extension IntakeModule {
         }
     }
 }
+
+/// What the module offers beyond its commands and facts; the methods are in this module's files.
+extension IntakeModule: SummarizingModule, AmendingModule, FHIRExportingModule {}

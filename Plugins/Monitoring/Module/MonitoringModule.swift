@@ -257,3 +257,6 @@ public final class MonitoringModule: ClinicModule {
         String(ClinicTime.format(date, calendar: record.calendar).suffix(5))
     }
 }
+
+/// What the module offers beyond its commands and facts; the methods are in this module's files.
+extension MonitoringModule: SettingsCheckingModule, PrefillingModule, AlertingModule, SchedulingModule, SummarizingModule, ReportingModule, AmendingModule, FHIRExportingModule, ConfirmingModule, BoardModule {}

@@ -398,3 +398,6 @@ extension ScreeningModule {
         }
     }
 }
+
+/// What the module offers beyond its commands and facts; the methods are in this module's files.
+extension ScreeningModule: PrefillingModule, AlertingModule, SummarizingModule, FHIRExportingModule {}

@@ -64,7 +64,7 @@ extension Audit {
         if entries.count == limit { out.line("the latest \(limit) entries; narrow with --patient, --user or --since") }
         let modules = Dictionary(session.plugins.loaded.map { ($0.name, $0.module) }) { a, _ in a }
         out.table(["#", "recorded", "by", "patient", "entry", "what"], entries.map { e in
-            var what = modules[e.record.module]?.summary(of: e.record)?.text ?? Timeline.plain(e.record)
+            var what = (modules[e.record.module] as? any SummarizingModule)?.summary(of: e.record)?.text ?? Timeline.plain(e.record)
             if let amends = e.record.amends { what = "corrects #\(amends): " + what }
             if !e.amendedBy.isEmpty { what += " · corrected by " + e.amendedBy.map { "#\($0)" }.joined(separator: ", ") }
             return ["\(e.record.id)", ClinicTime.format(e.record.recordedAt, calendar: session.calendar), e.record.staff, e.mrn,
@@ -103,7 +103,11 @@ extension Audit {
         let reader = HostRecordReader(session: session, patient: patient)
         let current = HostRecordReader.corrected(try session.store.records(patientID: patient.id, module: original.module, kind: original.kind))
             .first { $0.id == originalID } ?? original
-        let corrected = try ModuleCall.run(module, "correcting #\(originalID)") { try module.module.amend(current, changes: changes, record: reader) }
+        guard let amending = module.module as? any AmendingModule else {
+            throw CommandError("\(original.module) \(original.kind) entries are not corrected field by field",
+                               hint: "record it again with the \(original.module) command; the first entry stays in the record")
+        }
+        let corrected = try ModuleCall.run(module, "correcting #\(originalID)") { try amending.amend(current, changes: changes, record: reader) }
         guard case .object(var payload) = corrected else { throw CommandError("module \(module.name) corrected #\(originalID) into something that is not a record") }
         let reason = values["reason"]?.stringValue ?? ""
         let alertsBefore = try FactEngine(session: session).alerts()

@@ -64,7 +64,7 @@ enum Board {
         var cells: [BoardCell] = []
         var notes: [String] = []
         for module in session.plugins.loaded.sorted(by: { $0.declaration.manifest.order < $1.declaration.manifest.order }) {
-            guard let row = try ModuleCall.run(module, "working out the board", { try module.module.board(from: reader) }) else { continue }
+            guard let row = try ModuleCall.run(module, "working out the board", { try (module.module as? any BoardModule)?.board(from: reader) }) else { continue }
             if let state = row.state { states.append(state) }
             cells += row.cells
             if let note = row.note { notes.append(note) }

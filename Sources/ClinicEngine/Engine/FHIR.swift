@@ -100,7 +100,7 @@ enum FHIR {
         let reader = HostRecordReader(session: session, patient: patient, visit: .some(try store.openVisit(patientID: patient.id)))
         for module in session.plugins.loaded.sorted(by: { $0.declaration.manifest.order < $1.declaration.manifest.order }) {
             let name = module.declaration.manifest.name
-            parts += try ModuleCall.run(module, "exporting its resources") { try module.module.fhir(from: reader) }.map { (name, $0) }
+            parts += try ModuleCall.run(module, "exporting its resources") { try (module.module as? any FHIRExportingModule)?.fhir(from: reader) ?? [] }.map { (name, $0) }
         }
         let resources = try FHIRProvenance(base: base, staff: try store.staffByID().values.map { ($0.username, $0.roles) },
                                            protocols: try store.protocolVersions(patientID: patient.id),

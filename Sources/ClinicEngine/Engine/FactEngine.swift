@@ -59,7 +59,7 @@ package struct FactEngine {
     /// What falls due for the open patient, every module's, soonest first.
     func due() throws -> [DueItem] {
         guard let reader = record() else { return [] }
-        return try session.plugins.loaded.flatMap { m in try ModuleCall.run(m, "working out what is due") { try m.module.due(from: reader) } }
+        return try session.plugins.loaded.flatMap { m in try ModuleCall.run(m, "working out what is due") { try (m.module as? any SchedulingModule)?.due(from: reader) ?? [] } }
             .sorted { $0.at < $1.at }
     }
 
@@ -70,7 +70,7 @@ package struct FactEngine {
         for patient in try session.store.allPatients(limit: Int(Int32.max)) {
             let reader = HostRecordReader(session: session, patient: patient, visit: .some(try session.store.openVisit(patientID: patient.id)))
             for module in session.plugins.loaded {
-                let due = try ModuleCall.run(module, "working out what is due") { try module.module.due(from: reader) }
+                let due = try ModuleCall.run(module, "working out what is due") { try (module.module as? any SchedulingModule)?.due(from: reader) ?? [] }
                 for item in due where item.at <= until {
                     entries.append(WorklistEntry(patient: patient, item: item, module: module.name))
                 }
@@ -118,7 +118,7 @@ package struct FactEngine {
 
     func alerts() throws -> [StandingAlert] {
         guard let reader = record() else { return [] }
-        return try session.plugins.loaded.flatMap { m in try ModuleCall.run(m, "working out its alerts") { try m.module.alerts(from: reader) } }
+        return try session.plugins.loaded.flatMap { m in try ModuleCall.run(m, "working out its alerts") { try (m.module as? any AlertingModule)?.alerts(from: reader) ?? [] } }
     }
 
     /// Refuses a command that orders or gives treatment while an alert stands on the patient.

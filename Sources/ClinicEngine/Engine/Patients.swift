@@ -123,7 +123,7 @@ enum Visits {
         // A visit ends only when nothing of it is still under way (an infusion running or paused).
         let reader = HostRecordReader(session: session, patient: patient)
         for module in session.plugins.loaded {
-            let open = try ModuleCall.run(module, "checking what of the visit is unfinished") { try module.module.unfinished(from: reader) }
+            let open = try ModuleCall.run(module, "checking what of the visit is unfinished") { try (module.module as? any VisitHoldingModule)?.unfinished(from: reader) ?? [] }
             if let first = open.first {
                 throw CommandError("visit end refused: \(first)" + (open.count > 1 ? " (and \(open.count - 1) more)" : ""),
                                      hint: "finish it first; the visit stays open", kind: .refused)

@@ -14,7 +14,7 @@ enum Report {
         let reader = HostRecordReader(session: session, patient: patient)
         var sections: [ReportSection] = []
         for module in session.plugins.loaded.sorted(by: { $0.declaration.manifest.order < $1.declaration.manifest.order }) {
-            sections += try ModuleCall.run(module, "writing its part of the report") { try module.module.report(from: reader) }
+            sections += try ModuleCall.run(module, "writing its part of the report") { try (module.module as? any ReportingModule)?.report(from: reader) ?? [] }
         }
         sections = sections.enumerated().sorted { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }.map(\.element)
         let stamp = ClinicTime.format(session.now, calendar: session.calendar)

@@ -295,7 +295,7 @@ package final class Session {
         }
         if let module = entry.module, let patient {
             let values = try ModuleCall.run(module, "filling in '\(entry.name)'") {
-                try module.module.prefill(entry.spec.verb, from: HostRecordReader(session: self, patient: patient))
+                try (module.module as? any PrefillingModule)?.prefill(entry.spec.verb, from: HostRecordReader(session: self, patient: patient)) ?? [:]
             }
             prefill(&parsed, entry: entry, from: values)
         }

@@ -27,7 +27,8 @@ extension Session {
         }
         guard asking, let module = entry.module, let patient else { return }
         let questions = try ModuleCall.run(module, "asking before '\(entry.name)'") {
-            try module.module.confirmations(Invocation(verb: entry.spec.verb, values: command.values), from: HostRecordReader(session: self, patient: patient))
+            try (module.module as? any ConfirmingModule)?.confirmations(Invocation(verb: entry.spec.verb, values: command.values),
+                                                                  from: HostRecordReader(session: self, patient: patient)) ?? []
         }
         for question in questions where !ask(question) {
             throw CommandError("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)

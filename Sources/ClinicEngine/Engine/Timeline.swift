@@ -24,7 +24,7 @@ enum Timeline {
         let entries = try session.store.records(patientID: patient.id, visitID: chosen.info.id)
             .sorted { ($0.effectiveAt, $0.id) < ($1.effectiveAt, $1.id) }
         let modules = Dictionary(session.plugins.loaded.map { ($0.name, $0.module) }) { a, _ in a }
-        let lines = entries.map { entry in (entry, modules[entry.module]?.summary(of: entry)) }
+        let lines = entries.map { entry in (entry, (modules[entry.module] as? any SummarizingModule)?.summary(of: entry)) }
         let zero = lines.first { $0.1?.isTimeZero == true }?.0.effectiveAt
         var out = CommandOutput()
         let calendar = session.calendar

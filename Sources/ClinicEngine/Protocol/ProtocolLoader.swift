@@ -151,7 +151,7 @@ package enum ProtocolLoader {
         let line = loaded.entries[HostSettings.alsoRequires].map { ":\($0.line)" } ?? ""
         let problems = HostSettings.check(loaded.settings).map { "\(name): \($0)" }
             + HostSettings.checkAlsoRequires(loaded.settings, commands: commands, facts: facts).map { "\(name)\(line): \($0)" }
-            + modules.flatMap { module in module.module.check(loaded.settings).map { "\(name): \(module.name): \($0)" } }
+            + modules.flatMap { module in ((module.module as? any SettingsCheckingModule)?.check(loaded.settings) ?? []).map { "\(name): \(module.name): \($0)" } }
         guard problems.isEmpty else { throw Refusal(problems: problems) }
         return loaded
     }

@@ -32,45 +32,77 @@ public protocol ClinicModule: AnyObject, Sendable {
     ///
     /// Return one ``Fact`` for each declared ``FactSpec``: present, or missing with the reason.
     func facts(from record: any RecordReader) throws -> [Fact]
+}
 
+// MARK: - Capabilities
+//
+// What a module may add beyond its commands and facts is a protocol of its own, as SwiftPM's
+// `BuildToolPlugin` and `CommandPlugin` are: a module conforms to the ones it offers, and the host
+// finds them with `as?`. A new capability is a new protocol; no module that lacks it changes.
+// A method written without its protocol's conformance is never called: declare the conformance
+// (`extension MyModule: SchedulingModule {}` beside the method) and the compiler checks the signature.
+
+/// A module that fills in fields from the record.
+public protocol PrefillingModule: ClinicModule {
     /// Values the record already holds for a command's fields (a pregnancy intake recorded), used
     /// where the user gave none. The host shows each as coming from the record, and the journal
     /// keeps it in the command line. Return only fields of `verb`'s declaration.
     func prefill(_ verb: String, from record: any RecordReader) throws -> [String: Value]
+}
 
+/// A module that raises alerts that stand until acknowledged.
+public protocol AlertingModule: ClinicModule {
     /// The alerts that stand on the open patient until a clinician acknowledges them (a PHQ-9 item 9
     /// answered above 0). The host shows them when the patient is opened and in `status`.
     func alerts(from record: any RecordReader) throws -> [StandingAlert]
+}
 
+/// A module whose settings must agree with each other.
+public protocol SettingsCheckingModule: ClinicModule {
     /// Problems with the module's settings taken together, one line each (`dosing.iv_soft_max 2.5
     /// mg/kg is above dosing.iv_hard_max 2 mg/kg`). Each setting alone was checked against its
     /// ``SettingSpec`` already. The host refuses to start, and `protocol check` refuses a file, on any.
     func check(_ clinicProtocol: ClinicProtocol) -> [String]
+}
 
+/// A module that says what falls due, and when.
+public protocol SchedulingModule: ClinicModule {
     /// What falls due for the open patient and visit, and when (vitals every 5 minutes while an
     /// infusion runs). The shell shows the next one in its prompt and warns, before each prompt,
-    /// of any that are overdue; `status` lists them.
+    /// of any that are overdue; `status` lists them, and `followup due` lists every patient's.
     func due(from record: any RecordReader) throws -> [DueItem]
+}
 
+/// A module that writes its entries as lines of the visit's timeline.
+public protocol SummarizingModule: ClinicModule {
     /// One of the module's entries as a line of the visit's timeline (`BP 132/84 · HR 78 · NEWS2 0`);
     /// `nil` to show its kind and payload as they are.
     func summary(of entry: StoredRecord) -> EntrySummary?
+}
 
+/// A module with a part in the patient's printed report.
+public protocol ReportingModule: ClinicModule {
     /// The module's part of the patient's printed report (`report patient`): sections of lines and
     /// tables, and a figure. The host writes the page; a module writes no files.
     func report(from record: any RecordReader) throws -> [ReportSection]
+}
 
+/// A module whose entries may be corrected field by field (`amend`).
+public protocol AmendingModule: ClinicModule {
     /// Corrects fields of one of the module's entries (`amend ENTRY field=value --reason TEXT`):
     /// return the corrected payload, with every value derived from a changed one worked out again,
     /// or throw ``CommandError`` to refuse (a signed order, a score: say which command records it
     /// again). The host keeps the correction as a new entry that amends the first, which stays in
     /// the record and is shown beside it; from then on the module reads the corrected payload under
-    /// the first entry's id. By default nothing is corrected field by field.
+    /// the first entry's id. A module without this capability has no entry corrected field by field.
     /// - Parameters:
     ///   - entry: the entry as it stands (with any earlier correction).
     ///   - changes: the new values, as typed, by field name.
     func amend(_ entry: StoredRecord, changes: [String: String], record: any RecordReader) throws -> Value
+}
 
+/// A module whose entries are exported as HL7 FHIR R4 resources.
+public protocol FHIRExportingModule: ClinicModule {
     /// The module's entries for the patient as HL7 FHIR R4 resources, for `export fhir`, each with
     /// the entries it is made from. Refer to the patient as ``FHIRExport/patient``, to a visit as
     /// ``FHIRExport/encounter(_:)`` and to staff as ``FHIRExport/practitioner(_:)``, and give each
@@ -78,61 +110,32 @@ public protocol ClinicModule: AnyObject, Sendable {
     /// Patient, the Encounters, the Practitioners, a Provenance per source naming who wrote and
     /// signed it, and the Bundle.
     func fhir(from record: any RecordReader) throws -> [FHIRResource]
+}
 
+/// A module that can hold a visit open until something under way ends.
+public protocol VisitHoldingModule: ClinicModule {
     /// What of the open visit is still under way and must end before the visit does, one line
     /// each saying what and what to do (`order #57 is running: complete or stop it first`). The
     /// host refuses `visit end` while any module reports something.
     func unfinished(from record: any RecordReader) throws -> [String]
+}
 
+/// A module that asks before a command writes.
+public protocol ConfirmingModule: ClinicModule {
     /// Questions to put to the person at the terminal before the command writes anything, each
     /// answered yes or no (`stops order #57 for good: 5.3 mg of 42.9 mg given; pause instead with
     /// dosing pause. Stop?`). A "no" cancels the command with nothing recorded. The host asks them
     /// before its write transaction begins, and not at all in a script: the command must still be
     /// safe to run without them.
     func confirmations(_ invocation: Invocation, from record: any RecordReader) throws -> [String]
+}
 
+/// A module with a part in the clinic's board.
+public protocol BoardModule: ClinicModule {
     /// Where the open patient's treatment stands today, for the clinic's board (`board`), the
     /// watch line every shell shows, and the question asked before staff leave the patient:
     /// `nil` when the module has nothing to say.
     func board(from record: any RecordReader) throws -> BoardRow?
-}
-
-extension ClinicModule {
-    /// Nothing is prefilled unless the module says so.
-    public func prefill(_ verb: String, from record: any RecordReader) throws -> [String: Value] { [:] }
-
-    /// No standing alerts unless the module says so.
-    public func alerts(from record: any RecordReader) throws -> [StandingAlert] { [] }
-
-    /// No problems unless the module says so.
-    public func check(_ clinicProtocol: ClinicProtocol) -> [String] { [] }
-
-    /// Nothing falls due unless the module says so.
-    public func due(from record: any RecordReader) throws -> [DueItem] { [] }
-
-    /// Entries are shown as they are stored unless the module says otherwise.
-    public func summary(of entry: StoredRecord) -> EntrySummary? { nil }
-
-    /// Nothing in the report unless the module says so.
-    public func report(from record: any RecordReader) throws -> [ReportSection] { [] }
-
-    /// Nothing exported unless the module says so.
-    public func fhir(from record: any RecordReader) throws -> [FHIRResource] { [] }
-
-    /// Nothing holds a visit open unless the module says so.
-    public func unfinished(from record: any RecordReader) throws -> [String] { [] }
-
-    /// Nothing is asked unless the module says so.
-    public func confirmations(_ invocation: Invocation, from record: any RecordReader) throws -> [String] { [] }
-
-    /// Nothing on the board unless the module says so.
-    public func board(from record: any RecordReader) throws -> BoardRow? { nil }
-
-    /// No entry is corrected field by field unless the module says so.
-    public func amend(_ entry: StoredRecord, changes: [String: String], record: any RecordReader) throws -> Value {
-        throw CommandError("\(entry.module) \(entry.kind) entries are not corrected field by field",
-                           hint: "record it again with the \(entry.module) command; the first entry stays in the record")
-    }
 }
 
 /// A section of the patient's report, from one module.

@@ -52,7 +52,7 @@ public final class TestHost: @unchecked Sendable {
         }
         let settingsInForce = ClinicProtocol(name: "test", version: "test", values: settings, documents: documents)
         clinicProtocol = settingsInForce
-        let problems = modules.flatMap { $0.check(settingsInForce) }
+        let problems = modules.flatMap { ($0 as? any SettingsCheckingModule)?.check(settingsInForce) ?? [] }
         guard problems.isEmpty else { throw CommandError("the test's settings contradict each other: " + problems.joined(separator: "; ")) }
         patient = PatientInfo(id: 1, mrn: "T-1", name: "Test Patient", dateOfBirth: "1980-01-01", sex: .female)
         staff = StaffInfo(id: 1, username: "nora", roles: [.nurse])
@@ -120,12 +120,12 @@ public final class TestHost: @unchecked Sendable {
 
     /// Every module's standing alerts.
     public func alerts() throws -> [StandingAlert] {
-        try modules.flatMap { try $0.alerts(from: Context(host: self, module: $0.declaration.manifest.name)) }
+        try modules.flatMap { try ($0 as? any AlertingModule)?.alerts(from: Context(host: self, module: $0.declaration.manifest.name)) ?? [] }
     }
 
     /// What every module says falls due, soonest first.
     public func due() throws -> [DueItem] {
-        try modules.flatMap { try $0.due(from: Context(host: self, module: $0.declaration.manifest.name)) }.sorted { $0.at < $1.at }
+        try modules.flatMap { try ($0 as? any SchedulingModule)?.due(from: Context(host: self, module: $0.declaration.manifest.name)) ?? [] }.sorted { $0.at < $1.at }
     }
 
     fileprivate func append(_ draft: RecordDraft, module: String) -> StoredRecord {
@@ -171,7 +171,7 @@ private struct Context: ModuleContext, @unchecked Sendable {
 
     func worklist(until: Date) throws -> [WorklistEntry] {
         try host.modules.flatMap { m in
-            try m.due(from: self).filter { $0.at <= until }.map { WorklistEntry(patient: host.patient, item: $0, module: m.declaration.manifest.name) }
+            try ((m as? any SchedulingModule)?.due(from: self) ?? []).filter { $0.at <= until }.map { WorklistEntry(patient: host.patient, item: $0, module: m.declaration.manifest.name) }
         }.sorted { $0.item.at < $1.item.at }
     }
 
