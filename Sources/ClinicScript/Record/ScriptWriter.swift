@@ -38,12 +38,6 @@ struct ScriptWriter {
         staff = try store.staffByID()
     }
 
-    /// Commands that are about the session, not the record: they are not replayed (the clock
-    /// lines come from each line's time; a replay runs the script's commands, not the script).
-    /// `export` and `report` write files from the record and change nothing in it: a replay that
-    /// wrote them again would find them there, or leave copies of a patient's record about.
-    static let notReplayed: Set<String> = ["clock", "record", "replay", "run", "quit", "exit", "export", "report"]
-
     /// The opening comment of a recording.
     static func header(source: String, sandbox: Bool, scope: String, now: Date) -> [String] {
         [
@@ -67,7 +61,11 @@ struct ScriptWriter {
         guard written.insert(row.id).inserted else { return }
         let words = (try? Tokenizer.words(row.command)) ?? []
         let first = words.first?.lowercased() ?? ""
-        if Self.notReplayed.contains(first) || ScriptRunner.directives.contains(first) { return }
+        // What the catalog says is about the session, not the record, is not replayed: the clock
+        // (each line's time comes from the journal), recording, replay, leaving, and what writes
+        // files from the record (export, report: a replay that wrote them again would leave copies
+        // of a patient's record about); nor are the script's own directives.
+        if case .found(let entry, _) = catalog.resolve(words), !entry.isReplayed || entry.isDirective { return }
         guard row.outcome == "ok" else {
             let text = "\(row.command) → \(row.outcome): \(row.message)".replacingOccurrences(of: "\n", with: " ")
             out.append("# \(ClinicTime.format(row.at, calendar: calendar)) not replayed: \(text)")

@@ -34,9 +34,6 @@ package final class ScriptRunner {
         self.keepGoing = keepGoing
     }
 
-    /// The words scripts add to the shell's commands.
-    static let directives: Set<String> = ["set", "echo", "include", "expect", "run", "replay-account"]
-
     // MARK: - Where a line came from
 
     struct Place: CustomStringConvertible {
