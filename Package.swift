@@ -6,6 +6,8 @@
 // ClinicKit is a nested package with a `.dynamic` product (see docs/ARCHITECTURE.md, "One copy of the SDK").
 import PackageDescription
 
+let fhir = Target.Dependency.product(name: "ClinicKitFHIR", package: "ClinicKitFHIR")
+
 let package = Package(
     name: "clinic",
     products: [
@@ -19,10 +21,13 @@ let package = Package(
         .library(name: "ClinicDosing", type: .dynamic, targets: ["ClinicDosingEntry"]),
         .library(name: "ClinicMonitoring", type: .dynamic, targets: ["ClinicMonitoringEntry"]),
         .library(name: "ClinicFollowUp", type: .dynamic, targets: ["ClinicFollowUpEntry"]),
+        // The SDK's test host: the clinic's own engine over an in-memory record, for a module's
+        // unit tests. A clinic's module package depends on this checkout for it (Scripts/new-plugin).
+        .library(name: "ClinicKitTesting", targets: ["ClinicKitTesting"]),
     ],
     dependencies: [
         .package(path: "Sources/ClinicKit"),
-        .package(path: "Sources/ClinicKitTesting"),
+        .package(path: "Sources/ClinicKitFHIR"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // The clinic protocol is YAML: human-edited, and Yams keeps each value's line for error messages.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -50,6 +55,7 @@ let package = Package(
                 "ClinicStorage",
                 "CFault",
                 .product(name: "ClinicKit", package: "ClinicKit"),
+                fhir,
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -60,31 +66,33 @@ let package = Package(
         .target(name: "ClinicShell", dependencies: ["ClinicScript", "ClinicEngine", "ClinicStorage", "CLineEdit",
                                                     .product(name: "ClinicKit", package: "ClinicKit")]),
         .executableTarget(name: "clinic", dependencies: ["ClinicShell"]),
+        // The SDK's test host sits on the engine beside the script layer: one pipeline for modules' tests and the clinic.
+        .target(name: "ClinicKitTesting", dependencies: ["ClinicEngine", "ClinicStorage", .product(name: "ClinicKit", package: "ClinicKit")]),
 
         // Plugins
-        .target(name: "ClinicIntake", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/Intake/Module"),
+        .target(name: "ClinicIntake", dependencies: [.product(name: "ClinicKit", package: "ClinicKit"), fhir], path: "Plugins/Intake/Module"),
         .target(name: "ClinicIntakeEntry", dependencies: ["ClinicIntake", .product(name: "ClinicKit", package: "ClinicKit")],
                 path: "Plugins/Intake/Entry"),
-        .target(name: "ClinicScreening", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/Screening/Module"),
+        .target(name: "ClinicScreening", dependencies: [.product(name: "ClinicKit", package: "ClinicKit"), fhir], path: "Plugins/Screening/Module"),
         .target(name: "ClinicScreeningEntry", dependencies: ["ClinicScreening", .product(name: "ClinicKit", package: "ClinicKit")],
                 path: "Plugins/Screening/Entry"),
-        .target(name: "ClinicConsent", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/Consent/Module"),
+        .target(name: "ClinicConsent", dependencies: [.product(name: "ClinicKit", package: "ClinicKit"), fhir], path: "Plugins/Consent/Module"),
         .target(name: "ClinicConsentEntry", dependencies: ["ClinicConsent", .product(name: "ClinicKit", package: "ClinicKit")],
                 path: "Plugins/Consent/Entry"),
-        .target(name: "ClinicDosing", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/Dosing/Module"),
+        .target(name: "ClinicDosing", dependencies: [.product(name: "ClinicKit", package: "ClinicKit"), fhir], path: "Plugins/Dosing/Module"),
         .target(name: "ClinicDosingEntry", dependencies: ["ClinicDosing", .product(name: "ClinicKit", package: "ClinicKit")],
                 path: "Plugins/Dosing/Entry"),
-        .target(name: "ClinicMonitoring", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/Monitoring/Module"),
+        .target(name: "ClinicMonitoring", dependencies: [.product(name: "ClinicKit", package: "ClinicKit"), fhir], path: "Plugins/Monitoring/Module"),
         .target(name: "ClinicMonitoringEntry", dependencies: ["ClinicMonitoring", .product(name: "ClinicKit", package: "ClinicKit")],
                 path: "Plugins/Monitoring/Entry"),
-        .target(name: "ClinicFollowUp", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")], path: "Plugins/FollowUp/Module"),
+        .target(name: "ClinicFollowUp", dependencies: [.product(name: "ClinicKit", package: "ClinicKit"), fhir], path: "Plugins/FollowUp/Module"),
         .target(name: "ClinicFollowUpEntry", dependencies: ["ClinicFollowUp", .product(name: "ClinicKit", package: "ClinicKit")],
                 path: "Plugins/FollowUp/Entry"),
 
         // Tests
-        .target(name: "ClinicTestSupport", dependencies: ["ClinicShell", "ClinicScript", "ClinicEngine", "ClinicStorage"], path: "Tests/ClinicTestSupport"),
+        .target(name: "ClinicTestSupport", dependencies: ["ClinicKitTesting", "ClinicShell", "ClinicScript", "ClinicEngine", "ClinicStorage"], path: "Tests/ClinicTestSupport"),
         .testTarget(name: "ClinicKitTests", dependencies: [.product(name: "ClinicKit", package: "ClinicKit")]),
-        .testTarget(name: "ClinicKitTestingTests", dependencies: [.product(name: "ClinicKitTesting", package: "ClinicKitTesting"), "ClinicIntake", "ClinicDosing",
+        .testTarget(name: "ClinicKitTestingTests", dependencies: ["ClinicKitTesting", "ClinicIntake", "ClinicDosing",
                                                                   .product(name: "ClinicKit", package: "ClinicKit")]),
         .testTarget(name: "ClinicHostTests", dependencies: ["ClinicTestSupport"]),
         .testTarget(name: "IntakeTests", dependencies: ["ClinicIntake", "ClinicTestSupport"]),

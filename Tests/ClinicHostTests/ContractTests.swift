@@ -112,4 +112,44 @@ import Testing
         }
         func facts(from record: any RecordReader) throws -> [Fact] { [] }
     }
+
+    /// A module whose due items and alerts tell staff what to type: the commands they name are
+    /// checked against its declaration each time, and what it declares, at load.
+    final class Reminder: SchedulingModule, AlertingModule {
+        let named: [CommandReference]
+        let text: String
+        let declaration: ModuleDeclaration
+        init(uses: [CommandReference], named: [CommandReference], text: String) {
+            self.named = named
+            self.text = text
+            declaration = ModuleDeclaration(manifest: ModuleManifest(name: "reminder", version: "1.0.0", summary: "reminds"),
+                                            commands: [CommandSpec("done", summary: "done")], uses: ModuleUses(commands: uses))
+        }
+        func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput { CommandOutput() }
+        func facts(from record: any RecordReader) throws -> [Fact] { [] }
+        func due(from record: any RecordReader) throws -> [DueItem] {
+            [DueItem("pump check", at: record.now, detail: "daily", command: text, naming: named)]
+        }
+        func alerts(from record: any RecordReader) throws -> [StandingAlert] {
+            [StandingAlert("check the pump", since: record.now, acknowledgedBy: "reminder done", naming: CommandReference("reminder", "done"))]
+        }
+    }
+
+    @Test func dueItemsAndAlertsNameOnlyDeclaredCommands() throws {
+        let pumpStart = CommandReference("pump", "start"), visitStart = CommandReference("visit", "start")
+        // Declared and said: the shell's own command and another module's.
+        let good = try TestHost(modules: [Pump(), Reminder(uses: [pumpStart, visitStart], named: [visitStart, pumpStart], text: "visit start; pump start")])
+        #expect(try good.due().map(\.command) == ["visit start; pump start"])
+        #expect(try good.alerts().map(\.acknowledgement) == [CommandReference("reminder", "done")])
+        // Declared but not loaded: refused at load.
+        let missing = #expect(throws: CommandError.self) { try TestHost(modules: [Reminder(uses: [pumpStart], named: [pumpStart], text: "pump start")]) }
+        #expect(missing?.message == "module reminder is refused: runs 'pump start', which no loaded module declares")
+        // Named but not declared: refused when the item is worked out.
+        let undeclared = try TestHost(modules: [Pump(), Reminder(uses: [], named: [pumpStart], text: "pump start")])
+        #expect((#expect(throws: CommandError.self) { try undeclared.due() })?.message
+                == "module reminder tells staff to type 'pump start', which its declaration does not use (ModuleUses.commands)")
+        // Declared, but the text says another command: the two drifted apart.
+        let drifted = try TestHost(modules: [Pump(), Reminder(uses: [pumpStart], named: [pumpStart], text: "pump strat")])
+        #expect((#expect(throws: CommandError.self) { try drifted.due() })?.message == "module reminder names 'pump start' for 'pump strat', which does not say it")
+    }
 }

@@ -1,4 +1,5 @@
 import ClinicKit
+import ClinicKitFHIR
 import ClinicTestSupport
 import Foundation
 import Testing

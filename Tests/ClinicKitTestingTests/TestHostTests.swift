@@ -18,7 +18,8 @@ final class Checklist: ClinicModule {
             CommandSpec("weigh", summary: "weighs the patient through intake", needsVisit: true),
         ],
         facts: [FactSpec("checklist.done", summary: "checks passed and signed", establishedBy: "checklist sign")],
-        settings: [SettingSpec("checklist.fasting_hours", .integer(0...24, unit: "hours"), summary: "hours of fasting needed")])
+        settings: [SettingSpec("checklist.fasting_hours", .integer(0...24, unit: "hours"), summary: "hours of fasting needed")],
+        uses: ModuleUses(facts: ["intake.weight"], commands: [CommandReference("intake", "weight", fields: ["weight"])]))
 
     func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
         switch invocation.verb {
@@ -33,6 +34,7 @@ final class Checklist: ClinicModule {
             try context.append(RecordDraft(kind: "signed", payload: ["signature": signature.value]))
             return .lines("signed")
         default:
+            // A quantity as the record holds it is given as it would be typed (70kg).
             return try context.perform("intake weight", ["weight": ["value": 70.0, "unit": "kg"]])
         }
     }
@@ -44,13 +46,13 @@ final class Checklist: ClinicModule {
 }
 
 @Suite struct TestHostTests {
-    @Test func aModuleIsTestedWithoutTheShell() throws {
+    @Test func aModuleIsTestedOnTheClinicsOwnEngine() throws {
         let host = try TestHost(modules: [IntakeModule(), Checklist()], settings: ["checklist.fasting_hours": 6])
         #expect(throws: CommandError.self) { try host.run("checklist record", ["fasting": "8", "iv": "yes"]) }  // no visit yet
         try host.startVisit()
         // Gated on another module's fact, as in the shell.
         let gated = #expect(throws: CommandError.self) { try host.run("checklist record", ["fasting": "8", "iv": "yes"]) }
-        #expect(gated?.message == "checklist record refused: intake.weight is missing (no weight recorded for T-1)")
+        #expect(gated?.message.hasPrefix("checklist record refused: intake.weight is missing") == true, "\(gated?.message ?? "")")
         try host.run("checklist weigh")
         #expect(try host.fact("intake.weight")?.value == 70.0)
         // Fields are parsed by their declarations; a module's own refusal keeps the record clean.
@@ -60,20 +62,67 @@ final class Checklist: ClinicModule {
         #expect((#expect(throws: CommandError.self) { try host.run("checklist record", ["fasting": "2", "iv": "yes"]) })?.message
                 == "fasting 2 h is under the 6 h needed")
         #expect(host.records.count == before)
-        try host.run("checklist record", ["fasting": "8", "iv": "yes"])
+        #expect(try host.run("checklist record", ["fasting": "8", "iv": "yes"]) == "checks recorded")
         // Roles, signatures and facts.
         #expect(throws: CommandError.self) { try host.run("checklist sign") }
-        host.signIn("patel", roles: [.physician])
+        try host.signIn("patel", roles: [.physician])
         host.refuseNextSignature = true
         #expect(throws: CommandError.self) { try host.run("checklist sign") }
         #expect(try host.fact("checklist.done")?.isPresent == false)
         try host.run("checklist sign")
         #expect(try host.fact("checklist.done")?.detail == "signed by patel")
         #expect(host.records.map(\.kind) == ["weight", "checks", "signed"])
+        // Host commands as typed: a correction of the weight.
+        let weight = try #require(host.records.first { $0.kind == "weight" })
+        try host.type("amend \(weight.id) weight=71kg reason=\"scale re-zeroed\"")
+        #expect(try host.fact("intake.weight")?.value == 71.0)
     }
 
     @Test func everyDeclaredSettingMustBeGiven() {
-        let error = #expect(throws: CommandError.self) { try TestHost(modules: [Checklist()]) }
-        #expect(error?.message == "the test gives no value for checklist.fasting_hours (a whole number of hours, 0–24)")
+        let missing = #expect(throws: CommandError.self) { try TestHost(modules: [IntakeModule(), Checklist()]) }
+        #expect(missing?.message == "the test gives no value for checklist.fasting_hours (a whole number of hours, 0–24)")
+        let outOfRange = #expect(throws: CommandError.self) { try TestHost(modules: [IntakeModule(), Checklist()], settings: ["checklist.fasting_hours": 30]) }
+        #expect(outOfRange?.message == "checklist.fasting_hours is 30, outside 0–24")
+        let misspelt = #expect(throws: CommandError.self) {
+            try TestHost(modules: [IntakeModule(), Checklist()], settings: ["checklist.fasting_hours": 6, "checklist.fastinghours": 6])
+        }
+        #expect(misspelt?.message == "the test gives checklist.fastinghours, which no module declares")
+    }
+
+    /// The loader's checks, as for a plugin folder: a module whose references no loaded module
+    /// provides is refused, with the reference.
+    @Test func theModulesAreCheckedAsTheClinicChecksThem() {
+        let alone = #expect(throws: CommandError.self) { try TestHost(modules: [Checklist()], settings: ["checklist.fasting_hours": 6]) }
+        #expect(alone?.message == "module checklist is refused: 'checklist record' requires intake.weight, but no loaded module publishes the fact 'intake.weight'")
+        let twice = #expect(throws: CommandError.self) { try TestHost(modules: [IntakeModule(), IntakeModule()]) }
+        #expect(twice?.message.contains("a second module named 'intake'") == true, "\(twice?.message ?? "")")
+    }
+
+    /// `clinic.also_requires` holds a command for a fact, as the clinic's protocol does, and a pair
+    /// that names nothing refuses the host.
+    @Test func theProtocolCanHoldAnotherModulesCommand() throws {
+        let host = try TestHost(modules: [IntakeModule(), Checklist()],
+                                settings: ["checklist.fasting_hours": 6, "clinic.also_requires": "intake weight=checklist.done"])
+        try host.startVisit()
+        let held = #expect(throws: CommandError.self) { try host.run("intake weight", ["weight": "72kg"]) }
+        #expect(held?.message.hasPrefix("intake weight refused: checklist.done is missing") == true, "\(held?.message ?? "")")
+        let wrong = #expect(throws: CommandError.self) {
+            try TestHost(modules: [IntakeModule(), Checklist()], settings: ["checklist.fasting_hours": 6, "clinic.also_requires": "intake wieght=checklist.done"])
+        }
+        #expect(wrong?.message.contains("names no command 'intake wieght'; did you mean 'intake weight'?") == true, "\(wrong?.message ?? "")")
+    }
+
+    /// Another module's entries, put in the record without its workflow, are read as the module
+    /// reads them; the FHIR export holds the host's resources and the modules'.
+    @Test func anotherModulesRecordsAreSeededAndExported() throws {
+        let host = try TestHost(modules: [IntakeModule(), Checklist()], settings: ["checklist.fasting_hours": 6])
+        try host.startVisit()
+        #expect((#expect(throws: CommandError.self) { try host.seed("dosing", RecordDraft(kind: "given", payload: [:])) })?.message == "no module dosing is loaded")
+        let seeded = try host.seed("intake", RecordDraft(kind: "weight", payload: ["weight": ["value": 64.0, "unit": "kg"], "weight_kg": 64.0]))
+        #expect(seeded.module == "intake" && host.records.last?.id == seeded.id)
+        #expect(try host.fact("intake.weight")?.value == 64.0)
+        let bundle = try host.fhir()
+        let types = (bundle["entry"]?.arrayValue ?? []).compactMap { $0["resource"]?["resourceType"]?.stringValue }
+        #expect(types.contains("Patient") && types.contains("Encounter") && types.contains("Observation"), "\(types)")
     }
 }

@@ -1,4 +1,5 @@
 import ClinicKit
+@_exported import ClinicKitTesting
 import Foundation
 import ClinicEngine
 import ClinicScript
@@ -6,15 +7,6 @@ import ClinicShell
 import ClinicStorage
 
 // Test doubles shared by the test targets: real types, no process-wide state.
-
-/// Collects what the session prints.
-package final class TestConsole: Console {
-    package init() {}
-    package var output: [String] = []
-    package var errors: [String] = []
-    package func out(_ text: String) { output.append(text) }
-    package func err(_ text: String) { errors.append(text) }
-}
 
 /// Someone at the keyboard answering prompts from a list; keeps the prompts it was shown.
 package final class ScriptedInput: LineInput {
@@ -29,31 +21,15 @@ package final class ScriptedInput: LineInput {
     package func remember(_ line: String) {}
 }
 
-/// A clock that stands still unless moved.
-package final class TestClock: ClinicClock {
-    package var current: Date
-    package init(_ iso: String = "2026-11-24T09:00:00.000Z") { current = Timestamp.date(iso)! }
-    package func now() -> Date { current }
-}
-
-/// A session over an in-memory database with `modules` loaded and a member of staff (nora) signed in.
+/// A session over an in-memory database with `modules` loaded and a member of staff (nora) signed
+/// in: the SDK's test host (the engine a clinic's module is tested on), with the script layer's
+/// commands, the protocol shipped with the program, and nobody to answer questions.
 package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> = [.nurse],
                          protocolPath: String? = nil, environment: [String: String] = [:]) throws -> (Session, TestConsole, TestClock) {
-    let clock = TestClock()
-    let console = TestConsole()
-    let store = try SQLiteStore(path: ":memory:", now: clock.now())
-    var report = PluginReport()
-    for m in modules {
-        report.loaded.append(LoadedModule(module: m, file: "test", origin: "test"))
-    }
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = TimeZone(identifier: "UTC")!
-    let session = Session(store: store, plugins: report, clock: clock, calendar: calendar, console: console,
-                          input: nil, environment: environment, databasePath: ":memory:",
-                          clinicProtocol: try protocolPath.map { try ProtocolLoader.load(path: $0, modules: report.loaded) } ?? moduleTestProtocol(for: report.loaded), hostCommands: HostCommands.table + ScriptCommands.table)
-    let staff = try store.addStaff(username: "nora", roles: roles, passwordHash: "x", at: clock.now(), by: nil)
-    session.signIn(staff)
-    return (session, console, clock)
+    let host = try TestHost(modules: modules, clinicProtocol: { loaded in
+        try protocolPath.map { try ProtocolLoader.load(path: $0, modules: loaded) } ?? moduleTestProtocol(for: loaded)
+    }, environment: environment, hostCommands: HostCommands.table + ScriptCommands.table, roles: roles)
+    return (host.session, host.console, host.clock)
 }
 
 /// The shipped protocol without its `clinic.also_requires` (the first infusion waiting for
@@ -91,8 +67,11 @@ package final class StandInScreening: AlertingModule {
         self.eligible = eligible
         self.alert = alert
     }
-    package let declaration = ModuleDeclaration(manifest: ModuleManifest(name: "screening", version: "1", summary: "stand-in"), commands: [],
-                                                facts: [FactSpec("screening.eligible", summary: "eligible", establishedBy: "screening sign")])
+    package let declaration = ModuleDeclaration(manifest: ModuleManifest(name: "screening", version: "1", summary: "stand-in"),
+                                                commands: [CommandSpec("sign", summary: "stand-in: the patient is eligible unless told otherwise")],
+                                                facts: [FactSpec("screening.eligible", summary: "eligible", establishedBy: "screening sign")],
+                                                // What screening publishes for follow-up, as the real one does.
+                                                records: [RecordSpec("fiqr", summary: "a FIQR, scored", fields: [RecordField("total", "the total, 0–100")])])
     package func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput { CommandOutput() }
     package func facts(from record: any RecordReader) throws -> [Fact] {
         [eligible ? .present("screening.eligible", "signed") : .missing("screening.eligible", "not eligible: stand-in")]

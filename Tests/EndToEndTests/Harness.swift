@@ -47,13 +47,14 @@ struct Harness {
     /// running after `seconds` is killed and the test fails with its arguments: a hung program is a
     /// failed test, never a test run that never ends.
     @discardableResult
+    /// - Parameter directory: where it runs (the test's folder unless given).
     func run(_ arguments: [String], stdin: String = "", env: [String: String] = [:], executable: String = Harness.clinic,
-             seconds: Double = 600, sourceLocation: SourceLocation = #_sourceLocation) throws -> Result {
+             in directory: URL? = nil, seconds: Double = 600, sourceLocation: SourceLocation = #_sourceLocation) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = environment(env)
-        process.currentDirectoryURL = folder
+        process.currentDirectoryURL = directory ?? folder
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = stdin.isEmpty ? FileHandle.nullDevice : input
         process.standardOutput = output

@@ -10,11 +10,12 @@ extension EndToEnd {
     /// Each host layer and the modules its files may import, lowest first.
     static let layers: [(folder: String, may: Set<String>)] = [
         ("Sources/ClinicStorage", ["ClinicKit", "CSQLite", "Crypto"]),
-        ("Sources/ClinicEngine", ["ClinicKit", "ClinicStorage", "CFault", "Crypto", "_CryptoExtras", "Yams"]),
+        ("Sources/ClinicEngine", ["ClinicKit", "ClinicKitFHIR", "ClinicStorage", "CFault", "Crypto", "_CryptoExtras", "Yams"]),
         ("Sources/ClinicScript", ["ClinicKit", "ClinicStorage", "ClinicEngine"]),
         ("Sources/ClinicShell", ["ClinicKit", "ClinicStorage", "ClinicEngine", "ClinicScript", "CLineEdit"]),
         ("Sources/clinic", ["ClinicShell"]),
-        ("Plugins", ["ClinicKit", "ClinicIntake", "ClinicScreening", "ClinicConsent", "ClinicDosing", "ClinicMonitoring", "ClinicFollowUp"]),
+        ("Sources/ClinicKitTesting", ["ClinicKit", "ClinicStorage", "ClinicEngine"]),
+        ("Plugins", ["ClinicKit", "ClinicKitFHIR", "ClinicIntake", "ClinicScreening", "ClinicConsent", "ClinicDosing", "ClinicMonitoring", "ClinicFollowUp"]),
     ]
     /// What every file may import.
     static let system: Set<String> = ["Foundation", "FoundationEssentials", "Glibc", "Synchronization", "Dispatch"]

@@ -45,7 +45,9 @@ extension EndToEnd {
         #expect(tutorial.steps >= 7)
         let path = try h.write("tutorial.sh", tutorial.script)
         let swift = URL(fileURLWithPath: try ContainmentTests.swiftc()).deletingLastPathComponent().path
-        let r = try h.run([path], env: ["CLINIC_CHECKOUT": Harness.repository.path, "PATH": "\(swift):/usr/bin:/bin"], executable: "/bin/bash", seconds: 1500)
+        // As a reader runs it: from the checkout, with the toolchain on the PATH and nothing else
+        // defined (the harness's HOME is the test's folder).
+        let r = try h.run([path], env: ["PATH": "\(swift):/usr/bin:/bin"], executable: "/bin/bash", in: Harness.repository, seconds: 1500)
         #expect(r.status == 0, "the tutorial failed: \(r.stdout)\n\(r.stderr)")
         #expect(r.stdout.contains("checklist") && r.stdout.contains("loaded (--plugins)"), "\(r.stdout)")
         #expect(r.stdout.contains("requires: intake.weight"), "help shows the declaration")

@@ -6,6 +6,7 @@ import ClinicShell
 import ClinicStorage
 import ClinicIntake
 import ClinicKit
+import ClinicKitFHIR
 import ClinicMonitoring
 import ClinicScreening
 import ClinicTestSupport

@@ -1,3 +1,4 @@
+import ClinicIntake
 import ClinicKit
 import ClinicTestSupport
 import Foundation
@@ -65,7 +66,7 @@ import Testing
     }
 
     @Test func throughTheSession() throws {
-        let (session, console, _) = try makeSession(modules: [ScreeningModule()])
+        let (session, console, _) = try makeSession(modules: [IntakeModule(), ScreeningModule()])
         try #require(session.execute("patient new --name A --dob 1980-01-01 --sex F", source: "t") == .ok)
         try #require(session.execute("visit start --kind consult", source: "t") == .ok)
         let missing = try #require(session.execute("screening acr areas=neck fatigue=2", source: "t").failure)

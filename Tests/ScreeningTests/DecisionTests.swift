@@ -45,6 +45,19 @@ import Testing
         #expect(try session.store.journal().last?.command.contains("respiratory=yes") == true)
     }
 
+    /// Eligibility can be missing for several reasons; the command held by it says which step is next.
+    @Test func aMissingEligibilitySaysWhichStepIsNext() throws {
+        let host = try TestHost(modules: [IntakeModule(), ScreeningModule()], settings: ["clinic.also_requires": "intake weight=screening.eligible"])
+        try host.startVisit(kind: "consult")
+        for line in [Self.intake] + Self.instruments + ["screening checklist intracranial=no allergy=no urinary=no sbp=130 dbp=80"] { try host.type(line) }
+        let undecided = #expect(throws: CommandError.self) { try host.type("intake weight 70kg") }
+        #expect(undecided?.hint == "run screening decide first", "\(undecided?.message ?? "")")
+        try host.type("screening decide")
+        let unsigned = #expect(throws: CommandError.self) { try host.type("intake weight 70kg") }
+        #expect(unsigned?.message.contains("awaits a physician's signature") == true)
+        #expect(unsigned?.hint == "run screening sign first")
+    }
+
     @Test func decideNeedsEveryInstrument() throws {
         let (session, _, _) = try makeSession(modules: [IntakeModule(), ScreeningModule()])
         for line in ["patient new --name A --dob 1980-01-01 --sex F", "visit start --kind infusion", Self.acr] { try #require(session.execute(line, source: "t") == .ok) }

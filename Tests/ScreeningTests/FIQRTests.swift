@@ -1,3 +1,4 @@
+import ClinicIntake
 import ClinicKit
 import ClinicTestSupport
 import Foundation
@@ -50,7 +51,7 @@ import Testing
     }
 
     @Test func throughTheSession() throws {
-        let (session, console, _) = try makeSession(modules: [ScreeningModule()])
+        let (session, console, _) = try makeSession(modules: [IntakeModule(), ScreeningModule()])
         try #require(session.execute("patient new --name A --dob 1980-01-01 --sex F", source: "t") == .ok)
         try #require(session.execute("visit start --kind consult", source: "t") == .ok)
         let items = "f1=2 f2=5 f3=3 f4=7 f5=8 f6=4 f7=6 f8=3 f9=skip o1=6 o2=7 s1=7 s2=6 s3=7 s4=5 s5=6 s6=4 s7=5 s8=7 s9=3 s10=6"

@@ -1,3 +1,4 @@
+import ClinicIntake
 import ClinicKit
 import ClinicTestSupport
 import Foundation
@@ -47,7 +48,7 @@ import Testing
     }
 
     func session(sex: String) throws -> (Session, TestConsole) {
-        let (session, console, _) = try makeSession(modules: [ScreeningModule()])
+        let (session, console, _) = try makeSession(modules: [IntakeModule(), ScreeningModule()])
         try #require(session.execute("patient new --name A --dob 1980-01-01 --sex \(sex)", source: "t") == .ok)
         try #require(session.execute("visit start --kind consult", source: "t") == .ok)
         return (session, console)

@@ -1,4 +1,5 @@
 import ClinicKit
+import ClinicKitFHIR
 import Foundation
 
 /// Consent: the patient's consent to ketamine treatment, to a named version of the clinic's consent

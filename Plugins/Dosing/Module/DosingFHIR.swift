@@ -1,4 +1,5 @@
 import ClinicKit
+import ClinicKitFHIR
 import Foundation
 
 extension DosingModule {

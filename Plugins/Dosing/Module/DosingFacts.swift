@@ -117,7 +117,7 @@ extension DosingModule {
         case .paused:
             let reason = state.events.last?.payload["reason"]?.stringValue.map { ": \($0)" } ?? ""
             let who = Infusion.pausedForCriterion(state) != nil ? "a physician resumes it (dosing resume)" : "resume it (dosing resume)"
-            facts.append(.missing("dosing.running", "\(id) paused at \(state.events.last.map(time) ?? "?")\(reason): \(who) or end it (dosing stop REASON)"))
+            facts.append(.missing("dosing.running", "\(id) paused at \(state.events.last.map(time) ?? "?")\(reason): \(who) or end it (dosing stop REASON)", remedy: DosingModule.Commands.resume))
         default:
             facts.append(.missing("dosing.running", "\(id) is \(state.status.rawValue)"))
         }
@@ -126,7 +126,7 @@ extension DosingModule {
             facts.append(.present("dosing.complete", "\(id) \(how): \(Rounding.oneDecimal(mg)) mg of \(Rounding.oneDecimal(state.totalMg)) mg given",
                                   value: .double(mg), asOf: end.effectiveAt))
         } else if state.status == .paused {
-            facts.append(.missing("dosing.complete", "\(id) is paused: resume it (dosing resume) or end it (dosing stop REASON)"))
+            facts.append(.missing("dosing.complete", "\(id) is paused: resume it (dosing resume) or end it (dosing stop REASON)", remedy: DosingModule.Commands.resume))
         } else {
             facts.append(.missing("dosing.complete", "\(id) is \(state.status.rawValue)"))
         }
@@ -179,7 +179,7 @@ extension DosingModule {
                   endOfDay <= record.now else { return nil }
             return DueItem("open infusion", at: endOfDay,
                            detail: "order #\(state.id), started \(ClinicTime.format(started, calendar: record.calendar)), is still \(state.status.rawValue): complete or stop it",
-                           command: "dosing stop REASON")
+                           command: "dosing stop REASON", naming: [DosingModule.Commands.stop])
         }
         let history = DoseHistory(records: records)
         let interval = TimeInterval(library.lftIntervalDays) * 86_400
@@ -187,7 +187,7 @@ extension DosingModule {
         let at = history.lastLFT.map { $0.date.addingTimeInterval(interval) } ?? first.at
         let basis = history.lastLFT.map { "last reviewed \(ClinicTime.format($0.date, calendar: record.calendar).prefix(10)) (\($0.result))" } ?? "none reviewed since treatment began"
         items.append(DueItem("liver tests", at: record.calendar.startOfDay(for: at),
-                             detail: "every \(library.lftIntervalDays) days during treatment; \(basis)", command: "dosing lft date= result=", isAllDay: true))
+                             detail: "every \(library.lftIntervalDays) days during treatment; \(basis)", command: "dosing lft date= result=", naming: [DosingModule.Commands.lft], isAllDay: true))
         return items
     }
 

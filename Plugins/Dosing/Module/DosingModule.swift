@@ -125,6 +125,13 @@ public final class DosingModule: ClinicModule {
         ],
         uses: ModuleUses(facts: [Uses.eligible, Uses.consent, Uses.weight, Uses.baseline]))
 
+    /// Its own commands that its due items and facts name.
+    enum Commands {
+        static let stop = CommandReference("dosing", "stop")
+        static let lft = CommandReference("dosing", "lft")
+        static let resume = CommandReference("dosing", "resume")
+    }
+
     /// Other modules' facts a dose rests on.
     enum Uses {
         static let eligible: FactKey = "screening.eligible"

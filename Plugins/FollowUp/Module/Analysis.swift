@@ -147,12 +147,12 @@ extension FollowUpModule {
         var items = try Schedule.appointments(in: record).filter(\.isOpen).map { a in
             DueItem(Schedule.label(a.kind), at: a.day,
                     detail: "booked for \(Schedule.text(a.day, record.calendar))" + ((a.entry.payload["pattern"] ?? a.entry.payload["note"])?.stringValue.map { ": \($0)" } ?? ""),
-                    command: Schedule.command(a.kind), isAllDay: true)
+                    command: Schedule.command(a.kind).text, naming: Schedule.command(a.kind).commands, isAllDay: true)
         }
         for item in try Schedule.plan(in: record) where item.ended == nil {
             guard let day = item.nextReview.flatMap({ Schedule.day($0, record.calendar) }) else { continue }
             items.append(DueItem("review \(item.name)", at: day, detail: "care plan: \(item.kind), with \(item.entry.payload["provider"]?.stringValue ?? "?")",
-                                 command: "followup review \(item.entry.id)", isAllDay: true))
+                                 command: "followup review \(item.entry.id)", naming: [Self.review], isAllDay: true))
         }
         return items
     }

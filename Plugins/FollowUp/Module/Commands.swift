@@ -95,7 +95,7 @@ extension FollowUpModule {
     public func alerts(from record: any RecordReader) throws -> [StandingAlert] {
         try Self.unacknowledged(in: record).map { entry in
             let texts = (entry.payload["alerts"]?.arrayValue ?? []).compactMap(\.stringValue)
-            return StandingAlert("follow-up safety check #\(entry.id): \(texts.joined(separator: "; "))", since: entry.effectiveAt, acknowledgedBy: Self.acknowledgeCommand)
+            return StandingAlert("follow-up safety check #\(entry.id): \(texts.joined(separator: "; "))", since: entry.effectiveAt, acknowledgedBy: Self.acknowledgeCommand, naming: Self.acknowledge)
         }
     }
 

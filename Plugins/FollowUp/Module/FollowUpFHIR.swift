@@ -1,4 +1,5 @@
 import ClinicKit
+import ClinicKitFHIR
 
 extension FollowUpModule {
     /// Pain NRS as a survey Observation with LOINC 72514-3 (REFERENCE.md 8, S116, S117): the week's

@@ -8,6 +8,10 @@ public final class FollowUpModule: ClinicModule {
     public init() {}
 
     static let acknowledgeCommand = "followup acknowledge NOTE"
+    /// Its own commands that its alerts and due items name.
+    static let acknowledge = CommandReference("followup", "acknowledge")
+    static let review = CommandReference("followup", "review")
+    static let nrs = CommandReference("followup", "nrs")
     static let days = MeasureUnit("d", aliases: ["day", "days"], dimension: "time", factor: 1)
     static let weeks = MeasureUnit("w", aliases: ["wk", "week", "weeks"], dimension: "time", factor: 7)
 
@@ -94,7 +98,7 @@ public final class FollowUpModule: ClinicModule {
             FactSpec("followup.baseline", summary: "a baseline pain NRS and FIQR were taken before the first infusion", establishedBy: "followup nrs"),
         ],
         settings: settings,
-        uses: ModuleUses(records: [Uses.completed, Uses.stopped, Uses.liverTests, Uses.fiqr]))
+        uses: ModuleUses(commands: [Uses.visitStart, Uses.plan, Uses.lft], records: [Uses.completed, Uses.stopped, Uses.liverTests, Uses.fiqr]))
 
     /// Other modules' records follow-up reads: the doses given, and screening's FIQR.
     enum Uses {
@@ -102,6 +106,10 @@ public final class FollowUpModule: ClinicModule {
         static let stopped = RecordReference("dosing", "stopped", fields: ["given_mg"])
         static let fiqr = RecordReference("screening", "fiqr", fields: ["total"])
         static let liverTests = RecordReference("dosing", "lft")
+        /// The commands its due appointments tell staff to type: the shell's and dosing's.
+        static let visitStart = CommandReference("visit", "start")
+        static let plan = CommandReference("dosing", "plan")
+        static let lft = CommandReference("dosing", "lft")
 
         /// The doses given: completed or stopped with some drug given, oldest first.
         static func doses(in record: any RecordReader) throws -> [StoredRecord] {

@@ -9,13 +9,14 @@ enum Schedule {
         Choice("visit", "a follow-up visit"), Choice("labs", "liver-function tests and urinalysis", aliases: ["lft", "bloods"]),
     ]
 
-    /// What a due appointment asks staff to do.
-    static func command(_ kind: String) -> String {
+    /// What a due appointment asks staff to do, and the commands that names.
+    static func command(_ kind: String) -> (text: String, commands: [CommandReference]) {
+        typealias Uses = FollowUpModule.Uses
         switch kind {
-        case "infusion": return "visit start --kind infusion; dosing plan"
-        case "labs": return "dosing lft date= result="
-        case "visit": return "visit start --kind follow-up"
-        default: return "followup nrs average= worst="
+        case "infusion": return ("visit start --kind infusion; dosing plan", [Uses.visitStart, Uses.plan])
+        case "labs": return ("dosing lft date= result=", [Uses.lft])
+        case "visit": return ("visit start --kind follow-up", [Uses.visitStart])
+        default: return ("followup nrs average= worst=", [FollowUpModule.nrs])
         }
     }
 

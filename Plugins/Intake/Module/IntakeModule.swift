@@ -1,4 +1,5 @@
 import ClinicKit
+import ClinicKitFHIR
 import Foundation
 
 /// Intake: the patient's measurements, fibromyalgia history, symptoms, earlier treatments,

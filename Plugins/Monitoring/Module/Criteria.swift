@@ -52,59 +52,80 @@ struct Criteria: Sendable {
     var alertCADSSAtLeast: Int
     var pauseOnSevereEvent: Bool
 
+    /// The protocol's keys, each once: the declaration, the reading and the crossing name it.
+    enum Key {
+        static let stopSBPAbove = SettingKey<Int>("monitoring.stop_sbp_above")
+        static let stopSBPBelow = SettingKey<Int>("monitoring.stop_sbp_below")
+        static let stopHRAbove = SettingKey<Int>("monitoring.stop_hr_above")
+        static let stopHRBelow = SettingKey<Int>("monitoring.stop_hr_below")
+        static let stopRRAbove = SettingKey<Int>("monitoring.stop_rr_above")
+        static let stopRRBelow = SettingKey<Int>("monitoring.stop_rr_below")
+        static let stopSpO2Below = SettingKey<Int>("monitoring.stop_spo2_below")
+        static let stopSBPRisePercent = SettingKey<Int>("monitoring.stop_sbp_rise_percent")
+        static let alertSBPRisePercent = SettingKey<Int>("monitoring.alert_sbp_rise_percent")
+        static let alertSpO2Below = SettingKey<Int>("monitoring.alert_spo2_below")
+        static let alertNEWS2AtLeast = SettingKey<Int>("monitoring.alert_news2_at_least")
+        static let alertNEWS2SingleThree = SettingKey<Bool>("monitoring.alert_news2_single_three")
+        static let alertRASSAtMost = SettingKey<Int>("monitoring.alert_rass_at_most")
+        static let alertRASSAtLeast = SettingKey<Int>("monitoring.alert_rass_at_least")
+        static let alertMOAASAtMost = SettingKey<Int>("monitoring.alert_moaas_at_most")
+        static let alertCADSSAtLeast = SettingKey<Int>("monitoring.alert_cadss_at_least")
+        static let pauseOnSevereEvent = SettingKey<Bool>("monitoring.pause_on_severe_event")
+    }
+
     static let settings: [SettingSpec] = [
-        SettingSpec("monitoring.stop_sbp_above", .integer(100...260, unit: "mmHg"), summary: "stop: systolic blood pressure above this"),
-        SettingSpec("monitoring.stop_sbp_below", .integer(60...120, unit: "mmHg"), summary: "stop: systolic blood pressure below this"),
-        SettingSpec("monitoring.stop_hr_above", .integer(100...220, unit: "/min"), summary: "stop: heart rate above this"),
-        SettingSpec("monitoring.stop_hr_below", .integer(30...70, unit: "/min"), summary: "stop: heart rate below this"),
-        SettingSpec("monitoring.stop_rr_above", .integer(20...60, unit: "/min"), summary: "stop: respiration rate above this"),
-        SettingSpec("monitoring.stop_rr_below", .integer(4...14, unit: "/min"), summary: "stop: respiration rate below this"),
-        SettingSpec("monitoring.stop_spo2_below", .integer(80...96, unit: "%"), summary: "stop: SpO2 below this"),
-        SettingSpec("monitoring.stop_sbp_rise_percent", .integer(10...100, unit: "%"), summary: "stop: systolic risen from baseline by more than this"),
-        SettingSpec("monitoring.alert_sbp_rise_percent", .integer(5...100, unit: "%"), summary: "alert: systolic risen from baseline by more than this"),
-        SettingSpec("monitoring.alert_spo2_below", .integer(80...98, unit: "%"), summary: "alert: SpO2 below this"),
-        SettingSpec("monitoring.alert_news2_at_least", .integer(1...20, unit: "points"), summary: "alert: a NEWS2 total of this or more"),
-        SettingSpec("monitoring.alert_news2_single_three", .yesNo, summary: "alert: any one NEWS2 parameter scoring 3"),
-        SettingSpec("monitoring.alert_rass_at_most", .integer(-5...0, unit: "points"), summary: "alert: RASS at or below this (sedation)"),
-        SettingSpec("monitoring.alert_rass_at_least", .integer(0...4, unit: "points"), summary: "alert: RASS at or above this (agitation)"),
-        SettingSpec("monitoring.alert_moaas_at_most", .integer(0...5, unit: "points"), summary: "alert: MOAA/S (0–5) at or below this"),
-        SettingSpec("monitoring.alert_cadss_at_least", .integer(1...92, unit: "points"), summary: "alert: CADSS (23 items, 0–92) at or above this"),
-        SettingSpec("monitoring.pause_on_severe_event", .yesNo, summary: "a severe adverse event pauses the infusion like a stop criterion"),
+        SettingSpec(Key.stopSBPAbove.rawValue, .integer(100...260, unit: "mmHg"), summary: "stop: systolic blood pressure above this"),
+        SettingSpec(Key.stopSBPBelow.rawValue, .integer(60...120, unit: "mmHg"), summary: "stop: systolic blood pressure below this"),
+        SettingSpec(Key.stopHRAbove.rawValue, .integer(100...220, unit: "/min"), summary: "stop: heart rate above this"),
+        SettingSpec(Key.stopHRBelow.rawValue, .integer(30...70, unit: "/min"), summary: "stop: heart rate below this"),
+        SettingSpec(Key.stopRRAbove.rawValue, .integer(20...60, unit: "/min"), summary: "stop: respiration rate above this"),
+        SettingSpec(Key.stopRRBelow.rawValue, .integer(4...14, unit: "/min"), summary: "stop: respiration rate below this"),
+        SettingSpec(Key.stopSpO2Below.rawValue, .integer(80...96, unit: "%"), summary: "stop: SpO2 below this"),
+        SettingSpec(Key.stopSBPRisePercent.rawValue, .integer(10...100, unit: "%"), summary: "stop: systolic risen from baseline by more than this"),
+        SettingSpec(Key.alertSBPRisePercent.rawValue, .integer(5...100, unit: "%"), summary: "alert: systolic risen from baseline by more than this"),
+        SettingSpec(Key.alertSpO2Below.rawValue, .integer(80...98, unit: "%"), summary: "alert: SpO2 below this"),
+        SettingSpec(Key.alertNEWS2AtLeast.rawValue, .integer(1...20, unit: "points"), summary: "alert: a NEWS2 total of this or more"),
+        SettingSpec(Key.alertNEWS2SingleThree.rawValue, .yesNo, summary: "alert: any one NEWS2 parameter scoring 3"),
+        SettingSpec(Key.alertRASSAtMost.rawValue, .integer(-5...0, unit: "points"), summary: "alert: RASS at or below this (sedation)"),
+        SettingSpec(Key.alertRASSAtLeast.rawValue, .integer(0...4, unit: "points"), summary: "alert: RASS at or above this (agitation)"),
+        SettingSpec(Key.alertMOAASAtMost.rawValue, .integer(0...5, unit: "points"), summary: "alert: MOAA/S (0–5) at or below this"),
+        SettingSpec(Key.alertCADSSAtLeast.rawValue, .integer(1...92, unit: "points"), summary: "alert: CADSS (23 items, 0–92) at or above this"),
+        SettingSpec(Key.pauseOnSevereEvent.rawValue, .yesNo, summary: "a severe adverse event pauses the infusion like a stop criterion"),
     ]
 
     init(_ p: ClinicProtocol) throws {
-        stopSBPAbove = try p.integer("monitoring.stop_sbp_above")
-        stopSBPBelow = try p.integer("monitoring.stop_sbp_below")
-        stopHRAbove = try p.integer("monitoring.stop_hr_above")
-        stopHRBelow = try p.integer("monitoring.stop_hr_below")
-        stopRRAbove = try p.integer("monitoring.stop_rr_above")
-        stopRRBelow = try p.integer("monitoring.stop_rr_below")
-        stopSpO2Below = try p.integer("monitoring.stop_spo2_below")
-        stopSBPRisePercent = try p.integer("monitoring.stop_sbp_rise_percent")
-        alertSBPRisePercent = try p.integer("monitoring.alert_sbp_rise_percent")
-        alertSpO2Below = try p.integer("monitoring.alert_spo2_below")
-        alertNEWS2AtLeast = try p.integer("monitoring.alert_news2_at_least")
-        alertNEWS2SingleThree = try p.yesNo("monitoring.alert_news2_single_three")
-        alertRASSAtMost = try p.integer("monitoring.alert_rass_at_most")
-        alertRASSAtLeast = try p.integer("monitoring.alert_rass_at_least")
-        alertMOAASAtMost = try p.integer("monitoring.alert_moaas_at_most")
-        alertCADSSAtLeast = try p.integer("monitoring.alert_cadss_at_least")
-        pauseOnSevereEvent = try p.yesNo("monitoring.pause_on_severe_event")
+        stopSBPAbove = try p.value(Key.stopSBPAbove)
+        stopSBPBelow = try p.value(Key.stopSBPBelow)
+        stopHRAbove = try p.value(Key.stopHRAbove)
+        stopHRBelow = try p.value(Key.stopHRBelow)
+        stopRRAbove = try p.value(Key.stopRRAbove)
+        stopRRBelow = try p.value(Key.stopRRBelow)
+        stopSpO2Below = try p.value(Key.stopSpO2Below)
+        stopSBPRisePercent = try p.value(Key.stopSBPRisePercent)
+        alertSBPRisePercent = try p.value(Key.alertSBPRisePercent)
+        alertSpO2Below = try p.value(Key.alertSpO2Below)
+        alertNEWS2AtLeast = try p.value(Key.alertNEWS2AtLeast)
+        alertNEWS2SingleThree = try p.value(Key.alertNEWS2SingleThree)
+        alertRASSAtMost = try p.value(Key.alertRASSAtMost)
+        alertRASSAtLeast = try p.value(Key.alertRASSAtLeast)
+        alertMOAASAtMost = try p.value(Key.alertMOAASAtMost)
+        alertCADSSAtLeast = try p.value(Key.alertCADSSAtLeast)
+        pauseOnSevereEvent = try p.value(Key.pauseOnSevereEvent)
     }
 
     /// Settings that contradict each other.
     static func problems(_ p: ClinicProtocol) -> [String] {
         guard let c = try? Criteria(p) else { return [] }
         var out: [String] = []
-        func order(_ low: Int, _ lowKey: String, _ high: Int, _ highKey: String) {
-            if low >= high { out.append("monitoring.\(lowKey) \(low) must be below monitoring.\(highKey) \(high)") }
+        func order(_ low: Int, _ lowKey: SettingKey<Int>, _ high: Int, _ highKey: SettingKey<Int>) {
+            if low >= high { out.append("\(lowKey.rawValue) \(low) must be below \(highKey.rawValue) \(high)") }
         }
-        order(c.stopSBPBelow, "stop_sbp_below", c.stopSBPAbove, "stop_sbp_above")
-        order(c.stopHRBelow, "stop_hr_below", c.stopHRAbove, "stop_hr_above")
-        order(c.stopRRBelow, "stop_rr_below", c.stopRRAbove, "stop_rr_above")
-        order(c.alertSBPRisePercent, "alert_sbp_rise_percent", c.stopSBPRisePercent, "stop_sbp_rise_percent")
+        order(c.stopSBPBelow, Key.stopSBPBelow, c.stopSBPAbove, Key.stopSBPAbove)
+        order(c.stopHRBelow, Key.stopHRBelow, c.stopHRAbove, Key.stopHRAbove)
+        order(c.stopRRBelow, Key.stopRRBelow, c.stopRRAbove, Key.stopRRAbove)
+        order(c.alertSBPRisePercent, Key.alertSBPRisePercent, c.stopSBPRisePercent, Key.stopSBPRisePercent)
         if c.stopSpO2Below > c.alertSpO2Below {
-            out.append("monitoring.stop_spo2_below \(c.stopSpO2Below) is above monitoring.alert_spo2_below \(c.alertSpO2Below): the alert would never come first")
+            out.append("\(Key.stopSpO2Below.rawValue) \(c.stopSpO2Below) is above \(Key.alertSpO2Below.rawValue) \(c.alertSpO2Below): the alert would never come first")
         }
         return out
     }
@@ -115,38 +136,38 @@ struct Criteria: Sendable {
     func check(_ v: Vitals, baseline: Vitals?, news2: NEWS2.Score) -> [Crossing] {
         var out: [Crossing] = []
         if let sbp = v.sbp {
-            if sbp > stopSBPAbove { out.append(Crossing(.stop, "systolic \(sbp) > \(stopSBPAbove)", "monitoring.stop_sbp_above")) }
-            if sbp < stopSBPBelow { out.append(Crossing(.stop, "systolic \(sbp) < \(stopSBPBelow)", "monitoring.stop_sbp_below")) }
+            if sbp > stopSBPAbove { out.append(Crossing(.stop, "systolic \(sbp) > \(stopSBPAbove)", Key.stopSBPAbove.rawValue)) }
+            if sbp < stopSBPBelow { out.append(Crossing(.stop, "systolic \(sbp) < \(stopSBPBelow)", Key.stopSBPBelow.rawValue)) }
             // A rise by more than P % of baseline B: sbp × 100 > B × (100 + P), in whole numbers.
             if let base = baseline?.sbp, base > 0 {
                 let rise = "systolic \(sbp) is \(Self.percent(sbp, from: base)) from baseline \(base)"
                 if sbp * 100 > base * (100 + stopSBPRisePercent) {
-                    out.append(Crossing(.stop, "\(rise) (> +\(stopSBPRisePercent) %)", "monitoring.stop_sbp_rise_percent"))
+                    out.append(Crossing(.stop, "\(rise) (> +\(stopSBPRisePercent) %)", Key.stopSBPRisePercent.rawValue))
                 } else if sbp * 100 > base * (100 + alertSBPRisePercent) {
-                    out.append(Crossing(.alert, "\(rise) (> +\(alertSBPRisePercent) %)", "monitoring.alert_sbp_rise_percent"))
+                    out.append(Crossing(.alert, "\(rise) (> +\(alertSBPRisePercent) %)", Key.alertSBPRisePercent.rawValue))
                 }
             }
         }
         if let hr = v.hr {
-            if hr > stopHRAbove { out.append(Crossing(.stop, "heart rate \(hr) > \(stopHRAbove)", "monitoring.stop_hr_above")) }
-            if hr < stopHRBelow { out.append(Crossing(.stop, "heart rate \(hr) < \(stopHRBelow)", "monitoring.stop_hr_below")) }
+            if hr > stopHRAbove { out.append(Crossing(.stop, "heart rate \(hr) > \(stopHRAbove)", Key.stopHRAbove.rawValue)) }
+            if hr < stopHRBelow { out.append(Crossing(.stop, "heart rate \(hr) < \(stopHRBelow)", Key.stopHRBelow.rawValue)) }
         }
         if let rr = v.rr {
-            if rr > stopRRAbove { out.append(Crossing(.stop, "respiration rate \(rr) > \(stopRRAbove)", "monitoring.stop_rr_above")) }
-            if rr < stopRRBelow { out.append(Crossing(.stop, "respiration rate \(rr) < \(stopRRBelow)", "monitoring.stop_rr_below")) }
+            if rr > stopRRAbove { out.append(Crossing(.stop, "respiration rate \(rr) > \(stopRRAbove)", Key.stopRRAbove.rawValue)) }
+            if rr < stopRRBelow { out.append(Crossing(.stop, "respiration rate \(rr) < \(stopRRBelow)", Key.stopRRBelow.rawValue)) }
         }
         if let spo2 = v.spo2 {
             if spo2 < stopSpO2Below {
-                out.append(Crossing(.stop, "SpO2 \(spo2) % < \(stopSpO2Below) %", "monitoring.stop_spo2_below"))
+                out.append(Crossing(.stop, "SpO2 \(spo2) % < \(stopSpO2Below) %", Key.stopSpO2Below.rawValue))
             } else if spo2 < alertSpO2Below {
-                out.append(Crossing(.alert, "SpO2 \(spo2) % < \(alertSpO2Below) %", "monitoring.alert_spo2_below"))
+                out.append(Crossing(.alert, "SpO2 \(spo2) % < \(alertSpO2Below) %", Key.alertSpO2Below.rawValue))
             }
         }
         if news2.total >= alertNEWS2AtLeast {
-            out.append(Crossing(.alert, "NEWS2 \(news2.isPartial ? "≥ " : "")\(news2.total) ≥ \(alertNEWS2AtLeast)", "monitoring.alert_news2_at_least"))
+            out.append(Crossing(.alert, "NEWS2 \(news2.isPartial ? "≥ " : "")\(news2.total) ≥ \(alertNEWS2AtLeast)", Key.alertNEWS2AtLeast.rawValue))
         } else if alertNEWS2SingleThree, news2.hasSingleThree {
             let which = NEWS2.parameters.filter { news2.points[$0] == 3 }.joined(separator: ", ")
-            out.append(Crossing(.alert, "NEWS2 scores 3 for \(which)", "monitoring.alert_news2_single_three"))
+            out.append(Crossing(.alert, "NEWS2 scores 3 for \(which)", Key.alertNEWS2SingleThree.rawValue))
         }
         return out
     }

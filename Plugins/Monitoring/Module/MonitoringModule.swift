@@ -8,6 +8,9 @@ public final class MonitoringModule: ClinicModule {
     public init() {}
 
     static let acknowledgeCommand = "monitoring acknowledge NOTE"
+    /// Its own commands that its alerts and due items name.
+    static let acknowledge = CommandReference("monitoring", "acknowledge")
+    static let vitals = CommandReference("monitoring", "vitals")
 
     static let scheduleSettings: [SettingSpec] = [
         SettingSpec("monitoring.vitals_interval_minutes", .integer(1...60, unit: "minutes"), summary: "vital signs are due this often while an infusion runs"),

@@ -22,7 +22,7 @@ extension MonitoringModule {
     public func alerts(from record: any RecordReader) throws -> [StandingAlert] {
         try Self.unacknowledged(in: record).map { entry in
             let text = Self.crossings(entry).map(\.line).joined(separator: "; ")
-            return StandingAlert("monitoring #\(entry.id) (\(entry.kind)): \(text)", since: entry.effectiveAt, acknowledgedBy: Self.acknowledgeCommand)
+            return StandingAlert("monitoring #\(entry.id) (\(entry.kind)): \(text)", since: entry.effectiveAt, acknowledgedBy: Self.acknowledgeCommand, naming: Self.acknowledge)
         }
     }
 
@@ -160,7 +160,7 @@ extension MonitoringModule {
         let last = try record.records(module: "monitoring", kind: "vitals", visitOnly: true).last?.effectiveAt
         let from = max(start, last ?? start)
         return [DueItem("vitals", at: from.addingTimeInterval(TimeInterval(minutes * 60)),
-                        detail: "every \(minutes) min while the infusion runs", command: "monitoring vitals")]
+                        detail: "every \(minutes) min while the infusion runs", command: Self.vitals.name, naming: [Self.vitals])]
     }
 
     public func summary(of entry: StoredRecord) -> EntrySummary? {

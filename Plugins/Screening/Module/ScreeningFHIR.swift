@@ -1,4 +1,5 @@
 import ClinicKit
+import ClinicKitFHIR
 
 extension ScreeningModule {
     /// Each instrument as a QuestionnaireResponse with its item answers and scores (ACR 2016,

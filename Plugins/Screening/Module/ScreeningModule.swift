@@ -76,6 +76,14 @@ public final class ScreeningModule: ClinicModule {
         ],
         uses: ModuleUses(records: [Checklist.intake]))
 
+    /// Its own commands that its facts and alerts name.
+    enum Commands {
+        static let decide = CommandReference("screening", "decide")
+        static let sign = CommandReference("screening", "sign")
+        static let checklist = CommandReference("screening", "checklist")
+        static let acknowledge = CommandReference("screening", "acknowledge")
+    }
+
     static let auditWomen = "screening.audit_c_positive_women"
     static let auditMen = "screening.audit_c_positive_men"
 
@@ -99,12 +107,12 @@ public final class ScreeningModule: ClinicModule {
         let signatures = try record.records(module: "screening", kind: "signed")
         guard let decision = decisions.last else {
             let why = "no screening decision for \(record.patient.mrn)"
-            return [.missing("screening.eligible", why), .missing("screening.ineligible", why)]
+            return [.missing("screening.eligible", why, remedy: Commands.decide), .missing("screening.ineligible", why, remedy: Commands.decide)]
         }
         // The latest decision rules; until a physician signs it, neither fact holds.
         guard let signed = signatures.last(where: { $0.payload["decision"]?.intValue == Int(decision.id) }) else {
             let why = "decision #\(decision.id) (\(decision.payload["text"]?.stringValue ?? "")) awaits a physician's signature"
-            return [.missing("screening.eligible", why), .missing("screening.ineligible", why)]
+            return [.missing("screening.eligible", why, remedy: Commands.sign), .missing("screening.ineligible", why, remedy: Commands.sign)]
         }
         // A decision holds only while the intake it took its answers from still says so: an intake
         // corrected or recorded again that now reports what the checklist answered "no" to (a
@@ -115,7 +123,7 @@ public final class ScreeningModule: ClinicModule {
             let changed = now.filter { $0.value == .bool(true) && checklist.payload[$0.key] == .bool(false) }.keys.sorted()
             if !changed.isEmpty {
                 let why = "decision #\(decision.id) no longer holds: the intake now reports \(changed.joined(separator: ", ")), which its checklist answered no; take the checklist again (screening checklist), decide and sign"
-                return [.missing("screening.eligible", why), .missing("screening.ineligible", why)]
+                return [.missing("screening.eligible", why, remedy: Commands.checklist), .missing("screening.ineligible", why, remedy: Commands.checklist)]
             }
         }
         let by = signed.payload["signature"]?["by"]?.stringValue ?? signed.staff
@@ -137,7 +145,7 @@ public final class ScreeningModule: ClinicModule {
     public func alerts(from record: any RecordReader) throws -> [StandingAlert] {
         try Self.unacknowledged(in: record).map { phq9 in
             StandingAlert("PHQ-9 #\(phq9.id) item 9 is \(phq9.payload["q9_score"]?.intValue ?? 0): thoughts of death or self-harm; a clinician must assess the patient",
-                          since: phq9.effectiveAt, acknowledgedBy: "screening acknowledge NOTE")
+                          since: phq9.effectiveAt, acknowledgedBy: "screening acknowledge NOTE", naming: Commands.acknowledge)
         }
     }
 

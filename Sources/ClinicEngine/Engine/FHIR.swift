@@ -1,4 +1,5 @@
 import ClinicKit
+import ClinicKitFHIR
 import ClinicStorage
 import Foundation
 #if canImport(Glibc)
@@ -9,7 +10,7 @@ import Foundation
 /// Bundles (type collection), one per patient. The host writes the Patient, an Encounter per visit,
 /// the Practitioners and a Provenance for each source; each module adds its own resources
 /// (`ClinicModule.fhir(from:)`). A sandbox's bundle is tagged as test data.
-enum FHIR {
+package enum FHIR {
     static func export(_ key: String?, all: Bool, out path: String?, in session: Session) throws -> CommandOutput {
         if all {
             guard key == nil else { throw CommandError("export fhir --all exports every patient, so it takes no patient", hint: "type export fhir --all --out DIR, or export fhir MRN") }
@@ -75,7 +76,7 @@ enum FHIR {
 
     private static func count(_ bundle: Value) -> Int { bundle["entry"]?.arrayValue?.count ?? 0 }
 
-    static func bundle(_ patient: PatientInfo, in session: Session) throws -> Value {
+    package static func bundle(_ patient: PatientInfo, in session: Session) throws -> Value {
         let store = session.store
         // Checked when the protocol is loaded (HostSettings.check).
         let base = try session.clinicProtocol.settings.text(HostSettings.fhirBase)

@@ -57,10 +57,25 @@ package struct FactEngine {
     }
 
     /// What falls due for the open patient, every module's, soonest first.
-    func due() throws -> [DueItem] {
+    package func due() throws -> [DueItem] {
         guard let reader = record() else { return [] }
-        return try session.plugins.loaded.flatMap { m in try ModuleCall.run(m, "working out what is due") { try (m.module as? any SchedulingModule)?.due(from: reader) ?? [] } }
-            .sorted { $0.at < $1.at }
+        return try session.plugins.loaded.flatMap { try Self.due(of: $0, from: reader) }.sorted { $0.at < $1.at }
+    }
+
+    /// A module's due items, each checked to name commands the module declares.
+    private static func due(of module: LoadedModule, from reader: HostRecordReader) throws -> [DueItem] {
+        try ModuleCall.run(module, "working out what is due") {
+            let items = try (module.module as? any SchedulingModule)?.due(from: reader) ?? []
+            for item in items {
+                if let problem = ContractCheck.problem(naming: item.commands, in: item.command, of: module) { throw Self.broken(problem) }
+            }
+            return items
+        }
+    }
+
+    /// A module broke its declared contract at run time: said so, naming the module.
+    private static func broken(_ problem: String) -> CommandError {
+        CommandError(problem, hint: "tell the module's author; nothing was recorded")
     }
 
     /// Every patient's due items up to `until`, each patient read with their open visit: the
@@ -70,7 +85,7 @@ package struct FactEngine {
         for patient in try session.store.allPatients(limit: Int(Int32.max)) {
             let reader = HostRecordReader(session: session, patient: patient, visit: .some(try session.store.openVisit(patientID: patient.id)))
             for module in session.plugins.loaded {
-                let due = try ModuleCall.run(module, "working out what is due") { try (module.module as? any SchedulingModule)?.due(from: reader) ?? [] }
+                let due = try Self.due(of: module, from: reader)
                 for item in due where item.at <= until {
                     entries.append(WorklistEntry(patient: patient, item: item, module: module.name))
                 }
@@ -97,13 +112,17 @@ package struct FactEngine {
                 // again is not the way forward.
                 let owner = session.plugins.loaded.first { $0.declaration.facts.contains { $0.name == name } }
                 let adverse = try owner?.declaration.facts.filter { !$0.isStep }.first { try self.fact($0.name)?.isPresent == true }
-                // A reason that names what to type (`FIQR (screening fiqr)`) is followed, not the
-                // fact's usual command.
+                // The remedy the module gives for the reason that holds; else a reason that names
+                // what to type (`FIQR (screening fiqr)`); else the fact's usual command.
                 let detail = fact?.detail ?? "not reported"
+                if let remedy = fact?.remedy, let owner, let problem = ContractCheck.problem(naming: [remedy], in: remedy.name, of: owner) {
+                    throw Self.broken(problem)
+                }
                 let named = session.catalog.entries.filter { $0.words.count > 1 && detail.contains($0.name) }
                     .min { detail.range(of: $0.name)!.lowerBound < detail.range(of: $1.name)!.lowerBound }
+                let next = fact?.remedy?.name ?? named?.name ?? spec.establishedBy
                 throw CommandError("\(command) refused: \(name) is missing (\(detail))",
-                                     hint: adverse.map { "\($0.name) holds; see status" } ?? "run \(named?.name ?? spec.establishedBy) first", kind: .refused)
+                                     hint: adverse.map { "\($0.name) holds; see status" } ?? "run \(next) first", kind: .refused)
             }
         }
     }
@@ -116,9 +135,17 @@ package struct FactEngine {
         }
     }
 
-    func alerts() throws -> [StandingAlert] {
+    package func alerts() throws -> [StandingAlert] {
         guard let reader = record() else { return [] }
-        return try session.plugins.loaded.flatMap { m in try ModuleCall.run(m, "working out its alerts") { try (m.module as? any AlertingModule)?.alerts(from: reader) ?? [] } }
+        return try session.plugins.loaded.flatMap { m in
+            try ModuleCall.run(m, "working out its alerts") {
+                let alerts = try (m.module as? any AlertingModule)?.alerts(from: reader) ?? []
+                for alert in alerts {
+                    if let problem = ContractCheck.problem(naming: alert.acknowledgement.map { [$0] } ?? [], in: alert.acknowledgedBy, of: m) { throw Self.broken(problem) }
+                }
+                return alerts
+            }
+        }
     }
 
     /// Refuses a command that orders or gives treatment while an alert stands on the patient.

@@ -134,3 +134,12 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
     }
 }
 
+extension Session {
+    /// Appends `draft` as `module` would, for the open patient, in a transaction of its own: the SDK's
+    /// test host puts another module's entries in the record with it.
+    package func append(_ draft: RecordDraft, as module: String) throws -> StoredRecord {
+        guard let patient, let staff else { throw CommandError("no patient is open", hint: "open a patient first") }
+        let context = HostModuleContext(session: self, module: module, patient: patient, staff: staff)
+        return try store.transaction { try context.append(draft) }
+    }
+}

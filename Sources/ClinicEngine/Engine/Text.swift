@@ -11,7 +11,13 @@ extension Value {
         case .int, .double: return canonicalJSON
         case .string(let s): return s
         case .array(let items): return items.map(\.typed).joined(separator: ",")
-        case .object: return canonicalJSON
+        case .object:
+            // A quantity field's value ({"value": 72, "unit": "kg"}) as it is typed, so that it parses
+            // back: a prefilled weight, or one a module performs with (`perform("intake weight", …)`).
+            if let number = self["value"]?.doubleValue, let unit = self["unit"]?.stringValue, objectValue?.count == 2 {
+                return FieldSpec.format(number) + unit
+            }
+            return canonicalJSON
         }
     }
 }

@@ -58,6 +58,8 @@ package enum ContractCheck {
         }
         for reference in declaration.uses.commands {
             guard let spec = command(reference.name) else {
+                // The shell's own commands (`visit start`) are named in due items; none is performed.
+                if hostWords.contains(reference.module) && reference.fields.isEmpty { continue }
                 return "runs '\(reference.name)', which no loaded module declares"
             }
             if let field = reference.fields.first(where: { field in !spec.fields.contains { $0.name == field } }) {
@@ -76,6 +78,23 @@ package enum ContractCheck {
             if let field = reference.fields.first(where: { field in !published.fields.contains { $0.name == field } }) {
                 return "reads '\(field)' of \(reference.module) \(reference.kind) entries, which \(reference.module) does not publish"
                     + " (it publishes \(published.fields.map(\.name).joined(separator: ", ")))"
+            }
+        }
+        return nil
+    }
+
+    /// What is wrong with the commands a due item or an alert of `module` names, given as `text`:
+    /// each must be the module's own command or one its declaration uses (which the loader checked
+    /// exists), and `text` must name it, or the two have drifted apart. `nil` when they hold.
+    static func problem(naming references: [CommandReference], in text: String, of module: LoadedModule) -> String? {
+        for reference in references {
+            let own = reference.module == module.name && module.declaration.commands.contains { $0.verb == reference.verb }
+            guard own || module.declaration.uses.commands.contains(where: { $0.name == reference.name }) else {
+                return "module \(module.name) tells staff to type '\(reference.name)', which its declaration does not use (ModuleUses.commands)"
+            }
+            let words = text.split(whereSeparator: { $0 == " " || $0 == ";" }).map(String.init)
+            guard words.indices.contains(where: { words[$0] == reference.module && words.indices.contains($0 + 1) && words[$0 + 1] == reference.verb }) else {
+                return "module \(module.name) names '\(reference.name)' for '\(text)', which does not say it"
             }
         }
         return nil

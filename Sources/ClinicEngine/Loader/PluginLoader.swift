@@ -132,11 +132,25 @@ package struct PluginLoader: Sendable {
                 }
             }
         }
-        let chosen = Self.choose(among: candidates)
-        let sound = ContractCheck.resolve(chosen.loaded, hostWords: reservedNames)
-        report.loaded = sound.loaded
-        report.refused += chosen.refused + sound.refused
+        let checked = Self.check(candidates, reservedNames: reservedNames)
+        report.loaded = checked.loaded
+        report.refused += checked.refused
         return report
+    }
+
+    /// The checks every module passes once its library has given it: its declaration on its own,
+    /// then names that collide, then the contracts between the modules. The SDK's test host runs
+    /// the same checks on the modules a test gives it.
+    package static func check(_ candidates: [LoadedModule], reservedNames: Set<String>) -> (loaded: [LoadedModule], refused: [RefusedPlugin]) {
+        var refused: [RefusedPlugin] = []
+        let declared = candidates.filter { module in
+            guard let problem = DeclarationCheck.problems(in: module.declaration, reserved: reservedNames).first else { return true }
+            refused.append(RefusedPlugin(file: module.file, origin: module.origin, reason: "declares an invalid module: \(problem)", abi: module.abi))
+            return false
+        }
+        let chosen = choose(among: declared)
+        let sound = ContractCheck.resolve(chosen.loaded, hostWords: reservedNames)
+        return (sound.loaded, refused + chosen.refused + sound.refused)
     }
 
     /// Which of the modules found load, where names collide (see ``load()``).
@@ -217,10 +231,6 @@ package struct PluginLoader: Sendable {
         let object = Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue()
         guard let module = object as? any ClinicModule else {
             return refuse("its \(ClinicKitABI.entrySymbol) did not return a ClinicModule", abi: abi)
-        }
-        let declaration = module.declaration
-        if let problem = DeclarationCheck.problems(in: declaration, reserved: reservedNames).first {
-            return refuse("declares an invalid module: \(problem)", abi: abi)
         }
         return .success(LoadedModule(module: module, file: path, origin: origin, abi: abi))
     }

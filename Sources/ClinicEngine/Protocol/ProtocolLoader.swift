@@ -156,6 +156,45 @@ package enum ProtocolLoader {
         return loaded
     }
 
+    /// The protocol a test gives as values (the SDK's test host), checked as a file's would be:
+    /// each value against its declaration, then all of them together, then `clinic.also_requires`
+    /// against the modules. A setting the test does not give takes the shipped protocol's value;
+    /// `clinic.also_requires` is empty unless given (the shipped pairs name the shipped modules).
+    package static func load(values: [String: Value], documents: [String: ProtocolDocument], name: String,
+                             modules: [LoadedModule]) throws(Refusal) -> LoadedProtocol {
+        let shippedText = (try? String(contentsOfFile: shippedPath, encoding: .utf8)) ?? ""
+        var given = values
+        if given[HostSettings.alsoRequires] == nil { given[HostSettings.alsoRequires] = .string("") }
+        var settings: [String: Value] = [:]
+        var docs: [String: ProtocolDocument] = [:]
+        var entries: [String: ProtocolEntry] = [:]
+        var problems: [String] = []
+        for spec in specs(of: modules) {
+            if spec.kind == .document, let document = documents[spec.key] {
+                docs[spec.key] = document
+            } else if let value = given[spec.key] {
+                switch read(shown(value), as: spec.kind) {
+                case .success(let v): settings[spec.key] = v
+                case .failure(let why): problems.append("\(spec.key) is \(shown(value)), \(why.description)")
+                }
+            } else if let shipped = try? load(text: shippedText, path: shippedPath, specs: [spec]) {
+                if let value = shipped.settings.values[spec.key] { settings[spec.key] = value }
+                if let document = shipped.settings.documents[spec.key] { docs[spec.key] = document }
+            } else {
+                problems.append("the test gives no value for \(spec.key) (\(spec.kind.expects))")
+                continue
+            }
+            entries[spec.key] = ProtocolEntry(key: spec.key, value: settings[spec.key] ?? .string(docs[spec.key]?.version ?? ""), unit: spec.kind.unit,
+                                              defaultValue: "", source: "given by the test", line: 0)
+        }
+        guard problems.isEmpty else { throw Refusal(problems: problems) }
+        let canonical = Value.object(settings).canonicalJSON
+        let loaded = LoadedProtocol(settings: ClinicProtocol(name: name, version: name, values: settings, documents: docs,
+                                                             sha256: contentHash(canonical, documents: docs)),
+                                    path: name, entries: entries, unread: values.keys.filter { entries[$0] == nil }.sorted())
+        return try checked(loaded, path: name, modules: modules)
+    }
+
     /// Reads and checks the protocol at `path`.
     package static func load(path: String, specs: [SettingSpec]) throws(Refusal) -> LoadedProtocol {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {

@@ -59,8 +59,10 @@ public enum ClinicKitABI {
 /// Marks this library as *the* copy of ClinicKit; see ``ClinicKitABI/anchorSymbol``.
 ///
 /// *For the host's loader only.*
+/// Public, so that the symbol is exported, but behind the `ClinicHost` SPI: not part of the
+/// interface a module is written against (nor of the SDK reference).
 @_cdecl("clinickit_anchor")
-public func _clinicKitAnchor() -> Int32 { 1 }
+@_spi(ClinicHost) public func _clinicKitAnchor() -> Int32 { 1 }
 
 /// Helpers for a module library's entry point.
 public enum ClinicModuleExport {

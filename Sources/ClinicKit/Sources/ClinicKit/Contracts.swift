@@ -52,10 +52,12 @@ extension ClinicProtocol {
     public func value(_ key: SettingKey<String>) throws -> String { try text(key.rawValue) }
 }
 
-/// Another module's command that this module runs (``ModuleContext/perform(_:_:)-(CommandReference,_)``),
-/// with the fields it gives it.
+/// A command a module names: another module's command that it runs
+/// (``ModuleContext/perform(_:_:)-(CommandReference,_)``), with the fields it gives it, or a
+/// command its due items and alerts tell staff to type — its own, another module's or the shell's
+/// (`visit start`).
 public struct CommandReference: Hashable, Sendable, CustomStringConvertible {
-    /// The module that declares the command (`dosing`).
+    /// The module that declares the command (`dosing`), or the shell's first word (`visit`).
     public var module: String
     /// The command's verb (`pause`).
     public var verb: String
@@ -131,7 +133,9 @@ public struct ModuleUses: Sendable {
     /// Facts it reads with ``RecordReader/fact(_:)`` (those its commands require are declared in
     /// ``CommandSpec/requires`` and checked too).
     public var facts: [FactKey]
-    /// Commands of other modules it runs with ``ModuleContext/perform(_:_:)-(CommandReference,_)``.
+    /// Commands of other modules it runs with ``ModuleContext/perform(_:_:)-(CommandReference,_)``,
+    /// and other modules' or the shell's commands its due items and alerts tell staff to type
+    /// (``DueItem/commands``, ``StandingAlert/acknowledgement``; `visit start`).
     public var commands: [CommandReference]
     /// Other modules' records it reads.
     public var records: [RecordReference]

@@ -1,0 +1,161 @@
+import ClinicKit
+import ClinicStorage
+import Foundation
+
+/// The first half of the pipeline: whether a command may run now, and its values — parsed from
+/// the line, prefilled from the record, or asked for — before any write transaction begins.
+extension Session {
+    /// A command ready to run: its validated values and its canonical line.
+    package struct Prepared {
+        package var values: [String: Value]
+        package var canonical: String
+        /// `--at TIME` on a module's command: when it happened, for a late entry.
+        package var effectiveAt: Date?
+    }
+
+    /// Checks that the command may run now, and gathers its values (prompting when someone is there).
+    func prepare(_ entry: CatalogEntry, arguments: [String]) throws -> Prepared {
+        if !entry.isOpen {
+            guard let staff else {
+                throw CommandError("\(entry.name): nobody is signed in", hint: "type login NAME", kind: .refused)
+            }
+            guard !staff.roles.isDisjoint(with: entry.spec.roles) else {
+                let needed = entry.spec.roles.sorted().map(\.rawValue).joined(separator: " or ")
+                throw CommandError("\(entry.name) needs the role \(needed); \(staff.username) is \(StaffRoles.text(staff.roles))",
+                                     hint: "ask \("aeiou".contains(needed.prefix(1)) ? "an" : "a") \(needed) to do it", kind: .refused)
+            }
+        }
+        if let refusal = try ProtocolAdoption.refusal(for: entry, in: self) { throw refusal }
+        if entry.spec.needsPatient && patient == nil {
+            throw CommandError("\(entry.name): no patient is open", hint: "type patient open MRN, or patient find NAME", kind: .refused)
+        }
+        if entry.spec.needsVisit && visit == nil, let patient {
+            throw CommandError("\(entry.name): no visit is open for \(patient.mrn)", hint: "type visit start --kind infusion|consult|follow-up", kind: .refused)
+        }
+        let requirements = self.requirements(of: entry)
+        if !requirements.isEmpty {
+            try FactEngine(session: self).check(requirements: requirements, for: entry.name)
+        }
+        if entry.spec.refusedWhileAlerts {
+            try FactEngine(session: self).checkNoStandingAlert(for: entry.name)
+        }
+        var arguments = arguments
+        let at = entry.module == nil ? nil : try LateEntry.take(from: &arguments, in: self)
+        if at != nil && !entry.spec.takesLateEntries {
+            throw CommandError("\(entry.name) is recorded at the moment it is typed: --at is not taken for it",
+                                 hint: "type it as it happens; if it really happened earlier, say when in its reason or a note", kind: .refused)
+        }
+        // A line recalled from the history has `…` where identifying text was: those fields are
+        // asked again, never stored as the placeholder.
+        let blanked = try Self.stripPlaceholders(&arguments, for: entry)
+        // A correction's own values (`amend 62 sbp=…`) name no field of the command: asked here.
+        for name in blanked where !entry.spec.fields.contains(where: { $0.name == name }) {
+            guard let input, !inScript else {
+                throw CommandError("\(name)=\(Self.placeholder): the history keeps no identifying text, so this recalled line has lost its \(name)",
+                                     hint: "type the line again with its value")
+            }
+            guard case .line(let value) = input.readLine(prompt: "  \(name): ", completion: .none), !value.trimmed.isEmpty else {
+                throw CommandError("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
+            }
+            arguments.append("\(name)=\(value.trimmed)")
+        }
+        var parsed = try CommandArguments.parse(arguments, for: entry, patientSex: patient?.sex, today: today)
+        for name in blanked where parsed.values[name] == nil && !parsed.missing.contains(name) { parsed.missing.append(name) }
+        // A recording made before a visit's kind was asked for started an infusion visit.
+        if isReplaying, entry.name == "visit start", parsed.missing == ["kind"] {
+            (parsed.values["kind"], parsed.texts["kind"], parsed.missing) = (.string("infusion"), "infusion", [])
+        }
+        if let module = entry.module, let patient {
+            let values = try ModuleCall.run(module, "filling in '\(entry.name)'") {
+                try (module.module as? any PrefillingModule)?.prefill(entry.spec.verb, from: HostRecordReader(session: self, patient: patient)) ?? [:]
+            }
+            prefill(&parsed, entry: entry, from: values)
+        }
+        if !parsed.missing.isEmpty {
+            try askForMissing(&parsed, entry: entry)
+        }
+        var canonical = Self.canonical(entry, parsed)
+        for (name, text) in parsed.others.sorted(by: { $0.key < $1.key }) { canonical += " \(name)=\(Tokenizer.quote(text))" }
+        if let at { canonical += " --at " + Timestamp.string(at) }
+        var values = parsed.values
+        if !parsed.others.isEmpty { values["changes"] = .object(parsed.others.mapValues(Value.string)) }
+        return Prepared(values: values, canonical: canonical, effectiveAt: at)
+    }
+
+    /// Takes what the record already holds for fields not given, and says so.
+    func prefill(_ parsed: inout ParsedArguments, entry: CatalogEntry, from values: [String: Value]) {
+        for spec in entry.spec.fields where parsed.values[spec.name] == nil {
+            guard let value = values[spec.name] else { continue }
+            let text = value.typed
+            parsed.values[spec.name] = value
+            parsed.texts[spec.name] = text
+            parsed.missing.removeAll { $0 == spec.name }
+            if !quiet { console.out("  \(spec.name) = \(text) (from the record)") }
+        }
+    }
+
+    /// Prompts for each missing field in turn, or fails listing them when no one can answer.
+    func askForMissing(_ parsed: inout ParsedArguments, entry: CatalogEntry) throws {
+        let specs = parsed.missing.compactMap { name in entry.spec.fields.first { $0.name == name } }
+        guard let input, !inScript else {
+            let list = specs.map { "\($0.name) (\($0.expects))" }.joined(separator: ", ")
+            throw CommandError("\(entry.name) is missing \(list)", hint: "add e.g. \(specs[0].example)")
+        }
+        for spec in specs {
+            // The item's wording, and the anchors of a scale whose answers are numbers.
+            console.out("  \(spec.help)")
+            if case .choice(let choices) = spec.kind, choices.allSatisfy({ Int($0.id) != nil }) {
+                console.out("    " + choices.map { "\($0.id) = \($0.label)" }.joined(separator: " · "))
+            }
+            while true {
+                switch input.readLine(prompt: "  \(spec.name) (\(spec.expects)): ", completion: .field(spec)) {
+                case .interrupt, .end:
+                    throw CommandError("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
+                case .line(let text):
+                    if lastActivity != nil { lastActivity = clock.wallTime() }
+                    do {
+                        parsed.values[spec.name] = try spec.parse(text, today: today)
+                        parsed.texts[spec.name] = text.trimmed
+                        if case .quantity(let units, _) = spec.kind, let q = parsed.values[spec.name].flatMap({ Quantity($0, units: units) }),
+                           q.unit != units[0], q.unit.dimension == units[0].dimension {
+                            console.out("    = \(FieldSpec.format((q.value(in: units[0]) * 10).rounded() / 10)) \(units[0].symbol)")
+                        }
+                    } catch {
+                        console.err("  error: \(error.problem); \(error.hint)")
+                        continue
+                    }
+                }
+                break
+            }
+        }
+        parsed.missing = []
+    }
+
+    /// The command as it would be typed with every value given: what the journal keeps.
+    static func canonical(_ entry: CatalogEntry, _ parsed: ParsedArguments) -> String {
+        var parts = entry.words
+        for spec in entry.spec.fields where spec.isPositional {
+            guard let text = parsed.texts[spec.name] else { continue }
+            parts.append(Tokenizer.quote(text))
+        }
+        for spec in entry.spec.fields where !spec.isPositional {
+            guard let text = parsed.texts[spec.name] else { continue }
+            parts.append("\(spec.name)=\(Tokenizer.quote(text))")
+        }
+        return parts.joined(separator: " ")
+    }
+
+    /// The facts a command waits for: its declaration's, and those the clinic protocol adds
+    /// (`clinic.also_requires`: a clinic's own module's checklist before `dosing start`).
+    package func requirements(of entry: CatalogEntry) -> [String] {
+        entry.spec.requires + (alsoRequired[entry.name] ?? []).filter { !entry.spec.requires.contains($0) }
+    }
+
+    /// Read again whenever the protocol in force changes (`protocol adopt`).
+    var alsoRequired: [String: [String]] {
+        if alsoRequiredCache?.sha256 != clinicProtocol.settings.sha256 {
+            alsoRequiredCache = (clinicProtocol.settings.sha256, HostSettings.alsoRequired(clinicProtocol.settings))
+        }
+        return alsoRequiredCache?.pairs ?? [:]
+    }
+}
