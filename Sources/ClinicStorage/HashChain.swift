@@ -112,6 +112,22 @@ package struct ChainedJournalLine: Sendable, Equatable {
     }
 }
 
+/// What an access entry's hash covers.
+package struct ChainedAccessEntry: Sendable, Equatable {
+    package var id: Int64
+    /// ISO 8601 UTC (``Timestamp``).
+    package var at: String
+    package var username: String
+    package var event: String
+    package var context: String
+    package var session: String
+    package var source: String
+
+    package var chainValues: [ChainValue] {
+        [.integer(id), .text(at), .text(username), .text(event), .text(context), .text(session), .text(source)]
+    }
+}
+
 /// What a protocol adoption's hash covers.
 package struct ChainedProtocol: Sendable, Equatable {
     package var id: Int64

@@ -28,6 +28,15 @@ package protocol RecordStore: AnyObject {
     /// second instead of the record.
     func dataVersion() throws -> Int64
 
+    // Access: every password check and unlock, chained; never rolled back with a command.
+    /// Appends an access entry. Inside a transaction that then rolls back (a failed command, a
+    /// script), the entry is written again after the rollback: no attempt is ever lost with it.
+    func appendAccess(_ entry: AccessEntry) throws
+    /// The failed password checks for `username` since its last right password or unlock, and when
+    /// the latest was.
+    func failedSignIns(for username: String) throws -> (count: Int, last: Date?)
+    func verifyAccess() throws -> ChainCheck
+
     // Settings kept with the data (a sandbox's clock).
     func meta(_ key: String) throws -> String?
     func setMeta(_ key: String, _ value: String) throws
@@ -82,8 +91,6 @@ package protocol RecordStore: AnyObject {
     /// Journal lines oldest first: after `afterID`, before `beforeID`, of one session, patient or visit.
     func journal(after afterID: Int64, before beforeID: Int64, session: String?, patientID: Int64?, visitID: Int64?) throws -> [JournalRow]
     func lastJournalID() throws -> Int64
-    /// Wrong passwords given for `username` since their last sign-in or unlock.
-    func failedPasswords(for username: String) throws -> Int
 
     // Verification
     func verifyRecords() throws -> ChainCheck
@@ -136,5 +143,27 @@ package enum RecordStores {
     /// The record at `location`, opened to read only, as text: the original a replay is compared with.
     package static func snapshot(of location: String) throws -> RecordSnapshot {
         try SQLiteStore.snapshot(ofDatabaseAt: location)
+    }
+}
+
+/// A password check or an unlock, as the access log keeps it.
+package struct AccessEntry: Sendable, Equatable {
+    package enum Event: String, Sendable { case passed, failed, unlocked
+        /// Tried while the account was locked or held: no password was checked.
+        case refused }
+    package enum Context: String, Sendable { case signIn = "sign-in", signature, witness, unlock }
+    /// An existing account's name, or ``unknown`` (a name typed that is no account's may be a
+    /// password typed in the wrong place: it is never kept).
+    package var username: String
+    package var event: Event
+    package var context: Context
+    package var at: Date
+    package var session: String
+    package var source: String
+
+    package static let unknown = "(unknown)"
+
+    package init(username: String, event: Event, context: Context, at: Date, session: String, source: String) {
+        (self.username, self.event, self.context, self.at, self.session, self.source) = (username, event, context, at, session, source)
     }
 }

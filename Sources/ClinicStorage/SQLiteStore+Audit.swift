@@ -47,6 +47,14 @@ extension SQLiteStore {
         }
     }
 
+    package func verifyAccess() throws -> ChainCheck {
+        try verify(table: "access", select: "SELECT id, at, username, event, context, session, source, prev_hash, hash FROM access ORDER BY id") { r in
+            guard let id = r[0].int, let at = r[1].text, let username = r[2].text, let event = r[3].text, let context = r[4].text,
+                  let session = r[5].text, let source = r[6].text else { return nil }
+            return ChainedAccessEntry(id: id, at: at, username: username, event: event, context: context, session: session, source: source).chainValues
+        }
+    }
+
     /// When and by whom an entry of `table` (`records` or `journal`) was written, for a report.
     package func entryOrigin(table: String, id: Int64) throws -> (at: String, staff: String)? {
         let time = table == "records" ? "t.recorded_at" : "t.at"
@@ -88,7 +96,7 @@ extension SQLiteStore {
     }
 
     /// One of the hash-chained tables, by name (never text from outside in the SQL).
-    fileprivate static func chainTable(_ name: String) -> String { ["records", "protocols"].contains(name) ? name : "journal" }
+    fileprivate static func chainTable(_ name: String) -> String { ["records", "protocols", "access"].contains(name) ? name : "journal" }
 
     /// Patients whose row no longer says what their `patient registered` entry (in the hash chain)
     /// says: the patients table is outside the chain, so it is checked against it.

@@ -148,7 +148,25 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
         replayedFrom = try db.query("SELECT value FROM meta WHERE key = 'replayed_from'").first?.first?.text
     }
 
-    package func transaction<T>(_ body: () throws -> T) throws -> T { try db.transaction(body) }
+    package func transaction<T>(_ body: () throws -> T) throws -> T {
+        let mark = unsettledAccess.count
+        do {
+            let result = try db.transaction(body)
+            if !db.isInTransaction { unsettledAccess = [] }
+            return result
+        } catch {
+            // Access entries written in what just rolled back are written again, in the transaction
+            // still open (and again if that one rolls back) or on their own: a failed command or
+            // script never takes a password attempt with it.
+            let lost = Array(unsettledAccess[min(mark, unsettledAccess.count)...])
+            unsettledAccess.removeSubrange(min(mark, unsettledAccess.count)...)
+            for entry in lost { try? appendAccess(entry) }
+            throw error
+        }
+    }
+
+    /// Access entries written inside the open transaction, not yet committed.
+    private var unsettledAccess: [AccessEntry] = []
 
     package var isInTransaction: Bool { db.isInTransaction }
 
@@ -419,14 +437,31 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
 
     /// Wrong passwords given for `username` (at sign-in, or at a signature or witness signature)
     /// since their last successful sign-in or an administrator's unlock, from the journal.
-    package func failedPasswords(for username: String) throws -> Int {
-        let rows = try db.query("""
-            SELECT count(*) FROM journal
-            WHERE id > coalesce((SELECT max(id) FROM journal WHERE outcome = 'ok' AND (command = 'login ' || ?1 OR command = 'user unlock ' || ?1)), 0)
-              AND outcome != 'ok' AND (message LIKE 'sign-in failed for ' || ?1 || ':%' OR message LIKE '%wrong password for ' || ?1 || ';%'
-                                       OR message LIKE '%wrong password for ' || ?1 || ' %' OR message LIKE '%wrong password for ' || ?1)
-            """, [.text(username)])
-        return Int(rows.first?[0].int ?? 0)
+    // MARK: - Access
+
+    package func failedSignIns(for username: String) throws -> (count: Int, last: Date?) {
+        let row = try db.query("""
+            SELECT count(*), max(at) FROM access
+            WHERE username = ?1 AND event = 'failed'
+              AND id > coalesce((SELECT max(id) FROM access WHERE username = ?1 AND event IN ('passed', 'unlocked')), 0)
+            """, [.text(username)]).first
+        return (Int(row?[0].int ?? 0), row?[1].text.flatMap(Timestamp.date))
+    }
+
+    package func appendAccess(_ entry: AccessEntry) throws {
+        try db.atomically {
+            let last = try chainEnd("access")
+            let id = last.id + 1
+            let chained = ChainedAccessEntry(id: id, at: Timestamp.string(entry.at), username: entry.username, event: entry.event.rawValue,
+                                             context: entry.context.rawValue, session: entry.session, source: entry.source)
+            let hash = HashChain.hash(previous: last.hash, values: chained.chainValues)
+            try db.query("INSERT INTO access (id, at, username, event, context, session, source, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         [.int(id), .text(chained.at), .text(chained.username), .text(chained.event), .text(chained.context), .text(chained.session),
+                          .text(chained.source), .text(last.hash), .text(hash)])
+            extend("access", id: id, hash: hash)
+        }
+        // A wrong password stands whatever becomes of the command; a right one, or an unlock, goes with it.
+        if db.isInTransaction && [.failed, .refused].contains(entry.event) { unsettledAccess.append(entry) }
     }
 
     package func appendJournal(_ entry: JournalEntry) throws {

@@ -135,6 +135,27 @@ enum Schema {
             CREATE TRIGGER protocols_append_only_delete BEFORE DELETE ON protocols
             BEGIN SELECT RAISE(ABORT, 'protocol adoptions are append-only'); END;
             """),
+        Migration(version: 4, name: "access-in-the-chain", sql: """
+            -- Every password check (sign-in, signature, witness) and every unlock, as an entry of its
+            -- own, hash-chained and append-only. A lockout counts these by kind; a command or a
+            -- script that rolls back never takes one with it (the store writes them again).
+            CREATE TABLE access (
+                id        INTEGER PRIMARY KEY,
+                at        TEXT NOT NULL,
+                username  TEXT NOT NULL,              -- an existing account's name, or '(unknown)'
+                event     TEXT NOT NULL CHECK (event IN ('passed', 'failed', 'refused', 'unlocked')),
+                context   TEXT NOT NULL CHECK (context IN ('sign-in', 'signature', 'witness', 'unlock')),
+                session   TEXT NOT NULL,
+                source    TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash      TEXT NOT NULL UNIQUE
+            );
+            CREATE INDEX access_by_username ON access(username, id);
+            CREATE TRIGGER access_append_only_update BEFORE UPDATE ON access
+            BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+            CREATE TRIGGER access_append_only_delete BEFORE DELETE ON access
+            BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+            """),
     ]
 
     static var latestVersion: Int { migrations.last?.version ?? 0 }

@@ -33,7 +33,57 @@ import Testing
         #expect(session.execute("login sam", source: "t") == .ok)
         #expect(session.staff?.username == "sam")
         // A successful sign-in starts the count again.
-        #expect(try session.store.failedPasswords(for: "sam") == 0)
+        #expect(try session.store.failedSignIns(for: "sam").count == 0)
+    }
+
+    /// Twenty wrong guesses in a script, each "expected": the account locks at the protocol's
+    /// limit, and every guess stays in the access log after the script fails and rolls back.
+    @Test func guessesInAScriptLockTheAccountAndStayInTheLog() throws {
+        let (session, _, _) = try makeSession(modules: [GateModule()], environment: ["CLINIC_PASSWORD": "a-guess-1"])
+        let hash = try Passwords.hash("right-pass1", rounds: 16)
+        _ = try session.store.addStaff(username: "patel", roles: [.physician], passwordHash: hash, at: session.now, by: nil)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("access-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let script = folder.appendingPathComponent("guess.clinic").path
+        try (String(repeating: "expect error\nlogin patel\n", count: 20) + "this is not a command\n").write(toFile: script, atomically: true, encoding: .utf8)
+        #expect(!ScriptRunner(session: session).runFile(script))
+        let log: [[SQLValue]] = try session.sqlite.db.query("SELECT username, event, context FROM access ORDER BY id")
+        #expect(log.count == 20, "\(log)")
+        #expect(log.prefix(5).allSatisfy { $0 == [SQLValue.text("patel"), .text("failed"), .text("sign-in")] })
+        #expect(log.dropFirst(5).allSatisfy { $0 == [SQLValue.text("patel"), .text("refused"), .text("sign-in")] }, "tried while locked")
+        #expect(try session.store.failedSignIns(for: "patel").count == 5)
+        #expect(session.execute("login patel", source: "t").failure?.message == "the account patel is locked after 5 wrong passwords in a row")
+        // The access log is a chain audit verify walks.
+        #expect(try session.store.verifyAccess().firstBreak == nil && session.store.verifyAccess().count == 21)
+    }
+
+    /// An unknown name is checked like a wrong password and logged without the name typed (it may
+    /// be a password typed in the wrong place).
+    @Test func anUnknownNameIsLoggedWithoutWhatWasTyped() throws {
+        let (session, _, _) = try makeSession(modules: [GateModule()], environment: ["CLINIC_PASSWORD": "whatever-1"])
+        #expect(session.execute("login nora-pass1", source: "t").failure?.message == "sign-in failed for nora-pass1: unknown name or wrong password")
+        let log: [[SQLValue]] = try session.sqlite.db.query("SELECT username, event FROM access")
+        #expect(log == [[SQLValue.text(AccessEntry.unknown), .text("failed")]])
+    }
+
+    /// The only administrator who is not locked is held for a minute between tries past the limit,
+    /// never locked for good; with a second administrator, the first locks as anyone does.
+    @Test func theOnlyAdministratorIsHeldNotLockedOut() throws {
+        let (session, _, clock) = try makeSession(modules: [GateModule()], environment: ["CLINIC_PASSWORD": "a-guess-1"])
+        let hash = try Passwords.hash("right-pass1", rounds: 16)
+        _ = try session.store.addStaff(username: "boss", roles: [.admin], passwordHash: hash, at: session.now, by: nil)
+        for _ in 1...5 { #expect(session.execute("login boss", source: "t").failure?.message == "sign-in failed for boss: unknown name or wrong password") }
+        let held = session.execute("login boss", source: "t").failure
+        #expect(held?.message.hasPrefix("boss is the clinic's only administrator not locked, and has 5 wrong passwords in a row: the next try is allowed at") == true, "\(held?.message ?? "")")
+        clock.current = clock.current.addingTimeInterval(61)
+        session.input = ScriptedInput(["right-pass1"])
+        #expect(session.execute("login boss", source: "t") == .ok)
+        // A second administrator: now boss locks like anyone.
+        _ = try session.store.addStaff(username: "deputy", roles: [.admin], passwordHash: hash, at: session.now, by: nil)
+        session.input = nil
+        for _ in 1...5 { _ = session.execute("login boss", source: "t") }
+        clock.current = clock.current.addingTimeInterval(3600)
+        #expect(session.execute("login boss", source: "t").failure?.message == "the account boss is locked after 5 wrong passwords in a row")
     }
 
     @Test func anIdleSessionSignsOutAndSaysSo() throws {

@@ -45,7 +45,7 @@ extension EndToEnd {
                               env: ["CLINIC_PASSWORD": "staff-pass1"])
         #expect(visit.status == 0, "\(visit.stderr)")
         #expect(visit.stdout.contains("✔  intake.complete"))
-        #expect(try h.sql("SELECT username, roles FROM staff ORDER BY id") == ["admin|admin", "nora|nurse", "patel|physician"])
+        #expect(try h.sql("SELECT username, roles FROM staff ORDER BY id") == ["admin|admin", "deputy|admin", "nora|nurse", "patel|physician"])
         #expect(try h.sql("SELECT json_extract(payload, '$.treatments[0].outcome') FROM records WHERE module = 'intake'") == ["not-tolerated"])
 
         // Screening and consent: one patient through to a signed consent, one ruled out and refused.

@@ -10,34 +10,72 @@ package enum Accounts {
     /// A witness's password, when no one can type it (scripts).
     package static let witnessPasswordVariable = "CLINIC_WITNESS_PASSWORD"
 
-    /// Checks a name and password and returns the member of staff. An account with the protocol's
-    /// number of wrong passwords in a row is locked until an administrator unlocks it.
-    package static func authenticate(_ username: String, password: String, store: any RecordStore, limit: Int) throws -> StaffInfo {
-        try checkNotLocked(username, store: store, limit: limit)
-        // The same answer for an unknown name and a wrong password: neither says which it was.
-        guard let account = try store.account(username), Passwords.verify(password, against: account.passwordHash) else {
-            let left = limit - 1 - (try store.failedPasswords(for: username))
+    /// Checks a name and password, writes the attempt to the access log (a failure survives any
+    /// rollback of the command or script it was part of), and returns the member of staff. An
+    /// account with the protocol's number of wrong passwords in a row is locked until an
+    /// administrator unlocks it (``checkNotLocked(_:context:source:in:)``). An unknown name costs the same time as
+    /// a wrong password, and gets the same answer: neither says which it was.
+    package static func authenticate(_ username: String, password: String, context: AccessEntry.Context, source: String,
+                                     in session: Session) throws -> StaffInfo {
+        let store = session.store
+        try checkNotLocked(username, context: context, source: source, in: session)
+        let account = try store.account(username)
+        let right = Passwords.verify(password, against: account?.passwordHash ?? Passwords.decoy)
+        try store.appendAccess(AccessEntry(username: account == nil ? AccessEntry.unknown : username, event: right && account != nil ? .passed : .failed,
+                                           context: context, at: session.now, session: session.sessionID, source: source))
+        guard let account, right else {
+            let left = limit(session) - (account == nil ? 1 : try store.failedSignIns(for: username).count)
             throw CommandError("sign-in failed for \(username): unknown name or wrong password",
-                                 hint: left <= 0 ? "that was the last try: the account is now locked until an admin types user unlock \(username)"
-                                                 : "try again (\(left) more before the account locks), or ask an admin", kind: .refused)
+                               hint: left <= 0 ? "that was the last try: the account is now locked until an admin types user unlock \(username)"
+                                               : "try again (\(left) more before the account locks), or ask an admin", kind: .refused)
         }
         return account.info
     }
 
-    /// Refuses a locked account, saying who can unlock it.
-    static func checkNotLocked(_ username: String, store: any RecordStore, limit: Int) throws {
-        let failed = try store.failedPasswords(for: username)
-        guard failed < limit else {
-            throw CommandError("the account \(username) is locked after \(failed) wrong passwords in a row", hint: "an administrator unlocks it: user unlock \(username)", kind: .refused)
+    /// How long the clinic's only unlocked administrator waits between tries once past the limit:
+    /// locking that account for good would lock the whole clinic out.
+    static let lastAdminWait: TimeInterval = 60
+
+    /// Refuses a locked account, saying who can unlock it. The only administrator who is not
+    /// locked is never locked by wrong passwords (anyone could lock the clinic out by typing them):
+    /// past the limit, each try waits ``lastAdminWait`` after the one before.
+    /// A try that is refused is an entry of the access log too.
+    static func checkNotLocked(_ username: String, context: AccessEntry.Context, source: String, in session: Session) throws {
+        let store = session.store
+        let failed = try store.failedSignIns(for: username)
+        guard failed.count >= limit(session) else { return }
+        func refused() throws {
+            try store.appendAccess(AccessEntry(username: username, event: .refused, context: context, at: session.now, session: session.sessionID, source: source))
         }
+        if try isLastAdmin(username, in: session) {
+            guard let last = failed.last, session.now.timeIntervalSince(last) < lastAdminWait else { return }
+            try refused()
+            let at = ClinicTime.format(last.addingTimeInterval(lastAdminWait), calendar: session.calendar)
+            throw CommandError("\(username) is the clinic's only administrator not locked, and has \(failed.count) wrong passwords in a row: the next try is allowed at \(at)",
+                               hint: "wait a minute; if someone else is guessing, another administrator (add one) can unlock accounts", kind: .refused)
+        }
+        try refused()
+        throw CommandError("the account \(username) is locked after \(failed.count) wrong passwords in a row", hint: "an administrator unlocks it: user unlock \(username)", kind: .refused)
+    }
+
+    /// Whether `username` is an administrator and no other administrator's account is unlocked.
+    static func isLastAdmin(_ username: String, in session: Session) throws -> Bool {
+        let store = session.store
+        guard try store.account(username)?.info.roles.contains(.admin) == true else { return false }
+        for name in try store.staffNames() where name != username {
+            if try store.account(name)?.info.roles.contains(.admin) == true, try store.failedSignIns(for: name).count < limit(session) { return false }
+        }
+        return true
     }
 
     /// `user unlock NAME` (admin): the account's wrong passwords stop counting.
     static func unlock(_ username: String, in session: Session) throws -> CommandOutput {
         let name = username.lowercased()
         guard try session.store.account(name) != nil else { throw CommandError("there is no member of staff called \(name)", hint: "check the name") }
-        let failed = try session.store.failedPasswords(for: name)
-        return .lines(failed == 0 ? "\(name) was not locked (no wrong passwords since the last sign-in)" : "\(name) unlocked (\(failed) wrong passwords in a row before)")
+        let failed = try session.store.failedSignIns(for: name).count
+        guard failed > 0 else { return .lines("\(name) was not locked (no wrong passwords since the last sign-in)") }
+        try session.store.appendAccess(AccessEntry(username: name, event: .unlocked, context: .unlock, at: session.now, session: session.sessionID, source: "user unlock"))
+        return .lines("\(name) unlocked (\(failed) wrong passwords in a row before)")
     }
 
     static func limit(_ session: Session) -> Int {
@@ -49,7 +87,7 @@ package enum Accounts {
     package static func signInAtStart(_ username: String, password: String, source: String, in session: Session) throws -> StaffInfo {
         let name = username.lowercased()
         do {
-            let who = try authenticate(name, password: password, store: session.store, limit: limit(session))
+            let who = try authenticate(name, password: password, context: .signIn, source: source, in: session)
             session.signIn(who)
             try session.journal("login \(name)", source: source, outcome: "ok", message: "")
             return who
@@ -83,10 +121,10 @@ package enum Accounts {
             session.signIn(account.info)
             return .lines("signed in as \(name) (replay)")
         }
-        try checkNotLocked(name, store: session.store, limit: limit(session))
+        try checkNotLocked(name, context: .signIn, source: "login", in: session)
         let password = try password(for: name, in: session)
         // The session journals this command, failed or not, like any other.
-        let who = try authenticate(name, password: password, store: session.store, limit: limit(session))
+        let who = try authenticate(name, password: password, context: .signIn, source: "login", in: session)
         session.signIn(who)
         return .lines("signed in as \(who.username) (\(StaffRoles.text(who.roles)))")
     }

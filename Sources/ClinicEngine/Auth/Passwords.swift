@@ -19,6 +19,10 @@ package enum Passwords {
     /// during a replay.
     package static let unusable = "replayed: no password"
 
+    /// A hash no password opens, checked for an unknown name so that it costs what a wrong
+    /// password costs (a name cannot be told to exist by how long the answer takes).
+    package static let decoy: String = (try? hash(UUID().uuidString)) ?? unusable
+
     /// A new salted hash of `password`. `rounds` is scrypt's N; only tests lower it, to sign quickly.
     package static func hash(_ password: String, rounds: Int = Passwords.rounds) throws -> String {
         var salt = [UInt8](repeating: 0, count: 16)

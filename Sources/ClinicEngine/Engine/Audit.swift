@@ -14,15 +14,15 @@ enum Audit {
         // A head noted at an earlier check must still be in its chain: a chain cannot show by itself
         // that entries were cut from its end.
         for head in heads where try !store.chainContains("records", hash: head) && !store.chainContains("journal", hash: head)
-            && !store.chainContains("protocols", hash: head) {
+            && !store.chainContains("protocols", hash: head) && !store.chainContains("access", hash: head) {
             problems.append("the head \(head.prefix(12))… noted earlier is in neither chain: entries were cut from the end, or it is another database")
         }
-        for (check, name) in [(try store.verifyRecords(), "record"), (try store.verifyJournal(), "journal"), (try store.verifyProtocols(), "protocols")] {
+        for (check, name) in [(try store.verifyRecords(), "record"), (try store.verifyJournal(), "journal"), (try store.verifyProtocols(), "protocols"), (try store.verifyAccess(), "access")] {
             guard let broken = check.firstBreak else {
                 out.line("\(name): \(check.count) entries, hash chain intact; head \(try store.chainHead(check.table))")
                 continue
             }
-            let origin = check.table == "protocols" ? "" : try store.entryOrigin(table: check.table, id: broken.id).map { " (written \($0.at) by \($0.staff))" } ?? ""
+            let origin = ["protocols", "access"].contains(check.table) ? "" : try store.entryOrigin(table: check.table, id: broken.id).map { " (written \($0.at) by \($0.staff))" } ?? ""
             problems.append("\(name) entry #\(broken.id)\(origin): \(broken.reason)")
         }
         for difference in try store.patientsDifferingFromTheirRegistration() {

@@ -105,9 +105,9 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
     func sign(meaning: String) throws -> Signature {
         // A replay re-signs as the recorded staff; passwords are never recorded.
         if !session.isReplaying {
-            try Accounts.checkNotLocked(staff.username, store: session.store, limit: Accounts.limit(session))
+            try Accounts.checkNotLocked(staff.username, context: .signature, source: "signature", in: session)
             let password = try Accounts.password(for: staff.username, in: session)
-            do { _ = try Accounts.authenticate(staff.username, password: password, store: session.store, limit: Accounts.limit(session)) } catch {
+            do { _ = try Accounts.authenticate(staff.username, password: password, context: .signature, source: "signature", in: session) } catch {
                 throw CommandError("signature refused: wrong password for \(staff.username); nothing was signed",
                                      hint: "try again with your own password", kind: .refused)
             }
@@ -124,9 +124,9 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
             throw CommandError("\(name) cannot witness their own signature", hint: "ask another member of staff")
         }
         if !session.isReplaying {
-            try Accounts.checkNotLocked(name, store: session.store, limit: Accounts.limit(session))
+            try Accounts.checkNotLocked(name, context: .witness, source: "witness", in: session)
             let password = try Accounts.password(for: "\(name) (witness)", in: session, variable: Accounts.witnessPasswordVariable)
-            guard Passwords.verify(password, against: account.passwordHash) else {
+            do { _ = try Accounts.authenticate(name, password: password, context: .witness, source: "witness", in: session) } catch {
                 throw CommandError("witness signature refused: wrong password for \(name); nothing was signed", hint: "the witness types their own password", kind: .refused)
             }
         }
