@@ -67,7 +67,7 @@ let package = Package(
                                                     .product(name: "ClinicKit", package: "ClinicKit")]),
         .executableTarget(name: "clinic", dependencies: ["ClinicShell"]),
         // The SDK's test host sits on the engine beside the script layer: one pipeline for modules' tests and the clinic.
-        .target(name: "ClinicKitTesting", dependencies: ["ClinicEngine", "ClinicStorage", .product(name: "ClinicKit", package: "ClinicKit")]),
+        .target(name: "ClinicKitTesting", dependencies: ["ClinicScript", "ClinicEngine", "ClinicStorage", .product(name: "ClinicKit", package: "ClinicKit")]),
 
         // Plugins
         .target(name: "ClinicIntake", dependencies: [.product(name: "ClinicKit", package: "ClinicKit"), fhir], path: "Plugins/Intake/Module"),

@@ -1,5 +1,6 @@
 import ClinicEngine
 import ClinicKit
+import ClinicScript
 import ClinicStorage
 import Foundation
 
@@ -51,7 +52,8 @@ public final class TestHost {
     /// the host commands of the layers above, no patient yet, and nobody to answer questions.
     package init(modules: [any ClinicModule], settings: [String: Value] = [:], documents: [String: ProtocolDocument] = [:],
                  clinicProtocol: (([LoadedModule]) throws -> LoadedProtocol)? = nil, clock: TestClock = TestClock(), calendar: Calendar? = nil,
-                 environment: [String: String] = [:], hostCommands: HostCommandTable = HostCommands.table, roles: Set<Role> = [.nurse]) throws {
+                 environment: [String: String] = [:], hostCommands: HostCommandTable = HostCommands.table + ScriptCommands.table,
+                 roles: Set<Role> = [.nurse]) throws {
         var utc = Calendar(identifier: .gregorian)
         utc.timeZone = TimeZone(identifier: "UTC")!
         self.clock = clock
@@ -63,7 +65,7 @@ public final class TestHost {
             seen[name, default: 0] += 1
             return LoadedModule(module: module, file: seen[name] == 1 ? name : "\(name) #\(seen[name] ?? 0)", origin: "test")
         }
-        let checked = PluginLoader.check(candidates, reservedNames: hostCommands.reservedNames)
+        let checked = PluginLoader.check(candidates, host: hostCommands)
         if let refused = checked.refused.first {
             throw CommandError("module \(refused.file) is refused: \(refused.reason)")
         }
@@ -76,7 +78,8 @@ public final class TestHost {
             do {
                 loadedProtocol = try ProtocolLoader.load(values: settings, documents: documents, name: "test", modules: checked.loaded)
             } catch {
-                throw CommandError(error.problems.joined(separator: "; "), hint: "pass them in settings:")
+                let missing = error.problems.contains { $0.hasPrefix("the test gives no value") }
+                throw CommandError(error.problems.joined(separator: "; "), hint: missing ? "give it in TestHost(settings:)" : "check the value in TestHost(settings:)")
             }
             if let unread = loadedProtocol.unread.first {
                 throw CommandError("the test gives \(unread), which no module declares", hint: "check the setting's name")
@@ -114,8 +117,13 @@ public final class TestHost {
     }
 
     /// Signs in a member of staff, adding them if new (their password is ``password``), and opens
-    /// the patient again with their open visit.
+    /// the patient again with their open visit. A name already used keeps its roles: one with
+    /// other roles is refused (sign in another name for another role).
     public func signIn(_ username: String, roles: Set<Role>) throws {
+        if let existing = try session.store.account(username)?.info, existing.roles != roles {
+            throw CommandError("\(username) is already \(existing.roles.map(\.rawValue).sorted().joined(separator: " and ")) in this test",
+                               hint: "sign in another name for another role")
+        }
         let account = try session.store.account(username)?.info
             ?? session.store.addStaff(username: username, roles: roles, passwordHash: try Passwords.hash(Self.password, rounds: 16),
                                       at: clock.now(), by: nil)
@@ -136,11 +144,12 @@ public final class TestHost {
         return try outcome { session.execute(words: words, source: "test", line: { words.joined(separator: " ") }) }
     }
 
-    /// Runs a line as it would be typed at the shell, a host command too (`visit end`,
-    /// `amend 3 weight=70kg reason="scale"`), and returns what the shell would show.
+    /// Runs a line as it would be typed at the shell, a host command or a script's line too
+    /// (`visit end`, `amend 3 weight=70kg reason="scale"`, `expect fact checklist.done`), and
+    /// returns what the shell would show.
     @discardableResult
     public func type(_ line: String) throws -> String {
-        try outcome { session.execute(line, source: "test") }
+        try outcome { ScriptRunner(session: session).interactive(line, source: "test") }
     }
 
     private func outcome(_ body: () -> Outcome) throws -> String {

@@ -65,6 +65,7 @@ final class Checklist: ClinicModule {
         #expect(try host.run("checklist record", ["fasting": "8", "iv": "yes"]) == "checks recorded")
         // Roles, signatures and facts.
         #expect(throws: CommandError.self) { try host.run("checklist sign") }
+        #expect(throws: CommandError.self) { try host.signIn("nora", roles: [.physician]) }
         try host.signIn("patel", roles: [.physician])
         host.refuseNextSignature = true
         #expect(throws: CommandError.self) { try host.run("checklist sign") }
@@ -118,6 +119,12 @@ final class Checklist: ClinicModule {
         let host = try TestHost(modules: [IntakeModule(), Checklist()], settings: ["checklist.fasting_hours": 6])
         try host.startVisit()
         #expect((#expect(throws: CommandError.self) { try host.seed("dosing", RecordDraft(kind: "given", payload: [:])) })?.message == "no module dosing is loaded")
+        #expect((#expect(throws: CommandError.self) { try host.seed("intake", RecordDraft(kind: "weight", payload: [:], amends: 9999)) })?.message
+                == "module intake tried to correct entry #9999, which is not an entry of T-1")
+        #expect((#expect(throws: CommandError.self) { try host.seed("intake", RecordDraft(kind: "weight", payload: [:], effectiveAt: host.now.addingTimeInterval(86_400))) })?.message
+                == "module intake tried to record an entry dated 2026-11-25 09:00, after now")
+        // Script lines run too, as typed.
+        try host.type("expect no fact intake.weight")
         let seeded = try host.seed("intake", RecordDraft(kind: "weight", payload: ["weight": ["value": 64.0, "unit": "kg"], "weight_kg": 64.0]))
         #expect(seeded.module == "intake" && host.records.last?.id == seeded.id)
         #expect(try host.fact("intake.weight")?.value == 64.0)

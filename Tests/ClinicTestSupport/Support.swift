@@ -28,7 +28,7 @@ package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> 
                          protocolPath: String? = nil, environment: [String: String] = [:]) throws -> (Session, TestConsole, TestClock) {
     let host = try TestHost(modules: modules, clinicProtocol: { loaded in
         try protocolPath.map { try ProtocolLoader.load(path: $0, modules: loaded) } ?? moduleTestProtocol(for: loaded)
-    }, environment: environment, hostCommands: HostCommands.table + ScriptCommands.table, roles: roles)
+    }, environment: environment, roles: roles)
     return (host.session, host.console, host.clock)
 }
 

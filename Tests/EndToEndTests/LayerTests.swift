@@ -14,7 +14,7 @@ extension EndToEnd {
         ("Sources/ClinicScript", ["ClinicKit", "ClinicStorage", "ClinicEngine"]),
         ("Sources/ClinicShell", ["ClinicKit", "ClinicStorage", "ClinicEngine", "ClinicScript", "CLineEdit"]),
         ("Sources/clinic", ["ClinicShell"]),
-        ("Sources/ClinicKitTesting", ["ClinicKit", "ClinicStorage", "ClinicEngine"]),
+        ("Sources/ClinicKitTesting", ["ClinicKit", "ClinicStorage", "ClinicEngine", "ClinicScript"]),
         ("Plugins", ["ClinicKit", "ClinicKitFHIR", "ClinicIntake", "ClinicScreening", "ClinicConsent", "ClinicDosing", "ClinicMonitoring", "ClinicFollowUp"]),
     ]
     /// What every file may import.

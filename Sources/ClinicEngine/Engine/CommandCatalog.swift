@@ -124,7 +124,7 @@ package struct CommandCatalog: Sendable {
         let candidates = group(key)
         if candidates.isEmpty {
             let guess = Suggest.closest(to: key, among: firstWords)
-            return .failed("unknown command '\(first)'" + (guess.map { "; did you mean '\($0)'?" } ?? "") + " Type help for the list")
+            return .failed("unknown command '\(first)'" + (guess.map { "; did you mean '\($0)'?" } ?? "") + "; type help for the list")
         }
         if let single = candidates.first(where: { $0.words.count == 1 }) {
             return .found(single, arguments: Array(words.dropFirst()))

@@ -59,23 +59,27 @@ package struct FactEngine {
     /// What falls due for the open patient, every module's, soonest first.
     package func due() throws -> [DueItem] {
         guard let reader = record() else { return [] }
-        return try session.plugins.loaded.flatMap { try Self.due(of: $0, from: reader) }.sorted { $0.at < $1.at }
+        return try session.plugins.loaded.flatMap { try due(of: $0, from: reader) }.sorted { $0.at < $1.at }
     }
 
     /// A module's due items, each checked to name commands the module declares.
-    private static func due(of module: LoadedModule, from reader: HostRecordReader) throws -> [DueItem] {
+    private func due(of module: LoadedModule, from reader: HostRecordReader) throws -> [DueItem] {
         try ModuleCall.run(module, "working out what is due") {
             let items = try (module.module as? any SchedulingModule)?.due(from: reader) ?? []
             for item in items {
-                if let problem = ContractCheck.problem(naming: item.commands, in: item.command, of: module) { throw Self.broken(problem) }
+                if let problem = ContractCheck.problem(naming: item.commands, in: item.command, of: module) { warn(problem) }
             }
             return items
         }
     }
 
-    /// A module broke its declared contract at run time: said so, naming the module.
-    private static func broken(_ problem: String) -> CommandError {
-        CommandError(problem, hint: "tell the module's author; nothing was recorded")
+    /// A module broke its declared contract at run time (a due item, an alert or a remedy names a
+    /// command it did not declare): said once per session, naming the module. The item, the alert
+    /// and the refusal still stand — hiding an alert, or refusing every command for the patient,
+    /// would be worse than a wrong hint.
+    private func warn(_ problem: String) {
+        guard session.contractWarnings.insert(problem).inserted else { return }
+        session.console.err("warning: \(problem); tell the module's author (modules lists where it came from)")
     }
 
     /// Every patient's due items up to `until`, each patient read with their open visit: the
@@ -85,7 +89,7 @@ package struct FactEngine {
         for patient in try session.store.allPatients(limit: Int(Int32.max)) {
             let reader = HostRecordReader(session: session, patient: patient, visit: .some(try session.store.openVisit(patientID: patient.id)))
             for module in session.plugins.loaded {
-                let due = try Self.due(of: module, from: reader)
+                let due = try self.due(of: module, from: reader)
                 for item in due where item.at <= until {
                     entries.append(WorklistEntry(patient: patient, item: item, module: module.name))
                 }
@@ -115,12 +119,14 @@ package struct FactEngine {
                 // The remedy the module gives for the reason that holds; else a reason that names
                 // what to type (`FIQR (screening fiqr)`); else the fact's usual command.
                 let detail = fact?.detail ?? "not reported"
-                if let remedy = fact?.remedy, let owner, let problem = ContractCheck.problem(naming: [remedy], in: remedy.name, of: owner) {
-                    throw Self.broken(problem)
+                var remedy = fact?.remedy
+                if let given = remedy, let owner, let problem = ContractCheck.problem(naming: [given], in: given.name, of: owner) {
+                    warn(problem)
+                    remedy = nil
                 }
                 let named = session.catalog.entries.filter { $0.words.count > 1 && detail.contains($0.name) }
                     .min { detail.range(of: $0.name)!.lowerBound < detail.range(of: $1.name)!.lowerBound }
-                let next = fact?.remedy?.name ?? named?.name ?? spec.establishedBy
+                let next = remedy?.name ?? named?.name ?? spec.establishedBy
                 throw CommandError("\(command) refused: \(name) is missing (\(detail))",
                                      hint: adverse.map { "\($0.name) holds; see status" } ?? "run \(next) first", kind: .refused)
             }
@@ -141,7 +147,7 @@ package struct FactEngine {
             try ModuleCall.run(m, "working out its alerts") {
                 let alerts = try (m.module as? any AlertingModule)?.alerts(from: reader) ?? []
                 for alert in alerts {
-                    if let problem = ContractCheck.problem(naming: alert.acknowledgement.map { [$0] } ?? [], in: alert.acknowledgedBy, of: m) { throw Self.broken(problem) }
+                    if let problem = ContractCheck.problem(naming: alert.acknowledgement.map { [$0] } ?? [], in: alert.acknowledgedBy, of: m) { warn(problem) }
                 }
                 return alerts
             }

@@ -79,6 +79,15 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
         }
         let recorded = now
         let effective = (draft.effectiveAt ?? session.effectiveAt).map(Timestamp.truncated) ?? recorded
+        // What the store would refuse with its own words, or not refuse at all, refused here first.
+        guard effective <= recorded else {
+            throw CommandError("module \(module) tried to record an entry dated \(ClinicTime.format(effective, calendar: calendar)), after now",
+                               hint: "tell the module's author; nothing was recorded")
+        }
+        if let original = draft.amends, try session.store.entry(id: original)?.patientID != patient.id {
+            throw CommandError("module \(module) tried to correct entry #\(original), which is not an entry of \(patient.mrn)",
+                               hint: "tell the module's author; nothing was recorded")
+        }
         let id = try session.store.appendRecord(
             patientID: patient.id, visitID: visit?.id, module: module, kind: draft.kind, payload: draft.payload,
             effectiveAt: effective, recordedAt: recorded, staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version, protocolSHA256: session.clinicProtocol.settings.sha256, amends: draft.amends)

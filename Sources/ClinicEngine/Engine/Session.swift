@@ -62,6 +62,8 @@ package final class Session {
     package var isReplaying = false
     /// Writes the session as a replayable script while `record start` is on.
     package var recorder: (any SessionRecorder)?
+    /// Contract problems a module showed at run time, each said once (``FactEngine``).
+    var contractWarnings: Set<String> = []
     /// The modules whose facts are being worked out, innermost last (a cycle is refused).
     var modulesWorkingOutFacts: [String] = []
     /// How deep commands run other modules' commands (`ModuleContext.perform`).

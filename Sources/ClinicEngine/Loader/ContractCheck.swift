@@ -8,12 +8,13 @@ package enum ContractCheck {
     /// The modules whose references all hold, and a refusal for each of the others, naming the
     /// first reference that does not. A refused module provides nothing, so a module that relied
     /// on it is refused in turn.
-    package static func resolve(_ modules: [LoadedModule], hostWords: Set<String>) -> (loaded: [LoadedModule], refused: [RefusedPlugin]) {
+    /// `hostCommands` are the shell's own commands, whole (`visit start`).
+    package static func resolve(_ modules: [LoadedModule], hostCommands: [String]) -> (loaded: [LoadedModule], refused: [RefusedPlugin]) {
         var loaded = modules
         var refused: [RefusedPlugin] = []
-        while let index = loaded.indices.first(where: { problem(in: loaded[$0], among: loaded, hostWords: hostWords) != nil }) {
+        while let index = loaded.indices.first(where: { problem(in: loaded[$0], among: loaded, hostCommands: hostCommands) != nil }) {
             let module = loaded.remove(at: index)
-            let reason = problem(in: module, among: loaded + [module], hostWords: hostWords) ?? ""
+            let reason = problem(in: module, among: loaded + [module], hostCommands: hostCommands) ?? ""
             refused.append(RefusedPlugin(file: module.file, origin: module.origin, reason: reason, abi: module.abi))
         }
         return (loaded, refused)
@@ -21,7 +22,7 @@ package enum ContractCheck {
 
     /// The first reference of `module` that `modules` (which include it) do not provide, as the
     /// reason it is refused; `nil` when every one holds.
-    package static func problem(in module: LoadedModule, among modules: [LoadedModule], hostWords: Set<String>) -> String? {
+    package static func problem(in module: LoadedModule, among modules: [LoadedModule], hostCommands: [String]) -> String? {
         let declaration = module.declaration
         let name = module.name
         var facts: [String: String] = [:]
@@ -38,9 +39,15 @@ package enum ContractCheck {
             guard parts.count == 2, let owner = modules.first(where: { $0.name == parts[0] }) else { return nil }
             return owner.declaration.commands.first { $0.verb == parts[1] }
         }
-        func isCommand(_ words: String) -> Bool {
-            command(words) != nil || words.split(separator: " ").first.map { hostWords.contains(String($0)) } == true
+        /// The shell's command the text starts with, word for word (`visit start --kind infusion`).
+        func isHostCommand(_ words: String) -> Bool {
+            let parts = words.split(separator: " ").map(String.init)
+            return hostCommands.contains { name in
+                let n = name.split(separator: " ").map(String.init)
+                return parts.count >= n.count && Array(parts.prefix(n.count)) == n
+            }
         }
+        func isCommand(_ words: String) -> Bool { command(words) != nil || isHostCommand(words) }
         func unknownFact(_ fact: String) -> String {
             let guess = closest(fact, among: Array(facts.keys))
             return "no loaded module publishes the fact '\(fact)'" + (guess.map { " (did you mean \($0)?)" } ?? "")
@@ -59,11 +66,12 @@ package enum ContractCheck {
         for reference in declaration.uses.commands {
             guard let spec = command(reference.name) else {
                 // The shell's own commands (`visit start`) are named in due items; none is performed.
-                if hostWords.contains(reference.module) && reference.fields.isEmpty { continue }
+                if isHostCommand(reference.name) && reference.fields.isEmpty { continue }
                 return "runs '\(reference.name)', which no loaded module declares"
             }
             if let field = reference.fields.first(where: { field in !spec.fields.contains { $0.name == field } }) {
-                return "gives '\(reference.name)' the field '\(field)', which it does not declare (it has \(spec.fields.map(\.name).joined(separator: ", ")))"
+                return "gives '\(reference.name)' the field '\(field)', which it does not declare"
+                    + (spec.fields.isEmpty ? " (it has no fields)" : " (it has \(spec.fields.map(\.name).joined(separator: ", ")))")
             }
         }
         for reference in declaration.uses.records {

@@ -86,12 +86,13 @@ package struct PluginLoader: Sendable {
     /// The folders, in the order they are searched: a module found earlier wins over one of the same
     /// name found later.
     package var folders: [PluginFolder]
-    /// Command words the host owns, which a module may not take as its name.
-    package var reservedNames: Set<String>
+    /// The shell's own commands: their first words a module may not take as its name, and the
+    /// commands a module may name as the shell's.
+    package var host: HostCommandTable
 
-    package init(folders: [PluginFolder], reservedNames: Set<String>) {
+    package init(folders: [PluginFolder], host: HostCommandTable) {
         self.folders = folders
-        self.reservedNames = reservedNames
+        self.host = host
     }
 
     /// The standard search order: `--plugins` folders, then `$CLINIC_PLUGIN_PATH` (colon-separated),
@@ -132,7 +133,7 @@ package struct PluginLoader: Sendable {
                 }
             }
         }
-        let checked = Self.check(candidates, reservedNames: reservedNames)
+        let checked = Self.check(candidates, host: host)
         report.loaded = checked.loaded
         report.refused += checked.refused
         return report
@@ -141,7 +142,8 @@ package struct PluginLoader: Sendable {
     /// The checks every module passes once its library has given it: its declaration on its own,
     /// then names that collide, then the contracts between the modules. The SDK's test host runs
     /// the same checks on the modules a test gives it.
-    package static func check(_ candidates: [LoadedModule], reservedNames: Set<String>) -> (loaded: [LoadedModule], refused: [RefusedPlugin]) {
+    package static func check(_ candidates: [LoadedModule], host: HostCommandTable) -> (loaded: [LoadedModule], refused: [RefusedPlugin]) {
+        let reservedNames = host.reservedNames
         var refused: [RefusedPlugin] = []
         let declared = candidates.filter { module in
             guard let problem = DeclarationCheck.problems(in: module.declaration, reserved: reservedNames).first else { return true }
@@ -149,7 +151,7 @@ package struct PluginLoader: Sendable {
             return false
         }
         let chosen = choose(among: declared)
-        let sound = ContractCheck.resolve(chosen.loaded, hostWords: reservedNames)
+        let sound = ContractCheck.resolve(chosen.loaded, hostCommands: host.entries.map(\.name))
         return (sound.loaded, refused + chosen.refused + sound.refused)
     }
 

@@ -43,7 +43,7 @@ package enum Program {
 
         let hostCommands = HostCommands.table + ScriptCommands.table
         let plugins = PluginLoader(folders: PluginLoader.standardFolders(explicit: options.pluginFolders, environment: environment),
-                                   reservedNames: hostCommands.reservedNames).load()
+                                   host: hostCommands).load()
         for refused in plugins.refused { console.err("warning: module \(refused.file) refused: \(refused.reason)") }
         for folder in plugins.unreadable where folder.origin == "--plugins" {
             console.err("warning: plugin folder \(folder.path) cannot be read")
