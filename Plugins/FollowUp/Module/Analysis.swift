@@ -144,10 +144,11 @@ extension FollowUpModule {
 
     /// Appointments not yet done or cancelled, and care-plan reviews, each on its day.
     public func due(from record: any RecordReader) throws -> [DueItem] {
-        var items = try Schedule.appointments(in: record).filter(\.isOpen).map { a in
-            DueItem(Schedule.label(a.kind), at: a.day,
-                    detail: "booked for \(Schedule.text(a.day, record.calendar))" + ((a.entry.payload["pattern"] ?? a.entry.payload["note"])?.stringValue.map { ": \($0)" } ?? ""),
-                    command: Schedule.command(a.kind).text, naming: Schedule.command(a.kind).commands, isAllDay: true)
+        var items = try Schedule.appointments(in: record).filter(\.isOpen).map { a -> DueItem in
+            let todo = Schedule.command(a.kind)
+            return DueItem(Schedule.label(a.kind), at: a.day,
+                           detail: "booked for \(Schedule.text(a.day, record.calendar))" + ((a.entry.payload["pattern"] ?? a.entry.payload["note"])?.stringValue.map { ": \($0)" } ?? ""),
+                           command: todo.text, naming: todo.commands, isAllDay: true)
         }
         for item in try Schedule.plan(in: record) where item.ended == nil {
             guard let day = item.nextReview.flatMap({ Schedule.day($0, record.calendar) }) else { continue }

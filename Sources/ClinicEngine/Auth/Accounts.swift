@@ -20,8 +20,9 @@ package enum Accounts {
         let store = session.store
         try checkNotLocked(username, context: context, source: source, in: session)
         let account = try store.account(username)
-        let right = Passwords.verify(password, against: account?.passwordHash ?? Passwords.decoy)
-        try store.appendAccess(AccessEntry(username: account == nil ? AccessEntry.unknown : username, event: right && account != nil ? .passed : .failed,
+        // An unknown name is checked against the decoy all the same, and is never right.
+        let right = Passwords.verify(password, against: account?.passwordHash ?? Passwords.decoy) && account != nil
+        try store.appendAccess(AccessEntry(username: account == nil ? AccessEntry.unknown : username, event: right ? .passed : .failed,
                                            context: context, at: session.now, session: session.sessionID, source: source))
         guard let account, right else {
             let left = limit(session) - (account == nil ? 1 : try store.failedSignIns(for: username).count)
@@ -42,6 +43,8 @@ package enum Accounts {
     /// A try that is refused is an entry of the access log too.
     static func checkNotLocked(_ username: String, context: AccessEntry.Context, source: String, in session: Session) throws {
         let store = session.store
+        // Only an account locks: an unknown name is logged as one name for all (AccessEntry.unknown).
+        guard try store.account(username) != nil else { return }
         let failed = try store.failedSignIns(for: username)
         guard failed.count >= limit(session) else { return }
         func refused() throws {
