@@ -45,13 +45,17 @@ package final class Database: @unchecked Sendable {
             try Self.createPrivately(path)
         }
         var db: OpaquePointer?
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
-        guard rc == SQLITE_OK, let db else {
-            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
-            if let db { sqlite3_close_v2(db) }
-            throw DatabaseError(code: rc, message: message, operation: "opening \(path)")
+        if readOnly {
+            db = try Self.openReadOnly(path)
+        } else {
+            let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+            guard rc == SQLITE_OK, db != nil else {
+                let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+                if let db { sqlite3_close_v2(db) }
+                throw DatabaseError(code: rc, message: message, operation: "opening \(path)")
+            }
         }
+        guard let db else { throw DatabaseError(code: SQLITE_CANTOPEN, message: "cannot open", operation: "opening \(path)") }
         handle = db
         self.path = path
         sqlite3_extended_result_codes(db, 1)
@@ -66,6 +70,28 @@ package final class Database: @unchecked Sendable {
             // A command inside a script is a savepoint; its undo pages belong in memory, not a temporary file.
             try execute("PRAGMA temp_store = MEMORY")
         }
+    }
+
+    /// A database opened to read only. A WAL database whose folder or shared-memory file this user
+    /// cannot write (a backup on read-only media, a file of mode 0400) cannot be read the usual way;
+    /// it is then read as immutable: nothing else may be writing it, which holds for a copy.
+    private static func openReadOnly(_ path: String) throws -> OpaquePointer {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw DatabaseError(code: SQLITE_CANTOPEN, message: "cannot read the file", operation: "opening \(path)")
+        }
+        let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#%"))) ?? path
+        var lastError = DatabaseError(code: SQLITE_CANTOPEN, message: "cannot open", operation: "opening \(path)")
+        for uri in ["file:\(encoded)?mode=ro", "file:\(encoded)?mode=ro&immutable=1"] {
+            var db: OpaquePointer?
+            let rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nil)
+            if rc == SQLITE_OK, let db {
+                // Reading the schema is where a WAL database that cannot be shared fails.
+                if sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nil, nil, nil) == SQLITE_OK { return db }
+                lastError = DatabaseError(code: sqlite3_extended_errcode(db), message: String(cString: sqlite3_errmsg(db)), operation: "opening \(path)")
+            }
+            if let db { sqlite3_close_v2(db) }
+        }
+        throw lastError
     }
 
     deinit {

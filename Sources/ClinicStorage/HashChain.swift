@@ -148,3 +148,21 @@ package struct ChainedProtocol: Sendable, Equatable {
          ChainValue(signature), .none, .none, .none]
     }
 }
+
+/// What an entry of the clinic's own changes (the database's mode, staff) covers.
+package struct ChainedChange: Sendable, Equatable {
+    package var id: Int64
+    /// ISO 8601 UTC (``Timestamp``).
+    package var at: String
+    /// Who made the change; none for the database's own first entry.
+    package var staffID: Int64?
+    package var kind: String
+    /// What it is about: a username, or the database.
+    package var subject: String
+    /// Canonical JSON.
+    package var payload: String
+
+    package var chainValues: [ChainValue] {
+        [.integer(id), .text(at), ChainValue(staffID), .text(kind), .text(subject), .text(payload)]
+    }
+}

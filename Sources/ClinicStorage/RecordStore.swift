@@ -102,8 +102,16 @@ package protocol RecordStore: AnyObject {
     func chainContains(_ table: String, hash: String) throws -> Bool
     /// The last hash of a chain.
     func chainHead(_ table: String) throws -> String
-    /// Patients whose row no longer says what their registration entry in the chain says.
-    func patientsDifferingFromTheirRegistration() throws -> [(mrn: String, problem: String)]
+    func verifyChanges() throws -> ChainCheck
+    /// The hash of entry `id` of a chain (the genesis for 0); `nil` when there is none.
+    func chainHash(_ table: String, at id: Int64) throws -> String?
+    /// The id of a chain's last entry.
+    func chainLength(_ table: String) throws -> Int64
+    /// Every difference between a table outside the chains (staff, patients, visits, the mode) and
+    /// that table rebuilt from the chains, each naming its row and what it means.
+    func projectionDifferences() throws -> [String]
+    /// Where a live record's times go backwards (a clock set back, an entry backdated).
+    func timesGoingBackwards() throws -> [String]
 
     // Counting and comparing
     func count(_ what: StoreCount) throws -> Int
@@ -143,6 +151,12 @@ package enum RecordStores {
     /// The record at `location`, opened to read only, as text: the original a replay is compared with.
     package static func snapshot(of location: String) throws -> RecordSnapshot {
         try SQLiteStore.snapshot(ofDatabaseAt: location)
+    }
+
+    /// The record at `location`, opened to read only and never migrated or written: a backup,
+    /// verified where it lies.
+    package static func openToVerify(_ location: String) throws -> any RecordStore {
+        try SQLiteStore(readingOnly: location)
     }
 }
 

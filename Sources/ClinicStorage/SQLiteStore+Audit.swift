@@ -96,34 +96,11 @@ extension SQLiteStore {
     }
 
     /// One of the hash-chained tables, by name (never text from outside in the SQL).
-    fileprivate static func chainTable(_ name: String) -> String { ["records", "protocols", "access"].contains(name) ? name : "journal" }
-
-    /// Patients whose row no longer says what their `patient registered` entry (in the hash chain)
-    /// says: the patients table is outside the chain, so it is checked against it.
-    package func patientsDifferingFromTheirRegistration() throws -> [(mrn: String, problem: String)] {
-        let rows = try db.query("""
-            SELECT p.id, p.mrn, p.name, p.dob, p.sex, r.payload FROM patients p
-            LEFT JOIN records r ON r.patient_id = p.id AND r.module = 'patient' AND r.kind = 'registered'
-            ORDER BY p.id
-            """)
-        var out: [(String, String)] = []
-        for row in rows {
-            let mrn = row[1].text ?? "?"
-            guard let json = row[5].text, let payload = try? Value(json: json) else {
-                out.append((mrn, "patient #\(row[0].int ?? 0) has no registration entry in the record"))
-                continue
-            }
-            for (column, key, index) in [("MRN", "mrn", 1), ("name", "name", 2), ("date of birth", "dob", 3), ("sex", "sex", 4)]
-            where payload[key]?.stringValue != row[index].text {
-                out.append((mrn, "its \(column) is '\(row[index].text ?? "")' but was registered as '\(payload[key]?.stringValue ?? "")'"))
-            }
-        }
-        return out
-    }
+    static func chainTable(_ name: String) -> String { SQLiteStore.chains.contains(name) ? name : "journal" }
 
     /// Walks one chain: `select` gives each entry's values, then its previous hash and its hash;
     /// `chained` reads the values back into the domain's (`nil` when they cannot be: changed).
-    fileprivate func verify(table: String, select: String, chained: ([SQLValue]) -> [ChainValue]?) throws -> ChainCheck {
+    func verify(table: String, select: String, chained: ([SQLValue]) -> [ChainValue]?) throws -> ChainCheck {
         var previous = HashChain.genesis
         var expectedID: Int64 = 1
         var count = 0

@@ -8,6 +8,7 @@ package enum StoreError: Error, CustomStringConvertible, Equatable {
     case duplicateUsername(String)
     case corruptRow(String)
     case liveNotSandbox(String)
+    case otherSchema(path: String, found: Int, expected: Int)
 
     package var description: String {
         switch self {
@@ -18,6 +19,8 @@ package enum StoreError: Error, CustomStringConvertible, Equatable {
         case .corruptRow(let what): return "the database holds a row it cannot read (\(what)); run audit verify"
         case .liveNotSandbox(let path):
             return "\(path) is a live database; --sandbox only makes new databases: give --db a new file"
+        case .otherSchema(let path, let found, let expected):
+            return "\(path) has schema version \(found); this clinic program verifies version \(expected): open it once with this program (a copy, for a backup), then verify"
         }
     }
 }
@@ -146,6 +149,60 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
         if (sandbox || recording != nil) && mode != "sandbox" { throw StoreError.liveNotSandbox(path) }
         isSandbox = mode == "sandbox"
         replayedFrom = try db.query("SELECT value FROM meta WHERE key = 'replayed_from'").first?.first?.text
+        try chainTheStartingState(now: now)
+    }
+
+    /// Opens an existing database to read only (a backup, or a file this user may not write) for
+    /// `audit verify`: nothing is migrated or written.
+    package init(readingOnly path: String) throws {
+        db = try Database(path: path, readOnly: true)
+        let version = try db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").first?.first?.int ?? 0
+        guard version == Schema.latestVersion else {
+            throw StoreError.otherSchema(path: path, found: Int(version), expected: Schema.latestVersion)
+        }
+        isSandbox = try db.query("SELECT value FROM meta WHERE key = 'mode'").first?.first?.text == "sandbox"
+        replayedFrom = try db.query("SELECT value FROM meta WHERE key = 'replayed_from'").first?.first?.text
+    }
+
+    /// The first entries of the changes chain, once: the database's mode, then every member of staff
+    /// already there (a database made before the chain held them). Each entry's time is now; a
+    /// member of staff's own creation time is in the entry.
+    private func chainTheStartingState(now: Date) throws {
+        guard try db.query("SELECT 1 FROM changes LIMIT 1").isEmpty else { return }
+        try db.transaction {
+            var mode: [String: Value] = ["mode": .string(isSandbox ? "sandbox" : "live")]
+            if let replayedFrom { mode["replayed_from"] = .string(replayedFrom) }
+            try appendChange(kind: "database", subject: "database", payload: .object(mode), at: now, by: nil)
+            for row in try db.query("SELECT id, username, roles, password_hash, created_at, created_by FROM staff ORDER BY id") {
+                guard let id = row[0].int, let name = row[1].text, let roles = row[2].text, let hash = row[3].text, let created = row[4].text
+                else { throw StoreError.corruptRow("staff") }
+                try appendChange(kind: "staff-added", subject: name,
+                                 payload: Self.staffPayload(id: id, roles: roles, passwordHash: hash, createdAt: created, createdBy: row[5].int),
+                                 at: now, by: nil)
+            }
+        }
+    }
+
+    /// What a member of staff's entry in the changes chain holds: never the password hash itself,
+    /// only its SHA-256, so the chain tells a hash copied in without holding one.
+    static func staffPayload(id: Int64, roles: String, passwordHash: String, createdAt: String, createdBy: Int64?) -> Value {
+        var payload: [String: Value] = ["id": .int(Int(id)), "roles": .string(roles), "password": .string(HashChain.sha256(passwordHash)),
+                                        "created_at": .string(createdAt)]
+        if let createdBy { payload["created_by"] = .int(Int(createdBy)) }
+        return .object(payload)
+    }
+
+    /// Appends an entry to the changes chain.
+    func appendChange(kind: String, subject: String, payload: Value, at: Date, by staffID: Int64?) throws {
+        try db.atomically {
+            let last = try chainEnd("changes")
+            let id = last.id + 1
+            let entry = ChainedChange(id: id, at: Timestamp.string(at), staffID: staffID, kind: kind, subject: subject, payload: payload.canonicalJSON)
+            let hash = HashChain.hash(previous: last.hash, values: entry.chainValues)
+            try db.query("INSERT INTO changes (id, at, staff_id, kind, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         [.int(id), .text(entry.at), SQLValue(staffID), .text(kind), .text(subject), .text(entry.payload), .text(last.hash), .text(hash)])
+            extend("changes", id: id, hash: hash)
+        }
     }
 
     package func transaction<T>(_ body: () throws -> T) throws -> T {
@@ -235,10 +292,17 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
     }
 
     package func addStaff(username: String, roles: Set<Role>, passwordHash: String, at: Date, by: Int64?) throws -> StaffInfo {
-        if try account(username) != nil { throw StoreError.duplicateUsername(username) }
-        try db.query("INSERT INTO staff (username, roles, password_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
-                     [.text(username), .text(Self.rolesText(roles)), .text(passwordHash), .text(Timestamp.string(at)), by.map(SQLValue.int) ?? .null])
-        return StaffInfo(id: db.lastInsertID, username: username, roles: roles)
+        try db.atomically {
+            if try account(username) != nil { throw StoreError.duplicateUsername(username) }
+            let created = Timestamp.string(at)
+            try db.query("INSERT INTO staff (username, roles, password_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+                         [.text(username), .text(Self.rolesText(roles)), .text(passwordHash), .text(created), SQLValue(by)])
+            let id = db.lastInsertID
+            try appendChange(kind: "staff-added", subject: username,
+                             payload: Self.staffPayload(id: id, roles: Self.rolesText(roles), passwordHash: passwordHash, createdAt: created, createdBy: by),
+                             at: at, by: by)
+            return StaffInfo(id: id, username: username, roles: roles)
+        }
     }
 
     package func account(_ username: String) throws -> StaffAccount? {

@@ -156,6 +156,31 @@ enum Schema {
             CREATE TRIGGER access_append_only_delete BEFORE DELETE ON access
             BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
             """),
+        Migration(version: 5, name: "changes-in-the-chain", sql: """
+            -- The clinic's own state as hash-chained entries: the database's mode (fixed when it is
+            -- made) and every member of staff (added, with their roles and a hash of their password
+            -- hash). The staff table and the mode in meta are projections of it that audit verify
+            -- rebuilds; patients and visits are projections of the record's registrations and visits.
+            CREATE TABLE changes (
+                id        INTEGER PRIMARY KEY,
+                at        TEXT NOT NULL,
+                staff_id  INTEGER,                    -- who made it; none for the database's own entry
+                kind      TEXT NOT NULL,              -- database, staff-added
+                subject   TEXT NOT NULL,              -- a username, or the database
+                payload   TEXT NOT NULL,              -- canonical JSON
+                prev_hash TEXT NOT NULL,
+                hash      TEXT NOT NULL UNIQUE
+            );
+            CREATE TRIGGER changes_append_only_update BEFORE UPDATE ON changes
+            BEGIN SELECT RAISE(ABORT, 'the changes are append-only'); END;
+            CREATE TRIGGER changes_append_only_delete BEFORE DELETE ON changes
+            BEGIN SELECT RAISE(ABORT, 'the changes are append-only'); END;
+            -- Staff rows are written once, by the program, with their entry in the chain.
+            CREATE TRIGGER staff_append_only_update BEFORE UPDATE ON staff
+            BEGIN SELECT RAISE(ABORT, 'staff are changed only through the chain'); END;
+            CREATE TRIGGER staff_append_only_delete BEFORE DELETE ON staff
+            BEGIN SELECT RAISE(ABORT, 'staff are changed only through the chain'); END;
+            """),
     ]
 
     static var latestVersion: Int { migrations.last?.version ?? 0 }

@@ -33,6 +33,8 @@ import Testing
           clinic.idle_minutes: {value: 15, unit: minutes, default: 15, source: clinic policy}
           clinic.also_requires: {value: "", default: "", source: clinic policy}
           clinic.fhir_base: {value: "https://fhir.test-clinic.org/r4", default: "https://clinic.invalid/fhir", source: clinic setting}
+          clinic.admin_retry_seconds: {value: 60, unit: seconds, default: 60, source: clinic policy}
+          clinic.anchor_file: {value: "", default: "", source: off}
         """
 
     @Test func readsEverySettingWithItsDocumentation() throws {
@@ -119,11 +121,13 @@ import Testing
               clinic.idle_minutes: {value: 10, unit: minutes, default: 15, source: stricter}
               clinic.also_requires: {value: "gate give=gate.ready", default: "", source: our checklist}
               clinic.fhir_base: {value: "https://fhir.next-clinic.org", default: "https://clinic.invalid/fhir", source: our server}
+              clinic.admin_retry_seconds: {value: 60, unit: seconds, default: 60, source: clinic policy}
+              clinic.anchor_file: {value: "", default: "", source: off}
             """)
         #expect(session.execute("protocol check \(good)", source: "t") == .ok)
-        #expect(console.output.last == "\(good): sound · Next · version 2 · 5 settings read by the loaded modules")
+        #expect(console.output.last == "\(good): sound · Next · version 2 · 7 settings read by the loaded modules")
         let bad = try files.write("bad.yaml", "protocol: Next\nversion: \"3\"\nsettings: {}\n")
-        #expect(session.execute("protocol check \(bad)", source: "t").failure?.message == "\(bad) is refused: 5 problems (listed above)")
+        #expect(session.execute("protocol check \(bad)", source: "t").failure?.message == "\(bad) is refused: 7 problems (listed above)")
         #expect(console.errors.contains { $0.contains("clinic.late_entry_hours is missing") })
     }
 
@@ -143,6 +147,8 @@ import Testing
                   clinic.idle_minutes: {value: 10, unit: minutes, default: 15, source: stricter}
                   clinic.also_requires: {value: "\(value)", default: "", source: our checklist}
                   clinic.fhir_base: {value: "https://fhir.next-clinic.org", default: "https://clinic.invalid/fhir", source: our server}
+                  clinic.admin_retry_seconds: {value: 60, unit: seconds, default: 60, source: clinic policy}
+                  clinic.anchor_file: {value: "", default: "", source: off}
                 """)
             return (session.execute("protocol check \(path)", source: "t"), Array(console.errors.dropFirst(before)))
         }

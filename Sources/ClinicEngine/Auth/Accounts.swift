@@ -33,13 +33,15 @@ package enum Accounts {
         return account.info
     }
 
-    /// How long the clinic's only unlocked administrator waits between tries once past the limit:
-    /// locking that account for good would lock the whole clinic out.
-    static let lastAdminWait: TimeInterval = 60
+    /// How long the clinic's only unlocked administrator waits between tries once past the limit
+    /// (`clinic.admin_retry_seconds`): locking that account for good would lock the whole clinic out.
+    static func lastAdminWait(_ session: Session) -> TimeInterval {
+        TimeInterval((try? session.clinicProtocol.settings.integer(HostSettings.adminRetrySeconds)) ?? 60)
+    }
 
     /// Refuses a locked account, saying who can unlock it. The only administrator who is not
     /// locked is never locked by wrong passwords (anyone could lock the clinic out by typing them):
-    /// past the limit, each try waits ``lastAdminWait`` after the one before.
+    /// past the limit, each try waits ``lastAdminWait(_:)`` after the one before.
     /// A try that is refused is an entry of the access log too.
     static func checkNotLocked(_ username: String, context: AccessEntry.Context, source: String, in session: Session) throws {
         let store = session.store
@@ -51,11 +53,11 @@ package enum Accounts {
             try store.appendAccess(AccessEntry(username: username, event: .refused, context: context, at: session.now, session: session.sessionID, source: source))
         }
         if try isLastAdmin(username, in: session) {
-            guard let last = failed.last, session.now.timeIntervalSince(last) < lastAdminWait else { return }
+            guard let last = failed.last, session.now.timeIntervalSince(last) < lastAdminWait(session) else { return }
             try refused()
-            let at = ClinicTime.format(last.addingTimeInterval(lastAdminWait), calendar: session.calendar)
+            let at = ClinicTime.format(last.addingTimeInterval(lastAdminWait(session)), calendar: session.calendar)
             throw CommandError("\(username) is the clinic's only administrator not locked, and has \(failed.count) wrong passwords in a row: the next try is allowed at \(at)",
-                               hint: "wait a minute; if someone else is guessing, another administrator (add one) can unlock accounts", kind: .refused)
+                               hint: "wait; if someone else is guessing, another administrator (add one), or the database file's owner (clinic admin unlock \(username) --db FILE), can unlock accounts", kind: .refused)
         }
         try refused()
         throw CommandError("the account \(username) is locked after \(failed.count) wrong passwords in a row", hint: "an administrator unlocks it: user unlock \(username)", kind: .refused)

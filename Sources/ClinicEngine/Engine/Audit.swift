@@ -2,40 +2,147 @@ import ClinicKit
 import ClinicStorage
 import Foundation
 
-/// `audit verify`: walks both hash chains (the clinical record and the command journal) from the
-/// first entry, and checks the patients table against the registrations in the chain. Reports OK
-/// with the counts and each chain's head hash, or the first entry that does not match: its number,
-/// when and by whom it was written, and what is wrong.
-enum Audit {
-    static func verify(heads: [String], in session: Session) throws -> CommandOutput {
-        let store = session.store
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// `audit verify`: walks every hash chain (the clinical record, the command journal, the protocols
+/// adopted, the access log and the clinic's own changes) from its first entry, rebuilds the tables
+/// outside the chains (staff, patients, visits, the database's mode) from them and compares row by
+/// row, and checks that a live record's times never go backwards. With a head noted earlier
+/// (`audit head`, or the anchors file), it also tells entries cut from the end and a consistent
+/// rewrite of what the head covered. Reports OK with each chain's count and head, or every problem.
+package enum Audit {
+    static func verify(heads: [String], anchors: String?, in session: Session) throws -> CommandOutput {
+        try verify(session.store, heads: heads, anchors: anchors)
+    }
+
+    /// Verifies `store`, which may be open to read only (a backup).
+    package static func verify(_ store: any RecordStore, heads: [String], anchors: String?) throws -> CommandOutput {
         var out = CommandOutput()
         var problems: [String] = []
-        // A head noted at an earlier check must still be in its chain: a chain cannot show by itself
-        // that entries were cut from its end.
-        for head in heads where try !store.chainContains("records", hash: head) && !store.chainContains("journal", hash: head)
-            && !store.chainContains("protocols", hash: head) && !store.chainContains("access", hash: head) {
-            problems.append("the head \(head.prefix(12))… noted earlier is in neither chain: entries were cut from the end, or it is another database")
-        }
-        for (check, name) in [(try store.verifyRecords(), "record"), (try store.verifyJournal(), "journal"), (try store.verifyProtocols(), "protocols"), (try store.verifyAccess(), "access")] {
+        let checks = [(try store.verifyRecords(), "record"), (try store.verifyJournal(), "journal"), (try store.verifyProtocols(), "protocols"),
+                      (try store.verifyAccess(), "access"), (try store.verifyChanges(), "changes")]
+        for (check, name) in checks {
             guard let broken = check.firstBreak else {
-                out.line("\(name): \(check.count) entries, hash chain intact; head \(try store.chainHead(check.table))")
+                out.line("\(name): \(check.count) \(check.count == 1 ? "entry" : "entries"), hash chain intact")
                 continue
             }
-            let origin = ["protocols", "access"].contains(check.table) ? "" : try store.entryOrigin(table: check.table, id: broken.id).map { " (written \($0.at) by \($0.staff))" } ?? ""
+            let origin = ["records", "journal"].contains(check.table) ? try store.entryOrigin(table: check.table, id: broken.id).map { " (written \($0.at) by \($0.staff))" } ?? "" : ""
             problems.append("\(name) entry #\(broken.id)\(origin): \(broken.reason)")
         }
-        for difference in try store.patientsDifferingFromTheirRegistration() {
-            problems.append("patient \(difference.mrn): \(difference.problem)")
+        problems += try store.projectionDifferences()
+        problems += try store.timesGoingBackwards()
+        for head in heads {
+            if let problem = try check(head: head, in: store) { problems.append(problem) }
+        }
+        var anchored = 0
+        if let anchors {
+            let (count, found) = try check(anchorsAt: anchors, in: store)
+            anchored = count
+            problems += found
         }
         if problems.isEmpty {
-            out.line("patients: every row matches its registration in the record")
+            out.line("staff, patients, visits and the database's mode: every row matches the chain")
+            out.line("head \(try head(of: store))")
+            let noted = heads.count + anchored
             out.line("OK: nothing was changed, removed or inserted behind the program's back"
-                     + (heads.isEmpty ? "; keep the heads: audit verify --head HASH later also tells entries cut from the end" : "; the heads noted earlier are still in their chains"))
+                     + (noted == 0 ? "; write the head down (audit head): audit verify --head HEAD later also tells entries cut from the end"
+                        : "; the \(noted == 1 ? "head" : "\(noted) heads") noted earlier still hold"))
             return out
         }
         throw CommandError("audit verify FAILED: " + problems.joined(separator: "; "),
-                             hint: "keep this database as it is and tell the clinic's data protection officer; restore from the last verified backup")
+                           hint: "keep this database as it is and tell the clinic's data protection officer; restore from the last verified backup")
+    }
+
+    // MARK: - Heads
+
+    /// The current head of every chain in one line to write down or send elsewhere:
+    /// `r1204.j5310.p2.a88.c9.` and 32 hex digits of a SHA-256 over each chain's length and last
+    /// hash. Any later state of the same record still gives it back for those lengths.
+    package static func head(of store: any RecordStore) throws -> String {
+        var lengths: [(String, Int64)] = []
+        for table in headChains { lengths.append((table.name, try store.chainLength(table.name))) }
+        return try head(lengths, in: store) ?? ""
+    }
+
+    /// The chains a head covers, each with its letter.
+    private static let headChains: [(name: String, letter: Character)] = [("records", "r"), ("journal", "j"), ("protocols", "p"), ("access", "a"), ("changes", "c")]
+
+    private static func head(_ lengths: [(String, Int64)], in store: any RecordStore) throws -> String? {
+        var text = ""
+        var label: [String] = []
+        for (table, length) in lengths {
+            guard let hash = try store.chainHash(table, at: length) else { return nil }
+            text += "\(table):\(length):\(hash)\n"
+            label.append("\(headChains.first { $0.name == table }!.letter)\(length)")
+        }
+        return label.joined(separator: ".") + "." + HashChain.sha256(text).prefix(32)
+    }
+
+    /// Appends the record's head to the protocol's anchors file (`clinic.anchor_file`), when it
+    /// names one: a line `TIME HEAD WHERE`. Returns a warning when it cannot be written.
+    package static func anchor(_ session: Session, where place: String) -> String? {
+        guard let path = try? session.clinicProtocol.settings.text(HostSettings.anchorFile), !path.isEmpty else { return nil }
+        do {
+            let line = "\(Timestamp.string(session.clock.now())) \(try head(of: session.store)) \(place)\n"
+            let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { return "warning: the record's head could not be added to \(path) (\(String(cString: strerror(errno)))); audit head prints it" }
+            defer { close(fd) }
+            let written = line.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
+            guard written == line.utf8.count else { return "warning: the record's head could not be added to \(path); audit head prints it" }
+            return nil
+        } catch {
+            return "warning: the record's head could not be read for \(path): \(CommandError.reason(error))"
+        }
+    }
+
+    /// What is wrong with a head noted earlier (`audit head`, or a chain's last hash as earlier
+    /// versions printed it); `nil` when the record still gives it.
+    static func check(head: String, in store: any RecordStore) throws -> String? {
+        let parts = head.split(separator: ".").map(String.init)
+        if parts.count == 1, head.count == 64, head.allSatisfy(\.isHexDigit) {
+            for table in headChains.map(\.name) where try store.chainContains(table, hash: head.lowercased()) { return nil }
+            return "the head \(head.prefix(12))… noted earlier is in no chain: entries were cut from the end, or it is another database"
+        }
+        guard parts.count == headChains.count + 1, parts.last!.count == 32, parts.last!.allSatisfy(\.isHexDigit) else {
+            throw CommandError("'\(head)' is not a head as audit head prints it", hint: "copy the whole head: r12.j40.p1.a3.c2. and 32 hex digits")
+        }
+        var lengths: [(String, Int64)] = []
+        for (part, chain) in zip(parts.dropLast(), headChains) {
+            guard part.first == chain.letter, let n = Int64(part.dropFirst()), n >= 0 else {
+                throw CommandError("'\(head)' is not a head as audit head prints it", hint: "copy the whole head: r12.j40.p1.a3.c2. and 32 hex digits")
+            }
+            lengths.append((chain.name, n))
+        }
+        for (table, length) in lengths where try store.chainLength(table) < length {
+            return "the head \(head.prefix(24))… noted earlier counts \(length) \(table) entries, and only \(try store.chainLength(table)) are left: entries were cut from the end"
+        }
+        guard try Self.head(lengths, in: store) == head.lowercased() else {
+            return "the head \(head.prefix(24))… noted earlier no longer matches: what it covered was rewritten (every hash recomputed), or it is another database"
+        }
+        return nil
+    }
+
+    /// Checks every head in an anchors file (lines `TIME HEAD WHERE`); returns how many there were
+    /// and the first that fails.
+    static func check(anchorsAt path: String, in store: any RecordStore) throws -> (Int, [String]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandError("cannot read the anchors file \(path)", hint: "give the file clinic.anchor_file names, or a copy of it")
+        }
+        var count = 0
+        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let words = line.split(separator: " ").map(String.init)
+            guard words.count >= 2, !line.hasPrefix("#") else { continue }
+            count += 1
+            // A line that is not a head is reported by its number only: never its text.
+            let problem: String?
+            do { problem = try check(head: words[1], in: store) } catch {
+                return (count, ["\(path) line \(number + 1) is not an anchor (TIME HEAD WHERE)"])
+            }
+            if let problem { return (count, ["the anchor of \(words[0]) (\(path) line \(number + 1)): " + problem]) }
+        }
+        return (count, [])
     }
 }
 

@@ -10,6 +10,8 @@ package enum HostSettings {
     static let idleMinutes = "clinic.idle_minutes"
     static let alsoRequires = "clinic.also_requires"
     static let fhirBase = "clinic.fhir_base"
+    static let adminRetrySeconds = "clinic.admin_retry_seconds"
+    static let anchorFile = "clinic.anchor_file"
 
     package static let specs = [
         SettingSpec(lateEntryHours, .integer(0...168, unit: "hours"),
@@ -20,6 +22,10 @@ package enum HostSettings {
                     summary: "an idle shell signs its member of staff out after this long"),
         SettingSpec(alsoRequires, .text(maxLength: 2000),
                     summary: "facts a command also waits for, as COMMAND=FACT pairs separated by ; (dosing start=checklist.done)"),
+        SettingSpec(adminRetrySeconds, .integer(10...3600, unit: "seconds"),
+                    summary: "how long each wrong password holds the only unlocked administrator, who is never locked out"),
+        SettingSpec(anchorFile, .text(maxLength: 4000),
+                    summary: "a file outside the database where the record's head is appended when a shell or script ends (empty: off)"),
         SettingSpec(fhirBase, .text(maxLength: 200),
                     summary: "the clinic's base URL in FHIR exports: each resource's fullUrl, and the systems of its MRNs and staff names, are under it"),
     ]
@@ -31,6 +37,9 @@ package enum HostSettings {
         guard let url, ["https", "http"].contains(url.scheme ?? ""), !(url.host ?? "").isEmpty, url.query == nil, url.fragment == nil,
               !base.hasSuffix("/") else {
             return ["\(fhirBase) '\(base)' is not an http(s) URL without a trailing slash, query or fragment (https://fhir.example-clinic.org/r4)"]
+        }
+        if let anchors = try? p.text(anchorFile), !anchors.isEmpty, !anchors.hasPrefix("/") {
+            return ["\(anchorFile) '\(anchors)' is not an absolute path (/var/lib/clinic-anchors/heads.txt), or empty for none"]
         }
         return []
     }

@@ -18,6 +18,7 @@ package enum Program {
         case .success(.help): print(ProgramOptions.usage); return 0
         case .success(.version): print("clinic \(ProgramOptions.version) (ClinicKit \(ClinicKitABI.sdkVersion), module ABI \(ClinicKitABI.version))"); return 0
         case .success(.run(let o)): options = o
+        case .success(.owner(let command)): return command.run(environment: environment)
         case .failure(let error):
             Terminal.writeErr("clinic: \(error.description)\n\(ProgramOptions.usage)\n")
             return 2
@@ -74,6 +75,8 @@ package enum Program {
         if store.isSandbox && !interactive {
             console.err("note: \(path) is a sandbox: its entries are for training and tests, never a patient's record")
         }
+        // Whenever a shell or the scripts end, the record's head goes to the anchors file, if any.
+        defer { if let warning = Audit.anchor(session, where: interactive ? "shell" : "scripts") { console.err(warning) } }
         if let record = options.record {
             do { session.recorder = try Recorder(path: record, session: session) } catch let failure as CommandError {
                 console.err("clinic: \(failure.description)")

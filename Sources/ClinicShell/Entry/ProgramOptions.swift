@@ -23,6 +23,8 @@ package struct ProgramOptions: Equatable {
         case run(ProgramOptions)
         case help
         case version
+        /// `clinic audit verify`, `clinic audit head`, `clinic admin unlock NAME`.
+        case owner(OwnerCommand)
     }
 
     package struct UsageError: Error, Equatable, CustomStringConvertible {
@@ -58,10 +60,18 @@ package struct ProgramOptions: Equatable {
                            on its own; the exit status is still 1)
           --help, --version
 
+        without signing in, on the operating system's authority over the database file:
+          clinic audit verify [--db PATH] [--head HEAD ...] [--anchors FILE]
+                           check every chain and the tables rebuilt from them (a read-only backup too)
+          clinic audit head [--db PATH]      the record's head, to write down or send elsewhere
+          clinic admin unlock NAME [--db PATH]
+                           unlock an account, for the owner of the database file only
+
         exit status: 0 success, 1 a command failed, 2 usage error
         """
 
     package static func parse(_ arguments: [String]) throws(UsageError) -> Parsed {
+        if let command = try OwnerCommand.parse(arguments) { return .owner(command) }
         var options = ProgramOptions()
         var i = 0
         func value(_ flag: String) throws(UsageError) -> String {
