@@ -321,7 +321,7 @@ extension EndToEnd {
         try h.provision()
         let wrong = try h.run(["--user", "nora", "-c", "whoami"], env: ["CLINIC_PASSWORD": "wrong-password"])
         #expect(wrong.status == 1)
-        #expect(wrong.stderr.contains("sign-in failed for nora"))
+        #expect(wrong.stderr.contains("sign-in failed: unknown name or wrong password"))
         let anonymous = try h.run(["-c", "patient list"])
         #expect(anonymous.status == 1)
         #expect(anonymous.stderr.contains("nobody is signed in; type login NAME"))

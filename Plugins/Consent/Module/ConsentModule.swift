@@ -24,7 +24,7 @@ public final class ConsentModule: ClinicModule {
                         roles: Role.clinical, requires: ["screening.eligible"], needsPatient: true, needsVisit: true,
                         discussion: "Consent is taken once a physician has signed a screening that allows ketamine."),
             CommandSpec("withdraw", summary: "the patient withdraws their consent, at once",
-                        fields: [FieldSpec("reason", .text(maxLength: 500), required: false, help: "what the patient said, if anything", positional: true)],
+                        fields: [FieldSpec("reason", .text(maxLength: 500), required: false, help: "what the patient said, if anything", positional: true, identifying: true)],
                         roles: Role.clinical, needsPatient: true),
         ],
         facts: [

@@ -56,7 +56,7 @@ public final class ScreeningModule: ClinicModule {
             CommandSpec("sign", summary: "sign the latest screening decision (physician; asks your password again)",
                         roles: [.physician], needsPatient: true, needsVisit: true),
             CommandSpec("acknowledge", summary: "a clinician acknowledges the PHQ-9 item 9 alert, with what was done",
-                        fields: [FieldSpec("note", .text(maxLength: 1000), help: "what was done: who assessed the patient, the plan", positional: true)],
+                        fields: [FieldSpec("note", .text(maxLength: 1000), help: "what was done: who assessed the patient, the plan", positional: true, identifying: true)],
                         roles: Role.clinical, needsPatient: true),
             CommandSpec("show", summary: "the patient's screenings, each beside the earlier ones", roles: Role.clinical, needsPatient: true),
         ],

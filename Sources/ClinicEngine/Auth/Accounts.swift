@@ -26,7 +26,8 @@ package enum Accounts {
                                            context: context, at: session.now, session: session.sessionID, source: source))
         guard let account, right else {
             let left = limit(session) - (account == nil ? 1 : try store.failedSignIns(for: username).count)
-            throw CommandError("sign-in failed for \(username): unknown name or wrong password",
+            // The name is not repeated: it may be a password typed where the name was asked.
+            throw CommandError("sign-in failed: unknown name or wrong password",
                                hint: left <= 0 ? "that was the last try: the account is now locked until an admin types user unlock \(username)"
                                                : "try again (\(left) more before the account locks), or ask an admin", kind: .refused)
         }
@@ -97,7 +98,9 @@ package enum Accounts {
             try session.journal("login \(name)", source: source, outcome: "ok", message: "")
             return who
         } catch let failure as CommandError {
-            try? session.journal("login \(name)", source: source, outcome: failure.kind.rawValue, message: failure.message)
+            // A name that is no account's may be a password typed where the name was asked: never kept.
+            let shown = (try? session.store.account(name)) == nil ? "(unknown name)" : name
+            try? session.journal("login \(shown)", source: source, outcome: failure.kind.rawValue, message: failure.message)
             throw failure
         }
     }

@@ -124,7 +124,8 @@ package struct CommandCatalog: Sendable {
         let candidates = group(key)
         if candidates.isEmpty {
             let guess = Suggest.closest(to: key, among: firstWords)
-            return .failed("unknown command '\(first)'" + (guess.map { "; did you mean '\($0)'?" } ?? "") + "; type help for the list")
+            // What was typed is never repeated: it may be a password typed at the wrong prompt.
+            return .failed("no command starts with that word" + (guess.map { "; did you mean '\($0)'?" } ?? "") + "; type help for the list")
         }
         if let single = candidates.first(where: { $0.words.count == 1 }) {
             return .found(single, arguments: Array(words.dropFirst()))
@@ -136,7 +137,7 @@ package struct CommandCatalog: Sendable {
         let verb = words[1].lowercased()
         guard let entry = candidates.first(where: { $0.words[1] == verb }) else {
             let guess = Suggest.closest(to: verb, among: verbs)
-            return .failed("\(key) has no command '\(words[1])'" + (guess.map { "; did you mean '\(key) \($0)'?" } ?? "")
+            return .failed("\(key) has no such command" + (guess.map { "; did you mean '\(key) \($0)'?" } ?? "")
                 + " It has: \(verbs.joined(separator: ", "))")
         }
         return .found(entry, arguments: Array(words.dropFirst(2)))

@@ -317,11 +317,18 @@ package final class Session {
     /// script say where it happened differently).
     private func finish(line: String, source: String, failure: CommandError) -> Outcome {
         do {
-            try journal(line.trimmed, source: source, outcome: failure.kind.rawValue, message: failure.description)
+            try journalFailure(line.trimmed, source: source, failure: failure)
         } catch {
             console.err("error: could not write the journal: \(CommandError.reason(error))")
         }
         return .failed(failure)
+    }
+
+    /// Journals a line that failed as the journal may keep it (``journalled(failedLine:message:)``):
+    /// never the text of a line that named no command, nor an identifying value.
+    package func journalFailure(_ line: String, source: String, failure: CommandError, note: String = "") throws {
+        let kept = journalled(failedLine: line, message: failure.description + note)
+        try journal(kept.command, source: source, outcome: failure.kind.rawValue, message: kept.message)
     }
 
     /// Journals a command line. Its staff member, patient and visit are the session's after the

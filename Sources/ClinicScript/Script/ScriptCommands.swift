@@ -17,8 +17,8 @@ package enum ScriptCommands {
                      isDirective: directive, handler: handler)
     }
 
-    private static func text(_ name: String, _ help: String, required: Bool = true, positional: Bool = true) -> FieldSpec {
-        FieldSpec(name, .text(maxLength: 4000), required: required, help: help, positional: positional)
+    private static func text(_ name: String, _ help: String, required: Bool = true, positional: Bool = true, identifying: Bool = false) -> FieldSpec {
+        FieldSpec(name, .text(maxLength: 4000), required: required, help: help, positional: positional, identifying: identifying)
     }
 
     static let entries: [CatalogEntry] = [
@@ -41,15 +41,15 @@ package enum ScriptCommands {
                                      roles: everyone, needsPatient: false), open: true, ownTransactions: true, replayed: false) { v, session in try Replay.run(v["file"]?.stringValue ?? "", into: v["into"]?.stringValue, verify: v["verify"]?.stringValue, in: session) },
         host(["run"], CommandSpec("run", summary: "run a script: run FILE [--var NAME=VALUE ...] [--csv DATA.csv [--bail]]",
                                   fields: [text("file", "the .clinic script"),
-                                           FieldSpec("var", .text(maxLength: 4000), required: false, help: "NAME=VALUE for ${NAME} (may be repeated)"),
+                                           FieldSpec("var", .text(maxLength: 4000), required: false, help: "NAME=VALUE for ${NAME} (may be repeated)", identifying: true),
                                            FieldSpec("csv", .text(maxLength: 4000), required: false, help: "run once per row, the columns as variables"),
                                            FieldSpec("bail", .yesNo, required: false, help: "stop at the first failed row")],
                                   roles: everyone, needsPatient: false,
                                   discussion: "A script is recorded whole or, at its first failure, not at all; each CSV row on its own."), open: true, replayed: false, directive: true),
         host(["set"], CommandSpec("set", summary: "set a script variable: set NAME VALUE, then use ${NAME}",
-                                  fields: [text("name", "letters, digits and _"), text("value", "the rest of the line")],
+                                  fields: [text("name", "letters, digits and _"), text("value", "the rest of the line", identifying: true)],
                                   roles: everyone, needsPatient: false), open: true, directive: true),
-        host(["echo"], CommandSpec("echo", summary: "print a line (in scripts)", fields: [text("text", "what to print", required: false)],
+        host(["echo"], CommandSpec("echo", summary: "print a line (in scripts)", fields: [text("text", "what to print", required: false, identifying: true)],
                                    roles: everyone, needsPatient: false), open: true, directive: true),
         host(["include"], CommandSpec("include", summary: "run another script's lines here (in scripts; relative to this one)",
                                       fields: [text("file", "the script")], roles: everyone, needsPatient: false), open: true, directive: true),

@@ -188,8 +188,8 @@ package final class ScriptRunner {
             if !session.store.isInTransaction { notice("\(name): stopped; \(note)") }
             // The failure's journal line went with the rest: write it again. Inside an enclosing
             // script it stays if that script commits, and goes with it if not (which journals its own).
-            try? session.journal(s.command.isEmpty ? "run \(Tokenizer.quote(name))" : s.command, source: s.place?.source ?? name,
-                                 outcome: s.failure.kind.rawValue, message: "\(s.failure.description) · \(note)")
+            try? session.journalFailure(s.command.isEmpty ? "run \(Tokenizer.quote(name))" : s.command, source: s.place?.source ?? name,
+                                        failure: s.failure, note: " · \(note)")
             session.afterCommand()
             throw s
         }
@@ -346,13 +346,14 @@ package final class ScriptRunner {
         }
         guard let file else { try usage("which script?") }
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : (directory as NSString).appendingPathComponent(p) }
-        let canonical = (["run", file] + extra.sorted { $0.key < $1.key }.flatMap { ["--var", "\($0.key)=\($0.value)"] }
+        // A variable's value may be anything (a name, a note): the journal keeps its name only.
+        let canonical = (["run", file] + extra.sorted { $0.key < $1.key }.flatMap { ["--var", "\($0.key)=…"] }
             + (csv.map { ["--csv", $0] } ?? []) + (bail ? ["--bail"] : [])).map(Tokenizer.quote).joined(separator: " ")
         let saved = variables
         variables.values.merge(extra) { $1 }
         defer { variables = saved }
         let succeeded: Bool
-        var summary = ""
+        var summary = "", failedLine = ""
         if let csv {
             (succeeded, summary) = runCSV(script: resolve(file), name: file, data: resolve(csv), dataName: csv, bail: bail)
         } else {
@@ -362,13 +363,15 @@ package final class ScriptRunner {
             } catch let stop as Stop {
                 succeeded = false
                 summary = "\(file) stopped" + (stop.place.map { " at \($0)" } ?? "") + ": \(stop.failure.description)"
+                failedLine = stop.command
             } catch {
                 succeeded = false
                 summary = "\(file) stopped: \(CommandError(describing: error).description)"
             }
         }
         // The commands inside are journalled one by one; this line says who ran the script.
-        try? session.journal(canonical, source: place?.source ?? "shell", outcome: succeeded ? "ok" : "error", message: summary)
+        try? session.journal(canonical, source: place?.source ?? "shell", outcome: succeeded ? "ok" : "error",
+                             message: failedLine.isEmpty ? summary : session.journalled(failedLine: failedLine, message: summary).message)
         session.afterCommand()
         if !succeeded {
             let failure = CommandError(summary)

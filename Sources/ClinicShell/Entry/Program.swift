@@ -164,7 +164,7 @@ package enum Program {
         } catch let failure as CommandError {
             // signInAtStart journals its own attempts; a failed first run is journalled here.
             if first {
-                try? session.journal("login \(user.lowercased())", source: "--user", outcome: failure.kind.rawValue, message: failure.message)
+                try? session.journal("login (first administrator)", source: "--user", outcome: failure.kind.rawValue, message: failure.message)
             }
             console.err("clinic: \(failure.description)")
             return false

@@ -188,7 +188,7 @@ struct Shell {
                 } catch let failure as CommandError {
                     // signInAtStart journals its own attempts; a failed first run is journalled here.
                     if first {
-                        try? session.journal("login \(name)", source: "shell", outcome: failure.kind.rawValue, message: failure.message)
+                        try? session.journal("login (first administrator)", source: "shell", outcome: failure.kind.rawValue, message: failure.message)
                     }
                     session.console.err("\(failure.kind.rawValue): \(failure.description)")
                 } catch {
