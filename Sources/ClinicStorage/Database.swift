@@ -59,7 +59,10 @@ package final class Database: @unchecked Sendable {
         handle = db
         self.path = path
         sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, 5000)
+        sqlite3_busy_handler(db, { context, attempt in
+            guard let context else { return 0 }
+            return Unmanaged<Database>.fromOpaque(context).takeUnretainedValue().waitForLock(attempt: Int(attempt)) ? 1 : 0
+        }, Unmanaged.passUnretained(self).toOpaque())
         try execute("PRAGMA foreign_keys = ON")
         if path != ":memory:" && !readOnly {
             try execute("PRAGMA journal_mode = WAL")
@@ -92,6 +95,30 @@ package final class Database: @unchecked Sendable {
             if let db { sqlite3_close_v2(db) }
         }
         throw lastError
+    }
+
+    // MARK: - Waiting for another writer
+
+    /// Called once a wait for another connection's write lock has lasted a second: the session
+    /// says "waiting for another workstation…". Nobody holds the lock while a person thinks (every
+    /// question is asked before a write transaction begins), so waits are short.
+    package var onWait: (() -> Void)?
+    /// How long a write waits for another connection before it gives up (and nothing is recorded).
+    package var longestWait: TimeInterval = 120
+    private var waitStarted = Date()
+    private var waitNoticed = false
+
+    /// SQLite's busy handler: whether to try again. Sleeps a little more each time, up to 50 ms.
+    private func waitForLock(attempt: Int) -> Bool {
+        if attempt == 0 { (waitStarted, waitNoticed) = (Date(), false) }
+        let waited = Date().timeIntervalSince(waitStarted)
+        guard waited < longestWait else { return false }
+        if waited >= 1, !waitNoticed {
+            waitNoticed = true
+            onWait?()
+        }
+        usleep(useconds_t(min(50, 2 + attempt * 2)) * 1000)
+        return true
     }
 
     deinit {

@@ -27,6 +27,8 @@ package protocol RecordStore: AnyObject {
     /// A number that changes whenever another connection commits: the shells' watch reads it each
     /// second instead of the record.
     func dataVersion() throws -> Int64
+    /// Called once when a write has waited a second for another workstation's.
+    var onWait: (() -> Void)? { get set }
 
     // Access: every password check and unlock, chained; never rolled back with a command.
     /// Appends an access entry. Inside a transaction that then rolls back (a failed command, a

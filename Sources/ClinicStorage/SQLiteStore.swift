@@ -227,6 +227,11 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
 
     package var isInTransaction: Bool { db.isInTransaction }
 
+    package var onWait: (() -> Void)? {
+        get { db.onWait }
+        set { db.onWait = newValue }
+    }
+
     /// The last entry of each chain (id and hash) this connection wrote, while it still holds:
     /// inside one write transaction nobody else appends, so a script need not read it back for
     /// every entry. Forgotten when the transaction ends or anything rolls back.

@@ -9,6 +9,10 @@ import Testing
     @Test func aRecordLockedByAnotherWorkstationIsBusyNotSQLiteText() throws {
         let path = StoreTests.temporaryPath()
         let (store, _) = try StoreTests().makeStore(path)
+        // It waits for the other writer a while (saying so once a second has passed), then gives up.
+        store.db.longestWait = 1.5
+        var noticed = 0
+        store.onWait = { noticed += 1 }
         let other = try Database(path: path)
         try other.execute("BEGIN IMMEDIATE")
         defer { try? other.execute("ROLLBACK") }
@@ -21,6 +25,7 @@ import Testing
         #expect(error is DatabaseError)
         let text = CommandError(describing: error).description
         #expect(text == "the record is busy: another workstation is writing to it; nothing was recorded; try again in a moment")
+        #expect(noticed == 1)
     }
 
     @Test func eachDatabaseFailureSaysWhatItMeansForTheRecord() {

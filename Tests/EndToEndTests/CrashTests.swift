@@ -64,5 +64,38 @@ extension EndToEnd {
         #expect(survived == 20)
         #expect(partlyDone >= 5, "too few kills landed mid-batch to mean anything")
     }
+
+    /// The shipped batch script runs its CSV from inside a script: the rows still commit one by one,
+    /// so a kill keeps every row done (it once nested them all in the script's one transaction).
+    @Test func aBatchScriptKilledKeepsTheRowsDone() throws {
+        let h = try Harness()
+        let staffed = h.folder.appendingPathComponent("staffed.sqlite").path
+        try h.sandboxWithStaff(staffed)
+        var kept = 0
+        for round in 1...5 {
+            let db = h.folder.appendingPathComponent("batch-\(round).sqlite").path
+            _ = try h.sql(".backup '\(db)'", in: staffed)
+            let batch = Process()
+            batch.executableURL = URL(fileURLWithPath: Harness.clinic)
+            batch.arguments = ["--db", db, "--user", "nora", Harness.repository.appendingPathComponent("Workflows/batch-intake.clinic").path]
+            batch.environment = h.environment(["CLINIC_PASSWORD": "staff-pass1"])
+            batch.standardOutput = FileHandle.nullDevice
+            batch.standardError = FileHandle.nullDevice
+            try batch.run()
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline, batch.isRunning, (Int(try h.sql("SELECT count(*) FROM patients", in: db).first ?? "") ?? 0) < 20 {
+                usleep(2_000)
+            }
+            // Rows seen by another reader while the batch still runs were committed on their own.
+            let running = batch.isRunning
+            kill(batch.processIdentifier, SIGKILL)
+            batch.waitUntilExit()
+            let done = Int(try h.sql("SELECT count(*) FROM patients", in: db).first ?? "") ?? 0
+            if running && done >= 20 && done < 208 { kept += 1 }
+            #expect(try h.sql("SELECT count(*) FROM (SELECT patient_id FROM records GROUP BY patient_id HAVING count(*) != 4)", in: db) == ["0"])
+            #expect(try h.run(["audit", "verify", "--db", db]).status == 0, "round \(round)")
+        }
+        #expect(kept >= 3, "the kills landed mid-batch kept the rows committed before them (\(kept) of 5)")
+    }
 }
 }

@@ -108,6 +108,12 @@ package enum Accounts {
     /// A password asked at the terminal, or taken from `variable` when there is no terminal.
     static func password(for username: String, in session: Session, variable: String = passwordVariable) throws -> String {
         if let input = session.input {
+            if let collected = session.collectedPasswords[username] { return collected }
+            if session.asksBeforeWriting && session.store.isInTransaction {
+                // Asked once the command's transaction has rolled back: nobody holds the lock while typing.
+                session.passwordNeeded = username
+                throw CommandError("a password is needed for \(username)", kind: .cancelled)
+            }
             switch input.readSecret(prompt: "password for \(username): ") {
             case .line(let p): return p
             case .interrupt, .end: throw CommandError("sign-in cancelled", kind: .cancelled)

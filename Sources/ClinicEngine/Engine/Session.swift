@@ -68,6 +68,14 @@ package final class Session {
     var modulesWorkingOutFacts: [String] = []
     /// How deep commands run other modules' commands (`ModuleContext.perform`).
     private var performDepth = 0
+    /// Passwords asked for the running command before its transaction, by whom they are for
+    /// (`nora`, `patel (witness)`).
+    var collectedPasswords: [String: String] = [:]
+    /// Whether the running command's transaction is its own, so a password it needs is asked
+    /// with the transaction rolled back, and the command run again (``Accounts/password(for:in:variable:)``).
+    var asksBeforeWriting = false
+    /// Whom the running command asked a password for inside its transaction.
+    var passwordNeeded: String?
 
     package init(store: any RecordStore, plugins: PluginReport, clock: any ClinicClock, calendar: Calendar, console: any Console,
                  input: (any LineInput)?, environment: [String: String], databasePath: String, clinicProtocol: LoadedProtocol,
@@ -84,6 +92,7 @@ package final class Session {
         self.sessionID = UUID().uuidString.lowercased()
         self.hostCommands = hostCommands
         self.catalog = CommandCatalog(host: hostCommands, modules: plugins.loaded)
+        store.onWait = { [console] in console.err("waiting for another workstation…") }
     }
 
     /// Whether someone is there to answer prompts.
@@ -208,7 +217,7 @@ package final class Session {
                 output = try run(entry, command)
                 try journal(command.canonical, source: source, outcome: "ok", message: "", before: saved)
             } else {
-                output = try store.transaction { () throws -> CommandOutput in
+                output = try inOwnTransaction(saved: saved) { () throws -> CommandOutput in
                     var output = try run(entry, command)
                     if let at = command.effectiveAt, entry.module != nil {
                         output.line("late entry: effective \(ClinicTime.format(at, calendar: calendar)), recorded \(ClinicTime.format(now, calendar: calendar))")
@@ -223,6 +232,33 @@ package final class Session {
         } catch {
             restore(saved)
             return finish(line: line, source: source, failure: CommandError(describing: error))
+        }
+    }
+
+    /// Runs a command's work in its transaction. Nobody waits on a person holding the write lock: a
+    /// password the command needs (a signature, a witness, `login`) is not asked inside it; the
+    /// transaction is rolled back, the password asked with no lock held, and the work run again
+    /// with it. (Inside a script's transaction, which a person started, it is asked where it is.)
+    private func inOwnTransaction<T>(saved: State, _ body: () throws -> T) throws -> T {
+        let own = !store.isInTransaction && input != nil
+        let outer = (asksBeforeWriting, collectedPasswords)
+        asksBeforeWriting = own
+        if own { collectedPasswords = [:] }
+        defer { (asksBeforeWriting, collectedPasswords) = outer; passwordNeeded = nil }
+        while true {
+            passwordNeeded = nil
+            do {
+                return try store.transaction(body)
+            } catch {
+                // A module may have caught the request and thrown its own error: the note decides.
+                guard own, let label = passwordNeeded, collectedPasswords[label] == nil, let input else { throw error }
+                restore(saved)
+                chosen = []
+                guard case .line(let password) = input.readSecret(prompt: "password for \(label): ") else {
+                    throw CommandError("cancelled: no password was given; nothing was recorded", kind: .cancelled)
+                }
+                collectedPasswords[label] = password
+            }
         }
     }
 

@@ -98,7 +98,7 @@ package final class ScriptRunner {
     package func run(text: String, name: String) -> Bool {
         let before = passedOver
         do {
-            try atomically(name) { try self.runLines(text, name: name, directory: FileManager.default.currentDirectoryPath, row: nil) }
+            try runSegments(text, name: name, directory: FileManager.default.currentDirectoryPath, row: nil)
             return passedOver == before
         } catch {
             return false
@@ -107,10 +107,8 @@ package final class ScriptRunner {
 
     private func runFileLines(_ path: String, name: String, row: String?) throws {
         let text = try read(path, place: nil)
-        try atomically(name) {
-            try self.enter(path, from: nil) {
-                try self.runLines(text, name: name, directory: (path as NSString).deletingLastPathComponent, row: row)
-            }
+        try enter(path, from: nil) {
+            try self.runSegments(text, name: name, directory: (path as NSString).deletingLastPathComponent, row: row)
         }
     }
 
@@ -142,23 +140,59 @@ package final class ScriptRunner {
     }
 
     private func runLines(_ text: String, name: String, directory: String, row: String?) throws {
+        _ = try runLines(Self.lines(of: text), name: name, directory: directory, row: row)
+    }
+
+    /// Runs `lines`; returns whether one of them was `quit`. With `last`, an `expect error` left
+    /// with no line after it is a failure.
+    private func runLines(_ lines: [Line], name: String, directory: String, row: String?, last: Bool = true) throws -> Next {
         let wasInScript = session.inScript
         session.inScript = true
         defer { session.inScript = wasInScript }
-        for line in Self.lines(of: text) {
+        for line in lines {
             let place = Place(file: name, line: line.number, row: row)
             do {
-                if try self.line(line.text, place: place, source: place.source, directory: directory) == .quit { return }
+                if try self.line(line.text, place: place, source: place.source, directory: directory) == .quit { return .quit }
             } catch let stop as Stop {
                 guard keepGoing else { throw stop }
                 passedOver += 1
             }
         }
-        if let pending = pendingError {
+        if last, let pending = pendingError {
             pendingError = nil
-            try fail(Place(file: name, line: Self.lines(of: text).last?.number ?? 0, row: row),
+            try fail(Place(file: name, line: lines.last?.number ?? 0, row: row),
                      CommandError("expect error at \(pending.place) has no command after it"), command: "")
         }
+        return .go
+    }
+
+    /// Runs a script's lines as one transaction, except that a `run … --csv` line of its own ends
+    /// it: what came before is committed, each CSV row is its own transaction (killing a batch
+    /// loses one row at most, never the rows done), and what follows is a new transaction. Inside
+    /// another script's transaction (`include`, a script run by a script's line) it is all one.
+    private func runSegments(_ text: String, name: String, directory: String, row: String?) throws {
+        let lines = Self.lines(of: text)
+        guard !session.store.isInTransaction, !keepGoing, lines.contains(where: { Self.isCSVRun($0.text) }) else {
+            try atomically(name) { _ = try self.runLines(lines, name: name, directory: directory, row: row) }
+            return
+        }
+        var start = lines.startIndex
+        for (i, line) in lines.enumerated() where Self.isCSVRun(line.text) {
+            var next = Next.go
+            if start < i {
+                try atomically(name) { next = try self.runLines(Array(lines[start..<i]), name: name, directory: directory, row: row, last: false) }
+            }
+            if next == .quit { return }
+            if try runLines([line], name: name, directory: directory, row: row, last: false) == .quit { return }
+            start = i + 1
+        }
+        try atomically(name) { _ = try self.runLines(Array(lines[start...]), name: name, directory: directory, row: row) }
+    }
+
+    /// Whether a script line runs a script once per CSV row.
+    static func isCSVRun(_ text: String) -> Bool {
+        guard let words = try? Tokenizer.words(text), words.first?.lowercased() == "run" else { return false }
+        return words.contains { $0 == "--csv" || $0.hasPrefix("--csv=") }
     }
 
     /// Runs `body` in one transaction; at a failure, rolls everything back, says so, puts the
