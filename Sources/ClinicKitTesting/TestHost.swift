@@ -53,7 +53,7 @@ public final class TestHost {
     package init(modules: [any ClinicModule], settings: [String: Value] = [:], documents: [String: ProtocolDocument] = [:],
                  clinicProtocol: (([LoadedModule]) throws -> LoadedProtocol)? = nil, clock: TestClock = TestClock(), calendar: Calendar? = nil,
                  environment: [String: String] = [:], hostCommands: HostCommandTable = HostCommands.table + ScriptCommands.table,
-                 roles: Set<Role> = [.nurse]) throws {
+                 roles: Set<Role> = [.nurse], database: String = ":memory:") throws {
         var utc = Calendar(identifier: .gregorian)
         utc.timeZone = TimeZone(identifier: "UTC")!
         self.clock = clock
@@ -85,9 +85,11 @@ public final class TestHost {
                 throw CommandError("the test gives \(unread), which no module declares", hint: "check the setting's name")
             }
         }
-        let store = try SQLiteStore(path: ":memory:", now: clock.now())
+        let store = try SQLiteStore(path: database, now: clock.now())
         session = Session(store: store, plugins: report, clock: clock, calendar: calendar ?? utc, console: console, input: nil,
-                          environment: environment, databasePath: ":memory:", clinicProtocol: loadedProtocol, hostCommands: hostCommands)
+                          environment: environment, databasePath: database, clinicProtocol: loadedProtocol, hostCommands: hostCommands)
+        // As the program does at its start: a new record notes the protocol it runs under.
+        _ = try ProtocolAdoption.atStart(session)
         try signIn("nora", roles: roles)
     }
 

@@ -76,6 +76,8 @@ package protocol RecordStore: AnyObject {
     func openVisits() throws -> [(patient: PatientInfo, visit: VisitInfo, place: String?)]
     func visits(patientID: Int64) throws -> [VisitRow]
     func endVisit(id: Int64, at: Date, by: Int64) throws
+    /// When and by whom a visit was ended; `nil` while it is open.
+    func visitEnd(id: Int64) throws -> (at: Date, by: String)?
 
     // The record
     func appendRecord(patientID: Int64, visitID: Int64?, module: String, kind: String, payload: Value,

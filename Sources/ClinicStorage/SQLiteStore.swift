@@ -442,6 +442,14 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
                      [.int(patientID)]).map(visit(from:))
     }
 
+    package func visitEnd(id: Int64) throws -> (at: Date, by: String)? {
+        guard let row = try db.query("""
+            SELECT v.ended_at, coalesce(s.username, '(unknown)') FROM visits v LEFT JOIN staff s ON s.id = v.ended_by
+            WHERE v.id = ? AND v.ended_at IS NOT NULL
+            """, [.int(id)]).first, let at = row[0].text.flatMap(Timestamp.date) else { return nil }
+        return (at, row[1].text ?? "(unknown)")
+    }
+
     package func endVisit(id: Int64, at: Date, by: Int64) throws {
         try db.query("UPDATE visits SET ended_at = ?, ended_by = ? WHERE id = ?", [.text(Timestamp.string(at)), .int(by), .int(id)])
     }

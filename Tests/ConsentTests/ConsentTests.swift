@@ -111,6 +111,11 @@ import Testing
         session.input = ScriptedInput(["pass-word1"])
         try #require(session.execute("consent sign", source: "t") == .ok)
         let newProtocol = try ProtocolLoader.load(path: files.appendingPathComponent("new.yaml").path, specs: ProtocolLoader.specs(of: session.plugins.loaded))
+        // An admin adopted it, a physician signing (protocol adopt: ProtocolTests).
+        try session.store.transaction {
+            try session.store.adoptProtocol(sha256: newProtocol.settings.sha256, name: newProtocol.settings.name, version: newProtocol.settings.version,
+                                            settings: .object([:]), at: session.now, by: session.staff?.id, signature: nil)
+        }
         let later = Session(store: session.store, plugins: session.plugins, clock: session.clock, calendar: session.calendar, console: session.console,
                             input: nil, environment: [:], databasePath: path, clinicProtocol: newProtocol, hostCommands: session.hostCommands)
         later.signIn(try #require(session.staff))

@@ -76,6 +76,8 @@ package final class Session {
     var asksBeforeWriting = false
     /// Whom the running command asked a password for inside its transaction.
     var passwordNeeded: String?
+    /// The open visit another workstation ended since this shell's last command: its id, when and by whom.
+    var visitEndedElsewhere: (id: Int64, at: Date, by: String)?
 
     package init(store: any RecordStore, plugins: PluginReport, clock: any ClinicClock, calendar: Calendar, console: any Console,
                  input: (any LineInput)?, environment: [String: String], databasePath: String, clinicProtocol: LoadedProtocol,
@@ -201,10 +203,13 @@ package final class Session {
         case .found(let e, let a): (entry, arguments) = (e, a)
         case .failed(let message): return finish(line: line, source: source, failure: CommandError(message))
         }
+        // Another workstation may have ended or started the patient's visit since the last command.
+        visitEndedElsewhere = nil
+        try? refreshVisit()
         // A host command changes the session (the open patient, visit, staff member) as it runs;
         // if its transaction then rolls back, the session must go back to what the record says.
         let saved = snapshot()
-        defer { commandTime = nil; effectiveAt = nil; chosen = [] }
+        defer { commandTime = nil; effectiveAt = nil; chosen = []; visitEndedElsewhere = nil }
         do {
             var command = try prepare(entry, arguments: arguments)
             // Every question is asked before the write transaction begins.
@@ -218,6 +223,7 @@ package final class Session {
                 try journal(command.canonical, source: source, outcome: "ok", message: "", before: saved)
             } else {
                 output = try inOwnTransaction(saved: saved) { () throws -> CommandOutput in
+                    try checkVisitStillOpen(for: entry)
                     var output = try run(entry, command)
                     if let at = command.effectiveAt, entry.module != nil {
                         output.line("late entry: effective \(ClinicTime.format(at, calendar: calendar)), recorded \(ClinicTime.format(now, calendar: calendar))")

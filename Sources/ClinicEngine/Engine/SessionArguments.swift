@@ -26,6 +26,7 @@ extension Session {
             }
         }
         if let refusal = try ProtocolAdoption.refusal(for: entry, in: self) { throw refusal }
+        try checkVisitStillOpen(for: entry)
         if entry.spec.needsPatient && patient == nil {
             throw CommandError("\(entry.name): no patient is open", hint: "type patient open MRN, or patient find NAME", kind: .refused)
         }
@@ -157,5 +158,32 @@ extension Session {
             alsoRequiredCache = (clinicProtocol.settings.sha256, HostSettings.alsoRequired(clinicProtocol.settings))
         }
         return alsoRequiredCache?.pairs ?? [:]
+    }
+}
+
+extension Session {
+    /// Brings the open visit up to date with the record, as another workstation may have ended it
+    /// or started one since this shell last looked; notes a visit ended under this shell.
+    func refreshVisit() throws {
+        guard let patient else { return }
+        if let open = visit, let ended = try store.visitEnd(id: open.id) {
+            visitEndedElsewhere = (open.id, ended.at, ended.by)
+            visit = try store.openVisit(patientID: patient.id)
+        } else if visit == nil {
+            // A visit started elsewhere for the open patient is this shell's too.
+            visit = try store.openVisit(patientID: patient.id)
+        }
+    }
+
+    /// A command written under a visit that another workstation ended is refused, saying who ended
+    /// it and when; any other command goes on with the visit the record has open now.
+    func checkVisitStillOpen(for entry: CatalogEntry) throws {
+        try refreshVisit()
+        guard let ended = visitEndedElsewhere else { return }
+        guard entry.spec.needsVisit || entry.module != nil || entry.words.first == "visit", entry.words != ["visit", "start"] else { return }
+        let when = HostCommands.short(ended.at, calendar: calendar, now: now)
+        throw CommandError("visit #\(ended.id) was ended by \(ended.by) at \(when) on another workstation; "
+                           + (visit.map { "visit #\($0.id) (\($0.kind)) is open now: nothing was recorded" } ?? "start a new visit"),
+                           hint: visit == nil ? "type visit start" : "type the command again for visit #\(visit?.id ?? 0)", kind: .refused)
     }
 }
