@@ -43,6 +43,7 @@ package final class Database: @unchecked Sendable {
     package init(path: String, readOnly: Bool = false) throws {
         if path != ":memory:" && !readOnly {
             try Self.createPrivately(path)
+            tightened = Self.tighten(path)
         }
         var db: OpaquePointer?
         if readOnly {
@@ -124,6 +125,20 @@ package final class Database: @unchecked Sendable {
     deinit {
         for statement in statements.values { sqlite3_finalize(statement) }
         sqlite3_close_v2(handle)
+    }
+
+    /// The mode an existing database file had when it was open to others, before it was made 0600.
+    package private(set) var tightened: mode_t?
+
+    /// Makes an existing database file (and its WAL and shared-memory files) private to its owner
+    /// when it is open to anyone else; returns the mode it had.
+    private static func tighten(_ path: String) -> mode_t? {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & 0o077 != 0 else { return nil }
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            _ = chmod(file, 0o600)
+        }
+        return info.st_mode & 0o777
     }
 
     /// Creates the file with mode 0600 (and its folder with 0700) so SQLite, and its WAL and shared

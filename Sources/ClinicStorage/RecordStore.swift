@@ -29,6 +29,8 @@ package protocol RecordStore: AnyObject {
     func dataVersion() throws -> Int64
     /// Called once when a write has waited a second for another workstation's.
     var onWait: (() -> Void)? { get set }
+    /// What was done about a database file others could read, to say at the start.
+    var permissionNote: String? { get }
 
     // Access: every password check and unlock, chained; never rolled back with a command.
     /// Appends an access entry. Inside a transaction that then rolls back (a failed command, a
@@ -62,7 +64,8 @@ package protocol RecordStore: AnyObject {
     func patient(id: Int64) throws -> PatientInfo?
     func patient(mrn: String) throws -> PatientInfo?
     func patients(matching text: String, limit: Int) throws -> [PatientInfo]
-    func patients(named name: String, born dob: String) throws -> [PatientInfo]
+    /// Patients born on `dob` (for the duplicate check, which folds their names).
+    func patients(born dob: String) throws -> [PatientInfo]
     func allPatients(limit: Int) throws -> [PatientInfo]
     /// The protocol version each of a patient's entries was written under, by entry id.
     func protocolVersions(patientID: Int64) throws -> [Int64: String]

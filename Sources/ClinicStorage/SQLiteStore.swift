@@ -227,6 +227,10 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
 
     package var isInTransaction: Bool { db.isInTransaction }
 
+    package var permissionNote: String? {
+        db.tightened.map { "\(db.path) was open to other users (mode \(String($0, radix: 8))); it is now private to its owner (0600)" }
+    }
+
     package var onWait: (() -> Void)? {
         get { db.onWait }
         set { db.onWait = newValue }
@@ -371,10 +375,8 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
             """, [.text("%\(escaped)%"), .int(Int64(limit))]).map(patient(from:))
     }
 
-    /// Patients registered with exactly this name and date of birth (possible duplicates).
-    package func patients(named name: String, born dob: String) throws -> [PatientInfo] {
-        try db.query("SELECT \(Self.patientColumns) FROM patients WHERE name = ? AND dob = ? ORDER BY id",
-                     [.text(name), .text(dob)]).map(patient(from:))
+    package func patients(born dob: String) throws -> [PatientInfo] {
+        try db.query("SELECT \(Self.patientColumns) FROM patients WHERE dob = ? ORDER BY id", [.text(dob)]).map(patient(from:))
     }
 
     package func allPatients(limit: Int) throws -> [PatientInfo] {

@@ -40,6 +40,32 @@ extension EndToEnd {
         return try #require(dirs.map { $0 + "/swiftc" }.first { FileManager.default.isExecutableFile(atPath: $0) }, "swiftc is needed")
     }
 
+    /// An entry that returns what is not a module object (a struct's bytes, a number, a C string)
+    /// is refused with the file's name at every start; the clinic starts with the other modules.
+    @Test(arguments: ["UnsafeMutableRawPointer(mutating: strdup(\"not a module\")!)",
+                      "UnsafeMutableRawPointer(bitPattern: 0x1234)!",
+                      "UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16)"])
+    func anEntryReturningABogusObjectIsRefusedByName(_ returned: String) throws {
+        let h = try Harness()
+        try h.provision()
+        let plugins = h.folder.appendingPathComponent("plugins")
+        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+        let file = try h.write("Bogus.swift", """
+            import ClinicKit
+            import Glibc
+            @_cdecl("clinic_module_abi_version") public func abi() -> Int32 { ClinicKitABI.version }
+            @_cdecl("clinic_module_entry") public func entry() -> UnsafeMutableRawPointer { \(returned) }
+            """)
+        let built = try h.run(["-emit-library", "-parse-as-library", "-module-name", "Bogus", "-I", Harness.products.appendingPathComponent("Modules").path,
+                               "-L", Harness.products.path, "-lClinicKit", file, "-o", plugins.appendingPathComponent("libBogus.so").path],
+                              executable: try Self.swiftc())
+        try #require(built.status == 0, "swiftc: \(built.stderr)")
+        let run = try h.run(["--plugins", plugins.path, "--user", "nora", "-c", "modules"], env: Harness.nurse)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("libBogus.so refused: its clinic_module_entry returned something that is not a module object"), "\(run.stderr)")
+        #expect(run.stdout.contains("dosing"), "the shipped modules still load")
+    }
+
     @Test func aModuleThatThrowsReturnsNonsenseOrTrapsIsNamedAndTheRecordStaysIntact() throws {
         let h = try Harness()
         try h.provision()

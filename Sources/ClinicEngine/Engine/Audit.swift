@@ -152,7 +152,7 @@ extension Audit {
     static func log(patient key: String?, user: String?, since text: String?, in session: Session) throws -> CommandOutput {
         var patientID: Int64?
         if let key {
-            guard let p = try Patients.find(key, in: session.store) else { throw CommandError("no patient with MRN or id '\(key)'", hint: "type patient find NAME") }
+            guard let p = try Patients.find(key, in: session.store) else { throw CommandError("no patient with MRN or #ID '\(key)'", hint: "type patient find NAME") }
             patientID = p.id
         }
         let user = user?.lowercased()

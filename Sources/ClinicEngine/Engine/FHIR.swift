@@ -19,7 +19,7 @@ package enum FHIR {
         }
         let patient: PatientInfo
         if let key {
-            guard let p = try Patients.find(key, in: session.store) else { throw CommandError("no patient with MRN or id '\(key)'", hint: "type patient find NAME") }
+            guard let p = try Patients.find(key, in: session.store) else { throw CommandError("no patient with MRN or #ID '\(key)'", hint: "type patient find NAME") }
             patient = p
         } else {
             guard let p = session.patient else { throw CommandError("export fhir needs a patient", hint: "type export fhir MRN, or export fhir --all --out DIR") }

@@ -5,7 +5,7 @@ import Foundation
 /// `patient …` commands.
 package enum Patients {
     static func register(_ v: [String: Value], in session: Session) throws -> CommandOutput {
-        guard let staff = session.staff, let name = v["name"]?.stringValue, let dob = v["dob"]?.stringValue,
+        guard let staff = session.staff, let name = v["name"]?.stringValue.map(normalized), !name.isEmpty, let dob = v["dob"]?.stringValue,
               let sexText = v["sex"]?.stringValue, let sex = Sex(rawValue: sexText)
         else { throw CommandError("patient new needs --name, --dob and --sex", hint: "type help patient new") }
         let mrn = v["mrn"]?.stringValue
@@ -15,7 +15,7 @@ package enum Patients {
         if let born = Int(dob.prefix(4)), let year = session.today.year, year - born > 125 {
             throw CommandError("date of birth \(dob) would make the patient over 125", hint: "check the year")
         }
-        let twins = try session.store.patients(named: name, born: dob)
+        let twins = try session.store.patients(born: dob).filter { folded($0.name) == folded(name) }
         let now = session.now
         let patient: PatientInfo
         do {
@@ -37,15 +37,30 @@ package enum Patients {
         return out
     }
 
+    /// A patient by MRN, or by internal id written `#2`: an MRN may be all digits, so a bare
+    /// number is only ever an MRN and never falls back to an id.
     package static func find(_ key: String, in store: any RecordStore) throws -> PatientInfo? {
-        if let p = try store.patient(mrn: key) ?? store.patient(mrn: key.uppercased()) { return p }
-        if let id = Int64(key) { return try store.patient(id: id) }
-        return nil
+        if key.hasPrefix("#") {
+            guard let id = Int64(key.dropFirst()) else { return nil }
+            return try store.patient(id: id)
+        }
+        return try store.patient(mrn: key) ?? store.patient(mrn: key.uppercased())
+    }
+
+    /// A name as it is stored and compared: Unicode NFC (`é` typed as one character or as `e` and
+    /// a combining accent is one name), its spaces single.
+    static func normalized(_ name: String) -> String {
+        name.precomposedStringWithCanonicalMapping.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// A name folded for the duplicate check: case, accents and spacing do not tell two people apart.
+    static func folded(_ name: String) -> String {
+        normalized(name).folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
     }
 
     static func open(_ key: String, in session: Session) throws -> CommandOutput {
         guard let patient = try find(key, in: session.store) else {
-            throw CommandError("no patient with MRN or id '\(key)'", hint: "type patient find NAME to search")
+            throw CommandError("no patient with MRN '\(key)'", hint: key.hasPrefix("#") ? "an internal id is #2; type patient list" : "type patient find NAME to search, or #ID for an internal id")
         }
         try session.open(patient)
         let visit = session.visit.map { "visit #\($0.id) \($0.kind) open since \(HostCommands.short($0.startedAt, calendar: session.calendar, now: session.now))" }

@@ -1,6 +1,7 @@
 /// Splits a command line into words as a POSIX shell would: whitespace separates words; `"…"` and
 /// `'…'` quote (a quoted `#` or space is part of the word); a backslash escapes the next character
-/// outside single quotes; an unquoted `#` at the start of a word begins a comment.
+/// outside single quotes; an unquoted `#` at the start of a word begins a comment, unless a digit
+/// follows it (`#2`, a patient's internal id).
 package enum Tokenizer {
     package struct Failure: Error, CustomStringConvertible, Equatable {
         package var description: String
@@ -14,7 +15,8 @@ package enum Tokenizer {
         var inWord = false
         var quote: Unicode.Scalar?
         var escaped = false
-        for ch in line.unicodeScalars {
+        let scalars = Array(line.unicodeScalars)
+        for (i, ch) in scalars.enumerated() {
             if escaped {
                 current.append(ch)
                 escaped = false
@@ -43,7 +45,7 @@ package enum Tokenizer {
                     current = String.UnicodeScalarView()
                     inWord = false
                 }
-            case "#" where !inWord:
+            case "#" where !inWord && !(i + 1 < scalars.count && ("0"..."9").contains(scalars[i + 1])):
                 return words
             default:
                 current.append(ch)

@@ -230,11 +230,41 @@ package struct PluginLoader: Sendable {
         guard let raw = entry() else {
             return refuse("its \(ClinicKitABI.entrySymbol) returned nothing", abi: abi)
         }
+        // What it returned must look like a Swift object before the runtime touches it: a bogus
+        // pointer would crash this and every later start without saying which file it was.
+        guard Self.looksLikeSwiftObject(raw) else {
+            return refuse("its \(ClinicKitABI.entrySymbol) returned something that is not a module object; return Unmanaged.passRetained(YourModule()).toOpaque()", abi: abi)
+        }
         let object = Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue()
         guard let module = object as? any ClinicModule else {
             return refuse("its \(ClinicKitABI.entrySymbol) did not return a ClinicModule", abi: abi)
         }
         return .success(LoadedModule(module: module, file: path, origin: origin, abi: abi))
+    }
+
+    /// Whether `pointer` is, as far as can be told without following it blindly, a Swift heap
+    /// object: aligned, readable, and its first word the address of readable class metadata whose
+    /// kind is a class's (0 where there is no Objective-C runtime).
+    static func looksLikeSwiftObject(_ pointer: UnsafeMutableRawPointer) -> Bool {
+        let address = UInt(bitPattern: pointer)
+        guard address % 8 == 0, let header = readWords(at: address, count: 2) else { return false }
+        let metadata = UInt(header[0])
+        guard metadata % 8 == 0, let kind = readWords(at: metadata, count: 8) else { return false }
+        return kind[0] == 0
+    }
+
+    /// `count` words at `address`, read without faulting (the kernel copies them into a pipe and
+    /// answers EFAULT for memory that is not there); `nil` when they cannot be read.
+    private static func readWords(at address: UInt, count: Int) -> [UInt64]? {
+        guard address > 4096, let source = UnsafeRawPointer(bitPattern: address) else { return nil }
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return nil }
+        defer { close(fds[0]); close(fds[1]) }
+        let bytes = count * 8
+        guard write(fds[1], source, bytes) == bytes else { return nil }
+        var words = [UInt64](repeating: 0, count: count)
+        guard words.withUnsafeMutableBytes({ read(fds[0], $0.baseAddress, bytes) }) == bytes else { return nil }
+        return words
     }
 
     /// A version as numbers that compare in order: `0.6.1`.

@@ -97,7 +97,7 @@ enum RecordCommands {
         var patient: PatientInfo?
         if let key {
             guard let p = try Patients.find(key, in: session.store) else {
-                throw CommandError("no patient with MRN or id '\(key)'", hint: "type patient find NAME to search")
+                throw CommandError("no patient with MRN or #ID '\(key)'", hint: "type patient find NAME to search")
             }
             patient = p
         }

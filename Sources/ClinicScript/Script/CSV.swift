@@ -26,7 +26,8 @@ struct CSVTable {
         for (i, column) in columns.enumerated() where !Variables.isName(column) {
             throw Failure(description: "\(name): column \(i + 1) '\(column)' is not a variable name; use letters, digits and _, starting with a letter")
         }
-        if let twice = columns.first(where: { c in columns.filter { $0 == c }.count > 1 }) {
+        var seen = Set<String>()
+        if let twice = columns.first(where: { !seen.insert($0).inserted }) {
             throw Failure(description: "\(name): column \(twice) appears twice in the header")
         }
         self.columns = columns

@@ -27,7 +27,7 @@ package enum ScriptCommands {
         host(["record", "stop"], CommandSpec("stop", summary: "stop recording", roles: everyone, needsPatient: false), replayed: false) { v, session in try RecordCommands.recordStop(in: session) },
         host(["record", "export"], CommandSpec("export", summary: "write the journal, a patient's or a visit's, as a replayable script",
                                                fields: [text("file", "a new file for the script"),
-                                                        FieldSpec("patient", .text(maxLength: 40), required: false, help: "only this patient (MRN or id)"),
+                                                        FieldSpec("patient", .text(maxLength: 40), required: false, help: "only this patient (MRN, or #ID)"),
                                                         FieldSpec("visit", .integer(1...Int(Int32.max)), required: false, help: "only this visit, with the patient's history before it")],
                                                roles: [.admin], needsPatient: false,
                                                discussion: "Without --patient or --visit, the whole journal."), replayed: false) { v, session in

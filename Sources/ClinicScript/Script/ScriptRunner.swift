@@ -232,14 +232,23 @@ package final class ScriptRunner {
 
     // MARK: - A line
 
+    /// The longest line read, typed or in a script.
+    static let longestLine = 65_536
+
     private func line(_ text: String, place: Place?, source: String, directory: String = FileManager.default.currentDirectoryPath) throws -> Next {
+        guard text.utf8.count <= Self.longestLine else {
+            try fail(place, CommandError("the line is \(text.utf8.count) characters long; a line holds at most \(Self.longestLine)",
+                                         hint: "split it, or put long text in a file"), command: "")
+        }
         let words: [String]
         do {
             words = try Tokenizer.words(text).map(variables.substitute)
         } catch let unset as Variables.Unset {
             try fail(place, CommandError("${\(unset.name)} is not set", hint: "give --var \(unset.name)=VALUE, or set \(unset.name) VALUE before this line"), command: text)
-        } catch let bad as Variables.Malformed {
-            try fail(place, CommandError("'\(bad.word)' has a malformed variable", hint: "write ${NAME} (letters, digits, _), or $${ for a literal ${"), command: text)
+        } catch is Variables.Malformed {
+            try fail(place, CommandError("a word of the line has a malformed variable", hint: "write ${NAME} (letters, digits, _), or $${ for a literal ${"), command: text)
+        } catch let long as Variables.TooLong {
+            try fail(place, CommandError("${\(long.name)} would make a word longer than \(Variables.longestWord) characters", hint: "check what the script sets \(long.name) to"), command: text)
         } catch {
             try fail(place, CommandError(describing: error), command: text)
         }
@@ -291,7 +300,11 @@ package final class ScriptRunner {
             guard words.count >= 3, Variables.isName(words[1]) else {
                 try stop(CommandError("set needs a variable name and a value", hint: "type e.g. set WEIGHT 72kg"), text)
             }
-            variables.values[words[1]] = words[2...].joined(separator: " ")
+            let value = words[2...].joined(separator: " ")
+            guard value.utf8.count <= Variables.longestWord else {
+                try stop(CommandError("set \(words[1]): the value is longer than \(Variables.longestWord) characters", hint: "check what the script sets it to"), text)
+            }
+            variables.values[words[1]] = value
         case "echo":
             session.console.out(words.dropFirst().joined(separator: " "))
         case "include":

@@ -28,6 +28,14 @@ package struct Variables: Equatable {
         package var word: String
     }
 
+    /// The longest a word may grow by substitution (and a variable's value): `set A ${A}${A}`
+    /// repeated would otherwise double until memory runs out.
+    package static let longestWord = 65_536
+
+    package struct TooLong: Error, Equatable {
+        package var name: String
+    }
+
     /// `word` with each `${NAME}` replaced by its value.
     package func substitute(_ word: String) throws -> String {
         guard word.utf8.contains(UInt8(ascii: "$")) else { return word }
@@ -44,6 +52,7 @@ package struct Variables: Equatable {
                 let name = String(after[after.index(after: after.startIndex)..<close])
                 guard Self.isName(name) else { throw Malformed(word: word) }
                 guard let value = values[name] else { throw Unset(name: name) }
+                guard out.utf8.count + value.utf8.count <= Self.longestWord else { throw TooLong(name: name) }
                 out += value
                 rest = after[after.index(after: close)...]
             } else {

@@ -40,6 +40,7 @@ package enum Program {
             console.err("clinic: cannot open the database \(path): \(CommandError.reason(error))")
             return 1
         }
+        if let note = store.permissionNote { console.err("note: \(note)") }
         let clock: any ClinicClock = store.isSandbox ? SandboxClock(store: store) : SystemClock()
 
         let hostCommands = HostCommands.table + ScriptCommands.table
