@@ -164,47 +164,6 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
         replayedFrom = try db.query("SELECT value FROM meta WHERE key = 'replayed_from'").first?.first?.text
     }
 
-    /// The first entries of the changes chain, once: the database's mode, then every member of staff
-    /// already there (a database made before the chain held them). Each entry's time is now; a
-    /// member of staff's own creation time is in the entry.
-    private func chainTheStartingState(now: Date) throws {
-        guard try db.query("SELECT 1 FROM changes LIMIT 1").isEmpty else { return }
-        try db.transaction {
-            var mode: [String: Value] = ["mode": .string(isSandbox ? "sandbox" : "live")]
-            if let replayedFrom { mode["replayed_from"] = .string(replayedFrom) }
-            try appendChange(kind: "database", subject: "database", payload: .object(mode), at: now, by: nil)
-            for row in try db.query("SELECT id, username, roles, password_hash, created_at, created_by FROM staff ORDER BY id") {
-                guard let id = row[0].int, let name = row[1].text, let roles = row[2].text, let hash = row[3].text, let created = row[4].text
-                else { throw StoreError.corruptRow("staff") }
-                try appendChange(kind: "staff-added", subject: name,
-                                 payload: Self.staffPayload(id: id, roles: roles, passwordHash: hash, createdAt: created, createdBy: row[5].int),
-                                 at: now, by: nil)
-            }
-        }
-    }
-
-    /// What a member of staff's entry in the changes chain holds: never the password hash itself,
-    /// only its SHA-256, so the chain tells a hash copied in without holding one.
-    static func staffPayload(id: Int64, roles: String, passwordHash: String, createdAt: String, createdBy: Int64?) -> Value {
-        var payload: [String: Value] = ["id": .int(Int(id)), "roles": .string(roles), "password": .string(HashChain.sha256(passwordHash)),
-                                        "created_at": .string(createdAt)]
-        if let createdBy { payload["created_by"] = .int(Int(createdBy)) }
-        return .object(payload)
-    }
-
-    /// Appends an entry to the changes chain.
-    func appendChange(kind: String, subject: String, payload: Value, at: Date, by staffID: Int64?) throws {
-        try db.atomically {
-            let last = try chainEnd("changes")
-            let id = last.id + 1
-            let entry = ChainedChange(id: id, at: Timestamp.string(at), staffID: staffID, kind: kind, subject: subject, payload: payload.canonicalJSON)
-            let hash = HashChain.hash(previous: last.hash, values: entry.chainValues)
-            try db.query("INSERT INTO changes (id, at, staff_id, kind, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         [.int(id), .text(entry.at), SQLValue(staffID), .text(kind), .text(subject), .text(entry.payload), .text(last.hash), .text(hash)])
-            extend("changes", id: id, hash: hash)
-        }
-    }
-
     package func transaction<T>(_ body: () throws -> T) throws -> T {
         let mark = unsettledAccess.count
         do {
@@ -241,13 +200,13 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
     /// every entry. Forgotten when the transaction ends or anything rolls back.
     private var chainEnds: [String: (epoch: Int, id: Int64, hash: String)] = [:]
 
-    private func chainEnd(_ table: String) throws -> (id: Int64, hash: String) {
+    func chainEnd(_ table: String) throws -> (id: Int64, hash: String) {
         if let end = chainEnds[table], end.epoch == db.epoch { return (end.id, end.hash) }
         let last = try db.query("SELECT id, hash FROM \(table) ORDER BY id DESC LIMIT 1").first
         return (last?[0].int ?? 0, last?[1].text ?? HashChain.genesis)
     }
 
-    private func extend(_ table: String, id: Int64, hash: String) {
+    func extend(_ table: String, id: Int64, hash: String) {
         // Only inside a transaction: outside, the write lock is let go at once.
         if db.isInTransaction { chainEnds[table] = (db.epoch, id, hash) }
     }

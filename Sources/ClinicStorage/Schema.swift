@@ -180,6 +180,9 @@ enum Schema {
             BEGIN SELECT RAISE(ABORT, 'staff are changed only through the chain'); END;
             CREATE TRIGGER staff_append_only_delete BEFORE DELETE ON staff
             BEGIN SELECT RAISE(ABORT, 'staff are changed only through the chain'); END;
+            -- patient new looks for a likely duplicate among the patients born the same day, its
+            -- names folded for case and accents.
+            CREATE INDEX patients_by_dob ON patients(dob);
             """),
     ]
 

@@ -1,0 +1,46 @@
+import ClinicKit
+import Foundation
+
+/// The chain of the clinic's own changes: the database's mode, and every member of staff.
+extension SQLiteStore {
+    /// The first entries of the changes chain, once: the database's mode, then every member of staff
+    /// already there (a database made before the chain held them). Each entry's time is now; a
+    /// member of staff's own creation time is in the entry.
+    func chainTheStartingState(now: Date) throws {
+        guard try db.query("SELECT 1 FROM changes LIMIT 1").isEmpty else { return }
+        try db.transaction {
+            var mode: [String: Value] = ["mode": .string(isSandbox ? "sandbox" : "live")]
+            if let replayedFrom { mode["replayed_from"] = .string(replayedFrom) }
+            try appendChange(kind: "database", subject: "database", payload: .object(mode), at: now, by: nil)
+            for row in try db.query("SELECT id, username, roles, password_hash, created_at, created_by FROM staff ORDER BY id") {
+                guard let id = row[0].int, let name = row[1].text, let roles = row[2].text, let hash = row[3].text, let created = row[4].text
+                else { throw StoreError.corruptRow("staff") }
+                try appendChange(kind: "staff-added", subject: name,
+                                 payload: Self.staffPayload(id: id, roles: roles, passwordHash: hash, createdAt: created, createdBy: row[5].int),
+                                 at: now, by: nil)
+            }
+        }
+    }
+
+    /// What a member of staff's entry in the changes chain holds: never the password hash itself,
+    /// only its SHA-256, so the chain tells a hash copied in without holding one.
+    static func staffPayload(id: Int64, roles: String, passwordHash: String, createdAt: String, createdBy: Int64?) -> Value {
+        var payload: [String: Value] = ["id": .int(Int(id)), "roles": .string(roles), "password": .string(HashChain.sha256(passwordHash)),
+                                        "created_at": .string(createdAt)]
+        if let createdBy { payload["created_by"] = .int(Int(createdBy)) }
+        return .object(payload)
+    }
+
+    /// Appends an entry to the changes chain.
+    func appendChange(kind: String, subject: String, payload: Value, at: Date, by staffID: Int64?) throws {
+        try db.atomically {
+            let last = try chainEnd("changes")
+            let id = last.id + 1
+            let entry = ChainedChange(id: id, at: Timestamp.string(at), staffID: staffID, kind: kind, subject: subject, payload: payload.canonicalJSON)
+            let hash = HashChain.hash(previous: last.hash, values: entry.chainValues)
+            try db.query("INSERT INTO changes (id, at, staff_id, kind, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         [.int(id), .text(entry.at), SQLValue(staffID), .text(kind), .text(subject), .text(entry.payload), .text(last.hash), .text(hash)])
+            extend("changes", id: id, hash: hash)
+        }
+    }
+}
