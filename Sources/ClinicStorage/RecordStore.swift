@@ -107,8 +107,6 @@ package protocol RecordStore: AnyObject {
     func entryOrigin(table: String, id: Int64) throws -> (at: String, staff: String)?
     /// Whether an entry of the chain has `hash` (a head noted at an earlier check).
     func chainContains(_ table: String, hash: String) throws -> Bool
-    /// The last hash of a chain.
-    func chainHead(_ table: String) throws -> String
     func verifyChanges() throws -> ChainCheck
     /// The hash of entry `id` of a chain (the genesis for 0); `nil` when there is none.
     func chainHash(_ table: String, at id: Int64) throws -> String?

@@ -90,11 +90,6 @@ extension SQLiteStore {
         try !db.query("SELECT 1 FROM \(Self.chainTable(table)) WHERE hash = ? LIMIT 1", [.text(hash)]).isEmpty
     }
 
-    /// The last hash of a chain, which an inspector notes to tell a later truncation.
-    package func chainHead(_ table: String) throws -> String {
-        try db.query("SELECT hash FROM \(Self.chainTable(table)) ORDER BY id DESC LIMIT 1").first?[0].text ?? HashChain.genesis
-    }
-
     /// One of the hash-chained tables, by name (never text from outside in the SQL).
     static func chainTable(_ name: String) -> String { SQLiteStore.chains.contains(name) ? name : "journal" }
 

@@ -77,11 +77,21 @@ package enum Accounts {
     /// `user unlock NAME` (admin): the account's wrong passwords stop counting.
     static func unlock(_ username: String, in session: Session) throws -> CommandOutput {
         let name = username.lowercased()
-        guard try session.store.account(name) != nil else { throw CommandError("there is no member of staff called \(name)", hint: "check the name") }
-        let failed = try session.store.failedSignIns(for: name).count
+        let failed = try unlock(name, in: session.store, at: session.now, session: session.sessionID, source: "user unlock")
         guard failed > 0 else { return .lines("\(name) was not locked (no wrong passwords since the last sign-in)") }
-        try session.store.appendAccess(AccessEntry(username: name, event: .unlocked, context: .unlock, at: session.now, session: session.sessionID, source: "user unlock"))
         return .lines("\(name) unlocked (\(failed) wrong passwords in a row before)")
+    }
+
+    /// Makes an account's wrong passwords stop counting, as an `unlocked` entry of the access log;
+    /// returns how many there were (none: it was not locked, and nothing is written). For the
+    /// admin's `user unlock` and the file owner's `clinic admin unlock`.
+    package static func unlock(_ name: String, in store: any RecordStore, at: Date, session: String, source: String) throws -> Int {
+        guard try store.account(name) != nil else {
+            throw CommandError("there is no member of staff called \(name)", hint: "check the spelling of the sign-in name")
+        }
+        let failed = try store.failedSignIns(for: name).count
+        if failed > 0 { try store.appendAccess(AccessEntry(username: name, event: .unlocked, context: .unlock, at: at, session: session, source: source)) }
+        return failed
     }
 
     static func limit(_ session: Session) -> Int {

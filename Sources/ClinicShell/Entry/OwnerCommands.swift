@@ -105,22 +105,20 @@ package enum OwnerCommand: Equatable {
         }
         do {
             let store = try RecordStores.open(path, now: SystemClock().now())
-            guard try store.account(name) != nil else {
-                console.err("clinic: there is no member of staff called \(name)")
-                return 1
-            }
-            let failed = try store.failedSignIns(for: name).count
-            guard failed > 0 else {
-                console.out("\(name) was not locked (no wrong passwords since the last sign-in)")
-                return 0
-            }
             let now = SystemClock().now()
             let session = UUID().uuidString.lowercased()
             let source = "clinic admin unlock (file owner, user id \(me))"
-            try store.transaction {
-                try store.appendAccess(AccessEntry(username: name, event: .unlocked, context: .unlock, at: now, session: session, source: source))
-                try store.appendJournal(JournalEntry(session: session, staffID: nil, at: now, source: source, command: "admin unlock \(name)",
-                                                     outcome: "ok", message: "\(failed) wrong passwords in a row before", patientID: nil, visitID: nil))
+            let failed = try store.transaction { () throws -> Int in
+                let failed = try Accounts.unlock(name, in: store, at: now, session: session, source: source)
+                if failed > 0 {
+                    try store.appendJournal(JournalEntry(session: session, staffID: nil, at: now, source: source, command: "admin unlock \(name)",
+                                                         outcome: "ok", message: "\(failed) wrong passwords in a row before", patientID: nil, visitID: nil))
+                }
+                return failed
+            }
+            guard failed > 0 else {
+                console.out("\(name) was not locked (no wrong passwords since the last sign-in)")
+                return 0
             }
             console.out("\(name) unlocked by the owner of \(path) (\(failed) wrong passwords in a row before); it is in the access log and the journal")
             return 0
