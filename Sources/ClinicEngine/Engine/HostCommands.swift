@@ -73,7 +73,8 @@ package enum HostCommands {
         host(["patient", "find"], CommandSpec("find", summary: "find patients by name or MRN",
                                               fields: [FieldSpec("text", .text(maxLength: 80), help: "part of a name or MRN", positional: true, identifying: true)],
                                               needsPatient: false)) { v, session in
-            let text = v["text"]?.stringValue ?? ""
+            // Names are stored in NFC: the text typed is read the same way.
+            let text = Patients.normalized(v["text"]?.stringValue ?? "")
             return try Patients.list(try session.store.patients(matching: text), in: session, empty: "no patient matches '\(text)'")
         },
         host(["patient", "show"], CommandSpec("show", summary: "the open patient's details, visits and record")) { v, session in try Patients.show(in: session) },
