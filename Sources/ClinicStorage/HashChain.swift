@@ -9,6 +9,10 @@ import Foundation
 /// ids, names, canonical JSON and ISO 8601 times as the program writes them, not a database's
 /// column types, so the same entries give the same chain on any store.
 package enum HashChain {
+    /// Every hash-chained table, in the order `audit verify` reports them and a head names them
+    /// (each by its first letter: `r8.j19.p1.a5.c4.`).
+    package static let tables = ["records", "journal", "protocols", "access", "changes"]
+
     /// The `prev_hash` of the first entry.
     package static let genesis = String(repeating: "0", count: 64)
 

@@ -54,6 +54,8 @@ package protocol RecordStore: AnyObject {
     // Staff
     func staffCount() throws -> Int
     func addStaff(username: String, roles: Set<Role>, passwordHash: String, at: Date, by: Int64?) throws -> StaffInfo
+    /// A member of staff's new roles, or new password hash (or both), each an entry of the chain.
+    func changeStaff(_ username: String, roles: Set<Role>?, passwordHash: String?, at: Date, by: Int64?) throws -> StaffInfo
     func account(_ username: String) throws -> StaffAccount?
     func staffNames() throws -> [String]
     /// Every member of staff by id: name and roles (for a recording's accounts).
@@ -62,6 +64,8 @@ package protocol RecordStore: AnyObject {
     // Patients
     func addPatient(mrn: String?, name: String, dob: String, sex: Sex, at: Date, by: Int64) throws -> PatientInfo
     func patient(id: Int64) throws -> PatientInfo?
+    /// The patients row as the correction of their registration just appended says.
+    func correctPatient(id: Int64, name: String, dob: String, sex: Sex) throws -> PatientInfo
     func patient(mrn: String) throws -> PatientInfo?
     func patients(matching text: String, limit: Int) throws -> [PatientInfo]
     /// Patients born on `dob` (for the duplicate check, which folds their names).

@@ -91,7 +91,7 @@ extension SQLiteStore {
     }
 
     /// One of the hash-chained tables, by name (never text from outside in the SQL).
-    static func chainTable(_ name: String) -> String { SQLiteStore.chains.contains(name) ? name : "journal" }
+    static func chainTable(_ name: String) -> String { HashChain.tables.contains(name) ? name : "journal" }
 
     /// Walks one chain: `select` gives each entry's values, then its previous hash and its hash;
     /// `chained` reads the values back into the domain's (`nil` when they cannot be: changed).

@@ -43,4 +43,31 @@ extension SQLiteStore {
             extend("changes", id: id, hash: hash)
         }
     }
+
+    /// Changes a member of staff's roles or password: an entry in the changes chain (for a password,
+    /// the SHA-256 of its new hash), then the staff row, which the schema lets change only then.
+    package func changeStaff(_ username: String, roles: Set<Role>?, passwordHash: String?, at: Date, by staffID: Int64?) throws -> StaffInfo {
+        try db.atomically {
+            guard let account = try account(username) else { throw StoreError.corruptRow("staff \(username)") }
+            if let roles {
+                try appendChange(kind: "staff-roles", subject: username, payload: ["id": .int(Int(account.info.id)), "roles": .string(Self.rolesText(roles))],
+                                 at: at, by: staffID)
+                try db.query("UPDATE staff SET roles = ? WHERE id = ?", [.text(Self.rolesText(roles)), .int(account.info.id)])
+            }
+            if let passwordHash {
+                try appendChange(kind: "staff-password", subject: username,
+                                 payload: ["id": .int(Int(account.info.id)), "password": .string(HashChain.sha256(passwordHash))], at: at, by: staffID)
+                try db.query("UPDATE staff SET password_hash = ? WHERE id = ?", [.text(passwordHash), .int(account.info.id)])
+            }
+            return StaffInfo(id: account.info.id, username: username, roles: roles ?? account.info.roles)
+        }
+    }
+
+    /// A patient's name, date of birth and sex as their registration's correction says: called just
+    /// after that correction is appended to the record (the schema refuses it otherwise).
+    package func correctPatient(id: Int64, name: String, dob: String, sex: Sex) throws -> PatientInfo {
+        try db.query("UPDATE patients SET name = ?, dob = ?, sex = ? WHERE id = ?", [.text(name), .text(dob), .text(sex.rawValue), .int(id)])
+        guard let patient = try patient(id: id) else { throw StoreError.corruptRow("patient #\(id)") }
+        return patient
+    }
 }

@@ -5,9 +5,6 @@ import Foundation
 /// the patients, the visits and the database's mode from the chains and compares them row by row
 /// with the tables, and checks that a live record's times never go backwards.
 extension SQLiteStore {
-    /// Every hash-chained table, in the order `audit verify` reports them.
-    package static let chains = ["records", "journal", "protocols", "access", "changes"]
-
     /// Walks the chain of the clinic's own changes (the mode, staff) from the first.
     package func verifyChanges() throws -> ChainCheck {
         try verify(table: "changes", select: "SELECT id, at, staff_id, kind, subject, payload, prev_hash, hash FROM changes ORDER BY id") { r in
@@ -66,12 +63,20 @@ extension SQLiteStore {
     /// The triggers that keep the tables append-only, as the migrations made them: one dropped is
     /// how a change behind the program's back begins (and one added could change what is written).
     private func triggerDifferences() throws -> [String] {
-        let expected = Set(Schema.migrations.flatMap { migration in
-            migration.sql.components(separatedBy: "CREATE TRIGGER ").dropFirst().compactMap { $0.split(separator: " ").first.map(String.init) }
-        })
-        let found = Set(try db.query("SELECT name FROM sqlite_master WHERE type = 'trigger'").compactMap { $0[0].text })
-        return expected.subtracting(found).sorted().map { "the database's schema: its trigger \($0) was dropped (it keeps the record append-only)" }
-            + found.subtracting(expected).sorted().map { "the database's schema: a trigger \($0) was added that the program never made" }
+        let expected = Schema.triggers
+        var found: [String: String] = [:]
+        for row in try db.query("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'") {
+            if let name = row[0].text { found[name] = row[1].text.map(Schema.folded) ?? "" }
+        }
+        var out: [String] = []
+        for (name, sql) in expected.sorted(by: { $0.key < $1.key }) {
+            if let now = found[name] {
+                if now != sql { out.append("the database's schema: its trigger \(name) was changed (it keeps the record append-only)") }
+            } else {
+                out.append("the database's schema: its trigger \(name) was dropped (it keeps the record append-only)")
+            }
+        }
+        return out + Set(found.keys).subtracting(expected.keys).sorted().map { "the database's schema: a trigger \($0) was added that the program never made" }
     }
 
     private func compare(_ what: String, chain: [Int64: Row], table: [Int64: Row]) -> [String] {
@@ -108,13 +113,22 @@ extension SQLiteStore {
         return value.canonicalJSON
     }
 
+    /// The staff as the chain builds them: each added, then their roles and password as changed since.
     private func staffFromChain() throws -> [Int64: Row] {
         var rows: [Int64: Row] = [:]
-        for row in try db.query("SELECT subject, payload FROM changes WHERE kind = 'staff-added' ORDER BY id") {
-            guard let name = row[0].text, let payload = row[1].text.flatMap({ try? Value(json: $0) }), let id = payload["id"]?.intValue else { continue }
-            rows[Int64(id)] = Row(label: name, columns: [("name", name), ("roles", Self.text(payload["roles"])),
-                                                          ("password hash (its SHA-256)", Self.text(payload["password"])),
-                                                          ("added at", Self.text(payload["created_at"])), ("added by", Self.text(payload["created_by"]))])
+        var ids: [String: Int64] = [:]
+        for row in try db.query("SELECT subject, kind, payload FROM changes WHERE kind LIKE 'staff-%' ORDER BY id") {
+            guard let name = row[0].text, let kind = row[1].text, let payload = row[2].text.flatMap({ try? Value(json: $0) }) else { continue }
+            if kind == "staff-added", let id = payload["id"]?.intValue {
+                ids[name] = Int64(id)
+                rows[Int64(id)] = Row(label: name, columns: [("name", name), ("roles", Self.text(payload["roles"])),
+                                                              ("password hash (its SHA-256)", Self.text(payload["password"])),
+                                                              ("added at", Self.text(payload["created_at"])), ("added by", Self.text(payload["created_by"]))])
+            } else if let id = ids[name], var staff = rows[id] {
+                if kind == "staff-roles" { staff.columns[1].value = Self.text(payload["roles"]) }
+                if kind == "staff-password" { staff.columns[2].value = Self.text(payload["password"]) }
+                rows[id] = staff
+            }
         }
         return rows
     }
@@ -130,10 +144,22 @@ extension SQLiteStore {
         return rows
     }
 
+    /// The patients as the record builds them: each registration, then its corrections (the MRN,
+    /// and when and by whom the patient was registered, never change).
     private func patientsFromChain() throws -> [Int64: Row] {
         var rows: [Int64: Row] = [:]
-        for row in try db.query("SELECT patient_id, payload, recorded_at, staff_id FROM records WHERE module = 'patient' AND kind = 'registered' ORDER BY id") {
-            guard let id = row[0].int, let payload = row[1].text.flatMap({ try? Value(json: $0) }), rows[id] == nil else { continue }
+        for row in try db.query("""
+            SELECT patient_id, payload, recorded_at, staff_id, amends FROM records WHERE module = 'patient' AND kind = 'registered' ORDER BY id
+            """) {
+            guard let id = row[0].int, let payload = row[1].text.flatMap({ try? Value(json: $0) }) else { continue }
+            if var patient = rows[id] {
+                guard row[4].int != nil else { continue }
+                patient.columns[1].value = Self.text(payload["name"])
+                patient.columns[2].value = Self.text(payload["dob"])
+                patient.columns[3].value = Self.text(payload["sex"])
+                rows[id] = patient
+                continue
+            }
             let mrn = Self.text(payload["mrn"])
             rows[id] = Row(label: "\(mrn) (#\(id))", columns: [("MRN", mrn), ("name", Self.text(payload["name"])), ("date of birth", Self.text(payload["dob"])),
                                                                ("sex", Self.text(payload["sex"])), ("registered at", Self.text(row[2])),

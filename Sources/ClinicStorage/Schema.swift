@@ -184,7 +184,56 @@ enum Schema {
             -- names folded for case and accents.
             CREATE INDEX patients_by_dob ON patients(dob);
             """),
+        Migration(version: 6, name: "corrections-through-the-chain", sql: """
+            -- A member of staff's roles and password, and a patient's name, date of birth and sex,
+            -- change only with their entry: the row may be updated just after the last entry of its
+            -- chain says so, to what it says (a staff-roles or staff-password change; a correction of
+            -- the registration), and what identifies the row never changes.
+            DROP TRIGGER staff_append_only_update;
+            CREATE TRIGGER staff_changed_with_its_entry BEFORE UPDATE ON staff
+            WHEN NEW.id IS NOT OLD.id OR NEW.username IS NOT OLD.username OR NEW.created_at IS NOT OLD.created_at
+              OR NEW.created_by IS NOT OLD.created_by
+              OR (NEW.roles IS NOT OLD.roles AND NOT EXISTS (SELECT 1 FROM changes WHERE id = (SELECT max(id) FROM changes)
+                  AND subject = OLD.username AND kind = 'staff-roles' AND json_extract(payload, '$.roles') IS NEW.roles))
+              OR (NEW.password_hash IS NOT OLD.password_hash AND NOT EXISTS (SELECT 1 FROM changes WHERE id = (SELECT max(id) FROM changes)
+                  AND subject = OLD.username AND kind = 'staff-password'))
+            BEGIN SELECT RAISE(ABORT, 'staff are changed only through the chain'); END;
+            DROP TRIGGER patients_append_only_update;
+            CREATE TRIGGER patients_corrected_with_their_entry BEFORE UPDATE ON patients
+            WHEN NEW.id IS NOT OLD.id OR NEW.mrn IS NOT OLD.mrn OR NEW.created_at IS NOT OLD.created_at
+              OR NEW.created_by IS NOT OLD.created_by
+              OR NOT EXISTS (SELECT 1 FROM records WHERE id = (SELECT max(id) FROM records) AND patient_id = OLD.id
+                             AND module = 'patient' AND kind = 'registered' AND amends IS NOT NULL
+                             AND json_extract(payload, '$.name') IS NEW.name AND json_extract(payload, '$.dob') IS NEW.dob
+                             AND json_extract(payload, '$.sex') IS NEW.sex)
+            BEGIN SELECT RAISE(ABORT, 'patients are changed only by a correction in the record'); END;
+            """),
     ]
+
+    /// Every trigger the migrations leave, by name, with the statement that made it (whitespace
+    /// folded): `audit verify` finds one dropped, added or changed.
+    static var triggers: [String: String] {
+        var out: [String: String] = [:]
+        for migration in migrations {
+            for statement in migration.sql.components(separatedBy: ";\n") {
+                let words = statement.split(whereSeparator: \.isWhitespace)
+                if let i = words.firstIndex(where: { $0 == "DROP" }), i + 2 < words.count, words[i + 1] == "TRIGGER" {
+                    out[String(words[i + 2])] = nil
+                }
+            }
+            for part in migration.sql.components(separatedBy: "CREATE TRIGGER ").dropFirst() {
+                guard let name = part.split(separator: " ").first, let end = part.range(of: "END;") else { continue }
+                out[String(name)] = folded("CREATE TRIGGER " + part[..<end.lowerBound] + "END")
+            }
+        }
+        return out
+    }
+
+    /// SQL with its comments dropped and its whitespace folded to single spaces.
+    static func folded(_ sql: String) -> String {
+        sql.split(separator: "\n").map { line in line.range(of: "--").map { String(line[..<$0.lowerBound]) } ?? String(line) }
+            .joined(separator: " ").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
 
     static var latestVersion: Int { migrations.last?.version ?? 0 }
 

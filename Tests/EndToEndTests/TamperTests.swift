@@ -22,16 +22,16 @@ extension EndToEnd {
         // The clinical record.
         Case(name: "record payload changed", sql: "UPDATE records SET payload = replace(payload, '72', '62') WHERE id = 3", found: "record entry #3 (written "),
         Case(name: "record deleted", sql: "DELETE FROM records WHERE id = 3", found: "record entry #4 (written "),
-        Case(name: "record inserted", sql: "INSERT INTO records SELECT 9, patient_id, visit_id, module, kind, payload, effective_at, recorded_at, staff_id, protocol_version, amends, hash, 'f00d', protocol_sha256 FROM records WHERE id = 8",
-             found: "record entry #9 (written "),
+        Case(name: "record inserted", sql: "INSERT INTO records SELECT 99, patient_id, visit_id, module, kind, payload, effective_at, recorded_at, staff_id, protocol_version, amends, hash, 'f00d', protocol_sha256 FROM records WHERE id = (SELECT max(id) FROM records)",
+             found: "record entry #99 (written "),
         Case(name: "records reordered", sql: "UPDATE records SET payload = (SELECT payload FROM records WHERE id = 4) WHERE id = 3", found: "record entry #3"),
         Case(name: "record backdated", sql: "UPDATE records SET recorded_at = '2020-01-01T09:00:00.000Z' WHERE id = 4", found: "record entry #4"),
         Case(name: "record given to another", sql: "UPDATE records SET staff_id = 1 WHERE id = 3", found: "record entry #3"),
         Case(name: "record moved to another patient", sql: "UPDATE records SET patient_id = 2 WHERE id = 3", found: "record entry #3"),
         Case(name: "record rewritten consistently", sql: "UPDATE records SET payload = replace(payload, '72', '62') WHERE id = 3", rechain: ["records"]),
-        Case(name: "record cut from the end", sql: "DELETE FROM records WHERE id = 8"),
-        Case(name: "record backdated consistently", sql: "UPDATE records SET recorded_at = '2020-01-01T09:00:00.000Z' WHERE id = 8", rechain: ["records"],
-             found: "record entry #8 was written at 2020-01-01T09:00:00.000Z, before entry #"),
+        Case(name: "record cut from the end", sql: "DELETE FROM records WHERE id = (SELECT max(id) FROM records)"),
+        Case(name: "record backdated consistently", sql: "UPDATE records SET recorded_at = '2020-01-01T09:00:00.000Z' WHERE id = 9", rechain: ["records"],
+             found: "record entry #9 was written at 2020-01-01T09:00:00.000Z, before entry #"),
         // The journal.
         Case(name: "journal line changed", sql: "UPDATE journal SET command = 'intake weight 80kg' WHERE command LIKE 'intake weight 72%'", found: "journal entry #"),
         Case(name: "journal line deleted", sql: "DELETE FROM journal WHERE id = 2", found: "journal entry #3"),
@@ -62,7 +62,19 @@ extension EndToEnd {
         Case(name: "staff creator changed", sql: "UPDATE staff SET created_by = 3 WHERE username = 'patel'", found: "staff patel: added by 1 in the chain, 3 in the table"),
         Case(name: "roles rewritten consistently", sql: "UPDATE staff SET roles = 'admin,nurse' WHERE username = 'nora'; UPDATE changes SET payload = replace(payload, '\"nurse\"', '\"admin,nurse\"') WHERE subject = 'nora'",
              rechain: ["changes"]),
+        // Changes of roles and passwords, made with the program, then undone behind its back.
+        Case(name: "role change removed", sql: "DELETE FROM changes WHERE kind = 'staff-roles'", found: "changes entry #"),
+        Case(name: "role change removed consistently", sql: "DELETE FROM changes WHERE kind = 'staff-roles'", rechain: ["changes"],
+             found: "staff patel: roles physician in the chain, nurse,physician in the table"),
+        Case(name: "password change removed consistently", sql: "DELETE FROM changes WHERE kind = 'staff-password'", rechain: ["changes"],
+             found: "staff nora: password hash (its SHA-256)"),
+        Case(name: "password set after its change", sql: "UPDATE staff SET password_hash = (SELECT password_hash FROM staff WHERE username = 'admin') WHERE username = 'nora'",
+             found: "staff nora: password hash (its SHA-256)"),
         // Patients.
+        Case(name: "patient correction removed consistently", sql: "DELETE FROM records WHERE amends IS NOT NULL AND module = 'patient'; UPDATE records SET id = id - 1 WHERE id > 7",
+             rechain: ["records"], found: "patient B-2 (#2): name Ben Okafor in the chain, Ben Okafor-Smith in the table"),
+        Case(name: "patient correction rewritten", sql: "UPDATE records SET payload = replace(payload, 'Okafor-Smith', 'Okafor-Jones') WHERE amends IS NOT NULL",
+             rechain: ["records"], found: "patient B-2 (#2): name Ben Okafor-Jones in the chain, Ben Okafor-Smith in the table"),
         Case(name: "patient renamed", sql: "UPDATE patients SET name = 'Someone Else' WHERE mrn = 'A-1'", found: "patient A-1 (#1): name Ana Lima in the chain, Someone Else in the table"),
         Case(name: "patient born on another day", sql: "UPDATE patients SET dob = '1990-01-01' WHERE mrn = 'A-1'", found: "patient A-1 (#1): date of birth 1981-02-11 in the chain"),
         Case(name: "patient's MRN changed", sql: "UPDATE patients SET mrn = 'Z-9' WHERE mrn = 'A-1'", found: "patient A-1 (#1): MRN A-1 in the chain, Z-9 in the table"),
@@ -90,6 +102,8 @@ extension EndToEnd {
     /// What happens when the triggers stay dropped, or one is added.
     static let schemaCases: [Case] = [
         Case(name: "trigger dropped", sql: "DROP TRIGGER records_append_only_update", found: "its trigger records_append_only_update was dropped"),
+        Case(name: "trigger weakened", sql: "CREATE TRIGGER staff_changed_with_its_entry BEFORE UPDATE ON staff WHEN 0 BEGIN SELECT 1; END",
+             found: "its trigger staff_changed_with_its_entry was changed"),
         Case(name: "trigger added", sql: "CREATE TRIGGER quiet AFTER INSERT ON records BEGIN SELECT 1; END", found: "a trigger quiet was added"),
     ]
 
@@ -100,7 +114,7 @@ extension EndToEnd {
         let clean = try h.run(["audit", "verify"], env: env)
         #expect(clean.status == 0 && clean.stdout.contains("OK: nothing was changed"), "\(clean.stdout)\(clean.stderr)")
         let head = try #require(try h.run(["audit", "head"], env: env).stdout.split(separator: "\n").first.map(String.init))
-        #expect(try String(contentsOfFile: anchors, encoding: .utf8).split(separator: "\n").count == 6, "one head for each run of the day")
+        #expect(try String(contentsOfFile: anchors, encoding: .utf8).split(separator: "\n").count == 7, "one head for each run of the day")
 
         for c in Self.cases + Self.schemaCases {
             let copy = try Self.tamper(h, c, keepTriggersDropped: Self.schemaCases.contains { $0.name == c.name })
@@ -123,7 +137,7 @@ extension EndToEnd {
         #expect(chmod(backup, 0o400) == 0 && chmod(h.folder.path, 0o500) == 0)
         defer { chmod(h.folder.path, 0o700) }
         let readOnly = try h.run(["audit", "verify", "--db", backup, "--head", head, "--anchors", anchors], env: env)
-        #expect(readOnly.status == 0 && readOnly.stdout.contains("the 7 heads noted earlier still hold"), "\(readOnly.stdout)\(readOnly.stderr)")
+        #expect(readOnly.status == 0 && readOnly.stdout.contains("the 8 heads noted earlier still hold"), "\(readOnly.stdout)\(readOnly.stderr)")
     }
 
     /// A clinic's day under a protocol that appends the head to `anchors`; the environment to run in.
@@ -138,12 +152,15 @@ extension EndToEnd {
         #expect(try h.run(["--user", "admin", setup], env: env.merging(["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "nurse-pass1"]) { $1 }).status == 0)
         let day = try h.run(["--user", "nora", "-c", "patient new --name 'Ana Lima' --dob 1981-02-11 --sex F --mrn A-1", "-c", "visit start --kind infusion",
                              "-c", "intake weight 72kg", "-c", "intake weight 71kg", "-c", "visit end",
-                             "-c", "patient new --name 'Ben Okafor' --dob 1975-06-30 --sex M --mrn B-2", "-c", "visit start --kind consult"], env: env)
+                             "-c", "patient new --name 'Ben Okafor' --dob 1975-06-30 --sex M --mrn B-2",
+                             "-c", "patient correct name='Ben Okafor-Smith' --reason 'married name'", "-c", "visit start --kind consult"], env: env)
         #expect(day.status == 0, "\(day.stderr)")
         #expect(try h.run(["--user", "nora"], env: env.merging(["CLINIC_PASSWORD": "wrong-pass1"]) { $1 }).status == 1)
         #expect(try h.run(["--user", "patel", "-c", "patient open B-2", "-c", "intake weight 80kg"], env: env).status == 0)
         #expect(try h.run(["--user", "nora", "-c", "patient list"], env: env).status == 0)
         #expect(try h.run(["--user", "nora", "-c", "status"], env: env).status == 0)
+        let admin = env.merging(["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "nurse-pass2"]) { $1 }
+        #expect(try h.run(["--user", "admin", "-c", "user roles patel --role nurse,physician", "-c", "user password nora"], env: admin).status == 0)
         return env
     }
 

@@ -191,15 +191,17 @@ package enum Accounts {
         return .lines("added \(staff.username) (\(StaffRoles.text(staff.roles)))")
     }
 
-    /// A new password: typed twice at the terminal, or from `CLINIC_NEW_PASSWORD`.
+    /// A new password: typed twice at the terminal (before the command's transaction, as any
+    /// password), or from `CLINIC_NEW_PASSWORD`.
     package static func newPassword(for username: String, in session: Session) throws -> String {
         let password: String
         if let input = session.input {
-            guard case .line(let first) = input.readSecret(prompt: "new password for \(username): "),
-                  case .line(let second) = input.readSecret(prompt: "again: ")
-            else { throw CommandError("cancelled; no account was added", kind: .cancelled) }
-            guard first == second else { throw CommandError("the two passwords differ; no account was added", hint: "try again") }
-            password = first
+            if let collected = session.collectedPasswords[newPasswordKey(username)] { return collected }
+            if session.asksBeforeWriting && session.store.isInTransaction {
+                session.newPasswordNeeded = username
+                throw CommandError("a new password is needed for \(username)", kind: .cancelled)
+            }
+            password = try readNewPassword(for: username, from: input)
         } else {
             guard let p = session.environment[newPasswordVariable], !p.isEmpty else {
                 throw CommandError("no terminal to ask \(username)'s new password", hint: "set \(newPasswordVariable)")
@@ -208,6 +210,62 @@ package enum Accounts {
         }
         try checkNewPassword(password)
         return password
+    }
+
+    /// Where a new password asked before the transaction is kept: never a sign-in name.
+    static func newPasswordKey(_ username: String) -> String { "new password for \(username)" }
+
+    /// A new password typed twice at the terminal, long enough.
+    static func readNewPassword(for username: String, from input: any LineInput) throws -> String {
+        guard case .line(let first) = input.readSecret(prompt: "new password for \(username): "),
+              case .line(let second) = input.readSecret(prompt: "again: ")
+        else { throw CommandError("cancelled: no password was given; nothing was recorded", kind: .cancelled) }
+        guard first == second else { throw CommandError("the two passwords differ; nothing was recorded", hint: "type the command again") }
+        try checkNewPassword(first)
+        return first
+    }
+
+    /// `user roles NAME --role ROLES` (admin): a member of staff's roles from now on. The clinic
+    /// always keeps an administrator whose account is not locked.
+    static func setRoles(_ username: String, roles: Set<Role>, in session: Session) throws -> CommandOutput {
+        let name = username.lowercased()
+        guard let account = try session.store.account(name) else {
+            throw CommandError("there is no member of staff called \(name)", hint: "check the spelling of the sign-in name")
+        }
+        guard !roles.isEmpty else { throw CommandError("\(name) needs a role", hint: "type e.g. user roles \(name) --role nurse") }
+        guard roles != account.info.roles else { return .lines("\(name) already has the roles \(StaffRoles.text(roles)); nothing was recorded") }
+        if !roles.contains(.admin), try isLastAdmin(name, in: session) {
+            throw CommandError("\(name) is the clinic's only administrator whose account is not locked: the clinic would have none",
+                               hint: "make another member of staff an administrator first (user roles NAME --role admin,…)", kind: .refused)
+        }
+        let changed = try session.store.changeStaff(name, roles: roles, passwordHash: nil, at: session.now, by: session.staff?.id)
+        if session.staff?.id == changed.id { session.staff = changed }
+        return .lines("\(name): roles \(StaffRoles.text(account.info.roles)) → \(StaffRoles.text(roles)) (from their next command, on every workstation)")
+    }
+
+    /// `user password [NAME]`: one's own new password (the current one asked first), or an
+    /// administrator's new password for someone who forgot theirs. Chained as a hash of the new hash.
+    static func changePassword(_ username: String?, in session: Session) throws -> CommandOutput {
+        guard let me = session.staff else { throw CommandError("nobody is signed in", hint: "type login NAME") }
+        let name = username?.lowercased() ?? me.username
+        guard try session.store.account(name) != nil else {
+            throw CommandError("there is no member of staff called \(name)", hint: "check the spelling of the sign-in name")
+        }
+        if name == me.username {
+            if !session.isReplaying {
+                try checkNotLocked(name, context: .signIn, source: "user password", in: session)
+                _ = try authenticate(name, password: try password(for: name, in: session), context: .signIn, source: "user password", in: session)
+            }
+        } else if !me.roles.contains(.admin) {
+            throw CommandError("only an administrator sets another member of staff's password", hint: "type user password to change your own", kind: .refused)
+        }
+        let hash = session.isReplaying ? Passwords.unusable : try Passwords.hash(try newPassword(for: name, in: session))
+        _ = try session.store.changeStaff(name, roles: nil, passwordHash: hash, at: session.now, by: me.id)
+        var out = CommandOutput.lines(name == me.username ? "your password is changed" : "\(name)'s password is changed: tell them, and ask them to type user password to choose their own")
+        if name != me.username, try session.store.failedSignIns(for: name).count >= limit(session) {
+            out.line("\(name) is still locked after wrong passwords: type user unlock \(name)")
+        }
+        return out
     }
 
     /// `replay-account NAME ROLES`: an account a replayed recording uses, with no password.

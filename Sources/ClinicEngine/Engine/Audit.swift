@@ -67,7 +67,7 @@ package enum Audit {
     }
 
     /// The chains a head covers, each with its letter.
-    private static let headChains: [(name: String, letter: Character)] = [("records", "r"), ("journal", "j"), ("protocols", "p"), ("access", "a"), ("changes", "c")]
+    private static let headChains: [(name: String, letter: Character)] = HashChain.tables.map { ($0, $0.first ?? "?") }
 
     private static func head(_ lengths: [(String, Int64)], in store: any RecordStore) throws -> String? {
         var text = ""
@@ -203,7 +203,7 @@ extension Audit {
         guard let original = try session.store.entry(id: originalID)?.record else { throw CommandError("#\(originalID) is missing") }
         guard let module = session.plugins.loaded.first(where: { $0.name == original.module }) else {
             throw CommandError("#\(originalID) is a \(original.module) entry, which no loaded module corrects",
-                                 hint: original.module == "patient" ? "a registration is not corrected here; tell an administrator" : "check the modules list")
+                                 hint: original.module == "patient" ? "a registration is corrected with patient correct, e.g. patient correct dob=1981-02-11 --reason \"typed 1918\"" : "check the modules list")
         }
         let changes = (values["changes"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         guard !changes.isEmpty else { throw CommandError("amend #\(id) names no field to correct", hint: "type e.g. amend \(id) weight=70kg --reason \"typed 72\"") }

@@ -16,7 +16,7 @@ package enum HostCommands {
                              Choice("X", "not stated, intersex, or neither", aliases: ["other", "unspecified"])]
 
     static let groupSummaries = [
-        "patient": "register, find, open and show patients",
+        "patient": "register, find, open, show and correct patients",
         "visit": "start and end the open patient's visit, and show its timeline",
         "user": "staff accounts (admin)",
         "clock": "a sandbox's simulated clock",
@@ -58,6 +58,19 @@ package enum HostCommands {
         host(["user", "unlock"], CommandSpec("unlock", summary: "unlock an account locked by wrong passwords",
                                              fields: [FieldSpec("user", .text(maxLength: 32), help: "the sign-in name", positional: true)],
                                              roles: [.admin], needsPatient: false)) { v, session in try Accounts.unlock(v["user"]?.stringValue ?? "", in: session) },
+        host(["user", "roles"], CommandSpec("roles", summary: "change a member of staff's roles",
+                                            fields: [FieldSpec("user", .text(maxLength: 32), help: "the sign-in name", positional: true),
+                                                     FieldSpec("role", .choices(roleChoices), help: "nurse, physician or admin; several with commas")],
+                                            roles: [.admin], needsPatient: false,
+                                            discussion: "The roles hold from that member of staff's next command, on every workstation. The clinic keeps an administrator whose account is not locked.")) { v, session in
+            try Accounts.setRoles(v["user"]?.stringValue ?? "", roles: Set((v["role"]?.stringArray ?? []).map(Role.init(rawValue:))), in: session)
+        },
+        host(["user", "password"], CommandSpec("password", summary: "change your password (an admin: set another's)",
+                                               fields: [FieldSpec("user", .text(maxLength: 32), required: false, help: "another member of staff (admin only); yours if left out", positional: true)],
+                                               roles: everyone, needsPatient: false,
+                                               discussion: "Your own: asks your current password, then the new one twice. Without a terminal they come from CLINIC_PASSWORD and CLINIC_NEW_PASSWORD.")) { v, session in
+            try Accounts.changePassword(v["user"]?.stringValue, in: session)
+        },
         host(["patient", "new"], CommandSpec("new", summary: "register a patient and open them",
                                              fields: [FieldSpec("name", .text(maxLength: 200), help: "full name as on their ID", identifying: true),
                                                       FieldSpec("dob", .date(partial: false, notInFuture: true), help: "date of birth", identifying: true),
@@ -66,6 +79,12 @@ package enum HostCommands {
                                                                 help: "medical record number; one is made (C000001) if left out"),
                                                       FieldSpec("force", .yesNo, required: false, help: "leave even though the open patient's infusion is running or paused (a script must say so)")],
                                              needsPatient: false)) { v, session in try Patients.register(v, in: session) },
+        host(["patient", "correct"], CommandSpec("correct", summary: "correct the open patient's name, date of birth or sex, with the reason",
+                                                 fields: [FieldSpec("name", .text(maxLength: 200), required: false, help: "full name as on their ID", identifying: true),
+                                                          FieldSpec("dob", .date(partial: false, notInFuture: true), required: false, help: "date of birth", identifying: true),
+                                                          FieldSpec("sex", .choice(sexChoices), required: false, help: "F, M or X"),
+                                                          FieldSpec("reason", .text(maxLength: 500), help: "why: what was wrong", identifying: true)],
+                                                 discussion: "The MRN never changes. The first registration stays in the record; audit verify checks the patients table against both.")) { v, session in try Patients.correct(v, in: session) },
         host(["patient", "open"], CommandSpec("open", summary: "open a patient by MRN, or #ID for an internal id",
                                               fields: [FieldSpec("patient", .text(maxLength: 40), help: "MRN, or #ID (patient list shows ids)", positional: true), FieldSpec("force", .yesNo, required: false, help: "leave even though the open patient's infusion is running or paused (a script must say so)")],
                                               needsPatient: false)) { v, session in try Patients.open(v["patient"]?.stringValue ?? "", in: session) },

@@ -37,6 +37,51 @@ package enum Patients {
         return out
     }
 
+    /// `patient correct name=… dob=… sex=… --reason TEXT`: a correction of the open patient's
+    /// registration, an entry of the record that amends it; the MRN never changes. The first
+    /// registration stays in the record, and the patients table follows the correction.
+    static func correct(_ v: [String: Value], in session: Session) throws -> CommandOutput {
+        guard let patient = session.patient, let staff = session.staff else { throw CommandError("no patient is open", hint: "type patient open MRN") }
+        let name = v["name"]?.stringValue.map(normalized) ?? patient.name
+        let dob = v["dob"]?.stringValue ?? patient.dateOfBirth
+        let sex = v["sex"]?.stringValue.flatMap(Sex.init(rawValue:)) ?? patient.sex
+        guard !name.isEmpty else { throw CommandError("a name cannot be empty", hint: "type the full name as on their ID") }
+        var changed: [String] = []
+        if name != patient.name { changed.append("name") }
+        if dob != patient.dateOfBirth { changed.append("dob") }
+        if sex != patient.sex { changed.append("sex") }
+        guard !changed.isEmpty else {
+            throw CommandError("patient correct changes nothing: \(patient.mrn)'s registration already says that",
+                               hint: "give what was wrong, e.g. patient correct dob=1981-02-11 --reason \"typed 1918\"")
+        }
+        if let born = Int(dob.prefix(4)), let year = session.today.year, year - born > 125 {
+            throw CommandError("date of birth \(dob) would make the patient over 125", hint: "check the year")
+        }
+        guard let original = try session.store.records(patientID: patient.id, module: "patient", kind: "registered").first(where: { $0.amends == nil }) else {
+            throw CommandError("\(patient.mrn) has no registration in the record to correct")
+        }
+        let reason = v["reason"]?.stringValue ?? ""
+        let now = session.now
+        let id = try session.store.appendRecord(
+            patientID: patient.id, visitID: nil, module: "patient", kind: "registered",
+            payload: ["mrn": .string(patient.mrn), "name": .string(name), "dob": .string(dob), "sex": .string(sex.rawValue),
+                      "amendment": ["reason": .string(reason), "fields": .array(changed.map(Value.string))]],
+            effectiveAt: original.effectiveAt, recordedAt: now, staffID: staff.id, protocolVersion: session.clinicProtocol.settings.version,
+            protocolSHA256: session.clinicProtocol.settings.sha256, amends: original.id)
+        let corrected = try session.store.correctPatient(id: patient.id, name: name, dob: dob, sex: sex)
+        session.patient = corrected
+        var out = CommandOutput.lines("corrected the registration of \(patient.mrn) (#\(original.id)) with #\(id): \(reason)")
+        if name != patient.name { out.line("  name: \(patient.name) → \(name)") }
+        if dob != patient.dateOfBirth { out.line("  date of birth: \(patient.dateOfBirth) → \(dob)") }
+        if sex != patient.sex { out.line("  sex: \(patient.sex.rawValue) → \(sex.rawValue)") }
+        out.line("the first registration stays in the record; entries made before this correction keep what they were worked out with")
+        let twins = try session.store.patients(born: dob).filter { $0.id != patient.id && folded($0.name) == folded(name) }
+        if !twins.isEmpty {
+            out.alert("a patient with the same name and date of birth exists: \(twins.map(\.mrn).joined(separator: ", ")); check this is not a duplicate")
+        }
+        return out
+    }
+
     /// A patient by MRN, or by internal id written `#2`: an MRN may be all digits, so a bare
     /// number is only ever an MRN and never falls back to an id.
     package static func find(_ key: String, in store: any RecordStore) throws -> PatientInfo? {

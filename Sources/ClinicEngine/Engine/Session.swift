@@ -76,6 +76,8 @@ package final class Session {
     var asksBeforeWriting = false
     /// Whom the running command asked a password for inside its transaction.
     var passwordNeeded: String?
+    /// Whom the running command asked a new password for inside its transaction.
+    var newPasswordNeeded: String?
     /// The open visit another workstation ended since this shell's last command: its id, when and by whom.
     var visitEndedElsewhere: (id: Int64, at: Date, by: String)?
 
@@ -205,7 +207,7 @@ package final class Session {
         }
         // Another workstation may have ended or started the patient's visit since the last command.
         visitEndedElsewhere = nil
-        try? refreshVisit()
+        try? refreshFromRecord()
         // A host command changes the session (the open patient, visit, staff member) as it runs;
         // if its transaction then rolls back, the session must go back to what the record says.
         let saved = snapshot()
@@ -250,14 +252,22 @@ package final class Session {
         let outer = (asksBeforeWriting, collectedPasswords)
         asksBeforeWriting = own
         if own { collectedPasswords = [:] }
-        defer { (asksBeforeWriting, collectedPasswords) = outer; passwordNeeded = nil }
+        defer { (asksBeforeWriting, collectedPasswords) = outer; passwordNeeded = nil; newPasswordNeeded = nil }
         while true {
             passwordNeeded = nil
+            newPasswordNeeded = nil
             do {
                 return try store.transaction(body)
             } catch {
                 // A module may have caught the request and thrown its own error: the note decides.
-                guard own, let label = passwordNeeded, collectedPasswords[label] == nil, let input else { throw error }
+                guard own, let input else { throw error }
+                if let name = newPasswordNeeded, collectedPasswords[Accounts.newPasswordKey(name)] == nil {
+                    restore(saved)
+                    chosen = []
+                    collectedPasswords[Accounts.newPasswordKey(name)] = try Accounts.readNewPassword(for: name, from: input)
+                    continue
+                }
+                guard let label = passwordNeeded, collectedPasswords[label] == nil else { throw error }
                 restore(saved)
                 chosen = []
                 guard case .line(let password) = input.readSecret(prompt: "password for \(label): ") else {

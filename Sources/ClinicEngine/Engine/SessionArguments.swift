@@ -164,6 +164,17 @@ extension Session {
 extension Session {
     /// Brings the open visit up to date with the record, as another workstation may have ended it
     /// or started one since this shell last looked; notes a visit ended under this shell.
+    /// What another workstation may have changed since this shell's last command: the signed-in
+    /// member of staff's roles, the open patient's registration, the open visit.
+    func refreshFromRecord() throws {
+        if let staff, let now = try store.account(staff.username)?.info, now.roles != staff.roles {
+            self.staff = now
+            console.err("your roles were changed by an administrator: now \(StaffRoles.text(now.roles))")
+        }
+        if let open = patient, let now = try store.patient(id: open.id), now != open { patient = now }
+        try refreshVisit()
+    }
+
     func refreshVisit() throws {
         guard let patient else { return }
         if let open = visit, let ended = try store.visitEnd(id: open.id) {
