@@ -35,6 +35,9 @@ package final class Database: @unchecked Sendable {
     /// Changes whenever what this connection has read may no longer hold: a transaction ends
     /// (another connection may write next) or anything is rolled back.
     package private(set) var epoch = 0
+    /// How many times anything was rolled back: what was read since a write that rolled back
+    /// may not hold.
+    package private(set) var rollbacks = 0
     /// The file, or `:memory:`.
     package let path: String
 
@@ -252,6 +255,7 @@ package final class Database: @unchecked Sendable {
             return result
         } catch {
             epoch += 1
+            rollbacks += 1
             if savepointDepth == 1 {
                 _ = try? query("ROLLBACK")
             } else {

@@ -60,6 +60,9 @@ package protocol RecordStore: AnyObject {
     func staffNames() throws -> [String]
     /// Every member of staff by id: name and roles (for a recording's accounts).
     func staffByID() throws -> [Int64: StaffInfo]
+    /// A member of staff's roles just before `date`, from the changes chain (for a recording:
+    /// a replay signs them in with the roles they had then).
+    func roles(of username: String, at date: Date) throws -> Set<Role>?
 
     // Patients
     func addPatient(mrn: String?, name: String, dob: String, sex: Sex, at: Date, by: Int64) throws -> PatientInfo

@@ -70,4 +70,32 @@ extension SQLiteStore {
         guard let patient = try patient(id: id) else { throw StoreError.corruptRow("patient #\(id)") }
         return patient
     }
+
+    /// A member of staff's roles and the SHA-256 of their password hash, as the changes chain
+    /// holds them now.
+    func chainedStaff(_ username: String) throws -> (roles: String, password: String)? {
+        var roles: String?, password: String?
+        for row in try db.query("""
+            SELECT kind, payload FROM changes WHERE subject = ? AND kind IN ('staff-added', 'staff-roles', 'staff-password') ORDER BY id
+            """, [.text(username)]) {
+            guard let payload = row[1].text.flatMap({ try? Value(json: $0) }) else { continue }
+            if row[0].text != "staff-password", let r = payload["roles"]?.stringValue { roles = r }
+            if row[0].text != "staff-roles", let p = payload["password"]?.stringValue { password = p }
+        }
+        guard let roles, let password else { return nil }
+        return (roles, password)
+    }
+
+    package func roles(of username: String, at date: Date) throws -> Set<Role>? {
+        var roles: String?
+        for row in try db.query("""
+            SELECT at, payload FROM changes WHERE subject = ? AND kind IN ('staff-added', 'staff-roles') ORDER BY id
+            """, [.text(username)]) {
+            guard let at = row[0].text.flatMap(Timestamp.date), let payload = row[1].text.flatMap({ try? Value(json: $0) }) else { continue }
+            // A member of staff chained when an older database was first opened existed before it.
+            if at >= date, roles != nil { break }
+            roles = payload["roles"]?.stringValue ?? roles
+        }
+        return roles.map(Self.roles)
+    }
 }

@@ -7,6 +7,7 @@ package enum StoreError: Error, CustomStringConvertible, Equatable {
     case duplicateMRN(String)
     case duplicateUsername(String)
     case corruptRow(String)
+    case staffNotAsChained(String)
     case liveNotSandbox(String)
     case otherSchema(path: String, found: Int, expected: Int)
 
@@ -17,6 +18,8 @@ package enum StoreError: Error, CustomStringConvertible, Equatable {
         case .duplicateMRN(let mrn): return "MRN \(mrn) already belongs to another patient"
         case .duplicateUsername(let name): return "there is already a staff member called \(name)"
         case .corruptRow(let what): return "the database holds a row it cannot read (\(what)); run audit verify"
+        case .staffNotAsChained(let name):
+            return "the staff table does not hold what the record's chain says for \(name): it was changed behind the program's back; nothing was done; an administrator runs audit verify"
         case .liveNotSandbox(let path):
             return "\(path) is a live database; --sandbox only makes new databases: give --db a new file"
         case .otherSchema(let path, let found, let expected):
@@ -184,6 +187,9 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
     /// Access entries written inside the open transaction, not yet committed.
     private var unsettledAccess: [AccessEntry] = []
 
+    /// The patients' records as read, each payload parsed once.
+    let recordCache = RecordCache()
+
     package var isInTransaction: Bool { db.isInTransaction }
 
     package var permissionNote: String? {
@@ -278,6 +284,9 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
         else { return nil }
         guard let id = row[0].int, let name = row[1].text, let roles = row[2].text, let hash = row[3].text
         else { throw StoreError.corruptRow("staff \(username)") }
+        // Roles and password are taken only as the chain holds them: a row changed behind the
+        // program's back signs nobody in and lets nobody do more.
+        guard let chained = try chainedStaff(name), chained == (roles, HashChain.sha256(hash)) else { throw StoreError.staffNotAsChained(name) }
         return StaffAccount(info: StaffInfo(id: id, username: name, roles: Self.roles(roles)), passwordHash: hash)
     }
 
@@ -451,25 +460,24 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
 
     /// A patient's entries, oldest first, optionally of one module, kind or visit.
     package func records(patientID: Int64, module: String?, kind: String?, visitID: Int64?) throws -> [StoredRecord] {
-        let rows = try db.query("""
-            SELECT r.id, r.module, r.kind, r.payload, r.visit_id, r.effective_at, r.recorded_at, s.username, r.amends
-            FROM records r JOIN staff s ON s.id = r.staff_id
-            WHERE r.patient_id = ?1 AND (?2 IS NULL OR r.module = ?2) AND (?3 IS NULL OR r.kind = ?3)
-              AND (?4 IS NULL OR r.visit_id = ?4)
-            ORDER BY r.id
-            """, [.int(patientID), module.map(SQLValue.text) ?? .null, kind.map(SQLValue.text) ?? .null, visitID.map(SQLValue.int) ?? .null])
-        return try rows.map { row in
-            guard let id = row[0].int, let module = row[1].text, let kind = row[2].text, let json = row[3].text,
-                  let effective = row[5].text.flatMap(Timestamp.date), let recorded = row[6].text.flatMap(Timestamp.date),
-                  let staff = row[7].text
-            else { throw StoreError.corruptRow("record") }
-            let payload: Value
-            do { payload = try Value(json: json) } catch { throw StoreError.corruptRow("record \(id) payload") }
-            return StoredRecord(id: id, module: module, kind: kind, payload: payload, visitID: row[4].int,
-                                effectiveAt: effective, recordedAt: recorded, staff: staff, amends: row[8].int)
+        try recordCache.records(patientID: patientID, rollbacks: db.rollbacks, module: module, kind: kind, visitID: visitID) { after in
+            try db.query("""
+                SELECT r.id, r.module, r.kind, r.payload, r.visit_id, r.effective_at, r.recorded_at, s.username, r.amends
+                FROM records r JOIN staff s ON s.id = r.staff_id
+                WHERE r.patient_id = ?1 AND r.id > ?2
+                ORDER BY r.id
+                """, [.int(patientID), .int(after)]).map { row in
+                guard let id = row[0].int, let module = row[1].text, let kind = row[2].text, let json = row[3].text,
+                      let effective = row[5].text.flatMap(Timestamp.date), let recorded = row[6].text.flatMap(Timestamp.date),
+                      let staff = row[7].text
+                else { throw StoreError.corruptRow("record") }
+                let payload: Value
+                do { payload = try Value(json: json) } catch { throw StoreError.corruptRow("record \(id) payload") }
+                return StoredRecord(id: id, module: module, kind: kind, payload: payload, visitID: row[4].int,
+                                    effectiveAt: effective, recordedAt: recorded, staff: staff, amends: row[8].int)
+            }
         }
     }
-
 
     // MARK: - Journal
 

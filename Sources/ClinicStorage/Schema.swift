@@ -208,6 +208,10 @@ enum Schema {
                              AND json_extract(payload, '$.sex') IS NEW.sex)
             BEGIN SELECT RAISE(ABORT, 'patients are changed only by a correction in the record'); END;
             """),
+        Migration(version: 7, name: "records-read-by-what-is-new", sql: """
+            -- A command reads a patient's entries appended since it last read them.
+            CREATE INDEX records_by_patient_id ON records(patient_id, id);
+            """),
     ]
 
     /// Every trigger the migrations leave, by name, with the statement that made it (whitespace

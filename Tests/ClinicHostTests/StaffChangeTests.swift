@@ -113,4 +113,53 @@ import Testing
         #expect(front.session.execute("patient correct mrn=B-2 --reason x", source: "front").failure != nil)
         #expect(throws: (any Error).self) { try front.session.sqlite.db.execute("UPDATE patients SET name = 'Someone Else' WHERE id = 1") }
     }
+
+    /// Roles taken away on another workstation while a command asks its questions count: the
+    /// command is refused under the write lock, not run with the roles it started with.
+    @Test func rolesTakenAwayWhileACommandAsksAreCheckedUnderTheLock() throws {
+        let path = StoreTests.temporaryPath()
+        let office = try TestHost(modules: [], database: path)
+        try office.signIn("deputy", roles: [.admin])
+        let desk = try TestHost(modules: [], database: path)
+        #expect(office.session.execute("user roles nora --role admin,nurse", source: "office") == .ok)
+        final class DemotedWhileAsking: LineInput {
+            let office: TestHost
+            var answers = ["admin", "new-pass-01", "new-pass-01"]
+            init(_ office: TestHost) { self.office = office }
+            func readLine(prompt: String, completion: CompletionMode) -> InputEvent {
+                if answers.count == 3 { _ = office.session.execute("user roles nora --role nurse", source: "office") }
+                return answers.isEmpty ? .end : .line(answers.removeFirst())
+            }
+            func readSecret(prompt: String) -> InputEvent { readLine(prompt: prompt, completion: .none) }
+            func remember(_ line: String) {}
+        }
+        desk.session.input = DemotedWhileAsking(office)
+        let refused = desk.session.execute("user add mallory", source: "desk").failure
+        #expect(refused?.message == "user add needs the role admin; nora is nurse", "\(String(describing: refused))")
+        #expect(try desk.session.store.account("mallory") == nil)
+        #expect(desk.session.execute("whoami", source: "desk") == .ok && desk.session.staff?.roles == [.nurse])
+    }
+
+    /// A password hash written into the table behind the program's back, even just after a change
+    /// the trigger lets through, signs nobody in: the account is read only as the chain holds it.
+    @Test func aPasswordHashNotInTheChainSignsNobodyIn() throws {
+        let host = try TestHost(modules: [], environment: ["CLINIC_NEW_PASSWORD": "fresh-pass1"], database: StoreTests.temporaryPath())
+        try host.signIn("boss", roles: [.admin])
+        #expect(host.session.execute("user password nora", source: "t") == .ok)
+        try host.session.sqlite.db.execute("UPDATE staff SET password_hash = (SELECT password_hash FROM staff WHERE username = 'boss') WHERE username = 'nora'")
+        host.session.input = ScriptedInput([TestHost.password])
+        let refused = host.session.execute("login nora", source: "t").failure
+        #expect(refused?.message.hasPrefix("the staff table does not hold what the record's chain says for nora") == true, "\(String(describing: refused))")
+        #expect(host.session.staff?.username == "boss")
+    }
+
+    @Test func aNameWithHiddenCharactersIsRefused() throws {
+        let host = try TestHost(modules: [], database: StoreTests.temporaryPath())
+        let reversed = host.session.execute("patient new --name 'Ana \u{202E}amiL' --dob 1981-02-11 --sex F --mrn A-1", source: "t").failure
+        #expect(reversed?.message == "the name holds an invisible or direction-changing character")
+        #expect(host.session.execute("patient new --name 'Ana\u{200B}Lima' --dob 1981-02-11 --sex F --mrn A-1", source: "t").failure != nil)
+        // A Persian name is written with the zero-width non-joiner.
+        #expect(host.session.execute("patient new --name 'Mehr\u{200C}ana Lima' --dob 1981-02-11 --sex F --mrn A-1", source: "t") == .ok)
+        #expect(host.session.execute("patient correct name='Ana \u{202E}amiL' --reason x", source: "t").failure?.message == "the name holds an invisible or direction-changing character")
+    }
 }

@@ -26,10 +26,12 @@ package enum Accounts {
                                            context: context, at: session.now, session: session.sessionID, source: source))
         guard let account, right else {
             let left = limit(session) - (account == nil ? 1 : try store.failedSignIns(for: username).count)
+            let held = left <= 0 && account != nil && (try? isLastAdmin(username, in: session)) == true
             // The name is not repeated: it may be a password typed where the name was asked.
             throw CommandError("sign-in failed: unknown name or wrong password",
-                               hint: left <= 0 ? "that was the last try: the account is now locked until an admin types user unlock \(username)"
-                                               : "try again (\(left) more before the account locks), or ask an admin", kind: .refused)
+                               hint: held ? "the clinic's only administrator not locked is not locked out: each further try waits \(Int(lastAdminWait(session))) s after the one before"
+                                     : left <= 0 ? "that was the last try: the account is now locked until an admin types user unlock \(username)"
+                                     : "try again (\(left) more before the account locks), or ask an admin", kind: .refused)
         }
         return account.info
     }
@@ -56,8 +58,8 @@ package enum Accounts {
         if try isLastAdmin(username, in: session) {
             guard let last = failed.last, session.now.timeIntervalSince(last) < lastAdminWait(session) else { return }
             try refused()
-            let at = ClinicTime.format(last.addingTimeInterval(lastAdminWait(session)), calendar: session.calendar)
-            throw CommandError("\(username) is the clinic's only administrator not locked, and has \(failed.count) wrong passwords in a row: the next try is allowed at \(at)",
+            let seconds = Int(last.addingTimeInterval(lastAdminWait(session)).timeIntervalSince(session.now).rounded(.up))
+            throw CommandError("\(username) is the clinic's only administrator not locked, and has \(failed.count) wrong passwords in a row: the next try is allowed in \(seconds) s",
                                hint: "wait; if someone else is guessing, another administrator (add one), or the database file's owner (clinic admin unlock \(username) --db FILE), can unlock accounts", kind: .refused)
         }
         try refused()
@@ -219,7 +221,7 @@ package enum Accounts {
     static func readNewPassword(for username: String, from input: any LineInput) throws -> String {
         guard case .line(let first) = input.readSecret(prompt: "new password for \(username): "),
               case .line(let second) = input.readSecret(prompt: "again: ")
-        else { throw CommandError("cancelled: no password was given; nothing was recorded", kind: .cancelled) }
+        else { throw CommandError("no password was given; nothing was recorded", kind: .cancelled) }
         guard first == second else { throw CommandError("the two passwords differ; nothing was recorded", hint: "type the command again") }
         try checkNewPassword(first)
         return first

@@ -28,9 +28,13 @@ extension Session {
         func field(_ name: String) -> FieldSpec? { fields.first { $0.name == name } }
         // A host command's `user` is a member of staff: kept when it is an account's name, never
         // otherwise (it may be a password typed where the name was asked).
+        // A value the field does not take, as long as a password may be, is not kept either: it
+        // may be one typed in the wrong place (`role=…`). A short one (`dose=11`) is what went wrong.
         func keeps(_ f: FieldSpec, _ value: String) -> Bool {
             guard !f.isIdentifying else { return false }
-            guard f.name == "user", entry.module == nil else { return true }
+            guard f.name == "user", entry.module == nil else {
+                return value.count < Passwords.minimumLength || (try? f.parse(value, today: today)) != nil
+            }
             return (try? store.account(value.lowercased())) != nil
         }
         var out = entry.words

@@ -8,6 +8,7 @@ package enum Patients {
         guard let staff = session.staff, let name = v["name"]?.stringValue.map(normalized), !name.isEmpty, let dob = v["dob"]?.stringValue,
               let sexText = v["sex"]?.stringValue, let sex = Sex(rawValue: sexText)
         else { throw CommandError("patient new needs --name, --dob and --sex", hint: "type help patient new") }
+        try checkName(name)
         let mrn = v["mrn"]?.stringValue
         if let mrn, !mrn.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) {
             throw CommandError("MRN '\(mrn)' may hold only letters, digits and '-'", hint: "type e.g. --mrn BAR-001")
@@ -46,6 +47,7 @@ package enum Patients {
         let dob = v["dob"]?.stringValue ?? patient.dateOfBirth
         let sex = v["sex"]?.stringValue.flatMap(Sex.init(rawValue:)) ?? patient.sex
         guard !name.isEmpty else { throw CommandError("a name cannot be empty", hint: "type the full name as on their ID") }
+        try checkName(name)
         var changed: [String] = []
         if name != patient.name { changed.append("name") }
         if dob != patient.dateOfBirth { changed.append("dob") }
@@ -96,6 +98,18 @@ package enum Patients {
     /// a combining accent is one name), its spaces single.
     static func normalized(_ name: String) -> String {
         name.precomposedStringWithCanonicalMapping.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// Refuses a name holding a control character, a direction mark or override, or an invisible
+    /// space: shown, it would read as another name, or in another order, than the one stored. (The
+    /// zero-width joiner and non-joiner stay: Persian and Indic names are written with them.)
+    static func checkName(_ name: String) throws {
+        let hidden: [ClosedRange<UInt32>] = [0x200B...0x200B, 0x200E...0x200F, 0x202A...0x202E, 0x2060...0x2064, 0x2066...0x2069, 0xFEFF...0xFEFF]
+        guard !name.unicodeScalars.contains(where: { scalar in
+            scalar.properties.generalCategory == .control || hidden.contains { $0.contains(scalar.value) }
+        }) else {
+            throw CommandError("the name holds an invisible or direction-changing character", hint: "type the name as on their ID")
+        }
     }
 
     /// A name folded for the duplicate check: case, accents and spacing do not tell two people apart.

@@ -225,6 +225,11 @@ package final class Session {
                 try journal(command.canonical, source: source, outcome: "ok", message: "", before: saved)
             } else {
                 output = try inOwnTransaction(saved: saved) { () throws -> CommandOutput in
+                    // The command's time is read with the write lock held, so entries' times follow
+                    // their order; and who may run it is checked again under the lock: roles taken
+                    // away on another workstation while this one was asking its questions count.
+                    commandTime = clock.now()
+                    try checkStillPermitted(entry)
                     try checkVisitStillOpen(for: entry)
                     var output = try run(entry, command)
                     if let at = command.effectiveAt, entry.module != nil {
@@ -271,7 +276,7 @@ package final class Session {
                 restore(saved)
                 chosen = []
                 guard case .line(let password) = input.readSecret(prompt: "password for \(label): ") else {
-                    throw CommandError("cancelled: no password was given; nothing was recorded", kind: .cancelled)
+                    throw CommandError("no password was given; nothing was recorded", kind: .cancelled)
                 }
                 collectedPasswords[label] = password
             }

@@ -19,11 +19,7 @@ extension Session {
             guard let staff else {
                 throw CommandError("\(entry.name): nobody is signed in", hint: "type login NAME", kind: .refused)
             }
-            guard !staff.roles.isDisjoint(with: entry.spec.roles) else {
-                let needed = entry.spec.roles.sorted().map(\.rawValue).joined(separator: " or ")
-                throw CommandError("\(entry.name) needs the role \(needed); \(staff.username) is \(StaffRoles.text(staff.roles))",
-                                     hint: "ask \("aeiou".contains(needed.prefix(1)) ? "an" : "a") \(needed) to do it", kind: .refused)
-            }
+            try checkRole(entry, staff)
         }
         if let refusal = try ProtocolAdoption.refusal(for: entry, in: self) { throw refusal }
         try checkVisitStillOpen(for: entry)
@@ -164,6 +160,28 @@ extension Session {
 extension Session {
     /// Brings the open visit up to date with the record, as another workstation may have ended it
     /// or started one since this shell last looked; notes a visit ended under this shell.
+    /// Refuses a command none of `staff`'s roles may run.
+    func checkRole(_ entry: CatalogEntry, _ staff: StaffInfo) throws {
+        guard staff.roles.isDisjoint(with: entry.spec.roles) else { return }
+        let needed = entry.spec.roles.sorted().map(\.rawValue).joined(separator: " or ")
+        throw CommandError("\(entry.name) needs the role \(needed); \(staff.username) is \(StaffRoles.text(staff.roles))",
+                           hint: "ask \("aeiou".contains(needed.prefix(1)) ? "an" : "a") \(needed) to do it", kind: .refused)
+    }
+
+    /// Inside the command's transaction: the signed-in member of staff's roles as the record holds
+    /// them now, under the write lock, still let them run it.
+    func checkStillPermitted(_ entry: CatalogEntry) throws {
+        guard !entry.isOpen, let signedIn = staff else { return }
+        guard let now = try store.account(signedIn.username)?.info else {
+            throw CommandError("\(signedIn.username) is no longer a member of staff", hint: "sign in again: login NAME", kind: .refused)
+        }
+        if now.roles != signedIn.roles {
+            staff = now
+            console.err("your roles were changed by an administrator: now \(StaffRoles.text(now.roles))")
+        }
+        try checkRole(entry, now)
+    }
+
     /// What another workstation may have changed since this shell's last command: the signed-in
     /// member of staff's roles, the open patient's registration, the open visit.
     func refreshFromRecord() throws {

@@ -90,16 +90,16 @@ struct ScriptWriter {
         }
         if row.source == "first-run" {
             // The first administrator of the database, made before anyone could sign in.
-            if let id = row.staffID { account(id, into: &out, create: true) }
+            if let id = row.staffID { account(id, into: &out, create: true, at: row.at) }
             signedIn = nil
-            if let id = row.staffID { signIn(id, into: &out) }
+            if let id = row.staffID { signIn(id, into: &out, at: row.at) }
             return
         }
         let entry: CatalogEntry? = if case .found(let e, _) = catalog.resolve(words) { e } else { nil }
         let name = entry?.name ?? first
         switch name {
         case "login":
-            if let id = row.staffID { signIn(id, into: &out) }
+            if let id = row.staffID { signIn(id, into: &out, at: row.at) }
             return
         case "logout":
             if signedIn != row.staffID { return }
@@ -111,11 +111,17 @@ struct ScriptWriter {
             if let user = words.dropFirst(2).first, let id = try store.account(user.lowercased())?.info.id {
                 accounts.insert(id)
             }
+        case "user roles", "user password", "user unlock":
+            // The member of staff it changes must be in the replay too.
+            if let user = words.dropFirst(2).first(where: { !$0.hasPrefix("-") && !$0.contains("=") }),
+               let id = try store.account(user.lowercased())?.info.id {
+                account(id, into: &out, create: false, at: row.at)
+            }
         default: break
         }
         if let entry, !entry.isOpen {
             // Who ran it: the journal names them on every line that needs someone signed in.
-            if let id = row.staffID, signedIn != id { signIn(id, into: &out) }
+            if let id = row.staffID, signedIn != id { signIn(id, into: &out, at: row.at) }
         }
         var line = row.command
         if name == "patient open", let p = row.patientID {
@@ -132,9 +138,9 @@ struct ScriptWriter {
         return staff[id]
     }
 
-    private mutating func signIn(_ id: Int64, into out: inout [String]) {
+    private mutating func signIn(_ id: Int64, into out: inout [String], at: Date) {
         guard let who = member(id) else { return }
-        account(id, into: &out, create: false)
+        account(id, into: &out, create: false, at: at)
         if signedIn != id {
             out.append("login \(who.username)")
             signedIn = id
@@ -143,9 +149,11 @@ struct ScriptWriter {
     }
 
     /// `replay-account NAME ROLES` the first time an account is needed, unless the script made it.
-    private mutating func account(_ id: Int64, into out: inout [String], create: Bool) {
+    /// With the roles they had at `at` (an administrator may have changed them since).
+    private mutating func account(_ id: Int64, into out: inout [String], create: Bool, at: Date) {
         guard let who = member(id), accounts.insert(id).inserted || create else { return }
-        out.append("replay-account \(who.username) \(StaffRoles.text(who.roles))")
+        let roles = (try? store.roles(of: who.username, at: at)) ?? who.roles
+        out.append("replay-account \(who.username) \(StaffRoles.text(roles))")
     }
 
     private mutating func mrn(_ id: Int64) throws -> String {
