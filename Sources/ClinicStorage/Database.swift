@@ -190,24 +190,73 @@ package final class Database: @unchecked Sendable {
             try check(rc, "binding argument \(i + 1)")
         }
         var rows: [[SQLValue]] = []
-        let columns = sqlite3_column_count(statement)
         while true {
             let rc = sqlite3_step(statement)
             if rc == SQLITE_DONE { break }
             guard rc == SQLITE_ROW else { try check(rc, "running \(sql.prefix(60))"); break }
-            var row: [SQLValue] = []
-            row.reserveCapacity(Int(columns))
-            for c in 0..<columns {
-                switch sqlite3_column_type(statement, c) {
-                case SQLITE_INTEGER: row.append(.int(sqlite3_column_int64(statement, c)))
-                case SQLITE_FLOAT: row.append(.double(sqlite3_column_double(statement, c)))
-                case SQLITE_NULL: row.append(.null)
-                default: row.append(.text(String(cString: sqlite3_column_text(statement, c))))
-                }
-            }
-            rows.append(row)
+            rows.append(Self.row(statement))
         }
         return rows
+    }
+
+    /// A query's rows one at a time, for reading a whole table in bounded memory (`audit verify`):
+    /// its own statement, not the cache's, so other queries may run while it is open.
+    package func cursor(_ sql: String, _ arguments: [SQLValue] = []) throws -> Cursor {
+        var statement: OpaquePointer?
+        try check(sqlite3_prepare_v2(handle, sql, -1, &statement, nil), "preparing \(sql.prefix(60))")
+        guard let statement else { throw DatabaseError(code: SQLITE_MISUSE, message: "empty statement", operation: "preparing") }
+        let cursor = Cursor(database: self, statement: statement, sql: sql)
+        for (i, argument) in arguments.enumerated() {
+            let index = Int32(i + 1)
+            switch argument {
+            case .null: sqlite3_bind_null(statement, index)
+            case .int(let v): sqlite3_bind_int64(statement, index, v)
+            case .double(let v): sqlite3_bind_double(statement, index, v)
+            case .text(let v): sqlite3_bind_text(statement, index, v, -1, clinic_sqlite_transient())
+            }
+        }
+        return cursor
+    }
+
+    package final class Cursor {
+        let database: Database
+        let statement: OpaquePointer
+        let sql: String
+        private var done = false
+
+        init(database: Database, statement: OpaquePointer, sql: String) {
+            (self.database, self.statement, self.sql) = (database, statement, sql)
+        }
+
+        /// The next row; `nil` after the last.
+        package func next() throws -> [SQLValue]? {
+            guard !done else { return nil }
+            let rc = sqlite3_step(statement)
+            guard rc == SQLITE_ROW else {
+                done = true
+                if rc != SQLITE_DONE { try database.check(rc, "running \(sql.prefix(60))") }
+                return nil
+            }
+            return Database.row(statement)
+        }
+
+        deinit { sqlite3_finalize(statement) }
+    }
+
+    /// The current row of a statement that has just stepped to one.
+    static func row(_ statement: OpaquePointer) -> [SQLValue] {
+        let columns = sqlite3_column_count(statement)
+        var row: [SQLValue] = []
+        row.reserveCapacity(Int(columns))
+        for c in 0..<columns {
+            switch sqlite3_column_type(statement, c) {
+            case SQLITE_INTEGER: row.append(.int(sqlite3_column_int64(statement, c)))
+            case SQLITE_FLOAT: row.append(.double(sqlite3_column_double(statement, c)))
+            case SQLITE_NULL: row.append(.null)
+            default: row.append(.text(String(cString: sqlite3_column_text(statement, c))))
+            }
+        }
+        return row
     }
 
     /// The rowid of the last row inserted.
@@ -222,7 +271,7 @@ package final class Database: @unchecked Sendable {
         return statement
     }
 
-    private func check(_ rc: Int32, _ operation: @autoclosure () -> String) throws {
+    fileprivate func check(_ rc: Int32, _ operation: @autoclosure () -> String) throws {
         guard rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE else { return }
         throw DatabaseError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), operation: operation())
     }

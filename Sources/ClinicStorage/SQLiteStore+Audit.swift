@@ -99,7 +99,8 @@ extension SQLiteStore {
         var previous = HashChain.genesis
         var expectedID: Int64 = 1
         var count = 0
-        for row in try db.query(select) {
+        let cursor = try db.cursor(select)
+        while let row = try cursor.next() {
             let id = row[0].int ?? -1
             count += 1
             if id != expectedID {

@@ -44,9 +44,11 @@ extension SQLiteStore {
     /// each naming the row and what it means; empty when they agree.
     package func projectionDifferences() throws -> [String] {
         var out: [String] = []
-        out += compare("staff", chain: try staffFromChain(), table: try staffTable())
-        out += compare("patient", chain: try patientsFromChain(), table: try patientsTable())
-        out += compare("visit", chain: try visitsFromChain(), table: try visitsTable())
+        // Staff are few; patients and visits are read a row at a time from both sides, in id order,
+        // so the memory verify needs does not grow with the record.
+        out += try compare("staff", chain: RowStream(try staffFromChain()), table: RowStream(try staffTable()))
+        out += try compare("patient", chain: try patientsFromChain(), table: try patientsTable())
+        out += try compare("visit", chain: try visitsFromChain(), table: try visitsTable())
         out += try modeDifferences()
         out += try triggerDifferences()
         // Every protocol an entry of a live record was written under was adopted, in the protocols
@@ -79,19 +81,56 @@ extension SQLiteStore {
         return out + Set(found.keys).subtracting(expected.keys).sorted().map { "the database's schema: a trigger \($0) was added that the program never made" }
     }
 
-    private func compare(_ what: String, chain: [Int64: Row], table: [Int64: Row]) -> [String] {
-        var out: [String] = []
-        for id in Set(chain.keys).union(table.keys).sorted() {
-            switch (chain[id], table[id]) {
-            case let (c?, nil):
-                out.append("\(what) \(c.label): in the chain, missing from the table (deleted behind the program's back)")
-            case let (nil, t?):
-                out.append("\(what) \(t.label): in the table, not in the chain (inserted behind the program's back)")
-            case let (c?, t?):
-                for (index, column) in c.columns.enumerated() where index < t.columns.count && t.columns[index].value != column.value {
-                    out.append("\(what) \(c.label): \(column.name) \(column.value) in the chain, \(t.columns[index].value) in the table")
+    /// A projection's rows one at a time, in id order.
+    private struct RowStream {
+        let next: () throws -> (id: Int64, row: Row)?
+
+        init(next: @escaping () throws -> (id: Int64, row: Row)?) { self.next = next }
+
+        /// The rows of a table small enough to hold (the staff).
+        init(_ rows: [Int64: Row]) {
+            var sorted = rows.sorted { $0.key < $1.key }.makeIterator()
+            next = { sorted.next().map { (id: $0.key, row: $0.value) } }
+        }
+
+        /// One row per id from a cursor ordered by id first (its first column): `fold` makes the
+        /// row from the first of an id's rows (`nil` before it), and each later one in turn.
+        static func grouped(_ cursor: Database.Cursor, _ fold: @escaping (Row?, [SQLValue]) -> Row?) -> RowStream {
+            var pending: [SQLValue]?
+            var primed = false
+            return RowStream {
+                if !primed { (pending, primed) = (try cursor.next(), true) }
+                while let first = pending {
+                    guard let id = first[0].int else { pending = try cursor.next(); continue }
+                    var row = fold(nil, first)
+                    pending = try cursor.next()
+                    while let more = pending, more[0].int == id {
+                        row = fold(row, more)
+                        pending = try cursor.next()
+                    }
+                    if let row { return (id, row) }
                 }
-            case (nil, nil): break
+                return nil
+            }
+        }
+    }
+
+    private func compare(_ what: String, chain: RowStream, table: RowStream) throws -> [String] {
+        var out: [String] = []
+        var c = try chain.next(), t = try table.next()
+        while c != nil || t != nil {
+            if let cc = c, t.map({ cc.id < $0.id }) ?? true {
+                out.append("\(what) \(cc.row.label): in the chain, missing from the table (deleted behind the program's back)")
+                c = try chain.next()
+            } else if let tt = t, c.map({ tt.id < $0.id }) ?? true {
+                out.append("\(what) \(tt.row.label): in the table, not in the chain (inserted behind the program's back)")
+                t = try table.next()
+            } else if let cc = c, let tt = t {
+                for (index, column) in cc.row.columns.enumerated() where index < tt.row.columns.count && tt.row.columns[index].value != column.value {
+                    out.append("\(what) \(cc.row.label): \(column.name) \(column.value) in the chain, \(tt.row.columns[index].value) in the table")
+                }
+                c = try chain.next()
+                t = try table.next()
             }
         }
         return out
@@ -146,68 +185,67 @@ extension SQLiteStore {
 
     /// The patients as the record builds them: each registration, then its corrections (the MRN,
     /// and when and by whom the patient was registered, never change).
-    private func patientsFromChain() throws -> [Int64: Row] {
-        var rows: [Int64: Row] = [:]
-        for row in try db.query("""
-            SELECT patient_id, payload, recorded_at, staff_id, amends FROM records WHERE module = 'patient' AND kind = 'registered' ORDER BY id
-            """) {
-            guard let id = row[0].int, let payload = row[1].text.flatMap({ try? Value(json: $0) }) else { continue }
-            if var patient = rows[id] {
-                guard row[4].int != nil else { continue }
+    private func patientsFromChain() throws -> RowStream {
+        let cursor = try db.cursor("""
+            SELECT patient_id, payload, recorded_at, staff_id, amends FROM records
+            WHERE module = 'patient' AND kind = 'registered' ORDER BY patient_id, id
+            """)
+        return RowStream.grouped(cursor) { row, entry in
+            guard let id = entry[0].int, let payload = entry[1].text.flatMap({ try? Value(json: $0) }) else { return row }
+            if var patient = row {
+                guard entry[4].int != nil else { return patient }
                 patient.columns[1].value = Self.text(payload["name"])
                 patient.columns[2].value = Self.text(payload["dob"])
                 patient.columns[3].value = Self.text(payload["sex"])
-                rows[id] = patient
-                continue
+                return patient
             }
             let mrn = Self.text(payload["mrn"])
-            rows[id] = Row(label: "\(mrn) (#\(id))", columns: [("MRN", mrn), ("name", Self.text(payload["name"])), ("date of birth", Self.text(payload["dob"])),
-                                                               ("sex", Self.text(payload["sex"])), ("registered at", Self.text(row[2])),
-                                                               ("registered by", Self.text(row[3]))])
+            return Row(label: "\(mrn) (#\(id))", columns: [("MRN", mrn), ("name", Self.text(payload["name"])), ("date of birth", Self.text(payload["dob"])),
+                                                           ("sex", Self.text(payload["sex"])), ("registered at", Self.text(entry[2])),
+                                                           ("registered by", Self.text(entry[3]))])
         }
-        return rows
     }
 
-    private func patientsTable() throws -> [Int64: Row] {
-        var rows: [Int64: Row] = [:]
-        for row in try db.query("SELECT id, mrn, name, dob, sex, created_at, created_by FROM patients") {
-            guard let id = row[0].int else { continue }
-            rows[id] = Row(label: "\(Self.text(row[1])) (#\(id))", columns: [("MRN", Self.text(row[1])), ("name", Self.text(row[2])), ("date of birth", Self.text(row[3])),
-                                                                             ("sex", Self.text(row[4])), ("registered at", Self.text(row[5])),
-                                                                             ("registered by", Self.text(row[6]))])
+    private func patientsTable() throws -> RowStream {
+        let cursor = try db.cursor("SELECT id, mrn, name, dob, sex, created_at, created_by FROM patients ORDER BY id")
+        return RowStream {
+            guard let row = try cursor.next() else { return nil }
+            let id = row[0].int ?? 0
+            return (id, Row(label: "\(Self.text(row[1])) (#\(id))", columns: [("MRN", Self.text(row[1])), ("name", Self.text(row[2])), ("date of birth", Self.text(row[3])),
+                                                                               ("sex", Self.text(row[4])), ("registered at", Self.text(row[5])),
+                                                                               ("registered by", Self.text(row[6]))]))
         }
-        return rows
     }
 
     private static let visitColumns = ["patient", "kind", "started at", "started by", "ended at", "ended by"]
 
-    private func visitsFromChain() throws -> [Int64: Row] {
-        var columns: [Int64: [String]] = [:]
-        for row in try db.query("""
+    private func visitsFromChain() throws -> RowStream {
+        let cursor = try db.cursor("""
             SELECT visit_id, kind, patient_id, payload, effective_at, staff_id FROM records
-            WHERE module = 'visit' AND kind IN ('started', 'ended') AND visit_id IS NOT NULL ORDER BY id
-            """) {
-            guard let id = row[0].int, let kind = row[1].text, let payload = row[3].text.flatMap({ try? Value(json: $0) }) else { continue }
-            if kind == "started", columns[id] == nil {
-                columns[id] = [Self.text(row[2]), Self.text(payload["kind"]), Self.text(row[4]), Self.text(row[5]), "(none)", "(none)"]
-            } else if kind == "ended", var c = columns[id], c[4] == "(none)" {
-                c[4] = Self.text(row[4])
-                c[5] = Self.text(row[5])
-                columns[id] = c
+            WHERE module = 'visit' AND kind IN ('started', 'ended') AND visit_id IS NOT NULL ORDER BY visit_id, id
+            """)
+        return RowStream.grouped(cursor) { row, entry in
+            guard let id = entry[0].int, let kind = entry[1].text, let payload = entry[3].text.flatMap({ try? Value(json: $0) }) else { return row }
+            if kind == "started", row == nil {
+                return Row(label: "#\(id)", columns: zip(Self.visitColumns, [Self.text(entry[2]), Self.text(payload["kind"]), Self.text(entry[4]),
+                                                                            Self.text(entry[5]), "(none)", "(none)"]).map { (name: $0.0, value: $0.1) })
             }
-        }
-        return columns.reduce(into: [:]) { rows, visit in
-            rows[visit.key] = Row(label: "#\(visit.key)", columns: zip(Self.visitColumns, visit.value).map { (name: $0.0, value: $0.1) })
+            if kind == "ended", var visit = row, visit.columns[4].value == "(none)" {
+                visit.columns[4].value = Self.text(entry[4])
+                visit.columns[5].value = Self.text(entry[5])
+                return visit
+            }
+            return row
         }
     }
 
-    private func visitsTable() throws -> [Int64: Row] {
-        var rows: [Int64: Row] = [:]
-        for row in try db.query("SELECT id, patient_id, kind, started_at, started_by, ended_at, ended_by FROM visits") {
-            guard let id = row[0].int else { continue }
-            rows[id] = Row(label: "#\(id)", columns: zip(Self.visitColumns, row.dropFirst().map(Self.text)).map { (name: $0.0, value: $0.1) })
+    private func visitsTable() throws -> RowStream {
+        let cursor = try db.cursor("SELECT id, patient_id, kind, started_at, started_by, ended_at, ended_by FROM visits ORDER BY id")
+        return RowStream {
+            guard let row = try cursor.next() else { return nil }
+            let id = row[0].int ?? 0
+            return (id, Row(label: "#\(id)", columns: zip(Self.visitColumns, row.dropFirst().map(Self.text)).map { (name: $0.0, value: $0.1) }))
         }
-        return rows
     }
 
     private func modeDifferences() throws -> [String] {
@@ -244,7 +282,8 @@ extension SQLiteStore {
         for (table, column, name) in [("records", "recorded_at", "record"), ("journal", "at", "journal"), ("access", "at", "access"),
                                       ("changes", "at", "changes"), ("protocols", "adopted_at", "protocols")] {
             var latest: (id: Int64, at: Date, text: String)?
-            for row in try db.query("SELECT id, \(column) FROM \(table) ORDER BY id") {
+            let cursor = try db.cursor("SELECT id, \(column) FROM \(table) ORDER BY id")
+            while let row = try cursor.next() {
                 guard let id = row[0].int, let text = row[1].text, let at = Timestamp.date(text) else { continue }
                 if let l = latest, at < l.at.addingTimeInterval(-Self.clockTolerance) {
                     out.append("\(name) entry #\(id) was written at \(text), before entry #\(l.id) (\(l.text)): the clock was set back or the entry backdated")
