@@ -11,7 +11,20 @@ final class RecordCache {
         var entries: [StoredRecord] = []
         /// Where each module's entries are in `entries`.
         var byModule: [String: [Int]] = [:]
+        /// Each query's answer as last given, kept up to date as entries are appended: a command
+        /// asking again gets the same array back, not a new copy of the patient's history.
+        var answers: [Query: [StoredRecord]] = [:]
         var used = 0
+    }
+
+    struct Query: Hashable {
+        var module: String?
+        var kind: String?
+        var visitID: Int64?
+
+        func matches(_ entry: StoredRecord) -> Bool {
+            (module == nil || entry.module == module) && (kind == nil || entry.kind == kind) && (visitID == nil || entry.visitID == visitID)
+        }
     }
 
     private var patients: [Int64: Patient] = [:]
@@ -35,20 +48,28 @@ final class RecordCache {
             patient.byModule[entry.module, default: []].append(patient.entries.count)
             patient.entries.append(entry)
         }
+        if !new.isEmpty {
+            for query in Array(patient.answers.keys) {
+                patient.answers[query]?.append(contentsOf: new.filter(query.matches))
+            }
+        }
         patient.lastID = patient.entries.last?.id ?? patient.lastID
         held += new.count
         uses += 1
         patient.used = uses
         patients[patientID] = patient
         evict(keeping: patientID)
-        let candidates: [StoredRecord]
+        let query = Query(module: module, kind: kind, visitID: visitID)
+        if let answer = patient.answers[query] { return answer }
+        var answer: [StoredRecord]
         if let module {
-            candidates = (patient.byModule[module] ?? []).map { patient.entries[$0] }
+            answer = (patient.byModule[module] ?? []).map { patient.entries[$0] }
         } else {
-            candidates = patient.entries
+            answer = patient.entries
         }
-        guard kind != nil || visitID != nil else { return candidates }
-        return candidates.filter { (kind == nil || $0.kind == kind) && (visitID == nil || $0.visitID == visitID) }
+        if kind != nil || visitID != nil { answer = answer.filter(query.matches) }
+        patients[patientID]?.answers[query] = answer
+        return answer
     }
 
     /// Forgets the least recently read patients until the entries kept are within the limit.
