@@ -158,8 +158,6 @@ extension Session {
 }
 
 extension Session {
-    /// Brings the open visit up to date with the record, as another workstation may have ended it
-    /// or started one since this shell last looked; notes a visit ended under this shell.
     /// Refuses a command none of `staff`'s roles may run.
     func checkRole(_ entry: CatalogEntry, _ staff: StaffInfo) throws {
         guard staff.roles.isDisjoint(with: entry.spec.roles) else { return }
@@ -193,6 +191,8 @@ extension Session {
         try refreshVisit()
     }
 
+    /// Brings the open visit up to date with the record, as another workstation may have ended it
+    /// or started one since this shell last looked; notes a visit ended under this shell.
     func refreshVisit() throws {
         guard let patient else { return }
         if let open = visit, let ended = try store.visitEnd(id: open.id) {
