@@ -71,6 +71,12 @@ extension SQLiteStore {
         return patient
     }
 
+    /// What one staff entry of the changes chain sets: roles (added, or changed), the SHA-256 of
+    /// the password hash (added, or changed).
+    static func staffChange(_ kind: String, _ payload: Value) -> (roles: String?, password: String?) {
+        (kind == "staff-password" ? nil : payload["roles"]?.stringValue, kind == "staff-roles" ? nil : payload["password"]?.stringValue)
+    }
+
     /// A member of staff's roles and the SHA-256 of their password hash, as the changes chain
     /// holds them now.
     func chainedStaff(_ username: String) throws -> (roles: String, password: String)? {
@@ -78,9 +84,10 @@ extension SQLiteStore {
         for row in try db.query("""
             SELECT kind, payload FROM changes WHERE subject = ? AND kind IN ('staff-added', 'staff-roles', 'staff-password') ORDER BY id
             """, [.text(username)]) {
-            guard let payload = row[1].text.flatMap({ try? Value(json: $0) }) else { continue }
-            if row[0].text != "staff-password", let r = payload["roles"]?.stringValue { roles = r }
-            if row[0].text != "staff-roles", let p = payload["password"]?.stringValue { password = p }
+            guard let kind = row[0].text, let payload = row[1].text.flatMap({ try? Value(json: $0) }) else { continue }
+            let says = Self.staffChange(kind, payload)
+            roles = says.roles ?? roles
+            password = says.password ?? password
         }
         guard let roles, let password else { return nil }
         return (roles, password)

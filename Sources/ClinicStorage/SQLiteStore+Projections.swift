@@ -164,8 +164,9 @@ extension SQLiteStore {
                                                               ("password hash (its SHA-256)", Self.text(payload["password"])),
                                                               ("added at", Self.text(payload["created_at"])), ("added by", Self.text(payload["created_by"]))])
             } else if let id = ids[name], var staff = rows[id] {
-                if kind == "staff-roles" { staff.columns[1].value = Self.text(payload["roles"]) }
-                if kind == "staff-password" { staff.columns[2].value = Self.text(payload["password"]) }
+                let says = Self.staffChange(kind, payload)
+                if let roles = says.roles { staff.columns[1].value = Self.text(Value.string(roles)) }
+                if let password = says.password { staff.columns[2].value = Self.text(Value.string(password)) }
                 rows[id] = staff
             }
         }

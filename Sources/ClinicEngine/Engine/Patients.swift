@@ -13,9 +13,7 @@ package enum Patients {
         if let mrn, !mrn.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) {
             throw CommandError("MRN '\(mrn)' may hold only letters, digits and '-'", hint: "type e.g. --mrn BAR-001")
         }
-        if let born = Int(dob.prefix(4)), let year = session.today.year, year - born > 125 {
-            throw CommandError("date of birth \(dob) would make the patient over 125", hint: "check the year")
-        }
+        try checkBirth(dob, in: session)
         let twins = try session.store.patients(born: dob).filter { folded($0.name) == folded(name) }
         let now = session.now
         let patient: PatientInfo
@@ -56,9 +54,7 @@ package enum Patients {
             throw CommandError("patient correct changes nothing: \(patient.mrn)'s registration already says that",
                                hint: "give what was wrong, e.g. patient correct dob=1981-02-11 --reason \"typed 1918\"")
         }
-        if let born = Int(dob.prefix(4)), let year = session.today.year, year - born > 125 {
-            throw CommandError("date of birth \(dob) would make the patient over 125", hint: "check the year")
-        }
+        try checkBirth(dob, in: session)
         guard let original = try session.store.records(patientID: patient.id, module: "patient", kind: "registered").first(where: { $0.amends == nil }) else {
             throw CommandError("\(patient.mrn) has no registration in the record to correct")
         }
@@ -98,6 +94,13 @@ package enum Patients {
     /// a combining accent is one name), its spaces single.
     static func normalized(_ name: String) -> String {
         name.precomposedStringWithCanonicalMapping.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// Refuses a date of birth that would make the patient older than anyone living (a typed year).
+    static func checkBirth(_ dob: String, in session: Session) throws {
+        if let born = Int(dob.prefix(4)), let year = session.today.year, year - born > 125 {
+            throw CommandError("date of birth \(dob) would make the patient over 125", hint: "check the year")
+        }
     }
 
     /// Refuses a name holding a control character, a direction mark or override, or an invisible

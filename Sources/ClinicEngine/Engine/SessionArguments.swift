@@ -173,20 +173,22 @@ extension Session {
         guard let now = try store.account(signedIn.username)?.info else {
             throw CommandError("\(signedIn.username) is no longer a member of staff", hint: "sign in again: login NAME", kind: .refused)
         }
-        if now.roles != signedIn.roles {
-            staff = now
-            console.err("your roles were changed by an administrator: now \(StaffRoles.text(now.roles))")
-        }
+        takeRoles(of: now)
         try checkRole(entry, now)
+    }
+
+    /// The signed-in member of staff as the record now holds them, saying so when an administrator
+    /// changed their roles.
+    private func takeRoles(of now: StaffInfo) {
+        guard now.roles != staff?.roles else { return }
+        staff = now
+        console.err("your roles were changed by an administrator: now \(StaffRoles.text(now.roles))")
     }
 
     /// What another workstation may have changed since this shell's last command: the signed-in
     /// member of staff's roles, the open patient's registration, the open visit.
     func refreshFromRecord() throws {
-        if let staff, let now = try store.account(staff.username)?.info, now.roles != staff.roles {
-            self.staff = now
-            console.err("your roles were changed by an administrator: now \(StaffRoles.text(now.roles))")
-        }
+        if let staff, let now = try store.account(staff.username)?.info { takeRoles(of: now) }
         if let open = patient, let now = try store.patient(id: open.id), now != open { patient = now }
         try refreshVisit()
     }
