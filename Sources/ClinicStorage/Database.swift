@@ -283,6 +283,9 @@ package final class Database: @unchecked Sendable {
 
     /// Runs `body` so that its reads and writes are one unit: inside the open transaction if there
     /// is one (no savepoint needed: a failure rolls that back), else in a transaction of its own.
+    /// Run in the outermost transaction just before it commits; what it throws rolls it back.
+    package var beforeCommit: (() throws -> Void)?
+
     package func atomically<T>(_ body: () throws -> T) throws -> T {
         savepointDepth > 0 ? try body() : try transaction(body)
     }
@@ -300,6 +303,7 @@ package final class Database: @unchecked Sendable {
         try query(savepointDepth == 1 ? "BEGIN IMMEDIATE" : "SAVEPOINT \(name)")
         do {
             let result = try body()
+            if savepointDepth == 1, let beforeCommit { try beforeCommit() }
             try query(savepointDepth == 1 ? "COMMIT" : "RELEASE \(name)")
             return result
         } catch {

@@ -125,6 +125,20 @@ package protocol RecordStore: AnyObject {
     /// Where a live record's times go backwards (a clock set back, an entry backdated).
     func timesGoingBackwards() throws -> [String]
 
+    // What falls due: a projection the engine keeps, one set of items per patient.
+    /// Called in each write transaction just before it commits, with the patients whose records
+    /// it appended to; what it throws rolls the transaction back.
+    var willCommit: ((Set<Int64>) throws -> Void)? { get set }
+    /// Replaces what falls due for a patient.
+    func replaceDue(patientID: Int64, items: [(module: String, item: DueItem)]) throws
+    /// What is stored as falling due for a patient, in the order it was stored.
+    func due(patientID: Int64) throws -> [(module: String, item: DueItem)]
+    /// Every patient's items due by `until` and shown at `time`, most overdue first: the
+    /// clinic's worklist, one indexed query.
+    func dueItems(until: Date, shownAt time: Date) throws -> [WorklistEntry]
+    /// Forgets every patient's items (before they are all worked out again).
+    func clearDue() throws
+
     // Counting and comparing
     func count(_ what: StoreCount) throws -> Int
     /// The record as text, in the order it was written, for comparing two databases.
@@ -153,6 +167,11 @@ extension RecordStore {
 
 /// Opening the clinic's record wherever it is kept.
 package enum RecordStores {
+    /// The `meta` key under which the engine keeps the basis the due items were worked out on.
+    package static let dueBasisKey = "due_basis"
+    /// The basis of a record made with no patients: its due items are right on any basis.
+    package static let anyDueBasis = "*"
+
     /// Opens (creating if needed) the record at `location`, a file path or `:memory:`, and brings
     /// its schema up to date. With `sandbox`, a new database is made a sandbox; an existing live
     /// one is refused.

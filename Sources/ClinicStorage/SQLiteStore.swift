@@ -147,12 +147,19 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
             let mode = sandbox || recording != nil ? "sandbox" : "live"
             try db.query("INSERT INTO meta (key, value) VALUES ('mode', ?)", [.text(mode)])
             if let recording { try db.query("INSERT INTO meta (key, value) VALUES ('replayed_from', ?)", [.text(recording)]) }
+            // No patient, so nothing falls due: what the due items hold is right on any basis.
+            try db.query("INSERT INTO meta (key, value) VALUES (?, ?)", [.text(RecordStores.dueBasisKey), .text(RecordStores.anyDueBasis)])
         }
         let mode = try db.query("SELECT value FROM meta WHERE key = 'mode'").first?.first?.text ?? "live"
         if (sandbox || recording != nil) && mode != "sandbox" { throw StoreError.liveNotSandbox(path) }
         isSandbox = mode == "sandbox"
         replayedFrom = try db.query("SELECT value FROM meta WHERE key = 'replayed_from'").first?.first?.text
         try chainTheStartingState(now: now)
+        db.beforeCommit = { [unowned self] in
+            let patients = appendedTo
+            appendedTo = []
+            if !patients.isEmpty, let willCommit { try willCommit(patients) }
+        }
     }
 
     /// Opens an existing database to read only (a backup, or a file this user may not write) for
@@ -186,6 +193,11 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
 
     /// Access entries written inside the open transaction, not yet committed.
     private var unsettledAccess: [AccessEntry] = []
+
+    package var willCommit: ((Set<Int64>) throws -> Void)?
+    /// The patients whose records the open transaction appended to (one rolled back may stay:
+    /// working their items out again changes nothing).
+    private var appendedTo: Set<Int64> = []
 
     /// The patients' records as read, each payload parsed once.
     let recordCache = RecordCache()
@@ -301,7 +313,7 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
 
     private static let patientColumns = "id, mrn, name, dob, sex"
 
-    private func patient(from row: [SQLValue]) throws -> PatientInfo {
+    func patient(from row: [SQLValue]) throws -> PatientInfo {
         guard let id = row[0].int, let mrn = row[1].text, let name = row[2].text, let dob = row[3].text,
               let sexText = row[4].text, let sex = Sex(rawValue: sexText)
         else { throw StoreError.corruptRow("patient") }
@@ -448,6 +460,7 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
                       .text(entry.recordedAt), .int(staffID), SQLValue(protocolVersion), SQLValue(amends), .text(previous), .text(hash),
                       SQLValue(protocolSHA256)])
             extend("records", id: id, hash: hash)
+            appendedTo.insert(patientID)
             return id
         }
     }

@@ -212,6 +212,25 @@ enum Schema {
             -- A command reads a patient's entries appended since it last read them.
             CREATE INDEX records_by_patient_id ON records(patient_id, id);
             """),
+        Migration(version: 8, name: "due-items", sql: """
+            -- What falls due for each patient, as the modules worked it out in the transaction that
+            -- last changed the patient's record: a projection, read by the clinic's worklist in one
+            -- indexed query. Times are Timestamp strings, which sort as the times do.
+            CREATE TABLE due_items (
+                patient_id   INTEGER NOT NULL REFERENCES patients(id),
+                module       TEXT NOT NULL,
+                what         TEXT NOT NULL,
+                at           TEXT NOT NULL,
+                shown_from   TEXT,
+                lapses_after TEXT,
+                detail       TEXT NOT NULL,
+                command      TEXT NOT NULL,
+                all_day      INTEGER NOT NULL,
+                commands     TEXT NOT NULL
+            );
+            CREATE INDEX due_items_by_time ON due_items(at);
+            CREATE INDEX due_items_by_patient ON due_items(patient_id);
+            """),
     ]
 
     /// Every trigger the migrations leave, by name, with the statement that made it (whitespace

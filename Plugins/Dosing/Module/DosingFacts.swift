@@ -168,26 +168,30 @@ extension DosingModule {
     /// interval): the interval after the last review, or at once when none was reviewed since
     /// treatment began [REFERENCE.md 3.5, 3.6; dosing.lft_interval_days].
     ///
-    /// An infusion still running or paused after the day it started on is due at once: it was
-    /// left open, and the clinic's worklist and `status` say so until it is completed or stopped.
+    /// An infusion still running or paused after the day it started on is due from the end of
+    /// that day: it was left open, and the clinic's worklist and `status` say so until it is
+    /// completed or stopped. Liver tests lapse once the last dose is longer ago than the interval.
     public func due(from record: any RecordReader) throws -> [DueItem] {
         let library = try DrugLibrary(record.clinicProtocol)
         let records = try record.records(module: "dosing", kind: nil, visitOnly: false)
         var items: [DueItem] = OrderState.all(in: records).compactMap { state in
             guard state.status == .running || state.status == .paused, let started = state.startedAt,
-                  let endOfDay = record.calendar.date(byAdding: .day, value: 1, to: record.calendar.startOfDay(for: started)),
-                  endOfDay <= record.now else { return nil }
-            return DueItem("open infusion", at: endOfDay,
-                           detail: "order #\(state.id), started \(ClinicTime.format(started, calendar: record.calendar)), is still \(state.status.rawValue): complete or stop it",
-                           command: "dosing stop REASON", naming: [DosingModule.Commands.stop])
+                  let endOfDay = record.calendar.date(byAdding: .day, value: 1, to: record.calendar.startOfDay(for: started)) else { return nil }
+            var item = DueItem("open infusion", at: endOfDay,
+                               detail: "order #\(state.id), started \(ClinicTime.format(started, calendar: record.calendar)), is still \(state.status.rawValue): complete or stop it",
+                               command: "dosing stop REASON", naming: [DosingModule.Commands.stop])
+            item.shownFrom = endOfDay
+            return item
         }
         let history = DoseHistory(records: records)
         let interval = TimeInterval(library.lftIntervalDays) * 86_400
-        guard let last = history.doses.last, record.now.timeIntervalSince(last.at) <= interval, let first = history.doses.first else { return items }
+        guard let last = history.doses.last, let first = history.doses.first else { return items }
         let at = history.lastLFT.map { $0.date.addingTimeInterval(interval) } ?? first.at
         let basis = history.lastLFT.map { "last reviewed \(ClinicTime.format($0.date, calendar: record.calendar).prefix(10)) (\($0.result))" } ?? "none reviewed since treatment began"
-        items.append(DueItem("liver tests", at: record.calendar.startOfDay(for: at),
-                             detail: "every \(library.lftIntervalDays) days during treatment; \(basis)", command: "dosing lft date= result=", naming: [DosingModule.Commands.lft], isAllDay: true))
+        var lft = DueItem("liver tests", at: record.calendar.startOfDay(for: at),
+                          detail: "every \(library.lftIntervalDays) days during treatment; \(basis)", command: "dosing lft date= result=", naming: [DosingModule.Commands.lft], isAllDay: true)
+        lft.lapsesAfter = last.at.addingTimeInterval(interval)
+        items.append(lft)
         return items
     }
 

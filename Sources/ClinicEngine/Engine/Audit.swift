@@ -13,14 +13,19 @@ import Foundation
 /// (`audit head`, or the anchors file), it also tells entries cut from the end and a consistent
 /// rewrite of what the head covered. Reports OK with each chain's count and head, or every problem.
 package enum Audit {
+    /// Verifies the session's record, and with its modules what falls due for each patient.
     static func verify(heads: [String], anchors: String?, in session: Session) throws -> CommandOutput {
-        try verify(session.store, heads: heads, anchors: anchors)
+        var out = try verify(session.store, heads: heads, anchors: anchors, alsoFound: DueProjection.differences(in: session))
+        out.line(try DueProjection.isCurrent(in: session) ? "what falls due: every patient's items match their record"
+                 : "what falls due: worked out under other modules or another protocol; the worklist (or db rebuild) works them out again")
+        return out
     }
 
-    /// Verifies `store`, which may be open to read only (a backup).
-    package static func verify(_ store: any RecordStore, heads: [String], anchors: String?) throws -> CommandOutput {
+    /// Verifies `store`, which may be open to read only (a backup); `alsoFound` are problems
+    /// found already.
+    package static func verify(_ store: any RecordStore, heads: [String], anchors: String?, alsoFound: [String] = []) throws -> CommandOutput {
         var out = CommandOutput()
-        var problems: [String] = []
+        var problems = alsoFound
         let checks = [(try store.verifyRecords(), "record"), (try store.verifyJournal(), "journal"), (try store.verifyProtocols(), "protocols"),
                       (try store.verifyAccess(), "access"), (try store.verifyChanges(), "changes")]
         for (check, name) in checks {

@@ -56,15 +56,15 @@ package struct FactEngine {
         return try ModuleCall.run(module, "working out its facts") { try module.module.facts(from: reader) }
     }
 
-    /// What falls due for the open patient, every module's, soonest first.
+    /// What falls due for the open patient and is shown now, every module's, soonest first.
     package func due() throws -> [DueItem] {
-        guard let reader = record() else { return [] }
-        return try session.plugins.loaded.flatMap { try due(of: $0, from: reader) }.sorted { $0.at < $1.at }
+        try session.plugins.loaded.flatMap { try due(of: $0) }.filter { $0.isShown(at: session.now) }.sorted { $0.at < $1.at }
     }
 
-    /// A module's due items, each checked to name commands the module declares.
-    private func due(of module: LoadedModule, from reader: HostRecordReader) throws -> [DueItem] {
-        try ModuleCall.run(module, "working out what is due") {
+    /// A module's due items, whether shown now or not, each checked to name commands the module declares.
+    func due(of module: LoadedModule) throws -> [DueItem] {
+        guard let reader = record() else { return [] }
+        return try ModuleCall.run(module, "working out what is due") {
             let items = try (module.module as? any SchedulingModule)?.due(from: reader) ?? []
             for item in items {
                 if let problem = ContractCheck.problem(naming: item.commands, in: item.command, of: module) { warn(problem) }
@@ -82,20 +82,9 @@ package struct FactEngine {
         session.console.err("warning: \(problem); tell the module's author (modules lists where it came from)")
     }
 
-    /// Every patient's due items up to `until`, each patient read with their open visit: the
-    /// clinic's worklist, most overdue first.
+    /// Every patient's due items up to `until`: the clinic's worklist, most overdue first.
     func worklist(until: Date) throws -> [WorklistEntry] {
-        var entries: [WorklistEntry] = []
-        for patient in try session.store.allPatients(limit: Int(Int32.max)) {
-            let reader = HostRecordReader(session: session, patient: patient, visit: .some(try session.store.openVisit(patientID: patient.id)))
-            for module in session.plugins.loaded {
-                let due = try self.due(of: module, from: reader)
-                for item in due where item.at <= until {
-                    entries.append(WorklistEntry(patient: patient, item: item, module: module.name))
-                }
-            }
-        }
-        return entries.sorted { ($0.item.at, $0.patient.mrn, $0.item.what) < ($1.item.at, $1.patient.mrn, $1.item.what) }
+        try DueProjection.worklist(until: until, in: session)
     }
 
     /// The declaration of a fact and the module that publishes it.

@@ -121,6 +121,12 @@ package enum HostCommands {
                                               discussion: "Walks the record, journal, protocols, access and changes chains from their first entries, rebuilds staff, patients, visits and the database's mode from them and compares row by row, and checks a live record's times never go backwards. Names every problem: the entry, when and by whom it was written, what is wrong. A backup is verified where it lies: clinic audit verify --db FILE.")) { v, session in
             try Audit.verify(heads: v["head"]?.stringArray ?? [], anchors: v["anchors"]?.stringValue, in: session)
         },
+        host(["db", "rebuild"], CommandSpec("rebuild", summary: "work out again what falls due for every patient, from the record",
+                                            roles: [.admin], needsPatient: false,
+                                            discussion: "The clinic's worklist reads what falls due from a table the modules keep as the record changes; it is worked out again by itself when a module or the protocol changes. This does it now, for every patient: audit verify says when it is needed.")) { _, session in
+            let count = try DueProjection.rebuild(in: session)
+            return .lines("worked out what falls due for \(count) patient\(count == 1 ? "" : "s") from their record")
+        },
         host(["audit", "head"], CommandSpec("head", summary: "the record's head: write it down or send it elsewhere, and verify --head finds a cut or rewrite later",
                                             roles: everyone, needsPatient: false)) { _, session in .lines(try Audit.head(of: session.store)) },
         host(["audit", "log"], CommandSpec("log", summary: "who did what, when: the record's entries, with corrections beside what they correct",

@@ -97,6 +97,10 @@ package final class Session {
         self.hostCommands = hostCommands
         self.catalog = CommandCatalog(host: hostCommands, modules: plugins.loaded)
         store.onWait = { [console] in console.err("waiting for another workstation…") }
+        store.willCommit = { [weak self] patients in
+            guard let self else { return }
+            try DueProjection.refresh(patients, in: self)
+        }
     }
 
     /// Whether someone is there to answer prompts.

@@ -36,6 +36,12 @@ public protocol SchedulingModule: ClinicModule {
     /// What falls due for the open patient and visit, and when (vitals every 5 minutes while an
     /// infusion runs). The shell shows the next one in its prompt and warns, before each prompt,
     /// of any that are overdue; `status` lists them, and `followup due` lists every patient's.
+    ///
+    /// Work them out from the record alone, not from the time of asking: the host stores each
+    /// patient's items whenever their record changes (in the transaction that changes it) and the
+    /// clinic's worklist reads them from there, so `record.now` is only the time of that change.
+    /// An item that shows only from a time on, or stops being due after one, says so with
+    /// ``DueItem/shownFrom`` and ``DueItem/lapsesAfter``; the host compares them with the time.
     func due(from record: any RecordReader) throws -> [DueItem]
 }
 
@@ -142,6 +148,17 @@ public struct DueItem: Sendable, Equatable {
     /// each is one of the module's own commands or one its declaration uses
     /// (``ModuleUses/commands``, which the loader checks exist), and that ``command`` names it.
     public var commands: [CommandReference]
+    /// Not shown before this time (an infusion left open is said from the end of its day on);
+    /// `nil`: shown from when it is worked out.
+    public var shownFrom: Date? = nil
+    /// No longer due after this time (liver tests lapse once treatment has stopped for longer
+    /// than their interval); `nil`: due until the record says it is done.
+    public var lapsesAfter: Date? = nil
+
+    /// Whether the item is shown at `time`: from ``shownFrom`` up to ``lapsesAfter``.
+    public func isShown(at time: Date) -> Bool {
+        (shownFrom.map { $0 <= time } ?? true) && (lapsesAfter.map { time <= $0 } ?? true)
+    }
 
     /// Something due, done by `command`, which names `commands` (own commands, or commands the
     /// module declares it uses): `DueItem("vitals", at: t, detail: "every 15 min",
