@@ -215,6 +215,31 @@ extension EndToEnd {
             #expect(!ordered.isEmpty && requests == ordered, "\(mrn)")
         }
 
+        // The same record as FHIR bulk data: an NDJSON file per resource type and a manifest,
+        // valid as a whole, holding every bundle's resources (each member of staff once), each
+        // marked as a sandbox's; exported again into the same folder, refused with nothing changed.
+        let bulk = h.folder.appendingPathComponent("bulk").path
+        let bulkRun = try h.run(["--user", "patel", "-c", "export fhir --bulk --out \(bulk)"], env: Harness.staff)
+        #expect(bulkRun.status == 0 && bulkRun.stdout.hasPrefix("wrote 2 patients' records as FHIR bulk data: "), "\(bulkRun.stdout) \(bulkRun.stderr)")
+        let bulkValid = try h.run([validator, bulk], executable: python)
+        #expect(bulkValid.status == 0 && bulkValid.stdout.contains("valid FHIR R4B bulk export"), "\(bulkValid.stdout) \(bulkValid.stderr)")
+        var inBundles: [String: Set<String>] = [:]
+        for (n, file) in files.enumerated() {
+            let bundle = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+            for entry in bundle["entry"] as? [[String: Any]] ?? [] {
+                guard let r = entry["resource"] as? [String: Any], let type = r["resourceType"] as? String, let id = r["id"] as? String else { continue }
+                inBundles[type, default: []].insert(type == "Practitioner" ? id : "\(n)/\(id)")
+            }
+        }
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bulk + "/manifest.json"))) as? [String: Any])
+        let listed = Dictionary(uniqueKeysWithValues: (manifest["output"] as? [[String: Any]] ?? []).map { ($0["type"] as? String ?? "", $0["count"] as? Int ?? -1) })
+        #expect(listed == inBundles.mapValues(\.count), "every resource of every bundle, once")
+        let lines = try String(contentsOfFile: bulk + "/Observation.ndjson", encoding: .utf8).split(separator: "\n")
+        #expect(lines.allSatisfy { $0.contains("\"HTEST\"") }, "a sandbox's resources are marked as test data")
+        let again = try h.run(["--user", "patel", "-c", "export fhir --bulk --out \(bulk)"], env: Harness.staff)
+        #expect(again.status != 0 && again.stderr.contains("already exists; nothing was written"), "\(again.stderr)")
+        #expect(try String(contentsOfFile: bulk + "/Observation.ndjson", encoding: .utf8).split(separator: "\n") == lines)
+
         // The validator does refuse what is not FHIR: an Observation without its status, and a
         // reference to nothing in the bundle.
         let text = try String(contentsOfFile: files[1], encoding: .utf8)

@@ -11,7 +11,12 @@ import Foundation
 /// the Practitioners and a Provenance for each source; each module adds its own resources
 /// (`ClinicModule.fhir(from:)`). A sandbox's bundle is tagged as test data.
 package enum FHIR {
-    static func export(_ key: String?, all: Bool, out path: String?, in session: Session) throws -> CommandOutput {
+    static func export(_ key: String?, all: Bool, bulk: Bool, out path: String?, in session: Session) throws -> CommandOutput {
+        if bulk {
+            guard key == nil, !all else { throw CommandError("export fhir --bulk exports every patient as FHIR bulk data, so it takes no patient and no --all", hint: "type export fhir --bulk --out DIR") }
+            guard let path else { throw CommandError("export fhir --bulk writes a file per resource type into a folder", hint: "type export fhir --bulk --out DIR") }
+            return try FHIRBulk.export(to: path, in: session)
+        }
         if all {
             guard key == nil else { throw CommandError("export fhir --all exports every patient, so it takes no patient", hint: "type export fhir --all --out DIR, or export fhir MRN") }
             guard let path else { throw CommandError("export fhir --all writes a file per patient into a folder", hint: "type export fhir --all --out DIR") }
@@ -34,12 +39,7 @@ package enum FHIR {
     /// Every patient's bundle, as `MRN.json` in `folder` (made if missing). Nothing is written when
     /// any of the files exists already: a bundle is never overwritten, nor a folder half exported.
     static func exportAll(to folder: String, in session: Session) throws -> CommandOutput {
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
-            guard isFolder.boolValue else { throw CommandError("\(folder) is a file", hint: "give --out a folder: export fhir --all --out DIR") }
-        } else if mkdir(folder, 0o700) != 0 {
-            throw CommandError("cannot create \(folder): \(String(cString: strerror(errno)))", hint: "check the folder above it exists and is writable")
-        }
+        try makeFolder(folder)
         let patients = try session.store.allPatients(limit: Int(Int32.max))
         guard !patients.isEmpty else { throw CommandError("there are no patients to export", hint: "register one with patient new") }
         let files = fileNames(patients).map { URL(fileURLWithPath: folder).appendingPathComponent($0).path }
@@ -55,6 +55,19 @@ package enum FHIR {
         let n = patients.count
         return .lines("wrote \(n == 1 ? "1 patient's record as a FHIR R4 bundle" : "\(n) patients' records as FHIR R4 bundles") (\(resources) resources) to \(folder)")
     }
+
+    /// A folder to export into: there already, or made (0700).
+    static func makeFolder(_ folder: String) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
+            guard isFolder.boolValue else { throw CommandError("\(folder) is a file", hint: "give --out a folder") }
+        } else if mkdir(folder, 0o700) != 0 {
+            throw CommandError("cannot create \(folder): \(String(cString: strerror(errno)))", hint: "check the folder above it exists and is writable")
+        }
+    }
+
+    /// The tag that marks a sandbox's resources as test data, never a patient's.
+    static let testDataTag: Value = ["system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HTEST", "display": "test health data"]
 
     /// `MRN.json`; `patient-ID.json` should an MRN ever not be a safe file name (today they are
     /// letters, digits and '-').
@@ -109,7 +122,7 @@ package enum FHIR {
         var meta: [String: Value] = ["lastUpdated": .string(FHIRExport.instant(session.now))]
         if session.isSandbox {
             // A simulated clock's record is test data, never a patient's: say so where EHRs look.
-            meta["tag"] = [["system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HTEST", "display": "test health data"]]
+            meta["tag"] = [testDataTag]
         }
         return ["resourceType": "Bundle", "type": "collection", "timestamp": .string(FHIRExport.instant(session.now)), "meta": .object(meta),
                 "entry": .array(resources.map { resource in

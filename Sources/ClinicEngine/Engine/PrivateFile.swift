@@ -20,7 +20,11 @@ package enum PrivateFile {
 
     package static func write(_ lines: [String], to fd: Int32, path: String) throws {
         guard !lines.isEmpty else { return }
-        var bytes = Array((lines.joined(separator: "\n") + "\n").utf8)[...]
+        try write(bytes: Array((lines.joined(separator: "\n") + "\n").utf8), to: fd, path: path)
+    }
+
+    package static func write(bytes all: [UInt8], to fd: Int32, path: String) throws {
+        var bytes = all[...]
         while !bytes.isEmpty {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
