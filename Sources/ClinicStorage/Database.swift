@@ -281,11 +281,11 @@ package final class Database: @unchecked Sendable {
     /// Whether a transaction is open (so nothing written yet is committed).
     package var isInTransaction: Bool { savepointDepth > 0 }
 
-    /// Runs `body` so that its reads and writes are one unit: inside the open transaction if there
-    /// is one (no savepoint needed: a failure rolls that back), else in a transaction of its own.
     /// Run in the outermost transaction just before it commits; what it throws rolls it back.
     package var beforeCommit: (() throws -> Void)?
 
+    /// Runs `body` so that its reads and writes are one unit: inside the open transaction if there
+    /// is one (no savepoint needed: a failure rolls that back), else in a transaction of its own.
     package func atomically<T>(_ body: () throws -> T) throws -> T {
         savepointDepth > 0 ? try body() : try transaction(body)
     }

@@ -103,7 +103,7 @@ package protocol RecordStore: AnyObject {
     // The journal
     func appendJournal(_ entry: JournalEntry) throws
     /// Journal lines oldest first: after `afterID`, before `beforeID`, of one session, patient or visit.
-    func journal(after afterID: Int64, before beforeID: Int64, session: String?, patientID: Int64?, visitID: Int64?) throws -> [JournalRow]
+    func journal(after afterID: Int64, before beforeID: Int64, session: String?, patientID: Int64?, visitID: Int64?, limit: Int) throws -> [JournalRow]
     func lastJournalID() throws -> Int64
 
     // Verification
@@ -159,8 +159,8 @@ extension RecordStore {
         try records(patientID: patientID, module: module, kind: kind, visitID: visitID)
     }
     package func journal(after afterID: Int64 = 0, before beforeID: Int64 = .max, session: String? = nil,
-                         patientID: Int64? = nil, visitID: Int64? = nil) throws -> [JournalRow] {
-        try journal(after: afterID, before: beforeID, session: session, patientID: patientID, visitID: visitID)
+                         patientID: Int64? = nil, visitID: Int64? = nil, limit: Int = .max) throws -> [JournalRow] {
+        try journal(after: afterID, before: beforeID, session: session, patientID: patientID, visitID: visitID, limit: limit)
     }
     package func recordCount() throws -> Int { try count(.records) }
 }

@@ -545,15 +545,15 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
     /// Journal lines for a recording, oldest first: those after `afterID`, optionally of one
     /// session, patient or visit, or (with `beforeID`) only earlier ones.
     package func journal(after afterID: Int64, before beforeID: Int64, session: String?,
-                         patientID: Int64?, visitID: Int64?) throws -> [JournalRow] {
+                         patientID: Int64?, visitID: Int64?, limit: Int) throws -> [JournalRow] {
         try db.query("""
             SELECT j.id, j.session, j.staff_id, j.at, j.source, j.command, j.outcome, j.message, j.patient_id, j.visit_id
             FROM journal j
             WHERE j.id > ?1 AND j.id < ?2 AND (?3 IS NULL OR j.session = ?3) AND (?4 IS NULL OR j.patient_id = ?4)
               AND (?5 IS NULL OR j.visit_id = ?5)
-            ORDER BY j.id
+            ORDER BY j.id LIMIT ?6
             """, [.int(afterID), .int(beforeID), session.map(SQLValue.text) ?? .null, patientID.map(SQLValue.int) ?? .null,
-                  visitID.map(SQLValue.int) ?? .null]).map { row in
+                  visitID.map(SQLValue.int) ?? .null, .int(Int64(min(limit, Int(Int64.max))))]).map { row in
             guard let id = row[0].int, let session = row[1].text, let at = row[3].text.flatMap(Timestamp.date),
                   let source = row[4].text, let command = row[5].text, let outcome = row[6].text, let message = row[7].text
             else { throw StoreError.corruptRow("journal") }

@@ -122,6 +122,23 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
         #expect(try replayed.account("nora")?.passwordHash == Passwords.unusable)
     }
 
+    @Test func anExportReadAFewLinesAtATimeIsTheSameScript() throws {
+        let (files, session) = try original()
+        session.signIn(try #require(try session.store.account("admin")?.info))
+        for (name, patient) in [("all", nil), ("cid", try session.store.patient(mrn: "C000002"))] {
+            _ = try Recorder.export(to: files.path("\(name)-whole.clinic"), patient: patient, visitID: nil, in: session)
+            for page in [1, 2, 3] {
+                let file = files.path("\(name)-\(page).clinic")
+                let out = try Recorder.export(to: file, patient: patient, visitID: nil, pageSize: page, in: session)
+                #expect(try String(contentsOfFile: file, encoding: .utf8) == (try String(contentsOfFile: files.path("\(name)-whole.clinic"), encoding: .utf8)),
+                        "\(name), \(page) a page")
+                #expect(Renderer.render(out, highlight: false).first?.hasPrefix("exported ") == true)
+            }
+        }
+        // A file that is there already is left as it was.
+        #expect(throws: CommandError.self) { try Recorder.export(to: files.path("all-1.clinic"), patient: nil, visitID: nil, in: session) }
+    }
+
     @Test func verifyNamesTheFirstDifferenceInAnAlteredCopy() throws {
         let (files, session) = try original()
         session.signIn(try #require(try session.store.account("admin")?.info))

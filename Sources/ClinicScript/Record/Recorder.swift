@@ -48,31 +48,44 @@ package final class Recorder: SessionRecorder {
     private func write(_ lines: [String]) throws { try PrivateFile.write(lines, to: fd, path: path) }
 
     /// `record export FILE`: the journal, or one patient's or visit's part of it, as a script that
-    /// replays it into a fresh database.
-    static func export(to path: String, patient: PatientInfo?, visitID: Int64?, in session: Session) throws -> CommandOutput {
+    /// replays it into a fresh database. The journal is read and written `pageSize` lines at a
+    /// time, so memory does not grow with it; a failed export removes the file.
+    static func export(to path: String, patient: PatientInfo?, visitID: Int64?, pageSize: Int = 2_000, in session: Session) throws -> CommandOutput {
         let store = session.store
-        let rows: [JournalRow]
         let scope: String
         if let visitID {
-            rows = try store.journal(visitID: visitID)
-            guard !rows.isEmpty else { throw CommandError("no journal lines for visit #\(visitID)", hint: "see the visits with patient show") }
+            guard !(try store.journal(visitID: visitID, limit: 1)).isEmpty else {
+                throw CommandError("no journal lines for visit #\(visitID)", hint: "see the visits with patient show")
+            }
             scope = "visit #\(visitID), with the patient's history before it"
         } else if let patient {
-            rows = try store.journal(patientID: patient.id)
             scope = "patient \(patient.mrn)"
         } else {
-            rows = try store.journal()
             scope = "the whole database"
         }
         var writer = try ScriptWriter(store: store, catalog: session.catalog, calendar: session.calendar)
-        let lines = ScriptWriter.header(source: session.databasePath, sandbox: session.isSandbox, scope: scope, now: session.now)
-            + (try writer.lines(for: rows))
         let fd = try PrivateFile.create(path, what: "the recording")
         defer { close(fd) }
-        try PrivateFile.write(lines, to: fd, path: path)
-        fsync(fd)
-        let commands = lines.filter { !$0.hasPrefix("#") && !$0.isEmpty && !$0.hasPrefix("clock set ") }.count
-        return .lines("exported \(scope) to \(path): \(commands) commands from \(rows.count) journal lines")
+        var rows = 0
+        var commands = 0
+        do {
+            try PrivateFile.write(ScriptWriter.header(source: session.databasePath, sandbox: session.isSandbox, scope: scope, now: session.now), to: fd, path: path)
+            var after: Int64 = 0
+            while true {
+                let page = try store.journal(after: after, patientID: visitID == nil ? patient?.id : nil, visitID: visitID, limit: pageSize)
+                guard let last = page.last else { break }
+                let lines = try writer.lines(for: page)
+                try PrivateFile.write(lines, to: fd, path: path)
+                commands += lines.filter { !$0.hasPrefix("#") && !$0.isEmpty && !$0.hasPrefix("clock set ") }.count
+                rows += page.count
+                after = last.id
+            }
+            fsync(fd)
+        } catch {
+            unlink(path)
+            throw error
+        }
+        return .lines("exported \(scope) to \(path): \(commands) commands from \(rows) journal lines")
     }
 }
 
