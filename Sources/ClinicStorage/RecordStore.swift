@@ -141,8 +141,6 @@ package protocol RecordStore: AnyObject {
 
     // Counting and comparing
     func count(_ what: StoreCount) throws -> Int
-    /// The record as text, in the order it was written, for comparing two databases.
-    func snapshot() throws -> RecordSnapshot
 }
 
 /// What `expect count` and a replay's summary count.
@@ -179,9 +177,10 @@ package enum RecordStores {
         try SQLiteStore(path: location, now: now, sandbox: sandbox, replayOf: recording)
     }
 
-    /// The record at `location`, opened to read only, as text: the original a replay is compared with.
-    package static func snapshot(of location: String) throws -> RecordSnapshot {
-        try SQLiteStore.snapshot(ofDatabaseAt: location)
+    /// The record at `location`, opened to read only, as text a patient at a time: a replay and
+    /// the original it is compared with.
+    package static func snapshots(of location: String) throws -> RecordSnapshotReader {
+        try RecordSnapshotReader(path: location)
     }
 
     /// The record at `location`, opened to read only and never migrated or written: a backup,

@@ -130,41 +130,4 @@ extension SQLiteStore {
         }
         return Int(try db.query(sql).first?.first?.int ?? 0)
     }
-
-    /// The record of the database at `path`, opened to read only, for `replay --verify`.
-    package static func snapshot(ofDatabaseAt path: String) throws -> RecordSnapshot {
-        try snapshot(of: Database(path: path, readOnly: true))
-    }
-
-    /// This database's record, for `replay --verify`.
-    package func snapshot() throws -> RecordSnapshot { try Self.snapshot(of: db) }
-
-    fileprivate static func snapshot(of db: Database) throws -> RecordSnapshot {
-        func text(_ v: SQLValue) -> String {
-            switch v {
-            case .null: return "-"
-            case .int(let i): return String(i)
-            case .double(let d): return String(d)
-            case .text(let t): return t
-            }
-        }
-        var snapshot = RecordSnapshot()
-        for row in try db.query("SELECT mrn, name, dob, sex, created_at FROM patients ORDER BY id") {
-            snapshot.patients.append(.init(mrn: text(row[0]), columns: row.dropFirst().map(text)))
-        }
-        for row in try db.query("SELECT v.id, p.mrn, v.kind, v.started_at, v.ended_at FROM visits v JOIN patients p ON p.id = v.patient_id ORDER BY v.id") {
-            snapshot.visits.append(.init(id: row[0].int ?? 0, mrn: text(row[1]), columns: row[2...].map(text)))
-        }
-        for row in try db.query("""
-            SELECT r.id, p.mrn, r.visit_id, r.module, r.kind, r.payload, r.effective_at, r.recorded_at, s.username,
-                   r.protocol_version, r.amends, r.hash
-            FROM records r JOIN patients p ON p.id = r.patient_id JOIN staff s ON s.id = r.staff_id ORDER BY r.id
-            """) {
-            guard let id = row[0].int else { continue }
-            snapshot.entries.append(.init(id: id, mrn: text(row[1]), visitID: row[2].int, module: text(row[3]), kind: text(row[4]),
-                                          payload: text(row[5]), effective: text(row[6]), recorded: text(row[7]), staff: text(row[8]),
-                                          protocolVersion: row[9].text, amends: row[10].int, hash: text(row[11])))
-        }
-        return snapshot
-    }
 }

@@ -88,8 +88,9 @@ package struct JournalRow: Sendable {
     package subscript<T>(dynamicMember field: KeyPath<JournalEntry, T>) -> T { entry[keyPath: field] }
 }
 
-/// A database's patients, visits and record entries as text, in the order they were written, for
-/// comparing two databases (a replay and its original).
+/// A patient's registration, visits and record entries as text, in the order they were written,
+/// for comparing two databases (a replay and its original) a patient at a time
+/// (``RecordSnapshotReader``).
 package struct RecordSnapshot: Sendable {
     package struct Patient: Sendable {
         package var mrn: String

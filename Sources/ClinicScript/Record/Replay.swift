@@ -38,7 +38,7 @@ enum Replay {
         var out = CommandOutput()
         out.line("replayed \(file) into \(target) (a sandbox): \(commands) commands, \(records) records in \(String(format: "%.2f", seconds)) s (\(rate) commands/s)")
         guard let original else { return out }
-        let report = try Verify.compare(replayed: try store.snapshot(), original: try RecordStores.snapshot(of: original))
+        let report = try Verify.compare(replayed: try RecordStores.snapshots(of: target), original: try RecordStores.snapshots(of: original))
         session.show(out)
         out = CommandOutput()
         if report.differences.isEmpty {

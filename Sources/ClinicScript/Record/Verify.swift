@@ -17,52 +17,75 @@ enum Verify {
         var effective: String, recorded: String, staff: String, protocolVersion: String?, amends: String?, hash: String
     }
 
-    static func compare(replayed: RecordSnapshot, original: RecordSnapshot) throws -> Report {
+    /// Compares the two a patient at a time, then their hash chains a page at a time, so that
+    /// neither record is held whole.
+    static func compare(replayed: RecordSnapshotReader, original: RecordSnapshotReader, page: Int = 10_000) throws -> Report {
         var differences: [String] = []
-        let replay = try load(replayed), orig = try load(original)
-        for (mrn, patient) in replay.patients.sorted(by: { $0.value.order < $1.value.order }) {
-            guard let o = orig.patients[mrn] else {
+        var patients = 0, visits = 0, entries = 0
+        for mrn in try replayed.mrns() {
+            guard let snapshot = try replayed.patient(mrn: mrn) else { continue }
+            let replay = try load(snapshot)
+            patients += 1
+            visits += replay.visits[mrn]?.count ?? 0
+            entries += replay.all.count
+            guard let originalSnapshot = try original.patient(mrn: mrn) else {
                 differences.append("patient \(mrn) is in the replay but not in the original")
                 continue
             }
-            if patient.row != o.row {
-                differences.append("patient \(mrn): \(describe(o.row, patient.row, ["name", "date of birth", "sex", "registered at"]))")
-            }
-            let rv = replay.visits[mrn] ?? [], ov = orig.visits[mrn] ?? []
-            for (i, v) in rv.enumerated() {
-                guard i < ov.count else { differences.append("\(mrn) visit \(i + 1) is in the replay only"); continue }
-                if v != ov[i] { differences.append("\(mrn) visit \(i + 1): \(describe(ov[i], v, ["kind", "started", "ended"]))") }
-            }
-            let re = replay.entries[mrn] ?? [], oe = orig.entries[mrn] ?? []
-            for (i, e) in re.enumerated() {
-                let label = "\(mrn) entry \(i + 1) (\(e.module) \(e.kind))"
-                guard i < oe.count else { differences.append("\(label) is in the replay only"); continue }
-                let o = oe[i]
-                if (e.module, e.kind) != (o.module, o.kind) {
-                    differences.append("\(label): the original has \(o.module) \(o.kind) here")
-                } else if e.payload != o.payload {
-                    differences.append("\(label): \(payloadDifference(o.payload, e.payload))")
-                } else if e.effective != o.effective || e.recorded != o.recorded {
-                    differences.append("\(label): times differ: effective \(o.effective), recorded \(o.recorded) in the original; \(e.effective), \(e.recorded) in the replay")
-                } else if e.staff != o.staff || e.protocolVersion != o.protocolVersion || e.visit != o.visit || e.amends != o.amends {
-                    differences.append("\(label): \(describe([o.staff, o.protocolVersion ?? "-", o.visit.map(String.init) ?? "-", o.amends ?? "-"], [e.staff, e.protocolVersion ?? "-", e.visit.map(String.init) ?? "-", e.amends ?? "-"], ["author", "protocol", "visit", "amends"]))")
-                }
-            }
+            differences += compare(mrn, replay, try load(originalSnapshot))
         }
-        let patients = replay.patients.count, visits = replay.visits.values.map(\.count).reduce(0, +)
-        let entries = replay.all.count
         var summary = "identical: \(patients) patient\(patients == 1 ? "" : "s"), \(visits) visit\(visits == 1 ? "" : "s"), \(entries) record entries"
-        if replay.all.map(\.id) == orig.all.map(\.id) {
-            if let i = replay.all.indices.first(where: { replay.all[$0].hash != orig.all[$0].hash }) {
-                differences.append("record \(replay.all[i].id): the hash chains part here (same content, different chain: an entry before it differs)")
-            } else {
-                summary += "; hash chain identical (\(entries) of \(entries))"
+        // The chains, side by side: comparable when they hold the same entries.
+        var after: Int64 = 0
+        var comparable = true
+        while true {
+            let r = try replayed.chain(after: after, limit: page), o = try original.chain(after: after, limit: page)
+            guard r.map(\.id) == o.map(\.id) else { comparable = false; break }
+            if let i = r.indices.first(where: { r[$0].hash != o[$0].hash }) {
+                differences.append("record \(r[i].id): the hash chains part here (same content, different chain: an entry before it differs)")
+                break
             }
-        } else {
-            let later = orig.all.count - replay.all.count
+            guard let last = r.last else {
+                summary += "; hash chain identical (\(entries) of \(entries))"
+                break
+            }
+            after = last.id
+        }
+        if !comparable {
+            let later = try original.entryCount() - replayed.entryCount()
             summary += "; hash chain not comparable: the original holds \(later > 0 ? "\(later) more entries" : "other entries") (the recording covers part of it)"
         }
         return Report(differences: differences, summary: summary)
+    }
+
+    /// The differences between one patient's replayed record and the original's.
+    private static func compare(_ mrn: String, _ replay: Loaded, _ orig: Loaded) -> [String] {
+        var differences: [String] = []
+        guard let patient = replay.patients[mrn], let o = orig.patients[mrn] else { return differences }
+        if patient.row != o.row {
+            differences.append("patient \(mrn): \(describe(o.row, patient.row, ["name", "date of birth", "sex", "registered at"]))")
+        }
+        let rv = replay.visits[mrn] ?? [], ov = orig.visits[mrn] ?? []
+        for (i, v) in rv.enumerated() {
+            guard i < ov.count else { differences.append("\(mrn) visit \(i + 1) is in the replay only"); continue }
+            if v != ov[i] { differences.append("\(mrn) visit \(i + 1): \(describe(ov[i], v, ["kind", "started", "ended"]))") }
+        }
+        let re = replay.entries[mrn] ?? [], oe = orig.entries[mrn] ?? []
+        for (i, e) in re.enumerated() {
+            let label = "\(mrn) entry \(i + 1) (\(e.module) \(e.kind))"
+            guard i < oe.count else { differences.append("\(label) is in the replay only"); continue }
+            let o = oe[i]
+            if (e.module, e.kind) != (o.module, o.kind) {
+                differences.append("\(label): the original has \(o.module) \(o.kind) here")
+            } else if e.payload != o.payload {
+                differences.append("\(label): \(payloadDifference(o.payload, e.payload))")
+            } else if e.effective != o.effective || e.recorded != o.recorded {
+                differences.append("\(label): times differ: effective \(o.effective), recorded \(o.recorded) in the original; \(e.effective), \(e.recorded) in the replay")
+            } else if e.staff != o.staff || e.protocolVersion != o.protocolVersion || e.visit != o.visit || e.amends != o.amends {
+                differences.append("\(label): \(describe([o.staff, o.protocolVersion ?? "-", o.visit.map(String.init) ?? "-", o.amends ?? "-"], [e.staff, e.protocolVersion ?? "-", e.visit.map(String.init) ?? "-", e.amends ?? "-"], ["author", "protocol", "visit", "amends"]))")
+            }
+        }
+        return differences
     }
 
     private struct Loaded {
