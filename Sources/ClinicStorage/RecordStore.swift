@@ -129,6 +129,11 @@ package protocol RecordStore: AnyObject {
     /// Called in each write transaction just before it commits, with the patients whose records
     /// it appended to; what it throws rolls the transaction back.
     var willCommit: ((Set<Int64>) throws -> Void)? { get set }
+    /// Runs ``willCommit`` now for the patients appended to so far in the open transaction, so
+    /// that a read inside it (a script's worklist) sees what the transaction wrote.
+    func settleAppended() throws
+    /// How many due items the table holds, every patient's.
+    func dueItemCount() throws -> Int
     /// Replaces what falls due for a patient.
     func replaceDue(patientID: Int64, items: [(module: String, item: DueItem)]) throws
     /// What is stored as falling due for a patient, in the order it was stored.
@@ -169,6 +174,8 @@ package enum RecordStores {
     package static let dueBasisKey = "due_basis"
     /// The basis of a record made with no patients: its due items are right on any basis.
     package static let anyDueBasis = "*"
+    /// The basis once sessions on different bases have written items: right on none.
+    package static let mixedDueBasis = "mixed"
 
     /// Opens (creating if needed) the record at `location`, a file path or `:memory:`, and brings
     /// its schema up to date. With `sandbox`, a new database is made a sandbox; an existing live

@@ -27,7 +27,7 @@ extension SQLiteStore {
     private func dueItem(from row: ArraySlice<SQLValue>) throws -> (module: String, item: DueItem) {
         let r = Array(row)
         guard let module = r[0].text, let what = r[1].text, let at = r[2].text.flatMap(Timestamp.date), let detail = r[5].text,
-              let command = r[6].text, let allDay = r[7].int, let json = r[8].text, case .array(let list) = try Value(json: json)
+              let command = r[6].text, let allDay = r[7].int, let json = r[8].text, case .array(let list)? = try? Value(json: json)
         else { throw StoreError.corruptRow("due item") }
         let commands = try list.map { v -> CommandReference in
             guard let module = v["module"]?.stringValue, let verb = v["verb"]?.stringValue else { throw StoreError.corruptRow("due item") }
@@ -55,6 +55,10 @@ extension SQLiteStore {
             let (module, item) = try dueItem(from: row[0..<9])
             return WorklistEntry(patient: try patient(from: Array(row[9..<14])), item: item, module: module)
         }
+    }
+
+    package func dueItemCount() throws -> Int {
+        Int(try db.query("SELECT COUNT(*) FROM due_items").first?.first?.int ?? 0)
     }
 
     package func clearDue() throws {

@@ -156,11 +156,7 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
         isSandbox = mode == "sandbox"
         replayedFrom = try db.query("SELECT value FROM meta WHERE key = 'replayed_from'").first?.first?.text
         try chainTheStartingState(now: now)
-        db.beforeCommit = { [unowned self] in
-            let patients = appendedTo
-            appendedTo = []
-            if !patients.isEmpty, let willCommit { try willCommit(patients) }
-        }
+        db.beforeCommit = { [unowned self] in try settleAppended() }
     }
 
     /// Opens an existing database to read only (a backup, or a file this user may not write) for
@@ -199,6 +195,12 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
     /// The patients whose records the open transaction appended to (one rolled back may stay:
     /// working their items out again changes nothing).
     private var appendedTo: Set<Int64> = []
+
+    package func settleAppended() throws {
+        let patients = appendedTo
+        appendedTo = []
+        if !patients.isEmpty, let willCommit { try willCommit(patients) }
+    }
 
     /// The patients' records as read, each payload parsed once.
     let recordCache = RecordCache()

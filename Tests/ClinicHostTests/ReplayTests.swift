@@ -143,6 +143,11 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
         }
         // A file that is there already is left as it was.
         #expect(throws: CommandError.self) { try Recorder.export(to: files.path("all-1.clinic"), patient: nil, visitID: nil, in: session) }
+        // A visit of another patient than the one named is refused, not exported in silence.
+        let c2 = try #require(try session.store.patient(mrn: "C000002"))
+        let other = try #require(try session.store.visits(patientID: c2.id).first).info.id
+        #expect(throws: CommandError.self) { try RecordCommands.recordExport(files.path("v.clinic"), patient: "A-1", visit: Int(other), in: session) }
+        #expect(!FileManager.default.fileExists(atPath: files.path("v.clinic")))
     }
 
     @Test func verifyNamesTheFirstDifferenceInAnAlteredCopy() throws {

@@ -78,10 +78,14 @@ import Testing
         c.console.output = []
         c.ok("followup due --within 26w")
         #expect(c.console.output.contains { $0.contains("liver tests") })
+        // Due from 2027-02-18 (90 days after the last review); the last dose lapses them after 2027-02-22.
+        at(c, "2027-02-20T08:00:00.000Z")
+        #expect(try c.fact("dosing.lft-due")?.isPresent == true)
         at(c, "2027-03-01T08:00:00.000Z")
         c.console.output = []
         c.ok("followup due --within 26w")
         #expect(!c.console.output.contains { $0.contains("liver tests") })
+        #expect(try c.fact("dosing.lft-due")?.isPresent != true, "the checklist lapses them too")
     }
 
     @Test func aCommandThatFailsChangesNothingThere() throws {
@@ -120,6 +124,52 @@ import Testing
         #expect(c.console.output == ["worked out what falls due for 1 patient from their record"])
         c.ok("audit verify")
         #expect(try stored(c) == ["A-1 follow-up call"])
+    }
+
+    @Test func aWorklistInsideAScriptSeesWhatTheScriptWrote() throws {
+        let c = try clinic()
+        try c.readyPatient("S-1")
+        try c.session.store.transaction {
+            c.ok("followup schedule 2026-11-25 kind=call")
+            c.console.output = []
+            c.ok("followup due")
+            #expect(c.console.output.contains { $0.contains("S-1") && $0.contains("follow-up call") }, "\(c.console.output)")
+        }
+        #expect(try stored(c) == ["S-1 follow-up call"])
+    }
+
+    @Test func aSessionOnAnotherBasisMarksTheItemsMixedAndTheNextWorklistWorksThemOutAgain() throws {
+        let c = try clinic()
+        try c.readyPatient("M-1")
+        c.ok("followup schedule 2026-11-27 kind=call")
+        // As if another workstation, under another protocol, had written them.
+        try c.session.store.setMeta("due_basis", "another")
+        c.ok("followup schedule 2026-11-28 kind=labs")
+        #expect(try c.session.store.meta("due_basis") == "mixed")
+        c.console.output = []
+        c.ok("audit verify")
+        #expect(c.console.output.contains { $0.hasPrefix("what falls due: worked out under other modules") })
+        c.ok("followup due")
+        #expect(try c.session.store.meta("due_basis") != "mixed")
+        c.console.output = []
+        c.ok("audit verify")
+        #expect(c.console.output.contains("what falls due: every patient's items match their record"))
+    }
+
+    @Test func rowsOfNoPatientOrThatCannotBeReadAreFound() throws {
+        let c = try clinic()
+        try c.readyPatient("O-1")
+        c.ok("followup schedule 2026-11-27 kind=call")
+        let db = c.session.sqlite.db
+        try db.execute("PRAGMA foreign_keys = OFF")
+        try db.execute("INSERT INTO due_items SELECT 999, module, what, at, shown_from, lapses_after, detail, command, all_day, commands FROM due_items")
+        let orphan = c.run("audit verify") ?? ""
+        #expect(orphan.contains("what falls due: 1 item in the table belongs to no patient"), "\(orphan)")
+        #expect(orphan.contains("worked out again from the record by db rebuild"))
+        try db.execute("DELETE FROM due_items WHERE patient_id = 999")
+        try db.execute("UPDATE due_items SET commands = '{'")
+        #expect(c.run("audit verify")?.contains("what falls due for O-1: the table's rows cannot be read") == true)
+        #expect(c.run("followup due")?.contains("ValueParseError") == false, "no runtime text")
     }
 
     @Test func itemsWorkedOutOnAnotherBasisAreWorkedOutAgainBeforeTheWorklistReadsThem() throws {

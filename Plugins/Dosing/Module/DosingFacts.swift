@@ -71,7 +71,7 @@ extension DosingModule {
     }
 
     public func facts(from record: any RecordReader) throws -> [Fact] {
-        let lft = try due(from: record).first(where: { $0.what == "liver tests" }).map { item -> Fact in
+        let lft = try due(from: record).first(where: { $0.what == "liver tests" && $0.isShown(at: record.now) }).map { item -> Fact in
             item.at <= record.now ? .present("dosing.lft-due", "liver-function tests due since \(ClinicTime.format(item.at, calendar: record.calendar).prefix(10)): \(item.detail)", asOf: item.at)
                                   : .missing("dosing.lft-due", "next due \(ClinicTime.format(item.at, calendar: record.calendar).prefix(10))")
         } ?? .missing("dosing.lft-due", "no dose in the liver-test interval")
@@ -224,7 +224,7 @@ extension DosingModule {
         if let lft = history.lastLFT {
             blocks.append(.line("liver-function tests last reviewed: \(ClinicTime.format(lft.date, calendar: record.calendar).prefix(10)), \(lft.result)"))
         }
-        for item in try due(from: record) where item.what == "liver tests" && item.at <= record.now {
+        for item in try due(from: record) where item.what == "liver tests" && item.at <= record.now && item.isShown(at: record.now) {
             blocks.append(.alert("liver-function tests are due (\(item.detail))"))
         }
         return [ReportSection("Treatment history", blocks: blocks, order: 40)]

@@ -14,11 +14,13 @@ import Foundation
 enum DueProjection {
     static let basisKey = RecordStores.dueBasisKey
 
-    /// The scheduling modules (names and versions) and the protocol the items are worked out with.
+    /// The scheduling modules (names and versions), the protocol and the time zone the items are
+    /// worked out with (a day item starts at midnight where the clinic is).
     static func basis(of session: Session) -> String {
         let modules = session.plugins.loaded.filter { $0.module is any SchedulingModule }
             .map { "\($0.name) \($0.declaration.manifest.version)" }.sorted()
-        return String(HashChain.sha256((modules + [session.clinicProtocol.settings.sha256]).joined(separator: "\n")).prefix(32))
+        let rest = [session.clinicProtocol.settings.sha256, session.calendar.timeZone.identifier]
+        return String(HashChain.sha256((modules + rest).joined(separator: "\n")).prefix(32))
     }
 
     /// Every loaded module's items for `patient`, worked out now from the record as it stands,
@@ -32,7 +34,14 @@ enum DueProjection {
     /// Works out again the items of the patients a transaction appended to, just before it commits.
     static func refresh(_ patients: Set<Int64>, in session: Session) throws {
         // A record made with no patients holds items right on any basis: from its first, on this one.
-        if try session.store.meta(basisKey) == RecordStores.anyDueBasis { try session.store.setMeta(basisKey, basis(of: session)) }
+        // A session on another basis (another protocol, a module upgraded on one workstation
+        // first) marks the items mixed: the next worklist works every patient's out again.
+        let stored = try session.store.meta(basisKey), own = basis(of: session)
+        if stored == RecordStores.anyDueBasis {
+            try session.store.setMeta(basisKey, own)
+        } else if stored != own && stored != RecordStores.mixedDueBasis {
+            try session.store.setMeta(basisKey, RecordStores.mixedDueBasis)
+        }
         for id in patients.sorted() {
             guard let patient = try session.store.patient(id: id) else { continue }
             try session.store.replaceDue(patientID: id, items: try items(for: patient, in: session))
@@ -63,6 +72,7 @@ enum DueProjection {
 
     /// The clinic's worklist: every patient's items due by `until` and shown now, most overdue first.
     static func worklist(until: Date, in session: Session) throws -> [WorklistEntry] {
+        try session.store.settleAppended()
         if try !isCurrent(in: session) { try rebuild(in: session) }
         return try session.store.dueItems(until: until, shownAt: session.now)
     }
@@ -73,14 +83,23 @@ enum DueProjection {
     static func differences(in session: Session) throws -> [String] {
         guard try isCurrent(in: session) else { return [] }
         var problems: [String] = []
+        var rows = 0
         for patient in try session.store.allPatients(limit: Int(Int32.max)) {
-            let stored = try session.store.due(patientID: patient.id).map(text)
+            let stored: [String]
+            do { stored = try session.store.due(patientID: patient.id).map(text) } catch {
+                problems.append("what falls due for \(patient.mrn): the table's rows cannot be read")
+                continue
+            }
+            rows += stored.count
             let worked = try items(for: patient, in: session).map(text)
             if stored != worked {
                 problems.append("what falls due for \(patient.mrn): \(worked.count) item\(worked.count == 1 ? "" : "s") from the record, \(stored.count) in the table"
                                 + (Set(stored) == Set(worked) ? " (in another order)" : ""))
             }
         }
+        let orphans = try session.store.dueItemCount() - rows
+        if orphans > 0 { problems.append("what falls due: \(orphans) item\(orphans == 1 ? "" : "s") in the table belong\(orphans == 1 ? "s" : "") to no patient") }
+        if !problems.isEmpty { problems.append("what falls due is worked out again from the record by db rebuild (admin)") }
         return problems
     }
 

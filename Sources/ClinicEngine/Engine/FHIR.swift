@@ -39,9 +39,9 @@ package enum FHIR {
     /// Every patient's bundle, as `MRN.json` in `folder` (made if missing). Nothing is written when
     /// any of the files exists already: a bundle is never overwritten, nor a folder half exported.
     static func exportAll(to folder: String, in session: Session) throws -> CommandOutput {
-        try makeFolder(folder)
         let patients = try session.store.allPatients(limit: Int(Int32.max))
         guard !patients.isEmpty else { throw CommandError("there are no patients to export", hint: "register one with patient new") }
+        try makeFolder(folder)
         let files = fileNames(patients).map { URL(fileURLWithPath: folder).appendingPathComponent($0).path }
         if let existing = files.first(where: { FileManager.default.fileExists(atPath: $0) }) {
             throw CommandError("\(existing) already exists; nothing was written", hint: "export into a new or empty folder")
@@ -56,14 +56,17 @@ package enum FHIR {
         return .lines("wrote \(n == 1 ? "1 patient's record as a FHIR R4 bundle" : "\(n) patients' records as FHIR R4 bundles") (\(resources) resources) to \(folder)")
     }
 
-    /// A folder to export into: there already, or made (0700).
-    static func makeFolder(_ folder: String) throws {
+    /// A folder to export into: there already, or made (0700); whether it was made.
+    @discardableResult
+    static func makeFolder(_ folder: String) throws -> Bool {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
             guard isFolder.boolValue else { throw CommandError("\(folder) is a file", hint: "give --out a folder") }
+            return false
         } else if mkdir(folder, 0o700) != 0 {
             throw CommandError("cannot create \(folder): \(String(cString: strerror(errno)))", hint: "check the folder above it exists and is writable")
         }
+        return true
     }
 
     /// The tag that marks a sandbox's resources as test data, never a patient's.

@@ -18,13 +18,13 @@ import Foundation
 /// files exists already, and a failed export removes what it wrote.
 enum FHIRBulk {
     static func export(to folder: String, in session: Session) throws -> CommandOutput {
-        try FHIR.makeFolder(folder)
+        let patients = try session.store.allPatients(limit: Int(Int32.max))
+        guard !patients.isEmpty else { throw CommandError("there are no patients to export", hint: "register one with patient new") }
+        let made = try FHIR.makeFolder(folder)
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         if let clash = existing.first(where: { $0 == "manifest.json" || $0.hasSuffix(".ndjson") }) {
             throw CommandError("\(folder)/\(clash) already exists; nothing was written", hint: "export into a new or empty folder")
         }
-        let patients = try session.store.allPatients(limit: Int(Int32.max))
-        guard !patients.isEmpty else { throw CommandError("there are no patients to export", hint: "register one with patient new") }
         var files = Files(folder: folder)
         do {
             var practitioners: Set<String> = []
@@ -61,6 +61,7 @@ enum FHIRBulk {
             fsync(fd)
         } catch {
             files.removeAll()
+            if made { rmdir(folder) }
             throw error
         }
         let resources = files.written.values.reduce(0, +)

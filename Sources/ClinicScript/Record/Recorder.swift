@@ -114,6 +114,9 @@ enum RecordCommands {
             }
             patient = p
         }
+        if let patient, let visit, !(try session.store.visits(patientID: patient.id)).contains(where: { $0.info.id == Int64(visit) }) {
+            throw CommandError("visit #\(visit) is not \(patient.mrn)'s", hint: "give one of their visits (patient show lists them), or leave out --patient")
+        }
         return try Recorder.export(to: path, patient: patient, visitID: visit.map(Int64.init), in: session)
     }
 }
