@@ -79,7 +79,18 @@ extension SQLiteStore {
 
     /// A member of staff's roles and the SHA-256 of their password hash, as the changes chain
     /// holds them now.
+    /// Read again only when the changes chain has grown or anything rolled back since: every
+    /// command checks its author's account, and a replay runs thousands.
     func chainedStaff(_ username: String) throws -> (roles: String, password: String)? {
+        let key = (try db.query("SELECT COALESCE(MAX(id), 0) FROM changes").first?.first?.int ?? 0, db.rollbacks)
+        if staffAsChained.key != key { staffAsChained = (key, [:]) }
+        if let known = staffAsChained.accounts[username] { return known }
+        let found = try readChainedStaff(username)
+        staffAsChained.accounts[username] = .some(found)
+        return found
+    }
+
+    private func readChainedStaff(_ username: String) throws -> (roles: String, password: String)? {
         var roles: String?, password: String?
         for row in try db.query("""
             SELECT kind, payload FROM changes WHERE subject = ? AND kind IN ('staff-added', 'staff-roles', 'staff-password') ORDER BY id

@@ -204,6 +204,9 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
 
     /// The patients' records as read, each payload parsed once.
     let recordCache = RecordCache()
+    /// Each account's roles and password hash as the changes chain holds them, for the chain's
+    /// length and the rollbacks they were read at (``chainedStaff(_:)``).
+    var staffAsChained: (key: (Int64, Int), accounts: [String: (roles: String, password: String)?]) = ((-1, -1), [:])
 
     package var isInTransaction: Bool { db.isInTransaction }
 
