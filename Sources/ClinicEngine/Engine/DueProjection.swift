@@ -9,8 +9,9 @@ import Foundation
 /// The items depend on the scheduling modules loaded and the protocol in force, not on the time
 /// they are read (``SchedulingModule/due(from:)``; an item's own ``DueItem/shownFrom`` and
 /// ``DueItem/lapsesAfter`` are compared with the time when it is read). The basis they were worked
-/// out on is kept with them; when it is not this program's (a module upgraded, a protocol
-/// adopted), the worklist works every patient's out again first, as `db rebuild` does.
+/// out on is kept with them; when it is not this session's (a module upgraded, a protocol
+/// adopted, another time zone), the worklist works every patient's out again first, as
+/// `db rebuild` does.
 enum DueProjection {
     static let basisKey = RecordStores.dueBasisKey
 
@@ -64,7 +65,7 @@ enum DueProjection {
         }
     }
 
-    /// Whether the stored items were worked out on this program's modules and protocol.
+    /// Whether the stored items were worked out on this session's modules, protocol and time zone.
     static func isCurrent(in session: Session) throws -> Bool {
         let stored = try session.store.meta(basisKey)
         return stored == basis(of: session) || stored == RecordStores.anyDueBasis
