@@ -16,7 +16,9 @@ import Foundation
 // weights re-entered, late and amended, consents withdrawn and signed again, screenings redone,
 // alerts raised and acknowledged, visits ended and started, protocols adopted, the clock moved) and
 // runs them through the real engine, the real modules and a real database. After every step an
-// oracle checks that no dose was started, resumed or recorded as given outside the envelope.
+// oracle checks that no dose was started, resumed or recorded as given outside the envelope, and
+// that what falls due, as stored, is what the modules work out from the record (a projection no
+// sequence may leave behind it).
 //
 // The oracle is written apart from the modules: it knows the limits from the protocol file, the
 // rules from the published sources (docs/CLINICAL-REFERENCE.md), and what happened from the
@@ -163,6 +165,16 @@ final class FuzzWorld {
         }
         let outcome = session.execute(action.line, source: "fuzz")
         return outcome == .ok ? nil : (outcome.failure?.message ?? "\(outcome)")
+    }
+
+    /// Runs an action and judges it: the dose oracle, then the stored due items against the record.
+    func step(_ action: FuzzAction) throws -> String? {
+        if let violation = try apply(action) { return violation }
+        // Items worked out on another basis (a protocol adopted) are worked out again before they
+        // are read, as the worklist does.
+        if try !DueProjection.isCurrent(in: session) { try DueProjection.rebuild(in: session) }
+        let drift = try DueProjection.differences(in: session)
+        return drift.isEmpty ? nil : "what falls due drifted from the record: " + drift.joined(separator: "; ")
     }
 
     /// Runs an action, updates the model from what succeeded, and asks the oracle.
@@ -473,7 +485,7 @@ enum DoseFuzzer {
         for _ in 0..<steps {
             let action = try world.next(&rng)
             actions.append(action)
-            if let violation = try world.apply(action) { return (actions, violation, world.counts) }
+            if let violation = try world.step(action) { return (actions, violation, world.counts) }
         }
         return (actions, nil, world.counts)
     }
@@ -482,7 +494,7 @@ enum DoseFuzzer {
     static func replay(_ actions: [FuzzAction]) throws -> String? {
         let world = try FuzzWorld()
         if let broken = try world.setUp() { return broken }
-        for action in actions { if let violation = try world.apply(action) { return violation } }
+        for action in actions { if let violation = try world.step(action) { return violation } }
         return nil
     }
 

@@ -48,12 +48,12 @@ enum FHIRBulk {
                 "request": .string(try session.clinicProtocol.settings.text(HostSettings.fhirBase) + "/$export"),
                 "requiresAccessToken": false,
                 "output": .array(files.written.sorted { $0.key < $1.key }.map { type, count in
-                    ["type": .string(type), "url": .string(URL(fileURLWithPath: folder).appendingPathComponent(type + ".ndjson").absoluteURL.absoluteString),
+                    ["type": .string(type), "url": .string(URL(fileURLWithPath: files.path(type)).absoluteString),
                      "count": .int(count)]
                 }),
                 "error": [],
             ]
-            let path = URL(fileURLWithPath: folder).appendingPathComponent("manifest.json").path
+            let path = files.manifest
             let fd = try PrivateFile.create(path, what: "the manifest")
             files.madeManifest = true
             defer { close(fd) }
@@ -115,10 +115,12 @@ enum FHIRBulk {
         init(folder: String) { self.folder = folder }
 
         func path(_ type: String) -> String { URL(fileURLWithPath: folder).appendingPathComponent(type + ".ndjson").path }
+        var manifest: String { URL(fileURLWithPath: folder).appendingPathComponent("manifest.json").path }
 
         mutating func append(_ line: String, type: String) throws {
             if open[type] == nil {
-                guard type.allSatisfy({ $0.isASCII && $0.isLetter }) else { throw CommandError("a module exported a resource of type '\(type)', which is not a FHIR type") }
+                guard type.allSatisfy({ $0.isASCII && $0.isLetter }) else { throw CommandError("a module exported a resource of type '\(type)', which is not a FHIR type; nothing was written",
+                                                                                  hint: "tell the module's author (modules lists where it came from)") }
                 open[type] = (try PrivateFile.create(path(type), what: "the export"), [])
                 written[type] = 0
             }
@@ -146,7 +148,7 @@ enum FHIRBulk {
         mutating func removeAll() {
             for file in open.values { close(file.fd) }
             for type in written.keys { unlink(path(type)) }
-            if madeManifest { unlink(URL(fileURLWithPath: folder).appendingPathComponent("manifest.json").path) }
+            if madeManifest { unlink(manifest) }
             open = [:]
         }
     }

@@ -62,8 +62,8 @@ enum Verify {
     private static func compare(_ mrn: String, _ replay: Loaded, _ orig: Loaded) -> [String] {
         var differences: [String] = []
         guard let patient = replay.patients[mrn], let o = orig.patients[mrn] else { return differences }
-        if patient.row != o.row {
-            differences.append("patient \(mrn): \(describe(o.row, patient.row, ["name", "date of birth", "sex", "registered at"]))")
+        if patient != o {
+            differences.append("patient \(mrn): \(describe(o, patient, ["name", "date of birth", "sex", "registered at"]))")
         }
         let rv = replay.visits[mrn] ?? [], ov = orig.visits[mrn] ?? []
         for (i, v) in rv.enumerated() {
@@ -89,7 +89,7 @@ enum Verify {
     }
 
     private struct Loaded {
-        var patients: [String: (order: Int, row: [String])] = [:]
+        var patients: [String: [String]] = [:]
         var visits: [String: [[String]]] = [:]
         var entries: [String: [Entry]] = [:]
         var all: [Entry] = []
@@ -99,7 +99,7 @@ enum Verify {
         var loaded = Loaded()
         var visitIndex: [Int64: Int] = [:]
         for patient in snapshot.patients {
-            loaded.patients[patient.mrn] = (loaded.patients.count, patient.columns)
+            loaded.patients[patient.mrn] = patient.columns
         }
         for visit in snapshot.visits {
             loaded.visits[visit.mrn, default: []].append(visit.columns)
