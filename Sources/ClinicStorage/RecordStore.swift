@@ -50,6 +50,12 @@ package protocol RecordStore: AnyObject {
     func adoptedProtocol() throws -> AdoptedProtocol?
     func adoptProtocol(sha256: String, name: String, version: String, settings: Value, at: Date, by staffID: Int64?,
                        signature: Value?) throws
+    /// What the protocol of `sha256` says (its file's text, documents and form), if the record keeps it.
+    func protocolText(_ sha256: String) throws -> ProtocolText?
+    /// Keeps what a protocol says; one already kept is left as it is.
+    func keepProtocolText(_ text: ProtocolText) throws
+    /// Every protocol text kept, for `audit verify`.
+    func protocolTexts() throws -> [ProtocolText]
 
     // Staff
     func staffCount() throws -> Int

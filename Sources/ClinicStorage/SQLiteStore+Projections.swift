@@ -59,6 +59,9 @@ extension SQLiteStore {
             """) {
             out.append("record entry #\(row[1].int ?? 0) was written under protocol \(row[0].text?.prefix(12) ?? "?")…, which is not in the protocols chain (an adoption was removed)")
         }
+        for row in try db.query("SELECT sha256 FROM protocol_texts WHERE sha256 NOT IN (SELECT sha256 FROM protocols) ORDER BY rowid") {
+            out.append("the text kept of protocol \(row[0].text?.prefix(12) ?? "?")… is of no protocol in the protocols chain (inserted, or an adoption was removed)")
+        }
         return out
     }
 

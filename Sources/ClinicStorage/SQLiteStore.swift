@@ -41,6 +41,26 @@ package struct AdoptedProtocol: Sendable {
     package var adoptedBy: String?
 }
 
+/// What a protocol adopted says, as the record keeps it beside the chain of adoptions.
+package struct ProtocolText: Sendable, Equatable {
+    package var sha256: String
+    /// The file it was read from.
+    package var path: String
+    package var text: String
+    /// Each document's text, by setting key.
+    package var documents: [String: String]
+    /// The form read from `text` (the engine's `ProtocolForm`).
+    package var form: Value
+
+    package init(sha256: String, path: String, text: String, documents: [String: String], form: Value) {
+        self.sha256 = sha256
+        self.path = path
+        self.text = text
+        self.documents = documents
+        self.form = form
+    }
+}
+
 /// Roles as they are stored and shown: `nurse,physician`.
 package enum StaffRoles {
     package static func text(_ roles: Set<Role>) -> String { roles.map(\.rawValue).sorted().joined(separator: ",") }
@@ -275,6 +295,34 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
                       SQLValue(entry.adoptedBy), SQLValue(entry.signature), .text(last.hash), .text(hash)])
             extend("protocols", id: id, hash: hash)
         }
+    }
+
+    package func protocolText(_ sha256: String) throws -> ProtocolText? {
+        try protocolTexts(where: "WHERE sha256 = ?", [.text(sha256)]).first
+    }
+
+    package func protocolTexts() throws -> [ProtocolText] {
+        try protocolTexts(where: "ORDER BY rowid", [])
+    }
+
+    private func protocolTexts(where clause: String, _ arguments: [SQLValue]) throws -> [ProtocolText] {
+        try db.query("SELECT sha256, path, text, documents, form FROM protocol_texts \(clause)", arguments).map { row in
+            guard let sha = row[0].text, let path = row[1].text, let text = row[2].text,
+                  let documents = row[3].text.flatMap({ try? Value(json: $0) })?.objectValue, let form = row[4].text.flatMap({ try? Value(json: $0) })
+            else { throw StoreError.corruptRow("protocol_texts") }
+            var texts: [String: String] = [:]
+            for (key, document) in documents {
+                guard let document = document.stringValue else { throw StoreError.corruptRow("protocol_texts") }
+                texts[key] = document
+            }
+            return ProtocolText(sha256: sha, path: path, text: text, documents: texts, form: form)
+        }
+    }
+
+    package func keepProtocolText(_ kept: ProtocolText) throws {
+        try db.query("INSERT OR IGNORE INTO protocol_texts (sha256, path, text, documents, form) VALUES (?, ?, ?, ?, ?)",
+                     [.text(kept.sha256), .text(kept.path), .text(kept.text), .text(Value.object(kept.documents.mapValues { .string($0) }).canonicalJSON),
+                      .text(kept.form.canonicalJSON)])
     }
 
     // MARK: - Staff

@@ -231,6 +231,23 @@ enum Schema {
             CREATE INDEX due_items_by_time ON due_items(at);
             CREATE INDEX due_items_by_patient ON due_items(patient_id);
             """),
+        Migration(version: 9, name: "protocol-texts", sql: """
+            -- What each protocol adopted says, so that a start runs under the protocol in force as the
+            -- record holds it: the file's text and each document's, bound to the chain (their content
+            -- hash is the adoption's sha256), and the file's form (its settings as text, with lines),
+            -- so no YAML is parsed to start. audit verify checks the binding and reads the text again.
+            CREATE TABLE protocol_texts (
+                sha256    TEXT PRIMARY KEY,
+                path      TEXT NOT NULL,              -- the file it was read from, for staff to find it
+                text      TEXT NOT NULL,
+                documents TEXT NOT NULL,              -- canonical JSON: each document's text, by setting key
+                form      TEXT NOT NULL               -- canonical JSON: the form read from the text
+            );
+            CREATE TRIGGER protocol_texts_append_only_update BEFORE UPDATE ON protocol_texts
+            BEGIN SELECT RAISE(ABORT, 'protocol texts are append-only'); END;
+            CREATE TRIGGER protocol_texts_append_only_delete BEFORE DELETE ON protocol_texts
+            BEGIN SELECT RAISE(ABORT, 'protocol texts are append-only'); END;
+            """),
     ]
 
     /// Every trigger the migrations leave, by name, with the statement that made it (whitespace

@@ -85,6 +85,44 @@ import Testing
         #expect(HostSettings.check(try ProtocolLoader.load(text: Self.good, path: "/x/p.yaml", specs: Self.specs).settings).isEmpty)
     }
 
+    /// What the record keeps of a protocol (its text, documents and form) loads as the file does,
+    /// with no YAML parsed: the same values, entries and hash, and a broken form the same problems.
+    @Test func theRecordKeepsWhatTheFileSays() throws {
+        let file = try ProtocolLoader.load(text: Self.good, path: "/x/p.yaml", modules: [])
+        let kept = try #require(file.kept)
+        let stored = ProtocolText(sha256: kept.sha256, path: kept.path, text: kept.text, documents: kept.documents,
+                                  form: try Value(json: kept.form.canonicalJSON))
+        let adopted = AdoptedProtocol(id: 1, sha256: file.settings.sha256, name: file.settings.name, version: file.settings.version,
+                                      settings: ProtocolAdoption.settings(of: file.settings), adoptedAt: Date(timeIntervalSince1970: 0), adoptedBy: nil)
+        let record = try ProtocolLoader.load(kept: stored, adopted: adopted, modules: [])
+        #expect(record.settings.values == file.settings.values && record.settings.sha256 == file.settings.sha256)
+        #expect(record.entries == file.entries && record.unread == file.unread && record.adoptedAt != nil)
+
+        // Another text under the same adoption, or a value the adoption does not name, is refused.
+        var other = stored
+        other.text += "\n# edited"
+        #expect(throws: ProtocolLoader.Refusal.self) { try ProtocolLoader.load(kept: other, adopted: adopted, modules: []) }
+        var altered = adopted
+        altered.settings = .object((adopted.settings.objectValue ?? [:]).merging([HostSettings.idleMinutes: .int(16)]) { $1 })
+        #expect(throws: ProtocolLoader.Refusal.self) { try ProtocolLoader.load(kept: stored, adopted: altered, modules: []) }
+
+        // Each broken file gives the same problems read from its form as read from its text.
+        for broken in [Self.good.replacingOccurrences(of: "value: 1.2", with: "value: 9"),
+                       Self.good.replacingOccurrences(of: "unit: hours, ", with: ""),
+                       Self.good.replacingOccurrences(of: "version: \"7\"", with: "version: \"\""),
+                       Self.good.replacingOccurrences(of: "source: clinic policy}", with: "source: \" \"}"),
+                       Self.good.replacingOccurrences(of: "{value: 15, unit: minutes, default: 15, source: clinic policy}", with: "[15]"),
+                       "protocol: x\nversion: \"1\"\n"] {
+            var fromText: [String] = [], fromForm: [String] = []
+            do { _ = try ProtocolLoader.load(text: broken, path: "/x/p.yaml", specs: Self.specs) } catch { fromText = error.problems }
+            let form = try #require(ProtocolForm(try Value(json: try ProtocolForm(yaml: broken, name: "p.yaml").value.canonicalJSON)))
+            do { _ = try ProtocolLoader.load(form: form, text: broken, path: "/x/p.yaml", specs: Self.specs) { _, _ in (nil, "") } } catch {
+                fromForm = error.problems
+            }
+            #expect(!fromText.isEmpty && fromText == fromForm, "\(fromText) \(fromForm)")
+        }
+    }
+
     @Test func refusesWhatIsNotYAML() {
         #expect(throws: ProtocolLoader.Refusal.self) { try ProtocolLoader.load(text: "settings: [unclosed", path: "p.yaml", specs: Self.specs) }
         #expect(throws: ProtocolLoader.Refusal.self) { try ProtocolLoader.load(text: "", path: "p.yaml", specs: Self.specs) }

@@ -69,15 +69,37 @@ extension EndToEnd {
             #expect(try h.sql("SELECT version, json_extract(signature, '$.by'), instr(json_extract(signature, '$.meaning'), 'dosing.iv_hard_max 2 → 5') > 0 FROM protocols ORDER BY id")
                     == ["2026.11-default||", "2027.01|patel|1"])
 
-            // From then on the shipped file is the one refused, and the adopted one works.
-            let old = try h.run(["--user", "nora", "-c", "patient new --name A --dob 1980-01-01 --sex F"], env: Harness.staff)
+            // From then on the shipped file is the one refused; started with no file, the program
+            // runs under the protocol adopted, as the record keeps it, and so does the adopted file.
+            let old = try h.run(["--protocol", Harness.products.appendingPathComponent("clinic_ClinicEngine.resources/clinic-protocol.yaml").path,
+                                 "--user", "nora", "-c", "patient new --name A --dob 1980-01-01 --sex F"], env: Harness.staff)
             #expect(old.status == 1 && old.stderr.contains("this database runs under protocol 2027.01"), "\(old.stderr)")
-            let new = try h.run(["--protocol", versioned, "--user", "nora", "-c", "patient new --name A --dob 1980-01-01 --sex F"], env: Harness.staff)
+            #expect(old.stderr.contains("start the program without --protocol, under the protocol adopted"), "\(old.stderr)")
+            let fromRecord = try h.run(["--user", "nora", "-c", "patient new --name A --dob 1980-01-01 --sex F", "-c", "protocol show"], env: Harness.staff)
+            #expect(fromRecord.status == 0 && fromRecord.stderr.isEmpty, "\(fromRecord.stderr)")
+            #expect(fromRecord.stdout.contains("version 2027.01 · in force from the record, adopted"), "\(fromRecord.stdout)")
+            #expect(fromRecord.stdout.contains("dosing.iv_hard_max = 5 mg/kg (default 2)"), "\(fromRecord.stdout)")
+            let new = try h.run(["--protocol", versioned, "--user", "nora", "-c", "patient new --name B --dob 1980-01-01 --sex F"], env: Harness.staff)
             #expect(new.status == 0, "\(new.stderr)")
             let sha = try #require(try h.sql("SELECT sha256 FROM protocols ORDER BY id DESC LIMIT 1").first)
             #expect(try h.sql("SELECT DISTINCT protocol_version || ' ' || protocol_sha256 FROM records") == ["2027.01 \(sha)"])
-            let verify = try h.run(["--protocol", versioned, "--user", "nora", "-c", "audit verify"], env: Harness.staff)
+            #expect(try h.sql("SELECT count(*) FROM protocol_texts WHERE sha256 IN (SELECT sha256 FROM protocols)") == ["2"])
+            let verify = try h.run(["--user", "nora", "-c", "audit verify"], env: Harness.staff)
             #expect(verify.status == 0 && verify.stdout.contains("protocols: 2 entries, hash chain intact"), "\(verify.stdout)\(verify.stderr)")
+
+            // The kept form altered behind the program's back: the start says so and reads the
+            // shipped file instead, which is not the protocol adopted, so nothing clinical runs;
+            // audit verify names the text.
+            _ = try h.sql("""
+                DROP TRIGGER protocol_texts_append_only_update;
+                UPDATE protocol_texts SET form = json_set(form, '$.entries."dosing.iv_hard_max".fields.value', '9') WHERE sha256 = '\(sha)';
+                """)
+            let tampered = try h.run(["--user", "nora", "-c", "patient new --name C --dob 1980-01-01 --sex F"], env: Harness.staff)
+            #expect(tampered.status == 1, "\(tampered.stdout)")
+            #expect(tampered.stderr.contains("gives dosing.iv_hard_max another value than the adoption"), "\(tampered.stderr)")
+            #expect(tampered.stderr.contains("this database runs under protocol 2027.01"), "\(tampered.stderr)")
+            let caught = try h.run(["--protocol", versioned, "--user", "nora", "-c", "audit verify"], env: Harness.staff)
+            #expect(caught.status == 1 && caught.stderr.contains("its form is not what its text reads as"), "\(caught.stderr)")
         }
     }
 }

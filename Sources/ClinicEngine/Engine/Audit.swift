@@ -37,6 +37,7 @@ package enum Audit {
             problems.append("\(name) entry #\(broken.id)\(origin): \(broken.reason)")
         }
         problems += try store.projectionDifferences()
+        problems += try protocolTextProblems(store)
         problems += try store.timesGoingBackwards()
         for head in heads {
             if let problem = try check(head: head, in: store) { problems.append(problem) }
@@ -58,6 +59,26 @@ package enum Audit {
         }
         throw CommandError("audit verify FAILED: " + problems.joined(separator: "; "),
                            hint: "keep this database as it is and tell the clinic's data protection officer; restore from the last verified backup")
+    }
+
+    /// Each protocol text the record keeps is bound to its adoption (its text and documents hash to
+    /// the sha256 the chain names) and its form is what the text reads as: a start runs under it.
+    static func protocolTextProblems(_ store: any RecordStore) throws -> [String] {
+        let kept: [ProtocolText]
+        do { kept = try store.protocolTexts() } catch StoreError.corruptRow {
+            return ["a protocol text the record keeps cannot be read; the protocol adopted is then read from its file"]
+        }
+        return kept.compactMap { kept in
+            let name = "the text kept of protocol \(kept.sha256.prefix(12))…"
+            let documents = kept.documents.mapValues { ProtocolDocument(version: "", text: $0, sha256: HashChain.sha256($0)) }
+            guard ProtocolLoader.contentHash(kept.text, documents: documents) == kept.sha256 else {
+                return "\(name) is not the text adopted: its content hash differs"
+            }
+            guard let form = try? ProtocolForm(yaml: kept.text, name: (kept.path as NSString).lastPathComponent), form.value == kept.form else {
+                return "\(name): its form is not what its text reads as"
+            }
+            return nil
+        }
     }
 
     // MARK: - Heads

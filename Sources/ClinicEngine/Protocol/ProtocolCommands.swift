@@ -7,7 +7,8 @@ enum ProtocolCommands {
     static func show(in session: Session) -> CommandOutput {
         let loaded = session.clinicProtocol
         var out = CommandOutput()
-        out.line("\(loaded.settings.name) · version \(loaded.settings.version) · \(loaded.path)")
+        out.line("\(loaded.settings.name) · version \(loaded.settings.version) · "
+                 + (loaded.adoptedAt.map { "in force from the record, adopted \(ClinicTime.format($0, calendar: session.calendar)) from \(loaded.path)" } ?? loaded.path))
         let specs = ProtocolLoader.specs(of: session.plugins.loaded)
         // A block a setting: the long sources read better on their own lines than in a table.
         for spec in specs {
@@ -83,16 +84,40 @@ package enum ProtocolAdoption {
             try session.store.transaction {
                 try session.store.adoptProtocol(sha256: loaded.sha256, name: loaded.name, version: loaded.version, settings: settings(of: loaded),
                                                 at: session.now, by: nil, signature: nil)
+                if let kept = session.clinicProtocol.kept { try session.store.keepProtocolText(kept) }
             }
             return []
         }
-        guard adopted.sha256 != loaded.sha256 else { return [] }
+        guard adopted.sha256 != loaded.sha256 else {
+            // A record from before the texts were kept keeps this one now, so that the next start
+            // reads the protocol from the record.
+            if session.clinicProtocol.adoptedAt == nil, let kept = session.clinicProtocol.kept, try session.store.protocolText(kept.sha256) == nil {
+                try session.store.transaction { try session.store.keepProtocolText(kept) }
+            }
+            return []
+        }
         let changes = differences(from: adopted.settings, to: settings(of: loaded))
+        let fromRecord = try session.store.protocolText(adopted.sha256) != nil
         return ["the clinic protocol \(session.clinicProtocol.path), \(name(loaded.version, loaded.sha256)), is not the protocol this database runs under, "
                 + "\(name(adopted.version, adopted.sha256)) adopted \(ClinicTime.format(adopted.adoptedAt, calendar: session.calendar))"
                 + (adopted.adoptedBy.map { " by \($0)" } ?? " at its first start"),
                 "  " + (changes.isEmpty ? "the settings are the same; the file's text differs" : "settings that differ: " + changes.joined(separator: "; ")),
-                "  nothing clinical runs until an admin adopts it (protocol adopt FILE, signed by a physician) or the program is started with the adopted file"]
+                "  nothing clinical runs until an admin adopts it (protocol adopt FILE, signed by a physician) or the program is started "
+                + (fromRecord ? "without --protocol (and CLINIC_PROTOCOL), under the protocol adopted" : "with the adopted file")]
+    }
+
+    /// The protocol in force as the record keeps it, for a start given no protocol file; `nil`
+    /// when the record keeps none (a new database, a sandbox, one from before the texts were kept),
+    /// with the lines to warn with when the one it keeps does not suit the modules loaded.
+    package static func inForce(_ store: any RecordStore, modules: [LoadedModule]) throws -> (LoadedProtocol?, [String]) {
+        guard !store.isSandbox, let adopted = try store.adoptedProtocol(), let kept = try store.protocolText(adopted.sha256) else { return (nil, []) }
+        do {
+            return (try ProtocolLoader.load(kept: kept, adopted: adopted, modules: modules), [])
+        } catch {
+            return (nil, ["the protocol this database runs under, \(name(adopted.version, adopted.sha256)), cannot be run as the record keeps it:"]
+                         + error.problems.map { "  " + $0 }
+                         + ["  the program reads the protocol file instead (\(ProtocolLoader.shippedPath))"])
+        }
     }
 
     /// Why a command may not run now: the database runs under another protocol than the file loaded.
@@ -107,7 +132,8 @@ package enum ProtocolAdoption {
         return CommandError("\(entry.name) refused: this database runs under protocol \(name(adopted.version, adopted.sha256)), "
                               + "but the program was started with \(name(loaded.version, loaded.sha256))"
                               + (changes.isEmpty ? "" : ", which differs in \(shownChanges)"),
-                              hint: "start the program with the adopted protocol file, or an admin adopts this one: protocol adopt \(session.clinicProtocol.path)",
+                              hint: (try session.store.protocolText(adopted.sha256) != nil ? "start the program without --protocol, under the protocol adopted"
+                                     : "start the program with the adopted protocol file") + ", or an admin adopts this one: protocol adopt \(session.clinicProtocol.path)",
                               kind: .refused)
     }
 
@@ -147,13 +173,16 @@ package enum ProtocolAdoption {
             + (changes.isEmpty ? "" : ": " + changes.joined(separator: "; "))
         let context = HostModuleContext(session: session, module: "protocol", patient: .nobody, staff: staff)
         let signature = account.info.id == staff.id ? try context.sign(meaning: meaning) : try context.witness(signer, meaning: meaning)
-        try session.store.adoptProtocol(sha256: new.sha256, name: new.name, version: new.version, settings: settings(of: new),
-                                        at: session.now, by: staff.id, signature: signature.value)
+        try session.store.transaction {
+            try session.store.adoptProtocol(sha256: new.sha256, name: new.name, version: new.version, settings: settings(of: new),
+                                            at: session.now, by: staff.id, signature: signature.value)
+            if let kept = loaded.kept { try session.store.keepProtocolText(kept) }
+        }
         session.clinicProtocol = loaded
         var out = CommandOutput()
         out.line("protocol \(name(new.version, new.sha256)) adopted by \(staff.username), signed by \(signature.username); in force from now on")
         for change in changes { out.line("  \(change)") }
-        out.line("start the program with --protocol \(path) (or CLINIC_PROTOCOL) from now on: any other file is refused")
+        out.line("the program runs under it from the record from now on; a --protocol (or CLINIC_PROTOCOL) file other than \(path) is refused")
         out.alert("orders signed or double-checked under the protocol before must be signed and checked again")
         return out
     }

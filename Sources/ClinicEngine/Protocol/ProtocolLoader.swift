@@ -100,6 +100,18 @@ package struct LoadedProtocol: Sendable {
     package var entries: [String: ProtocolEntry]
     /// Settings in the file that no loaded module reads (a module may be missing).
     package var unread: [String]
+    /// The file's text, and its form: what the record keeps of a protocol adopted.
+    package var text: String
+    package var form: ProtocolForm
+    /// When the protocol was read from the record (the one adopted), not from a file.
+    package var adoptedAt: Date? = nil
+
+    /// What the record keeps of this protocol when it is adopted; `nil` for one given as values
+    /// (a test's), which has no file.
+    package var kept: ProtocolText? {
+        guard form.hasSettings else { return nil }
+        return ProtocolText(sha256: settings.sha256, path: path, text: text, documents: settings.documents.mapValues(\.text), form: form.value)
+    }
 }
 
 /// Reads the clinic protocol, a YAML file:
@@ -131,11 +143,12 @@ package enum ProtocolLoader {
     }
 
     /// The default protocol, as the build puts it beside the program.
-    package static var shippedPath: String {
+    package static var shippedPath: String { shipped }
+    private static let shipped: String = {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return ((exe as NSString).deletingLastPathComponent as NSString)
             .appendingPathComponent("clinic_ClinicEngine.resources/clinic-protocol.yaml")
-    }
+    }()
 
     /// Every setting the host and `modules` declare.
     package static func specs(of modules: [LoadedModule]) -> [SettingSpec] {
@@ -200,8 +213,33 @@ package enum ProtocolLoader {
         let canonical = Value.object(settings).canonicalJSON
         let loaded = LoadedProtocol(settings: ClinicProtocol(name: name, version: name, values: settings, documents: docs,
                                                              sha256: contentHash(canonical, documents: docs)),
-                                    path: name, entries: entries, unread: values.keys.filter { entries[$0] == nil }.sorted())
+                                    path: name, entries: entries, unread: values.keys.filter { entries[$0] == nil }.sorted(),
+                                    text: canonical, form: ProtocolForm())
         return try checked(loaded, path: name, modules: modules)
+    }
+
+    /// The protocol adopted, as the record keeps it (`kept`), checked as a file's would be against
+    /// the host's and `modules`' settings, and bound to the chain of adoptions: its text and
+    /// documents hash to the adoption's sha256, and every setting the adoption names has the value
+    /// it names. No YAML is parsed; `audit verify` reads the text again and must find the same form.
+    package static func load(kept: ProtocolText, adopted: AdoptedProtocol, modules: [LoadedModule]) throws(Refusal) -> LoadedProtocol {
+        let name = (kept.path as NSString).lastPathComponent
+        guard let form = ProtocolForm(kept.form) else {
+            throw Refusal(problems: ["\(name): the record's form of it cannot be read (audit verify tells more)"])
+        }
+        var loaded = try load(form: form, text: kept.text, path: kept.path, specs: specs(of: modules)) { key, _ in
+            (kept.documents[key], "its document \(key) in the record")
+        }
+        guard loaded.settings.sha256 == adopted.sha256 else {
+            throw Refusal(problems: ["\(name): the text the record keeps is not the protocol adopted (audit verify tells more)"])
+        }
+        let named = adopted.settings.objectValue ?? [:]
+        let read = ProtocolAdoption.settings(of: loaded.settings).objectValue ?? [:]
+        if let differs = named.keys.sorted().first(where: { read[$0] != nil && read[$0] != named[$0] }) {
+            throw Refusal(problems: ["\(name): the record's form of it gives \(differs) another value than the adoption (audit verify tells more)"])
+        }
+        loaded.adoptedAt = adopted.adoptedAt
+        return try checked(loaded, path: kept.path, modules: modules)
     }
 
     /// Reads and checks the protocol at `path`.
@@ -213,68 +251,66 @@ package enum ProtocolLoader {
     }
 
     package static func load(text: String, path: String, specs: [SettingSpec]) throws(Refusal) -> LoadedProtocol {
-        let name = (path as NSString).lastPathComponent
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text, .basic) else { throw Refusal(problems: ["\(name) is empty"]) }
-            root = node
-        } catch let refusal as Refusal {
-            throw refusal
-        } catch {
-            throw Refusal(problems: ["\(name) is not valid YAML: \(error)"])
+        let form = try ProtocolForm(yaml: text, name: (path as NSString).lastPathComponent)
+        let folder = (path as NSString).deletingLastPathComponent
+        return try load(form: form, text: text, path: path, specs: specs) { _, file in
+            let full = file.hasPrefix("/") ? file : (folder as NSString).appendingPathComponent(file)
+            guard let data = FileManager.default.contents(atPath: full), let text = String(data: data, encoding: .utf8) else { return (nil, full) }
+            return (text, full)
         }
-        var problems: [String] = []
-        func at(_ node: Node?) -> String { node?.mark.map { "\(name):\($0.line)" } ?? name }
-        /// The key node of `key` in `mapping`: where a problem with its whole entry is reported.
-        func keyNode(_ key: String, in mapping: Node.Mapping?) -> Node? {
-            mapping?.first { $0.key.scalar?.string == key }?.key
-        }
+    }
 
-        guard let top = root.mapping else { throw Refusal(problems: ["\(at(root)): the protocol must be a mapping with protocol, version and settings"]) }
-        let title = top["protocol"]?.scalar?.string
-        let version = top["version"]?.scalar?.string
-        if title?.isEmpty ?? true { problems.append("\(at(root)): the protocol has no name (protocol: CLINIC NAME)") }
-        if version?.isEmpty ?? true { problems.append("\(at(root)): the protocol has no version (version: \"2026.11\"); every record notes it") }
-        let settingsKey = keyNode("settings", in: top)
-        let settings = top["settings"]?.mapping
-        if settings == nil { problems.append("\(at(settingsKey ?? root)): the protocol has no settings mapping") }
+    /// Checks the protocol file's `form` against `specs`: each setting the host and the modules
+    /// declare is there, of its kind, in its unit, with its default and its source. `document`
+    /// gives the text of a document the protocol names (by its setting's key and its `file`), and
+    /// what to call it if it cannot; `text` is the file's, for the content hash.
+    package static func load(form: ProtocolForm, text: String, path: String, specs: [SettingSpec],
+                             document: (_ key: String, _ file: String) -> (text: String?, shownAs: String)) throws(Refusal) -> LoadedProtocol {
+        let name = (path as NSString).lastPathComponent
+        var problems: [String] = []
+        func at(_ line: Int?) -> String { line.map { "\(name):\($0)" } ?? name }
+
+        let title = form.name, version = form.version
+        if title?.isEmpty ?? true { problems.append("\(at(form.line)): the protocol has no name (protocol: CLINIC NAME)") }
+        if version?.isEmpty ?? true { problems.append("\(at(form.line)): the protocol has no version (version: \"2026.11\"); every record notes it") }
+        if !form.hasSettings { problems.append("\(at(form.settingsLine ?? form.line)): the protocol has no settings mapping") }
 
         var values: [String: Value] = [:]
         var entries: [String: ProtocolEntry] = [:]
         var documents: [String: ProtocolDocument] = [:]
         for spec in specs {
             let module = spec.key.split(separator: ".").first.map(String.init) ?? spec.key
-            guard let node = settings?[spec.key], let keyAt = keyNode(spec.key, in: settings) else {
-                problems.append("\(at(settingsKey ?? root)): \(spec.key) is missing: \(spec.summary) (\(module) reads it; \(spec.kind.expects))")
+            guard form.hasSettings, let entry = form.entries[spec.key] else {
+                problems.append("\(at(form.settingsLine ?? form.line)): \(spec.key) is missing: \(spec.summary) (\(module) reads it; \(spec.kind.expects))")
                 continue
             }
-            guard let entry = node.mapping else {
-                problems.append("\(at(keyAt)): \(spec.key) must hold value, \(spec.kind.unit == nil ? "" : "unit, ")default and source")
+            let keyAt = at(entry.line)
+            guard entry.isMapping else {
+                problems.append("\(keyAt): \(spec.key) must hold value, \(spec.kind.unit == nil ? "" : "unit, ")default and source")
                 continue
             }
+            func fieldAt(_ field: String) -> String { entry.lines[field].map { at($0) } ?? keyAt }
             if spec.kind == .document {
                 // A document: its file (beside the protocol), its version and its source.
-                let file = entry["file"]?.scalar?.string ?? ""
-                let docVersion = entry["version"]?.scalar?.string ?? ""
-                let source = entry["source"]?.scalar?.string ?? ""
+                let file = entry.fields["file"] ?? ""
+                let docVersion = entry.fields["version"] ?? ""
+                let source = entry.fields["source"] ?? ""
                 if file.isEmpty || docVersion.isEmpty || source.trimmed.isEmpty {
-                    problems.append("\(at(keyAt)): \(spec.key) must give file, version and source")
+                    problems.append("\(keyAt): \(spec.key) must give file, version and source")
                     continue
                 }
-                let folder = (path as NSString).deletingLastPathComponent
-                let full = file.hasPrefix("/") ? file : (folder as NSString).appendingPathComponent(file)
-                guard let data = FileManager.default.contents(atPath: full), let text = String(data: data, encoding: .utf8), !text.trimmed.isEmpty else {
-                    problems.append("\(at(entry["file"])): \(spec.key): cannot read \(full)")
+                let read = document(spec.key, file)
+                guard let text = read.text, !text.trimmed.isEmpty else {
+                    problems.append("\(entry.lines["file"].map { at($0) } ?? name): \(spec.key): cannot read \(read.shownAs)")
                     continue
                 }
                 documents[spec.key] = ProtocolDocument(version: docVersion, text: text, sha256: HashChain.sha256(text))
                 entries[spec.key] = ProtocolEntry(key: spec.key, value: .string("\(file) version \(docVersion)"), unit: nil, defaultValue: "",
-                                                  source: source, line: keyAt.mark?.line ?? 0)
+                                                  source: source, line: entry.line ?? 0)
                 continue
             }
-            let where_ = at(entry["value"] ?? keyAt)
-            guard let valueText = Self.text(of: entry["value"]) else {
-                problems.append("\(at(keyAt)): \(spec.key) has no value (\(spec.kind.expects))")
+            guard let valueText = entry.fields["value"] else {
+                problems.append("\(keyAt): \(spec.key) has no value (\(spec.kind.expects))")
                 continue
             }
             var ok = true
@@ -282,41 +318,41 @@ package enum ProtocolLoader {
             switch read(valueText, as: spec.kind) {
             case .success(let v): value = v
             case .failure(let why):
-                problems.append("\(where_): \(spec.key) is '\(valueText)', \(why)")
+                problems.append("\(fieldAt("value")): \(spec.key) is '\(valueText)', \(why)")
                 continue
             }
-            let unit = entry["unit"]?.scalar?.string
+            let unit = entry.fields["unit"]
             if let expected = spec.kind.unit, unit != expected {
-                problems.append("\(at(entry["unit"] ?? keyAt)): \(spec.key) is in \(expected)" + (unit.map { ", not '\($0)'" } ?? "; add unit: \(expected)"))
+                problems.append("\(fieldAt("unit")): \(spec.key) is in \(expected)" + (unit.map { ", not '\($0)'" } ?? "; add unit: \(expected)"))
                 ok = false
             }
-            let defaultText = Self.text(of: entry["default"])
+            let defaultText = entry.fields["default"]
             var defaultTyped = ""
             if let defaultText, case .failure(let why) = read(defaultText, as: spec.kind) {
-                problems.append("\(at(entry["default"])): \(spec.key) default '\(defaultText)', \(why)")
+                problems.append("\(entry.lines["default"].map { at($0) } ?? name): \(spec.key) default '\(defaultText)', \(why)")
                 ok = false
             } else if let defaultText, case .success(let v) = read(defaultText, as: spec.kind) {
                 defaultTyped = shown(v)
             } else {
-                problems.append("\(at(keyAt)): \(spec.key) does not give its default (default: …)")
+                problems.append("\(keyAt): \(spec.key) does not give its default (default: …)")
                 ok = false
             }
-            let source = entry["source"]?.scalar?.string ?? ""
+            let source = entry.fields["source"] ?? ""
             if source.trimmed.isEmpty {
-                problems.append("\(at(keyAt)): \(spec.key) does not say where its default comes from (source: …)")
+                problems.append("\(keyAt): \(spec.key) does not say where its default comes from (source: …)")
                 ok = false
             }
             guard ok else { continue }
             values[spec.key] = value
             entries[spec.key] = ProtocolEntry(key: spec.key, value: value, unit: unit, defaultValue: defaultTyped,
-                                              source: source, line: keyAt.mark?.line ?? 0)
+                                              source: source, line: entry.line ?? 0)
         }
         guard problems.isEmpty, let title, let version else { throw Refusal(problems: problems) }
         let declared = Set(specs.map(\.key))
-        let unread = (settings?.keys.compactMap { $0.scalar?.string } ?? []).filter { !declared.contains($0) }.sorted()
+        let unread = form.keys.filter { !declared.contains($0) }.sorted()
         return LoadedProtocol(settings: ClinicProtocol(name: title, version: version, values: values, documents: documents,
                                                        sha256: contentHash(text, documents: documents)),
-                              path: path, entries: entries, unread: unread)
+                              path: path, entries: entries, unread: unread, text: text, form: form)
     }
 
     /// The protocol's content hash: the file's bytes and every document it names (the consent

@@ -51,14 +51,25 @@ package enum Program {
             console.err("warning: plugin folder \(folder.path) cannot be read")
         }
 
+        // Given no file, the program runs under the protocol the record holds in force; the file
+        // (given, or shipped beside the program) is read when the record holds none.
         let protocolPath = ProtocolLoader.path(explicit: options.protocolFile, environment: environment)
-        let clinicProtocol: LoadedProtocol
+        var clinicProtocol: LoadedProtocol
         do {
-            clinicProtocol = try ProtocolLoader.load(path: protocolPath, modules: plugins.loaded)
-        } catch {
+            if protocolPath == ProtocolLoader.shippedPath, options.protocolFile == nil {
+                let (inForce, warnings) = try ProtocolAdoption.inForce(store, modules: plugins.loaded)
+                for line in warnings { console.err((line.hasPrefix(" ") ? "" : "warning: ") + line) }
+                if let inForce { clinicProtocol = inForce } else { clinicProtocol = try ProtocolLoader.load(path: protocolPath, modules: plugins.loaded) }
+            } else {
+                clinicProtocol = try ProtocolLoader.load(path: protocolPath, modules: plugins.loaded)
+            }
+        } catch let error as ProtocolLoader.Refusal {
             for problem in error.problems { console.err("  " + problem) }
             console.err("clinic: the clinic protocol \(protocolPath) is refused; fix it, or give --protocol FILE")
             return 2
+        } catch {
+            console.err("clinic: cannot read the protocol this database runs under: \(CommandError.reason(error))")
+            return 1
         }
 
         var calendar = Calendar(identifier: .gregorian)

@@ -200,7 +200,11 @@ private struct JSONParser {
     func fail(_ reason: String) -> ValueParseError { ValueParseError(offset: i, reason: reason) }
 
     mutating func skipSpace() {
-        while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
+        while i < bytes.count {
+            let b = bytes[i]
+            guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
+            i += 1
+        }
     }
 
     mutating func parseValue() throws -> Value {
@@ -270,36 +274,41 @@ private struct JSONParser {
 
     mutating func parseString() throws -> String {
         i += 1
-        var scalars = String.UnicodeScalarView()
-        var run: [UInt8] = []
-        func flush() throws {
-            guard !run.isEmpty else { return }
-            guard let s = String(validating: run, as: UTF8.self) else { throw fail("invalid UTF-8") }
-            scalars.append(contentsOf: s.unicodeScalars)
-            run.removeAll(keepingCapacity: true)
+        // Most strings have no escape: they are the bytes up to the closing quote, validated once.
+        let start = i
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") {
+                guard let s = String(validating: bytes[start..<i], as: UTF8.self) else { throw fail("invalid UTF-8") }
+                i += 1
+                return s
+            }
+            if b == UInt8(ascii: "\\") { break }
+            if b < 0x20 { throw fail("control character in a string") }
+            i += 1
         }
+        // One with escapes: its bytes, each escape written as the UTF-8 of its scalar (which never
+        // completes a sequence broken before it), validated once at the end.
+        var out = Array(bytes[start..<i])
         while i < bytes.count {
             let b = bytes[i]
             if b == UInt8(ascii: "\"") {
                 i += 1
-                try flush()
-                return String(scalars)
+                guard let s = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8") }
+                return s
             }
             if b == UInt8(ascii: "\\") {
-                try flush()
                 i += 1
                 guard i < bytes.count else { break }
                 let e = bytes[i]
                 i += 1
                 switch e {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
                 case UInt8(ascii: "u"):
                     var code = try hex4()
                     if (0xD800..<0xDC00).contains(code) {
@@ -311,13 +320,13 @@ private struct JSONParser {
                         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                     }
                     guard let scalar = Unicode.Scalar(code) else { throw fail("invalid \\u escape") }
-                    scalars.append(scalar)
+                    out.append(contentsOf: String(Character(scalar)).utf8)
                 default: throw fail("invalid escape")
                 }
                 continue
             }
             if b < 0x20 { throw fail("control character in a string") }
-            run.append(b)
+            out.append(b)
             i += 1
         }
         throw fail("unterminated string")
