@@ -14,6 +14,9 @@ final class RecordCache {
         /// Each query's answer as last given, kept up to date as entries are appended: a command
         /// asking again gets the same array back, not a new copy of the patient's history.
         var answers: [Query: [StoredRecord]] = [:]
+        /// Whether any entry read corrects another (`amends`): readers that fold corrections in
+        /// need not walk the answer when none does.
+        var corrects = false
         var used = 0
     }
 
@@ -45,6 +48,7 @@ final class RecordCache {
         patients[patientID] = nil
         let new = try readAfter(patient.lastID)
         for entry in new {
+            if entry.amends != nil { patient.corrects = true }
             patient.byModule[entry.module, default: []].append(patient.entries.count)
             patient.entries.append(entry)
         }
@@ -70,6 +74,13 @@ final class RecordCache {
         if kind != nil || visitID != nil { answer = answer.filter(query.matches) }
         patients[patientID]?.answers[query] = answer
         return answer
+    }
+
+    /// Whether an entry read of the patient corrects another; `true` when the patient is not kept
+    /// (the reader then looks for itself).
+    func corrects(patientID: Int64, rollbacks now: Int) -> Bool {
+        guard now == rollbacks, let patient = patients[patientID] else { return true }
+        return patient.corrects
     }
 
     /// Forgets the least recently read patients until the entries kept are within the limit.

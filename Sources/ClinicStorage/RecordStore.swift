@@ -103,6 +103,9 @@ package protocol RecordStore: AnyObject {
     func entry(id: Int64) throws -> (record: StoredRecord, patientID: Int64)?
     /// A patient's entries, oldest first, optionally of one module, kind or visit.
     func records(patientID: Int64, module: String?, kind: String?, visitID: Int64?) throws -> [StoredRecord]
+    /// Whether an entry of the patient, as last read, may correct another: `false` only when none
+    /// does, so a reader may skip folding corrections in.
+    func mayHoldCorrections(patientID: Int64) -> Bool
     /// Entries for `audit log`, oldest first, with the patient's MRN and the entries amending each.
     func auditEntries(patientID: Int64?, staff: String?, since: Date?, limit: Int) throws -> [(record: StoredRecord, mrn: String, amendedBy: [Int64])]
 

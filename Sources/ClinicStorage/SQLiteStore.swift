@@ -546,6 +546,10 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
         }
     }
 
+    package func mayHoldCorrections(patientID: Int64) -> Bool {
+        recordCache.corrects(patientID: patientID, rollbacks: db.rollbacks)
+    }
+
     // MARK: - Journal
 
     /// Wrong passwords given for `username` (at sign-in, or at a signature or witness signature)

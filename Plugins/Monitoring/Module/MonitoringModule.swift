@@ -130,7 +130,8 @@ public final class MonitoringModule: ClinicModule {
         let isBaseline = invocation.verb == "baseline"
         var values = invocation.values
         let visitRecords = try context.records(module: "monitoring", kind: nil, visitOnly: true)
-        let baselineEntry = visitRecords.last { $0.kind == "baseline" }
+        // The visit's baseline asked for by kind: a long visit's readings are not walked for it.
+        let baselineEntry = try context.records(module: "monitoring", kind: "baseline", visitOnly: true).last
         // Air or oxygen carries on from the visit's last entry unless given.
         if values["o2"] == nil {
             values["o2"] = visitRecords.last { $0.kind == "baseline" || $0.kind == "vitals" }?.payload["o2"] ?? .string("air")

@@ -21,7 +21,9 @@ package struct HostRecordReader: RecordReader, @unchecked Sendable {
 
     package func records(module: String?, kind: String?, visitOnly: Bool) throws -> [StoredRecord] {
         if (visitOnly && visit == nil) || patient.id == PatientInfo.nobody.id { return [] }
-        return Self.corrected(try session.store.records(patientID: patient.id, module: module, kind: kind, visitID: visitOnly ? visit?.id : nil))
+        let entries = try session.store.records(patientID: patient.id, module: module, kind: kind, visitID: visitOnly ? visit?.id : nil)
+        // A walk of a long history is worth skipping: most patients' records correct nothing.
+        return session.store.mayHoldCorrections(patientID: patient.id) ? Self.corrected(entries) : entries
     }
 
     /// Entries as modules read them: each corrected one under its own id with its latest
