@@ -230,3 +230,28 @@ import Testing
         }
     }
 }
+
+/// Text laid out for a terminal: never wider than asked, no word broken, wide characters counted twice.
+@Suite struct LayoutTests {
+    @Test func wrapsBetweenWordsOnly() {
+        let text = "Rounding: the weight is used as typed (lb converted exactly), never rounded; the dose to the nearest 0.1 mg, "
+            + "or down when the nearest would pass a limit; (docs/CLINICAL-REFERENCE.md, \"Dosing\") averyveryverylongwordthatcannotfitinsideanylineatallwhatsoever"
+        for width in [20, 33, 60, 80] {
+            let lines = Layout.wrap(text, width: width)
+            #expect(lines.joined(separator: " ").split(separator: " ") == text.split(separator: " "), "width \(width)")
+            for line in lines where line.contains(" ") { #expect(Layout.columns(line) <= width, "\(line)") }
+        }
+        let rows = Layout.definitions([("monitoring vitals", text), ("a-term-far-too-long-for-its-column", "short"), ("", "under")], width: 80)
+        // Only a word longer than a whole line stands out past it, whole.
+        #expect(rows.allSatisfy { Layout.columns($0) <= 80 || !$0.trimmingCharacters(in: .whitespaces).contains(" ") })
+        #expect(rows[0].hasPrefix("  monitoring vitals       Rounding:"))
+        #expect(rows.contains("  a-term-far-too-long-for-its-column") && rows.contains("                          short"))
+    }
+
+    @Test func wideCharactersTakeTwoColumns() {
+        #expect(Layout.columns("山田太郎") == 8 && Layout.columns("Zoë Ålvarez") == 11 && Layout.columns("Zoe\u{0308}") == 3)
+        let table = Renderer.table(["name", "mrn"], [["山田太郎", "A-1"], ["Zoë Ålvarez", "A-2"]])
+        let mrnColumn = table.map { line in Layout.columns(String(line[..<(line.range(of: "A-")?.lowerBound ?? line.endIndex)])) }
+        #expect(mrnColumn[1] == mrnColumn[2], "\(table)")
+    }
+}

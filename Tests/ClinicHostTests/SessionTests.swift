@@ -48,7 +48,20 @@ import Testing
         try openPatient(session)
         try #require(session.execute("gate prepare", source: "t") == .ok)
         let f = try #require(session.execute("gate give", source: "t").failure)
-        #expect(f.description == "gate give is missing dose (a whole number, 1–10); add e.g. dose=1")
+        #expect(f.description == "gate give is missing dose (a whole number, 1–10); add e.g. dose=5")
+    }
+
+    /// At a terminal a refused value is asked for again, not the command cancelled; a script
+    /// still fails on it.
+    @Test func aRefusedValueIsAskedAgainAtATerminal() throws {
+        let (session, console, _) = try makeSession()
+        try openPatient(session)
+        try #require(session.execute("gate prepare", source: "t") == .ok)
+        let input = ScriptedInput(["dose=3"])
+        session.input = input
+        #expect(session.execute("gate give dose=11", source: "t") == .ok)
+        #expect(console.errors.contains("  error: dose: 11 is outside 1–10; type it here, e.g. 5 (? for help)"), "\(console.errors)")
+        #expect(input.prompts == ["  dose (a whole number, 1–10): "])
     }
 
     @Test func validationMessagesComeFromTheDeclaration() throws {

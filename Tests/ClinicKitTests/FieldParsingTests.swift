@@ -59,6 +59,12 @@ private let note = FieldSpec("note", .text(maxLength: 5), help: "")
         .no(temp, "nan", "not a number"),
         .no(temp, "0x20", "not a number"),
         .ok(dob, "1979-03-02", "1979-03-02"),
+        // Days from today (2026-11-24), as VistA's reader takes them: the value is the date.
+        .ok(dob, "T", "2026-11-24"), .ok(dob, "today", "2026-11-24"), .ok(dob, "yesterday", "2026-11-23"),
+        .ok(dob, "T-24", "2026-10-31"), .ok(dob, "t-365", "2025-11-24"), .ok(dob, "T-1096", "2023-11-24"),
+        .ok(FieldSpec("on", .date(partial: false, notInFuture: false), help: ""), "T+38", "2027-01-01"),
+        .ok(FieldSpec("on", .date(partial: false, notInFuture: false), help: ""), "T+97", "2027-03-01"),
+        .no(dob, "T+1", "is in the future"), .no(dob, "T-x", "is not a date"), .no(dob, "T1", "is not a date"),
         .ok(dob, "2024-02-29", "2024-02-29"),
         .no(dob, "2023-02-29", "that month has 28 days"),
         .no(dob, "2026-11-25", "in the future"),

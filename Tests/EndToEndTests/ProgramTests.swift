@@ -332,6 +332,36 @@ extension EndToEnd {
         #expect(one.stdout.contains("C000001"))
     }
 
+    /// Help reads at 80 columns: clinical work first, then patients and visits, then the rest;
+    /// no line wider than 80 columns and no word broken, for the list and for every command.
+    @Test func helpFitsEightyColumns() throws {
+        let h = try Harness()
+        try h.provision()
+        let overview = try h.run(["--user", "nora", "-c", "help"], env: Harness.nurse).stdout
+        let sections = ["Clinical work, by module", "Patients and visits:", "Signing in, and this shell:", "Scripts and administration:"]
+        let at = sections.compactMap { overview.range(of: $0)?.lowerBound }
+        #expect(at.count == sections.count && at == at.sorted(), "\(overview)")
+        // Every command's help, by its whole name; and a verb alone finds its command.
+        var names: [String] = []
+        for line in overview.split(separator: "\n") where line.hasPrefix("  ") && !line.hasPrefix("   ") {
+            names.append(String(line.dropFirst(2).split(separator: " ").first ?? ""))
+        }
+        #expect(names.contains("monitoring") && names.contains("patient"))
+        let texts = try names.map { try h.run(["--user", "nora", "-c", "help \($0)"], env: Harness.nurse).stdout }
+        let verbs = try h.run(["--user", "nora", "-c", "help vitals", "-c", "help dosing plan", "-c", "help patient new"], env: Harness.nurse).stdout
+        #expect(verbs.hasPrefix("monitoring vitals"), "\(verbs)")
+        for text in [overview, verbs] + texts {
+            for line in text.split(separator: "\n") {
+                #expect(line.count <= 80, "wider than 80 columns: \(line)")
+            }
+        }
+        // No word broken: each field's meaning, wrapped, still holds its words whole.
+        let words = Set(verbs.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+        for word in ["double-check):", "(monitoring.vitals_required).", "physiology", "(docs/CLINICAL-REFERENCE.md,"] {
+            #expect(words.contains(word), "\(word) was broken")
+        }
+    }
+
     @Test func usageErrorsExitTwo() throws {
         let h = try Harness()
         let r = try h.run(["--frobnicate"])

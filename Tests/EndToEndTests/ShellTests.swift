@@ -32,10 +32,11 @@ extension EndToEnd {
             return Harness.Result(status: status, stdout: String(decoding: bytes, as: UTF8.self), stderr: "")
         }
 
-        /// Starts `clinic ARGUMENTS` in a 120×40 terminal and waits for `ready` on the screen.
-        func start(_ arguments: [String] = ["--user", "nora"], env: [String: String] = Harness.nurse, ready: String = "nora (nurse)> ") throws {
+        /// Starts `clinic ARGUMENTS` in a terminal 120 (or `width`) columns by 40 rows and waits for `ready` on the screen.
+        func start(_ arguments: [String] = ["--user", "nora"], env: [String: String] = Harness.nurse, ready: String = "nora (nurse)> ",
+                   width: Int = 120) throws {
             let environment = harness.environment(env).map { "\($0.key)=\($0.value)" }
-            try tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", "/usr/bin/env"] + environment + [Harness.clinic] + arguments)
+            try tmux(["new-session", "-d", "-s", "t", "-x", "\(width)", "-y", "40", "/usr/bin/env"] + environment + [Harness.clinic] + arguments)
             try waitFor(ready)
         }
 
@@ -105,7 +106,7 @@ extension EndToEnd {
         try t.keys("intake record height=165cm allergies=none medications=none pain_months=12 symptoms=fatigue onset=none treatments=none comorbidities=none pregnancy=no escort=yes", "Enter")
         try t.waitFor("weight (kg or lb, 20–350 kg): ")
         try t.keys("72", "Enter")
-        try t.waitFor("error: 72 has no unit (kg or lb?); type the unit too, e.g. weight=72kg")
+        try t.waitFor("error: 72 has no unit (kg or lb?); type the unit too, e.g. 72kg (? for help, ^^ to abandon)")
         try t.keys("158 lb", "Enter")
         try t.waitFor("= 71.7 kg")
         try t.waitFor("recorded intake #3 · 71.7 kg (158 lb)")
@@ -161,11 +162,37 @@ extension EndToEnd {
         try t.keys("patient new --name A --dob 1980-01-01 --sex F", "Enter")
         try t.waitFor("registered C000001")
         try t.keys("consent show", "Enter")
-        try t.waitFor("-- more: Enter for the next page, q to stop --")
+        try t.waitFor("-- more: Enter or space for the next page, q to stop --")
         #expect(!(try t.screen()).contains("to ketamine treatment as described."), "the end waits for the next page")
-        try t.keys("Enter")
+        // One key, no Enter.
+        try t.keys("Space")
         try t.waitFor("to ketamine treatment as described.")
-        try t.waitFor("nora@C000001> ")
+        try t.waitForPrompt("nora@C000001> ")
+
+        // Text typed at the pager ends it and stays on the command line: nothing typed is lost.
+        try t.keys("C-l")
+        try t.keys("consent show", "Enter")
+        try t.waitFor("-- more: Enter or space for the next page, q to stop --")
+        try t.keys("whoami")
+        try t.waitForPrompt("nora@C000001> whoami")
+        try t.keys("Enter")
+        try t.waitFor("nora (nurse)")
+        #expect(!(try t.screen()).contains("to ketamine treatment as described."), "the pager stopped")
+    }
+
+    /// `?` is help: alone the commands, after a command its fields; help fits 80 columns.
+    @Test func questionMarkIsHelp() throws {
+        let h = try Harness()
+        try h.provision()
+        let t = Terminal(h)
+        try t.start(width: 80)
+        try t.keys("?", "Enter")
+        try t.waitFor("Clinical work, by module")
+        try t.keys("q")
+        try t.waitForPrompt("nora (nurse)> ")
+        try t.keys("C-l")
+        try t.keys("monitoring vitals ?", "Enter")
+        try t.waitFor("vital signs: NEWS2")
     }
 
     /// While an infusion runs, the prompt says when the next vital signs are due, and an overdue

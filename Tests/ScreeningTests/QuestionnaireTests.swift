@@ -87,6 +87,43 @@ import Testing
         #expect(console.output.last == "recorded GAD-7 #3 · GAD-7 3 · minimal")
     }
 
+    /// The prompt reader's keys: `?` and `??` help, `^` back one item (its answer offered as
+    /// `VALUE//`, Enter keeping it), `name=value` taken at the prompt, a refused answer asked again.
+    @Test func thePromptKeysHelpAndGoBack() throws {
+        let (session, console) = try session(sex: "F")
+        let input = ScriptedInput(["?", "??", "^", "2", "^", "", "q7=4", "q7=1"])
+        session.input = input
+        #expect(session.execute("screening gad7 q1=0 q2=0 q3=0 q4=0 q5=0", source: "t") == .ok)
+        let q6 = "  q6 (one of 0, 1, 2, 3): ", q7 = "  q7 (one of 0, 1, 2, 3): "
+        #expect(input.prompts == [q6, q6, q6, q6, q7, "  q6 (one of 0, 1, 2, 3) 2// ", q7, q7], "\(input.prompts)")
+        #expect(console.output.contains("    q6: one of 0, 1, 2, 3; e.g. 0"))
+        #expect(console.output.contains("      2 = more than half the days"), "?? lists each choice's meaning")
+        #expect(console.errors.contains("  this is the first item: nothing to go back to (^^ abandons the command)"))
+        #expect(console.errors.contains { $0.hasPrefix("  error: '4' is not one of 0, 1, 2, 3") && !$0.contains("q7=") && $0.hasSuffix("(? for help, ^^ to abandon)") }, "\(console.errors)")
+        #expect(console.output.last == "recorded GAD-7 #3 · GAD-7 3 · minimal")
+        let stored = try #require(try session.store.records(patientID: session.patient!.id, module: "screening", kind: "gad7").last)
+        #expect(stored.payload["q6"] == "2" && stored.payload["q7"] == "1")
+    }
+
+    /// `^^` abandons the command, and Ctrl-C does once it is confirmed: nothing is recorded.
+    @Test func abandoningRecordsNothing() throws {
+        final class Keys: LineInput {
+            var events: [InputEvent]
+            init(_ events: [InputEvent]) { self.events = events }
+            func readLine(prompt: String, completion: CompletionMode) -> InputEvent { events.isEmpty ? .end : events.removeFirst() }
+            func readSecret(prompt: String) -> InputEvent { .end }
+            func remember(_ line: String) {}
+        }
+        let (session, _) = try session(sex: "F")
+        let before = try session.store.recordCount()
+        session.input = Keys([.line("1"), .line("^^")])
+        #expect(session.execute("screening gad7 q1=0 q2=0 q3=0 q4=0 q5=0", source: "t").failure?.kind == .cancelled)
+        // Ctrl-C after an answer asks first: no keeps the answers and goes on; yes abandons.
+        session.input = Keys([.line("1"), .interrupt, .line("n"), .interrupt, .line("y")])
+        #expect(session.execute("screening gad7 q1=0 q2=0 q3=0 q4=0 q5=0", source: "t").failure?.kind == .cancelled)
+        #expect(try session.store.recordCount() == before)
+    }
+
     @Test func theItemNineAlertStandsUntilAClinicianAcknowledgesIt() throws {
         let (session, console) = try session(sex: "F")
         #expect(session.execute("screening acknowledge seen", source: "t").failure?.message == "no PHQ-9 item 9 alert stands on C000001")

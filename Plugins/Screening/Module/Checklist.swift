@@ -32,8 +32,8 @@ enum Checklist {
 
     static var fields: [FieldSpec] {
         items.map { FieldSpec($0.field, .yesNo, help: $0.wording, appliesTo: $0.appliesTo) } + [
-            FieldSpec("sbp", .integer(50...300), help: "systolic blood pressure at screening, mmHg"),
-            FieldSpec("dbp", .integer(20...200), help: "diastolic blood pressure at screening, mmHg"),
+            FieldSpec("sbp", .integer(50...300), help: "systolic blood pressure at screening, mmHg", sample: "128"),
+            FieldSpec("dbp", .integer(20...200), help: "diastolic blood pressure at screening, mmHg", sample: "80"),
         ]
     }
 

@@ -12,13 +12,20 @@ package struct ParsedArguments: Sendable, Equatable {
     package var missing: [String] = []
     /// `name=value` words naming no field, for a command that takes them (`amend`).
     package var others: [String: String] = [:]
+    /// Fields given a value that was refused, with why, when the person typing can be asked again
+    /// (they are listed in ``missing`` too).
+    package var refused: [String: String] = [:]
+    /// Values the record offers for fields still to be asked: shown as `VALUE//` at the prompt.
+    package var defaults: [String: Value] = [:]
 }
 
 /// Reads `field=value`, `--field value`, `--field=value` and positional words against a command's
 /// declared fields. Everything a user can get wrong comes back as one ``CommandError`` line.
 package enum CommandArguments {
     /// - Parameter today: the clinic's date, worked out only if a date field needs it.
-    package static func parse(_ words: [String], for entry: CatalogEntry, patientSex: Sex?,
+    /// - Parameter askAgain: a value refused is noted in ``ParsedArguments/refused`` (and asked
+    ///   for at the terminal) instead of failing the command.
+    package static func parse(_ words: [String], for entry: CatalogEntry, patientSex: Sex?, askAgain: Bool = false,
                               today: @autoclosure () -> DateComponents) throws(CommandError) -> ParsedArguments {
         var knownToday: DateComponents?
         func todayOnce() -> DateComponents {
@@ -63,10 +70,14 @@ package enum CommandArguments {
             }
             do {
                 let needsToday = if case .date = spec.kind { true } else { false }
-                result.values[spec.name] = try spec.parse(text, today: needsToday ? todayOnce() : DateComponents())
-                result.texts[spec.name] = text
+                let value = try spec.parse(text, today: needsToday ? todayOnce() : DateComponents())
+                result.values[spec.name] = value
+                // A date typed as `T-1` is kept as the date it named: the journal, and a replay on
+                // another day, must say the same date.
+                result.texts[spec.name] = needsToday ? value.stringValue ?? text : text
             } catch {
-                throw CommandError("\(error.field): \(error.problem)", hint: error.hint)
+                guard askAgain else { throw CommandError("\(error.field): \(error.problem)", hint: error.hint) }
+                result.refused[spec.name] = error.problem
             }
         }
 
@@ -112,8 +123,8 @@ package enum CommandArguments {
             }
             i += 1
         }
-        for spec in fields where spec.isRequired && result.values[spec.name] == nil {
-            if let applies = spec.appliesTo, let sex = patientSex, !applies.contains(sex) { continue }
+        for spec in fields where (spec.isRequired || result.refused[spec.name] != nil) && result.values[spec.name] == nil {
+            if let applies = spec.appliesTo, let sex = patientSex, !applies.contains(sex), result.refused[spec.name] == nil { continue }
             result.missing.append(spec.name)
         }
         return result

@@ -23,6 +23,17 @@ package protocol LineInput: AnyObject {
     func readSecret(prompt: String) -> InputEvent
     /// Adds a command line to the history (only lines typed at the main prompt).
     func remember(_ line: String)
+    /// Reads one key without Enter after showing `prompt` (the pager): `.line("")` for Enter, a
+    /// line of the character typed otherwise.
+    func readKey(prompt: String) -> InputEvent
+    /// Puts `text` at the start of the next line read, as if typed there.
+    func pushBack(_ text: String)
+}
+
+extension LineInput {
+    /// Where keys cannot be read one at a time (a test's scripted answers): a whole line.
+    package func readKey(prompt: String) -> InputEvent { readLine(prompt: prompt, completion: .none) }
+    package func pushBack(_ text: String) {}
 }
 
 /// What Tab completes.
@@ -102,17 +113,18 @@ package enum Renderer {
         return lines
     }
 
-    /// Columns padded to their widest cell; the last column is not padded.
+    /// Columns padded to their widest cell (in terminal columns); the last column is not padded.
     package static func table(_ headers: [String], _ rows: [[String]]) -> [String] {
         let all = [headers] + rows
         let columns = all.map(\.count).max() ?? 0
         var widths = Array(repeating: 0, count: columns)
+        // Measured as the terminal shows them: a CJK name takes two columns a character.
         for row in all {
-            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
+            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], Layout.columns(cell)) }
         }
         func line(_ row: [String]) -> String {
             row.enumerated().map { i, cell in
-                i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
+                i == row.count - 1 ? cell : Layout.padded(cell, to: widths[i])
             }.joined(separator: "  ")
         }
         var out = ["  " + line(headers)]

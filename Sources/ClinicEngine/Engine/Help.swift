@@ -73,31 +73,77 @@ enum Help {
         let words = topic.lowercased().split(separator: " ").map(String.init)
         if let entry = catalog.entries.first(where: { $0.words == words }) { return command(entry, requirements: session.requirements(of: entry)) }
         let group = catalog.group(words[0])
-        if !group.isEmpty {
+        if !group.isEmpty, words.count == 1 {
             var out = CommandOutput()
-            if let summary = catalog.groupSummaries[words[0]] { out.line("\(words[0]): \(summary)") }
-            out.table(["command", "what it does"], group.map { [usage($0), $0.spec.summary] })
+            if let summary = catalog.groupSummaries[words[0]] {
+                for line in Layout.wrap("\(words[0]): \(summary)", width: Layout.width) { out.line(line) }
+            }
+            for line in Layout.definitions(group.map { (usage($0), $0.spec.summary) }) { out.line(line) }
             out.line("type help \(words[0]) VERB for the fields of one")
             return out
         }
-        let guess = Suggest.closest(to: words[0], among: catalog.firstWords)
+        // By the verb alone, or the command's last word: `help vitals` is monitoring vitals.
+        let byVerb = catalog.entries.filter { $0.words.count > 1 && $0.words.last == words.last && (words.count == 1 || $0.words[0] == words[0]) }
+        if byVerb.count == 1 { return command(byVerb[0], requirements: session.requirements(of: byVerb[0])) }
+        if byVerb.count > 1 {
+            var out = CommandOutput()
+            out.line("'\(topic)' is the verb of \(byVerb.count) commands:")
+            for line in Layout.definitions(byVerb.map { ($0.name, $0.spec.summary) }) { out.line(line) }
+            out.line("type help and the whole command for its fields: help \(byVerb[0].name)")
+            return out
+        }
+        let guess = Suggest.closest(to: words[0], among: catalog.firstWords + catalog.entries.compactMap { $0.words.count > 1 ? $0.words.last : nil })
         return .lines("no help for '\(topic)'" + (guess.map { "; did you mean help \($0)?" } ?? "; type help for the list"))
+    }
+
+    /// The sections of the overview, in the order staff need them: the clinical work first.
+    enum Section: CaseIterable {
+        case clinical, patients, session, administration
+
+        var title: String {
+            switch self {
+            case .clinical: return "Clinical work, by module (help MODULE lists its commands):"
+            case .patients: return "Patients and visits:"
+            case .session: return "Signing in, and this shell:"
+            case .administration: return "Scripts and administration:"
+            }
+        }
+
+        static func of(_ entry: CatalogEntry) -> Section {
+            if entry.module != nil { return .clinical }
+            switch entry.words[0] {
+            case "patient", "visit", "board", "status", "amend", "report": return .patients
+            case "login", "logout", "whoami", "help", "quit", "exit", "password": return .session
+            default: return .administration
+            }
+        }
     }
 
     static func overview(_ catalog: CommandCatalog) -> CommandOutput {
         var out = CommandOutput()
-        out.line("Commands (type help COMMAND for its fields; Tab completes):")
-        var rows: [[String]] = []
-        for word in catalog.firstWords {
-            let group = catalog.group(word)
-            if group.count == 1 && group[0].words.count == 1 {
-                rows.append([usage(group[0]), group[0].spec.summary])
-            } else {
-                rows.append([word + " " + group.map { $0.words[1] }.joined(separator: "|"), catalog.groupSummaries[word] ?? ""])
+        out.line("Commands: help COMMAND gives its fields, ? does too; Tab completes.")
+        for section in Section.allCases {
+            var rows: [(String, String)] = []
+            for word in catalog.firstWords {
+                let group = catalog.group(word)
+                guard let first = group.first, Section.of(first) == section else { continue }
+                if group.count == 1 && first.words.count == 1 {
+                    rows.append((usage(first), first.spec.summary))
+                } else {
+                    // The group, what it is for, and its verbs on the lines under that.
+                    rows.append((word, catalog.groupSummaries[word] ?? ""))
+                    rows.append(("", group.map { $0.words[1] }.joined(separator: " · ")))
+                }
             }
+            guard !rows.isEmpty else { continue }
+            out.line("")
+            out.line(section.title)
+            for line in Layout.definitions(rows) { out.line(line) }
         }
-        out.table(["command", "what it does"], rows)
-        out.line("Fields are given as name=value or --name value; a missing required field is asked for.")
+        out.line("")
+        for line in Layout.wrap("Fields are given as name=value or --name value; a missing required field is asked for.", width: Layout.width) {
+            out.line(line)
+        }
         return out
     }
 
@@ -112,17 +158,23 @@ enum Help {
 
     static func command(_ entry: CatalogEntry, requirements: [String]) -> CommandOutput {
         var out = CommandOutput()
-        out.line("\(usage(entry))")
-        out.line("  \(entry.spec.summary)")
-        if !entry.isOpen {
-            out.line("  who: \(entry.spec.roles.sorted().map(\.rawValue).joined(separator: ", "))"
-                     + (entry.spec.needsVisit ? " · needs an open visit" : entry.spec.needsPatient ? " · needs an open patient" : ""))
+        func say(_ text: String, indent: String = "") {
+            for line in Layout.wrap(text, width: Layout.width - indent.count) { out.line(indent + line) }
         }
-        if !requirements.isEmpty { out.line("  requires: \(requirements.joined(separator: ", "))") }
-        if entry.spec.refusedWhileAlerts { out.line("  refused while an alert stands on the patient") }
+        let shown = Layout.wrap(usage(entry), width: Layout.width)
+        out.line(shown[0])
+        for line in Layout.wrap(shown.dropFirst().joined(separator: " "), width: Layout.width - 4) where !line.isEmpty { out.line("    " + line) }
+        say(entry.spec.summary, indent: "  ")
+        if !entry.isOpen {
+            say("who: \(entry.spec.roles.sorted().map(\.rawValue).joined(separator: ", "))"
+                + (entry.spec.needsVisit ? " · needs an open visit" : entry.spec.needsPatient ? " · needs an open patient" : ""), indent: "  ")
+        }
+        if !requirements.isEmpty { say("requires: \(requirements.joined(separator: ", "))", indent: "  ") }
+        if entry.spec.refusedWhileAlerts { say("refused while an alert stands on the patient", indent: "  ") }
         if !entry.spec.fields.isEmpty {
-            out.table(["field", "takes", "meaning"], entry.spec.fields.map { f in
-                var meaning = f.help
+            out.line("  fields:")
+            for line in Layout.definitions(entry.spec.fields.map { f in
+                var meaning = f.expects + " · " + f.help
                 if !f.isRequired { meaning += " (optional)" }
                 if let applies = f.appliesTo { meaning += " (for sex \(applies.map(\.rawValue).sorted().joined(separator: "/")))" }
                 switch f.kind {
@@ -130,12 +182,40 @@ enum Help {
                     if cs.contains(where: { $0.label != $0.id }) { meaning += ": " + cs.map { "\($0.id) = \($0.label)" }.joined(separator: "; ") }
                 default: break
                 }
-                return [f.name, f.expects, meaning]
-            })
+                return (f.name, meaning)
+            }, indent: 4, termWidth: 14) { out.line(line) }
         }
-        if !entry.spec.discussion.isEmpty {
-            for line in entry.spec.discussion.split(separator: "\n", omittingEmptySubsequences: false) { out.line("  " + line) }
+        for (lead, text) in paragraphs(entry.spec.discussion) {
+            if text.isEmpty { out.line(""); continue }
+            say(text, indent: "  " + lead)
         }
+        return out
+    }
+
+    /// A module's discussion as paragraphs to wrap again at the terminal's width: its lines of
+    /// prose joined where a sentence runs on; an example, an indented or a listed line kept as one
+    /// paragraph of its own, with its indent.
+    static func paragraphs(_ discussion: String) -> [(lead: String, text: String)] {
+        var out: [(lead: String, text: String)] = []
+        var runsOn = false
+        for raw in discussion.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = String(raw)
+            let lead = String(line.prefix(while: { $0 == " " }))
+            let text = String(line.dropFirst(lead.count)).trimmed
+            if text.isEmpty {
+                if !out.isEmpty { out.append(("", "")) }
+                runsOn = false
+                continue
+            }
+            let literal = !lead.isEmpty || text.hasPrefix("Example") || text.hasPrefix("- ") || text.hasPrefix("• ")
+            if runsOn, !literal, let last = out.indices.last {
+                out[last].text += " " + text
+            } else {
+                out.append((lead, text))
+            }
+            runsOn = !literal && !(text.hasSuffix(".") || text.hasSuffix(":"))
+        }
+        while out.last?.text.isEmpty == true { out.removeLast() }
         return out
     }
 

@@ -201,8 +201,11 @@ package final class Session {
     /// Runs a command already split into words (a script's line, its variables substituted).
     /// `line` gives the text to journal if it fails.
     @discardableResult
-    package func execute(words: [String], source: String, line lineText: () -> String) -> Outcome {
-        guard !words.isEmpty else { return .ok }
+    package func execute(words typed: [String], source: String, line lineText: () -> String) -> Outcome {
+        guard !typed.isEmpty else { return .ok }
+        // `?` asks for help: alone, the list; after a command's words, that command's.
+        var words = typed
+        if let last = words.last, last == "?" || last == "??" { words = ["help"] + words.dropLast() }
         var line: String { lineText() }
         let entry: CatalogEntry, arguments: [String]
         switch catalog.resolve(words) {
@@ -364,9 +367,16 @@ package final class Session {
         var shownSoFar = 0
         for line in lines {
             if shownSoFar == rows - 2 {
-                guard case .line(let answer) = input.readLine(prompt: "-- more: Enter for the next page, q to stop -- ", completion: .none),
-                      answer.trimmed.lowercased() != "q"
-                else { return }
+                // One key: Enter or space for the next page, q to stop; anything else stops too,
+                // and what was typed stays, as the start of the next command.
+                guard case .line(let key) = input.readKey(prompt: "-- more: Enter or space for the next page, q to stop -- ") else { return }
+                switch key.lowercased() {
+                case "", " ": break
+                case "q", "\u{1B}": return
+                default:
+                    input.pushBack(key)
+                    return
+                }
                 shownSoFar = 0
             }
             console.out(line)

@@ -56,7 +56,8 @@ extension Session {
             }
             arguments.append("\(name)=\(value.trimmed)")
         }
-        var parsed = try CommandArguments.parse(arguments, for: entry, patientSex: patient?.sex, today: today)
+        let asking = input != nil && !inScript && !isReplaying
+        var parsed = try CommandArguments.parse(arguments, for: entry, patientSex: patient?.sex, askAgain: asking, today: today)
         for name in blanked where parsed.values[name] == nil && !parsed.missing.contains(name) { parsed.missing.append(name) }
         // A recording made before a visit's kind was asked for started an infusion visit.
         if isReplaying, entry.name == "visit start", parsed.missing == ["kind"] {
@@ -66,7 +67,7 @@ extension Session {
             let values = try ModuleCall.run(module, "filling in '\(entry.name)'") {
                 try (module.module as? any PrefillingModule)?.prefill(entry.spec.verb, from: HostRecordReader(session: self, patient: patient)) ?? [:]
             }
-            prefill(&parsed, entry: entry, from: values)
+            prefill(&parsed, entry: entry, from: values, asking: asking)
         }
         if !parsed.missing.isEmpty {
             try askForMissing(&parsed, entry: entry)
@@ -79,10 +80,16 @@ extension Session {
         return Prepared(values: values, canonical: canonical, effectiveAt: at)
     }
 
-    /// Takes what the record already holds for fields not given, and says so.
-    func prefill(_ parsed: inout ParsedArguments, entry: CatalogEntry, from values: [String: Value]) {
-        for spec in entry.spec.fields where parsed.values[spec.name] == nil {
+    /// Takes what the record already holds for fields not given, and says so. At a terminal a
+    /// required field's value from the record is not taken but offered: its prompt shows it as
+    /// `VALUE//`, and Enter takes it.
+    func prefill(_ parsed: inout ParsedArguments, entry: CatalogEntry, from values: [String: Value], asking: Bool = false) {
+        for spec in entry.spec.fields where parsed.values[spec.name] == nil && parsed.refused[spec.name] == nil {
             guard let value = values[spec.name] else { continue }
+            if asking, parsed.missing.contains(spec.name) {
+                parsed.defaults[spec.name] = value
+                continue
+            }
             let text = value.typed
             parsed.values[spec.name] = value
             parsed.texts[spec.name] = text
@@ -98,31 +105,25 @@ extension Session {
             let list = specs.map { "\($0.name) (\($0.expects))" }.joined(separator: ", ")
             throw CommandError("\(entry.name) is missing \(list)", hint: "add e.g. \(specs[0].example)")
         }
-        for spec in specs {
-            // The item's wording, and the anchors of a scale whose answers are numbers.
-            console.out("  \(spec.help)")
-            if case .choice(let choices) = spec.kind, choices.allSatisfy({ Int($0.id) != nil }) {
-                console.out("    " + choices.map { "\($0.id) = \($0.label)" }.joined(separator: " · "))
+        var index = 0
+        while index < specs.count {
+            let spec = specs[index]
+            if let why = parsed.refused.removeValue(forKey: spec.name) {
+                console.err("  error: \(spec.name): \(why); type it here, e.g. \(FieldPrompt.sample(spec)) (? for help)")
             }
-            while true {
-                switch input.readLine(prompt: "  \(spec.name) (\(spec.expects)): ", completion: .field(spec)) {
-                case .interrupt, .end:
-                    throw CommandError("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
-                case .line(let text):
-                    if lastActivity != nil { lastActivity = clock.wallTime() }
-                    do {
-                        parsed.values[spec.name] = try spec.parse(text, today: today)
-                        parsed.texts[spec.name] = text.trimmed
-                        if case .quantity(let units, _) = spec.kind, let q = parsed.values[spec.name].flatMap({ Quantity($0, units: units) }),
-                           q.unit != units[0], q.unit.dimension == units[0].dimension {
-                            console.out("    = \(FieldSpec.format((q.value(in: units[0]) * 10).rounded() / 10)) \(units[0].symbol)")
-                        }
-                    } catch {
-                        console.err("  error: \(error.problem); \(error.hint)")
-                        continue
-                    }
-                }
-                break
+            switch FieldPrompt.ask(spec, default: parsed.defaults[spec.name], input: input, in: self, answered: index) {
+            case .value(let value, let text):
+                parsed.values[spec.name] = value
+                parsed.texts[spec.name] = text
+                index += 1
+            case .back:
+                // The answer before is asked again, from its old value.
+                index -= 1
+                let previous = specs[index].name
+                if let value = parsed.values.removeValue(forKey: previous) { parsed.defaults[previous] = value }
+                parsed.texts[previous] = nil
+            case .abandon:
+                throw CommandError("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
             }
         }
         parsed.missing = []

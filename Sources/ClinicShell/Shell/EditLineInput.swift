@@ -96,6 +96,10 @@ package final class EditLineInput: LineInput {
 
     package func readSecret(prompt: String) -> InputEvent { Terminal.readSecret(prompt: prompt) }
 
+    package func readKey(prompt: String) -> InputEvent { Terminal.readKey(prompt: prompt) }
+
+    package func pushBack(_ text: String) { push(text) }
+
     package func remember(_ line: String) {
         // Completion leaves a trailing space: keep history entries clean.
         let trimmed = line.trimmingCharacters(in: .whitespaces)

@@ -20,6 +20,59 @@ package enum Terminal {
     package static func takeInterrupt() -> Bool { clinic_take_interrupt() != 0 }
 
     /// Reads a password from the terminal without echoing it, showing a dot per character.
+    /// Reads one key without waiting for Enter, after showing `prompt` (the pager's): Enter is an
+    /// empty line; a character is a line of it; an escape sequence (an arrow) is a line of nothing
+    /// but itself, the whole sequence read and dropped.
+    package static func readKey(prompt: String) -> InputEvent {
+        writeErr(prompt)
+        var saved = termios()
+        let isTTY = tcgetattr(0, &saved) == 0
+        if isTTY {
+            var raw = saved
+            raw.c_lflag &= ~tcflag_t(ECHO | ICANON)
+            raw.c_cc.6 = 1  // VMIN
+            raw.c_cc.5 = 0  // VTIME
+            tcsetattr(0, TCSANOW, &raw)
+        }
+        // The prompt is wiped from its line, whatever the key.
+        defer {
+            if isTTY { tcsetattr(0, TCSANOW, &saved) }
+            writeErr("\r\u{1B}[K")
+        }
+        _ = takeInterrupt()
+        func byte() -> UInt8?? {
+            while true {
+                var b: UInt8 = 0
+                let n = read(0, &b, 1)
+                if n < 0 && errno == EINTR {
+                    if takeInterrupt() { return .some(nil) }
+                    continue
+                }
+                return n == 1 ? .some(b) : nil
+            }
+        }
+        guard let first = byte() else { return .end }
+        guard let first else { return .interrupt }
+        switch first {
+        case 0x0A, 0x0D: return .line("")
+        case 0x03: return .interrupt
+        case 0x04: return .end
+        case 0x1B:
+            // The rest of the sequence arrives at once: read what is there without waiting.
+            var pending = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+            while poll(&pending, 1, 20) > 0, case .some(.some) = byte() {}
+            return .line("\u{1B}")
+        default:
+            var bytes = [first]
+            let more = first >= 0xF0 ? 3 : first >= 0xE0 ? 2 : first >= 0xC0 ? 1 : 0
+            for _ in 0..<more {
+                guard case .some(.some(let b)) = byte() else { break }
+                bytes.append(b)
+            }
+            return .line(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     package static func readSecret(prompt: String) -> InputEvent {
         writeErr(prompt)
         var saved = termios()

@@ -67,7 +67,9 @@ public enum FieldKind: Sendable {
     /// the unit must be typed. Units of another dimension than the first (`mg` beside `mg/kg`) are
     /// not converted: their number is checked against the range as typed.
     case quantity(units: [MeasureUnit], range: ClosedRange<Double>)
-    /// A calendar date, `YYYY-MM-DD` (or `YYYY-MM` and `YYYY` when `partial` is allowed).
+    /// A calendar date, `YYYY-MM-DD` (or `YYYY-MM` and `YYYY` when `partial` is allowed), or days
+    /// from the clinic's today (`T`, `T-1`, `T+7`, `today`, `yesterday`, `tomorrow`), read as the date
+    /// they name.
     case date(partial: Bool, notInFuture: Bool)
     /// `yes` or `no`.
     case yesNo
@@ -191,7 +193,7 @@ extension FieldSpec {
             let names = units.map(\.symbol).joined(separator: " or ")
             let oneDimension = units.allSatisfy { $0.dimension == units[0].dimension }
             return "\(names), \(Self.format(r.lowerBound))–\(Self.format(r.upperBound))" + (oneDimension ? " \(units[0].symbol)" : "")
-        case .date(let partial, _): return partial ? "YYYY-MM-DD, YYYY-MM or YYYY" : "YYYY-MM-DD"
+        case .date(let partial, _): return partial ? "YYYY-MM-DD, YYYY-MM or YYYY" : "YYYY-MM-DD, or T, T-1, T+7"
         case .yesNo: return "yes or no"
         case .choice(let cs): return "one of " + cs.map(\.id).joined(separator: ", ")
         case .choices(let cs): return "any of " + cs.map(\.id).joined(separator: ", ") + ", or none"
@@ -205,10 +207,12 @@ extension FieldSpec {
         if let sample { return "\(name)=\(sample)" }
         switch kind {
         case .text: return "\(name)=\"…\""
-        case .integer(let r): return "\(name)=\(r.lowerBound)"
-        case .decimal(let r): return "\(name)=\(Self.format(r.lowerBound))"
+        // Without a sample, a value from the middle of the range: the bottom of a range reads
+        // as a value to type, and is rarely one.
+        case .integer(let r): return "\(name)=\(Int(Self.typical(Double(r.lowerBound), Double(r.upperBound))))"
+        case .decimal(let r): return "\(name)=\(Self.format(Self.typical(r.lowerBound, r.upperBound)))"
         case .quantity(let units, let r):
-            return "\(name)=\(Self.format(r.lowerBound))\(units[0].symbol)"
+            return "\(name)=\(Self.format(Self.typical(r.lowerBound, r.upperBound)))\(units[0].symbol)"
         case .date: return "\(name)=2024-03-15"
         case .yesNo: return "\(name)=yes"
         case .choice(let cs): return "\(name)=\(cs.first?.id ?? "…")"
@@ -216,6 +220,14 @@ extension FieldSpec {
         case .list: return "\(name)=\"a, b\""
         case .outcomes(let cs): return "\(name)=\"pregabalin:\(cs.first?.id ?? "…")\""
         }
+    }
+
+    /// The middle of a range, to two significant digits (40–300 gives 170).
+    static func typical(_ low: Double, _ high: Double) -> Double {
+        let mid = (low + high) / 2
+        guard mid > 0 else { return low }
+        let scale = pow(10, floor(log10(mid)) - 1)
+        return min(high, max(low, (mid / scale).rounded() * scale))
     }
 
     /// The words Tab may complete after `name=`: the choices, or `yes`/`no`.

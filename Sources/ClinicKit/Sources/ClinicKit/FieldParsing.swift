@@ -166,7 +166,17 @@ extension FieldSpec {
 
     // MARK: Dates
 
-    private func parseDate(_ t: String, partial: Bool, notInFuture: Bool, today: DateComponents) throws(FieldError) -> Value {
+    private func parseDate(_ typed: String, partial: Bool, notInFuture: Bool, today: DateComponents) throws(FieldError) -> Value {
+        // `T`, `T-1`, `T+7`, `today`, `yesterday`, `tomorrow`: days from the clinic's today, as
+        // VistA's date reader takes them; the value is the date they name, never the words.
+        var t = typed
+        if let days = Self.relativeDays(typed) {
+            guard let y = today.year, let m = today.month, let d = today.day else {
+                throw fail("'\(typed)' counts days from today, which is not known here", hint: "type the date: e.g. \(example)")
+            }
+            let (ry, rm, rd) = Self.adding(days, toYear: y, month: m, day: d)
+            t = String(format: "%04d-%02d-%02d", ry, rm, rd)
+        }
         let parts = t.split(separator: "-", omittingEmptySubsequences: false)
         let widths = parts.map(\.count)
         let wellFormed = parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
@@ -192,6 +202,35 @@ extension FieldSpec {
             }
         }
         return .string(t)
+    }
+
+    /// The days from today a relative date names (`T-1` is -1), or `nil` if it is not one.
+    static func relativeDays(_ text: String) -> Int? {
+        let t = text.lowercased()
+        switch t {
+        case "t", "today": return 0
+        case "yesterday": return -1
+        case "tomorrow": return 1
+        default: break
+        }
+        guard t.hasPrefix("t"), t.count > 2, let sign = t.dropFirst().first, sign == "+" || sign == "-",
+              let n = Int(t.dropFirst(2)), n >= 0, n <= 36_600 else { return nil }
+        return sign == "-" ? -n : n
+    }
+
+    /// The date `days` after (before, if negative) a year, month and day.
+    static func adding(_ days: Int, toYear year: Int, month: Int, day: Int) -> (Int, Int, Int) {
+        var (y, m, d) = (year, month, day)
+        var left = days
+        while left > 0 {
+            if d < daysIn(month: m, year: y) { d += 1 } else if m < 12 { (m, d) = (m + 1, 1) } else { (y, m, d) = (y + 1, 1, 1) }
+            left -= 1
+        }
+        while left < 0 {
+            if d > 1 { d -= 1 } else if m > 1 { (m, d) = (m - 1, daysIn(month: m - 1, year: y)) } else { (y, m, d) = (y - 1, 12, 31) }
+            left += 1
+        }
+        return (y, m, d)
     }
 
     static func daysIn(month: Int, year: Int) -> Int {

@@ -1,0 +1,103 @@
+import ClinicKit
+import Foundation
+
+/// The one reader every field's answer is typed at, host's and modules' alike, after VistA's:
+///
+/// - `VALUE//` shows what the record offers; Enter takes it.
+/// - `?` gives the short help: what the field takes, an example and the keys.
+/// - `??` gives the field's whole help, with each choice's meaning.
+/// - `^` goes back one item (a 21-item instrument need not be typed again for one slip).
+/// - `^^`, or Ctrl-D, abandons the command; Ctrl-C does too once it is confirmed, when answers
+///   would be lost.
+/// - `name=value` is taken as the value, as on a command line.
+/// - Dates take `T`, `T-1`, `T+7`, `today` and `yesterday`.
+///
+/// A refused answer says what to type at this prompt, and the field is asked again.
+enum FieldPrompt {
+    enum Answer: Equatable {
+        case value(Value, text: String)
+        case back
+        case abandon
+    }
+
+    /// An answer that would be accepted here, as typed at the prompt (`72kg`, not `weight=72kg`).
+    static func sample(_ spec: FieldSpec) -> String {
+        let example = spec.example
+        let prefix = spec.name + "="
+        return example.hasPrefix(prefix) ? String(example.dropFirst(prefix.count)) : example
+    }
+
+    static func ask(_ spec: FieldSpec, default offered: Value?, input: any LineInput, in session: Session, answered: Int) -> Answer {
+        let console = session.console
+        // The item's wording, and the anchors of a scale whose answers are numbers.
+        console.out("  \(spec.help)")
+        if case .choice(let choices) = spec.kind, choices.allSatisfy({ Int($0.id) != nil }) {
+            console.out("    " + choices.map { "\($0.id) = \($0.label)" }.joined(separator: " · "))
+        }
+        let shownDefault = offered.map { $0.typed }
+        let prompt = "  \(spec.name) (\(spec.expects))" + (shownDefault.map { " \($0)// " } ?? ": ")
+        while true {
+            switch input.readLine(prompt: prompt, completion: .field(spec)) {
+            case .end:
+                return .abandon
+            case .interrupt:
+                // Ctrl-C throws answers away only when the person means it.
+                guard answered > 0 else { return .abandon }
+                if session.ask("Abandon the command and the \(answered) answer\(answered == 1 ? "" : "s") typed?") { return .abandon }
+                continue
+            case .line(let raw):
+                if session.lastActivity != nil { session.lastActivity = session.clock.wallTime() }
+                var text = raw.trimmed
+                switch text {
+                case "^^": return .abandon
+                case "^":
+                    if answered > 0 { return .back }
+                    console.err("  this is the first item: nothing to go back to (^^ abandons the command)")
+                    continue
+                case "?":
+                    console.out("    \(spec.name): \(spec.expects); e.g. \(sample(spec))" + (shownDefault.map { "; Enter takes \($0)" } ?? ""))
+                    console.out("    ?? for more · ^ back one item · ^^ abandon the command")
+                    continue
+                case "??":
+                    for line in longHelp(spec) { console.out(line) }
+                    continue
+                case "":
+                    if let offered, let shownDefault { return .value(offered, text: shownDefault) }
+                    console.err("  \(spec.name) is needed: type e.g. \(sample(spec)) (? for help, ^^ to abandon)")
+                    continue
+                default: break
+                }
+                // `weight=72kg` at the weight prompt is the weight.
+                if let eq = text.firstIndex(of: "="), text[..<eq].trimmed.lowercased() == spec.name {
+                    text = String(text[text.index(after: eq)...]).trimmed
+                }
+                do {
+                    let needsToday = if case .date = spec.kind { true } else { false }
+                    let value = try spec.parse(text, today: needsToday ? session.today : DateComponents())
+                    if case .quantity(let units, _) = spec.kind, let q = Quantity(value, units: units),
+                       q.unit != units[0], q.unit.dimension == units[0].dimension {
+                        console.out("    = \(FieldSpec.format((q.value(in: units[0]) * 10).rounded() / 10)) \(units[0].symbol)")
+                    }
+                    return .value(value, text: needsToday ? value.stringValue ?? text : text)
+                } catch {
+                    // The field's own advice, as it applies at its prompt: `72kg`, not `weight=72kg`.
+                    let hint = error.hint.replacingOccurrences(of: "\(spec.name)=", with: "")
+                    console.err("  error: \(error.problem); \(hint) (? for help, ^^ to abandon)")
+                }
+            }
+        }
+    }
+
+    /// `??`: the field's whole help.
+    static func longHelp(_ spec: FieldSpec) -> [String] {
+        var out = Layout.wrap(spec.help, width: Layout.width - 4).map { "    " + $0 }
+        out.append("    takes \(spec.expects)" + (spec.isRequired ? "" : " (optional)"))
+        switch spec.kind {
+        case .choice(let choices), .choices(let choices), .outcomes(let choices):
+            out += choices.map { "      \($0.id)" + ($0.label == $0.id ? "" : " = \($0.label)") }
+        default: break
+        }
+        out.append("    e.g. \(sample(spec)) · ^ back one item · ^^ abandon the command")
+        return out
+    }
+}
