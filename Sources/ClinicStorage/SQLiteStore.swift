@@ -297,6 +297,13 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
         }
     }
 
+    package func adoptedVersions() throws -> [(version: String, sha256: String)] {
+        try db.query("SELECT version, sha256 FROM protocols ORDER BY id").map { row in
+            guard let version = row[0].text, let sha = row[1].text else { throw StoreError.corruptRow("protocols") }
+            return (version, sha)
+        }
+    }
+
     package func protocolText(_ sha256: String) throws -> ProtocolText? {
         try protocolTexts(where: "WHERE sha256 = ?", [.text(sha256)]).first
     }

@@ -255,3 +255,18 @@ import Testing
         #expect(mrnColumn[1] == mrnColumn[2], "\(table)")
     }
 }
+
+/// An export's folder is made with the folders above it that are missing, each private.
+@Suite struct ExportFolderTests {
+    @Test func missingFoldersAboveAreMade() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("clinic-folders-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let made = try FHIR.makeFolder(base + "/a/b")
+        #expect(made == [base, base + "/a", base + "/a/b"])
+        #expect(try FileManager.default.attributesOfItem(atPath: base + "/a")[.posixPermissions] as? Int == 0o700)
+        #expect(try FHIR.makeFolder(base + "/a/b") == [], "a folder there already is not made again")
+        #expect(FileManager.default.createFile(atPath: base + "/f", contents: Data()))
+        #expect(throws: CommandError.self) { try FHIR.makeFolder(base + "/f/x") }
+        #expect(!FileManager.default.fileExists(atPath: base + "/f/x"))
+    }
+}

@@ -48,6 +48,13 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
         #expect(console.output.last == "sandbox clock: 2026-03-02 10:30")
         #expect(session.prompt.hasPrefix("(sandbox 10:30) "))
         #expect(session.execute("clock set 2026-02-30T09:00", source: "t").failure?.message == "'2026-02-30T09:00' is not a time")
+        // ISO 8601 in UTC, with or without the milliseconds a recording writes.
+        for text in ["2026-11-20T09:00:00Z", "2026-11-20T09:00:00.000Z", "2026-11-20T09:00Z"] {
+            #expect(session.execute("clock set \(text)", source: "t") == .ok, "\(text)")
+            #expect(session.now == Timestamp.date("2026-11-20T09:00:00.000Z"), "\(text)")
+        }
+        #expect(session.execute("clock set 2026-11-20T25:00:00Z", source: "t").failure != nil)
+        #expect(session.execute("clock set 2026-03-02T10:30:00.000Z", source: "t") == .ok)
         #expect(session.execute("clock advance 5 minutes", source: "t").failure != nil)
         #expect(TimeText.duration("0m") == nil && TimeText.duration("m") == nil && TimeText.duration("5") == nil)
         let reopened = SandboxClock(store: try SQLiteStore(path: path, now: Date()))

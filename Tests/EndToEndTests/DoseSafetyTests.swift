@@ -69,6 +69,18 @@ extension EndToEnd {
             #expect(try h.sql("SELECT version, json_extract(signature, '$.by'), instr(json_extract(signature, '$.meaning'), 'dosing.iv_hard_max 2 → 5') > 0 FROM protocols ORDER BY id")
                     == ["2026.11-default||", "2027.01|patel|1"])
 
+            // A version adopted before is not taken again for other content.
+            let reused = try h.write("reused.yaml", edited.replacingOccurrences(of: "version: \"2026.11-default\"", with: "version: \"2027.01\"")
+                .replacingOccurrences(of: "dosing.iv_soft_max:\n    value: 5", with: "dosing.iv_soft_max:\n    value: 4"))
+            let third = try h.write("2027-02.yaml", try String(contentsOfFile: reused, encoding: .utf8).replacingOccurrences(of: "version: \"2027.01\"", with: "version: \"2027.02\""))
+            #expect(try h.run(["--protocol", versioned, "--user", "admin", "-c", "protocol adopt \(third) --physician patel"],
+                              env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"]).status == 0)
+            let again = try h.run(["--user", "admin", "-c", "protocol adopt \(reused) --physician patel"],
+                                  env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"])
+            #expect(again.status == 1 && again.stderr.contains("has the version 2027.01 of a protocol adopted before"), "\(again.stderr)")
+            #expect(try h.run(["--user", "admin", "-c", "protocol adopt \(versioned) --physician patel"],
+                              env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"]).status == 0, "an earlier protocol may be adopted again, whole")
+
             // From then on the shipped file is the one refused; started with no file, the program
             // runs under the protocol adopted, as the record keeps it, and so does the adopted file.
             let old = try h.run(["--protocol", Harness.products.appendingPathComponent("clinic_ClinicEngine.resources/clinic-protocol.yaml").path,
@@ -83,9 +95,9 @@ extension EndToEnd {
             #expect(new.status == 0, "\(new.stderr)")
             let sha = try #require(try h.sql("SELECT sha256 FROM protocols ORDER BY id DESC LIMIT 1").first)
             #expect(try h.sql("SELECT DISTINCT protocol_version || ' ' || protocol_sha256 FROM records") == ["2027.01 \(sha)"])
-            #expect(try h.sql("SELECT count(*) FROM protocol_texts WHERE sha256 IN (SELECT sha256 FROM protocols)") == ["2"])
+            #expect(try h.sql("SELECT count(*) FROM protocol_texts WHERE sha256 IN (SELECT sha256 FROM protocols)") == ["3"])
             let verify = try h.run(["--user", "nora", "-c", "audit verify"], env: Harness.staff)
-            #expect(verify.status == 0 && verify.stdout.contains("protocols: 2 entries, hash chain intact"), "\(verify.stdout)\(verify.stderr)")
+            #expect(verify.status == 0 && verify.stdout.contains("protocols: 4 entries, hash chain intact"), "\(verify.stdout)\(verify.stderr)")
 
             // The kept form altered behind the program's back: the start says so and reads the
             // shipped file instead, which is not the protocol adopted, so nothing clinical runs;

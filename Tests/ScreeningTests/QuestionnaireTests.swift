@@ -105,6 +105,18 @@ import Testing
         #expect(stored.payload["q6"] == "2" && stored.payload["q7"] == "1")
     }
 
+    /// Going back offers the answer as it was typed (`none`, not the empty list it reads as), and
+    /// the journal keeps a line that replays.
+    @Test func goingBackOffersTheAnswerAsTyped() throws {
+        let (session, _) = try session(sex: "F")
+        let input = ScriptedInput(["none", "^", "", "none"])
+        session.input = input
+        #expect(session.execute("intake record weight=72kg height=165cm pain_months=5 symptoms=fatigue onset=none treatments=none comorbidities=none pregnancy=no escort=yes", source: "t") == .ok)
+        #expect(input.prompts.count == 4 && input.prompts[2].hasSuffix(" none// "), "\(input.prompts)")
+        let line = try session.sqlite.db.query("SELECT command FROM journal WHERE command LIKE 'intake record%' ORDER BY id DESC LIMIT 1").first?.first?.text ?? ""
+        #expect(line.contains("allergies=none") && line.contains("medications=none"), "\(line)")
+    }
+
     /// `^^` abandons the command, and Ctrl-C does once it is confirmed: nothing is recorded.
     @Test func abandoningRecordsNothing() throws {
         final class Keys: LineInput {
@@ -120,6 +132,9 @@ import Testing
         #expect(session.execute("screening gad7 q1=0 q2=0 q3=0 q4=0 q5=0", source: "t").failure?.kind == .cancelled)
         // Ctrl-C after an answer asks first: no keeps the answers and goes on; yes abandons.
         session.input = Keys([.line("1"), .interrupt, .line("n"), .interrupt, .line("y")])
+        #expect(session.execute("screening gad7 q1=0 q2=0 q3=0 q4=0 q5=0", source: "t").failure?.kind == .cancelled)
+        // Back at the first item the answers typed still count: Ctrl-C asks, and a second Ctrl-C is yes.
+        session.input = Keys([.line("1"), .line("^"), .interrupt, .interrupt])
         #expect(session.execute("screening gad7 q1=0 q2=0 q3=0 q4=0 q5=0", source: "t").failure?.kind == .cancelled)
         #expect(try session.store.recordCount() == before)
     }

@@ -82,6 +82,12 @@ package enum TimeText {
     package static func parse(_ text: String, calendar: Calendar, now: Date) -> Date? {
         let t = text.trimmed
         if let utc = Timestamp.date(t) { return utc }
+        // ISO 8601 in UTC without the milliseconds a recording writes: 2026-11-20T09:00:00Z.
+        if t.count > 1, t.last == "Z" || t.last == "z", t.contains("T"), let zone = TimeZone(secondsFromGMT: 0) {
+            var utc = Calendar(identifier: .gregorian)
+            utc.timeZone = zone
+            return parse(String(t.dropLast()), calendar: utc, now: now)
+        }
         let parts = t.split(whereSeparator: { $0 == " " || $0 == "T" }).map(String.init)
         var day = calendar.dateComponents([.year, .month, .day], from: now)
         let clock: String

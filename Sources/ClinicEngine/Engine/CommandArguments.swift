@@ -15,8 +15,9 @@ package struct ParsedArguments: Sendable, Equatable {
     /// Fields given a value that was refused, with why, when the person typing can be asked again
     /// (they are listed in ``missing`` too).
     package var refused: [String: String] = [:]
-    /// Values the record offers for fields still to be asked: shown as `VALUE//` at the prompt.
-    package var defaults: [String: Value] = [:]
+    /// What the record offers for fields still to be asked, as it would be typed: shown as
+    /// `VALUE//` at the prompt, and read as if typed when Enter takes it.
+    package var defaults: [String: String] = [:]
 }
 
 /// Reads `field=value`, `--field value`, `--field=value` and positional words against a command's

@@ -56,17 +56,34 @@ package enum FHIR {
         return .lines("wrote \(n == 1 ? "1 patient's record as a FHIR R4 bundle" : "\(n) patients' records as FHIR R4 bundles") (\(resources) resources) to \(folder)")
     }
 
-    /// A folder to export into: there already, or made (0700); whether it was made.
+    /// A folder to export into: there already, or made (0700) with any folders above it that are
+    /// missing (`--out exports/2026-12`); the folders made, the deepest last.
     @discardableResult
-    static func makeFolder(_ folder: String) throws -> Bool {
+    static func makeFolder(_ folder: String) throws -> [String] {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
             guard isFolder.boolValue else { throw CommandError("\(folder) is a file", hint: "give --out a folder") }
-            return false
-        } else if mkdir(folder, 0o700) != 0 {
-            throw CommandError("cannot create \(folder): \(String(cString: strerror(errno)))", hint: "check the folder above it exists and is writable")
+            return []
         }
-        return true
+        var missing: [String] = []
+        var path = (folder as NSString).standardizingPath
+        while !path.isEmpty, path != "/", !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+            missing.insert(path, at: 0)
+            path = (path as NSString).deletingLastPathComponent
+        }
+        if !path.isEmpty, path != "/", !isFolder.boolValue {
+            throw CommandError("\(path) is a file", hint: "give --out a folder that is not inside a file")
+        }
+        var made: [String] = []
+        for level in missing {
+            guard mkdir(level, 0o700) == 0 else {
+                let why = String(cString: strerror(errno))
+                for done in made.reversed() { rmdir(done) }
+                throw CommandError("cannot create \(level): \(why)", hint: "check the folder above it is writable")
+            }
+            made.append(level)
+        }
+        return made
     }
 
     /// The tag that marks a sandbox's resources as test data, never a patient's.

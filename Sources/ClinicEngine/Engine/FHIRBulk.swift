@@ -61,7 +61,7 @@ enum FHIRBulk {
             fsync(fd)
         } catch {
             files.removeAll()
-            if made { rmdir(folder) }
+            for level in made.reversed() { rmdir(level) }
             throw error
         }
         let resources = files.written.values.reduce(0, +)

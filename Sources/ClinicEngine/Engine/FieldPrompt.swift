@@ -27,23 +27,29 @@ enum FieldPrompt {
         return example.hasPrefix(prefix) ? String(example.dropFirst(prefix.count)) : example
     }
 
-    static func ask(_ spec: FieldSpec, default offered: Value?, input: any LineInput, in session: Session, answered: Int) -> Answer {
+    /// Asks for `spec`. `offered` is what Enter takes, as it would be typed; `answered` counts the
+    /// answers Ctrl-C would lose.
+    static func ask(_ spec: FieldSpec, default offered: String?, input: any LineInput, in session: Session, answered: Int,
+                    canGoBack: Bool) -> Answer {
         let console = session.console
         // The item's wording, and the anchors of a scale whose answers are numbers.
         console.out("  \(spec.help)")
         if case .choice(let choices) = spec.kind, choices.allSatisfy({ Int($0.id) != nil }) {
             console.out("    " + choices.map { "\($0.id) = \($0.label)" }.joined(separator: " · "))
         }
-        let shownDefault = offered.map { $0.typed }
+        let shownDefault = offered
         let prompt = "  \(spec.name) (\(spec.expects))" + (shownDefault.map { " \($0)// " } ?? ": ")
         while true {
             switch input.readLine(prompt: prompt, completion: .field(spec)) {
             case .end:
                 return .abandon
             case .interrupt:
-                // Ctrl-C throws answers away only when the person means it.
+                // Ctrl-C throws answers away only when the person means it (a second Ctrl-C does).
                 guard answered > 0 else { return .abandon }
-                if session.ask("Abandon the command and the \(answered) answer\(answered == 1 ? "" : "s") typed?") { return .abandon }
+                switch input.readLine(prompt: "  Abandon the command and the \(answered) answer\(answered == 1 ? "" : "s") typed? [y/N] ", completion: .none) {
+                case .interrupt, .end: return .abandon
+                case .line(let answer): if Session.isYes(answer) { return .abandon }
+                }
                 continue
             case .line(let raw):
                 if session.lastActivity != nil { session.lastActivity = session.clock.wallTime() }
@@ -51,7 +57,7 @@ enum FieldPrompt {
                 switch text {
                 case "^^": return .abandon
                 case "^":
-                    if answered > 0 { return .back }
+                    if canGoBack { return .back }
                     console.err("  this is the first item: nothing to go back to (^^ abandons the command)")
                     continue
                 case "?":
@@ -62,9 +68,12 @@ enum FieldPrompt {
                     for line in longHelp(spec) { console.out(line) }
                     continue
                 case "":
-                    if let offered, let shownDefault { return .value(offered, text: shownDefault) }
-                    console.err("  \(spec.name) is needed: type e.g. \(sample(spec)) (? for help, ^^ to abandon)")
-                    continue
+                    // Enter takes what is offered, read as if it were typed.
+                    guard let offered else {
+                        console.err("  \(spec.name) is needed: type e.g. \(sample(spec)) (? for help, ^^ to abandon)")
+                        continue
+                    }
+                    text = offered
                 default: break
                 }
                 // `weight=72kg` at the weight prompt is the weight.

@@ -24,6 +24,7 @@ package enum HostCommands {
         "report": "a patient's printable report",
         "audit": "verify the record's integrity; who did what, when",
         "export": "the record in formats other systems read (FHIR R4)",
+        "db": "the database's own upkeep (admin): rebuild what falls due from the record",
     ]
 
     private static func host(_ words: [String], _ spec: CommandSpec, open: Bool = false, replayed: Bool = true,

@@ -55,6 +55,9 @@ package final class Session {
     /// A script is running: a missing field is an error, not a question, even with a terminal
     /// (passwords are still asked: a signature is the person's own).
     package var inScript = false
+    /// Whether the protocol adopted, as the record keeps it, could not be run at start (altered,
+    /// or unsuited to the modules): the file adopted must then be given.
+    package var keptProtocolRefused = false
     /// Results are not printed (a CSV batch, a replay); alerts and errors still are.
     package var quiet = false
     /// Set while `replay` re-executes a recording into a fresh sandbox: `login` needs no password
@@ -204,8 +207,13 @@ package final class Session {
     package func execute(words typed: [String], source: String, line lineText: () -> String) -> Outcome {
         guard !typed.isEmpty else { return .ok }
         // `?` asks for help: alone, the list; after a command's words, that command's.
+        // (a field already typed, `dosing plan route=iv ?`, is not part of the topic)
         var words = typed
-        if let last = words.last, last == "?" || last == "??" { words = ["help"] + words.dropLast() }
+        if let last = words.last, last == "?" || last == "??" {
+            words = ["help"] + words.dropLast().prefix { !$0.contains("=") && !$0.hasPrefix("-") }
+        } else if words.first == "?" || words.first == "??" {
+            words = ["help"] + words.dropFirst()
+        }
         var line: String { lineText() }
         let entry: CatalogEntry, arguments: [String]
         switch catalog.resolve(words) {

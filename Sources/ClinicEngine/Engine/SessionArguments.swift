@@ -86,8 +86,10 @@ extension Session {
     func prefill(_ parsed: inout ParsedArguments, entry: CatalogEntry, from values: [String: Value], asking: Bool = false) {
         for spec in entry.spec.fields where parsed.values[spec.name] == nil && parsed.refused[spec.name] == nil {
             guard let value = values[spec.name] else { continue }
-            if asking, parsed.missing.contains(spec.name) {
-                parsed.defaults[spec.name] = value
+            // Offered only when it reads back as the same value (an empty list types as nothing).
+            if asking, parsed.missing.contains(spec.name), !value.typed.isEmpty,
+               (try? spec.parse(value.typed, today: today)) == value {
+                parsed.defaults[spec.name] = value.typed
                 continue
             }
             let text = value.typed
@@ -106,22 +108,25 @@ extension Session {
             throw CommandError("\(entry.name) is missing \(list)", hint: "add e.g. \(specs[0].example)")
         }
         var index = 0
+        // Every answer typed at these prompts, wherever `^` has taken the reader since.
+        var answered: Set<String> = []
         while index < specs.count {
             let spec = specs[index]
             if let why = parsed.refused.removeValue(forKey: spec.name) {
                 console.err("  error: \(spec.name): \(why); type it here, e.g. \(FieldPrompt.sample(spec)) (? for help)")
             }
-            switch FieldPrompt.ask(spec, default: parsed.defaults[spec.name], input: input, in: self, answered: index) {
+            switch FieldPrompt.ask(spec, default: parsed.defaults[spec.name], input: input, in: self, answered: answered.count, canGoBack: index > 0) {
             case .value(let value, let text):
                 parsed.values[spec.name] = value
                 parsed.texts[spec.name] = text
+                answered.insert(spec.name)
                 index += 1
             case .back:
-                // The answer before is asked again, from its old value.
+                // The answer before is asked again, offered as it was typed.
                 index -= 1
                 let previous = specs[index].name
-                if let value = parsed.values.removeValue(forKey: previous) { parsed.defaults[previous] = value }
-                parsed.texts[previous] = nil
+                parsed.values[previous] = nil
+                if let text = parsed.texts.removeValue(forKey: previous) { parsed.defaults[previous] = text }
             case .abandon:
                 throw CommandError("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
             }

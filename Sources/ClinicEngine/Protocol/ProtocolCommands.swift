@@ -97,7 +97,7 @@ package enum ProtocolAdoption {
             return []
         }
         let changes = differences(from: adopted.settings, to: settings(of: loaded))
-        let fromRecord = try session.store.protocolText(adopted.sha256) != nil
+        let fromRecord = try !session.keptProtocolRefused && session.store.protocolText(adopted.sha256) != nil
         return ["the clinic protocol \(session.clinicProtocol.path), \(name(loaded.version, loaded.sha256)), is not the protocol this database runs under, "
                 + "\(name(adopted.version, adopted.sha256)) adopted \(ClinicTime.format(adopted.adoptedAt, calendar: session.calendar))"
                 + (adopted.adoptedBy.map { " by \($0)" } ?? " at its first start"),
@@ -116,7 +116,8 @@ package enum ProtocolAdoption {
         } catch {
             return (nil, ["the protocol this database runs under, \(name(adopted.version, adopted.sha256)), cannot be run as the record keeps it:"]
                          + error.problems.map { "  " + $0 }
-                         + ["  the program reads the protocol file instead (\(ProtocolLoader.shippedPath))"])
+                         + ["  the program reads the protocol file instead (\(ProtocolLoader.shippedPath))",
+                            "  start it with --protocol FILE, the file adopted (it was \(kept.path)); audit verify tells what changed in the record"])
         }
     }
 
@@ -132,7 +133,8 @@ package enum ProtocolAdoption {
         return CommandError("\(entry.name) refused: this database runs under protocol \(name(adopted.version, adopted.sha256)), "
                               + "but the program was started with \(name(loaded.version, loaded.sha256))"
                               + (changes.isEmpty ? "" : ", which differs in \(shownChanges)"),
-                              hint: (try session.store.protocolText(adopted.sha256) != nil ? "start the program without --protocol, under the protocol adopted"
+                              hint: (try !session.keptProtocolRefused && session.store.protocolText(adopted.sha256) != nil
+                                     ? "start the program without --protocol, under the protocol adopted"
                                      : "start the program with the adopted protocol file") + ", or an admin adopts this one: protocol adopt \(session.clinicProtocol.path)",
                               kind: .refused)
     }
@@ -155,6 +157,10 @@ package enum ProtocolAdoption {
         }
         if let adopted, adopted.version == new.version {
             throw CommandError("\(path) keeps the version \(new.version) of the protocol in force but its content differs",
+                                 hint: "give the new protocol a version of its own, so every record says which it was made under")
+        }
+        if let earlier = try session.store.adoptedVersions().first(where: { $0.version == new.version && $0.sha256 != new.sha256 }) {
+            throw CommandError("\(path) has the version \(new.version) of a protocol adopted before (sha256 \(earlier.sha256.prefix(8))), but other content",
                                  hint: "give the new protocol a version of its own, so every record says which it was made under")
         }
         let changes = adopted.map { differences(from: $0.settings, to: settings(of: new)) } ?? []

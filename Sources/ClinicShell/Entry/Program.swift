@@ -55,10 +55,12 @@ package enum Program {
         // (given, or shipped beside the program) is read when the record holds none.
         let protocolPath = ProtocolLoader.path(explicit: options.protocolFile, environment: environment)
         var clinicProtocol: LoadedProtocol
+        var keptRefused = false
         do {
             if protocolPath == ProtocolLoader.shippedPath, options.protocolFile == nil {
                 let (inForce, warnings) = try ProtocolAdoption.inForce(store, modules: plugins.loaded)
                 for line in warnings { console.err((line.hasPrefix(" ") ? "" : "warning: ") + line) }
+                keptRefused = !warnings.isEmpty
                 if let inForce { clinicProtocol = inForce } else { clinicProtocol = try ProtocolLoader.load(path: protocolPath, modules: plugins.loaded) }
             } else {
                 clinicProtocol = try ProtocolLoader.load(path: protocolPath, modules: plugins.loaded)
@@ -78,6 +80,7 @@ package enum Program {
         let session = Session(store: store, plugins: plugins, clock: clock, calendar: calendar, console: console,
                               input: nil, environment: environment, databasePath: path, clinicProtocol: clinicProtocol,
                               hostCommands: hostCommands)
+        session.keptProtocolRefused = keptRefused
         do {
             for line in try ProtocolAdoption.atStart(session) { console.err((line.hasPrefix(" ") ? "" : "warning: ") + line) }
         } catch {

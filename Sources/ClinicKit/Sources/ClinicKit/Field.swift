@@ -193,7 +193,8 @@ extension FieldSpec {
             let names = units.map(\.symbol).joined(separator: " or ")
             let oneDimension = units.allSatisfy { $0.dimension == units[0].dimension }
             return "\(names), \(Self.format(r.lowerBound))–\(Self.format(r.upperBound))" + (oneDimension ? " \(units[0].symbol)" : "")
-        case .date(let partial, _): return partial ? "YYYY-MM-DD, YYYY-MM or YYYY" : "YYYY-MM-DD, or T, T-1, T+7"
+        case .date(let partial, let notInFuture):
+            return partial ? "YYYY-MM-DD, YYYY-MM or YYYY" : notInFuture ? "YYYY-MM-DD, or T, T-1" : "YYYY-MM-DD, or T, T-1, T+7"
         case .yesNo: return "yes or no"
         case .choice(let cs): return "one of " + cs.map(\.id).joined(separator: ", ")
         case .choices(let cs): return "any of " + cs.map(\.id).joined(separator: ", ") + ", or none"
