@@ -19,27 +19,36 @@ package enum Terminal {
     /// Whether Ctrl-C was pressed since the last call.
     package static func takeInterrupt() -> Bool { clinic_take_interrupt() != 0 }
 
-    /// Reads a password from the terminal without echoing it, showing a dot per character.
-    /// Reads one key without waiting for Enter, after showing `prompt` (the pager's): Enter is an
-    /// empty line; a character is a line of it; an escape sequence (an arrow) is a line of nothing
-    /// but itself, the whole sequence read and dropped.
-    package static func readKey(prompt: String) -> InputEvent {
-        writeErr(prompt)
+    /// Runs `body` with standard input read a byte at a time and not echoed, when it is a terminal
+    /// (`body` is told whether it is), and the terminal's modes put back after; `flushing` also
+    /// drops what was typed ahead, on the way in and out (a password's prompt).
+    private static func unbuffered<T>(flushing: Bool, _ body: (_ isTTY: Bool) -> T) -> T {
         var saved = termios()
         let isTTY = tcgetattr(0, &saved) == 0
+        let when = flushing ? TCSAFLUSH : TCSANOW
         if isTTY {
             var raw = saved
             raw.c_lflag &= ~tcflag_t(ECHO | ICANON)
             raw.c_cc.6 = 1  // VMIN
             raw.c_cc.5 = 0  // VTIME
-            tcsetattr(0, TCSANOW, &raw)
+            tcsetattr(0, when, &raw)
         }
-        // The prompt is wiped from its line, whatever the key.
-        defer {
-            if isTTY { tcsetattr(0, TCSANOW, &saved) }
-            writeErr("\r\u{1B}[K")
-        }
+        defer { if isTTY { tcsetattr(0, when, &saved) } }
         _ = takeInterrupt()
+        return body(isTTY)
+    }
+
+    /// Reads one key without waiting for Enter, after showing `prompt` (the pager's): Enter is an
+    /// empty line; a character is a line of it; an escape sequence (an arrow) is a line of nothing
+    /// but itself, the whole sequence read and dropped.
+    package static func readKey(prompt: String) -> InputEvent {
+        writeErr(prompt)
+        // The prompt is wiped from its line, whatever the key.
+        defer { writeErr("\r\u{1B}[K") }
+        return unbuffered(flushing: false) { _ in readOneKey() }
+    }
+
+    private static func readOneKey() -> InputEvent {
         func byte() -> UInt8?? {
             while true {
                 var b: UInt8 = 0
@@ -73,22 +82,14 @@ package enum Terminal {
         }
     }
 
+    /// Reads a password from the terminal without echoing it, showing a dot per character.
     package static func readSecret(prompt: String) -> InputEvent {
         writeErr(prompt)
-        var saved = termios()
-        let isTTY = tcgetattr(0, &saved) == 0
-        if isTTY {
-            var raw = saved
-            raw.c_lflag &= ~tcflag_t(ECHO | ICANON)
-            raw.c_cc.6 = 1  // VMIN
-            raw.c_cc.5 = 0  // VTIME
-            tcsetattr(0, TCSAFLUSH, &raw)
-        }
-        defer {
-            if isTTY { tcsetattr(0, TCSAFLUSH, &saved) }
-            writeErr("\n")
-        }
-        _ = takeInterrupt()
+        defer { writeErr("\n") }
+        return unbuffered(flushing: true) { isTTY in readSecretBytes(prompt: prompt, isTTY: isTTY) }
+    }
+
+    private static func readSecretBytes(prompt: String, isTTY: Bool) -> InputEvent {
         var bytes: [UInt8] = []
         while true {
             var byte: UInt8 = 0
