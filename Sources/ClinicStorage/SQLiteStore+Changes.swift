@@ -66,7 +66,8 @@ extension SQLiteStore {
     /// A patient's name, date of birth and sex as their registration's correction says: called just
     /// after that correction is appended to the record (the schema refuses it otherwise).
     package func correctPatient(id: Int64, name: String, dob: String, sex: Sex) throws -> PatientInfo {
-        try db.query("UPDATE patients SET name = ?, dob = ?, sex = ? WHERE id = ?", [.text(name), .text(dob), .text(sex.rawValue), .int(id)])
+        try db.query("UPDATE patients SET name = ?, dob = ?, sex = ?, folded = ? WHERE id = ?",
+                     [.text(name), .text(dob), .text(sex.rawValue), .text(PatientNames.folded(name)), .int(id)])
         guard let patient = try patient(id: id) else { throw StoreError.corruptRow("patient #\(id)") }
         return patient
     }

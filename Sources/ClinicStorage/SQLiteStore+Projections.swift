@@ -201,23 +201,25 @@ extension SQLiteStore {
                 patient.columns[1].value = Self.text(payload["name"])
                 patient.columns[2].value = Self.text(payload["dob"])
                 patient.columns[3].value = Self.text(payload["sex"])
+                patient.columns[6].value = PatientNames.folded(Self.text(payload["name"]))
                 return patient
             }
             let mrn = Self.text(payload["mrn"])
             return Row(label: "\(mrn) (#\(id))", columns: [("MRN", mrn), ("name", Self.text(payload["name"])), ("date of birth", Self.text(payload["dob"])),
                                                            ("sex", Self.text(payload["sex"])), ("registered at", Self.text(entry[2])),
-                                                           ("registered by", Self.text(entry[3]))])
+                                                           ("registered by", Self.text(entry[3])),
+                                                           ("name as searched", PatientNames.folded(Self.text(payload["name"])))])
         }
     }
 
     private func patientsTable() throws -> RowStream {
-        let cursor = try db.cursor("SELECT id, mrn, name, dob, sex, created_at, created_by FROM patients ORDER BY id")
+        let cursor = try db.cursor("SELECT id, mrn, name, dob, sex, created_at, created_by, folded FROM patients ORDER BY id")
         return RowStream {
             guard let row = try cursor.next() else { return nil }
             let id = row[0].int ?? 0
             return (id, Row(label: "\(Self.text(row[1])) (#\(id))", columns: [("MRN", Self.text(row[1])), ("name", Self.text(row[2])), ("date of birth", Self.text(row[3])),
                                                                                ("sex", Self.text(row[4])), ("registered at", Self.text(row[5])),
-                                                                               ("registered by", Self.text(row[6]))]))
+                                                                               ("registered by", Self.text(row[6])), ("name as searched", Self.text(row[7]))]))
         }
     }
 

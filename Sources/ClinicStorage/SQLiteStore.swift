@@ -284,8 +284,8 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
     package func addPatient(mrn: String?, name: String, dob: String, sex: Sex, at: Date, by: Int64) throws -> PatientInfo {
         let mrn = try mrn ?? nextMRN()
         if try patient(mrn: mrn) != nil { throw StoreError.duplicateMRN(mrn) }
-        try db.query("INSERT INTO patients (mrn, name, dob, sex, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
-                     [.text(mrn), .text(name), .text(dob), .text(sex.rawValue), .text(Timestamp.string(at)), .int(by)])
+        try db.query("INSERT INTO patients (mrn, name, dob, sex, created_at, created_by, folded) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     [.text(mrn), .text(name), .text(dob), .text(sex.rawValue), .text(Timestamp.string(at)), .int(by), .text(PatientNames.folded(name))])
         return PatientInfo(id: db.lastInsertID, mrn: mrn, name: name, dateOfBirth: dob, sex: sex)
     }
 
@@ -308,12 +308,17 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
     }
 
     /// Patients whose name or MRN contains `text` (case-insensitive for ASCII), by name.
+    /// Patients each of whose words of `text` is in their folded name, MRN or date of birth
+    /// (`zoe 1979`, `muller`, `bar-001`).
     package func patients(matching text: String, limit: Int) throws -> [PatientInfo] {
-        let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        let words = PatientNames.folded(text).split(separator: " ").prefix(8).map { word in
+            "%" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+        }
+        guard !words.isEmpty else { return [] }
+        let each = words.indices.map { i in "(folded LIKE ?\(i + 2) ESCAPE '\\' OR mrn LIKE ?\(i + 2) ESCAPE '\\' OR dob LIKE ?\(i + 2) ESCAPE '\\')" }
         return try db.query("""
-            SELECT \(Self.patientColumns) FROM patients
-            WHERE name LIKE ?1 ESCAPE '\\' OR mrn LIKE ?1 ESCAPE '\\' ORDER BY name, id LIMIT ?2
-            """, [.text("%\(escaped)%"), .int(Int64(limit))]).map(patient(from:))
+            SELECT \(Self.patientColumns) FROM patients WHERE \(each.joined(separator: " AND ")) ORDER BY folded, id LIMIT ?1
+            """, [.int(Int64(limit))] + words.map { .text($0) }).map(patient(from:))
     }
 
     package func patients(born dob: String) throws -> [PatientInfo] {

@@ -33,6 +33,11 @@ import Testing
         let console = host.console
         #expect(s.execute("patient find 'Zoe\u{0301}'", source: "t") == .ok)
         #expect(console.output.last?.contains("Z-1") == true, "found however the accent was typed")
+        // Search folds case and accents too, over names, MRNs and dates of birth, word by word.
+        for text in ["zoe", "ALVAREZ", "alvarez zoe", "z-1", "1979-03", "zoe 1979"] {
+            #expect(try s.store.patients(matching: text).map(\.mrn) == ["Z-1"], "\(text)")
+        }
+        #expect(try s.store.patients(matching: "zoe 1980").isEmpty)
         for twin in ["Zoé Ålvarez", "ZOE  ALVAREZ"] {
             let before = console.output.count
             #expect(s.execute("patient new --name '\(twin)' --dob 1979-03-02 --sex F", source: "t") == .ok)

@@ -211,6 +211,32 @@ import Testing
         #expect(problems.contains("setting 'gate.ok' is declared twice"))
     }
 
+    @Test func shortWordsPairsAndUnitsAreChecked() {
+        var manifest = ModuleManifest(name: "gate", version: "1", summary: "x")
+        manifest.aliases = ["help", "gate"]
+        var command = CommandSpec("give", summary: "x", fields: [FieldSpec("a", .integer(1...9), help: "x"), FieldSpec("note", .text(maxLength: 9), help: "x")])
+        command.aliases = ["give"]
+        command.pairs = [FieldPair("a", "a", "b", help: "x"), FieldPair("ab", "a", "note", separator: " ", help: "x")]
+        command.shortForm = ShortForm(["login", "g"], values: ["a", "zz"])
+        command.requiredFieldsSetting = "gate.required"
+        command.fields[1].units = [.celsius]
+        let problems = DeclarationCheck.problems(in: ModuleDeclaration(manifest: manifest, commands: [command]), reserved: ["help", "login"])
+        for expected in [
+            "module alias 'help' is a command of the clinic shell itself",
+            "module alias 'gate' must be a lower-case word other than the name",
+            "'gate give' alias 'give' must be a lower-case word that is no verb of the module",
+            "'gate give' pair 'a' must be a lower-case word that names no field",
+            "'gate give' pair 'a' names 'b', which is not one of its fields",
+            "'gate give' pair 'ab' needs a separator without spaces or '='",
+            "'gate give' short form 'login' must be a lower-case word that is no command of the shell or name of the module",
+            "'gate give' short form reads 'zz', which is no field or pair of it",
+            "'gate give' takes its required fields from 'gate.required', which is not one of the module's settings",
+            "'gate give' field 'note' has units, which only a number's field takes",
+        ] {
+            #expect(problems.contains(expected), "\(expected) not in \(problems)")
+        }
+    }
+
     /// A module whose settings, each fine alone, disagree taken together.
     final class Picky: SettingsCheckingModule {
         let declaration = ModuleDeclaration(manifest: ModuleManifest(name: "picky", version: "1", summary: "test"), commands: [])

@@ -109,7 +109,7 @@ import Testing
     @Test func theLastPositionalTextTakesTheRestOfTheWords() throws {
         let (session, console, _) = try makeSession()
         #expect(session.execute("help patient new", source: "t") == .ok)
-        #expect(console.output.first == "patient new name=… dob=… sex=… [mrn=…] [force=…]")
+        #expect(console.output.first == "patient new name=… dob=… sex=… [mrn=…] [force=…] [duplicate=…]")
         try openPatient(session)
         console.output = []
         #expect(session.execute("patient find Zoë Ålvarez", source: "t") == .ok)

@@ -31,6 +31,17 @@ private let symptoms = FieldSpec("symptoms", .choices([Choice("fatigue", ""), Ch
 private let meds = FieldSpec("meds", .list(maxItems: 2), help: "")
 private let tried = FieldSpec("tried", .outcomes([Choice("helped", ""), Choice("no-effect", "")]), help: "")
 private let note = FieldSpec("note", .text(maxLength: 5), help: "")
+/// Numbers typed with or without a unit: °F converted to °C, % taken as the number.
+private let bodyTemp: FieldSpec = {
+    var f = FieldSpec("temp", .decimal(30...43), help: "")
+    f.units = [.celsius, .fahrenheit]
+    return f
+}()
+private let spo2: FieldSpec = {
+    var f = FieldSpec("spo2", .integer(50...100), help: "")
+    f.units = [.percent]
+    return f
+}()
 
 @Suite struct FieldParsingTests {
     static let cases: [FieldCase] = [
@@ -92,6 +103,15 @@ private let note = FieldSpec("note", .text(maxLength: 5), help: "")
         .ok(note, "ok", "ok"),
         .no(note, "too long", "longer than 5"),
         .no(note, "a\u{7}b", "control character"),
+        .ok(bodyTemp, "36.8", 36.8), .ok(bodyTemp, "36.8C", 36.8), .ok(bodyTemp, "36.8 °C", 36.8),
+        .ok(bodyTemp, "98.2F", 36.8), .ok(bodyTemp, "98.6 f", 37.0), .ok(bodyTemp, "104F", 40.0),
+        // Kept to 0.1 °C, as a thermometer reads: 96.9 °F is 36.06 °C, which NEWS2 scores as 36.1.
+        .ok(bodyTemp, "96.9F", 36.1),
+        .no(bodyTemp, "120F", "120 °F (48.9 °C) is outside 30–43 °C"),
+        .no(bodyTemp, "36,8", "comma"), .no(bodyTemp, "36.8K", "'k' is not a unit for temp (°C or °F)"),
+        .no(bodyTemp, "F", "not a number"),
+        .ok(spo2, "98", 98), .ok(spo2, "98%", 98), .ok(spo2, "98 %", 98),
+        .no(spo2, "101%", "outside 50–100"), .no(spo2, "98.5%", "not a whole number"),
     ]
 
     @Test(arguments: cases)

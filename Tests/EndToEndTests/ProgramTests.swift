@@ -357,7 +357,7 @@ extension EndToEnd {
         }
         // No word broken: each field's meaning, wrapped, still holds its words whole.
         let words = Set(verbs.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
-        for word in ["double-check):", "(monitoring.vitals_required).", "physiology", "(docs/CLINICAL-REFERENCE.md,"] {
+        for word in ["double-check):", "(monitoring.vitals_required)", "physiology", "(docs/CLINICAL-REFERENCE.md,"] {
             #expect(words.contains(word), "\(word) was broken")
         }
     }

@@ -220,6 +220,90 @@ extension EndToEnd {
         try t.waitForPrompt("(sandbox 09:07) nora@DAY-001 [infusion · vitals due 09:12]> ")
     }
 
+    /// A full set of vital signs in at most 30 keystrokes, by the short form; left out, the signs the
+    /// protocol requires are asked for, blood pressure as one answer, and Fahrenheit is converted.
+    @Test func vitalsAndAResumeInAFewKeystrokes() throws {
+        let h = try Harness()
+        let workflows = Harness.repository.appendingPathComponent("Workflows")
+        let staff = Harness.staff
+        try h.sandboxWithStaff()
+        let day = try String(contentsOf: workflows.appendingPathComponent("infusion-day.clinic"), encoding: .utf8)
+        let start = try #require(day.range(of: "expect fact dosing.running\n"))
+        let script = try h.write("start.clinic", String(day[..<start.upperBound]))
+        #expect(try h.run(["--user", "nora", script], env: staff).status == 0)
+
+        let t = Terminal(h)
+        try t.start(["--user", "nora"], env: staff)
+        try t.keys("patient open DAY-001", "Enter")
+        try t.waitForPrompt("(sandbox 09:00) nora@DAY-001 [infusion · vitals due 09:05]> ")
+        let short = "v 130/80 70 14 98 36.8 A"
+        #expect(short.count + 1 <= 30, "a full set of vital signs takes \(short.count + 1) keystrokes")
+        try t.keys(short, "Enter")
+        try t.waitFor("BP 130/80 · HR 70 · RR 14 · SpO2 98 % air · 36.8 °C · A")
+        try t.waitForPrompt("nora@DAY-001 [infusion · vitals due 09:05]> ")
+        try t.keys("C-l")
+        // Only what the protocol requires is asked; bp is one answer; 98% and 98.6F are taken.
+        try t.keys("v", "Enter")
+        try t.waitForPrompt("bp (sbp/dbp): ")
+        try t.keys("128", "Enter")
+        try t.waitFor("'128' is not sbp/dbp")
+        try t.waitForPrompt("bp (sbp/dbp): ")
+        try t.keys("128/78", "Enter")
+        try t.waitForPrompt("hr (a whole number, 20–250): ")
+        try t.keys("72", "Enter")
+        try t.waitForPrompt("spo2 (a whole number, 50–100 %): ")
+        try t.keys("97%", "Enter")
+        try t.waitFor("BP 128/78 · HR 72 · SpO2 97 % air")
+        try t.keys("C-l")
+        try t.keys("mon vit temp=98.6F hr=71 bp=126/80 spo2=98", "Enter")
+        try t.waitFor("37 °C")
+        // A stop criterion pauses the pump; the physician at the nurse's chair resumes it in two
+        // lines (the command and the password), and the shell is the nurse's again, patient open.
+        try t.keys("C-l")
+        try t.keys("v 190/90 80 14 98", "Enter")
+        try t.waitFor("Correct? [y/N]")
+        try t.keys("y", "Enter")
+        try t.waitFor("STOP THE PUMP NOW")
+        try t.keys("monitoring acknowledge \"Dr Patel at the chair\"", "Enter")
+        try t.waitFor("nora@DAY-001 [infusion · PAUSED · vitals")
+        try t.keys("C-l")
+        try t.keys("as patel dosing resume", "Enter")
+        try t.waitForPrompt("password for patel: ")
+        try t.keys("staff-pass1", "Enter")
+        try t.waitFor("(as patel; nora is signed in again)")
+        try t.waitFor("nora@DAY-001 [infusion · vitals due")
+    }
+
+    /// Patients are found by names folded for case and accents; a likely duplicate is asked about
+    /// before it is made; Tab lists MRNs with their patients' names and dates of birth.
+    @Test func patientsAreFoundAndNotDuplicated() throws {
+        let h = try Harness()
+        try h.provision()
+        let script = try h.write("patients.clinic", """
+            patient new --name "Jürgen Müller" --dob 1970-01-01 --sex M --mrn MU-1
+            patient new --name "Zoë Ålvarez" --dob 1979-06-03 --sex F --mrn ZA-1
+            """)
+        #expect(try h.run(["--user", "nora", script], env: Harness.nurse).status == 0)
+        let t = Terminal(h)
+        try t.start()
+        try t.keys("patient find muller", "Enter")
+        try t.waitFor("Jürgen Müller")
+        try t.keys("patient find zoe alvarez", "Enter")
+        try t.waitFor("Zoë Ålvarez")
+        try t.keys("C-l")
+        try t.keys("patient new --name 'ZOE ALVAREZ' --dob 1979-06-03 --sex F", "Enter")
+        try t.waitFor("ZA-1 Zoë Ålvarez, F")
+        try t.waitFor("same name and date of birth. Register another patient anyway? [y/N]")
+        try t.keys("n", "Enter")
+        try t.waitFor("patient new cancelled; nothing was recorded; open them: patient open ZA-1")
+        #expect(try h.run(["--user", "nora", "-c", "patient list"], env: Harness.nurse).stdout.components(separatedBy: "Alvarez").count == 1)
+        try t.keys("C-l")
+        try t.keys("patient open ", "Tab")
+        try t.waitFor("Zoë Ålvarez 1979-06-03")
+        try t.waitFor("Jürgen Müller 1970-01-01")
+        #expect(try t.screen().split(separator: "\n").contains { $0.hasPrefix("ZA-1 ") && $0.hasSuffix("Zoë Ålvarez 1979-06-03") })
+    }
+
     /// A session typed at a real terminal, with prompted answers and passwords, recorded; its
     /// replay into a fresh database reproduces the same record and hash chain.
     @Test func aRecordedSessionReplaysIntoTheSameRecord() throws {

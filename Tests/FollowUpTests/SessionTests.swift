@@ -70,7 +70,7 @@ import Testing
         c.ok("dosing start")
         c.advance(minutes: 40)
         c.ok("dosing complete")
-        #expect(c.session.prompt == "nina@D-1 [infusion · infusion due 2026-11-26]> ")
+        #expect(c.session.prompt == "nina@D-1 [infusion · discharge not before 10:40]> ")
         #expect(c.run("followup cancel 2026-11-24 changed plans") == "the infusion of 2026-11-24 (#\(try c.records("scheduled", module: "followup")[0].id)) is already done")
         #expect(c.run("followup schedule 2026-11-01") == "2026-11-01 is in the past")
         #expect(c.run("followup schedule tomorrow") == "'tomorrow' is not a date or series")

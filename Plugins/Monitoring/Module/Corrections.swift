@@ -77,8 +77,17 @@ extension MonitoringModule {
         guard record.visit != nil else { return nil }
         let visit = try record.records(module: "monitoring", kind: nil, visitOnly: true)
         if visit.contains(where: { $0.kind == "discharged" }) { return BoardRow(state: .discharged) }
-        guard let last = visit.last(where: { $0.kind == "vitals" || $0.kind == "baseline" }) else { return BoardRow(cells: [BoardCell("vitals by", "none yet")]) }
-        return BoardRow(cells: [BoardCell("vitals by", "\(last.staff) \(Self.hhmm(last.effectiveAt, record))")])
+        // Once the dose has ended: the earliest the protocol lets the patient go.
+        var note: String?
+        if let end = try record.fact(Uses.complete), end.isPresent, let at = end.asOf {
+            let minutes = try DischargeRules(record.clinicProtocol).minutesAfterInfusion
+            let ready = at.addingTimeInterval(TimeInterval(minutes * 60))
+            note = record.now < ready ? "discharge not before \(Self.hhmm(ready, record))" : "discharge when ready (monitoring discharge)"
+        }
+        guard let last = visit.last(where: { $0.kind == "vitals" || $0.kind == "baseline" }) else {
+            return BoardRow(cells: [BoardCell("vitals by", "none yet")], note: note)
+        }
+        return BoardRow(cells: [BoardCell("vitals by", "\(last.staff) \(Self.hhmm(last.effectiveAt, record))")], note: note)
     }
 }
 

@@ -19,29 +19,10 @@ public final class MonitoringModule: ClinicModule {
     ]
 
     public let declaration = ModuleDeclaration(
-        manifest: ModuleManifest(name: "monitoring", version: "0.1.0",
-                                 summary: "vital signs with NEWS2, stop criteria and alerts, sedation, adverse events, discharge", order: 50),
+        manifest: manifest,
         commands: [
-            CommandSpec("baseline", summary: "the vital signs before the infusion, which later ones are compared with",
-                        fields: Vitals.fields(required: true) + [
-                            FieldSpec("scale", .choice([Choice("1", "SpO2 scale 1: everyone else (target 94–98 %)"),
-                                                        Choice("2", "SpO2 scale 2: hypercapnic respiratory failure, prescribed target 88–92 %")]),
-                                      required: false, help: "the NEWS2 SpO2 scale (default 1; 2 only as a physician prescribes)", sample: "1"),
-                        ],
-                        roles: Role.clinical, needsPatient: true, needsVisit: true,
-                        discussion: """
-                            Example: monitoring baseline sbp=132 dbp=84 hr=78 rr=14 spo2=98 temp=36.8 avpu=A
-                            Scored with NEWS2 and checked against the protocol's absolute limits: a baseline past a
-                            stop criterion stands as an alert, and dosing waits for its acknowledgement.
-                            """),
-            CommandSpec("vitals", summary: "vital signs: NEWS2, and the protocol's stop and alert criteria",
-                        fields: Vitals.fields(required: false), roles: Role.clinical, needsPatient: true, needsVisit: true,
-                        discussion: """
-                            Example: monitoring vitals sbp=128 dbp=80 hr=76 rr=14 spo2=98 temp=36.7 avpu=A
-                            Any subset the protocol allows (monitoring.vitals_required). A value outside physiology is
-                            a typing error, not an alert. A stop criterion pauses the running infusion until a
-                            physician resumes it; every criterion crossed stands as an alert until acknowledged.
-                            """),
+            baselineCommand,
+            vitalsCommand,
             CommandSpec("rass", summary: "Richmond Agitation–Sedation Scale, −5 to +4",
                         fields: [FieldSpec("score", .integer(-5...4), help: "RASS: " + Observations.rass.map { "\($0.0) \($0.1)" }.joined(separator: ", "),
                                            positional: true, sample: "0")],
@@ -87,6 +68,50 @@ public final class MonitoringModule: ClinicModule {
         ],
         settings: scheduleSettings + Criteria.settings + DischargeRules.settings,
         uses: ModuleUses(facts: [Uses.started, Uses.running, Uses.complete], commands: [Uses.pause]))
+
+    static var manifest: ModuleManifest {
+        var m = ModuleManifest(name: "monitoring", version: "0.1.0",
+                               summary: "vital signs with NEWS2, stop criteria and alerts, sedation, adverse events, discharge", order: 50)
+        m.aliases = ["mon"]
+        return m
+    }
+
+    static var baselineCommand: CommandSpec {
+        var c = CommandSpec("baseline", summary: "the vital signs before the infusion, which later ones are compared with",
+                            fields: Vitals.fields(required: true) + [
+                                FieldSpec("scale", .choice([Choice("1", "SpO2 scale 1: everyone else (target 94–98 %)"),
+                                                            Choice("2", "SpO2 scale 2: hypercapnic respiratory failure, prescribed target 88–92 %")]),
+                                          required: false, help: "the NEWS2 SpO2 scale (default 1; 2 only as a physician prescribes)", sample: "1"),
+                            ],
+                            roles: Role.clinical, needsPatient: true, needsVisit: true,
+                            discussion: """
+                                Example: monitoring baseline bp=132/84 hr=78 rr=14 spo2=98 temp=36.8 avpu=A
+                                Scored with NEWS2 and checked against the protocol's absolute limits: a baseline past a
+                                stop criterion stands as an alert, and dosing waits for its acknowledgement.
+                                """)
+        c.pairs = [Vitals.bloodPressure]
+        return c
+    }
+
+    static var vitalsCommand: CommandSpec {
+        var c = CommandSpec("vitals", summary: "vital signs: NEWS2, and the protocol's stop and alert criteria",
+                            fields: Vitals.fields(required: false), roles: Role.clinical, needsPatient: true, needsVisit: true,
+                            discussion: """
+                                Example: v 128/80 76 14 98 36.7 A
+                                Example: monitoring vitals bp=128/80 hr=76 rr=14 spo2=98% temp=36.7 avpu=A
+                                The short form takes bp, hr, rr, spo2, temp and avpu in that order; - leaves one out
+                                (v 128/80 76 - 98).
+                                The signs the protocol requires (monitoring.vitals_required) are asked for when left out.
+                                A value outside physiology is a typing error, not an alert. A stop criterion pauses the
+                                running infusion until a physician resumes it; every criterion crossed stands as an
+                                alert until acknowledged.
+                                """)
+        c.aliases = ["vit"]
+        c.pairs = [Vitals.bloodPressure]
+        c.shortForm = Vitals.shortForm
+        c.requiredFieldsSetting = "monitoring.vitals_required"
+        return c
+    }
 
     /// What monitoring uses of dosing: where the infusion stands, and the pause a stop criterion makes.
     enum Uses {

@@ -18,18 +18,29 @@ struct Vitals: Sendable, Equatable {
     /// The fields of `monitoring vitals` and `baseline`. The ranges are physiology, not alarm
     /// limits: a value outside them is a typing error (`hr=720`), refused before anything is scored.
     static func fields(required: Bool) -> [FieldSpec] {
-        [
+        var spo2 = FieldSpec("spo2", .integer(50...100), required: required, help: "oxygen saturation by pulse oximetry, % (98 or 98%)", sample: "98")
+        spo2.units = [.percent]
+        var temp = FieldSpec("temp", .decimal(30...43), required: required,
+                             help: "temperature, °C (36.8 or 36.8C; 98.2F is converted to °C, to 0.1)", sample: "36.8")
+        temp.units = [.celsius, .fahrenheit]
+        return [
             FieldSpec("sbp", .integer(40...300), required: required, help: "systolic blood pressure, mmHg", sample: "128"),
             FieldSpec("dbp", .integer(20...200), required: required, help: "diastolic blood pressure, mmHg", sample: "80"),
             FieldSpec("hr", .integer(20...250), required: required, help: "heart rate, beats per minute", sample: "76"),
             FieldSpec("rr", .integer(0...70), required: required, help: "respiration rate, breaths per minute", sample: "14"),
-            FieldSpec("spo2", .integer(50...100), required: required, help: "oxygen saturation by pulse oximetry, %", sample: "98"),
-            FieldSpec("temp", .decimal(30...43), required: required, help: "temperature, °C", sample: "36.8"),
+            spo2,
+            temp,
             FieldSpec("avpu", .choice(avpuChoices), required: required, help: "consciousness: A, C (new confusion), V, P or U", sample: "A"),
             FieldSpec("o2", .choice([Choice("air", "breathing room air"), Choice("oxygen", "on supplemental oxygen", aliases: ["o2"])]),
                       required: false, help: "air or oxygen (default: as at the last entry of this visit, else air)", sample: "air"),
         ]
     }
+
+    /// `bp=132/84` for sbp and dbp.
+    static let bloodPressure = FieldPair("bp", "sbp", "dbp", help: "blood pressure, systolic/diastolic mmHg (132/84)")
+
+    /// `v 132/84 78 14 98 36.8 A`: the signs in the order they are read off a monitor.
+    static let shortForm = ShortForm(["v", "vitals"], values: ["bp", "hr", "rr", "spo2", "temp", "avpu"])
 
     static let avpuChoices = [
         Choice("A", "alert", aliases: ["alert"]),

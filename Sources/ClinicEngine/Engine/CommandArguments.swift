@@ -20,13 +20,21 @@ package struct ParsedArguments: Sendable, Equatable {
     package var defaults: [String: String] = [:]
 }
 
+/// Where a bare word goes: a field, by its index among the command's, or a pair of them.
+enum Slot: Equatable {
+    case field(Int)
+    case pair(Int)
+}
+
 /// Reads `field=value`, `--field value`, `--field=value` and positional words against a command's
 /// declared fields. Everything a user can get wrong comes back as one ``CommandError`` line.
 package enum CommandArguments {
     /// - Parameter today: the clinic's date, worked out only if a date field needs it.
     /// - Parameter askAgain: a value refused is noted in ``ParsedArguments/refused`` (and asked
     ///   for at the terminal) instead of failing the command.
+    /// - Parameter alsoRequired: fields the clinic protocol makes required (``CommandSpec/requiredFieldsSetting``).
     package static func parse(_ words: [String], for entry: CatalogEntry, patientSex: Sex?, askAgain: Bool = false,
+                              alsoRequired: Set<String> = [],
                               today: @autoclosure () -> DateComponents) throws(CommandError) -> ParsedArguments {
         var knownToday: DateComponents?
         func todayOnce() -> DateComponents {
@@ -36,13 +44,22 @@ package enum CommandArguments {
             return t
         }
         let fields = entry.spec.fields
+        let pairs = entry.spec.pairs
         var result = ParsedArguments()
-        // Fields by their place in the declaration (no copies of the declarations as they are used).
-        var positional = fields.indices.filter { fields[$0].isPositional }[...]
+        // Where bare words go: a field (by its place in the declaration, so no copies of the
+        // declarations are made as they are used), or a pair of fields typed as one word.
+        var positional: [Slot]
+        if let order = entry.bareOrder {
+            positional = order.compactMap { name in
+                fields.firstIndex { $0.name == name }.map(Slot.field) ?? pairs.firstIndex { $0.name == name }.map(Slot.pair)
+            }
+        } else {
+            positional = fields.indices.filter { fields[$0].isPositional }.map(Slot.field)
+        }
         // The last positional field, when it is free text, takes the rest of the bare words:
         // `help patient new`, `patient find Zoë Ålvarez`.
-        let rest = positional.last.flatMap { i -> Int? in
-            if case .text = fields[i].kind { return i }
+        let rest = entry.bareOrder != nil ? nil : positional.last.flatMap { slot -> Int? in
+            if case .field(let i) = slot, case .text = fields[i].kind { return i }
             return nil
         }
         var restGivenByPosition = false
@@ -61,7 +78,12 @@ package enum CommandArguments {
         }
 
         func take(_ index: Int, _ text: String) throws(CommandError) {
-            positional.removeAll { $0 == index }
+            positional.removeAll { slot in
+                switch slot {
+                case .field(let i): return i == index
+                case .pair(let p): return pairs[p].first == fields[index].name || pairs[p].second == fields[index].name
+                }
+            }
             // `field=` with nothing after it (an empty cell of a CSV row) is a field not given:
             // asked for, or missing, like one left out.
             if text.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
@@ -82,12 +104,45 @@ package enum CommandArguments {
             }
         }
 
+        /// `132/84` for `bp`: each half read as its field.
+        func takePair(_ p: Int, _ text: String) throws(CommandError) {
+            let pair = pairs[p]
+            positional.removeAll { $0 == .pair(p) }
+            if text.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+            guard let first = fields.firstIndex(where: { $0.name == pair.first }), let second = fields.firstIndex(where: { $0.name == pair.second }) else { return }
+            let parts = text.components(separatedBy: pair.separator)
+            guard parts.count == 2, !parts[0].trimmed.isEmpty, !parts[1].trimmed.isEmpty else {
+                let problem = "'\(text)' is not \(pair.first)\(pair.separator)\(pair.second)"
+                guard askAgain else { throw CommandError("\(pair.name): \(problem)", hint: "type e.g. \(pair.name)=\(pairSample(pair))") }
+                result.refused[pair.first] = problem
+                result.refused[pair.second] = problem
+                return
+            }
+            try take(first, parts[0].trimmed)
+            try take(second, parts[1].trimmed)
+        }
+
+        func pairSample(_ pair: FieldPair) -> String {
+            let sample = { (name: String) in fields.first { $0.name == name }.map(FieldPrompt.sample) ?? "…" }
+            return sample(pair.first) + pair.separator + sample(pair.second)
+        }
+
         while i < words.count {
             let word = words[i]
             if word.hasPrefix("--") && word.utf8.count > 2 {
                 let body = word.dropFirst(2)
                 if let eq = body.firstIndex(of: "=") {
-                    try take(try field(named: String(body[..<eq])), String(body[body.index(after: eq)...]))
+                    if let p = pairs.firstIndex(where: { $0.name == body[..<eq].lowercased() }) {
+                        try takePair(p, String(body[body.index(after: eq)...]))
+                    } else {
+                        try take(try field(named: String(body[..<eq])), String(body[body.index(after: eq)...]))
+                    }
+                } else if let p = pairs.firstIndex(where: { $0.name == body.lowercased() }) {
+                    guard i + 1 < words.count else {
+                        throw CommandError("--\(body) needs a value", hint: "type e.g. \(pairs[p].name)=\(pairSample(pairs[p]))")
+                    }
+                    i += 1
+                    try takePair(p, words[i])
                 } else {
                     let index = try field(named: String(body))
                     // A yes/no option given alone is a flag: `--all` is `--all yes`.
@@ -105,18 +160,29 @@ package enum CommandArguments {
             } else if let eq = word.firstIndex(of: "="), eq != word.startIndex,
                       DeclarationCheck.isWord(String(word[..<eq]).lowercased(), allowUnderscore: true) {
                 let name = String(word[..<eq])
-                if entry.takesOtherFields, !fields.contains(where: { $0.name == name.lowercased() }) {
+                if let p = pairs.firstIndex(where: { $0.name == name.lowercased() }) {
+                    try takePair(p, String(word[word.index(after: eq)...]))
+                } else if entry.takesOtherFields, !fields.contains(where: { $0.name == name.lowercased() }) {
                     guard result.others[name] == nil else { throw CommandError("\(name) is given twice", hint: "give each field once") }
                     result.others[name] = String(word[word.index(after: eq)...])
                 } else {
                     try take(try field(named: name), String(word[word.index(after: eq)...]))
                 }
             } else if let next = positional.first {
-                try take(next, word)
-                restGivenByPosition = next == rest
+                switch next {
+                // In a short form, `-` leaves a value out: `v 132/84 78 - 98`.
+                case _ where entry.bareOrder != nil && word == "-": positional.removeFirst()
+                case .field(let index):
+                    try take(index, word)
+                    restGivenByPosition = index == rest
+                case .pair(let p): try takePair(p, word)
+                }
             } else if let rest, restGivenByPosition, let earlier = result.texts[fields[rest].name] {
                 result.values[fields[rest].name] = nil
                 try take(rest, earlier + " " + word)
+            } else if let order = entry.bareOrder {
+                throw CommandError("unexpected '\(word)': the short form takes \(order.joined(separator: " ")) in that order",
+                                   hint: "name the field instead (\(fields.map { $0.name + "=" }.joined(separator: " "))), or type help \(entry.name)")
             } else {
                 let names = fields.map { $0.name + "=" }.joined(separator: " ")
                 throw CommandError("unexpected '\(word)' after \(entry.name)",
@@ -124,7 +190,7 @@ package enum CommandArguments {
             }
             i += 1
         }
-        for spec in fields where (spec.isRequired || result.refused[spec.name] != nil) && result.values[spec.name] == nil {
+        for spec in fields where (spec.isRequired || alsoRequired.contains(spec.name) || result.refused[spec.name] != nil) && result.values[spec.name] == nil {
             if let applies = spec.appliesTo, let sex = patientSex, !applies.contains(sex), result.refused[spec.name] == nil { continue }
             result.missing.append(spec.name)
         }

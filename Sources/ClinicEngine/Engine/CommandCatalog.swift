@@ -34,6 +34,9 @@ package struct CatalogEntry: @unchecked Sendable {
     package var isDirective = false
     /// A host command's handler; `nil` for a module's command and for a directive.
     package var handler: HostHandler?
+    /// When typed by its short form (`v 132/84 78`): the fields and pairs its bare words are
+    /// read into, in order. The entry's words stay the command's own (`monitoring vitals`).
+    package var bareOrder: [String]?
 
     /// A module's command.
     package init(words: [String], spec: CommandSpec, module: LoadedModule?, isOpen: Bool, managesTransactions: Bool = false) {
@@ -81,6 +84,12 @@ package struct CommandCatalog: Sendable {
     package private(set) var entries: [CatalogEntry]
     /// One line about each command group (`patient`: "register, find and open patients").
     package let groupSummaries: [String: String]
+    /// A module's other names (`mon`), to its name.
+    package private(set) var moduleAliases: [String: String] = [:]
+    /// A command's other verbs (`vit`), by the group's first word, to the verb.
+    package private(set) var verbAliases: [String: [String: String]] = [:]
+    /// The words of short forms (`v`), to the command they start and the order of its bare values.
+    package private(set) var shortForms: [String: (words: [String], values: [String])] = [:]
 
     package init(host: HostCommandTable, modules: [LoadedModule]) {
         var entries = host.entries
@@ -88,8 +97,14 @@ package struct CommandCatalog: Sendable {
         for module in modules.sorted(by: { $0.declaration.manifest.order < $1.declaration.manifest.order }) {
             let name = module.name
             summaries[name] = module.declaration.manifest.summary
+            // The loader has refused a module whose other words are taken; the first keeps a word here too.
+            for alias in module.declaration.manifest.aliases where moduleAliases[alias] == nil { moduleAliases[alias] = name }
             for spec in module.declaration.commands {
                 entries.append(CatalogEntry(words: [name, spec.verb], spec: spec, module: module, isOpen: false))
+                for alias in spec.aliases where verbAliases[name]?[alias] == nil { verbAliases[name, default: [:]][alias] = spec.verb }
+                if let short = spec.shortForm {
+                    for word in short.words where shortForms[word] == nil { shortForms[word] = ([name, spec.verb], short.values) }
+                }
             }
         }
         self.entries = entries
@@ -102,8 +117,33 @@ package struct CommandCatalog: Sendable {
         return entries.map { $0.words[0] }.filter { seen.insert($0).inserted }
     }
 
-    /// The commands whose first word is `word`.
-    package func group(_ word: String) -> [CatalogEntry] { entries.filter { $0.words[0] == word } }
+    /// Every word a command line may start with: the first words, modules' other names, and short forms.
+    package var startingWords: [String] {
+        firstWords + moduleAliases.keys.sorted() + shortForms.keys.sorted()
+    }
+
+    /// The group's first word for a word typed: a module's other name is its name.
+    package func canonicalFirst(_ word: String) -> String {
+        let key = word.lowercased()
+        return moduleAliases[key] ?? key
+    }
+
+    /// The commands whose first word is `word` (or a module's other name for it).
+    package func group(_ word: String) -> [CatalogEntry] {
+        let key = canonicalFirst(word)
+        return entries.filter { $0.words[0] == key }
+    }
+
+    /// The other words that name a command: its module's other names with its verb, its verb's
+    /// other words, and its short forms (`mon vitals`, `monitoring vit`, `v`).
+    package func otherWords(for entry: CatalogEntry) -> (aliases: [String], shortForms: [String]) {
+        guard entry.words.count == 2 else { return ([], []) }
+        let (first, verb) = (entry.words[0], entry.words[1])
+        var aliases = moduleAliases.filter { $0.value == first }.keys.sorted().map { "\($0) \(verb)" }
+        aliases += (verbAliases[first] ?? [:]).filter { $0.value == verb }.keys.sorted().map { "\(first) \($0)" }
+        let shorts = shortForms.filter { $0.value.words == entry.words }.keys.sorted()
+        return (aliases, shorts)
+    }
 
     package enum Resolution {
         case found(CatalogEntry, arguments: [String])
@@ -111,9 +151,18 @@ package struct CommandCatalog: Sendable {
     }
 
     /// Finds the command the words name; the words after it are its arguments.
-    package func resolve(_ words: [String]) -> Resolution {
-        guard let first = words.first else { return .failed("empty command") }
-        let key = first.lowercased()
+    package func resolve(_ typed: [String]) -> Resolution {
+        guard let first = typed.first else { return .failed("empty command") }
+        var words = typed
+        var key = first.lowercased()
+        // A short form: the command, its bare words read in the form's order.
+        if let short = shortForms[key], var entry = entries.first(where: { $0.words == short.words }) {
+            entry.bareOrder = short.values
+            return .found(entry, arguments: Array(words.dropFirst()))
+        }
+        key = canonicalFirst(key)
+        words[0] = key
+        if words.count > 1, let verb = verbAliases[key]?[words[1].lowercased()] { words[1] = verb }
         // The common case first, without gathering the group: `patient new`, `intake record`.
         if words.count > 1 {
             let verb = words[1].lowercased()
@@ -123,6 +172,12 @@ package struct CommandCatalog: Sendable {
         }
         let candidates = group(key)
         if candidates.isEmpty {
+            // A verb typed alone that names one module's command (`vitals`, `discharge`).
+            let byVerb = entries.filter { $0.module != nil && $0.words.count == 2 && $0.words[1] == key }
+            if byVerb.count == 1 {
+                return .failed("no command starts with that word; type \(byVerb[0].name)"
+                    + (otherWords(for: byVerb[0]).shortForms.first.map { " (or \($0) for short)" } ?? ""))
+            }
             let guess = Suggest.closest(to: key, among: firstWords)
             // What was typed is never repeated: it may be a password typed at the wrong prompt.
             return .failed("no command starts with that word" + (guess.map { "; did you mean '\($0)'?" } ?? "") + "; type help for the list")

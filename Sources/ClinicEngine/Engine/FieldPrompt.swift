@@ -29,8 +29,10 @@ enum FieldPrompt {
 
     /// Asks for `spec`. `offered` is what Enter takes, as it would be typed; `answered` counts the
     /// answers Ctrl-C would lose.
+    /// `expects` says what may be typed where the field's kind does not (a pair: `sbp/dbp`).
     static func ask(_ spec: FieldSpec, default offered: String?, input: any LineInput, in session: Session, answered: Int,
-                    canGoBack: Bool) -> Answer {
+                    canGoBack: Bool, expects: String? = nil) -> Answer {
+        let expects = expects ?? spec.expects
         let console = session.console
         // The item's wording, and the anchors of a scale whose answers are numbers.
         console.out("  \(spec.help)")
@@ -38,7 +40,7 @@ enum FieldPrompt {
             console.out("    " + choices.map { "\($0.id) = \($0.label)" }.joined(separator: " · "))
         }
         let shownDefault = offered
-        let prompt = "  \(spec.name) (\(spec.expects))" + (shownDefault.map { " \($0)// " } ?? ": ")
+        let prompt = "  \(spec.name) (\(expects))" + (shownDefault.map { " \($0)// " } ?? ": ")
         while true {
             switch input.readLine(prompt: prompt, completion: .field(spec)) {
             case .end:
@@ -61,11 +63,11 @@ enum FieldPrompt {
                     console.err("  this is the first item: nothing to go back to (^^ abandons the command)")
                     continue
                 case "?":
-                    console.out("    \(spec.name): \(spec.expects); e.g. \(sample(spec))" + (shownDefault.map { "; Enter takes \($0)" } ?? ""))
+                    console.out("    \(spec.name): \(expects); e.g. \(sample(spec))" + (shownDefault.map { "; Enter takes \($0)" } ?? ""))
                     console.out("    ?? for more · ^ back one item · ^^ abandon the command")
                     continue
                 case "??":
-                    for line in longHelp(spec) { console.out(line) }
+                    for line in longHelp(spec, expects: expects) { console.out(line) }
                     continue
                 case "":
                     // Enter takes what is offered, read as if it were typed.
@@ -87,6 +89,12 @@ enum FieldPrompt {
                        q.unit != units[0], q.unit.dimension == units[0].dimension {
                         console.out("    = \(FieldSpec.format((q.value(in: units[0]) * 10).rounded() / 10)) \(units[0].symbol)")
                     }
+                    // A number typed in another unit (98.2F) is shown as it is kept.
+                    let lower = text.lowercased()
+                    if let own = spec.units.first, let number = value.doubleValue,
+                       spec.units.dropFirst().contains(where: { u in lower.hasSuffix(u.symbol.lowercased()) || u.aliases.contains { lower.hasSuffix($0) } }) {
+                        console.out("    = \(FieldSpec.format(number)) \(own.symbol)")
+                    }
                     return .value(value, text: needsToday ? value.stringValue ?? text : text)
                 } catch {
                     // The field's own advice, as it applies at its prompt: `72kg`, not `weight=72kg`.
@@ -98,9 +106,9 @@ enum FieldPrompt {
     }
 
     /// `??`: the field's whole help.
-    static func longHelp(_ spec: FieldSpec) -> [String] {
+    static func longHelp(_ spec: FieldSpec, expects: String? = nil) -> [String] {
         var out = Layout.wrap(spec.help, width: Layout.width - 4).map { "    " + $0 }
-        out.append("    takes \(spec.expects)" + (spec.isRequired ? "" : " (optional)"))
+        out.append("    takes \(expects ?? spec.expects)" + (spec.isRequired ? "" : " (optional)"))
         switch spec.kind {
         case .choice(let choices), .choices(let choices), .outcomes(let choices):
             out += choices.map { "      \($0.id)" + ($0.label == $0.id ? "" : " = \($0.label)") }

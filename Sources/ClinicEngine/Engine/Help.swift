@@ -71,7 +71,11 @@ enum Help {
         let catalog = session.catalog
         guard let topic = topic?.trimmed, !topic.isEmpty else { return overview(catalog) }
         let words = topic.lowercased().split(separator: " ").map(String.init)
-        if let entry = catalog.entries.first(where: { $0.words == words }) { return command(entry, requirements: session.requirements(of: entry)) }
+        if let entry = catalog.entries.first(where: { $0.words == words }) { return command(entry, requirements: session.requirements(of: entry), catalog: catalog) }
+        // A short form or another word for a command (`help v`, `help mon vit`).
+        if case .found(let entry, let rest) = catalog.resolve(words), rest.isEmpty {
+            return command(entry, requirements: session.requirements(of: entry), catalog: catalog)
+        }
         let group = catalog.group(words[0])
         if !group.isEmpty, words.count == 1 {
             var out = CommandOutput()
@@ -84,7 +88,7 @@ enum Help {
         }
         // By the verb alone, or the command's last word: `help vitals` is monitoring vitals.
         let byVerb = catalog.entries.filter { $0.words.count > 1 && $0.words.last == words.last && (words.count == 1 || $0.words[0] == words[0]) }
-        if byVerb.count == 1 { return command(byVerb[0], requirements: session.requirements(of: byVerb[0])) }
+        if byVerb.count == 1 { return command(byVerb[0], requirements: session.requirements(of: byVerb[0]), catalog: catalog) }
         if byVerb.count > 1 {
             var out = CommandOutput()
             out.line("'\(topic)' is the verb of \(byVerb.count) commands:")
@@ -113,7 +117,7 @@ enum Help {
             if entry.module != nil { return .clinical }
             switch entry.words[0] {
             case "patient", "visit", "board", "status", "amend", "report": return .patients
-            case "login", "logout", "whoami", "help", "quit", "exit", "password": return .session
+            case "login", "logout", "as", "whoami", "help", "quit", "exit", "password": return .session
             default: return .administration
             }
         }
@@ -131,8 +135,12 @@ enum Help {
                     rows.append((usage(first), first.spec.summary))
                 } else {
                     // The group, what it is for, and its verbs on the lines under that.
-                    rows.append((word, catalog.groupSummaries[word] ?? ""))
-                    rows.append(("", group.map { $0.words[1] }.joined(separator: " · ")))
+                    let aliases = catalog.moduleAliases.filter { $0.value == word }.keys.sorted()
+                    rows.append((([word] + aliases).joined(separator: " or "), catalog.groupSummaries[word] ?? ""))
+                    rows.append(("", group.map { entry in
+                        let shorts = catalog.otherWords(for: entry).shortForms
+                        return entry.words[1] + (shorts.isEmpty ? "" : " (\(shorts.joined(separator: ", ")))")
+                    }.joined(separator: " · ")))
                 }
             }
             guard !rows.isEmpty else { continue }
@@ -149,14 +157,23 @@ enum Help {
 
     static func usage(_ entry: CatalogEntry) -> String {
         var parts = [entry.name]
-        for field in entry.spec.fields {
-            let shown = field.isPositional ? field.name.uppercased() : "\(field.name)=…"
+        let pairs = entry.spec.pairs
+        for field in entry.spec.fields where !pairs.contains(where: { $0.second == field.name }) {
+            var shown = field.isPositional ? field.name.uppercased() : "\(field.name)=…"
+            // A pair is shown as the one word it is typed as (`bp=…/…`).
+            if let pair = pairs.first(where: { $0.first == field.name }) { shown = "\(pair.name)=…\(pair.separator)…" }
             parts.append(field.isRequired ? shown : "[\(shown)]")
         }
         return parts.joined(separator: " ")
     }
 
-    static func command(_ entry: CatalogEntry, requirements: [String]) -> CommandOutput {
+    /// `v BP HR RR SPO2 TEMP AVPU`, for a command with a short form.
+    static func shortUsage(_ word: String, _ entry: CatalogEntry) -> String? {
+        guard let form = entry.spec.shortForm else { return nil }
+        return ([word] + form.values.map { $0.uppercased() }).joined(separator: " ")
+    }
+
+    static func command(_ entry: CatalogEntry, requirements: [String], catalog: CommandCatalog? = nil) -> CommandOutput {
         var out = CommandOutput()
         func say(_ text: String, indent: String = "") {
             for line in Layout.wrap(text, width: Layout.width - indent.count) { out.line(indent + line) }
@@ -165,6 +182,19 @@ enum Help {
         out.line(shown[0])
         for line in Layout.wrap(shown.dropFirst().joined(separator: " "), width: Layout.width - 4) where !line.isEmpty { out.line("    " + line) }
         say(entry.spec.summary, indent: "  ")
+        if let catalog {
+            let other = catalog.otherWords(for: entry)
+            if let word = other.shortForms.first, let short = shortUsage(word, entry) {
+                let example = entry.spec.shortForm?.values.map { value in
+                    entry.spec.pairs.first { $0.name == value }.map { pair in
+                        [pair.first, pair.second].compactMap { n in entry.spec.fields.first { $0.name == n }.map(FieldPrompt.sample) }.joined(separator: pair.separator)
+                    } ?? entry.spec.fields.first { $0.name == value }.map(FieldPrompt.sample) ?? "…"
+                }.joined(separator: " ") ?? ""
+                say("short form: \(short) (e.g. \(word) \(example); - leaves one out)", indent: "  ")
+            }
+            let also = other.aliases + other.shortForms.dropFirst()
+            if !also.isEmpty { say("also typed: \(also.joined(separator: ", "))", indent: "  ") }
+        }
         if !entry.isOpen {
             say("who: \(entry.spec.roles.sorted().map(\.rawValue).joined(separator: ", "))"
                 + (entry.spec.needsVisit ? " · needs an open visit" : entry.spec.needsPatient ? " · needs an open patient" : ""), indent: "  ")
@@ -183,7 +213,8 @@ enum Help {
                 default: break
                 }
                 return (f.name, meaning)
-            }, indent: 4, termWidth: 14) { out.line(line) }
+            } + entry.spec.pairs.map { ($0.name, "\($0.first)\($0.separator)\($0.second) typed as one word · \($0.help)") },
+            indent: 4, termWidth: 14) { out.line(line) }
         }
         for (lead, text) in paragraphs(entry.spec.discussion) {
             if text.isEmpty { out.line(""); continue }

@@ -50,6 +50,14 @@ package enum HostCommands {
             session.signOut()
             return .lines("\(who) signed out")
         },
+        host(["as"], CommandSpec("as", summary: "run one command as another member of staff, who types their password: as patel dosing resume",
+                                 fields: [FieldSpec("user", .text(maxLength: 32), help: "their sign-in name", positional: true),
+                                          FieldSpec("command", .text(maxLength: 4000), help: "the command, as they would type it", positional: true)],
+                                 roles: everyone, needsPatient: false,
+                                 discussion: "The command is theirs: their roles, their name on the record, their password as its signature. Then the shell is yours again, with the same patient and visit open.")) { _, _ in
+            // Session.execute runs `as` itself, before the catalog; this entry is for help and completion.
+            throw CommandError("as needs a name and a command", hint: "type e.g. as patel dosing resume")
+        },
         host(["whoami"], CommandSpec("whoami", summary: "who is signed in", roles: everyone, needsPatient: false), open: true) { v, session in Accounts.whoami(in: session) },
         host(["user", "add"], CommandSpec("add", summary: "add a member of staff (asks for their first password)",
                                           fields: [FieldSpec("user", .text(maxLength: 32), help: "sign-in name: lower-case letters, digits, . - _", positional: true),
@@ -78,7 +86,8 @@ package enum HostCommands {
                                                       FieldSpec("sex", .choice(sexChoices), help: "F, M or X"),
                                                       FieldSpec("mrn", .text(maxLength: 20), required: false,
                                                                 help: "medical record number; one is made (C000001) if left out"),
-                                                      FieldSpec("force", .yesNo, required: false, help: "leave even though the open patient's infusion is running or paused (a script must say so)")],
+                                                      FieldSpec("force", .yesNo, required: false, help: "leave even though the open patient's infusion is running or paused (a script must say so)"),
+                                                      FieldSpec("duplicate", .yesNo, required: false, help: "register even though a patient with the same name and date of birth exists (asked at a terminal; a script must say so)")],
                                              needsPatient: false)) { v, session in try Patients.register(v, in: session) },
         host(["patient", "correct"], CommandSpec("correct", summary: "correct the open patient's name, date of birth or sex, with the reason",
                                                  fields: [FieldSpec("name", .text(maxLength: 200), required: false, help: "full name as on their ID", identifying: true),

@@ -14,7 +14,7 @@ package enum Patients {
             throw CommandError("MRN '\(mrn)' may hold only letters, digits and '-'", hint: "type e.g. --mrn BAR-001")
         }
         try checkBirth(dob, in: session)
-        let twins = try session.store.patients(born: dob).filter { folded($0.name) == folded(name) }
+        let twins = try likelyDuplicates(name: name, dob: dob, in: session)
         let now = session.now
         let patient: PatientInfo
         do {
@@ -116,8 +116,12 @@ package enum Patients {
     }
 
     /// A name folded for the duplicate check: case, accents and spacing do not tell two people apart.
-    static func folded(_ name: String) -> String {
-        normalized(name).folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
+    static func folded(_ name: String) -> String { PatientNames.folded(name) }
+
+    /// The patients registered with this name (folded) and date of birth: likely the same person.
+    static func likelyDuplicates(name: String, dob: String, in session: Session) throws -> [PatientInfo] {
+        let key = folded(name)
+        return try session.store.patients(born: dob).filter { folded($0.name) == key }
     }
 
     static func open(_ key: String, in session: Session) throws -> CommandOutput {

@@ -33,7 +33,7 @@ package final class Session {
     package let console: any Console
     /// Where to ask for missing fields and passwords; `nil` when there is no one to ask (a script).
     package var input: (any LineInput)?
-    package let environment: [String: String]
+    package var environment: [String: String]
     package let databasePath: String
     package let sessionID: String
     /// The clinic protocol in force: every record notes its version.
@@ -83,6 +83,11 @@ package final class Session {
     var newPasswordNeeded: String?
     /// The open visit another workstation ended since this shell's last command: its id, when and by whom.
     var visitEndedElsewhere: (id: Int64, at: Date, by: String)?
+    /// While `as NAME COMMAND` runs: the member of staff signed in, whom the shell returns to.
+    package internal(set) var actingFor: StaffInfo?
+    /// While `as NAME COMMAND` runs: the name and password typed for it, which a signature the
+    /// command needs takes instead of asking again.
+    var actingPassword: (name: String, password: String)?
 
     package init(store: any RecordStore, plugins: PluginReport, clock: any ClinicClock, calendar: Calendar, console: any Console,
                  input: (any LineInput)?, environment: [String: String], databasePath: String, clinicProtocol: LoadedProtocol,
@@ -122,10 +127,15 @@ package final class Session {
             let engine = FactEngine(session: self)
             let items = (try? engine.due()) ?? []
             let next = items.first { !$0.isAllDay && $0.at >= visit.startedAt } ?? items.first
+            // The most urgent first: paused, an alert standing, what the visit needs next (vitals
+            // due, or the earliest discharge once the dose has ended), then older reminders.
             var marks = [visit.kind]
-            if (try? Board.entry(patient, visit, place: nil, in: self))??.state == .paused { marks.append("PAUSED") }
+            let board = (try? Board.entry(patient, visit, place: nil, in: self)) ?? nil
+            if board?.state == .paused { marks.append("PAUSED") }
             if !((try? engine.alerts()) ?? []).isEmpty { marks.append("ALERT") }
-            if let next { marks.append(Self.dueText(next, now: clock.now(), calendar: calendar)) }
+            let discharge = board?.state == .ended ? board?.notes.first { $0.hasPrefix("discharge") } : nil
+            if let discharge { marks.append(discharge) }
+            if let next, discharge == nil || !next.isAllDay { marks.append(Self.dueText(next, now: clock.now(), calendar: calendar)) }
             p += " [" + marks.joined(separator: " · ") + "]"
         }
         return p + "> "
@@ -209,6 +219,7 @@ package final class Session {
         // `?` asks for help: alone, the list; after a command's words, that command's.
         // (a field already typed, `dosing plan route=iv ?`, is not part of the topic)
         var words = typed
+        if words.first?.lowercased() == "as", words.last != "?", words.last != "??" { return executeAs(words, source: source, line: lineText) }
         if let last = words.last, last == "?" || last == "??" {
             words = ["help"] + words.dropLast().prefix { !$0.contains("=") && !$0.hasPrefix("-") }
         } else if words.first == "?" || words.first == "??" {
@@ -271,7 +282,8 @@ package final class Session {
         let own = !store.isInTransaction && input != nil
         let outer = (asksBeforeWriting, collectedPasswords)
         asksBeforeWriting = own
-        if own { collectedPasswords = [:] }
+        // Under `as NAME`, the password NAME typed for the command is theirs to sign with.
+        if own { collectedPasswords = actingPassword.map { [$0.name: $0.password] } ?? [:] }
         defer { (asksBeforeWriting, collectedPasswords) = outer; passwordNeeded = nil; newPasswordNeeded = nil }
         while true {
             passwordNeeded = nil
@@ -394,7 +406,7 @@ package final class Session {
 
     /// Journals the failure and returns it as the outcome; the caller prints it (the shell and a
     /// script say where it happened differently).
-    private func finish(line: String, source: String, failure: CommandError) -> Outcome {
+    func finish(line: String, source: String, failure: CommandError) -> Outcome {
         do {
             try journalFailure(line.trimmed, source: source, failure: failure)
         } catch {
@@ -425,8 +437,10 @@ package final class Session {
         chosen.append("\(field)=\(Tokenizer.quote(value))")
     }
 
+    /// Signs `who` in. The open patient and visit stay open for someone who may see them (a
+    /// clinical role): a physician signing in at the nurse's chair finds the patient there.
     package func signIn(_ who: StaffInfo) {
-        if staff?.id != who.id { patient = nil; visit = nil }
+        if staff?.id != who.id, who.roles.isDisjoint(with: Role.clinical) { patient = nil; visit = nil }
         staff = who
         signedInAt = now
     }

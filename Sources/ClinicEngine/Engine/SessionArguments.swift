@@ -57,7 +57,8 @@ extension Session {
             arguments.append("\(name)=\(value.trimmed)")
         }
         let asking = input != nil && !inScript && !isReplaying
-        var parsed = try CommandArguments.parse(arguments, for: entry, patientSex: patient?.sex, askAgain: asking, today: today)
+        var parsed = try CommandArguments.parse(arguments, for: entry, patientSex: patient?.sex, askAgain: asking,
+                                                alsoRequired: alsoRequiredFields(of: entry), today: today)
         for name in blanked where parsed.values[name] == nil && !parsed.missing.contains(name) { parsed.missing.append(name) }
         // A recording made before a visit's kind was asked for started an infusion visit.
         if isReplaying, entry.name == "visit start", parsed.missing == ["kind"] {
@@ -100,6 +101,12 @@ extension Session {
         }
     }
 
+    /// The fields the clinic protocol makes required for a command (``CommandSpec/requiredFieldsSetting``).
+    func alsoRequiredFields(of entry: CatalogEntry) -> Set<String> {
+        guard let key = entry.spec.requiredFieldsSetting, let text = try? clinicProtocol.settings.text(key) else { return [] }
+        return Set(text.split { $0 == " " || $0 == "," }.map { $0.lowercased() })
+    }
+
     /// Prompts for each missing field in turn, or fails listing them when no one can answer.
     func askForMissing(_ parsed: inout ParsedArguments, entry: CatalogEntry) throws {
         let specs = parsed.missing.compactMap { name in entry.spec.fields.first { $0.name == name } }
@@ -107,31 +114,86 @@ extension Session {
             let list = specs.map { "\($0.name) (\($0.expects))" }.joined(separator: ", ")
             throw CommandError("\(entry.name) is missing \(list)", hint: "add e.g. \(specs[0].example)")
         }
+        // The items asked: a field, or two asked as one when both halves of a pair are missing
+        // (`bp (systolic/diastolic): 132/84`).
+        var items: [[FieldSpec]] = []
+        for spec in specs {
+            if let pair = entry.spec.pairs.first(where: { $0.second == spec.name }), let last = items.last,
+               last.count == 1, last[0].name == pair.first, parsed.refused[pair.first] == nil, parsed.refused[pair.second] == nil,
+               parsed.defaults[pair.first] == nil, parsed.defaults[pair.second] == nil {
+                items[items.count - 1].append(spec)
+            } else {
+                items.append([spec])
+            }
+        }
         var index = 0
         // Every answer typed at these prompts, wherever `^` has taken the reader since.
         var answered: Set<String> = []
-        while index < specs.count {
-            let spec = specs[index]
+        while index < items.count {
+            let item = items[index]
+            let spec = item.count == 1 ? item[0] : Self.pairPrompt(item, in: entry)
             if let why = parsed.refused.removeValue(forKey: spec.name) {
                 console.err("  error: \(spec.name): \(why); type it here, e.g. \(FieldPrompt.sample(spec)) (? for help)")
             }
-            switch FieldPrompt.ask(spec, default: parsed.defaults[spec.name], input: input, in: self, answered: answered.count, canGoBack: index > 0) {
+            let expects = item.count == 2 ? item.map(\.name).joined(separator: entry.spec.pairs.first { $0.first == item[0].name }?.separator ?? "/") : nil
+            switch FieldPrompt.ask(spec, default: parsed.defaults[spec.name], input: input, in: self, answered: answered.count,
+                                   canGoBack: index > 0, expects: expects) {
             case .value(let value, let text):
-                parsed.values[spec.name] = value
-                parsed.texts[spec.name] = text
+                if item.count == 2 {
+                    // Both halves read as their own fields; a half refused asks the pair again.
+                    guard let (values, texts) = readPair(text, item, in: entry) else { continue }
+                    for (spec, (value, text)) in zip(item, zip(values, texts)) {
+                        parsed.values[spec.name] = value
+                        parsed.texts[spec.name] = text
+                    }
+                } else {
+                    parsed.values[spec.name] = value
+                    parsed.texts[spec.name] = text
+                }
                 answered.insert(spec.name)
                 index += 1
             case .back:
                 // The answer before is asked again, offered as it was typed.
                 index -= 1
-                let previous = specs[index].name
-                parsed.values[previous] = nil
-                if let text = parsed.texts.removeValue(forKey: previous) { parsed.defaults[previous] = text }
+                let previous = items[index]
+                for spec in previous { parsed.values[spec.name] = nil }
+                let texts = previous.compactMap { parsed.texts.removeValue(forKey: $0.name) }
+                if texts.count == previous.count {
+                    let name = previous.count == 1 ? previous[0].name : Self.pairPrompt(previous, in: entry).name
+                    parsed.defaults[name] = texts.joined(separator: entry.spec.pairs.first { $0.first == previous[0].name }?.separator ?? "/")
+                }
             case .abandon:
                 throw CommandError("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
             }
         }
         parsed.missing = []
+    }
+
+    /// The prompt of a pair asked as one: its name and help, an answer such as `128/80`.
+    static func pairPrompt(_ item: [FieldSpec], in entry: CatalogEntry) -> FieldSpec {
+        let pair = entry.spec.pairs.first { $0.first == item[0].name && $0.second == item[1].name }
+        let separator = pair?.separator ?? "/"
+        let sample = FieldPrompt.sample(item[0]) + separator + FieldPrompt.sample(item[1])
+        return FieldSpec(pair?.name ?? item[0].name, .text(maxLength: 40),
+                         help: pair?.help ?? "\(item[0].help)\(separator)\(item[1].help)", sample: sample)
+    }
+
+    /// Reads `132/84` typed at a pair's prompt into its two fields, or says what was wrong.
+    private func readPair(_ text: String, _ item: [FieldSpec], in entry: CatalogEntry) -> ([Value], [String])? {
+        let separator = entry.spec.pairs.first { $0.first == item[0].name }?.separator ?? "/"
+        let parts = text.components(separatedBy: separator).map(\.trimmed)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            console.err("  error: '\(text)' is not \(item[0].name)\(separator)\(item[1].name); type e.g. \(FieldPrompt.sample(item[0]))\(separator)\(FieldPrompt.sample(item[1])) (? for help, ^^ to abandon)")
+            return nil
+        }
+        var values: [Value] = []
+        for (spec, part) in zip(item, parts) {
+            do { values.append(try spec.parse(part, today: today)) } catch {
+                console.err("  error: \(spec.name): \(error.problem); \(error.hint.replacingOccurrences(of: "\(spec.name)=", with: "")) (? for help, ^^ to abandon)")
+                return nil
+            }
+        }
+        return (values, parts)
     }
 
     /// The command as it would be typed with every value given: what the journal keeps.

@@ -25,6 +25,17 @@ extension Session {
                 throw CommandError("\(entry.name) would leave the patient while \(question.dropLast())", hint: "a script that means to leave says so: \(entry.name) … --force", kind: .refused)
             }
         }
+        // A likely duplicate is asked about before it is made. A script registers it, and the
+        // registration says so as an alert (a batch names the patient it made).
+        if asking, entry.name == "patient new", command.values["duplicate"]?.boolValue != true,
+           let twins = try? Patients.likelyDuplicates(name: command.values["name"]?.stringValue ?? "", dob: command.values["dob"]?.stringValue ?? "", in: self),
+           !twins.isEmpty {
+            let who = twins.map { Patients.describe($0, in: self) }.joined(separator: "; ")
+            guard ask("\(who): same name and date of birth. Register another patient anyway?") else {
+                throw CommandError("patient new cancelled; nothing was recorded", hint: "open them: patient open \(twins[0].mrn)", kind: .cancelled)
+            }
+            command.canonical += " --duplicate"
+        }
         guard asking, let module = entry.module, let patient else { return }
         let questions = try ModuleCall.run(module, "asking before '\(entry.name)'") {
             try (module.module as? any ConfirmingModule)?.confirmations(Invocation(verb: entry.spec.verb, values: command.values),

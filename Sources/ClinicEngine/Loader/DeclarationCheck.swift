@@ -13,8 +13,39 @@ enum DeclarationCheck {
         if reserved.contains(name) {
             problems.append("module name '\(name)' is a command of the clinic shell itself")
         }
+        for alias in declaration.manifest.aliases {
+            if !isWord(alias) || alias == name { problems.append("module alias '\(alias)' must be a lower-case word other than the name") }
+            if reserved.contains(alias) { problems.append("module alias '\(alias)' is a command of the clinic shell itself") }
+        }
         var verbs: Set<String> = []
         for command in declaration.commands {
+            for alias in command.aliases where !isWord(alias) || declaration.commands.contains(where: { $0.verb == alias }) {
+                problems.append("'\(name) \(command.verb)' alias '\(alias)' must be a lower-case word that is no verb of the module")
+            }
+            let fieldNames = Set(command.fields.map(\.name))
+            for pair in command.pairs {
+                if !isWord(pair.name, allowUnderscore: true) || fieldNames.contains(pair.name) {
+                    problems.append("'\(name) \(command.verb)' pair '\(pair.name)' must be a lower-case word that names no field")
+                }
+                for half in [pair.first, pair.second] where !fieldNames.contains(half) {
+                    problems.append("'\(name) \(command.verb)' pair '\(pair.name)' names '\(half)', which is not one of its fields")
+                }
+                if pair.separator.isEmpty || pair.separator.contains(" ") || pair.separator.contains("=") {
+                    problems.append("'\(name) \(command.verb)' pair '\(pair.name)' needs a separator without spaces or '='")
+                }
+            }
+            if let short = command.shortForm {
+                for word in short.words where !isWord(word) || reserved.contains(word) || word == name || declaration.manifest.aliases.contains(word) {
+                    problems.append("'\(name) \(command.verb)' short form '\(word)' must be a lower-case word that is no command of the shell or name of the module")
+                }
+                let pairNames = Set(command.pairs.map(\.name))
+                for value in short.values where !fieldNames.contains(value) && !pairNames.contains(value) {
+                    problems.append("'\(name) \(command.verb)' short form reads '\(value)', which is no field or pair of it")
+                }
+            }
+            if let key = command.requiredFieldsSetting, !declaration.settings.contains(where: { $0.key == key }) {
+                problems.append("'\(name) \(command.verb)' takes its required fields from '\(key)', which is not one of the module's settings")
+            }
             let label = "\(name) \(command.verb)"
             if !isWord(command.verb) { problems.append("verb '\(command.verb)' is not a lower-case word") }
             if !verbs.insert(command.verb).inserted { problems.append("'\(label)' is declared twice") }
@@ -34,6 +65,15 @@ enum DeclarationCheck {
                 case .text(let max), .list(let max):
                     if max < 1 { problems.append("'\(label)' field '\(field.name)' allows no length") }
                 default: break
+                }
+                if !field.units.isEmpty {
+                    switch field.kind {
+                    case .integer, .decimal:
+                        if field.units.contains(where: { $0.dimension != field.units[0].dimension || !$0.factor.isFinite || $0.factor == 0 || !$0.offset.isFinite }) {
+                            problems.append("'\(label)' field '\(field.name)' has units of more than one dimension, or a unit that does not convert")
+                        }
+                    default: problems.append("'\(label)' field '\(field.name)' has units, which only a number's field takes")
+                    }
                 }
             }
         }

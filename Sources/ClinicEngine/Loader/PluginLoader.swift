@@ -151,7 +151,21 @@ package struct PluginLoader: Sendable {
             return false
         }
         let chosen = choose(among: declared)
-        let sound = ContractCheck.resolve(chosen.loaded, hostCommands: host.entries.map(\.name))
+        // A module's other words (its aliases, its short forms) may not be another module's.
+        var taken: [String: String] = [:]
+        for module in chosen.loaded { taken[module.name] = module.name }
+        let distinct = chosen.loaded.filter { module in
+            let manifest = module.declaration.manifest
+            let words = manifest.aliases + module.declaration.commands.flatMap { $0.shortForm?.words ?? [] }
+            if let clash = words.first(where: { taken[$0] != nil && taken[$0] != module.name }) {
+                refused.append(RefusedPlugin(file: module.file, origin: module.origin,
+                                             reason: "declares '\(clash)' as a short word, which is module \(taken[clash]!)'s already; rename one", abi: module.abi))
+                return false
+            }
+            for word in words { taken[word] = module.name }
+            return true
+        }
+        let sound = ContractCheck.resolve(distinct, hostCommands: host.entries.map(\.name))
         return (sound.loaded, refused + chosen.refused + sound.refused)
     }
 

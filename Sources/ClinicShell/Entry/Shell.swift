@@ -13,9 +13,14 @@ struct Shell {
 
     func run(user: String?) -> Int32 {
         Terminal.catchInterrupts()
-        let completer = Completer(catalog: session.catalog,
+        var completer = Completer(catalog: session.catalog,
                                   mrns: { [store = session.store] in (try? store.mrns()) ?? [] },
                                   staffNames: { [store = session.store] in (try? store.staffNames()) ?? [] })
+        // An MRN listed by Tab is shown with its patient's name and date of birth.
+        completer.label = { [store = session.store] mrn in
+            guard let p = try? store.patient(mrn: mrn) else { return nil }
+            return "\(p.name) \(p.dateOfBirth)"
+        }
         guard let input = EditLineInput(completer: completer, historyPath: historyPath) else {
             session.console.err("clinic: the terminal cannot be edited (libedit failed to start); pipe commands in instead")
             return 1

@@ -10,6 +10,8 @@ package struct Completer {
     package var mrns: () -> [String]
     /// Staff names, for `login`.
     package var staffNames: () -> [String]
+    /// What a listed candidate is, shown beside it (an MRN's patient: `Zoë Ålvarez 1979-03-02`).
+    package var label: (String) -> String? = { _ in nil }
 
     package init(catalog: CommandCatalog, mrns: @escaping () -> [String], staffNames: @escaping () -> [String]) {
         self.catalog = catalog
@@ -35,10 +37,12 @@ package struct Completer {
         let word = parts.last ?? ""
         let done = parts.dropLast().filter { !$0.isEmpty }
         if done.isEmpty {
-            return (word, catalog.firstWords.filter { $0.hasPrefix(word.lowercased()) }.map { $0 + " " })
+            // Commands and short forms (`vitals`); a module's other name is typed, not offered.
+            let words = catalog.firstWords + catalog.shortForms.keys.sorted()
+            return (word, words.filter { $0.hasPrefix(word.lowercased()) }.map { $0 + " " })
         }
         let group = catalog.group(done[0].lowercased())
-        if done.count == 1, !group.contains(where: { $0.words.count == 1 }) {
+        if done.count == 1, !group.contains(where: { $0.words.count == 1 }), catalog.shortForms[done[0].lowercased()] == nil {
             return (word, group.map { $0.words[1] }.filter { $0.hasPrefix(word.lowercased()) }.map { $0 + " " })
         }
         guard case .found(let entry, let given) = catalog.resolve(done) else { return (word, []) }
@@ -67,7 +71,8 @@ package struct Completer {
             if let positional = openFields.first(where: \.isPositional) {
                 candidates += positionalValues(entry: entry, field: positional).filter { $0.lowercased().hasPrefix(word.lowercased()) }.map { $0 + " " }
             }
-            candidates += openFields.filter { !$0.isPositional }.map { $0.name + "=" }.filter { $0.hasPrefix(word.lowercased()) }
+            let pairs = entry.spec.pairs.filter { !named.contains($0.name) && !named.contains($0.first) && !named.contains($0.second) }
+            candidates += (pairs.map { $0.name + "=" } + openFields.filter { !$0.isPositional }.map { $0.name + "=" }).filter { $0.hasPrefix(word.lowercased()) }
         }
         return (word, candidates)
     }
@@ -75,7 +80,7 @@ package struct Completer {
     private func positionalValues(entry: CatalogEntry, field: FieldSpec) -> [String] {
         switch (entry.name, field.name) {
         case (_, "patient") where isPatient(field): return mrns()
-        case ("login", _): return staffNames()
+        case ("login", _), ("as", "user"): return staffNames()
         case ("help", _): return catalog.firstWords
         default: return field.completions
         }

@@ -147,6 +147,18 @@ package final class EditLineInput: LineInput {
         }
         // Nothing more in common: list the candidates under the line, then redraw it.
         let shown = candidates.map { $0.trimmingCharacters(in: .whitespaces) }
+        // Patients are listed one a line, each MRN with its name and date of birth, at most 30.
+        let labels = shown.prefix(31).map { completer.label($0) }
+        if labels.contains(where: { $0 != nil }) {
+            let width = (shown.prefix(30).map(Layout.columns).max() ?? 0) + 2
+            var text = "\n"
+            for (c, label) in zip(shown.prefix(30), labels) {
+                text += c + String(repeating: " ", count: max(1, width - Layout.columns(c))) + (label ?? "") + "\n"
+            }
+            if shown.count > 30 { text += "… and \(shown.count - 30) more: type more of the MRN\n" }
+            Terminal.writeOut(text)
+            return UInt8(CLINIC_CC_REDISPLAY)
+        }
         let width = (shown.map(\.count).max() ?? 0) + 2
         let perLine = max(1, 78 / width)
         var text = "\n"

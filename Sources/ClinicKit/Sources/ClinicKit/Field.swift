@@ -28,6 +28,12 @@ public struct FieldSpec: Sendable {
     public var isIdentifying: Bool
     /// A typical entry, shown in hints (`72kg`); one is made from the kind when `nil`.
     public var sample: String?
+    /// For an integer or decimal field: the unit its number is in (the first) and others it may
+    /// be typed in (`[.celsius, .fahrenheit]`: `36.8`, `36.8C` and `98.2F` are the same field).
+    /// A bare number is in the first unit; one typed in another unit is converted to it, rounded
+    /// to a whole number for an integer field and to one decimal place for a decimal one, and
+    /// stored as a plain number, as if typed in the first unit.
+    public var units: [MeasureUnit] = []
 
     /// Declares a field.
     public init(
@@ -111,6 +117,9 @@ public struct MeasureUnit: Sendable, Hashable {
     public var dimension: String
     /// How many base units one of this unit is.
     public var factor: Double
+    /// What is added after the factor, for scales whose zero differs (°F to °C):
+    /// base = value × factor + offset.
+    public var offset: Double = 0
 
     /// Declares a unit.
     public init(_ symbol: String, aliases: [String] = [], dimension: String, factor: Double) {
@@ -118,6 +127,12 @@ public struct MeasureUnit: Sendable, Hashable {
         self.aliases = aliases
         self.dimension = dimension
         self.factor = factor
+    }
+
+    /// Declares a unit whose zero is not the base unit's: base = value × factor + offset.
+    public init(_ symbol: String, aliases: [String] = [], dimension: String, factor: Double, offset: Double) {
+        self.init(symbol, aliases: aliases, dimension: dimension, factor: factor)
+        self.offset = offset
     }
 
     /// Kilograms, the base of mass.
@@ -128,6 +143,20 @@ public struct MeasureUnit: Sendable, Hashable {
     public static let centimetre = MeasureUnit("cm", aliases: ["centimetre", "centimetres", "centimeter", "centimeters"], dimension: "length", factor: 1)
     /// The international inch: exactly 2.54 cm.
     public static let inch = MeasureUnit("in", aliases: ["inch", "inches"], dimension: "length", factor: 2.54)
+    /// Degrees Celsius, the base of temperature.
+    public static let celsius = MeasureUnit("°C", aliases: ["c", "°c", "celsius"], dimension: "temperature", factor: 1)
+    /// Degrees Fahrenheit: °C = (°F − 32) × 5/9 (the definition of the Fahrenheit scale against the Celsius one).
+    public static let fahrenheit = MeasureUnit("°F", aliases: ["f", "°f", "fahrenheit"], dimension: "temperature",
+                                               factor: 5.0 / 9.0, offset: -32.0 * 5.0 / 9.0)
+    /// Per cent (an oxygen saturation), the base of a fraction.
+    public static let percent = MeasureUnit("%", aliases: ["pc", "percent"], dimension: "fraction", factor: 1)
+
+    /// `value` of this unit in `target`, of the same dimension.
+    public func convert(_ value: Double, to target: MeasureUnit) -> Double {
+        precondition(target.dimension == dimension, "cannot convert \(symbol) to \(target.symbol)")
+        if self == target { return value }
+        return (value * factor + offset - target.offset) / target.factor
+    }
 }
 
 /// A number with its unit, as a quantity field's value holds it (`{"value": 158, "unit": "lb"}`).
@@ -153,8 +182,7 @@ public struct Quantity: Sendable, Hashable {
 
     /// The quantity converted to `target`, which must be of the same dimension.
     public func value(in target: MeasureUnit) -> Double {
-        precondition(target.dimension == unit.dimension, "cannot convert \(unit.symbol) to \(target.symbol)")
-        return value * unit.factor / target.factor
+        unit.convert(value, to: target)
     }
 
     /// The quantity as a field value.
@@ -187,8 +215,8 @@ extension FieldSpec {
     public var expects: String {
         switch kind {
         case .text(let max): return "text, up to \(max) characters"
-        case .integer(let r): return "a whole number, \(r.lowerBound)–\(r.upperBound)"
-        case .decimal(let r): return "a number, \(Self.format(r.lowerBound))–\(Self.format(r.upperBound))"
+        case .integer(let r): return "a whole number, \(r.lowerBound)–\(r.upperBound)" + unitsText
+        case .decimal(let r): return "a number, \(Self.format(r.lowerBound))–\(Self.format(r.upperBound))" + unitsText
         case .quantity(let units, let r):
             let names = units.map(\.symbol).joined(separator: " or ")
             let oneDimension = units.allSatisfy { $0.dimension == units[0].dimension }
@@ -201,6 +229,13 @@ extension FieldSpec {
         case .list: return "comma-separated, or none"
         case .outcomes(let cs): return "item:outcome, … with outcome " + cs.map(\.id).joined(separator: "|") + ", or none"
         }
+    }
+
+    /// ` °C, or °F` after a number's range, for a field typed with ``units``.
+    private var unitsText: String {
+        guard let first = units.first else { return "" }
+        let others = units.dropFirst().map(\.symbol)
+        return " " + first.symbol + (others.isEmpty ? "" : ", or " + others.joined(separator: " or "))
     }
 
     /// An example of an accepted entry, for error hints (`weight=72kg`).
@@ -238,6 +273,7 @@ extension FieldSpec {
         case .choices(let cs): return cs.map(\.id) + ["none"]
         case .yesNo: return ["yes", "no"]
         case .quantity(let units, _): return units.map(\.symbol)
+        case .integer, .decimal: return units.map(\.symbol)
         default: return []
         }
     }

@@ -23,7 +23,18 @@ extension FieldSpec {
             return .string(t)
 
         case .integer(let range):
-            guard let n = Self.parseInteger(t) else {
+            if let (number, unit) = try splitUnit(t), unit != units[0] {
+                // Typed in another unit: converted, then checked as if typed in the field's own.
+                guard let d = Self.parseDecimal(number) else { throw fail("'\(t)' is not a number", hint: "type e.g. \(example)") }
+                let n = Int(unit.convert(d, to: units[0]).rounded())
+                guard range.contains(n) else {
+                    throw fail("\(Self.format(d)) \(unit.symbol) (\(n) \(units[0].symbol)) is outside \(range.lowerBound)–\(range.upperBound) \(units[0].symbol)",
+                               hint: "check the value and its unit")
+                }
+                return .int(n)
+            }
+            let number = try splitUnit(t)?.number ?? t
+            guard let n = Self.parseInteger(number) else {
                 throw fail("'\(t)' is not a whole number", hint: "type e.g. \(example)")
             }
             guard range.contains(n) else {
@@ -32,8 +43,17 @@ extension FieldSpec {
             return .int(n)
 
         case .decimal(let range):
-            guard let d = Self.parseDecimal(t) else {
+            let split = try splitUnit(t)
+            guard let typed = Self.parseDecimal(split?.number ?? t) else {
                 throw fail("'\(t)' is not a number", hint: "type e.g. \(example)")
+            }
+            var d = typed
+            if let unit = split?.unit, unit != units[0] {
+                d = (unit.convert(typed, to: units[0]) * 10).rounded() / 10
+                guard range.contains(d) else {
+                    throw fail("\(Self.format(typed)) \(unit.symbol) (\(Self.format(d)) \(units[0].symbol)) is outside \(Self.format(range.lowerBound))–\(Self.format(range.upperBound)) \(units[0].symbol)",
+                               hint: "check the value and its unit")
+                }
             }
             guard range.contains(d) else {
                 throw fail("\(Self.format(d)) is outside \(Self.format(range.lowerBound))–\(Self.format(range.upperBound))", hint: "check the value")
@@ -162,6 +182,20 @@ extension FieldSpec {
             throw fail("'\(unitText)' is not a unit for \(name) (\(unitNames))", hint: "type e.g. \(example)")
         }
         return Quantity(number, unit)
+    }
+
+    /// For a number typed with ``units``: the number's text and the unit after it (the field's
+    /// own when none is typed); `nil` for a field without units.
+    private func splitUnit(_ t: String) throws(FieldError) -> (number: String, unit: MeasureUnit)? {
+        guard let own = units.first else { return nil }
+        let numberEnd = t.firstIndex(where: { !($0.isASCII && ($0.isNumber || $0 == "." || $0 == "-" || $0 == "+")) }) ?? t.endIndex
+        let unitText = t[numberEnd...].trimmed.lowercased()
+        guard !unitText.isEmpty else { return (t, own) }
+        if unitText.hasPrefix(",") { throw fail("'\(t)' uses a comma", hint: "use a point for decimals: e.g. \(example)") }
+        guard let unit = units.first(where: { $0.symbol.lowercased() == unitText || $0.aliases.contains(unitText) }) else {
+            throw fail("'\(unitText)' is not a unit for \(name) (\(units.map(\.symbol).joined(separator: " or ")))", hint: "type e.g. \(example)")
+        }
+        return (String(t[..<numberEnd]), unit)
     }
 
     // MARK: Dates

@@ -81,6 +81,9 @@ public struct ModuleManifest: Sendable {
     /// clinic's own follow-up module). Without it, a module named like a shipped one is refused and
     /// the shipped one loads; with it, `modules` shows which library it replaced.
     public var replacesShipped: Bool
+    /// Shorter words staff may type for the module's name (`mon` for `monitoring`). Each must be
+    /// free: no command of the shell, and no other module's name, alias or short form.
+    public var aliases: [String] = []
 
     /// Declares a module's identity. `sdkVersion` defaults to the SDK the module is compiled with.
     public init(name: String, version: String, sdkVersion: String = ClinicKitABI.sdkVersion, summary: String, order: Int = 100,
@@ -141,6 +144,17 @@ public struct CommandSpec: Sendable {
     /// false where the moment the command is typed is what the module judges (a dose given: its
     /// interval, its gates and the amount the pump gave are worked out at that moment).
     public var takesLateEntries: Bool
+    /// Other words for the verb (`vit` for `vitals`), typed and completed like it and shown by `help`.
+    public var aliases: [String] = []
+    /// Two fields typed as one word (`bp=132/84` for `sbp` and `dbp`).
+    public var pairs: [FieldPair] = []
+    /// A word typed on its own that runs this command with its values in a fixed order
+    /// (`v 132/84 78 14 98 36.8 A`): for the commands staff type most.
+    public var shortForm: ShortForm?
+    /// A clinic-protocol setting (text: field names separated by spaces or commas) naming fields
+    /// that are required on top of the declared ones (`monitoring.vitals_required`). The host asks
+    /// for them at a terminal, and refuses a script's line without them, as for any required field.
+    public var requiredFieldsSetting: String?
 
     /// Declares a command.
     public init(
