@@ -13,6 +13,14 @@ import Testing
         #expect(session.execute("visit start --kind consult", source: "t") == .ok)
     }
 
+    /// `--sandbox` without `--db` opens `CLINIC_DB` when it is set, as every other start does (a live
+    /// database there is then refused as a sandbox when it is opened).
+    @Test func theSandboxHonoursClinicDB() {
+        #expect(ProgramOptions.defaultSandbox(["CLINIC_DB": "/tmp/x.sqlite", "XDG_DATA_HOME": "/d"]) == "/tmp/x.sqlite")
+        #expect(ProgramOptions.defaultSandbox(["XDG_DATA_HOME": "/d"]) == "/d/clinic/sandbox.sqlite")
+        #expect(ProgramOptions.defaultSandbox(["CLINIC_DB": "", "XDG_DATA_HOME": "/d"]) == "/d/clinic/sandbox.sqlite")
+    }
+
     @Test func roleRefusalNamesTheRoleNeeded() throws {
         let (session, _, _) = try makeSession()
         try openPatient(session)

@@ -43,7 +43,8 @@ package struct ProgramOptions: Equatable {
                                   stop at the first error (exit 1)
           -c COMMAND              run one command (may be repeated)
 
-          --db PATH        the database (default $CLINIC_DB, else $XDG_DATA_HOME/clinic/clinic.sqlite)
+          --db PATH        the database (default $CLINIC_DB, else $XDG_DATA_HOME/clinic/clinic.sqlite,
+                   or sandbox.sqlite there with --sandbox)
           --protocol FILE  the clinic protocol (default $CLINIC_PROTOCOL, else the one shipped beside
                            the program); refused at start if a setting is missing or out of range
           --sandbox        make a new database a sandbox (training, demos, tests): its clock can be
@@ -148,9 +149,11 @@ package struct ProgramOptions: Equatable {
         return xdg(env, "XDG_DATA_HOME", ".local/share") + "/clinic/clinic.sqlite"
     }
 
-    /// `$XDG_DATA_HOME/clinic/sandbox.sqlite`: the training sandbox `clinic --sandbox` opens.
+    /// `$CLINIC_DB`, else `$XDG_DATA_HOME/clinic/sandbox.sqlite`: the database `clinic --sandbox`
+    /// opens without `--db` (a live database named by `CLINIC_DB` is refused as a sandbox at open).
     package static func defaultSandbox(_ env: [String: String]) -> String {
-        xdg(env, "XDG_DATA_HOME", ".local/share") + "/clinic/sandbox.sqlite"
+        if let db = env["CLINIC_DB"], !db.isEmpty { return db }
+        return xdg(env, "XDG_DATA_HOME", ".local/share") + "/clinic/sandbox.sqlite"
     }
 
     /// `$CLINIC_HISTORY`, else `$XDG_STATE_HOME/clinic/history`, else `~/.local/state/clinic/history`.
