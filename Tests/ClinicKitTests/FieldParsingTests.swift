@@ -37,6 +37,11 @@ private let bodyTemp: FieldSpec = {
     f.units = [.celsius, .fahrenheit]
     return f
 }()
+private let wholeTemp: FieldSpec = {
+    var f = FieldSpec("temp", .integer(30...43), help: "")
+    f.units = [.celsius, .fahrenheit]
+    return f
+}()
 private let spo2: FieldSpec = {
     var f = FieldSpec("spo2", .integer(50...100), help: "")
     f.units = [.percent]
@@ -111,6 +116,8 @@ private let spo2: FieldSpec = {
         .no(bodyTemp, "36,8", "comma"), .no(bodyTemp, "36.8K", "'k' is not a unit for temp (°C or °F)"),
         .no(bodyTemp, "F", "not a number"),
         .ok(spo2, "98", 98), .ok(spo2, "98%", 98), .ok(spo2, "98 %", 98),
+        // A whole number typed in another unit is converted and rounded; a huge one is refused, not trapped.
+        .ok(wholeTemp, "98.6F", 37), .no(wholeTemp, "99999999999999999999F", "is outside 30–43 °C"),
         .no(spo2, "101%", "outside 50–100"), .no(spo2, "98.5%", "not a whole number"),
     ]
 

@@ -26,9 +26,11 @@ extension FieldSpec {
             if let (number, unit) = try splitUnit(t), unit != units[0] {
                 // Typed in another unit: converted, then checked as if typed in the field's own.
                 guard let d = Self.parseDecimal(number) else { throw fail("'\(t)' is not a number", hint: "type e.g. \(example)") }
-                let n = Int(unit.convert(d, to: units[0]).rounded())
+                // Checked as a number before it is made whole: a huge one must not overflow.
+                let converted = unit.convert(d, to: units[0]).rounded()
+                let n = converted.isFinite && abs(converted) < 1e15 ? Int(converted) : Int.max
                 guard range.contains(n) else {
-                    throw fail("\(Self.format(d)) \(unit.symbol) (\(n) \(units[0].symbol)) is outside \(range.lowerBound)–\(range.upperBound) \(units[0].symbol)",
+                    throw fail("\(Self.format(d)) \(unit.symbol) (\(Self.format(converted)) \(units[0].symbol)) is outside \(range.lowerBound)–\(range.upperBound) \(units[0].symbol)",
                                hint: "check the value and its unit")
                 }
                 return .int(n)
