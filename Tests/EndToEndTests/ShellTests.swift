@@ -224,13 +224,9 @@ extension EndToEnd {
     /// protocol requires are asked for, blood pressure as one answer, and Fahrenheit is converted.
     @Test func vitalsAndAResumeInAFewKeystrokes() throws {
         let h = try Harness()
-        let workflows = Harness.repository.appendingPathComponent("Workflows")
         let staff = Harness.staff
         try h.sandboxWithStaff()
-        let day = try String(contentsOf: workflows.appendingPathComponent("infusion-day.clinic"), encoding: .utf8)
-        let start = try #require(day.range(of: "expect fact dosing.running\n"))
-        let script = try h.write("start.clinic", String(day[..<start.upperBound]))
-        #expect(try h.run(["--user", "nora", script], env: staff).status == 0)
+        try ChairTests.startInfusion(h)
 
         let t = Terminal(h)
         try t.start(["--user", "nora"], env: staff)

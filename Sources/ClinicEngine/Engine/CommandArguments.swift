@@ -113,18 +113,13 @@ package enum CommandArguments {
             let parts = text.components(separatedBy: pair.separator)
             guard parts.count == 2, !parts[0].trimmed.isEmpty, !parts[1].trimmed.isEmpty else {
                 let problem = "'\(text)' is not \(pair.first)\(pair.separator)\(pair.second)"
-                guard askAgain else { throw CommandError("\(pair.name): \(problem)", hint: "type e.g. \(pair.name)=\(pairSample(pair))") }
+                guard askAgain else { throw CommandError("\(pair.name): \(problem)", hint: "type e.g. \(pair.name)=\(FieldPrompt.sample(pair, fields: fields))") }
                 result.refused[pair.first] = problem
                 result.refused[pair.second] = problem
                 return
             }
             try take(first, parts[0].trimmed)
             try take(second, parts[1].trimmed)
-        }
-
-        func pairSample(_ pair: FieldPair) -> String {
-            let sample = { (name: String) in fields.first { $0.name == name }.map(FieldPrompt.sample) ?? "…" }
-            return sample(pair.first) + pair.separator + sample(pair.second)
         }
 
         while i < words.count {
@@ -139,7 +134,7 @@ package enum CommandArguments {
                     }
                 } else if let p = pairs.firstIndex(where: { $0.name == body.lowercased() }) {
                     guard i + 1 < words.count else {
-                        throw CommandError("--\(body) needs a value", hint: "type e.g. \(pairs[p].name)=\(pairSample(pairs[p]))")
+                        throw CommandError("--\(body) needs a value", hint: "type e.g. \(pairs[p].name)=\(FieldPrompt.sample(pairs[p], fields: fields))")
                     }
                     i += 1
                     try takePair(p, words[i])

@@ -27,6 +27,12 @@ enum FieldPrompt {
         return example.hasPrefix(prefix) ? String(example.dropFirst(prefix.count)) : example
     }
 
+    /// A pair's answer as typed (`128/80`), from its fields' samples.
+    static func sample(_ pair: FieldPair, fields: [FieldSpec]) -> String {
+        let half = { (name: String) in fields.first { $0.name == name }.map(sample) ?? "…" }
+        return half(pair.first) + pair.separator + half(pair.second)
+    }
+
     /// Asks for `spec`. `offered` is what Enter takes, as it would be typed; `answered` counts the
     /// answers Ctrl-C would lose.
     /// `expects` says what may be typed where the field's kind does not (a pair: `sbp/dbp`).

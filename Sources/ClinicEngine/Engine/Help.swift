@@ -185,10 +185,10 @@ enum Help {
         if let catalog {
             let other = catalog.otherWords(for: entry)
             if let word = other.shortForms.first, let short = shortUsage(word, entry) {
+                let fields = entry.spec.fields
                 let example = entry.spec.shortForm?.values.map { value in
-                    entry.spec.pairs.first { $0.name == value }.map { pair in
-                        [pair.first, pair.second].compactMap { n in entry.spec.fields.first { $0.name == n }.map(FieldPrompt.sample) }.joined(separator: pair.separator)
-                    } ?? entry.spec.fields.first { $0.name == value }.map(FieldPrompt.sample) ?? "…"
+                    entry.spec.pairs.first { $0.name == value }.map { FieldPrompt.sample($0, fields: fields) }
+                        ?? fields.first { $0.name == value }.map(FieldPrompt.sample) ?? "…"
                 }.joined(separator: " ") ?? ""
                 say("short form: \(short) (e.g. \(word) \(example); - leaves one out)", indent: "  ")
             }

@@ -133,9 +133,10 @@ package final class Session {
             let board = (try? Board.entry(patient, visit, place: nil, in: self)) ?? nil
             if board?.state == .paused { marks.append("PAUSED") }
             if !((try? engine.alerts()) ?? []).isEmpty { marks.append("ALERT") }
-            let discharge = board?.state == .ended ? board?.notes.first { $0.hasPrefix("discharge") } : nil
-            if let discharge { marks.append(discharge) }
-            if let next, discharge == nil || !next.isAllDay { marks.append(Self.dueText(next, now: clock.now(), calendar: calendar)) }
+            // Once the treatment has ended, the modules' notes say what the visit waits for.
+            let waiting = board?.state == .ended ? board?.notes ?? [] : []
+            marks += waiting
+            if let next, waiting.isEmpty || !next.isAllDay { marks.append(Self.dueText(next, now: clock.now(), calendar: calendar)) }
             p += " [" + marks.joined(separator: " · ") + "]"
         }
         return p + "> "

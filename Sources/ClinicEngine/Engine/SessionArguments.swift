@@ -172,10 +172,8 @@ extension Session {
     /// The prompt of a pair asked as one: its name and help, an answer such as `128/80`.
     static func pairPrompt(_ item: [FieldSpec], in entry: CatalogEntry) -> FieldSpec {
         let pair = entry.spec.pairs.first { $0.first == item[0].name && $0.second == item[1].name }
-        let separator = pair?.separator ?? "/"
-        let sample = FieldPrompt.sample(item[0]) + separator + FieldPrompt.sample(item[1])
-        return FieldSpec(pair?.name ?? item[0].name, .text(maxLength: 40),
-                         help: pair?.help ?? "\(item[0].help)\(separator)\(item[1].help)", sample: sample)
+            ?? FieldPair(item[0].name, item[0].name, item[1].name, help: "\(item[0].help)/\(item[1].help)")
+        return FieldSpec(pair.name, .text(maxLength: 40), help: pair.help, sample: FieldPrompt.sample(pair, fields: item))
     }
 
     /// Reads `132/84` typed at a pair's prompt into its two fields, or says what was wrong.
@@ -183,7 +181,7 @@ extension Session {
         let separator = entry.spec.pairs.first { $0.first == item[0].name }?.separator ?? "/"
         let parts = text.components(separatedBy: separator).map(\.trimmed)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-            console.err("  error: '\(text)' is not \(item[0].name)\(separator)\(item[1].name); type e.g. \(FieldPrompt.sample(item[0]))\(separator)\(FieldPrompt.sample(item[1])) (? for help, ^^ to abandon)")
+            console.err("  error: '\(text)' is not \(item[0].name)\(separator)\(item[1].name); type e.g. \(Self.pairPrompt(item, in: entry).sample ?? "") (? for help, ^^ to abandon)")
             return nil
         }
         var values: [Value] = []

@@ -203,7 +203,8 @@ public struct BoardRow: Sendable, Equatable {
     /// The board's columns this module fills, each a heading and a short value (`run` `42 min`,
     /// `given` `12.3 mg`), in the order shown. Keep each value under 10 characters.
     public var cells: [BoardCell]
-    /// A few words the watch line adds while the patient is watched (`paused: stop criterion`).
+    /// A few words the watch line adds while the patient is watched (`paused: stop criterion`), and
+    /// the prompt shows once the treatment has ended (`discharge not before 10:13`).
     public var note: String?
 
     /// A module's part of the board.
