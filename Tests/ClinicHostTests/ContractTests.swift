@@ -67,6 +67,26 @@ import Testing
                 == ["/m/watcher.so refused: reads 'given_mg' of pump given entries, which pump does not publish (it publishes mg)"])
     }
 
+    /// A module that reads the shell's own visit entries.
+    final class Visits: ClinicModule {
+        let declaration: ModuleDeclaration
+        init(_ reference: RecordReference) {
+            declaration = ModuleDeclaration(manifest: ModuleManifest(name: "visits", version: "1.0.0", summary: "reads visits"),
+                                            commands: [], uses: ModuleUses(records: [reference]))
+        }
+        func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput { CommandOutput() }
+        func facts(from record: any RecordReader) throws -> [Fact] { [] }
+    }
+
+    @Test func theShellsVisitEntriesMayBeRead() {
+        #expect(load([Visits(RecordReference("visit", "started", fields: ["kind", "chair"]))]).refused.isEmpty)
+        #expect(load([Visits(RecordReference("visit", "ended", fields: ["minutes"]))]).refused.isEmpty)
+        #expect(load([Visits(RecordReference("visit", "paused"))]).refused
+                == ["/m/visits.so refused: reads visit paused entries, which visit does not publish (it publishes started, ended)"])
+        #expect(load([Visits(RecordReference("visit", "started", fields: ["room"]))]).refused
+                == ["/m/visits.so refused: reads 'room' of visit started entries, which visit does not publish (it publishes kind, chair)"])
+    }
+
     @Test func aMissingProviderRefusesInTurn() {
         // Without the pump, the watcher has nothing to watch.
         #expect(load([Watcher()]).refused.first?.hasPrefix("/m/watcher.so refused: 'watcher look' requires pump.running") == true)

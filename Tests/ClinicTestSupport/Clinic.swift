@@ -14,8 +14,9 @@ package final class Clinic {
     package let clock: TestClock
     package var mrn = "D-1"
 
-    package init(modules: [any ClinicModule]) throws {
-        (session, console, clock) = try makeSession(modules: modules, environment: ["CLINIC_PASSWORD": "pass-word1"])
+    /// `protocolPath`: another protocol file than the shipped one (without its wiring between modules).
+    package init(modules: [any ClinicModule], protocolPath: String? = nil) throws {
+        (session, console, clock) = try makeSession(modules: modules, protocolPath: protocolPath, environment: ["CLINIC_PASSWORD": "pass-word1"])
         // A cheap scrypt cost: these tests sign often.
         let hash = try Passwords.hash("pass-word1", rounds: 16)
         for (name, role) in [("nina", Role.nurse), ("nick", .nurse), ("patel", .physician)] {

@@ -110,7 +110,7 @@ extension EndToEnd {
         #expect(run.stdout.contains("  FIQR      64.5 (2026-10-20)  44.5 (2026-11-19)  -31.0 %  moderate (≥ 30 %)"), "\(run.stdout)")
         #expect(run.stdout.contains("  2026-11-04  2             ≥ 7 d, < 15 d"))
         #expect(try h.sql("SELECT kind, json_extract(payload, '$.date') FROM records WHERE module = 'followup' AND kind = 'scheduled' AND json_extract(payload, '$.kind') = 'call'")
-                == ["scheduled|2026-11-19"])
+                == ["scheduled|2026-11-20"])
 
         let report = h.folder.appendingPathComponent("FU-001.html").path
         let wrote = try h.run(["--user", "nora", "-c", "patient open FU-001", "-c", "report patient --out \(report)"], env: staff)

@@ -144,7 +144,7 @@ import Testing
         c.ok("followup schedule 2026-11-27 kind=call")
         // As if another workstation, under another protocol, had written them.
         try c.session.store.setMeta("due_basis", "another")
-        c.ok("followup schedule 2026-11-28 kind=labs")
+        c.ok("followup schedule 2026-11-30 kind=labs")
         #expect(try c.session.store.meta("due_basis") == "mixed")
         c.console.output = []
         c.ok("audit verify")

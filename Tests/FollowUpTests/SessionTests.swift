@@ -34,7 +34,7 @@ import Testing
         register(c, "W-1"); c.ok("followup schedule 2026-11-20 kind=call")
         register(c, "W-2"); c.ok("followup plan medication \"pregabalin 75 mg\" goal=sleep provider=\"Dr Patel\" review=2026-11-26")
         register(c, "W-3"); c.ok("followup schedule 2026-11-24 kind=labs")
-        register(c, "W-4"); c.ok("followup schedule 2026-12-20 kind=visit")
+        register(c, "W-4"); c.ok("followup schedule 2026-12-21 kind=visit")
         at(c, "2026-11-24T09:00:00.000Z")
         c.session.signOut()
         try nina(c)
@@ -57,23 +57,78 @@ import Testing
         #expect(c.console.output.first == "worklist to 2026-12-01 (7 days): 2 items, most overdue first")
     }
 
-    @Test func aSeriesIsBookedByTheProtocolAndEachInfusionDoneByADose() throws {
+    func booked(_ c: Clinic) throws -> [String] {
+        try c.records("scheduled", module: "followup").map { "\($0.payload["kind"]?.stringValue ?? "") \($0.payload["date"]?.stringValue ?? "")" }
+    }
+
+    @Test func aSeriesIsBookedOnOpenDaysAndEachInfusionDoneByItsVisit() throws {
         let c = try clinic()
         try c.readyPatient()
+        // 2026-11-24 is a Tuesday; the shipped protocol books mon-fri: Saturday the 28th moves to
+        // Monday the 30th, and the days after count from there.
         c.ok("followup schedule series start=2026-11-24")
-        let booked = try c.records("scheduled", module: "followup").map { "\($0.payload["kind"]?.stringValue ?? "") \($0.payload["date"]?.stringValue ?? "")" }
-        #expect(booked == ["infusion 2026-11-24", "infusion 2026-11-26", "infusion 2026-11-28", "infusion 2026-11-30", "infusion 2026-12-02",
-                           "infusion 2026-12-04", "call 2026-12-11", "infusion 2027-01-01"])
-        #expect(c.session.prompt == "nina@D-1 [infusion · infusion due today]> ")
-        c.ok("dosing lft date=2026-11-20 result=normal")
+        #expect(try booked(c) == ["infusion 2026-11-24", "infusion 2026-11-26", "infusion 2026-11-30", "infusion 2026-12-02", "infusion 2026-12-04",
+                                  "infusion 2026-12-07", "call 2026-12-14", "infusion 2027-01-04"])
+        #expect(c.console.output.contains { $0.hasSuffix("infusion on Mon 2026-11-30 (series infusion 3 of 6)") })
+        // Today's infusion visit, already started, ticks off today's booking.
+        #expect(c.session.prompt == "nina@D-1 [infusion · infusion due 2026-11-26]> ")
+        let first = try c.records("scheduled", module: "followup")[0].id
+        #expect(c.run("followup cancel 2026-11-24 changed plans") == "the infusion of 2026-11-24 (#\(first)) is already done")
+        #expect(c.run("followup schedule series") == "D-1 already has 6 infusions booked, the first on Thu 2026-11-26")
+        #expect(c.run("followup schedule 2026-11-01") == "2026-11-01 is in the past")
+        #expect(c.run("followup schedule tomorrow") == "'tomorrow' is not a date or series")
+        #expect(c.run("followup schedule 2026-11-29 kind=call") == "2026-11-29 is a Sunday; the clinic books mon-fri (followup.open_weekdays)")
+        // The next visit, started two days late, ticks off the overdue one.
+        c.ok("visit end")
+        c.advance(minutes: 4 * 24 * 60)
+        c.ok("visit start --kind infusion")
+        #expect(c.session.prompt == "nina@D-1 [infusion · infusion due 2026-11-30]> ")
+    }
+
+    @Test func aSeriesCountsTheInfusionsAlreadyGiven() throws {
+        let c = try clinic()
+        try c.readyPatient()
         try c.verifiedOrder()
         c.ok("dosing start")
         c.advance(minutes: 40)
         c.ok("dosing complete")
         #expect(c.session.prompt == "nina@D-1 [infusion · discharge not before 10:40]> ")
-        #expect(c.run("followup cancel 2026-11-24 changed plans") == "the infusion of 2026-11-24 (#\(try c.records("scheduled", module: "followup")[0].id)) is already done")
-        #expect(c.run("followup schedule 2026-11-01") == "2026-11-01 is in the past")
-        #expect(c.run("followup schedule tomorrow") == "'tomorrow' is not a date or series")
+        #expect(c.run("followup schedule series start=2026-11-24") == "infusion 1 of the series was given on 2026-11-24; the next cannot be on 2026-11-24")
+        c.ok("followup schedule series")
+        #expect(try booked(c) == ["infusion 2026-11-26", "infusion 2026-11-30", "infusion 2026-12-02", "infusion 2026-12-04",
+                                  "infusion 2026-12-07", "call 2026-12-14", "infusion 2027-01-04"])
+        #expect(c.console.output.contains { $0.hasSuffix("infusion on Thu 2026-11-26 (series infusion 2 of 6)") })
+    }
+
+    @Test func closedDatesAreSkippedAndABadListIsRefusedAtStart() throws {
+        let text = try String(contentsOfFile: ProtocolLoader.shippedPath, encoding: .utf8)
+        // Beside the consent text it names.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("closed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let shipped = (ProtocolLoader.shippedPath as NSString).deletingLastPathComponent
+        try FileManager.default.copyItem(atPath: shipped + "/consent-ketamine.txt", toPath: folder.path + "/consent-ketamine.txt")
+        let path = folder.path + "/clinic-protocol.yaml"
+        let closed = text.replacingOccurrences(of: "value: \"dosing start=followup.baseline\"", with: "value: \"\"")
+            .replacingOccurrences(of: "  followup.closed_dates:\n    value: \"\"", with: "  followup.closed_dates:\n    value: \"2026-12-25 2026-12-28\"")
+            .replacingOccurrences(of: "value: mon-fri", with: "value: mon wed-fri")
+        #expect(closed != text)
+        try closed.write(toFile: path, atomically: true, encoding: .utf8)
+        let c = try Clinic(modules: [IntakeModule(), StandInScreening(), ConsentModule(), DosingModule(), MonitoringModule(), FollowUpModule()], protocolPath: path)
+        try c.readyPatient()
+        // From Wednesday 2026-12-23, two days on is Christmas Day (closed), then the weekend, Monday
+        // the 28th (closed) and a Tuesday (not a day the clinic books): Wednesday the 30th.
+        c.ok("followup schedule series start=2026-12-23")
+        #expect(try booked(c).prefix(4) == ["infusion 2026-12-23", "infusion 2026-12-30", "infusion 2027-01-01", "infusion 2027-01-04"])
+        #expect(c.run("followup schedule 2026-12-25 kind=call") == "2026-12-25 is a closed date of the clinic (followup.closed_dates)")
+        #expect(OpenDays.parse(weekdays: "mon-fri", closed: "2026-12-25").map(\.weekdays.count) == .success(5))
+        #expect(OpenDays.parse(weekdays: "fri-mon", closed: "").map(\.weekdays) == .success([6, 7, 1, 2]))
+        for (weekdays, closed, problem) in [("mon-fry", "", "followup.open_weekdays: 'mon-fry' is not a weekday or a range of them; write e.g. mon-fri or mon wed fri"),
+                                            ("", "", "followup.open_weekdays names no weekday; write e.g. mon-fri"),
+                                            ("mon", "2026-02-30", "followup.closed_dates: '2026-02-30' is not a date; write YYYY-MM-DD, separated by spaces")] {
+            guard case .failure(let p) = OpenDays.parse(weekdays: weekdays, closed: closed) else { Issue.record("\(weekdays) \(closed) was taken"); continue }
+            #expect(p.text == problem)
+        }
     }
 
     @Test func theSafetyCheckAlertsAndHoldsTheNextOrderUntilAcknowledged() throws {

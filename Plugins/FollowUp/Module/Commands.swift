@@ -155,25 +155,18 @@ extension FollowUpModule {
         }
         let when = invocation["when"]?.stringValue?.lowercased() ?? ""
         let today = calendar.startOfDay(for: context.now)
+        let open = try OpenDays.of(context.clinicProtocol)
         var bookings: [(String, Date, String?)] = []
         if when == "series" {
-            let p = context.clinicProtocol
-            let start = try invocation["start"]?.stringValue.map { text -> Date in
-                guard let d = Schedule.day(text, calendar) else { throw CommandError("start \(text) is not a date", hint: "give start=YYYY-MM-DD") }
-                return d
-            } ?? today
-            guard start >= today else { throw CommandError("the series cannot start in the past (\(Schedule.text(start, calendar)))", hint: "give start= today or later") }
-            let count = try p.integer("followup.series_infusions"), every = try p.integer("followup.series_interval_days")
-            let days = (0..<count).map { start.addingTimeInterval(TimeInterval($0 * every) * 86_400) }
-            let last = days.last ?? start
-            bookings = days.enumerated().map { ("infusion", $0.element, "series infusion \($0.offset + 1) of \(count)") }
-            bookings.append(("call", last.addingTimeInterval(TimeInterval(try p.integer("followup.call_after_days")) * 86_400), "follow-up call after the series"))
-            bookings.append(("infusion", last.addingTimeInterval(TimeInterval(try p.integer("followup.booster_interval_days")) * 86_400), "booster"))
+            bookings = try series(invocation, open: open, today: today, in: context)
         } else {
             guard let day = Schedule.day(when, calendar), Schedule.text(day, calendar) == when else {
                 throw CommandError("'\(when)' is not a date or series", hint: "type e.g. followup schedule 2026-12-01 kind=call, or followup schedule series")
             }
             guard day >= today else { throw CommandError("\(when) is in the past", hint: "book a date from today on") }
+            if let closed = open.closedReason(day, calendar) {
+                throw CommandError("\(when) is \(closed)", hint: "book an open day, e.g. \(Schedule.weekdayText(open.firstOpen(onOrAfter: day, calendar), calendar))")
+            }
             bookings = [(invocation["kind"]?.stringValue ?? "call", day, nil)]
         }
         var out = CommandOutput()
@@ -182,9 +175,53 @@ extension FollowUpModule {
             if let pattern { payload["pattern"] = .string(pattern) }
             if let note = invocation["note"] { payload["note"] = note }
             let stored = try context.append(RecordDraft(kind: "scheduled", payload: .object(payload)))
-            out.line("booked #\(stored.id): \(Schedule.label(kind)) on \(Schedule.text(day, calendar))" + (pattern.map { " (\($0))" } ?? ""))
+            out.line("booked #\(stored.id): \(Schedule.label(kind)) on \(Schedule.weekdayText(day, calendar))" + (pattern.map { " (\($0))" } ?? ""))
         }
         return out
+    }
+
+    /// The protocol's series from `start=` (or the next day due), on the days the clinic is open:
+    /// the infusions not yet given, a follow-up call and a booster after the last. Infusions of
+    /// the series in progress already given are counted, not booked again.
+    func series(_ invocation: Invocation, open: OpenDays, today: Date, in context: any ModuleContext) throws -> [(String, Date, String?)] {
+        let p = context.clinicProtocol, calendar = context.calendar
+        let count = try p.integer("followup.series_infusions"), every = try p.integer("followup.series_interval_days")
+        let booster = try p.integer("followup.booster_interval_days")
+        let ahead = try Schedule.appointments(in: context).filter { $0.isOpen && $0.kind == "infusion" && $0.day >= today }.sorted { $0.day < $1.day }
+        if let first = ahead.first {
+            throw CommandError("\(context.patient.mrn) already has \(ahead.count) infusion\(ahead.count == 1 ? "" : "s") booked, the first on \(Schedule.weekdayText(first.day, calendar))",
+                               hint: "followup show lists them; cancel those no longer wanted (followup cancel DATE REASON) or book single dates")
+        }
+        let given = try Schedule.seriesGiven(in: context, today: today, gapDays: booster)
+        let last = given.last.map { calendar.startOfDay(for: $0.effectiveAt) }
+        if given.count >= count, let last {
+            throw CommandError("the \(count) infusions of the series are given, the last on \(Schedule.text(last, calendar))",
+                               hint: "book a booster on a date: followup schedule \(Schedule.text(open.firstOpen(onOrAfter: Schedule.adding(booster, to: last, calendar), calendar), calendar)) kind=infusion")
+        }
+        let first: Date
+        if let text = invocation["start"]?.stringValue {
+            guard let day = Schedule.day(text, calendar) else { throw CommandError("start \(text) is not a date", hint: "give start=YYYY-MM-DD") }
+            guard day >= today else { throw CommandError("the series cannot start in the past (\(text))", hint: "give start= today or later") }
+            if let last, day <= last {
+                throw CommandError("infusion \(given.count) of the series was given on \(Schedule.text(last, calendar)); the next cannot be on \(text)",
+                                   hint: "give start= a later day, or leave it out to book from \(Schedule.text(Schedule.adding(every, to: last, calendar), calendar))")
+            }
+            if let closed = open.closedReason(day, calendar) {
+                throw CommandError("start \(text) is \(closed)", hint: "give start= an open day, e.g. \(Schedule.weekdayText(open.firstOpen(onOrAfter: day, calendar), calendar))")
+            }
+            first = day
+        } else {
+            first = open.firstOpen(onOrAfter: max(today, last.map { Schedule.adding(every, to: $0, calendar) } ?? today), calendar)
+        }
+        var bookings: [(String, Date, String?)] = []
+        var day = first
+        for number in (given.count + 1)...count {
+            if number > given.count + 1 { day = open.firstOpen(onOrAfter: Schedule.adding(every, to: day, calendar), calendar) }
+            bookings.append(("infusion", day, "series infusion \(number) of \(count)"))
+        }
+        bookings.append(("call", open.firstOpen(onOrAfter: Schedule.adding(try p.integer("followup.call_after_days"), to: day, calendar), calendar), "follow-up call after the series"))
+        bookings.append(("infusion", open.firstOpen(onOrAfter: Schedule.adding(booster, to: day, calendar), calendar), "booster"))
+        return bookings
     }
 
     // MARK: - The worklist

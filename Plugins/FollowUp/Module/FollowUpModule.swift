@@ -24,6 +24,8 @@ public final class FollowUpModule: ClinicModule {
         SettingSpec("followup.series_interval_days", .integer(1...14, unit: "days"), summary: "days between the infusions of a series"),
         SettingSpec("followup.call_after_days", .integer(1...60, unit: "days"), summary: "a follow-up call this long after a series' last infusion"),
         SettingSpec("followup.booster_interval_days", .integer(7...180, unit: "days"), summary: "the booster infusion this long after a series' last infusion"),
+        SettingSpec(OpenDays.weekdaysKey, .text(maxLength: 100), summary: "the weekdays the clinic books appointments on (mon-fri, or mon wed fri)"),
+        SettingSpec(OpenDays.closedKey, .text(maxLength: 4000), summary: "the dates the clinic is closed (YYYY-MM-DD, separated by spaces): no appointment is booked on them"),
         SettingSpec("followup.worklist_days", .integer(1...90, unit: "days"), summary: "how far ahead followup due looks unless told"),
     ]
 
@@ -81,7 +83,12 @@ public final class FollowUpModule: ClinicModule {
                             FieldSpec("note", .text(maxLength: 300), required: false, help: "what it is for", identifying: true),
                         ],
                         roles: Role.clinical,
-                        discussion: "followup schedule 2026-12-01 kind=call\nfollowup schedule series start=2026-12-01: the protocol's series of infusions, a follow-up call after it, and a booster."),
+                        discussion: """
+                        followup schedule 2026-12-01 kind=call
+                        followup schedule series start=2026-12-01: the protocol's series of infusions, a follow-up call after it, and a booster, \
+                        on the days the clinic is open (followup.open_weekdays, followup.closed_dates). Infusions of the series already given \
+                        are counted (a gap of followup.booster_interval_days starts a new series). A visit started for an appointment ticks it off.
+                        """),
             CommandSpec("cancel", summary: "cancel a booked appointment",
                         fields: [FieldSpec("item", .text(maxLength: 20), help: "the appointment: its number (followup show) or its date", positional: true, sample: "2026-12-01"),
                                  FieldSpec("reason", .text(maxLength: 300), help: "why", positional: true, identifying: true)],
@@ -98,7 +105,7 @@ public final class FollowUpModule: ClinicModule {
             FactSpec("followup.baseline", summary: "a baseline pain NRS and FIQR were taken before the first infusion", establishedBy: "followup nrs"),
         ],
         settings: settings,
-        uses: ModuleUses(commands: [Uses.visitStart, Uses.plan, Uses.lft], records: [Uses.completed, Uses.stopped, Uses.liverTests, Uses.fiqr]))
+        uses: ModuleUses(commands: [Uses.visitStart, Uses.plan, Uses.lft], records: [Uses.completed, Uses.stopped, Uses.liverTests, Uses.fiqr, Uses.visitStarted]))
 
     /// Other modules' records follow-up reads: the doses given, and screening's FIQR.
     enum Uses {
@@ -106,6 +113,8 @@ public final class FollowUpModule: ClinicModule {
         static let stopped = RecordReference("dosing", "stopped", fields: ["given_mg"])
         static let fiqr = RecordReference("screening", "fiqr", fields: ["total"])
         static let liverTests = RecordReference("dosing", "lft")
+        /// The shell's entry for a visit started: what ticks off the appointment it was booked as.
+        static let visitStarted = RecordReference("visit", "started", fields: ["kind"])
         /// The commands its due appointments tell staff to type: the shell's and dosing's.
         static let visitStart = CommandReference("visit", "start")
         static let plan = CommandReference("dosing", "plan")
@@ -123,6 +132,10 @@ public final class FollowUpModule: ClinicModule {
         var out: [String] = []
         if let mild = try? p.integer("followup.nrs_mild_max"), let moderate = try? p.integer("followup.nrs_moderate_max"), mild >= moderate {
             out.append("followup.nrs_mild_max \(mild) must be below followup.nrs_moderate_max \(moderate)")
+        }
+        if let weekdays = try? p.text(OpenDays.weekdaysKey), let closed = try? p.text(OpenDays.closedKey),
+           case .failure(let problem) = OpenDays.parse(weekdays: weekdays, closed: closed) {
+            out.append(problem.text)
         }
         if let m = try? p.integer("followup.responder_moderate_percent"), let s = try? p.integer("followup.responder_substantial_percent"), m >= s {
             out.append("followup.responder_moderate_percent \(m) must be below followup.responder_substantial_percent \(s)")

@@ -75,11 +75,11 @@ package enum ContractCheck {
             }
         }
         for reference in declaration.uses.records {
-            guard let owner = modules.first(where: { $0.name == reference.module }) else {
+            guard let records = modules.first(where: { $0.name == reference.module })?.declaration.records ?? hostRecords[reference.module] else {
                 return "reads \(reference.module) records, but no module \(reference.module) is loaded"
             }
-            guard let published = owner.declaration.records.first(where: { $0.kind == reference.kind }) else {
-                let kinds = owner.declaration.records.map(\.kind)
+            guard let published = records.first(where: { $0.kind == reference.kind }) else {
+                let kinds = records.map(\.kind)
                 return "reads \(reference.module) \(reference.kind) entries, which \(reference.module) does not publish"
                     + (kinds.isEmpty ? "" : " (it publishes \(kinds.joined(separator: ", ")))")
             }
@@ -90,6 +90,19 @@ package enum ContractCheck {
         }
         return nil
     }
+
+    /// The entries the shell itself appends that a module may read (``RecordReference``), by the
+    /// name they are written under.
+    package static let hostRecords: [String: [RecordSpec]] = [
+        "visit": [
+            RecordSpec("started", summary: "a visit started (visit start)", fields: [
+                RecordField("kind", "infusion, consult or follow-up"), RecordField("chair", "the chair, if one was given"),
+            ]),
+            RecordSpec("ended", summary: "a visit ended (visit end)", fields: [
+                RecordField("kind", "infusion, consult or follow-up"), RecordField("minutes", "how long it lasted, in minutes"),
+            ]),
+        ],
+    ]
 
     /// What is wrong with the commands a due item or an alert of `module` names, given as `text`:
     /// each must be the module's own command or one its declaration uses (which the loader checked
