@@ -63,7 +63,9 @@ package protocol RecordStore: AnyObject {
     func staffCount() throws -> Int
     func addStaff(username: String, roles: Set<Role>, passwordHash: String, at: Date, by: Int64?) throws -> StaffInfo
     /// A member of staff's new roles, or new password hash (or both), each an entry of the chain.
-    func changeStaff(_ username: String, roles: Set<Role>?, passwordHash: String?, at: Date, by: Int64?) throws -> StaffInfo
+    /// A `temporary` password (an administrator's, for someone who forgot theirs) serves only to
+    /// choose their own at the next sign-in (``StaffAccount/hasTemporaryPassword``).
+    func changeStaff(_ username: String, roles: Set<Role>?, passwordHash: String?, temporary: Bool, at: Date, by: Int64?) throws -> StaffInfo
     func account(_ username: String) throws -> StaffAccount?
     func staffNames() throws -> [String]
     /// Every member of staff by id: name and roles (for a recording's accounts).

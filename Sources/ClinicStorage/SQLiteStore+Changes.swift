@@ -46,7 +46,7 @@ extension SQLiteStore {
 
     /// Changes a member of staff's roles or password: an entry in the changes chain (for a password,
     /// the SHA-256 of its new hash), then the staff row, which the schema lets change only then.
-    package func changeStaff(_ username: String, roles: Set<Role>?, passwordHash: String?, at: Date, by staffID: Int64?) throws -> StaffInfo {
+    package func changeStaff(_ username: String, roles: Set<Role>?, passwordHash: String?, temporary: Bool, at: Date, by staffID: Int64?) throws -> StaffInfo {
         try db.atomically {
             guard let account = try account(username) else { throw StoreError.corruptRow("staff \(username)") }
             if let roles {
@@ -55,8 +55,9 @@ extension SQLiteStore {
                 try db.query("UPDATE staff SET roles = ? WHERE id = ?", [.text(Self.rolesText(roles)), .int(account.info.id)])
             }
             if let passwordHash {
-                try appendChange(kind: "staff-password", subject: username,
-                                 payload: ["id": .int(Int(account.info.id)), "password": .string(HashChain.sha256(passwordHash))], at: at, by: staffID)
+                var payload: [String: Value] = ["id": .int(Int(account.info.id)), "password": .string(HashChain.sha256(passwordHash))]
+                if temporary { payload["temporary"] = .bool(true) }
+                try appendChange(kind: "staff-password", subject: username, payload: .object(payload), at: at, by: staffID)
                 try db.query("UPDATE staff SET password_hash = ? WHERE id = ?", [.text(passwordHash), .int(account.info.id)])
             }
             return StaffInfo(id: account.info.id, username: username, roles: roles ?? account.info.roles)
@@ -78,11 +79,19 @@ extension SQLiteStore {
         (kind == "staff-password" ? nil : payload["roles"]?.stringValue, kind == "staff-roles" ? nil : payload["password"]?.stringValue)
     }
 
+    /// A member of staff as the changes chain holds them: roles, the SHA-256 of the password hash,
+    /// and whether that password is a temporary one an administrator set.
+    struct ChainedStaff: Equatable {
+        var roles: String
+        var password: String
+        var temporary: Bool
+    }
+
     /// A member of staff's roles and the SHA-256 of their password hash, as the changes chain
     /// holds them now.
     /// Read again only when the changes chain has grown or anything rolled back since: every
     /// command checks its author's account, and a replay runs thousands.
-    func chainedStaff(_ username: String) throws -> (roles: String, password: String)? {
+    func chainedStaff(_ username: String) throws -> ChainedStaff? {
         let key = (try db.query("SELECT COALESCE(MAX(id), 0) FROM changes").first?.first?.int ?? 0, db.rollbacks)
         if staffAsChained.key != key { staffAsChained = (key, [:]) }
         if let known = staffAsChained.accounts[username] { return known }
@@ -91,18 +100,21 @@ extension SQLiteStore {
         return found
     }
 
-    private func readChainedStaff(_ username: String) throws -> (roles: String, password: String)? {
-        var roles: String?, password: String?
+    private func readChainedStaff(_ username: String) throws -> ChainedStaff? {
+        var roles: String?, password: String?, temporary = false
         for row in try db.query("""
             SELECT kind, payload FROM changes WHERE subject = ? AND kind IN ('staff-added', 'staff-roles', 'staff-password') ORDER BY id
             """, [.text(username)]) {
             guard let kind = row[0].text, let payload = row[1].text.flatMap({ try? Value(json: $0) }) else { continue }
             let says = Self.staffChange(kind, payload)
             roles = says.roles ?? roles
-            password = says.password ?? password
+            if let changed = says.password {
+                password = changed
+                temporary = payload["temporary"]?.boolValue ?? false
+            }
         }
         guard let roles, let password else { return nil }
-        return (roles, password)
+        return ChainedStaff(roles: roles, password: password, temporary: temporary)
     }
 
     package func roles(of username: String, at date: Date) throws -> Set<Role>? {

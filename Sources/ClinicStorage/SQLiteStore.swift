@@ -38,6 +38,9 @@ package enum StaffRoles {
 package struct StaffAccount: Sendable {
     package var info: StaffInfo
     package var passwordHash: String
+    /// Whether the password was set by an administrator and not yet replaced by the member of
+    /// staff's own: it signs in only to choose one, and signs nothing.
+    package var hasTemporaryPassword = false
 }
 
 /// A visit with its end, if it has ended.
@@ -193,7 +196,7 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
     let recordCache = RecordCache()
     /// Each account's roles and password hash as the changes chain holds them, for the chain's
     /// length and the rollbacks they were read at (``chainedStaff(_:)``).
-    var staffAsChained: (key: (Int64, Int), accounts: [String: (roles: String, password: String)?]) = ((-1, -1), [:])
+    var staffAsChained: (key: (Int64, Int), accounts: [String: ChainedStaff?]) = ((-1, -1), [:])
 
     package var isInTransaction: Bool { db.isInTransaction }
 
@@ -259,8 +262,8 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
         else { throw StoreError.corruptRow("staff \(username)") }
         // Roles and password are taken only as the chain holds them: a row changed behind the
         // program's back signs nobody in and lets nobody do more.
-        guard let chained = try chainedStaff(name), chained == (roles, HashChain.sha256(hash)) else { throw StoreError.staffNotAsChained(name) }
-        return StaffAccount(info: StaffInfo(id: id, username: name, roles: Self.roles(roles)), passwordHash: hash)
+        guard let chained = try chainedStaff(name), (chained.roles, chained.password) == (roles, HashChain.sha256(hash)) else { throw StoreError.staffNotAsChained(name) }
+        return StaffAccount(info: StaffInfo(id: id, username: name, roles: Self.roles(roles)), passwordHash: hash, hasTemporaryPassword: chained.temporary)
     }
 
     package func staffNames() throws -> [String] {

@@ -49,11 +49,19 @@ import Testing
     }
 
     @Test func aWitnessIsAnotherMemberOfStaffWithTheirOwnPassword() throws {
-        let (session, _, _) = try visit()
+        let (session, console, _) = try visit()
         session.input = ScriptedInput(["pass-word1", "nope-nope"])
         #expect(session.execute("consent sign witness=patel", source: "t").failure?.message == "witness signature refused: wrong password for patel; nothing was signed")
-        session.input = ScriptedInput(["pass-word1"])
+        // What each signs is said before their password is asked, the signer's first.
+        let notes = console.output.filter { $0.contains(" signs: ") }
+        #expect(notes == ["nurse2 signs: took the patient's consent to ketamine treatment, consent text version 2026.11",
+                          "patel (witness) signs: witnessed the patient's consent, text version 2026.11"])
+        // Witnessing one's own signature, or an unknown witness, is refused before any password is asked.
+        let untouched = ScriptedInput(["pass-word1"])
+        session.input = untouched
         #expect(session.execute("consent sign witness=nurse2", source: "t").failure?.message == "nurse2 cannot witness their own signature")
+        #expect(session.execute("consent sign witness=nobody", source: "t").failure?.message == "there is no member of staff called nobody to witness")
+        #expect(untouched.answers == ["pass-word1"] && untouched.prompts.isEmpty)
         #expect(try session.store.records(patientID: session.patient!.id, module: "consent").isEmpty)
     }
 

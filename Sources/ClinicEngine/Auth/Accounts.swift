@@ -15,8 +15,11 @@ package enum Accounts {
     /// account with the protocol's number of wrong passwords in a row is locked until an
     /// administrator unlocks it (``checkNotLocked(_:context:source:in:)``). An unknown name costs the same time as
     /// a wrong password, and gets the same answer: neither says which it was.
+    ///
+    /// A temporary password (``changePassword(_:in:)`` by an administrator) is right only for
+    /// `allowingTemporary` (signing in, to choose one's own); it signs nothing and runs nothing.
     package static func authenticate(_ username: String, password: String, context: AccessEntry.Context, source: String,
-                                     in session: Session) throws -> StaffInfo {
+                                     in session: Session, allowingTemporary: Bool = false) throws -> StaffInfo {
         let store = session.store
         try checkNotLocked(username, context: context, source: source, in: session)
         let account = try store.account(username)
@@ -33,6 +36,7 @@ package enum Accounts {
                                      : left <= 0 ? "that was the last try: the account is now locked until an admin types user unlock \(username)"
                                      : "try again (\(left) more before the account locks), or ask an admin", kind: .refused)
         }
+        if !allowingTemporary { try checkNotTemporary(username, in: session) }
         return account.info
     }
 
@@ -64,6 +68,14 @@ package enum Accounts {
         }
         try refused()
         throw CommandError("the account \(username) is locked after \(failed.count) wrong passwords in a row", hint: "an administrator unlocks it: user unlock \(username)", kind: .refused)
+    }
+
+    /// Refuses, before a password is asked, an account whose password is a temporary one: it
+    /// signs nothing, witnesses nothing and runs nothing until its owner has chosen their own.
+    static func checkNotTemporary(_ username: String, in session: Session) throws {
+        guard !session.isReplaying, try session.store.account(username)?.hasTemporaryPassword == true else { return }
+        throw CommandError("\(username)'s password is a temporary one an administrator set: it serves only to choose their own",
+                           hint: "\(username) signs in (login \(username)) and chooses a password first", kind: .refused)
     }
 
     /// Whether `username` is an administrator and no other administrator's account is unlocked.
@@ -105,7 +117,8 @@ package enum Accounts {
     package static func signInAtStart(_ username: String, password: String, source: String, in session: Session) throws -> StaffInfo {
         let name = username.lowercased()
         do {
-            let who = try authenticate(name, password: password, context: .signIn, source: source, in: session)
+            let who = try authenticate(name, password: password, context: .signIn, source: source, in: session, allowingTemporary: true)
+            try replaceTemporaryPassword(name, typed: password, in: session)
             session.signIn(who)
             try session.journal("login \(name)", source: source, outcome: "ok", message: "")
             return who
@@ -119,20 +132,36 @@ package enum Accounts {
 
     /// A password asked at the terminal, or taken from `variable` when there is no terminal.
     static func password(for username: String, in session: Session, variable: String = passwordVariable) throws -> String {
+        guard let password = try password(for: username, signing: nil, in: session, variable: variable) else {
+            throw Session.QuestionsFirst()
+        }
+        return password
+    }
+
+    /// A signature's password: as ``password(for:in:variable:)``, but what is signed is said before
+    /// it is asked (`patel signs: …`), and inside the command's own transaction it is not asked
+    /// yet: `nil`, and the command goes on, so that anything else it needs or refuses (a witness
+    /// who is the signer) comes out before anyone types a password.
+    static func signingPassword(for label: String, meaning: String, in session: Session, variable: String = passwordVariable) throws -> String? {
+        try password(for: label, signing: "\(label) signs: \(meaning)", in: session, variable: variable)
+    }
+
+    private static func password(for label: String, signing note: String?, in session: Session, variable: String) throws -> String? {
         if let input = session.input {
-            if let collected = session.collectedPasswords[username] { return collected }
+            if let collected = session.collectedPasswords[label] { return collected }
             if session.asksBeforeWriting && session.store.isInTransaction {
                 // Asked once the command's transaction has rolled back: nobody holds the lock while typing.
-                session.passwordNeeded = username
-                throw CommandError("a password is needed for \(username)", kind: .cancelled)
+                session.passwordsNeeded.append(Session.PasswordRequest(label: label, note: note))
+                return nil
             }
-            switch input.readSecret(prompt: "password for \(username): ") {
+            if let note { session.console.out(note) }
+            switch input.readSecret(prompt: "password for \(label): ") {
             case .line(let p): return p
-            case .interrupt, .end: throw CommandError("sign-in cancelled", kind: .cancelled)
+            case .interrupt, .end: throw CommandError(note == nil ? "sign-in cancelled" : "no password was given; nothing was signed", kind: .cancelled)
             }
         }
         guard let p = session.environment[variable], !p.isEmpty else {
-            throw CommandError("no terminal to ask \(username)'s password", hint: "set \(variable)")
+            throw CommandError("no terminal to ask \(label)'s password", hint: "set \(variable)")
         }
         return p
     }
@@ -150,7 +179,8 @@ package enum Accounts {
         try checkNotLocked(name, context: .signIn, source: "login", in: session)
         let password = try password(for: name, in: session)
         // The session journals this command, failed or not, like any other.
-        let who = try authenticate(name, password: password, context: .signIn, source: "login", in: session)
+        let who = try authenticate(name, password: password, context: .signIn, source: "login", in: session, allowingTemporary: true)
+        try replaceTemporaryPassword(name, typed: password, in: session)
         session.signIn(who)
         return .lines("signed in as \(who.username) (\(StaffRoles.text(who.roles)))")
     }
@@ -175,10 +205,19 @@ package enum Accounts {
         return name
     }
 
-    /// Refuses a new password that is too short.
-    static func checkNewPassword(_ password: String) throws {
-        guard password.count >= Passwords.minimumLength else {
-            throw CommandError("a password needs at least \(Passwords.minimumLength) characters", hint: "choose a longer one")
+    /// What is wrong with `password` as `username`'s new one, if anything: too short, their sign-in
+    /// name, or the one it replaces (`avoiding`).
+    static func newPasswordProblem(_ password: String, for username: String, avoiding: String? = nil) -> String? {
+        if password.count < Passwords.minimumLength { return "a password needs at least \(Passwords.minimumLength) characters" }
+        if password.lowercased() == username.lowercased() { return "a password may not be the sign-in name" }
+        if let avoiding, password == avoiding { return "the new password must differ from the one it replaces" }
+        return nil
+    }
+
+    /// Refuses a new password that breaks a rule (``newPasswordProblem(_:for:avoiding:)``).
+    static func checkNewPassword(_ password: String, for username: String, avoiding: String? = nil) throws {
+        if let problem = newPasswordProblem(password, for: username, avoiding: avoiding) {
+            throw CommandError(problem, hint: "choose another")
         }
     }
 
@@ -196,35 +235,82 @@ package enum Accounts {
     /// A new password: typed twice at the terminal (before the command's transaction, as any
     /// password), or from `CLINIC_NEW_PASSWORD`.
     package static func newPassword(for username: String, in session: Session) throws -> String {
+        try newPassword(Session.NewPasswordRequest(username: username), in: session)
+    }
+
+    static func newPassword(_ request: Session.NewPasswordRequest, in session: Session) throws -> String {
         let password: String
         if let input = session.input {
-            if let collected = session.collectedPasswords[newPasswordKey(username)] { return collected }
+            if let collected = session.collectedPasswords[newPasswordKey(request.username)] { return collected }
             if session.asksBeforeWriting && session.store.isInTransaction {
-                session.newPasswordNeeded = username
-                throw CommandError("a new password is needed for \(username)", kind: .cancelled)
+                session.newPasswordNeeded = request
+                throw Session.QuestionsFirst()
             }
-            password = try readNewPassword(for: username, from: input)
+            password = try readNewPassword(request, in: session, from: input)
         } else {
             guard let p = session.environment[newPasswordVariable], !p.isEmpty else {
-                throw CommandError("no terminal to ask \(username)'s new password", hint: "set \(newPasswordVariable)")
+                throw CommandError("no terminal to ask \(request.username)'s new password", hint: "set \(newPasswordVariable)")
             }
             password = p
         }
-        try checkNewPassword(password)
+        try checkNewPassword(password, for: request.username, avoiding: request.avoiding)
         return password
     }
 
     /// Where a new password asked before the transaction is kept: never a sign-in name.
     static func newPasswordKey(_ username: String) -> String { "new password for \(username)" }
 
-    /// A new password typed twice at the terminal, long enough.
-    static func readNewPassword(for username: String, from input: any LineInput) throws -> String {
-        guard case .line(let first) = input.readSecret(prompt: "new password for \(username): "),
-              case .line(let second) = input.readSecret(prompt: "again: ")
-        else { throw CommandError("no password was given; nothing was recorded", kind: .cancelled) }
-        guard first == second else { throw CommandError("the two passwords differ; nothing was recorded", hint: "type the command again") }
-        try checkNewPassword(first)
-        return first
+    /// A new password typed twice at the terminal. A rule it breaks is said as soon as it is typed
+    /// once, and two that differ are asked again: three tries before the command is given up.
+    static func readNewPassword(_ request: Session.NewPasswordRequest, in session: Session, from input: any LineInput) throws -> String {
+        let name = request.username
+        if let note = request.note { session.console.out(note) }
+        for _ in 0..<3 {
+            guard case .line(let first) = input.readSecret(prompt: "new password for \(name): ") else { break }
+            if let problem = newPasswordProblem(first, for: name, avoiding: request.avoiding) {
+                session.console.err("  error: \(problem); type another")
+                continue
+            }
+            guard case .line(let second) = input.readSecret(prompt: "again: ") else { break }
+            if first == second { return first }
+            session.console.err("  error: the two passwords differ; type the new one again")
+        }
+        throw CommandError("no new password was chosen; nothing was recorded", hint: "type the command again", kind: .cancelled)
+    }
+
+    /// After a sign-in with a temporary password: the member of staff chooses their own (at the
+    /// terminal, or `CLINIC_NEW_PASSWORD`), or is not signed in.
+    static func replaceTemporaryPassword(_ username: String, typed temporary: String, in session: Session) throws {
+        guard !session.isReplaying, let account = try session.store.account(username), account.hasTemporaryPassword else { return }
+        let request = Session.NewPasswordRequest(username: username, note: "\(username)'s password is a temporary one an administrator set: choose your own now",
+                                                 avoiding: temporary)
+        let chosen: String
+        do { chosen = try newPassword(request, in: session) } catch let error as CommandError {
+            throw CommandError("\(username) is not signed in: \(error.message)", hint: "sign in again and choose a password of your own", kind: error.kind)
+        }
+        let hash = try Passwords.hash(chosen)
+        _ = try session.store.transaction {
+            try session.store.changeStaff(username, roles: nil, passwordHash: hash, temporary: false, at: session.now, by: account.info.id)
+        }
+        session.console.out("\(username) chose a new password")
+    }
+
+    /// `user list`: every member of staff, their roles, and whether their account is locked or
+    /// waits for them to choose a password. Never a password or its hash.
+    static func list(in session: Session) throws -> CommandOutput {
+        let store = session.store
+        var rows: [[String]] = []
+        for name in try store.staffNames() {
+            guard let account = try store.account(name) else { continue }
+            var state: [String] = []
+            let failed = try store.failedSignIns(for: name).count
+            if failed >= limit(session) { state.append("locked after \(failed) wrong passwords: user unlock \(name)") }
+            if account.hasTemporaryPassword { state.append("temporary password: chooses their own at the next sign-in") }
+            rows.append([name, StaffRoles.text(account.info.roles), state.isEmpty ? "active" : state.joined(separator: "; ")])
+        }
+        var out = CommandOutput.lines("\(rows.count) member\(rows.count == 1 ? "" : "s") of staff")
+        out.table(["name", "roles", "account"], rows)
+        return out
     }
 
     /// `user roles NAME --role ROLES` (admin): a member of staff's roles from now on. The clinic
@@ -240,30 +326,37 @@ package enum Accounts {
             throw CommandError("\(name) is the clinic's only administrator whose account is not locked: the clinic would have none",
                                hint: "make another member of staff an administrator first (user roles NAME --role admin,…)", kind: .refused)
         }
-        let changed = try session.store.changeStaff(name, roles: roles, passwordHash: nil, at: session.now, by: session.staff?.id)
+        let changed = try session.store.changeStaff(name, roles: roles, passwordHash: nil, temporary: false, at: session.now, by: session.staff?.id)
         if session.staff?.id == changed.id { session.staff = changed }
         return .lines("\(name): roles \(StaffRoles.text(account.info.roles)) → \(StaffRoles.text(roles)) (from their next command, on every workstation)")
     }
 
-    /// `user password [NAME]`: one's own new password (the current one asked first), or an
-    /// administrator's new password for someone who forgot theirs. Chained as a hash of the new hash.
+    /// `password` and `user password [NAME]`: one's own new password (the current one asked
+    /// first), or an administrator's temporary password for someone who forgot theirs, which
+    /// serves only to choose their own at their next sign-in. Chained as a hash of the new hash.
     static func changePassword(_ username: String?, in session: Session) throws -> CommandOutput {
         guard let me = session.staff else { throw CommandError("nobody is signed in", hint: "type login NAME") }
         let name = username?.lowercased() ?? me.username
         guard try session.store.account(name) != nil else {
             throw CommandError("there is no member of staff called \(name)", hint: "check the spelling of the sign-in name")
         }
-        if name == me.username {
+        let own = name == me.username
+        var current: String?
+        if own {
             if !session.isReplaying {
                 try checkNotLocked(name, context: .signIn, source: "user password", in: session)
-                _ = try authenticate(name, password: try password(for: name, in: session), context: .signIn, source: "user password", in: session)
+                current = try password(for: name, in: session)
+                _ = try authenticate(name, password: current ?? "", context: .signIn, source: "user password", in: session, allowingTemporary: true)
             }
         } else if !me.roles.contains(.admin) {
-            throw CommandError("only an administrator sets another member of staff's password", hint: "type user password to change your own", kind: .refused)
+            throw CommandError("only an administrator sets another member of staff's password", hint: "type password to change your own", kind: .refused)
         }
-        let hash = session.isReplaying ? Passwords.unusable : try Passwords.hash(try newPassword(for: name, in: session))
-        _ = try session.store.changeStaff(name, roles: nil, passwordHash: hash, at: session.now, by: me.id)
-        var out = CommandOutput.lines(name == me.username ? "your password is changed" : "\(name)'s password is changed: tell them, and ask them to type user password to choose their own")
+        let request = Session.NewPasswordRequest(username: name, note: own ? nil : "a temporary password for \(name), which they replace with their own when they next sign in",
+                                                 avoiding: current)
+        let hash = session.isReplaying ? Passwords.unusable : try Passwords.hash(try newPassword(request, in: session))
+        _ = try session.store.changeStaff(name, roles: nil, passwordHash: hash, temporary: !own, at: session.now, by: me.id)
+        var out = CommandOutput.lines(own ? "your password is changed"
+                                      : "\(name)'s password is now a temporary one: tell them in person; it serves only to choose their own when they next sign in")
         if name != me.username, try session.store.failedSignIns(for: name).count >= limit(session) {
             out.line("\(name) is still locked after wrong passwords: type user unlock \(name)")
         }
@@ -287,7 +380,7 @@ package enum Accounts {
     /// Creates the first member of staff of a new database, as an administrator, and signs them in.
     package static func createFirstAdmin(_ username: String, password: String, in session: Session) throws -> StaffInfo {
         let name = try checkedUsername(username)
-        try checkNewPassword(password)
+        try checkNewPassword(password, for: name)
         let staff = try session.store.transaction { () throws -> StaffInfo in
             guard try session.store.staffCount() == 0 else {
                 throw CommandError("this database already has staff", hint: "sign in with --user NAME")

@@ -64,19 +64,24 @@ package struct HostCommandTable: Sendable {
     package var entries: [CatalogEntry]
     /// One line about each command group (`patient`: "register, find and open patients").
     package var groupSummaries: [String: String]
+    /// One word that is another command's words (`password`: `user password`): typed, not offered
+    /// by completion, and shown by that command's help.
+    package var aliases: [String: [String]]
 
-    package init(entries: [CatalogEntry], groupSummaries: [String: String]) {
+    package init(entries: [CatalogEntry], groupSummaries: [String: String], aliases: [String: [String]] = [:]) {
         self.entries = entries
         self.groupSummaries = groupSummaries
+        self.aliases = aliases
     }
 
     /// Both tables' commands, this one's first.
     package static func + (a: HostCommandTable, b: HostCommandTable) -> HostCommandTable {
-        HostCommandTable(entries: a.entries + b.entries, groupSummaries: a.groupSummaries.merging(b.groupSummaries) { x, _ in x })
+        HostCommandTable(entries: a.entries + b.entries, groupSummaries: a.groupSummaries.merging(b.groupSummaries) { x, _ in x },
+                         aliases: a.aliases.merging(b.aliases) { x, _ in x })
     }
 
     /// The words a module may not take as its name.
-    package var reservedNames: Set<String> { Set(entries.map { $0.words[0] }) }
+    package var reservedNames: Set<String> { Set(entries.map { $0.words[0] }).union(aliases.keys) }
 }
 
 /// Every command, host's and modules', in one table: what parsing, help and completion read.
@@ -90,8 +95,11 @@ package struct CommandCatalog: Sendable {
     package private(set) var verbAliases: [String: [String: String]] = [:]
     /// The words of short forms (`v`), to the command they start and the order of its bare values.
     package private(set) var shortForms: [String: (words: [String], values: [String])] = [:]
+    /// The shell's one-word names for its commands (`password`), to their words.
+    package let hostAliases: [String: [String]]
 
     package init(host: HostCommandTable, modules: [LoadedModule]) {
+        hostAliases = host.aliases
         var entries = host.entries
         var summaries = host.groupSummaries
         for module in modules.sorted(by: { $0.declaration.manifest.order < $1.declaration.manifest.order }) {
@@ -141,6 +149,7 @@ package struct CommandCatalog: Sendable {
         let (first, verb) = (entry.words[0], entry.words[1])
         var aliases = moduleAliases.filter { $0.value == first }.keys.sorted().map { "\($0) \(verb)" }
         aliases += (verbAliases[first] ?? [:]).filter { $0.value == verb }.keys.sorted().map { "\(first) \($0)" }
+        aliases += hostAliases.filter { $0.value == entry.words }.keys.sorted()
         let shorts = shortForms.filter { $0.value.words == entry.words }.keys.sorted()
         return (aliases, shorts)
     }
@@ -159,6 +168,10 @@ package struct CommandCatalog: Sendable {
         if let short = shortForms[key], var entry = entries.first(where: { $0.words == short.words }) {
             entry.bareOrder = short.values
             return .found(entry, arguments: Array(words.dropFirst()))
+        }
+        if let target = hostAliases[key] {
+            words = target + words.dropFirst()
+            key = target[0]
         }
         key = canonicalFirst(key)
         words[0] = key

@@ -6,7 +6,7 @@ import Foundation
 /// help treat them the same.
 package enum HostCommands {
     /// The engine's commands; the script layer adds its own (`ScriptCommands`).
-    package static let table = HostCommandTable(entries: entries, groupSummaries: groupSummaries)
+    package static let table = HostCommandTable(entries: entries, groupSummaries: groupSummaries, aliases: ["password": ["user", "password"]])
 
     static let everyone = Set(Role.all)
     static let visitKinds = [Choice("infusion", "an infusion day"), Choice("consult", "a consultation, intake or screening"),
@@ -18,7 +18,7 @@ package enum HostCommands {
     static let groupSummaries = [
         "patient": "register, find, open, show and correct patients",
         "visit": "start and end the open patient's visit, and show its timeline",
-        "user": "staff accounts (admin)",
+        "user": "staff accounts: who they are; an admin adds, unlocks and changes them",
         "clock": "a sandbox's simulated clock",
         "protocol": "the clinic protocol: the settings in force, and checking a new file",
         "report": "a patient's printable report",
@@ -59,6 +59,8 @@ package enum HostCommands {
             throw CommandError("as needs a name and a command", hint: "type e.g. as patel dosing resume")
         },
         host(["whoami"], CommandSpec("whoami", summary: "who is signed in", roles: everyone, needsPatient: false), open: true) { v, session in Accounts.whoami(in: session) },
+        host(["user", "list"], CommandSpec("list", summary: "the clinic's staff: sign-in names, roles, and accounts locked or waiting for a password",
+                                           roles: everyone, needsPatient: false)) { _, session in try Accounts.list(in: session) },
         host(["user", "add"], CommandSpec("add", summary: "add a member of staff (asks for their first password)",
                                           fields: [FieldSpec("user", .text(maxLength: 32), help: "sign-in name: lower-case letters, digits, . - _", positional: true),
                                                    FieldSpec("role", .choices(roleChoices), help: "nurse, physician or admin; several with commas")],
@@ -74,10 +76,14 @@ package enum HostCommands {
                                             discussion: "The roles hold from that member of staff's next command, on every workstation. The clinic keeps an administrator whose account is not locked.")) { v, session in
             try Accounts.setRoles(v["user"]?.stringValue ?? "", roles: Set((v["role"]?.stringArray ?? []).map(Role.init(rawValue:))), in: session)
         },
-        host(["user", "password"], CommandSpec("password", summary: "change your password (an admin: set another's)",
+        host(["user", "password"], CommandSpec("password", summary: "change your password; an admin sets a temporary one for another",
                                                fields: [FieldSpec("user", .text(maxLength: 32), required: false, help: "another member of staff (admin only); yours if left out", positional: true)],
                                                roles: everyone, needsPatient: false,
-                                               discussion: "Your own: asks your current password, then the new one twice. Without a terminal they come from CLINIC_PASSWORD and CLINIC_NEW_PASSWORD.")) { v, session in
+                                               discussion: """
+                                                   Your own: asks your current password, then the new one twice. Another's (admin): a temporary password, \
+                                                   which serves only to choose their own when they next sign in; it signs and witnesses nothing. \
+                                                   Without a terminal the passwords come from CLINIC_PASSWORD and CLINIC_NEW_PASSWORD.
+                                                   """)) { v, session in
             try Accounts.changePassword(v["user"]?.stringValue, in: session)
         },
         host(["patient", "new"], CommandSpec("new", summary: "register a patient and open them",

@@ -117,7 +117,12 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
         // A replay re-signs as the recorded staff; passwords are never recorded.
         if !session.isReplaying {
             try Accounts.checkNotLocked(staff.username, context: .signature, source: "signature", in: session)
-            let password = try Accounts.password(for: staff.username, in: session)
+            try Accounts.checkNotTemporary(staff.username, in: session)
+            // Not asked yet inside the command's own transaction: the command goes on to find what
+            // else it needs, and runs again once every password is typed.
+            guard let password = try Accounts.signingPassword(for: staff.username, meaning: meaning, in: session) else {
+                return Signature(username: staff.username, roles: staff.roles, at: now, meaning: meaning)
+            }
             do { _ = try Accounts.authenticate(staff.username, password: password, context: .signature, source: "signature", in: session) } catch {
                 throw CommandError("signature refused: wrong password for \(staff.username); nothing was signed",
                                      hint: "try again with your own password", kind: .refused)
@@ -136,7 +141,10 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
         }
         if !session.isReplaying {
             try Accounts.checkNotLocked(name, context: .witness, source: "witness", in: session)
-            let password = try Accounts.password(for: "\(name) (witness)", in: session, variable: Accounts.witnessPasswordVariable)
+            try Accounts.checkNotTemporary(name, in: session)
+            guard let password = try Accounts.signingPassword(for: "\(name) (witness)", meaning: meaning, in: session, variable: Accounts.witnessPasswordVariable) else {
+                return Signature(username: account.info.username, roles: account.info.roles, at: now, meaning: meaning)
+            }
             do { _ = try Accounts.authenticate(name, password: password, context: .witness, source: "witness", in: session) } catch {
                 throw CommandError("witness signature refused: wrong password for \(name); nothing was signed", hint: "the witness types their own password", kind: .refused)
             }

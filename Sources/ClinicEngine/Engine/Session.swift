@@ -77,10 +77,11 @@ package final class Session {
     /// Whether the running command's transaction is its own, so a password it needs is asked
     /// with the transaction rolled back, and the command run again (``Accounts/password(for:in:variable:)``).
     var asksBeforeWriting = false
-    /// Whom the running command asked a password for inside its transaction.
-    var passwordNeeded: String?
-    /// Whom the running command asked a new password for inside its transaction.
-    var newPasswordNeeded: String?
+    /// The passwords the running command asked for inside its transaction, in order: each asked
+    /// once the transaction has rolled back, after what it signs is said.
+    var passwordsNeeded: [PasswordRequest] = []
+    /// The new password the running command asked for inside its transaction.
+    var newPasswordNeeded: NewPasswordRequest?
     /// The open visit another workstation ended since this shell's last command: its id, when and by whom.
     var visitEndedElsewhere: (id: Int64, at: Date, by: String)?
     /// While `as NAME COMMAND` runs: the member of staff signed in, whom the shell returns to.
@@ -285,30 +286,53 @@ package final class Session {
         asksBeforeWriting = own
         // Under `as NAME`, the password NAME typed for the command is theirs to sign with.
         if own { collectedPasswords = actingPassword.map { [$0.name: $0.password] } ?? [:] }
-        defer { (asksBeforeWriting, collectedPasswords) = outer; passwordNeeded = nil; newPasswordNeeded = nil }
+        defer { (asksBeforeWriting, collectedPasswords) = outer; passwordsNeeded = []; newPasswordNeeded = nil }
         while true {
-            passwordNeeded = nil
+            passwordsNeeded = []
             newPasswordNeeded = nil
             do {
-                return try store.transaction(body)
-            } catch {
-                // A module may have caught the request and thrown its own error: the note decides.
-                guard own, let input else { throw error }
-                if let name = newPasswordNeeded, collectedPasswords[Accounts.newPasswordKey(name)] == nil {
-                    restore(saved)
-                    chosen = []
-                    collectedPasswords[Accounts.newPasswordKey(name)] = try Accounts.readNewPassword(for: name, from: input)
-                    continue
+                return try store.transaction {
+                    let result = try body()
+                    // A signature went on without its password, to find what else the command needs
+                    // (and what it refuses) before anyone types one: nothing of this run is kept.
+                    if !passwordsNeeded.isEmpty { throw QuestionsFirst() }
+                    return result
                 }
-                guard let label = passwordNeeded, collectedPasswords[label] == nil else { throw error }
+            } catch is QuestionsFirst {
+                guard let input else { throw CommandError("no terminal to ask a password", kind: .cancelled) }
                 restore(saved)
                 chosen = []
-                guard case .line(let password) = input.readSecret(prompt: "password for \(label): ") else {
-                    throw CommandError("no password was given; nothing was recorded", kind: .cancelled)
+                if let request = newPasswordNeeded {
+                    collectedPasswords[Accounts.newPasswordKey(request.username)] = try Accounts.readNewPassword(request, in: self, from: input)
                 }
-                collectedPasswords[label] = password
+                var asked = Set<String>()
+                for request in passwordsNeeded where collectedPasswords[request.label] == nil && asked.insert(request.label).inserted {
+                    if let note = request.note { console.out(note) }
+                    guard case .line(let password) = input.readSecret(prompt: "password for \(request.label): ") else {
+                        throw CommandError("no password was given; nothing was recorded", kind: .cancelled)
+                    }
+                    collectedPasswords[request.label] = password
+                }
             }
         }
+    }
+
+    /// Thrown inside a command's own transaction when it needs a password or a new one: the
+    /// transaction rolls back, the questions are asked with no lock held, and the command runs again.
+    struct QuestionsFirst: Error {}
+
+    /// A password a command needs: for whom (`patel`, `nora (witness)`), and what it signs, said
+    /// before it is asked (`patel signs: approves the screening decision: eligible`).
+    struct PasswordRequest {
+        var label: String
+        var note: String?
+    }
+
+    /// A new password a command needs: whose, what to say first, and the one it must differ from.
+    struct NewPasswordRequest {
+        var username: String
+        var note: String? = nil
+        var avoiding: String? = nil
     }
 
     /// After a command, outside any transaction: the recorder writes what was committed.
@@ -485,3 +509,4 @@ package final class Session {
 
     package func setVisit(_ v: VisitInfo?) { visit = v }
 }
+

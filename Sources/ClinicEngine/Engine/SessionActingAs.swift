@@ -45,6 +45,7 @@ extension Session {
                 (who, password) = (account.info, "")
             } else {
                 try Accounts.checkNotLocked(name, context: .signIn, source: "as", in: self)
+                try Accounts.checkNotTemporary(name, in: self)
                 password = try Accounts.password(for: name, in: self)
                 who = try Accounts.authenticate(name, password: password, context: .signIn, source: "as", in: self)
             }
