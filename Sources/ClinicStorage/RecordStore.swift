@@ -52,6 +52,7 @@ package protocol RecordStore: AnyObject {
                        signature: Value?) throws
     /// The version and content hash of every protocol adopted, oldest first.
     func adoptedVersions() throws -> [(version: String, sha256: String)]
+    func adoptionsWithoutText() throws -> [(id: Int64, sha256: String)]
     /// What the protocol of `sha256` says (its file's text, documents and form), if the record keeps it.
     func protocolText(_ sha256: String) throws -> ProtocolText?
     /// Keeps what a protocol says; one already kept is left as it is.

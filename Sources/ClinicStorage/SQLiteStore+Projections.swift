@@ -62,6 +62,7 @@ extension SQLiteStore {
         for row in try db.query("SELECT sha256 FROM protocol_texts WHERE sha256 NOT IN (SELECT sha256 FROM protocols) ORDER BY rowid") {
             out.append("the text kept of protocol \(row[0].text?.prefix(12) ?? "?")… is of no protocol in the protocols chain (inserted, or an adoption was removed)")
         }
+
         return out
     }
 

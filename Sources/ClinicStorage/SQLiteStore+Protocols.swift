@@ -67,6 +67,15 @@ extension SQLiteStore {
         }
     }
 
+    /// The adoptions made since the texts have been kept (migration 9) whose text is not kept:
+    /// each adoption of a protocol file keeps it in the same transaction.
+    package func adoptionsWithoutText() throws -> [(id: Int64, sha256: String)] {
+        guard let since = try db.query("SELECT applied_at FROM schema_migrations WHERE version = 9").first?.first?.text else { return [] }
+        return try db.query("""
+            SELECT id, sha256 FROM protocols WHERE adopted_at >= ? AND sha256 NOT IN (SELECT sha256 FROM protocol_texts) ORDER BY id
+            """, [.text(since)]).map { ($0[0].int ?? 0, $0[1].text ?? "") }
+    }
+
     package func adoptedVersions() throws -> [(version: String, sha256: String)] {
         try db.query("SELECT version, sha256 FROM protocols ORDER BY id").map { row in
             guard let version = row[0].text, let sha = row[1].text else { throw StoreError.corruptRow("protocols") }

@@ -4,6 +4,8 @@ import ClinicConsent
 @testable import ClinicShell
 @testable import ClinicStorage
 import ClinicIntake
+import ClinicKitTesting
+import ClinicMonitoring
 import ClinicKit
 import ClinicTestSupport
 import Foundation
@@ -316,5 +318,21 @@ import Testing
         #expect(due.contains { $0.what == "open infusion" && $0.detail.hasPrefix("order #6, started 2026-11-24 09:00, is still paused") }, "\(due)")
         c.ok("dosing stop the line was removed")
         c.ok("visit end")
+    }
+}
+
+@Suite struct LiverTestDateTests {
+    /// A liver-test date is the clinic's date: east of +12:00, noon UTC is already the next day,
+    /// and the next due date must not move a day with it.
+    @Test func liverTestsFallDueOnTheClinicsDayFarFromUTC() throws {
+        for zone in ["Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC"] {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = try #require(TimeZone(identifier: zone))
+            let host = try TestHost(modules: [IntakeModule(), StandInScreening(), ConsentModule(), DosingModule(), MonitoringModule()],
+                                    now: try #require(Timestamp.date("2026-11-24T09:00:00.000Z")), calendar: calendar)
+            let shown = try host.type("dosing lft date=2026-11-20 result=normal")
+            #expect(shown.hasSuffix("next due 2027-02-18"), "\(zone): \(shown)")
+            #expect(try host.type("dosing show").contains("liver-function tests of 2026-11-20: normal"), "\(zone)")
+        }
     }
 }

@@ -124,8 +124,8 @@ extension EndToEnd {
             try t.waitForPrompt("clinic> ")
         }
         // Idle at a field's prompt: the command is cancelled, then nora signed out, its line kept.
-        try field.waitFor("this command is cancelled and nothing was recorded")
-        try field.waitFor("signed out: nora was idle 1 min")
+        try field.waitFor("this command is cancelled, nothing of it recorded")
+        try field.waitFor("signed out: nora was idle 1 min (clinic.idle_minutes is 1); the command under way")
         try field.waitForPrompt("clinic> ")
         try Self.signIn(field, "nora")
         try field.waitForPrompt("nora (nurse)> patient find")

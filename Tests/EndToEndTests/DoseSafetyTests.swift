@@ -99,6 +99,21 @@ extension EndToEnd {
             let verify = try h.run(["--user", "nora", "-c", "audit verify"], env: Harness.staff)
             #expect(verify.status == 0 && verify.stdout.contains("protocols: 4 entries, hash chain intact"), "\(verify.stdout)\(verify.stderr)")
 
+            // The text kept of an earlier adoption deleted behind the program's back, its trigger put
+            // back as it was: audit verify names the adoption left without its text.
+            let first = try #require(try h.sql("SELECT id || '|' || sha256 FROM protocols WHERE sha256 != '\(sha)' ORDER BY id LIMIT 1").first).split(separator: "|")
+            _ = try h.sql("""
+                CREATE TABLE kept AS SELECT * FROM protocol_texts WHERE sha256 = '\(first[1])';
+                DROP TRIGGER protocol_texts_append_only_delete;
+                DELETE FROM protocol_texts WHERE sha256 = '\(first[1])';
+                CREATE TRIGGER protocol_texts_append_only_delete BEFORE DELETE ON protocol_texts
+                BEGIN SELECT RAISE(ABORT, 'protocol texts are append-only'); END;
+                """)
+            let deleted = try h.run(["--protocol", versioned, "--user", "nora", "-c", "audit verify"], env: Harness.staff)
+            #expect(deleted.status == 1 && deleted.stderr.contains("protocol adoption #\(first[0]) (\(first[1].prefix(12))…) keeps no text of the protocol adopted: it was deleted"),
+                    "\(deleted.stdout)\(deleted.stderr)")
+            _ = try h.sql("INSERT INTO protocol_texts SELECT * FROM kept; DROP TABLE kept;")
+
             // The kept form altered behind the program's back: the start says so and reads the
             // shipped file instead, which is not the protocol adopted, so nothing clinical runs;
             // audit verify names the text.

@@ -30,6 +30,21 @@ import Testing
         #expect(stored.payload["weight"] == ["value": 158.0, "unit": "lb"])
     }
 
+    /// At one field's prompt, another field typed as `name=value` is that field's answer (it is
+    /// not asked later), and the prompt is asked again.
+    @Test func anotherFieldMayBeAnsweredAtAPrompt() throws {
+        let (session, console) = try session()
+        let input = ScriptedInput(["medications=metformin 500 mg", "penicillin"])
+        session.input = input
+        let line = "intake record weight=72kg height=170cm pregnancy=no pain_months=24 symptoms=fatigue onset=none treatments=none comorbidities=none escort=yes"
+        #expect(session.execute(line, source: "t") == .ok)
+        #expect(input.answers.isEmpty && input.prompts.count == 2 && input.prompts.allSatisfy { $0.hasPrefix("  allergies") }, "\(input.prompts)")
+        #expect(console.output.contains("    medications = metformin 500 mg"))
+        let stored = try #require(try session.store.records(patientID: 1, module: "intake").last)
+        #expect(stored.payload["medications"] == ["metformin 500 mg"])
+        #expect(stored.payload["allergies"] == ["penicillin"])
+    }
+
     @Test func publishesCompleteAndWeightFacts() throws {
         let (session, _) = try session()
         #expect(session.execute("status", source: "t") == .ok)

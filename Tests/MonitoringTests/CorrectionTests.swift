@@ -1,7 +1,7 @@
 import ClinicEngine
 import ClinicScript
 import ClinicShell
-import ClinicStorage
+@testable import ClinicStorage
 import ClinicKit
 import ClinicTestSupport
 import Foundation
@@ -63,6 +63,30 @@ import Testing
         c.session.input = ScriptedInput([])
         c.advance(minutes: 5)
         #expect(c.session.execute("monitoring vitals sbp=180 dbp=84 hr=78 spo2=98", source: "t") == .ok)
+    }
+
+    /// A no offers to type the value again, and the questions are put again on the new values:
+    /// 184 for 148 is fixed in place instead of typing the whole command again.
+    @Test func aNoHasTheValueTypedAgain() throws {
+        let c = try clinicReadyToStart()
+        c.ok("dosing start")
+        c.advance(minutes: 5)
+        let input = ScriptedInput(["n", "spb=148", "sbp=abc", "sbp=184", "n", "sbp=148"])
+        c.session.input = input
+        #expect(c.session.execute("monitoring vitals sbp=184 dbp=84 hr=78 spo2=98", source: "t") == .ok)
+        #expect(input.answers.isEmpty, "\(input.prompts)")
+        #expect(input.prompts.filter { $0.hasSuffix("Correct? [y/N] ") }.count == 2)
+        #expect(c.console.errors.contains("  error: type the field's name, =, and its value: e.g. sbp=128 (Enter cancels)"), "\(c.console.errors)")
+        let saved = try c.records("vitals", module: "monitoring")
+        #expect(saved.count == 1 && saved[0].payload["sbp"]?.intValue == 148)
+        // The journal keeps the command as it was run.
+        let line = try c.session.sqlite.db.query("SELECT command FROM journal ORDER BY id DESC LIMIT 1").first?[0].text
+        #expect(line?.hasPrefix("monitoring vitals sbp=148 dbp=84") == true, "\(line ?? "")")
+        // Enter cancels, nothing saved.
+        c.advance(minutes: 5)
+        c.session.input = ScriptedInput(["n", ""])
+        #expect(c.session.execute("monitoring vitals sbp=250 dbp=84 hr=78 spo2=98", source: "t").failure?.kind == .cancelled)
+        #expect(try c.records("vitals", module: "monitoring").count == 1)
     }
 
     /// `dosing stop` needs a reason, and at a terminal says what it means first.

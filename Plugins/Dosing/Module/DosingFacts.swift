@@ -7,7 +7,7 @@ extension DosingModule {
     func show(in context: any ModuleContext) throws -> CommandOutput {
         let library = try DrugLibrary(context.clinicProtocol)
         let records = try context.records(module: "dosing", kind: nil, visitOnly: false)
-        let history = DoseHistory(records: records)
+        let history = DoseHistory(records: records, calendar: context.calendar)
         var out = CommandOutput()
         let series = history.series(at: context.now, gapDays: library.seriesGapDays)
         out.line(Self.totals(seriesMg: series.reduce(0) { $0 + $1.mg }, doses: series.count,
@@ -55,13 +55,13 @@ extension DosingModule {
 
     func lft(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
         let library = try DrugLibrary(context.clinicProtocol)
-        guard let date = invocation["date"]?.stringValue, let result = invocation["result"]?.stringValue, let when = DoseHistory.date(date) else {
+        guard let date = invocation["date"]?.stringValue, let result = invocation["result"]?.stringValue, let when = DoseHistory.date(date, context.calendar) else {
             throw CommandError("dosing lft needs date and result", hint: "type e.g. dosing lft date=2026-11-20 result=normal")
         }
         var payload: [String: Value] = ["date": .string(date), "result": .string(result)]
         if let note = invocation["note"] { payload["note"] = note }
         let stored = try context.append(RecordDraft(kind: Kind.lft, payload: .object(payload)))
-        let due = ClinicTime.format(when.addingTimeInterval(TimeInterval(library.lftIntervalDays) * 86_400), calendar: context.calendar).prefix(10)
+        let due = ClinicTime.format(DoseHistory.lftDue(after: when, days: library.lftIntervalDays, context.calendar), calendar: context.calendar).prefix(10)
         var out = CommandOutput()
         out.line("liver-function tests of \(date) recorded as \(result) (#\(stored.id)); next due \(due)")
         if result == "high" {
@@ -183,10 +183,10 @@ extension DosingModule {
             item.shownFrom = endOfDay
             return item
         }
-        let history = DoseHistory(records: records)
+        let history = DoseHistory(records: records, calendar: record.calendar)
         let interval = TimeInterval(library.lftIntervalDays) * 86_400
         guard let last = history.doses.last, let first = history.doses.first else { return items }
-        let at = history.lastLFT.map { $0.date.addingTimeInterval(interval) } ?? first.at
+        let at = history.lastLFT.map { DoseHistory.lftDue(after: $0.date, days: library.lftIntervalDays, record.calendar) } ?? first.at
         let basis = history.lastLFT.map { "last reviewed \(ClinicTime.format($0.date, calendar: record.calendar).prefix(10)) (\($0.result))" } ?? "none reviewed since treatment began"
         var lft = DueItem("liver tests", at: record.calendar.startOfDay(for: at),
                           detail: "every \(library.lftIntervalDays) days during treatment; \(basis)", command: "dosing lft date= result=", naming: [DosingModule.Commands.lft], isAllDay: true)
@@ -220,7 +220,7 @@ extension DosingModule {
         blocks.append(.table(headers: ["given", "route", "ordered", "mg given", "ran", "ended", "signed", "checked"], rows: rows))
         let total = given.reduce(0) { $0 + ($1.givenMg ?? 0) }
         blocks.append(.line("\(given.count) dose\(given.count == 1 ? "" : "s"), \(Rounding.oneDecimal(total)) mg of ketamine in all"))
-        let history = DoseHistory(records: records)
+        let history = DoseHistory(records: records, calendar: record.calendar)
         if let lft = history.lastLFT {
             blocks.append(.line("liver-function tests last reviewed: \(ClinicTime.format(lft.date, calendar: record.calendar).prefix(10)), \(lft.result)"))
         }

@@ -31,7 +31,7 @@ struct DoseInputs: Sendable {
         let records = try record.records(module: "dosing", kind: nil, visitOnly: false)
         return DoseInputs(eligible: try record.fact(DosingModule.Uses.eligible), consent: try record.fact(DosingModule.Uses.consent),
                           weight: try record.fact(DosingModule.Uses.weight), baseline: nil, alerts: [], orders: OrderState.all(in: records),
-                          lastLFT: DoseHistory(records: records).lastLFT, protocolSHA256: record.clinicProtocol.sha256,
+                          lastLFT: DoseHistory(records: records, calendar: record.calendar).lastLFT, protocolSHA256: record.clinicProtocol.sha256,
                           now: record.now, calendar: record.calendar)
     }
 

@@ -112,23 +112,28 @@ struct OrderState: Sendable {
 
 extension DoseHistory {
     /// The patient's doses and liver-function reviews, from all of dosing's records: each dose
-    /// that has ended at what was given, each started and not yet ended at its full amount.
-    init(records: [StoredRecord]) {
+    /// that has ended at what was given, each started and not yet ended at its full amount. A
+    /// review's date is read in the clinic's calendar.
+    init(records: [StoredRecord], calendar: Calendar) {
         // A dose started and not yet ended counts in full (``OrderState/countedDose``).
         doses = OrderState.all(in: records).compactMap(\.countedDose).sorted { $0.at < $1.at }
         lastLFT = records.last { $0.kind == Kind.lft }.flatMap { record in
             guard let result = record.payload["result"]?.stringValue else { return nil }
-            let date = record.payload["date"]?.stringValue.flatMap { DoseHistory.date($0) } ?? record.effectiveAt
+            let date = record.payload["date"]?.stringValue.flatMap { DoseHistory.date($0, calendar) } ?? record.effectiveAt
             return (date, result)
         }
     }
 
-    /// Noon UTC of a `YYYY-MM-DD`, which falls on that date in any clinic's time zone.
-    static func date(_ text: String) -> Date? {
+    /// Noon of a `YYYY-MM-DD` in the clinic's calendar (noon UTC is the next day east of +12:00).
+    static func date(_ text: String, _ calendar: Calendar) -> Date? {
         let p = text.split(separator: "-").compactMap { Int($0) }
         guard p.count == 3 else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
         return calendar.date(from: DateComponents(year: p[0], month: p[1], day: p[2], hour: 12))
+    }
+
+    /// When liver tests reviewed on `date` fall due again: the start of the day `days` calendar
+    /// days after it, in the clinic's calendar.
+    static func lftDue(after date: Date, days: Int, _ calendar: Calendar) -> Date {
+        calendar.date(byAdding: .day, value: days, to: calendar.startOfDay(for: date)) ?? date.addingTimeInterval(TimeInterval(days) * 86_400)
     }
 }

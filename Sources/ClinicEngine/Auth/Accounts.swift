@@ -155,10 +155,10 @@ package enum Accounts {
                 return nil
             }
             if let note { session.console.out(note) }
-            switch input.readSecret(prompt: "password for \(label): ") {
-            case .line(let p): return p
-            case .interrupt, .end: throw CommandError(note == nil ? "sign-in cancelled" : "no password was given; nothing was signed", kind: .cancelled)
+            guard let typed = input.readPassword(prompt: "password for \(label): ") else {
+                throw CommandError(note == nil ? "sign-in cancelled" : "no password was given; nothing was signed", kind: .cancelled)
             }
+            return typed
         }
         guard let p = session.environment[variable], !p.isEmpty else {
             throw CommandError("no terminal to ask \(label)'s password", hint: "set \(variable)")
@@ -266,12 +266,12 @@ package enum Accounts {
         let name = request.username
         if let note = request.note { session.console.out(note) }
         for _ in 0..<3 {
-            guard case .line(let first) = input.readSecret(prompt: "new password for \(name): ") else { break }
+            guard let first = input.readPassword(prompt: "new password for \(name): ") else { break }
             if let problem = newPasswordProblem(first, for: name, avoiding: request.avoiding) {
                 session.console.err("  error: \(problem); type another")
                 continue
             }
-            guard case .line(let second) = input.readSecret(prompt: "again: ") else { break }
+            guard let second = input.readPassword(prompt: "again: ") else { break }
             if first == second { return first }
             session.console.err("  error: the two passwords differ; type the new one again")
         }

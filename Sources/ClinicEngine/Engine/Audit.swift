@@ -68,7 +68,11 @@ package enum Audit {
         do { kept = try store.protocolTexts() } catch StoreError.corruptRow {
             return ["a protocol text the record keeps cannot be read; the protocol adopted is then read from its file"]
         }
-        return kept.compactMap { kept in
+        // An adoption of a protocol file keeps its text with it: one without was deleted.
+        let missing = try store.adoptionsWithoutText().map { adoption in
+            "protocol adoption #\(adoption.id) (\(adoption.sha256.prefix(12))…) keeps no text of the protocol adopted: it was deleted"
+        }
+        return missing + kept.compactMap { kept in
             let name = "the text kept of protocol \(kept.sha256.prefix(12))…"
             let documents = kept.documents.mapValues { ProtocolDocument(version: "", text: $0, sha256: HashChain.sha256($0)) }
             guard ProtocolLoader.contentHash(kept.text, documents: documents) == kept.sha256 else {

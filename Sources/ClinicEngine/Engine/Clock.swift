@@ -75,12 +75,28 @@ package final class SandboxClock: ClinicClock {
     private static let key = "clock"
 }
 
+extension TimeText {
+    /// The `YYYY-MM-DD` a word names when it counts days from today (`T`, `T+7`, `T-1`, `today`,
+    /// `yesterday`, `tomorrow`), else `nil`.
+    static func relativeDate(_ word: String, calendar: Calendar, now: Date) -> String? {
+        let w = word.lowercased()
+        guard ["today", "yesterday", "tomorrow"].contains(w) || w == "t" || w.hasPrefix("t-") || w.hasPrefix("t+") else { return nil }
+        let today = calendar.dateComponents([.year, .month, .day], from: now)
+        return (try? FieldSpec("date", .date(partial: false, notInFuture: false), help: "").parse(word, today: today))?.stringValue
+    }
+}
+
 /// Reading the times and durations staff type: `09:40`, `2026-03-02 09:40`, `2026-03-02T09:40:05`,
-/// `2026-11-24T07:31:02.123Z` (UTC, as recordings write them); `5m`, `1h30m`, `90s`, `2d`.
+/// `2026-11-24T07:31:02.123Z` (UTC, as recordings write them), a day counted from today as at a
+/// date prompt (`T`, `T-1 14:00`, `yesterday`); `5m`, `1h30m`, `90s`, `2d`.
 package enum TimeText {
     /// A time of day means today, in the clinic's time zone; a time without a zone is the clinic's.
     package static func parse(_ text: String, calendar: Calendar, now: Date) -> Date? {
-        let t = text.trimmed
+        var t = text.trimmed
+        // `T-1`, `today`: the date it names, read as a date prompt reads it.
+        if let first = t.split(separator: " ").first, let named = relativeDate(String(first), calendar: calendar, now: now) {
+            t = named + t.dropFirst(first.count)
+        }
         if let utc = Timestamp.date(t) { return utc }
         // ISO 8601 in UTC without the milliseconds a recording writes: 2026-11-20T09:00:00Z.
         if t.count > 1, t.last == "Z" || t.last == "z", t.contains("T"), let zone = TimeZone(secondsFromGMT: 0) {

@@ -32,6 +32,9 @@ package struct CatalogEntry: @unchecked Sendable {
     /// Whether the script runner reads it itself (`set`, `echo`, `include`, `expect`, `run`): it is
     /// declared here for help and completion, and never reaches the session.
     package var isDirective = false
+    /// Whether help's list and Tab offer it; one that is not (`replay-account`, written by a
+    /// recording for its replay) is still run and explained by `help WORD`.
+    package var isListed = true
     /// A host command's handler; `nil` for a module's command and for a directive.
     package var handler: HostHandler?
     /// When typed by its short form (`v 132/84 78`): the fields and pairs its bare words are
@@ -119,10 +122,11 @@ package struct CommandCatalog: Sendable {
         self.groupSummaries = summaries
     }
 
-    /// The first words, in order of appearance (`help`, …, `patient`, `visit`, `intake`).
+    /// The first words, in order of appearance (`help`, …, `patient`, `visit`, `intake`), of the
+    /// commands help lists and Tab offers.
     package var firstWords: [String] {
         var seen: Set<String> = []
-        return entries.map { $0.words[0] }.filter { seen.insert($0).inserted }
+        return entries.filter(\.isListed).map { $0.words[0] }.filter { seen.insert($0).inserted }
     }
 
     /// Every word a command line may start with: the first words, modules' other names, and short forms.

@@ -31,6 +31,14 @@ package protocol LineInput: AnyObject {
 }
 
 extension LineInput {
+    /// A password typed without echo, or `nil` when none was given: Ctrl-C, Ctrl-D, or `^` and
+    /// `^^`, which leave any other prompt (no password is that short, so none is checked, and
+    /// none counts as a wrong one).
+    package func readPassword(prompt: String) -> String? {
+        guard case .line(let typed) = readSecret(prompt: prompt), typed != "^", typed != "^^" else { return nil }
+        return typed
+    }
+
     /// Where keys cannot be read one at a time (a test's scripted answers): a whole line.
     package func readKey(prompt: String) -> InputEvent { readLine(prompt: prompt, completion: .none) }
     package func pushBack(_ text: String) {}
@@ -59,11 +67,14 @@ package protocol Console: AnyObject {
     var isTerminal: Bool { get }
     /// The terminal's height in rows, when results go to one.
     var rows: Int? { get }
+    /// The terminal's width in columns, when results go to one: lines of text are wrapped to it.
+    var columns: Int? { get }
 }
 
 extension Console {
     package var isTerminal: Bool { false }
     package var rows: Int? { nil }
+    package var columns: Int? { nil }
 }
 
 /// The process's standard output and error.
@@ -78,6 +89,13 @@ package final class StandardConsole: Console {
         var size = winsize()
         guard isatty(1) == 1, ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 else { return nil }
         return Int(size.ws_row)
+    }
+
+    /// The terminal's width in columns, if standard output is a terminal.
+    package var columns: Int? {
+        var size = winsize()
+        guard isatty(1) == 1, ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
     }
 
     package func out(_ text: String) { write(1, text + "\n") }
@@ -95,11 +113,12 @@ package final class StandardConsole: Console {
 
 /// Turns command output into text.
 package enum Renderer {
-    package static func render(_ output: CommandOutput, highlight: Bool) -> [String] {
+    /// `width`: the terminal's columns, to which lines of text are wrapped between words.
+    package static func render(_ output: CommandOutput, highlight: Bool, width: Int? = nil) -> [String] {
         var lines: [String] = []
         for block in output.blocks {
             switch block {
-            case .line(let text): lines.append(text)
+            case .line(let text): lines += width.map { Layout.wrapLine(text, width: $0) } ?? [text]
             case .table(let headers, let rows): lines += table(headers, rows)
             case .alert(let text):
                 let line = "ALERT: \(text)"

@@ -16,6 +16,9 @@ import Foundation
 enum FieldPrompt {
     enum Answer: Equatable {
         case value(Value, text: String)
+        /// `allergies=penicillin` typed at another field's prompt: that field's answer, as typed;
+        /// this prompt is asked again.
+        case other(String, text: String)
         case back
         case abandon
     }
@@ -36,8 +39,9 @@ enum FieldPrompt {
     /// Asks for `spec`. `offered` is what Enter takes, as it would be typed; `answered` counts the
     /// answers Ctrl-C would lose.
     /// `expects` says what may be typed where the field's kind does not (a pair: `sbp/dbp`).
+    /// `others` are the command's other fields, which may be answered here as `name=value`.
     static func ask(_ spec: FieldSpec, default offered: String?, input: any LineInput, in session: Session, answered: Int,
-                    canGoBack: Bool, expects: String? = nil) -> Answer {
+                    canGoBack: Bool, expects: String? = nil, others: [String] = []) -> Answer {
         let expects = expects ?? spec.expects
         let console = session.console
         // The item's wording, and the anchors of a scale whose answers are numbers.
@@ -85,8 +89,13 @@ enum FieldPrompt {
                 default: break
                 }
                 // `weight=72kg` at the weight prompt is the weight.
-                if let eq = text.firstIndex(of: "="), text[..<eq].trimmed.lowercased() == spec.name {
-                    text = String(text[text.index(after: eq)...]).trimmed
+                if let eq = text.firstIndex(of: "=") {
+                    let name = text[..<eq].trimmed.lowercased()
+                    if name == spec.name {
+                        text = String(text[text.index(after: eq)...]).trimmed
+                    } else if others.contains(name) {
+                        return .other(name, text: String(text[text.index(after: eq)...]).trimmed)
+                    }
                 }
                 do {
                     let needsToday = if case .date = spec.kind { true } else { false }

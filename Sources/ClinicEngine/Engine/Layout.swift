@@ -29,6 +29,27 @@ package enum Layout {
         }
     }
 
+    /// The rows `line` takes on a terminal `width` columns wide, where a longer line runs on (the
+    /// codes that set reverse video take none).
+    package static func rows(_ line: String, width: Int) -> Int {
+        var shown = line
+        while let start = shown.range(of: "\u{1B}["), let end = shown[start.upperBound...].firstIndex(where: { $0.isLetter }) {
+            shown.removeSubrange(start.lowerBound...end)
+        }
+        return max(1, (columns(shown) + width - 1) / max(1, width))
+    }
+
+    /// A line of text wrapped between words to `width` columns, each line after the first indented
+    /// as the first is. A line laid out in columns (two spaces together inside it) is left whole:
+    /// wrapping would break its alignment.
+    package static func wrapLine(_ line: String, width: Int) -> [String] {
+        guard columns(line) > width else { return [line] }
+        let indent = String(line.prefix { $0 == " " })
+        let body = line.dropFirst(indent.count)
+        guard !body.contains("  "), width - indent.count >= 20 else { return [line] }
+        return wrap(String(body), width: width - indent.count).map { indent + $0 }
+    }
+
     /// `text` followed by spaces to take `width` columns.
     package static func padded(_ text: String, to width: Int) -> String {
         text + String(repeating: " ", count: max(0, width - columns(text)))

@@ -30,6 +30,7 @@ package enum Patients {
         try session.open(patient)
         var out = CommandOutput()
         out.line("registered \(describe(patient, in: session)) · opened")
+        if let note = infantNote(patient, in: session) { out.line(note) }
         if !twins.isEmpty {
             out.alert("a patient with the same name and date of birth exists: \(twins.map(\.mrn).joined(separator: ", ")); check this is not a duplicate")
         }
@@ -97,6 +98,14 @@ package enum Patients {
     }
 
     /// Refuses a date of birth that would make the patient older than anyone living (a typed year).
+    /// A birth date within the last year (`T` typed at the date of birth is today) is more likely
+    /// a slip than a patient of the clinic's: said, with how to correct it.
+    static func infantNote(_ patient: PatientInfo, in session: Session) -> String? {
+        guard let months = patient.ageInMonths(on: session.now, calendar: session.calendar), months < 12 else { return nil }
+        return "check the date of birth: \(patient.dateOfBirth) makes \(patient.mrn) \(months) month\(months == 1 ? "" : "s") old; "
+            + "if it is wrong, type patient correct dob=YYYY-MM-DD --reason \"…\""
+    }
+
     static func checkBirth(_ dob: String, in session: Session) throws {
         if let born = Int(dob.prefix(4)), let year = session.today.year, year - born > 125 {
             throw CommandError("date of birth \(dob) would make the patient over 125", hint: "check the year")

@@ -308,7 +308,7 @@ package final class Session {
                 var asked = Set<String>()
                 for request in passwordsNeeded where collectedPasswords[request.label] == nil && asked.insert(request.label).inserted {
                     if let note = request.note { console.out(note) }
-                    guard case .line(let password) = input.readSecret(prompt: "password for \(request.label): ") else {
+                    guard let password = input.readPassword(prompt: "password for \(request.label): ") else {
                         throw CommandError("no password was given; nothing was recorded", kind: .cancelled)
                     }
                     collectedPasswords[request.label] = password
@@ -403,15 +403,18 @@ package final class Session {
             guard case .alert(let text) = block else { return nil }
             return .alert(patient.map { "\($0.mrn): \(text)" } ?? text)
         })
-        let lines = Renderer.render(shown, highlight: highlight)
+        let width = highlight ? console.columns : nil
+        let lines = Renderer.render(shown, highlight: highlight, width: width)
+        // The rows each line takes: one a terminal runs on past its width (a wide table) takes more.
+        let heights = lines.map { line in width.map { Layout.rows(line, width: $0) } ?? 1 }
         // At a terminal, a long text (the consent) comes a page at a time.
-        guard let input, highlight, !inScript, let rows = console.rows, lines.count > rows - 1 else {
+        guard let input, highlight, !inScript, let rows = console.rows, heights.reduce(0, +) > rows - 1 else {
             for line in lines { console.out(line) }
             return
         }
         var shownSoFar = 0
-        for line in lines {
-            if shownSoFar == rows - 2 {
+        for (line, height) in zip(lines, heights) {
+            if shownSoFar > 0, shownSoFar + height > rows - 2 {
                 // One key: Enter or space for the next page, q to stop; anything else stops too,
                 // and what was typed stays, as the start of the next command.
                 guard case .line(let key) = input.readKey(prompt: "-- more: Enter or space for the next page, q to stop -- ") else { return }
@@ -425,7 +428,7 @@ package final class Session {
                 shownSoFar = 0
             }
             console.out(line)
-            shownSoFar += 1
+            shownSoFar += height
         }
     }
 
@@ -476,14 +479,17 @@ package final class Session {
 
     /// Signs the member of staff out when the shell has been idle longer than the protocol allows,
     /// journalling it, and returns what to tell them; `nil` when they stay signed in.
-    package func signOutIfIdle(now: Date) -> String? {
+    /// `cancelled`: a command was waiting at a prompt, and was ended with what was typed there.
+    package func signOutIfIdle(now: Date, cancelled: Bool = false) -> String? {
         guard let staff, let last = lastActivity, isIdle(now: now) else { return nil }
         let limit = idleLimit
         let idle = Int(now.timeIntervalSince(last) / 60)
         let before = snapshot()
         signOut()
         try? journal("logout", source: "idle", outcome: "ok", message: "signed out after \(idle) min idle", before: before)
-        return "signed out: \(staff.username) was idle \(idle) min (clinic.idle_minutes is \(limit)); nothing was lost. Sign in again: login \(staff.username)"
+        let kept = cancelled ? "the command under way was cancelled with the answers typed at its prompts, nothing of it recorded"
+                             : "nothing was lost"
+        return "signed out: \(staff.username) was idle \(idle) min (clinic.idle_minutes is \(limit)); \(kept). Sign in again: login \(staff.username)"
     }
 
     /// The protocol's idle limit, in minutes (`clinic.idle_minutes`).

@@ -11,6 +11,18 @@ extension Session {
         package var canonical: String
         /// `--at TIME` on a module's command: when it happened, for a late entry.
         package var effectiveAt: Date?
+        /// Each field's value as typed, and what the journal line keeps after the fields
+        /// (a correction's changes, `--at`): the line is written again when a value is.
+        var texts: [String: String] = [:]
+        var suffix = ""
+
+        /// A field's value typed again (an answer of no to a module's question): the value and
+        /// the journal's line follow it.
+        mutating func retype(_ spec: FieldSpec, _ value: Value, text: String, in entry: CatalogEntry) {
+            values[spec.name] = value
+            texts[spec.name] = text
+            canonical = Session.canonical(entry, texts) + suffix
+        }
     }
 
     /// Checks that the command may run now, and gathers its values (prompting when someone is there).
@@ -73,12 +85,12 @@ extension Session {
         if !parsed.missing.isEmpty {
             try askForMissing(&parsed, entry: entry)
         }
-        var canonical = Self.canonical(entry, parsed)
-        for (name, text) in parsed.others.sorted(by: { $0.key < $1.key }) { canonical += " \(name)=\(Tokenizer.quote(text))" }
-        if let at { canonical += " --at " + Timestamp.string(at) }
+        var suffix = ""
+        for (name, text) in parsed.others.sorted(by: { $0.key < $1.key }) { suffix += " \(name)=\(Tokenizer.quote(text))" }
+        if let at { suffix += " --at " + Timestamp.string(at) }
         var values = parsed.values
         if !parsed.others.isEmpty { values["changes"] = .object(parsed.others.mapValues(Value.string)) }
-        return Prepared(values: values, canonical: canonical, effectiveAt: at)
+        return Prepared(values: values, canonical: Self.canonical(entry, parsed.texts) + suffix, effectiveAt: at, texts: parsed.texts, suffix: suffix)
     }
 
     /// Takes what the record already holds for fields not given, and says so. At a terminal a
@@ -136,8 +148,24 @@ extension Session {
                 console.err("  error: \(spec.name): \(why); type it here, e.g. \(FieldPrompt.sample(spec)) (? for help)")
             }
             let expects = item.count == 2 ? item.map(\.name).joined(separator: entry.spec.pairs.first { $0.first == item[0].name }?.separator ?? "/") : nil
+            let others = entry.spec.fields.map(\.name).filter { name in !item.contains { $0.name == name } }
             switch FieldPrompt.ask(spec, default: parsed.defaults[spec.name], input: input, in: self, answered: answered.count,
-                                   canGoBack: index > 0, expects: expects) {
+                                   canGoBack: index > 0, expects: expects, others: others) {
+            case .other(let name, let text):
+                // Another field answered here: kept (and not asked later); this one is asked again.
+                guard let other = entry.spec.fields.first(where: { $0.name == name }) else { continue }
+                do {
+                    let isDate = if case .date = other.kind { true } else { false }
+                    let value = try other.parse(text, today: today)
+                    parsed.values[name] = value
+                    parsed.texts[name] = isDate ? value.stringValue ?? text : text
+                    parsed.missing.removeAll { $0 == name }
+                    answered.insert(name)
+                    if let later = items.indices.first(where: { $0 > index && items[$0].count == 1 && items[$0][0].name == name }) { items.remove(at: later) }
+                    console.out("    \(name) = \(text)")
+                } catch {
+                    console.err("  error: \(name): \(error.problem); \(error.hint) (? for help, ^^ to abandon)")
+                }
             case .value(let value, let text):
                 if item.count == 2 {
                     // Both halves read as their own fields; a half refused asks the pair again.
@@ -195,14 +223,14 @@ extension Session {
     }
 
     /// The command as it would be typed with every value given: what the journal keeps.
-    static func canonical(_ entry: CatalogEntry, _ parsed: ParsedArguments) -> String {
+    static func canonical(_ entry: CatalogEntry, _ texts: [String: String]) -> String {
         var parts = entry.words
         for spec in entry.spec.fields where spec.isPositional {
-            guard let text = parsed.texts[spec.name] else { continue }
+            guard let text = texts[spec.name] else { continue }
             parts.append(Tokenizer.quote(text))
         }
         for spec in entry.spec.fields where !spec.isPositional {
-            guard let text = parsed.texts[spec.name] else { continue }
+            guard let text = texts[spec.name] else { continue }
             parts.append("\(spec.name)=\(Tokenizer.quote(text))")
         }
         return parts.joined(separator: " ")

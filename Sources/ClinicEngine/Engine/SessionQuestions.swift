@@ -37,12 +37,46 @@ extension Session {
             command.canonical += " --duplicate"
         }
         guard asking, let module = entry.module, let patient else { return }
-        let questions = try ModuleCall.run(module, "asking before '\(entry.name)'") {
-            try (module.module as? any ConfirmingModule)?.confirmations(Invocation(verb: entry.spec.verb, values: command.values),
-                                                                  from: HostRecordReader(session: self, patient: patient)) ?? []
+        // A "no" has the value typed again, and the questions put again on the values as they are then.
+        asking: while true {
+            let values = command.values
+            let questions = try ModuleCall.run(module, "asking before '\(entry.name)'") {
+                try (module.module as? any ConfirmingModule)?.confirmations(Invocation(verb: entry.spec.verb, values: values),
+                                                                      from: HostRecordReader(session: self, patient: patient)) ?? []
+            }
+            for question in questions where !ask(question) {
+                guard try retype(entry, &command) else {
+                    throw CommandError("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
+                }
+                continue asking
+            }
+            return
         }
-        for question in questions where !ask(question) {
-            throw CommandError("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
+    }
+
+    /// After a "no" to a module's question: a value changed, typed as `name=value` (`sbp=148`);
+    /// `false` when nothing is typed (the command is cancelled). Asked until a value is taken.
+    private func retype(_ entry: CatalogEntry, _ command: inout Prepared) throws -> Bool {
+        guard let input else { return false }
+        let fields = entry.spec.fields
+        let example = fields.first { command.values[$0.name] != nil }.map { "\($0.name)=\(FieldPrompt.sample($0))" } ?? "name=value"
+        while true {
+            guard case .line(let line) = input.readLine(prompt: "  change a value to go on (e.g. \(example)), or Enter to cancel: ", completion: .none) else { return false }
+            let typed = line.trimmed
+            if typed.isEmpty || typed == "^^" { return false }
+            guard let eq = typed.firstIndex(of: "="), let spec = fields.first(where: { $0.name == typed[..<eq].trimmed.lowercased() }) else {
+                console.err("  error: type the field's name, =, and its value: e.g. \(example) (Enter cancels)")
+                continue
+            }
+            let text = String(typed[typed.index(after: eq)...]).trimmed
+            do {
+                let isDate = if case .date = spec.kind { true } else { false }
+                let value = try spec.parse(text, today: today)
+                command.retype(spec, value, text: isDate ? value.stringValue ?? text : text, in: entry)
+                return true
+            } catch {
+                console.err("  error: \(spec.name): \(error.problem); \(error.hint) (Enter cancels)")
+            }
         }
     }
 

@@ -58,8 +58,13 @@ package enum ScriptCommands {
                                      roles: everyone, needsPatient: false,
                                      discussion: "Comparisons: = != < <= > >= contains. count WHAT is patients, visits, records, or the open patient's MODULE[.KIND] entries."),
              open: true, directive: true),
-        host(["replay-account"], CommandSpec("replay-account", summary: "in a replay only: an account the recording uses, with no password",
-                                             fields: [text("user", "sign-in name"), text("roles", "nurse, physician, admin (comma-separated)")],
-                                             roles: everyone, needsPatient: false), open: true, directive: true),
+        {
+            // Written by a recording, for its replay: not a command staff type.
+            var entry = host(["replay-account"], CommandSpec("replay-account", summary: "in a replay only: an account the recording uses, with no password",
+                                                             fields: [text("user", "sign-in name"), text("roles", "nurse, physician, admin (comma-separated)")],
+                                                             roles: everyone, needsPatient: false), open: true, directive: true)
+            entry.isListed = false
+            return entry
+        }(),
     ]
 }

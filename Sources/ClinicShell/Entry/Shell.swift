@@ -85,7 +85,7 @@ struct Shell {
                     // A field's prompt or a question: the command ends with nothing recorded, then
                     // its author is signed out (below, once it has unwound).
                     idleInCommand = true
-                    text += "\(user) was idle \(session.idleLimit) min (clinic.idle_minutes): this command is cancelled and nothing was recorded\n"
+                    text += "\(user) was idle \(session.idleLimit) min (clinic.idle_minutes): this command is cancelled, nothing of it recorded; the answers typed at its prompts are lost\n"
                     after = .endRead
                 }
             }
@@ -129,7 +129,7 @@ struct Shell {
                     if idleInCommand {
                         // Left unanswered past the idle limit: signed out, never gone.
                         idleInCommand = false
-                        if let message = session.signOutIfIdle(now: session.clock.wallTime()) { session.console.err(message) }
+                        if let message = session.signOutIfIdle(now: session.clock.wallTime(), cancelled: true) { session.console.err(message) }
                         continue
                     }
                     switch answer {
@@ -159,7 +159,7 @@ struct Shell {
                 // the command line for its author.
                 if idleInCommand {
                     idleInCommand = false
-                    if let user, let message = session.signOutIfIdle(now: session.clock.wallTime()) {
+                    if let user, let message = session.signOutIfIdle(now: session.clock.wallTime(), cancelled: true) {
                         session.console.err(message)
                         session.console.err(keep(user, text, mrn))
                     }
@@ -186,7 +186,7 @@ struct Shell {
                         let password = try Accounts.newPassword(for: name, in: session)
                         _ = try Accounts.createFirstAdmin(name, password: password, in: session)
                     } else {
-                        guard case .line(let password) = input.readSecret(prompt: "password: ") else { continue }
+                        guard let password = input.readPassword(prompt: "password: ") else { continue }
                         _ = try Accounts.signInAtStart(name, password: password, source: "shell", in: session)
                     }
                     return true

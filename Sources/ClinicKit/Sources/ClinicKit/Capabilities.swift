@@ -96,9 +96,10 @@ public protocol VisitHoldingModule: ClinicModule {
 public protocol ConfirmingModule: ClinicModule {
     /// Questions to put to the person at the terminal before the command writes anything, each
     /// answered yes or no (`stops order #57 for good: 5.3 mg of 42.9 mg given; pause instead with
-    /// dosing pause. Stop?`). A "no" cancels the command with nothing recorded. The host asks them
-    /// before its write transaction begins, and not at all in a script: the command must still be
-    /// safe to run without them.
+    /// dosing pause. Stop?`). At a "no" the host offers to change a value (`sbp=148`) and puts the
+    /// questions again on the values as they are then; nothing typed cancels the command with
+    /// nothing recorded. The host asks them before its write transaction begins, and not at all in
+    /// a script: the command must still be safe to run without them.
     func confirmations(_ invocation: Invocation, from record: any RecordReader) throws -> [String]
 }
 
