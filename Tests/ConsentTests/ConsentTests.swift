@@ -77,7 +77,7 @@ import Testing
         session.input = ScriptedInput(["pass-word1"])
         try #require(session.execute("consent sign", source: "t") == .ok)
         #expect(session.execute("consent withdraw changed my mind", source: "t") == .ok)
-        #expect(console.output.last == "consent #3 withdrawn (#4) at once; no dose may be given on it")
+        #expect(console.output.last == "consent #3 withdrawn (#4) at once; no dose may be given on it: stop any infusion running now")
         #expect(try fact(session)?.detail.hasPrefix("consent #3 was withdrawn") == true)
         #expect(session.execute("consent withdraw", source: "t").failure?.message == "C000001 has no consent in force to withdraw: consent #3 was withdrawn 2026-11-24 09:00")
     }

@@ -336,3 +336,46 @@ import Testing
         }
     }
 }
+
+@Suite struct GateLostTests {
+    /// The patient withdraws consent while the infusion runs: it stands as an alert until it is
+    /// stopped, and what ran is recorded as stopped, never as the whole dose given.
+    @Test func consentWithdrawnWhileItRunsIsStoppedNotCompleted() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        try c.verifiedOrder()
+        c.ok("dosing start")
+        c.advance(minutes: 10)
+        c.ok("consent withdraw \"patient asked to stop\"")
+        let standing = try FactEngine(session: c.session).alerts().filter { $0.text.hasPrefix("order #") }
+        #expect(standing.count == 1 && standing[0].text.contains("is running but consent.signed no longer holds"), "\(standing)")
+        #expect(standing.first?.acknowledgedBy == "dosing stop REASON")
+        c.advance(minutes: 5)
+        #expect(c.run("dosing complete")?.contains("is not recorded as given in full: consent.signed no longer holds") == true)
+        c.ok("dosing stop \"consent withdrawn\"")
+        let stopped = try #require(try c.records(Kind.stopped).last)
+        // 15 of the 40 minutes at 54 mL/h of 1 mg/mL: 13.5 mg of 36.
+        #expect(stopped.payload["given_mg"]?.doubleValue == 13.5)
+        #expect(try FactEngine(session: c.session).alerts().filter { $0.text.hasPrefix("order #") }.isEmpty)
+        #expect(try c.records(Kind.completed).isEmpty)
+    }
+}
+
+@Suite struct SigningAsAnotherTests {
+    /// `as patel dosing sign`: patel's password, typed for the command, signs; what it signs is
+    /// said all the same, once.
+    @Test func whatIsSignedIsSaidUnderAs() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        try c.signIn("patel")
+        c.ok("dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL")
+        try c.signIn("nina")
+        let input = ScriptedInput(["pass-word1"])
+        c.session.input = input
+        c.console.output = []
+        c.ok("as patel dosing sign")
+        #expect(input.answers.isEmpty && input.prompts == ["password for patel: "], "\(input.prompts)")
+        #expect(c.console.output.filter { $0.hasPrefix("patel signs: orders ketamine 36.0 mg") }.count == 1, "\(c.console.output)")
+        #expect(try c.records(Kind.signed).last?.staff == "patel")
+    }
+}

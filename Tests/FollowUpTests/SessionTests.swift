@@ -76,7 +76,11 @@ import Testing
         #expect(c.run("followup cancel 2026-11-24 changed plans") == "the infusion of 2026-11-24 (#\(first)) is already done")
         #expect(c.run("followup schedule series") == "D-1 already has 6 infusions booked, the first on Thu 2026-11-26")
         #expect(c.run("followup schedule 2026-11-01") == "2026-11-01 is in the past")
-        #expect(c.run("followup schedule tomorrow") == "'tomorrow' is not a date or series")
+        #expect(c.run("followup schedule next-week") == "'next-week' is not a date or series")
+        #expect(c.run("followup schedule 2031-01-05") == "2031-01-05 is more than two years ahead")
+        // Days from today, as at any date prompt; the same appointment twice is refused.
+        c.ok("followup schedule T+6 kind=labs")
+        #expect(c.run("followup schedule 2026-11-30 kind=labs")?.hasPrefix("D-1 already has a labs booked on Mon 2026-11-30 (#") == true)
         #expect(c.run("followup schedule 2026-11-29 kind=call") == "2026-11-29 is a Sunday; the clinic books mon-fri (followup.open_weekdays)")
         // The next visit, started two days late, ticks off the overdue one.
         c.ok("visit end")

@@ -65,6 +65,26 @@ import Testing
         #expect(c.session.execute("monitoring vitals sbp=180 dbp=84 hr=78 spo2=98", source: "t") == .ok)
     }
 
+    /// Oxygen goes on from the visit's last reading, said as taken from the record, until a reading says air.
+    @Test func oxygenCarriedOnIsSaid() throws {
+        let c = try clinicReadyToStart()
+        c.ok("dosing start")
+        c.advance(minutes: 5)
+        c.ok("monitoring vitals sbp=128 dbp=80 hr=74 spo2=97 o2=oxygen")
+        c.advance(minutes: 5)
+        c.console.output = []
+        c.ok("monitoring vitals sbp=128 dbp=80 hr=74 spo2=97")
+        #expect(c.console.output.contains("  o2 = oxygen (from the record)"), "\(c.console.output)")
+        #expect(try c.records("vitals", module: "monitoring").last?.payload["o2"] == "oxygen")
+        c.advance(minutes: 5)
+        c.ok("monitoring vitals sbp=128 dbp=80 hr=74 spo2=97 o2=air")
+        c.advance(minutes: 5)
+        c.console.output = []
+        c.ok("monitoring vitals sbp=128 dbp=80 hr=74 spo2=97")
+        #expect(!c.console.output.contains { $0.contains("o2 = ") })
+        #expect(try c.records("vitals", module: "monitoring").last?.payload["o2"] == "air")
+    }
+
     /// A no offers to type the value again, and the questions are put again on the new values:
     /// 184 for 148 is fixed in place instead of typing the whole command again.
     @Test func aNoHasTheValueTypedAgain() throws {

@@ -130,6 +130,11 @@ import Testing
         c.ok("monitoring vitals --bp 125/75 hr=70 spo2=99")
         journal = try c.session.store.journal().last?.command
         #expect(journal == "monitoring vitals sbp=125 dbp=75 hr=70 spo2=99")
+        // The bare values in the same order when the command is typed in full.
+        c.ok("mon vit 127/77 69 13 98")
+        c.ok("monitoring vitals 127/77 69 13 98")
+        journal = try c.session.store.journal().last?.command
+        #expect(journal == "monitoring vitals sbp=127 dbp=77 hr=69 rr=13 spo2=98")
         #expect(c.run("v 130 80 72 98") == "bp: '130' is not sbp/dbp")
         #expect(c.run("v 130/80 72 14 98 36.8 A extra") == "unexpected 'extra': the short form takes bp hr rr spo2 temp avpu in that order")
         // bp given by its halves: the bare words go to hr, rr and spo2.

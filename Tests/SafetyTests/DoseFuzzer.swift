@@ -275,6 +275,11 @@ final class FuzzWorld {
                     patients[i].doseSteps.append((step, orderID))
                 }
             case ("completed", "iv"), ("stopped", "iv"):
+                // An infusion whose gate went while it ran (consent withdrawn) is stopped, never
+                // recorded as given in full.
+                if entry.kind == "completed", !patients[i].consented || !patients[i].eligible {
+                    return "completed order #\(orderID) (iv): recorded as given in full without \(patients[i].consented ? "a signed eligible screening" : "a consent in force")"
+                }
                 if let j = patients[i].doses.firstIndex(where: { $0.order == orderID }) {
                     patients[i].doses[j].mg = entry.payload["given_mg"]?.doubleValue ?? patients[i].doses[j].mg
                     patients[i].doses[j].ended = true
@@ -395,8 +400,10 @@ final class FuzzWorld {
         if route != "iv" { return FuzzAction(staff: nurse, advanceMinutes: 5, line: "dosing complete") }
         if !mine.contains("started") { return FuzzAction(staff: nurse, line: "dosing start") }
         if mine.last == "paused" { return FuzzAction(staff: physician, advanceMinutes: 5, line: "dosing resume") }
+        let roll = Int.random(in: 0..<12, using: &rng)
         return FuzzAction(staff: nurse, advanceMinutes: [5, 10, 30].randomElement(using: &rng)!,
-                          line: Int.random(in: 0..<3, using: &rng) == 0 ? "dosing complete" : "monitoring vitals sbp=128 dbp=80 hr=74 rr=14 spo2=98 temp=36.7 avpu=A")
+                          line: roll == 0 ? "dosing stop \"patient asked\"" : roll == 1 ? "consent withdraw mid-infusion"
+                              : roll < 5 ? "dosing complete" : "monitoring vitals sbp=128 dbp=80 hr=74 rr=14 spo2=98 temp=36.7 avpu=A")
     }
 
     /// Anything staff could type now.

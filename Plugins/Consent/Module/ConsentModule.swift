@@ -89,7 +89,7 @@ public final class ConsentModule: ClinicModule {
         let stored = try context.append(RecordDraft(kind: "withdrawn", payload: [
             "consent": .int(Int(active.id)), "reason": invocation["reason"] ?? .string(""),
         ]))
-        return .lines("consent #\(active.id) withdrawn (#\(stored.id)) at once; no dose may be given on it")
+        return .lines("consent #\(active.id) withdrawn (#\(stored.id)) at once; no dose may be given on it: stop any infusion running now")
     }
 
     /// Where the patient's consent stands: the one definition of a consent in force, which

@@ -336,4 +336,15 @@ public final class DosingModule: ClinicModule {
 }
 
 /// What the module offers beyond its commands and facts; the methods are in this module's files.
+extension DosingModule: AlertingModule {
+    /// An infusion running or paused while its gate no longer holds (the patient withdrew their
+    /// consent): stop it now. It stands until the order ends.
+    public func alerts(from record: any RecordReader) throws -> [StandingAlert] {
+        guard let state = try Self.current(in: record), state.status == .running || state.status == .paused,
+              let (name, detail) = try Infusion.gateLost(in: record) else { return [] }
+        return [StandingAlert("order #\(state.id) is \(state.status.rawValue) but \(name) no longer holds (\(detail)): stop the pump now and record it",
+                              since: state.startedAt ?? record.now, acknowledgedBy: "dosing stop REASON", naming: Commands.stop)]
+    }
+}
+
 extension DosingModule: SettingsCheckingModule, SchedulingModule, SummarizingModule, ReportingModule, FHIRExportingModule, VisitHoldingModule, ConfirmingModule, BoardModule {}

@@ -60,6 +60,12 @@ enum Infusion {
             let stopping = invocation.verb == "stop"
             if state.route.isInfusion {
                 try expect(state, in: [.running, .paused], to: invocation.verb)
+                // The gate gone while it ran (consent withdrawn): what the pump gave is recorded as
+                // stopped, never as the whole dose given on a gate that no longer holds.
+                if !stopping, let (name, detail) = try gateLost(in: context) {
+                    throw CommandError("order #\(state.id) is not recorded as given in full: \(name) no longer holds (\(detail))",
+                                       hint: "stop the pump and record what it gave: dosing stop REASON", kind: .refused)
+                }
             } else {
                 guard !stopping else { throw CommandError("\(state.route.label) doses do not run", hint: "type dosing complete once given, or dosing cancel REASON") }
                 try expect(state, in: [.verified], to: "record as given")
@@ -95,6 +101,16 @@ enum Infusion {
         default:
             throw CommandError("dosing has no command '\(invocation.verb)'", hint: "type help dosing")
         }
+    }
+
+    /// The gate a dose rests on (an eligible screening, a consent in force) that no longer holds,
+    /// with why; `nil` while it holds. Started doses are checked against it wherever they go on.
+    static func gateLost(in record: any RecordReader) throws -> (name: String, detail: String)? {
+        for key in [DosingModule.Uses.consent, DosingModule.Uses.eligible] {
+            let fact = try record.fact(key.rawValue)
+            if fact?.isPresent != true { return (key.rawValue, fact?.detail ?? "not reported") }
+        }
+        return nil
     }
 
     /// The stop criterion this pause was recorded with (on any pause entry since the infusion last

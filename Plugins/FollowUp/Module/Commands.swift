@@ -160,14 +160,25 @@ extension FollowUpModule {
         if when == "series" {
             bookings = try series(invocation, open: open, today: today, in: context)
         } else {
-            guard let day = Schedule.day(when, calendar), Schedule.text(day, calendar) == when else {
-                throw CommandError("'\(when)' is not a date or series", hint: "type e.g. followup schedule 2026-12-01 kind=call, or followup schedule series")
+            // A date, or days from today as at any date prompt (T+7, tomorrow).
+            let parts = calendar.dateComponents([.year, .month, .day], from: context.now)
+            let named = (try? FieldSpec("when", .date(partial: false, notInFuture: false), help: "").parse(when, today: parts))?.stringValue ?? when
+            guard let day = Schedule.day(named, calendar), Schedule.text(day, calendar) == named else {
+                throw CommandError("'\(when)' is not a date or series", hint: "type e.g. followup schedule T+7 kind=call, or followup schedule series")
             }
-            guard day >= today else { throw CommandError("\(when) is in the past", hint: "book a date from today on") }
+            guard day >= today else { throw CommandError("\(named) is in the past", hint: "book a date from today on") }
+            guard day <= Schedule.adding(Self.furthestDays, to: today, calendar) else {
+                throw CommandError("\(named) is more than two years ahead", hint: "check the year")
+            }
             if let closed = open.closedReason(day, calendar) {
-                throw CommandError("\(when) is \(closed)", hint: "book an open day, e.g. \(Schedule.weekdayText(open.firstOpen(onOrAfter: day, calendar), calendar))")
+                throw CommandError("\(named) is \(closed)", hint: "book an open day, e.g. \(Schedule.weekdayText(open.firstOpen(onOrAfter: day, calendar), calendar))")
             }
-            bookings = [(invocation["kind"]?.stringValue ?? "call", day, nil)]
+            let kind = invocation["kind"]?.stringValue ?? "call"
+            if let booked = try Schedule.appointments(in: context).first(where: { $0.isOpen && $0.kind == kind && $0.day == day }) {
+                throw CommandError("\(context.patient.mrn) already has a \(Schedule.label(kind)) booked on \(Schedule.weekdayText(day, calendar)) (#\(booked.entry.id))",
+                                   hint: "followup show lists the appointments; book another day or kind")
+            }
+            bookings = [(kind, day, nil)]
         }
         var out = CommandOutput()
         for (kind, day, pattern) in bookings {
@@ -179,6 +190,9 @@ extension FollowUpModule {
         }
         return out
     }
+
+    /// How far ahead an appointment may be booked: a date further is a slip of the year.
+    static let furthestDays = 730
 
     /// The protocol's series from `start=` (or the next day due), on the days the clinic is open:
     /// the infusions not yet given, a follow-up call and a booster after the last. Infusions of

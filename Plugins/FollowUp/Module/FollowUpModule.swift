@@ -61,7 +61,7 @@ public final class FollowUpModule: ClinicModule {
             CommandSpec("plan", summary: "add a treatment to the care plan beside the infusions, with its goal, provider and review date",
                         fields: [
                             FieldSpec("kind", .choice(Schedule.planKinds), help: "what kind of treatment", positional: true, sample: "medication"),
-                            FieldSpec("name", .text(maxLength: 200), help: "the treatment (duloxetine 60 mg daily, weekly CBT)", positional: true),
+                            FieldSpec("name", .text(maxLength: 200), help: "the treatment (duloxetine 60 mg daily, weekly CBT)", positional: true, identifying: true),
                             FieldSpec("goal", .text(maxLength: 300), help: "what it is for, in the patient's terms", identifying: true),
                             FieldSpec("provider", .text(maxLength: 200), help: "who provides it"),
                             FieldSpec("review", .date(partial: false, notInFuture: false), help: "when to review it (it appears on the worklist)"),
@@ -77,7 +77,7 @@ public final class FollowUpModule: ClinicModule {
                         roles: Role.clinical),
             CommandSpec("schedule", summary: "book an appointment on a date, or the protocol's series: infusions, a call, a booster",
                         fields: [
-                            FieldSpec("when", .text(maxLength: 20), help: "a date (2026-12-01), or series for the protocol's pattern", positional: true, sample: "2026-12-01"),
+                            FieldSpec("when", .text(maxLength: 20), help: "a date (2026-12-01, T+7), or series for the protocol's pattern", positional: true, sample: "T+7"),
                             FieldSpec("kind", .choice(Schedule.kinds), required: false, help: "infusion, call, visit or labs (default call)"),
                             FieldSpec("start", .date(partial: false, notInFuture: false), required: false, help: "with series: the first infusion's date (default today)"),
                             FieldSpec("note", .text(maxLength: 300), required: false, help: "what it is for", identifying: true),

@@ -61,6 +61,14 @@ extension MonitoringModule {
     }
 
     public func prefill(_ verb: String, from record: any RecordReader) throws -> [String: Value] {
+        // Oxygen goes on from the visit's last reading until a reading says air: shown as taken
+        // from the record (`o2 = oxygen (from the record)`), never added to the score unseen.
+        if verb == "vitals" || verb == "baseline" {
+            guard record.visit != nil,
+                  let last = try record.records(module: "monitoring", kind: nil, visitOnly: true).last(where: { $0.kind == "baseline" || $0.kind == "vitals" }),
+                  last.payload["o2"]?.stringValue == "oxygen" else { return [:] }
+            return ["o2": .string("oxygen")]
+        }
         guard verb == "aldrete", record.visit != nil, let last = try Self.vitalsSinceDose(in: record).last, last.kind == "vitals" else { return [:] }
         let v = Vitals(last.payload)
         var out: [String: Value] = [:]

@@ -34,7 +34,8 @@ package enum Accounts {
             throw CommandError("sign-in failed: unknown name or wrong password",
                                hint: held ? "the clinic's only administrator not locked is not locked out: each further try waits \(Int(lastAdminWait(session))) s after the one before"
                                      : left <= 0 ? "that was the last try: the account is now locked until an admin types user unlock \(username)"
-                                     : "try again (\(left) more before the account locks), or ask an admin", kind: .refused)
+                                     // The same for every name: a count that went down only for accounts would say which names are.
+                                     : "try again, or ask an admin (\(limit(session)) wrong passwords in a row lock an account)", kind: .refused)
         }
         if !allowingTemporary { try checkNotTemporary(username, in: session) }
         return account.info
@@ -148,7 +149,11 @@ package enum Accounts {
 
     private static func password(for label: String, signing note: String?, in session: Session, variable: String) throws -> String? {
         if let input = session.input {
-            if let collected = session.collectedPasswords[label] { return collected }
+            if let collected = session.collectedPasswords[label] {
+                // Under `as NAME`, the password typed for the command signs: what it signs is said all the same.
+                if let note, session.actingPassword?.name == label, session.signingNotesShown.insert(note).inserted { session.console.out(note) }
+                return collected
+            }
             if session.asksBeforeWriting && session.store.isInTransaction {
                 // Asked once the command's transaction has rolled back: nobody holds the lock while typing.
                 session.passwordsNeeded.append(Session.PasswordRequest(label: label, note: note))
@@ -265,15 +270,15 @@ package enum Accounts {
     static func readNewPassword(_ request: Session.NewPasswordRequest, in session: Session, from input: any LineInput) throws -> String {
         let name = request.username
         if let note = request.note { session.console.out(note) }
-        for _ in 0..<3 {
+        for attempt in 1...3 {
             guard let first = input.readPassword(prompt: "new password for \(name): ") else { break }
             if let problem = newPasswordProblem(first, for: name, avoiding: request.avoiding) {
-                session.console.err("  error: \(problem); type another")
+                session.console.err("  error: \(problem)" + (attempt < 3 ? "; type another" : ""))
                 continue
             }
             guard let second = input.readPassword(prompt: "again: ") else { break }
             if first == second { return first }
-            session.console.err("  error: the two passwords differ; type the new one again")
+            session.console.err("  error: the two passwords differ" + (attempt < 3 ? "; type the new one again" : ""))
         }
         throw CommandError("no new password was chosen; nothing was recorded", hint: "type the command again", kind: .cancelled)
     }

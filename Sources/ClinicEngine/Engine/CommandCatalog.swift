@@ -183,7 +183,10 @@ package struct CommandCatalog: Sendable {
         // The common case first, without gathering the group: `patient new`, `intake record`.
         if words.count > 1 {
             let verb = words[1].lowercased()
-            if let entry = entries.first(where: { $0.words.count == 2 && $0.words[0] == key && $0.words[1] == verb }) {
+            if var entry = entries.first(where: { $0.words.count == 2 && $0.words[0] == key && $0.words[1] == verb }) {
+                // A command with a short form takes its bare values in the same order typed in full
+                // (`mon vit 132/84 78`), when no field of its own is positional.
+                if let form = entry.spec.shortForm, !entry.spec.fields.contains(where: \.isPositional) { entry.bareOrder = form.values }
                 return .found(entry, arguments: Array(words.dropFirst(2)))
             }
         }

@@ -22,6 +22,14 @@ extension Session {
     }
 
     package func keepable(words: [String]) -> KeptLine? {
+        // `as NAME COMMAND`: the command is kept as it would be alone, the name only when it is
+        // an account's (it may be a password typed where the name was asked).
+        if words.first?.lowercased() == "as", words.count >= 3 {
+            guard let inner = keepable(words: Array(words.dropFirst(2))) else { return nil }
+            let name = words[1].lowercased()
+            let known = (try? store.account(name)) != nil
+            return KeptLine(text: "as \(known ? name : Self.placeholder) \(inner.text)", hidden: inner.hidden + (known ? [] : [words[1]]))
+        }
         guard case .found(let entry, let arguments) = catalog.resolve(words) else { return nil }
         let fields = entry.spec.fields
         let positional = fields.filter(\.isPositional)

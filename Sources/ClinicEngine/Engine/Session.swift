@@ -82,6 +82,8 @@ package final class Session {
     var passwordsNeeded: [PasswordRequest] = []
     /// The new password the running command asked for inside its transaction.
     var newPasswordNeeded: NewPasswordRequest?
+    /// What the running command's signatures sign, as said already (once each, however often it runs).
+    var signingNotesShown: Set<String> = []
     /// The open visit another workstation ended since this shell's last command: its id, when and by whom.
     var visitEndedElsewhere: (id: Int64, at: Date, by: String)?
     /// While `as NAME COMMAND` runs: the member of staff signed in, whom the shell returns to.
@@ -286,7 +288,7 @@ package final class Session {
         asksBeforeWriting = own
         // Under `as NAME`, the password NAME typed for the command is theirs to sign with.
         if own { collectedPasswords = actingPassword.map { [$0.name: $0.password] } ?? [:] }
-        defer { (asksBeforeWriting, collectedPasswords) = outer; passwordsNeeded = []; newPasswordNeeded = nil }
+        defer { (asksBeforeWriting, collectedPasswords) = outer; passwordsNeeded = []; newPasswordNeeded = nil; signingNotesShown = [] }
         while true {
             passwordsNeeded = []
             newPasswordNeeded = nil
