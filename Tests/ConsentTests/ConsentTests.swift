@@ -34,6 +34,10 @@ import Testing
         #expect(try fact(session)?.isPresent == false)
         session.input = ScriptedInput(["wrong-password"])
         #expect(session.execute("consent sign", source: "t").failure?.kind == .refused)
+        // A version refused is put to the terminal as a value to change; Enter cancels.
+        #expect(session.execute("consent sign version=2025.1", source: "t").failure?.kind == .cancelled)
+        #expect(console.errors.last?.hasPrefix("  error: the current consent text is version 2026.11, not 2025.1") == true, "\(console.errors)")
+        session.input = nil
         #expect(session.execute("consent sign version=2025.1", source: "t").failure?.message == "the current consent text is version 2026.11, not 2025.1")
         session.input = ScriptedInput(["pass-word1", "pass-word1"])
         #expect(session.execute("consent sign witness=patel", source: "t") == .ok)
@@ -56,13 +60,20 @@ import Testing
         let notes = console.output.filter { $0.contains(" signs: ") }
         #expect(notes == ["nurse2 signs: took the patient's consent to ketamine treatment, consent text version 2026.11",
                           "patel (witness) signs: witnessed the patient's consent, text version 2026.11"])
-        // Witnessing one's own signature, or an unknown witness, is refused before any password is asked.
-        let untouched = ScriptedInput(["pass-word1"])
-        session.input = untouched
-        #expect(session.execute("consent sign witness=nurse2", source: "t").failure?.message == "nurse2 cannot witness their own signature")
-        #expect(session.execute("consent sign witness=nobody", source: "t").failure?.message == "there is no member of staff called nobody to witness")
-        #expect(untouched.answers == ["pass-word1"] && untouched.prompts.isEmpty)
+        // Witnessing one's own signature, or an unknown witness, is refused before any password is
+        // asked; at a terminal the witness may then be typed again, or Enter cancels.
+        for (witness, refusal) in [("nurse2", "nurse2 cannot witness their own signature"), ("nobody", "there is no member of staff called nobody to witness")] {
+            let input = ScriptedInput([""])
+            session.input = input
+            #expect(session.execute("consent sign witness=\(witness)", source: "t").failure?.kind == .cancelled)
+            #expect(console.errors.last == "  error: \(refusal); ask another member of staff" || console.errors.last?.hasPrefix("  error: \(refusal)") == true, "\(console.errors)")
+            #expect(input.prompts.count == 1 && input.prompts[0].hasPrefix("  change a value to go on (e.g. witness="), "\(input.prompts)")
+        }
         #expect(try session.store.records(patientID: session.patient!.id, module: "consent").isEmpty)
+        // The witness typed again: both sign.
+        session.input = ScriptedInput(["witness=patel", "pass-word1", "pass-word1"])
+        #expect(session.execute("consent sign witness=nurse2", source: "t") == .ok)
+        #expect(try session.store.records(patientID: session.patient!.id, module: "consent").last?.payload["witness"]?["by"] == "patel")
     }
 
     @Test func consentWaitsForAnEligibleScreening() throws {

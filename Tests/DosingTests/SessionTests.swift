@@ -379,3 +379,23 @@ import Testing
         #expect(try c.records(Kind.signed).last?.staff == "patel")
     }
 }
+
+@Suite struct RefusedValueTests {
+    /// Over a hard limit at a terminal: the refusal is said, and the dose typed again instead of
+    /// the whole order; the refused attempt stays in the journal.
+    @Test func aDoseOverTheHardLimitIsTypedAgain() throws {
+        let c = try Clinic()
+        try c.readyPatient()
+        try c.signIn("patel")
+        let input = ScriptedInput(["dose=0.5mg/kg"])
+        c.session.input = input
+        c.ok("dosing plan route=iv dose=3mg/kg over=40min conc=1mg/mL")
+        #expect(c.console.errors.contains { $0.hasPrefix("  error: 3 mg/kg is over the hard limit for IV infusion") }, "\(c.console.errors)")
+        #expect(input.prompts.first?.hasPrefix("  change a value to go on (e.g. dose=") == true, "\(input.prompts) \(c.console.errors)")
+        let order = try #require(try c.records("order").last)
+        #expect(order.payload["total_mg"]?.doubleValue == 36)
+        let journal = try c.session.store.journal().suffix(2).map { "\($0.outcome) \($0.command)" }
+        #expect(journal.first?.hasPrefix("error dosing plan route=iv dose=3mg/kg") == true, "\(journal)")
+        #expect(journal.last?.hasPrefix("ok dosing plan route=iv dose=0.5mg/kg over=40min") == true, "\(journal)")
+    }
+}

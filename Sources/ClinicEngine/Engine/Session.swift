@@ -254,19 +254,37 @@ package final class Session {
                 output = try run(entry, command)
                 try journal(command.canonical, source: source, outcome: "ok", message: "", before: saved)
             } else {
-                output = try inOwnTransaction(saved: saved) { () throws -> CommandOutput in
-                    // The command's time is read with the write lock held, so entries' times follow
-                    // their order; and who may run it is checked again under the lock: roles taken
-                    // away on another workstation while this one was asking its questions count.
-                    commandTime = clock.now()
-                    try checkStillPermitted(entry)
-                    try checkVisitStillOpen(for: entry)
-                    var output = try run(entry, command)
-                    if let at = command.effectiveAt, entry.module != nil {
-                        output.line("late entry: effective \(ClinicTime.format(at, calendar: calendar)), recorded \(ClinicTime.format(now, calendar: calendar))")
+                var tries = 0
+                while true {
+                    do {
+                        output = try inOwnTransaction(saved: saved) { () throws -> CommandOutput in
+                            // The command's time is read with the write lock held, so entries' times follow
+                            // their order; and who may run it is checked again under the lock: roles taken
+                            // away on another workstation while this one was asking its questions count.
+                            commandTime = clock.now()
+                            try checkStillPermitted(entry)
+                            try checkVisitStillOpen(for: entry)
+                            var output = try run(entry, command)
+                            if let at = command.effectiveAt, entry.module != nil {
+                                output.line("late entry: effective \(ClinicTime.format(at, calendar: calendar)), recorded \(ClinicTime.format(now, calendar: calendar))")
+                            }
+                            try journal(([command.canonical] + chosen).joined(separator: " "), source: source, outcome: "ok", message: "", before: saved)
+                            return output
+                        }
+                        break
+                    } catch let refusal as CommandError where tries < 3 && offersToChange(entry, command, after: refusal) {
+                        // A module refused a value (over a hard limit): at a terminal the value is
+                        // typed again, not the whole command. What was refused is journalled as any failure.
+                        tries += 1
+                        restore(saved)
+                        chosen = []
+                        try? journalFailure(line.trimmed, source: source, failure: refusal)
+                        console.err("  \(refusal.kind.rawValue): \(refusal.description)")
+                        guard try changeValue(entry, &command, refused: refusal) else {
+                            throw CommandError("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
+                        }
+                        try confirm(entry, &command)
                     }
-                    try journal(([command.canonical] + chosen).joined(separator: " "), source: source, outcome: "ok", message: "", before: saved)
-                    return output
                 }
             }
             show(output)

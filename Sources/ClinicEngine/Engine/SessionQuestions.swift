@@ -45,7 +45,7 @@ extension Session {
                                                                       from: HostRecordReader(session: self, patient: patient)) ?? []
             }
             for question in questions where !ask(question) {
-                guard try retype(entry, &command) else {
+                guard try changeValue(entry, &command) else {
                     throw CommandError("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
                 }
                 continue asking
@@ -54,12 +54,23 @@ extension Session {
         }
     }
 
-    /// After a "no" to a module's question: a value changed, typed as `name=value` (`sbp=148`);
-    /// `false` when nothing is typed (the command is cancelled). Asked until a value is taken.
-    private func retype(_ entry: CatalogEntry, _ command: inout Prepared) throws -> Bool {
+    /// Whether a module's failure is put to the person at the terminal as a value to change: an
+    /// error (not a refusal of who or when) of a command given values, asked at a terminal.
+    func offersToChange(_ entry: CatalogEntry, _ command: Prepared, after failure: CommandError) -> Bool {
+        entry.module != nil && failure.kind == .error && !command.texts.isEmpty && isInteractive && !inScript && !isReplaying && input != nil
+    }
+
+    /// After a "no" to a module's question, or a value it refused: a value changed, typed as
+    /// `name=value` (`sbp=148`); `false` when nothing is typed (the command is cancelled). Asked
+    /// until a value is taken. The example names the field the refusal quotes, if one.
+    func changeValue(_ entry: CatalogEntry, _ command: inout Prepared, refused: CommandError? = nil) throws -> Bool {
         guard let input else { return false }
         let fields = entry.spec.fields
-        let example = fields.first { command.values[$0.name] != nil }.map { "\($0.name)=\(FieldPrompt.sample($0))" } ?? "name=value"
+        let said = refused.map { ($0.message + " " + ($0.hint ?? "")).lowercased().filter { $0 != " " } } ?? ""
+        // The field whose value the refusal quotes (the longest quoted: `iv` is in many a sentence).
+        let quoted = fields.filter { f in command.texts[f.name].map { !said.isEmpty && said.contains($0.lowercased().filter { $0 != " " }) } ?? false }
+            .max { (command.texts[$0.name]?.count ?? 0) < (command.texts[$1.name]?.count ?? 0) }
+        let example = (quoted ?? fields.first { command.values[$0.name] != nil }).map { "\($0.name)=\(FieldPrompt.sample($0))" } ?? "name=value"
         while true {
             guard case .line(let line) = input.readLine(prompt: "  change a value to go on (e.g. \(example)), or Enter to cancel: ", completion: .none) else { return false }
             let typed = line.trimmed
