@@ -52,7 +52,11 @@ package final class Database: @unchecked Sendable {
         if readOnly {
             db = try Self.openReadOnly(path)
         } else {
-            let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+            // A file its owner may not write (a backup kept 0400) is opened read-only, even by root,
+            // whom the file's mode does not stop: nothing is written to it.
+            var info = stat()
+            let ownerMayWrite = path == ":memory:" || stat(path, &info) != 0 || info.st_mode & 0o200 != 0
+            let rc = sqlite3_open_v2(path, &db, (ownerMayWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX, nil)
             guard rc == SQLITE_OK, db != nil else {
                 let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
                 if let db { sqlite3_close_v2(db) }
@@ -130,18 +134,22 @@ package final class Database: @unchecked Sendable {
         sqlite3_close_v2(handle)
     }
 
-    /// The mode an existing database file had when it was open to others, before it was made 0600.
-    package private(set) var tightened: mode_t?
+    /// The mode an existing database file had when it was open to others, and the mode it was
+    /// given: the same for its owner, nothing for anyone else.
+    package private(set) var tightened: (was: mode_t, now: mode_t)?
 
     /// Makes an existing database file (and its WAL and shared-memory files) private to its owner
-    /// when it is open to anyone else; returns the mode it had.
-    private static func tighten(_ path: String) -> mode_t? {
+    /// when it is open to anyone else, taking only the others' permissions away: a read-only copy
+    /// (0444, a backup) stays read-only (0400). Returns the modes it had and has.
+    private static func tighten(_ path: String) -> (was: mode_t, now: mode_t)? {
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & 0o077 != 0 else { return nil }
-        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
-            _ = chmod(file, 0o600)
+        for file in [path, path + "-wal", path + "-shm"] {
+            var each = stat()
+            guard stat(file, &each) == 0 else { continue }
+            _ = chmod(file, each.st_mode & 0o700)
         }
-        return info.st_mode & 0o777
+        return (info.st_mode & 0o777, info.st_mode & 0o700)
     }
 
     /// Creates the file with mode 0600 (and its folder with 0700) so SQLite, and its WAL and shared

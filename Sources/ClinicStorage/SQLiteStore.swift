@@ -201,7 +201,7 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
     package var isInTransaction: Bool { db.isInTransaction }
 
     package var permissionNote: String? {
-        db.tightened.map { "\(db.path) was open to other users (mode \(String($0, radix: 8))); it is now private to its owner (0600)" }
+        db.tightened.map { "\(db.path) was open to other users (mode \(String($0.was, radix: 8))); it is now private to its owner (\(String(format: "%04o", $0.now)))" }
     }
 
     package var onWait: (() -> Void)? {

@@ -131,4 +131,21 @@ import Testing
         #expect(!Passwords.verify("correct hors", against: a))
         #expect(!Passwords.verify("x", against: "garbage"))
     }
+
+    /// A copy its owner may not write (a backup, 0444) stays one: only the others' permissions go
+    /// (0400), it is opened read-only even by root, and nothing is written to it.
+    @Test func aReadOnlyCopyIsNotWritten() throws {
+        let path = Self.temporaryPath()
+        do {
+            let db = try Database(path: path)
+            try db.execute("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")
+        }
+        #expect(chmod(path, 0o444) == 0)
+        let copy = try Database(path: path)
+        #expect(copy.tightened?.was == 0o444 && copy.tightened?.now == 0o400)
+        var info = stat()
+        #expect(stat(path, &info) == 0 && info.st_mode & 0o777 == 0o400)
+        #expect(throws: (any Error).self) { try copy.execute("INSERT INTO t VALUES (2)") }
+        #expect(try copy.query("SELECT count(*) FROM t").first?.first?.int == 1)
+    }
 }

@@ -57,7 +57,7 @@ extension CommandError {
                                 hint: "free space on that disk, then try again")
         case 8: // SQLITE_READONLY
             return CommandError("the record cannot be written from here (it is read-only); nothing was recorded",
-                                hint: "check the database file's owner and permissions")
+                                hint: "check the database file's owner and permissions; a read-only copy is checked with clinic audit verify --db FILE")
         case 19: // SQLITE_CONSTRAINT
             return CommandError("the record refused the entry: it breaks one of the record's own rules; nothing was recorded",
                                 hint: "run audit verify; if it does not say OK, tell the clinic's administrator")
