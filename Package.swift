@@ -35,17 +35,20 @@ let package = Package(
     targets: [
         // C
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // libpq, the client library psql itself uses, for a clinic's PostgreSQL server.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "CLineEdit", linkerSettings: [.linkedLibrary("edit")]),
         .target(name: "CFault"),
 
         // Host, in layers; each arrow points one way (docs/ARCHITECTURE.md, "Layers"):
         // clinic -> ClinicShell -> ClinicScript -> ClinicEngine -> ClinicStorage -> ClinicKit.
-        // Every SQL statement, and the only import of CSQLite, is in ClinicStorage.
+        // Every SQL statement, and the only imports of CSQLite and CLibPQ, are in ClinicStorage.
         .target(
             name: "ClinicStorage",
             dependencies: [
                 .product(name: "ClinicKit", package: "ClinicKit"),
                 "CSQLite",
+                "CLibPQ",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

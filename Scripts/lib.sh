@@ -1,9 +1,10 @@
 # Shared by the scripts in this folder: install the Debian packages clinic needs, if missing.
 
-# libedit-dev and libsqlite3-dev to build; sqlite3, tmux, a C compiler, python3 and headless
-# Chromium (the printed report is rendered in it) for the tests.
-CLINIC_BUILD_PACKAGES=(libedit-dev libsqlite3-dev pkg-config)
-CLINIC_TEST_PACKAGES=(sqlite3 tmux gcc python3 chromium)
+# libedit-dev, libsqlite3-dev and libpq-dev (PostgreSQL's client library) to build; sqlite3, tmux,
+# a C compiler, python3, headless Chromium (the printed report is rendered in it) and a PostgreSQL
+# server (each test that needs one starts its own cluster) for the tests.
+CLINIC_BUILD_PACKAGES=(libedit-dev libsqlite3-dev libpq-dev pkg-config)
+CLINIC_TEST_PACKAGES=(sqlite3 tmux gcc python3 chromium postgresql)
 
 # ensure_packages PKG...: apt-get install the ones not installed (as root, or through sudo).
 ensure_packages() {

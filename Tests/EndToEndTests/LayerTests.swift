@@ -2,14 +2,14 @@ import Foundation
 import Testing
 
 /// The host's layers, as `Package.swift` and docs/ARCHITECTURE.md draw them, read from the sources:
-/// every SQL statement and the only import of CSQLite are in ClinicStorage, and no file imports a
+/// every SQL statement and the only imports of CSQLite and CLibPQ are in ClinicStorage, and no file imports a
 /// layer above its own (SwiftPM on Linux lets a target import a module it does not depend on when
 /// that module happens to be built first, so the build alone does not hold the arrows).
 extension EndToEnd {
 @Suite struct LayerTests {
     /// Each host layer and the modules its files may import, lowest first.
     static let layers: [(folder: String, may: Set<String>)] = [
-        ("Sources/ClinicStorage", ["ClinicKit", "CSQLite", "Crypto"]),
+        ("Sources/ClinicStorage", ["ClinicKit", "CSQLite", "CLibPQ", "Crypto"]),
         ("Sources/ClinicEngine", ["ClinicKit", "ClinicKitFHIR", "ClinicStorage", "CFault", "Crypto", "_CryptoExtras", "Yams"]),
         ("Sources/ClinicScript", ["ClinicKit", "ClinicStorage", "ClinicEngine"]),
         ("Sources/ClinicShell", ["ClinicKit", "ClinicStorage", "ClinicEngine", "ClinicScript", "CLineEdit"]),

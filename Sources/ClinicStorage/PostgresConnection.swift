@@ -1,0 +1,223 @@
+import CLibPQ
+import Foundation
+
+/// One connection to a clinic's PostgreSQL server, through libpq (the library `psql` itself uses):
+/// the shell is synchronous, and so is this. Values are sent apart from a statement's text
+/// (`$1`, `$2`), never spliced into it; what comes back is read by the column's type.
+///
+/// The server's own words never reach staff: a failure is a ``PostgresError`` that says, in one
+/// line, what went wrong in the clinic's terms (the server cannot be reached, the sign-in was
+/// refused, the record is busy), with the SQLSTATE kept for the program to act on.
+///
+/// Not thread-safe: one connection belongs to one session, on one thread.
+package final class PostgresConnection: @unchecked Sendable {
+    private let handle: OpaquePointer
+    /// Where it is connected, as staff may read it: `clinic@db.example/clinic`, never a password.
+    package let location: String
+
+    /// Connects to the server a `postgres://` or `postgresql://` address names. A password is
+    /// never taken from the address (it would stand in argv, the history and the journal): libpq
+    /// reads it from `PGPASSFILE` or `~/.pgpass`. TLS is as the address's `sslmode` says.
+    package init(address: String) throws(PostgresError) {
+        guard let parts = PostgresAddress(address) else {
+            throw PostgresError("'\(PostgresAddress.redacted(address))' is not a PostgreSQL address", hint: "write postgres://USER@HOST/DATABASE")
+        }
+        guard !parts.hasPassword else {
+            throw PostgresError("the address holds a password, which would be kept wherever the address is",
+                                hint: "put it in ~/.pgpass (or the file PGPASSFILE names) and write postgres://USER@HOST/DATABASE")
+        }
+        location = parts.location
+        guard let connection = PQconnectdb(address) else {
+            throw PostgresError("cannot connect to the PostgreSQL server at \(location): out of memory", hint: "try again")
+        }
+        handle = connection
+        guard PQstatus(handle) == CONNECTION_OK else {
+            // Thrown once every property is set, so deinit still finishes the connection.
+            let reason = Self.connectionFailure(String(cString: PQerrorMessage(handle)))
+            throw PostgresError("cannot connect to the PostgreSQL server at \(location): \(reason.problem)", hint: reason.hint)
+        }
+        // Every value is read and written in UTF-8, and times are never the server's local ones.
+        _ = try execute("SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'")
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// The server's version as a number (150018 for 15.18).
+    package var serverVersion: Int { Int(PQserverVersion(handle)) }
+
+    /// Runs statements without parameters or rows (`SET …`, a migration's script).
+    @discardableResult
+    package func execute(_ sql: String) throws(PostgresError) -> Int {
+        guard let result = PQexec(handle, sql) else { throw lost() }
+        defer { PQclear(result) }
+        try check(result)
+        return Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    /// Runs one statement with its values as `$1`, `$2`, …, and returns its rows.
+    package func query(_ sql: String, _ values: [SQLValue] = []) throws(PostgresError) -> [[SQLValue]] {
+        // Each value as the text PostgreSQL reads for its type; a NULL as no text at all.
+        let texts: [String?] = values.map { value in
+            switch value {
+            case .null: return nil
+            case .int(let v): return String(v)
+            case .double(let v): return v.isFinite ? "\(v)" : (v.isNaN ? "NaN" : v > 0 ? "Infinity" : "-Infinity")
+            case .text(let v): return v
+            }
+        }
+        let result = Self.withCStrings(texts) { pointers in
+            PQexecParams(handle, sql, Int32(values.count), nil, pointers, nil, nil, 0)
+        }
+        guard let result else { throw lost() }
+        defer { PQclear(result) }
+        try check(result)
+        var rows: [[SQLValue]] = []
+        let columns = PQnfields(result)
+        for row in 0..<PQntuples(result) {
+            rows.append((0..<columns).map { column in
+                guard PQgetisnull(result, row, column) == 0 else { return .null }
+                let text = String(cString: PQgetvalue(result, row, column))
+                switch PQftype(result, column) {
+                case 20, 21, 23: return Int64(text).map(SQLValue.int) ?? .text(text)          // int8, int2, int4
+                case 700, 701, 1700: return Double(text).map(SQLValue.double) ?? .text(text)  // float4, float8, numeric
+                case 16: return .int(text == "t" ? 1 : 0)                                      // bool, as SQLite keeps it
+                default: return .text(text)
+                }
+            })
+        }
+        return rows
+    }
+
+    /// Whether the connection still works (a server restarted since has closed it).
+    package var isConnected: Bool { !broken && PQstatus(handle) == CONNECTION_OK }
+    private var broken = false
+
+    private func check(_ result: OpaquePointer) throws(PostgresError) {
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY: return
+        default:
+            // The server names every failure of its own; one without a SQLSTATE is libpq's: the
+            // connection is gone (the server stopped, the network cut).
+            guard let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map({ String(cString: $0) }) else { throw lost() }
+            throw PostgresError(sqlState: state, location: location)
+        }
+    }
+
+    private func lost() -> PostgresError {
+        broken = true
+        return PostgresError("the connection to the PostgreSQL server at \(location) was lost; nothing of the command was recorded",
+                      hint: "check that the server is running and reachable, then type the command again", sqlState: "08006")
+    }
+
+    /// Calls `body` with C strings for `texts` (a NULL pointer for `nil`), alive for the call.
+    private static func withCStrings<R>(_ texts: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+        let copies = texts.map { $0.map { strdup($0) } ?? nil }
+        defer { for copy in copies { free(copy) } }
+        return body(copies.map { $0.map { UnsafePointer($0) } })
+    }
+
+    /// What a failed connection means for staff, read from libpq's message (which is not shown:
+    /// it may carry the server's words and addresses).
+    static func connectionFailure(_ message: String) -> (problem: String, hint: String) {
+        let m = message.lowercased()
+        if m.contains("password authentication failed") || m.contains("no password supplied") || m.contains("authentication failed") {
+            return ("the server refused the sign-in", "check the user in the address and the password in ~/.pgpass (or PGPASSFILE)")
+        }
+        if m.contains("does not exist") && m.contains("database") {
+            return ("no such database on the server", "check the database name in the address (clinic db migrate makes the schema in an existing database)")
+        }
+        if m.contains("role") && m.contains("does not exist") {
+            return ("no such user on the server", "check the user in the address")
+        }
+        if m.contains("ssl") || m.contains("certificate") {
+            return ("the secure connection could not be made", "check sslmode in the address and the server's certificate (verify-full for a server on another machine)")
+        }
+        if m.contains("no pg_hba.conf entry") || m.contains("not permitted") {
+            return ("the server does not accept this connection", "ask the server's administrator to allow this workstation")
+        }
+        if m.contains("the database system is starting up") || m.contains("shutting down") || m.contains("recovery") {
+            return ("the server is starting or stopping", "wait a moment and try again")
+        }
+        return ("the server cannot be reached", "check that the server is running and that its host and port are right")
+    }
+}
+
+/// A failure at the PostgreSQL server, said in the clinic's terms: never the server's own text.
+package struct PostgresError: Error, Equatable, CustomStringConvertible {
+    package var problem: String
+    package var hint: String
+    /// The five-character SQLSTATE the server gave, if it gave one (`40001`).
+    package var sqlState: String?
+
+    package init(_ problem: String, hint: String, sqlState: String? = nil) {
+        self.problem = problem
+        self.hint = hint
+        self.sqlState = sqlState
+    }
+
+    /// A statement's failure by its SQLSTATE class (PostgreSQL's Appendix A).
+    init(sqlState state: String?, location: String) {
+        sqlState = state
+        switch state.map({ String($0.prefix(2)) }) {
+        case "40":
+            (problem, hint) = ("another workstation wrote the record at the same moment; nothing was recorded", "type the command again")
+        case "23":
+            (problem, hint) = ("the record refused the entry: it breaks one of the record's own rules; nothing was recorded",
+                               "run audit verify; if it does not say OK, tell the clinic's administrator")
+        case "42" where state == "42501":
+            (problem, hint) = ("the server does not let this program's user do that; nothing was recorded",
+                               "the schema belongs to another role: clinic db migrate makes it and grants what is needed")
+        case "25" where state == "25006":
+            (problem, hint) = ("the server is a read-only standby; nothing was recorded", "connect to the primary server to write")
+        case "53":
+            (problem, hint) = ("the PostgreSQL server at \(location) is out of resources (disk, memory or connections); nothing was recorded",
+                               "tell the server's administrator")
+        case "57", "08":
+            (problem, hint) = ("the PostgreSQL server at \(location) stopped the command; nothing was recorded",
+                               "check that the server is running, then type the command again")
+        default:
+            (problem, hint) = ("the PostgreSQL server at \(location) refused a statement (SQLSTATE \(state ?? "unknown")); nothing was recorded",
+                               "tell the clinic's administrator; this is the program's fault, not yours")
+        }
+    }
+
+    package var description: String { "\(problem); \(hint)" }
+}
+
+/// A `postgres://` or `postgresql://` address, read only as far as the program needs: whether it
+/// is one, whether it holds a password, and how to name it to staff without one.
+package struct PostgresAddress: Equatable {
+    package var user: String?
+    package var host: String
+    package var database: String
+    package var hasPassword: Bool
+
+    /// Whether `text` names a PostgreSQL server rather than a file.
+    package static func names(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    package init?(_ text: String) {
+        guard Self.names(text), let url = URLComponents(string: text) else { return nil }
+        user = url.user.flatMap { $0.isEmpty ? nil : $0 }
+        hasPassword = url.password != nil
+        // `?host=/run/postgresql&port=5433`: a socket folder, as libpq takes it.
+        let query = Dictionary((url.queryItems ?? []).compactMap { item in item.value.map { (item.name, $0) } }) { a, _ in a }
+        host = url.host.flatMap { $0.isEmpty ? nil : $0 } ?? query["host"] ?? "localhost"
+        if let port = url.port.map(String.init) ?? query["port"] { host += ":\(port)" }
+        if user == nil { user = query["user"] }
+        hasPassword = hasPassword || query["password"] != nil
+        let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+        database = path.isEmpty ? query["dbname"] ?? user ?? "postgres" : path
+    }
+
+    /// `clinic@db.example:5432/clinic`.
+    package var location: String { (user.map { "\($0)@" } ?? "") + host + "/" + database }
+
+    /// The address with any password replaced by `…`, for a message.
+    package static func redacted(_ text: String) -> String {
+        guard var url = URLComponents(string: text), url.password != nil else { return text }
+        url.password = "…"
+        return url.string ?? "postgres://…"
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// A PostgreSQL server of a test's own: a new cluster in a temporary folder, listening only on a
+/// Unix socket there, stopped and removed when the test lets it go. PostgreSQL refuses to run as
+/// root, so under root (CI) the cluster is the `postgres` user's, made and run through `runuser`.
+package final class PostgresServer {
+    package let folder: URL
+    package let port: Int
+    /// The role the tests connect as: the cluster's superuser, with no password (trust on the socket).
+    package let user = "clinic_test"
+    private let binaries: String
+    private let asPostgres: Bool
+
+    /// The folder of PostgreSQL's programs (`initdb`, `pg_ctl`), as `pg_config` says.
+    static func binaryFolder() throws -> String {
+        let out = try run("/usr/bin/pg_config", ["--bindir"])
+        let folder = out.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard FileManager.default.isExecutableFile(atPath: folder + "/initdb") else {
+            throw ServerError("PostgreSQL's server programs are not installed (Scripts/test installs Debian's postgresql)")
+        }
+        return folder
+    }
+
+    package init() throws {
+        binaries = try Self.binaryFolder()
+        asPostgres = getuid() == 0
+        folder = URL(fileURLWithPath: "/tmp").appendingPathComponent("clinic-pg-\(UUID().uuidString.prefix(8))")
+        port = Int.random(in: 20_000...60_000)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        if asPostgres {
+            guard let owner = getpwnam("postgres") else { throw ServerError("there is no postgres user to run the server as") }
+            chown(folder.path, owner.pointee.pw_uid, owner.pointee.pw_gid)
+        }
+        let data = folder.appendingPathComponent("data").path
+        _ = try program("initdb", ["-D", data, "-U", user, "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
+        // The server outlives pg_ctl and would hold a pipe open: its words go to the log file only.
+        _ = try program("pg_ctl", ["-D", data, "-l", folder.appendingPathComponent("log").path, "-w", "-t", "60",
+                                   "-o", "-k \(folder.path) -p \(port) -c listen_addresses='' -c fsync=off", "start"], quiet: true)
+    }
+
+    deinit {
+        _ = try? program("pg_ctl", ["-D", folder.appendingPathComponent("data").path, "-m", "immediate", "-w", "stop"])
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// The address of database `database` on this server.
+    package func address(_ database: String = "postgres", user: String? = nil) -> String {
+        "postgresql:///\(database)?host=\(folder.path)&port=\(port)&user=\(user ?? self.user)"
+    }
+
+    /// Runs one of PostgreSQL's programs, as the postgres user under root.
+    @discardableResult
+    package func program(_ name: String, _ arguments: [String], quiet: Bool = false) throws -> String {
+        let path = binaries + "/" + name
+        return asPostgres ? try Self.run("/usr/sbin/runuser", ["-u", "postgres", "--", path] + arguments, quiet: quiet)
+                          : try Self.run(path, arguments, quiet: quiet)
+    }
+
+    /// `psql -c SQL` against database `database`, as the superuser.
+    @discardableResult
+    package func psql(_ sql: String, database: String = "postgres") throws -> String {
+        try Self.run("/usr/bin/psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", folder.path, "-p", "\(port)", "-U", user, "-d", database, "-c", sql])
+    }
+
+    /// Runs a program and returns what it printed (standard output; standard error goes in the
+    /// failure). It is spawned and waited for directly: Foundation's `Process` does not always reap
+    /// a program whose daemon it has just started (`pg_ctl start`), and the daemon's output goes to
+    /// files, never to a pipe it would hold open.
+    @discardableResult
+    static func run(_ path: String, _ arguments: [String], quiet: Bool = false) throws -> String {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("clinic-pg-out-\(UUID().uuidString)")
+        let err = out.appendingPathExtension("err")
+        defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, quiet ? "/dev/null" : out.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, quiet ? "/dev/null" : err.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw ServerError("cannot run \(path): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let printed = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        guard status == 0 else {
+            let said = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+            throw ServerError("\((path as NSString).lastPathComponent) \(arguments.first ?? "") failed (status \(status)): \(said)")
+        }
+        return printed
+    }
+
+    package struct ServerError: Error, CustomStringConvertible {
+        package var description: String
+        init(_ description: String) { self.description = description }
+    }
+}
