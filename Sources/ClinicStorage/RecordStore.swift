@@ -195,19 +195,30 @@ package enum RecordStores {
     /// its schema up to date. With `sandbox`, a new database is made a sandbox; an existing live
     /// one is refused.
     package static func open(_ location: String, now: Date, sandbox: Bool = false, replayOf recording: String? = nil) throws -> any RecordStore {
-        try SQLiteStore(path: location, now: now, sandbox: sandbox, replayOf: recording)
+        try refuseServer(location)
+        return try SQLiteStore(path: location, now: now, sandbox: sandbox, replayOf: recording)
     }
 
     /// The record at `location`, opened to read only, as text a patient at a time: a replay and
     /// the original it is compared with.
     package static func snapshots(of location: String) throws -> RecordSnapshotReader {
-        try RecordSnapshotReader(path: location)
+        try refuseServer(location)
+        return try RecordSnapshotReader(path: location)
     }
 
     /// The record at `location`, opened to read only and never migrated or written: a backup,
     /// verified where it lies.
     package static func openToVerify(_ location: String) throws -> any RecordStore {
-        try SQLiteStore(readingOnly: location)
+        try refuseServer(location)
+        return try SQLiteStore(readingOnly: location)
+    }
+
+    /// A server's address is never taken for a file's name (a folder `postgres:` made beside the
+    /// program): the record is not kept on a server yet.
+    private static func refuseServer(_ location: String) throws {
+        if PostgresAddress.names(location) {
+            throw StoreError.noServerYet(PostgresAddress(location)?.location ?? PostgresAddress.redacted(location))
+        }
     }
 }
 

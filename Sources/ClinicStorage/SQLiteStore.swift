@@ -10,6 +10,8 @@ package enum StoreError: Error, CustomStringConvertible, Equatable {
     case staffNotAsChained(String)
     case liveNotSandbox(String)
     case otherSchema(path: String, found: Int, expected: Int)
+    /// A `postgres://` address: the record is not kept on a server yet (issue 23 is under way).
+    case noServerYet(String)
 
     package var description: String {
         switch self {
@@ -24,6 +26,8 @@ package enum StoreError: Error, CustomStringConvertible, Equatable {
             return "\(path) is a live database; --sandbox only makes new databases: give --db a new file"
         case .otherSchema(let path, let found, let expected):
             return "\(path) has schema version \(found); this clinic program verifies version \(expected): open it once with this program (a copy, for a backup), then verify"
+        case .noServerYet(let location):
+            return "this version keeps the record in a SQLite file; it cannot keep it on the PostgreSQL server \(location) yet: give --db a file path"
         }
     }
 }

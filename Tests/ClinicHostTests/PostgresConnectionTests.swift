@@ -22,6 +22,16 @@ import Testing
         }
     }
 
+    /// Until the record is kept on a server, an address given as the database is refused, not
+    /// taken for a file's name, and its password is not repeated.
+    @Test func anAddressIsNotTakenForAFile() {
+        let address = "postgres://clinic:s3cret@db.example/clinic"
+        #expect(throws: StoreError.noServerYet("clinic@db.example/clinic")) { try RecordStores.open(address, now: Date()) }
+        #expect(throws: StoreError.self) { try RecordStores.openToVerify(address) }
+        #expect(!FileManager.default.fileExists(atPath: "postgres:"))
+        #expect(!StoreError.noServerYet("clinic@db.example/clinic").description.contains("s3cret"))
+    }
+
     @Test func valuesGoApartAndFailuresAreSaidInOneLine() throws {
         let server = try PostgresServer()
         let db = try PostgresConnection(address: server.address())
