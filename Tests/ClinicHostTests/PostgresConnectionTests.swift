@@ -14,8 +14,7 @@ import Testing
         #expect(PostgresAddress("postgresql:///clinic?host=/run/postgresql&port=5433&user=nora")?.location == "nora@/run/postgresql:5433/clinic")
         #expect(PostgresAddress("postgres://clinic:s3cret@db/clinic")?.hasPassword == true)
         #expect(PostgresAddress("postgres://clinic@db/clinic?password=s3cret")?.hasPassword == true)
-        #expect(PostgresAddress.redacted("postgres://clinic:s3cret@db/clinic") == "postgres://clinic:%E2%80%A6@db/clinic"
-                || !PostgresAddress.redacted("postgres://clinic:s3cret@db/clinic").contains("s3cret"))
+        #expect(!PostgresAddress.redacted("postgres://clinic:s3cret@db/clinic").contains("s3cret"))
         #expect(throws: PostgresError.self) { try PostgresConnection(address: "postgres://clinic:s3cret@db/clinic") }
         do { _ = try PostgresConnection(address: "postgres://clinic:s3cret@db/clinic") } catch {
             #expect(!error.description.contains("s3cret") && error.problem.hasPrefix("the address holds a password"))

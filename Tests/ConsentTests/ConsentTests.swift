@@ -66,7 +66,7 @@ import Testing
             let input = ScriptedInput([""])
             session.input = input
             #expect(session.execute("consent sign witness=\(witness)", source: "t").failure?.kind == .cancelled)
-            #expect(console.errors.last == "  error: \(refusal); ask another member of staff" || console.errors.last?.hasPrefix("  error: \(refusal)") == true, "\(console.errors)")
+            #expect(console.errors.last?.hasPrefix("  error: \(refusal)") == true, "\(console.errors)")
             #expect(input.prompts.count == 1 && input.prompts[0].hasPrefix("  change a value to go on (e.g. witness="), "\(input.prompts)")
         }
         #expect(try session.store.records(patientID: session.patient!.id, module: "consent").isEmpty)

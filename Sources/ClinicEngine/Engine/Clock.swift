@@ -76,11 +76,9 @@ package final class SandboxClock: ClinicClock {
 }
 
 extension TimeText {
-    /// The `YYYY-MM-DD` a word names when it counts days from today (`T`, `T+7`, `T-1`, `today`,
-    /// `yesterday`, `tomorrow`), else `nil`.
+    /// The `YYYY-MM-DD` a word names as a date prompt reads it (`T`, `T+7`, `T-1`, `today`,
+    /// `yesterday`, `tomorrow`, or a date), else `nil`.
     static func relativeDate(_ word: String, calendar: Calendar, now: Date) -> String? {
-        let w = word.lowercased()
-        guard ["today", "yesterday", "tomorrow"].contains(w) || w == "t" || w.hasPrefix("t-") || w.hasPrefix("t+") else { return nil }
         let today = calendar.dateComponents([.year, .month, .day], from: now)
         return (try? FieldSpec("date", .date(partial: false, notInFuture: false), help: "").parse(word, today: today))?.stringValue
     }

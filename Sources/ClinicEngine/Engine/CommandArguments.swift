@@ -92,12 +92,7 @@ package enum CommandArguments {
                 throw CommandError("\(spec.name) is given twice", hint: "give it once")
             }
             do {
-                let needsToday = if case .date = spec.kind { true } else { false }
-                let value = try spec.parse(text, today: needsToday ? todayOnce() : DateComponents())
-                result.values[spec.name] = value
-                // A date typed as `T-1` is kept as the date it named: the journal, and a replay on
-                // another day, must say the same date.
-                result.texts[spec.name] = needsToday ? value.stringValue ?? text : text
+                (result.values[spec.name], result.texts[spec.name]) = try spec.read(text, today: todayOnce())
             } catch {
                 guard askAgain else { throw CommandError("\(error.field): \(error.problem)", hint: error.hint) }
                 result.refused[spec.name] = error.problem
@@ -190,5 +185,16 @@ package enum CommandArguments {
             result.missing.append(spec.name)
         }
         return result
+    }
+}
+
+extension FieldSpec {
+    /// A value as typed, read; and the text kept of it. A date typed as `T-1` is kept as the date
+    /// it named: the journal, and a replay on another day, must say the same date. `today` is
+    /// asked only for a date.
+    func read(_ text: String, today: @autoclosure () -> DateComponents) throws(FieldError) -> (value: Value, text: String) {
+        guard case .date = kind else { return (try parse(text, today: DateComponents()), text) }
+        let value = try parse(text, today: today())
+        return (value, value.stringValue ?? text)
     }
 }

@@ -98,8 +98,7 @@ enum FieldPrompt {
                     }
                 }
                 do {
-                    let needsToday = if case .date = spec.kind { true } else { false }
-                    let value = try spec.parse(text, today: needsToday ? session.today : DateComponents())
+                    let (value, kept) = try spec.read(text, today: session.today)
                     if case .quantity(let units, _) = spec.kind, let q = Quantity(value, units: units),
                        q.unit != units[0], q.unit.dimension == units[0].dimension {
                         console.out("    = \(FieldSpec.format((q.value(in: units[0]) * 10).rounded() / 10)) \(units[0].symbol)")
@@ -110,7 +109,7 @@ enum FieldPrompt {
                        spec.units.dropFirst().contains(where: { u in lower.hasSuffix(u.symbol.lowercased()) || u.aliases.contains { lower.hasSuffix($0) } }) {
                         console.out("    = \(FieldSpec.format(number)) \(own.symbol)")
                     }
-                    return .value(value, text: needsToday ? value.stringValue ?? text : text)
+                    return .value(value, text: kept)
                 } catch {
                     // The field's own advice, as it applies at its prompt: `72kg`, not `weight=72kg`.
                     let hint = error.hint.replacingOccurrences(of: "\(spec.name)=", with: "")

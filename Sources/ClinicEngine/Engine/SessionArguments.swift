@@ -155,10 +155,7 @@ extension Session {
                 // Another field answered here: kept (and not asked later); this one is asked again.
                 guard let other = entry.spec.fields.first(where: { $0.name == name }) else { continue }
                 do {
-                    let isDate = if case .date = other.kind { true } else { false }
-                    let value = try other.parse(text, today: today)
-                    parsed.values[name] = value
-                    parsed.texts[name] = isDate ? value.stringValue ?? text : text
+                    (parsed.values[name], parsed.texts[name]) = try other.read(text, today: today)
                     parsed.missing.removeAll { $0 == name }
                     answered.insert(name)
                     if let later = items.indices.first(where: { $0 > index && items[$0].count == 1 && items[$0][0].name == name }) { items.remove(at: later) }

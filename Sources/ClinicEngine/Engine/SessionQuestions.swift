@@ -81,9 +81,8 @@ extension Session {
             }
             let text = String(typed[typed.index(after: eq)...]).trimmed
             do {
-                let isDate = if case .date = spec.kind { true } else { false }
-                let value = try spec.parse(text, today: today)
-                command.retype(spec, value, text: isDate ? value.stringValue ?? text : text, in: entry)
+                let (value, kept) = try spec.read(text, today: today)
+                command.retype(spec, value, text: kept, in: entry)
                 return true
             } catch {
                 console.err("  error: \(spec.name): \(error.problem); \(error.hint) (Enter cancels)")
