@@ -85,7 +85,7 @@ public final class TestHost {
                 throw CommandError("the test gives \(unread), which no module declares", hint: "check the setting's name")
             }
         }
-        let store = try SQLiteStore(path: database, now: clock.now())
+        let store = try RecordStores.open(database, now: clock.now())
         session = Session(store: store, plugins: report, clock: clock, calendar: calendar ?? utc, console: console, input: nil,
                           environment: environment, databasePath: database, clinicProtocol: loadedProtocol, hostCommands: hostCommands)
         // As the program does at its start: a new record notes the protocol it runs under.

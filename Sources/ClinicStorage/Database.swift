@@ -28,7 +28,9 @@ package enum SQLValue: Sendable, Equatable {
 /// A connection to one SQLite database file, with a cache of prepared statements.
 ///
 /// Not thread-safe: one connection belongs to one session, on one thread.
-package final class Database: @unchecked Sendable {
+package final class Database: SQLConnection, @unchecked Sendable {
+    package var dialect: SQLDialect { .sqlite }
+    package var location: String { path }
     private let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
     private var savepointDepth = 0
@@ -183,7 +185,7 @@ package final class Database: @unchecked Sendable {
 
     /// Runs one statement with `arguments` and returns its rows.
     @discardableResult
-    package func query(_ sql: String, _ arguments: [SQLValue] = []) throws -> [[SQLValue]] {
+    package func query(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]] {
         let statement = try prepared(sql)
         defer { sqlite3_reset(statement); sqlite3_clear_bindings(statement) }
         for (i, argument) in arguments.enumerated() {
@@ -209,7 +211,7 @@ package final class Database: @unchecked Sendable {
 
     /// A query's rows one at a time, for reading a whole table in bounded memory (`audit verify`):
     /// its own statement, not the cache's, so other queries may run while it is open.
-    package func cursor(_ sql: String, _ arguments: [SQLValue] = []) throws -> Cursor {
+    package func cursor(_ sql: String, _ arguments: [SQLValue]) throws -> any SQLCursor {
         var statement: OpaquePointer?
         try check(sqlite3_prepare_v2(handle, sql, -1, &statement, nil), "preparing \(sql.prefix(60))")
         guard let statement else { throw DatabaseError(code: SQLITE_MISUSE, message: "empty statement", operation: "preparing") }
@@ -226,7 +228,7 @@ package final class Database: @unchecked Sendable {
         return cursor
     }
 
-    package final class Cursor {
+    package final class Cursor: SQLCursor {
         let database: Database
         let statement: OpaquePointer
         let sql: String
@@ -292,12 +294,6 @@ package final class Database: @unchecked Sendable {
     /// Run in the outermost transaction just before it commits; what it throws rolls it back.
     package var beforeCommit: (() throws -> Void)?
 
-    /// Runs `body` so that its reads and writes are one unit: inside the open transaction if there
-    /// is one (no savepoint needed: a failure rolls that back), else in a transaction of its own.
-    package func atomically<T>(_ body: () throws -> T) throws -> T {
-        savepointDepth > 0 ? try body() : try transaction(body)
-    }
-
     /// Runs `body` in a transaction (a savepoint when already inside one): all of it is kept, or
     /// none of it when it throws.
     package func transaction<T>(_ body: () throws -> T) throws -> T {
@@ -325,6 +321,26 @@ package final class Database: @unchecked Sendable {
             }
             throw error
         }
+    }
+}
+
+extension Database {
+    /// SQLite's `PRAGMA data_version`: it changes whenever another connection commits.
+    package func dataVersion() throws -> Int64 {
+        try query("PRAGMA data_version").first?.first?.int ?? 0
+    }
+
+    package func backend() throws -> (name: String, bytes: Int64) {
+        let pages = try query("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()").first?.first?.int ?? 0
+        return ("SQLite \(String(cString: sqlite3_libversion()))", pages)
+    }
+
+    package func triggers() throws -> [String: String] {
+        var found: [String: String] = [:]
+        for row in try query("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'") {
+            if let name = row[0].text { found[name] = row[1].text.map(Schema.folded) ?? "" }
+        }
+        return found
     }
 }
 

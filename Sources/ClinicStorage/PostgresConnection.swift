@@ -31,6 +31,8 @@ package final class PostgresConnection: @unchecked Sendable {
             throw PostgresError("cannot connect to the PostgreSQL server at \(location): out of memory", hint: "try again")
         }
         handle = connection
+        // The server's notices and warnings (a shutdown under way) are its own words: never printed.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         guard PQstatus(handle) == CONNECTION_OK else {
             // Thrown once every property is set, so deinit still finishes the connection.
             let reason = Self.connectionFailure(String(cString: PQerrorMessage(handle)))
@@ -92,6 +94,20 @@ package final class PostgresConnection: @unchecked Sendable {
     package var isConnected: Bool { !broken && PQstatus(handle) == CONNECTION_OK }
     private var broken = false
 
+    /// How many notifications other connections' transactions sent on the channels this one
+    /// listens to, read now without waiting (its own are not counted).
+    package func notificationsFromOthers() -> Int {
+        guard isConnected else { return 0 }
+        if PQconsumeInput(handle) == 0 { broken = true; return 0 }
+        let me = PQbackendPID(handle)
+        var count = 0
+        while let notification = PQnotifies(handle) {
+            if notification.pointee.be_pid != me { count += 1 }
+            PQfreemem(notification)
+        }
+        return count
+    }
+
     private func check(_ result: OpaquePointer) throws(PostgresError) {
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY: return
@@ -143,7 +159,7 @@ package final class PostgresConnection: @unchecked Sendable {
 }
 
 /// A failure at the PostgreSQL server, said in the clinic's terms: never the server's own text.
-package struct PostgresError: Error, Equatable, CustomStringConvertible {
+package struct PostgresError: Error, Equatable, CustomStringConvertible, Sendable {
     package var problem: String
     package var hint: String
     /// The five-character SQLSTATE the server gave, if it gave one (`40001`).

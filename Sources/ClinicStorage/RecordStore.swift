@@ -4,7 +4,7 @@ import Foundation
 /// The clinic's record as the engine sees it: patients, visits, staff, the hash-chained record and
 /// journal, the protocols adopted, and a few settings kept with the data. The engine and every
 /// layer above it use only this protocol; each implementation holds all of its own SQL (today
-/// ``SQLiteStore``; a server's store is a second type beside it).
+/// ``SQLStore``; a server's store is a second type beside it).
 ///
 /// Every implementation keeps the same guarantees:
 /// - an append to the record, the journal or the protocols extends its hash chain under one write
@@ -190,35 +190,33 @@ package enum RecordStores {
     package static let anyDueBasis = "*"
     /// The basis once sessions on different bases have written items: right on none.
     package static let mixedDueBasis = "mixed"
+    /// The schema version this program makes and reads, on either backend.
+    package static var schemaVersion: Int { Schema.latestVersion }
 
-    /// Opens (creating if needed) the record at `location`, a file path or `:memory:`, and brings
-    /// its schema up to date. With `sandbox`, a new database is made a sandbox; an existing live
-    /// one is refused.
+    /// Opens the record at `location`: a file path or `:memory:` (SQLite, created if needed and its
+    /// schema brought up to date), or a `postgres://` address (a server whose schema `clinic db
+    /// migrate` made). With `sandbox`, a new record is made a sandbox; an existing live one is refused.
     package static func open(_ location: String, now: Date, sandbox: Bool = false, replayOf recording: String? = nil) throws -> any RecordStore {
-        try refuseServer(location)
-        return try SQLiteStore(path: location, now: now, sandbox: sandbox, replayOf: recording)
+        if PostgresAddress.names(location) {
+            return try SQLStore(server: location, now: now, sandbox: sandbox, replayOf: recording)
+        }
+        return try SQLStore(path: location, now: now, sandbox: sandbox, replayOf: recording)
     }
 
     /// The record at `location`, opened to read only, as text a patient at a time: a replay and
-    /// the original it is compared with.
+    /// the original it is compared with (SQLite files: a replay is made in a sandbox file).
     package static func snapshots(of location: String) throws -> RecordSnapshotReader {
-        try refuseServer(location)
+        if PostgresAddress.names(location) {
+            throw StoreError.unusable("replay --verify compares SQLite files; copy the record from the server first (clinic db copy --from postgres://… --to FILE)")
+        }
         return try RecordSnapshotReader(path: location)
     }
 
     /// The record at `location`, opened to read only and never migrated or written: a backup,
-    /// verified where it lies.
+    /// verified where it lies, or the record on a server.
     package static func openToVerify(_ location: String) throws -> any RecordStore {
-        try refuseServer(location)
-        return try SQLiteStore(readingOnly: location)
-    }
-
-    /// A server's address is never taken for a file's name (a folder `postgres:` made beside the
-    /// program): the record is not kept on a server yet.
-    private static func refuseServer(_ location: String) throws {
-        if PostgresAddress.names(location) {
-            throw StoreError.noServerYet(PostgresAddress(location)?.location ?? PostgresAddress.redacted(location))
-        }
+        if PostgresAddress.names(location) { return try SQLStore(verifyingServer: location) }
+        return try SQLStore(readingOnly: location)
     }
 }
 

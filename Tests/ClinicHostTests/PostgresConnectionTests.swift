@@ -21,14 +21,24 @@ import Testing
         }
     }
 
-    /// Until the record is kept on a server, an address given as the database is refused, not
-    /// taken for a file's name, and its password is not repeated.
+    /// An address given as the database is never taken for a file's name, and a password in it
+    /// is refused without being repeated.
     @Test func anAddressIsNotTakenForAFile() {
         let address = "postgres://clinic:s3cret@db.example/clinic"
-        #expect(throws: StoreError.noServerYet("clinic@db.example/clinic")) { try RecordStores.open(address, now: Date()) }
-        #expect(throws: StoreError.self) { try RecordStores.openToVerify(address) }
+        do {
+            _ = try RecordStores.open(address, now: Date())
+            Issue.record("an address with a password was used")
+        } catch {
+            #expect("\(error)".hasPrefix("the address holds a password") && !"\(error)".contains("s3cret"), "\(error)")
+        }
+        #expect(throws: PostgresError.self) { try RecordStores.openToVerify(address) }
         #expect(!FileManager.default.fileExists(atPath: "postgres:"))
-        #expect(!StoreError.noServerYet("clinic@db.example/clinic").description.contains("s3cret"))
+    }
+
+    @Test func statementsAreNumberedForTheServer() {
+        #expect(PostgresDatabase.numbered("SELECT ? + ?") == "SELECT $1 + $2")
+        #expect(PostgresDatabase.numbered("WHERE a = ?1 AND (?2 IS NULL OR b = ?2) LIMIT ?3") == "WHERE a = $1 AND ($2 IS NULL OR b = $2) LIMIT $3")
+        #expect(PostgresDatabase.numbered("SELECT '?', \"a?\", ?") == "SELECT '?', \"a?\", $1")
     }
 
     @Test func valuesGoApartAndFailuresAreSaidInOneLine() throws {
@@ -74,5 +84,73 @@ import Testing
             #expect(error.sqlState == "08006" && error.problem.hasPrefix("the connection to the PostgreSQL server at"), "\(error)")
         }
         #expect(!db.isConnected)
+    }
+}
+
+/// The record kept on a PostgreSQL server: the schema made by its owner, the program's role able
+/// only to read and append, and the chains the same as SQLite's for the same entries.
+@Suite struct PostgresRecordTests {
+    @Test func theProgramsRoleMayOnlyReadAndAppend() throws {
+        let address = try PostgresServer.shared.newRecord()
+        let store = try #require(try RecordStores.open(address, now: Date()) as? SQLStore)
+        let nurse = try store.addStaff(username: "nora", roles: [.nurse], passwordHash: "scrypt$x", at: Date(), by: nil)
+        let patient = try store.addPatient(mrn: "P-1", name: "Zoë O'Brien", dob: "1980-01-01", sex: .female, at: Date(), by: nurse.id)
+        _ = try store.appendRecord(patientID: patient.id, visitID: nil, module: "intake", kind: "intake", payload: .object(["weight_kg": .double(70)]),
+                                   effectiveAt: Date(), recordedAt: Date(), staffID: nurse.id, protocolVersion: nil, protocolSHA256: nil, amends: nil)
+        #expect(try store.verifyRecords().firstBreak == nil && store.verifyChanges().firstBreak == nil)
+        // The patient was added without their registration entry: the one difference verify finds.
+        #expect(try store.projectionDifferences() == ["patient P-1 (#1): in the table, not in the chain (inserted behind the program's back)"])
+        #expect(try store.patients(matching: "zoe o'brien").map(\.mrn) == ["P-1"])
+        #expect(try store.patients(matching: "p-1").map(\.mrn) == ["P-1"])
+        // No privilege to change or remove an entry, whatever the triggers say.
+        for sql in ["UPDATE records SET payload = '{}'", "DELETE FROM records", "TRUNCATE records", "DELETE FROM journal", "UPDATE access SET username = 'x'",
+                    "DROP TRIGGER records_append_only ON records"] {
+            do {
+                try store.db.execute(sql)
+                Issue.record("\(sql) was allowed")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == "42501" || error.sqlState == "42P01" || error.sqlState?.hasPrefix("23") == true, "\(sql): \(error)")
+                #expect(!error.description.contains("permission denied"))
+            }
+        }
+        // A projection changed the way the chain does not allow is refused by its trigger.
+        #expect(throws: PostgresError.self) { try store.db.execute("UPDATE patients SET name = 'Someone Else'") }
+        #expect(try store.patient(mrn: "P-1")?.name == "Zoë O'Brien")
+    }
+
+    @Test func theSchemasOwnerIsNotThePrograms() throws {
+        let address = try PostgresServer.shared.newRecord()
+        let owner = address.replacingOccurrences(of: "user=\(PostgresServer.program)", with: "user=\(PostgresServer.owner)")
+        do {
+            _ = try RecordStores.open(owner, now: Date())
+            Issue.record("the program ran as the schema's owner")
+        } catch {
+            #expect("\(error)".contains("the schema's owner or a superuser"), "\(error)")
+        }
+        #expect(throws: StoreError.self) { try PostgresSchema.migrate(address: owner, grant: PostgresServer.owner, now: Date()) }
+        // Migrating again changes nothing and says from which version.
+        #expect(try PostgresSchema.migrate(address: owner, grant: PostgresServer.program, now: Date()).from == Schema.latestVersion)
+        #expect(PostgresSchema.latestVersion == Schema.latestVersion)
+    }
+
+    /// The same entries give the same chain heads on SQLite and on the server.
+    @Test func theSameEntriesGiveTheSameChain() throws {
+        let now = Date(timeIntervalSince1970: 1_795_510_800)
+        var heads: [[String?]] = []
+        for location in [":memory:", try PostgresServer.shared.newRecord()] {
+            let store = try RecordStores.open(location, now: now, sandbox: true)
+            let nurse = try store.addStaff(username: "nora", roles: [.nurse], passwordHash: "scrypt$x", at: now, by: nil)
+            let patient = try store.addPatient(mrn: "P-1", name: "Ana", dob: "1980-01-01", sex: .female, at: now, by: nurse.id)
+            try store.transaction {
+                for n in 0..<5 {
+                    _ = try store.appendRecord(patientID: patient.id, visitID: nil, module: "intake", kind: "intake", payload: .object(["n": .int(n), "x": .double(1.5)]),
+                                               effectiveAt: now, recordedAt: now, staffID: nurse.id, protocolVersion: "v", protocolSHA256: nil, amends: nil)
+                }
+            }
+            try store.appendJournal(JournalEntry(session: "s", staffID: nurse.id, at: now, source: "t", command: "intake", outcome: "ok", message: "",
+                                                 patientID: patient.id, visitID: nil))
+            heads.append(try HashChain.tables.map { try store.chainHash($0, at: store.chainLength($0)) })
+        }
+        #expect(heads[0] == heads[1])
     }
 }

@@ -8,7 +8,7 @@ import Testing
 @Suite struct RecordCacheTests {
     let now = Timestamp.date("2026-11-24T09:00:00.000Z")!
 
-    func append(_ store: SQLiteStore, _ patient: PatientInfo, kind: String = "intake", n: Int) throws {
+    func append(_ store: SQLStore, _ patient: PatientInfo, kind: String = "intake", n: Int) throws {
         _ = try store.appendRecord(patientID: patient.id, visitID: nil, module: "intake", kind: kind, payload: ["n": .int(n)],
                                    effectiveAt: now, recordedAt: now, staffID: 1, protocolVersion: nil, protocolSHA256: nil, amends: nil)
     }
@@ -30,7 +30,7 @@ import Testing
         }
         #expect(try store.records(patientID: patient.id, module: "intake").map { $0.payload["n"]?.intValue } == [1, 2, 3, 4])
         // Another workstation's entry, under the id the rolled-back one had.
-        let other = try SQLiteStore(path: path, now: now)
+        let other = try SQLStore(path: path, now: now)
         try append(other, patient, n: 6)
         #expect(try store.records(patientID: patient.id, module: "intake").map { $0.payload["n"]?.intValue } == [1, 2, 3, 4, 6])
         #expect(try store.records(patientID: patient.id).count == 5)

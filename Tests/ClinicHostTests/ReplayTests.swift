@@ -9,7 +9,7 @@ import Testing
 
 /// A session on a sandbox database file, with its own clock.
 func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]) throws -> (Session, TestConsole) {
-    let store = try SQLiteStore(path: path, now: Date(), sandbox: true)
+    let store = try SQLStore(path: path, now: Date(), sandbox: true)
     let console = TestConsole()
     var report = PluginReport()
     for m in modules { report.loaded.append(LoadedModule(module: m, file: "test", origin: "test")) }
@@ -32,10 +32,10 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
 
     @Test func sandboxIsOnlyEverANewDatabase() throws {
         let path = try Scripts().path("live.sqlite")
-        _ = try SQLiteStore(path: path, now: Date())
-        #expect(throws: StoreError.liveNotSandbox(path)) { try SQLiteStore(path: path, now: Date(), sandbox: true) }
+        _ = try SQLStore(path: path, now: Date())
+        #expect(throws: StoreError.liveNotSandbox(path)) { try SQLStore(path: path, now: Date(), sandbox: true) }
         #expect(throws: DatabaseError.self, "the mode is fixed for life") {
-            try SQLiteStore(path: path, now: Date()).db.execute("UPDATE meta SET value = 'sandbox' WHERE key = 'mode'")
+            try SQLStore(path: path, now: Date()).db.execute("UPDATE meta SET value = 'sandbox' WHERE key = 'mode'")
         }
     }
 
@@ -57,7 +57,7 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
         #expect(session.execute("clock set 2026-03-02T10:30:00.000Z", source: "t") == .ok)
         #expect(session.execute("clock advance 5 minutes", source: "t").failure != nil)
         #expect(TimeText.duration("0m") == nil && TimeText.duration("m") == nil && TimeText.duration("5") == nil)
-        let reopened = SandboxClock(store: try SQLiteStore(path: path, now: Date()))
+        let reopened = SandboxClock(store: try SQLStore(path: path, now: Date()))
         #expect(reopened.now() == Timestamp.date("2026-03-02T10:30:00.000Z"))
     }
 
@@ -130,7 +130,7 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
                                             original: try RecordStores.snapshots(of: files.path("original.sqlite")), page: page)
             #expect(report.differences.isEmpty && report.summary == "identical: 2 patients, 2 visits, 6 record entries; hash chain identical (6 of 6)", "\(page)")
         }
-        let replayed = try SQLiteStore(path: files.path("replay.sqlite"), now: Date())
+        let replayed = try SQLStore(path: files.path("replay.sqlite"), now: Date())
         #expect(replayed.isSandbox && replayed.replayedFrom == files.path("all.clinic"))
         #expect(try replayed.account("nora")?.passwordHash == Passwords.unusable)
     }

@@ -98,7 +98,7 @@ import Testing
         try openPatient(session)
         let before = (session.patient, session.visit)
         // Make the journal write, the last step of every command, fail.
-        try session.sqlite.db.execute("DROP TABLE journal")
+        try session.tamper("DROP TABLE journal")
         #expect(session.execute("patient new --name Other --dob 1980-01-01 --sex M --mrn X-2", source: "t").failure != nil)
         #expect(session.patient == before.0 && session.visit == before.1, "the session still shows BAR-001's visit")
         #expect(try session.store.patient(mrn: "X-2") == nil)

@@ -8,9 +8,9 @@ import Testing
 
 @Suite struct StoreTests {
     /// A store with one patient and three chained records, on disk or in memory.
-    func makeStore(_ path: String) throws -> (SQLiteStore, PatientInfo) {
+    func makeStore(_ path: String) throws -> (SQLStore, PatientInfo) {
         let now = Timestamp.date("2026-11-24T09:00:00.000Z")!
-        let store = try SQLiteStore(path: path, now: now)
+        let store = try SQLStore(path: path, now: now)
         let staff = try store.addStaff(username: "nora", roles: [.nurse], passwordHash: "x", at: now, by: nil)
         let p = try store.addPatient(mrn: "BAR-001", name: "Zoë", dob: "1979-03-02", sex: .female, at: now, by: staff.id)
         for i in 1...3 {
@@ -109,10 +109,10 @@ import Testing
     @Test func migrationsAreRecordedAndNewerSchemaRefused() throws {
         let path = Self.temporaryPath()
         _ = try makeStore(path)
-        let reopened = try SQLiteStore(path: path, now: Date())
+        let reopened = try SQLStore(path: path, now: Date())
         #expect(try reopened.db.query("SELECT version, name FROM schema_migrations").count == Schema.migrations.count)
         try reopened.db.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'x')")
-        #expect(throws: StoreError.newerSchema(found: 999, supported: Schema.latestVersion)) { try SQLiteStore(path: path, now: Date()) }
+        #expect(throws: StoreError.newerSchema(found: 999, supported: Schema.latestVersion)) { try SQLStore(path: path, now: Date()) }
     }
 
     @Test func timestampsRoundTrip() {

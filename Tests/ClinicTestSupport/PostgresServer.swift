@@ -1,3 +1,4 @@
+import ClinicStorage
 import Foundation
 
 #if canImport(Glibc)
@@ -7,7 +8,7 @@ import Foundation
 /// A PostgreSQL server of a test's own: a new cluster in a temporary folder, listening only on a
 /// Unix socket there, stopped and removed when the test lets it go. PostgreSQL refuses to run as
 /// root, so under root (CI) the cluster is the `postgres` user's, made and run through `runuser`.
-package final class PostgresServer {
+package final class PostgresServer: @unchecked Sendable {
     package let folder: URL
     package let port: Int
     /// The role the tests connect as: the cluster's superuser, with no password (trust on the socket).
@@ -95,6 +96,46 @@ package final class PostgresServer {
         }
         return printed
     }
+
+    // MARK: - Records on the server
+
+    /// The role that owns the record's schema (`clinic db migrate` runs as it) and the one the
+    /// program connects as, which may only read and append.
+    package static let owner = "clinic_owner", program = "clinic_app"
+    private let lock = NSLock()
+    private var template: String?
+
+    /// A new, empty clinic record on this server, made as a clinic makes one (`clinic db
+    /// migrate --grant clinic_app` as its owner), copied from a template made once; the address
+    /// the program connects to it at.
+    package func newRecord() throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        let admin = try PostgresConnection(address: address())
+        if template == nil {
+            try admin.execute("CREATE ROLE \(Self.owner) LOGIN; CREATE ROLE \(Self.program) LOGIN")
+            try admin.execute("CREATE DATABASE clinic_template OWNER \(Self.owner)")
+            _ = try PostgresSchema.migrate(address: address("clinic_template", user: Self.owner), grant: Self.program, now: Date())
+            template = "clinic_template"
+        }
+        let name = "clinic_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
+        try admin.execute("CREATE DATABASE \(name) TEMPLATE clinic_template OWNER \(Self.owner)")
+        return address(name, user: Self.program)
+    }
+
+    /// The server a test process's records are kept on when the tests run against PostgreSQL,
+    /// started at the first use and stopped when the process ends.
+    package static let shared: PostgresServer = {
+        do {
+            let server = try PostgresServer()
+            sharedToStop = server
+            atexit { PostgresServer.sharedToStop = nil }
+            return server
+        } catch {
+            fatalError("the tests run against PostgreSQL (CLINIC_TEST_BACKEND=postgres) but no server could be started: \(error)")
+        }
+    }()
+    nonisolated(unsafe) private static var sharedToStop: PostgresServer?
 
     package struct ServerError: Error, CustomStringConvertible {
         package var description: String

@@ -21,6 +21,18 @@ package final class ScriptedInput: LineInput {
     package func remember(_ line: String) {}
 }
 
+/// Where a test's record is kept: in memory (SQLite), or, when the tests run against PostgreSQL
+/// (`CLINIC_TEST_BACKEND=postgres`, as `Scripts/test` runs them a second time), a new record on
+/// the test process's server. The same tests, either backend.
+package enum TestDatabases {
+    package static var onServer: Bool { ProcessInfo.processInfo.environment["CLINIC_TEST_BACKEND"] == "postgres" }
+
+    /// A new, empty record's location.
+    package static func fresh() throws -> String {
+        onServer ? try PostgresServer.shared.newRecord() : ":memory:"
+    }
+}
+
 /// A session over an in-memory database with `modules` loaded and a member of staff (nora) signed
 /// in: the SDK's test host (the engine a clinic's module is tested on), with the script layer's
 /// commands, the protocol shipped with the program, and nobody to answer questions.
@@ -28,7 +40,7 @@ package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> 
                          protocolPath: String? = nil, environment: [String: String] = [:]) throws -> (Session, TestConsole, TestClock) {
     let host = try TestHost(modules: modules, clinicProtocol: { loaded in
         try protocolPath.map { try ProtocolLoader.load(path: $0, modules: loaded) } ?? moduleTestProtocol(for: loaded)
-    }, environment: environment, roles: roles)
+    }, environment: environment, roles: roles, database: try TestDatabases.fresh())
     return (host.session, host.console, host.clock)
 }
 
@@ -50,8 +62,22 @@ package func shippedProtocol(for modules: [LoadedModule]) throws -> LoadedProtoc
 }
 
 extension Session {
-    /// The session's SQLite store, for a test that reads or tampers with the file as an attacker would.
-    package var sqlite: SQLiteStore { store as! SQLiteStore }
+    /// The session's store, for a test that reads the database or tampers with it as an attacker would.
+    package var sqlite: SQLStore { store as! SQLStore }
+}
+
+extension Session {
+    /// Changes the database behind the program's back, as an attacker with every right would:
+    /// on SQLite through the file, on PostgreSQL as the server's superuser with the triggers and
+    /// foreign keys off (`session_replication_role = replica`). SQLite's `PRAGMA`s are skipped on
+    /// the server, where replica mode does what they did.
+    package func tamper(_ sql: String) throws {
+        guard let server = sqlite.db as? PostgresDatabase else { return try sqlite.db.execute(sql) }
+        guard !sql.hasPrefix("PRAGMA") else { return }
+        let address = server.address.replacingOccurrences(of: "user=\(PostgresServer.program)", with: "user=\(PostgresServer.shared.user)")
+        let attacker = try PostgresConnection(address: address)
+        try attacker.execute("SET session_replication_role = replica; \(sql)")
+    }
 }
 
 extension Outcome {

@@ -112,7 +112,7 @@ import Testing
         let c = try clinic()
         try c.readyPatient("A-1")
         c.ok("followup schedule 2026-11-27 kind=call")
-        try c.session.sqlite.db.execute("UPDATE due_items SET at = '2027-01-01T00:00:00.000Z'")
+        try c.session.tamper("UPDATE due_items SET at = '2027-01-01T00:00:00.000Z'")
         #expect(c.run("audit verify")?.contains("what falls due for A-1: 1 item from the record, 1 in the table") == true)
         try c.session.sqlite.db.execute("DELETE FROM due_items")
         #expect(c.run("audit verify")?.contains("what falls due for A-1: 1 item from the record, 0 in the table") == true)
@@ -160,14 +160,16 @@ import Testing
         let c = try clinic()
         try c.readyPatient("O-1")
         c.ok("followup schedule 2026-11-27 kind=call")
-        let db = c.session.sqlite.db
-        try db.execute("PRAGMA foreign_keys = OFF")
-        try db.execute("INSERT INTO due_items SELECT 999, module, what, at, shown_from, lapses_after, detail, command, all_day, commands FROM due_items")
+        try c.session.tamper("PRAGMA foreign_keys = OFF")
+        try c.session.tamper("""
+            INSERT INTO due_items (patient_id, module, what, at, shown_from, lapses_after, detail, command, all_day, commands)
+            SELECT 999, module, what, at, shown_from, lapses_after, detail, command, all_day, commands FROM due_items
+            """)
         let orphan = c.run("audit verify") ?? ""
         #expect(orphan.contains("what falls due: 1 item in the table belongs to no patient"), "\(orphan)")
         #expect(orphan.contains("worked out again from the record by db rebuild"))
-        try db.execute("DELETE FROM due_items WHERE patient_id = 999")
-        try db.execute("UPDATE due_items SET commands = '{'")
+        try c.session.tamper("DELETE FROM due_items WHERE patient_id = 999")
+        try c.session.tamper("UPDATE due_items SET commands = '{'")
         #expect(c.run("audit verify")?.contains("what falls due for O-1: the table's rows cannot be read") == true)
         #expect(c.run("followup due")?.contains("ValueParseError") == false, "no runtime text")
     }

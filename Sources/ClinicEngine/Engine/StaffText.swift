@@ -15,6 +15,9 @@ extension CommandError {
             self = error
         case let error as DatabaseError:
             self = Self.record(error)
+        case let error as PostgresError:
+            // Already in the clinic's words (never the server's): what went wrong, and what to do.
+            self.init(error.problem, hint: error.hint)
         case let error as CocoaError:
             self.init(Self.fileReason(error.code), hint: "nothing was recorded")
         case let error as any ProgramError:

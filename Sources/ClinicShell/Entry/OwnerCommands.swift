@@ -15,19 +15,26 @@ package enum OwnerCommand: Equatable {
     case verify(database: String?, heads: [String], anchors: String?)
     case head(database: String?)
     case unlock(name: String, database: String?)
+    case migrate(database: String?, grant: String?)
+    case status(database: String?)
+    case copy(from: String, to: String)
 
     package static let usage = """
         usage: clinic audit verify [--db PATH] [--head HEAD ...] [--anchors FILE]
                clinic audit head [--db PATH]
                clinic admin unlock NAME [--db PATH]
+               clinic db migrate [--db PATH|postgres://OWNER@HOST/DB] [--grant ROLE]
+               clinic db status [--db PATH|postgres://USER@HOST/DB]
+               clinic db copy --from PATH|URL --to PATH|URL
         """
 
     /// The owner's command in `arguments`, `nil` when they are not one.
     static func parse(_ arguments: [String]) throws(ProgramOptions.UsageError) -> OwnerCommand? {
-        guard arguments.count >= 2, ["audit", "admin"].contains(arguments[0]) else { return nil }
+        guard arguments.count >= 2, ["audit", "admin", "db"].contains(arguments[0]) else { return nil }
         let command = arguments[0] + " " + arguments[1]
-        guard ["audit verify", "audit head", "admin unlock"].contains(command) else { return nil }
+        guard ["audit verify", "audit head", "admin unlock", "db migrate", "db status", "db copy"].contains(command) else { return nil }
         var database: String?, heads: [String] = [], anchors: String?, words: [String] = []
+        var grant: String?, from: String?, to: String?
         var i = 2
         func value(_ flag: String) throws(ProgramOptions.UsageError) -> String {
             guard i + 1 < arguments.count, !arguments[i + 1].isEmpty else { throw .init(description: "\(flag) needs a value") }
@@ -40,13 +47,22 @@ package enum OwnerCommand: Equatable {
             case "--db": database = try value(a)
             case "--head" where command == "audit verify": heads.append(try value(a))
             case "--anchors" where command == "audit verify": anchors = try value(a)
+            case "--grant" where command == "db migrate": grant = try value(a)
+            case "--from" where command == "db copy": from = try value(a)
+            case "--to" where command == "db copy": to = try value(a)
             default:
                 guard !a.hasPrefix("-") else { throw .init(description: "\(command): unknown option \(a)\n\(usage)") }
                 words.append(a)
             }
             i += 1
         }
+        if command.hasPrefix("db "), let word = words.first { throw .init(description: "\(command) takes no words: \(word)\n\(usage)") }
         switch command {
+        case "db migrate": return .migrate(database: database, grant: grant)
+        case "db status": return .status(database: database)
+        case "db copy":
+            guard let from, let to, database == nil else { throw .init(description: "db copy needs --from and --to: clinic db copy --from clinic.sqlite --to postgres://USER@HOST/DB") }
+            return .copy(from: from, to: to)
         case "admin unlock":
             guard words.count == 1 else { throw .init(description: "admin unlock needs one name: clinic admin unlock NAME --db PATH") }
             return .unlock(name: words[0].lowercased(), database: database)
@@ -87,6 +103,12 @@ package enum OwnerCommand: Equatable {
             }
         case .unlock(let name, let database):
             return Self.unlock(name, path: database ?? ProgramOptions.defaultDatabase(environment), console: console)
+        case .migrate(let database, let grant):
+            return Self.migrate(database ?? ProgramOptions.defaultDatabase(environment), grant: grant, console: console)
+        case .status(let database):
+            return Self.status(database ?? ProgramOptions.defaultDatabase(environment), console: console)
+        case .copy(let from, let to):
+            return Self.copy(from: from, to: to, console: console)
         }
     }
 
@@ -127,4 +149,69 @@ package enum OwnerCommand: Equatable {
             return 1
         }
     }
+
+    /// `clinic db migrate`: a server's schema made or brought up to date by its owner (the role
+    /// the address names), and the program's role granted only what it needs; a file's schema is
+    /// brought up to date as any start does.
+    private static func migrate(_ location: String, grant: String?, console: StandardConsole) -> Int32 {
+        do {
+            if PostgresAddress.names(location) {
+                let report = try PostgresSchema.migrate(address: location, grant: grant, now: SystemClock().now())
+                let done = report.from == report.to ? "already at schema version \(report.to)" : "schema version \(report.from) → \(report.to)"
+                console.out("\(report.location): \(done)")
+                if let role = report.granted {
+                    console.out("\(role) may read the record and append to it; it may not change or remove an entry")
+                } else {
+                    console.out("no role was granted: give --grant ROLE for the role the program connects as (not \(report.location.split(separator: "@").first ?? "the owner"))")
+                }
+            } else {
+                guard grant == nil else {
+                    console.err("clinic: --grant is for a PostgreSQL server; a SQLite file is its owner's")
+                    return 2
+                }
+                let store = try RecordStores.open(location, now: SystemClock().now())
+                console.out("\(location): schema version \(try (store as? SQLStore)?.storageStatus().schemaVersion ?? 0)")
+            }
+            return 0
+        } catch {
+            console.err("clinic: \(CommandError(describing: error).description)")
+            return 1
+        }
+    }
+
+    /// `clinic db status`: the backend, its version, the schema's, the record's size and its chains' heads.
+    private static func status(_ location: String, console: StandardConsole) -> Int32 {
+        do {
+            guard let store = try RecordStores.openToVerify(location) as? SQLStore else { return 2 }
+            let status = try store.storageStatus()
+            console.out("backend: \(status.backend) at \(status.location)")
+            console.out("schema: version \(status.schemaVersion) (this program's: \(RecordStores.schemaVersion)) · \(status.mode) · \(ByteCountFormatter.string(fromByteCount: status.bytes, countStyle: .file))")
+            for chain in status.chains {
+                console.out("  \(chain.table.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(chain.length).leftPadded(8)) entries · head \(chain.head.prefix(16))")
+            }
+            return 0
+        } catch {
+            console.err("clinic: \(CommandError(describing: error).description)")
+            return 1
+        }
+    }
+
+    /// `clinic db copy`: the whole record into a new file or an empty server record, checked to end
+    /// on the same chain heads.
+    private static func copy(from: String, to: String, console: StandardConsole) -> Int32 {
+        do {
+            let report = try RecordCopy.copy(from: from, to: to, now: SystemClock().now())
+            console.out("copied \(report.rows.map { "\($0.count) \($0.table)" }.joined(separator: ", "))")
+            console.out("from \(report.from.location) to \(report.to.location): the same chain heads (records \(report.to.chains.first?.head.prefix(16) ?? "")…)")
+            console.out("check both with clinic audit verify --db …")
+            return 0
+        } catch {
+            console.err("clinic: \(CommandError(describing: error).description)")
+            return 1
+        }
+    }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }

@@ -2,13 +2,15 @@ import ClinicKit
 import Foundation
 
 /// The chain of the clinic's own changes: the database's mode, and every member of staff.
-extension SQLiteStore {
+extension SQLStore {
     /// The first entries of the changes chain, once: the database's mode, then every member of staff
     /// already there (a database made before the chain held them). Each entry's time is now; a
     /// member of staff's own creation time is in the entry.
     func chainTheStartingState(now: Date) throws {
         guard try db.query("SELECT 1 FROM changes LIMIT 1").isEmpty else { return }
         try db.transaction {
+            // Again under the write lock: another workstation may have begun the chain meanwhile.
+            guard try db.query("SELECT 1 FROM changes LIMIT 1").isEmpty else { return }
             var mode: [String: Value] = ["mode": .string(isSandbox ? "sandbox" : "live")]
             if let replayedFrom { mode["replayed_from"] = .string(replayedFrom) }
             try appendChange(kind: "database", subject: "database", payload: .object(mode), at: now, by: nil)

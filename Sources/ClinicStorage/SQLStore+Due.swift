@@ -4,7 +4,7 @@ import Foundation
 /// What falls due for each patient, stored by the engine in the transaction that changes the
 /// patient's record, so that the clinic's worklist is one indexed query however many patients
 /// the clinic has.
-extension SQLiteStore {
+extension SQLStore {
     package func replaceDue(patientID: Int64, items: [(module: String, item: DueItem)]) throws {
         try db.atomically {
             try db.query("DELETE FROM due_items WHERE patient_id = ?", [.int(patientID)])

@@ -3,7 +3,7 @@ import Foundation
 
 /// Checking the record: walking the hash chains, comparing the tables outside them with the chain,
 /// and the counts and snapshots a replay is compared by.
-extension SQLiteStore {
+extension SQLStore {
     // MARK: - Verification
 
     /// Walks the record's hash chain from the first entry.
@@ -68,10 +68,11 @@ extension SQLiteStore {
         let rows = try db.query("""
             SELECT * FROM (
               SELECT r.id, r.module, r.kind, r.payload, r.visit_id, r.effective_at, r.recorded_at, s.username, r.amends, p.mrn,
-                     (SELECT group_concat(a.id) FROM records a WHERE a.amends = r.id)
+                     (SELECT \(db.dialect.commaList("a.id")) FROM records a WHERE a.amends = r.id)
               FROM records r JOIN staff s ON s.id = r.staff_id JOIN patients p ON p.id = r.patient_id
-              WHERE (?1 IS NULL OR r.patient_id = ?1) AND (?2 IS NULL OR s.username = ?2) AND (?3 IS NULL OR r.recorded_at >= ?3)
-              ORDER BY r.id DESC LIMIT ?4)
+              WHERE (CAST(?1 AS BIGINT) IS NULL OR r.patient_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR s.username = ?2)
+                AND (CAST(?3 AS TEXT) IS NULL OR r.recorded_at >= ?3)
+              ORDER BY r.id DESC LIMIT ?4) latest
             ORDER BY id
             """, [patientID.map(SQLValue.int) ?? .null, staff.map(SQLValue.text) ?? .null, since.map { .text(Timestamp.string($0)) } ?? .null, .int(Int64(limit))])
         return try rows.map { row in

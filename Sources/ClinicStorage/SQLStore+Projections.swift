@@ -4,7 +4,7 @@ import Foundation
 /// The tables outside the hash chains as projections of them: `audit verify` rebuilds the staff,
 /// the patients, the visits and the database's mode from the chains and compares them row by row
 /// with the tables, and checks that a live record's times never go backwards.
-extension SQLiteStore {
+extension SQLStore {
     /// Walks the chain of the clinic's own changes (the mode, staff) from the first.
     package func verifyChanges() throws -> ChainCheck {
         try verify(table: "changes", select: "SELECT id, at, staff_id, kind, subject, payload, prev_hash, hash FROM changes ORDER BY id") { r in
@@ -69,11 +69,8 @@ extension SQLiteStore {
     /// The triggers that keep the tables append-only, as the migrations made them: one dropped is
     /// how a change behind the program's back begins (and one added could change what is written).
     private func triggerDifferences() throws -> [String] {
-        let expected = Schema.triggers
-        var found: [String: String] = [:]
-        for row in try db.query("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'") {
-            if let name = row[0].text { found[name] = row[1].text.map(Schema.folded) ?? "" }
-        }
+        let expected = db.dialect == .postgres ? PostgresSchema.triggers : Schema.triggers
+        let found = try db.triggers()
         var out: [String] = []
         for (name, sql) in expected.sorted(by: { $0.key < $1.key }) {
             if let now = found[name] {
@@ -99,7 +96,7 @@ extension SQLiteStore {
 
         /// One row per id from a cursor ordered by id first (its first column): `fold` makes the
         /// row from the first of an id's rows (`nil` before it), and each later one in turn.
-        static func grouped(_ cursor: Database.Cursor, _ fold: @escaping (Row?, [SQLValue]) -> Row?) -> RowStream {
+        static func grouped(_ cursor: any SQLCursor, _ fold: @escaping (Row?, [SQLValue]) -> Row?) -> RowStream {
             var pending: [SQLValue]?
             var primed = false
             return RowStream {

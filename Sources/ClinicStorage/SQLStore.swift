@@ -10,8 +10,9 @@ package enum StoreError: Error, CustomStringConvertible, Equatable {
     case staffNotAsChained(String)
     case liveNotSandbox(String)
     case otherSchema(path: String, found: Int, expected: Int)
-    /// A `postgres://` address: the record is not kept on a server yet (issue 23 is under way).
-    case noServerYet(String)
+    /// A PostgreSQL server whose record the program may not use as it is: no schema, another
+    /// version, a role with too many rights, or a role name not allowed.
+    case unusable(String)
 
     package var description: String {
         switch self {
@@ -26,8 +27,8 @@ package enum StoreError: Error, CustomStringConvertible, Equatable {
             return "\(path) is a live database; --sandbox only makes new databases: give --db a new file"
         case .otherSchema(let path, let found, let expected):
             return "\(path) has schema version \(found); this clinic program verifies version \(expected): open it once with this program (a copy, for a backup), then verify"
-        case .noServerYet(let location):
-            return "this version keeps the record in a SQLite file; it cannot keep it on the PostgreSQL server \(location) yet: give --db a file path"
+        case .unusable(let problem):
+            return problem
         }
     }
 }
@@ -121,12 +122,13 @@ package struct ChainCheck: Sendable, Equatable {
     }
 }
 
-/// The clinic's record, over one SQLite database: every SQL statement of the program, with
-/// ``Schema``, is here.
+/// The clinic's record, over one SQLite database or a PostgreSQL server (``SQLConnection``): every
+/// SQL statement of the program, with ``Schema`` and ``PostgresSchema``, is here, written once for
+/// both.
 // Sendable: a store belongs to one session on one thread (the program is single-threaded; each
 // test makes its own); nothing in it is shared.
-package final class SQLiteStore: RecordStore, @unchecked Sendable {
-    package let db: Database
+package final class SQLStore: RecordStore, @unchecked Sendable {
+    package let db: any SQLConnection
     /// A sandbox (training, demos, tests, replays) rather than a live clinic record: its clock may
     /// be set, and everything that shows or exports its records says so.
     package let isSandbox: Bool
@@ -136,9 +138,35 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
     /// Opens the database at `path` (`:memory:` for a scratch one) and brings its schema up to date.
     /// With `sandbox`, a new database is made a sandbox; an existing live one is refused.
     package init(path: String, now: Date, sandbox: Bool = false, replayOf recording: String? = nil) throws {
-        db = try Database(path: path)
-        let previous = try Schema.migrate(db, now: Timestamp.string(now))
-        if previous == 0 {
+        let file = try Database(path: path)
+        db = file
+        let previous = try Schema.migrate(file, now: Timestamp.string(now))
+        (isSandbox, replayedFrom) = try Self.settleMode(file, isNew: previous == 0, sandbox: sandbox, replayOf: recording, location: path)
+        try chainTheStartingState(now: now)
+        db.beforeCommit = { [unowned self] in try settleAppended() }
+    }
+
+    /// Opens the record on a PostgreSQL server, whose schema `clinic db migrate` made (as another
+    /// role: ``PostgresSchema``). With `sandbox`, a record that has no entries yet is made a
+    /// sandbox; a live one is refused.
+    package init(server address: String, now: Date, sandbox: Bool = false, replayOf recording: String? = nil) throws {
+        let server = try PostgresDatabase(address: address)
+        db = server
+        try PostgresSchema.checkReady(server)
+        // Under the write lock: two workstations opening a new record at once write its mode once.
+        (isSandbox, replayedFrom) = try server.transaction {
+            try Self.settleMode(server, isNew: try server.query("SELECT 1 FROM meta WHERE key = 'mode'").isEmpty,
+                                sandbox: sandbox, replayOf: recording, location: server.location)
+        }
+        try chainTheStartingState(now: now)
+        db.beforeCommit = { [unowned self] in try settleAppended() }
+    }
+
+    /// Writes a new record's mode (fixed for life) and reads an existing one's, refusing a live
+    /// record opened as a sandbox.
+    private static func settleMode(_ db: any SQLConnection, isNew: Bool, sandbox: Bool, replayOf recording: String?,
+                                   location: String) throws -> (isSandbox: Bool, replayedFrom: String?) {
+        if isNew {
             let mode = sandbox || recording != nil ? "sandbox" : "live"
             try db.query("INSERT INTO meta (key, value) VALUES ('mode', ?)", [.text(mode)])
             if let recording { try db.query("INSERT INTO meta (key, value) VALUES ('replayed_from', ?)", [.text(recording)]) }
@@ -146,17 +174,25 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
             try db.query("INSERT INTO meta (key, value) VALUES (?, ?)", [.text(RecordStores.dueBasisKey), .text(RecordStores.anyDueBasis)])
         }
         let mode = try db.query("SELECT value FROM meta WHERE key = 'mode'").first?.first?.text ?? "live"
-        if (sandbox || recording != nil) && mode != "sandbox" { throw StoreError.liveNotSandbox(path) }
-        isSandbox = mode == "sandbox"
-        replayedFrom = try db.query("SELECT value FROM meta WHERE key = 'replayed_from'").first?.first?.text
-        try chainTheStartingState(now: now)
-        db.beforeCommit = { [unowned self] in try settleAppended() }
+        if (sandbox || recording != nil) && mode != "sandbox" { throw StoreError.liveNotSandbox(location) }
+        return (mode == "sandbox", try db.query("SELECT value FROM meta WHERE key = 'replayed_from'").first?.first?.text)
     }
 
     /// Opens an existing database to read only (a backup, or a file this user may not write) for
     /// `audit verify`: nothing is migrated or written.
-    package init(readingOnly path: String) throws {
-        db = try Database(path: path, readOnly: true)
+    package convenience init(readingOnly path: String) throws {
+        try self.init(verifying: try Database(path: path, readOnly: true), location: path)
+    }
+
+    /// Opens the record on a PostgreSQL server for `audit verify`: nothing is written.
+    package convenience init(verifyingServer address: String) throws {
+        let server = try PostgresDatabase(address: address)
+        try PostgresSchema.checkSchema(server)
+        try self.init(verifying: server, location: server.location)
+    }
+
+    private init(verifying db: any SQLConnection, location path: String) throws {
+        self.db = db
         let version = try db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").first?.first?.int ?? 0
         guard version == Schema.latestVersion else {
             throw StoreError.otherSchema(path: path, found: Int(version), expected: Schema.latestVersion)
@@ -205,7 +241,7 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
     package var isInTransaction: Bool { db.isInTransaction }
 
     package var permissionNote: String? {
-        db.tightened.map { "\(db.path) was open to other users (mode \(String($0.was, radix: 8))); it is now private to its owner (\(String(format: "%04o", $0.now)))" }
+        (db as? Database)?.tightened.map { "\(db.location) was open to other users (mode \(String($0.was, radix: 8))); it is now private to its owner (\(String(format: "%04o", $0.now)))" }
     }
 
     package var onWait: (() -> Void)? {
@@ -249,9 +285,11 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
         try db.atomically {
             if try account(username) != nil { throw StoreError.duplicateUsername(username) }
             let created = Timestamp.string(at)
-            try db.query("INSERT INTO staff (username, roles, password_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
-                         [.text(username), .text(Self.rolesText(roles)), .text(passwordHash), .text(created), SQLValue(by)])
-            let id = db.lastInsertID
+            let id = try db.query("""
+                INSERT INTO staff (id, username, roles, password_hash, created_at, created_by)
+                VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM staff), ?, ?, ?, ?, ?) RETURNING id
+                """,
+                                  [.text(username), .text(Self.rolesText(roles)), .text(passwordHash), .text(created), SQLValue(by)]).first?.first?.int ?? 0
             try appendChange(kind: "staff-added", subject: username,
                              payload: Self.staffPayload(id: id, roles: Self.rolesText(roles), passwordHash: passwordHash, createdAt: created, createdBy: by),
                              at: at, by: by)
@@ -289,11 +327,16 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
     }
 
     package func addPatient(mrn: String?, name: String, dob: String, sex: Sex, at: Date, by: Int64) throws -> PatientInfo {
-        let mrn = try mrn ?? nextMRN()
-        if try patient(mrn: mrn) != nil { throw StoreError.duplicateMRN(mrn) }
-        try db.query("INSERT INTO patients (mrn, name, dob, sex, created_at, created_by, folded) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     [.text(mrn), .text(name), .text(dob), .text(sex.rawValue), .text(Timestamp.string(at)), .int(by), .text(PatientNames.folded(name))])
-        return PatientInfo(id: db.lastInsertID, mrn: mrn, name: name, dateOfBirth: dob, sex: sex)
+        try db.atomically {
+            let mrn = try mrn ?? nextMRN()
+            if try patient(mrn: mrn) != nil { throw StoreError.duplicateMRN(mrn) }
+            let id = try db.query("""
+                INSERT INTO patients (id, mrn, name, dob, sex, created_at, created_by, folded)
+                VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM patients), ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """, [.text(mrn), .text(name), .text(dob), .text(sex.rawValue), .text(Timestamp.string(at)), .int(by), .text(PatientNames.folded(name))])
+                .first?.first?.int ?? 0
+            return PatientInfo(id: id, mrn: mrn, name: name, dateOfBirth: dob, sex: sex)
+        }
     }
 
     /// The next free generated MRN, `C000001` upwards.
@@ -322,7 +365,7 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
             "%" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
         }
         guard !words.isEmpty else { return [] }
-        let each = words.indices.map { i in "(folded LIKE ?\(i + 2) ESCAPE '\\' OR mrn LIKE ?\(i + 2) ESCAPE '\\' OR dob LIKE ?\(i + 2) ESCAPE '\\')" }
+        let each = words.indices.map { i in "(folded LIKE ?\(i + 2) ESCAPE '\\' OR lower(mrn) LIKE ?\(i + 2) ESCAPE '\\' OR dob LIKE ?\(i + 2) ESCAPE '\\')" }
         return try db.query("""
             SELECT \(Self.patientColumns) FROM patients WHERE \(each.joined(separator: " AND ")) ORDER BY folded, id LIMIT ?1
             """, [.int(Int64(limit))] + words.map { .text($0) }).map(patient(from:))
@@ -361,9 +404,13 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
     }
 
     package func startVisit(patientID: Int64, kind: String, at: Date, by: Int64) throws -> VisitInfo {
-        try db.query("INSERT INTO visits (patient_id, kind, started_at, started_by) VALUES (?, ?, ?, ?)",
-                     [.int(patientID), .text(kind), .text(Timestamp.string(at)), .int(by)])
-        return VisitInfo(id: db.lastInsertID, kind: kind, startedAt: at)
+        let id = try db.atomically {
+            try db.query("""
+                INSERT INTO visits (id, patient_id, kind, started_at, started_by)
+                VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM visits), ?, ?, ?, ?) RETURNING id
+                """, [.int(patientID), .text(kind), .text(Timestamp.string(at)), .int(by)]).first?.first?.int ?? 0
+        }
+        return VisitInfo(id: id, kind: kind, startedAt: at)
     }
 
     package func openVisit(patientID: Int64) throws -> VisitInfo? {
@@ -377,7 +424,7 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
     package func openVisits() throws -> [(patient: PatientInfo, visit: VisitInfo, place: String?)] {
         try db.query("""
             SELECT v.id, v.patient_id, v.kind, v.started_at, v.ended_at, \(Self.patientColumns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
-                   (SELECT json_extract(r.payload, '$.chair') FROM records r
+                   (SELECT \(db.dialect.jsonText("r.payload", "chair")) FROM records r
                     WHERE r.visit_id = v.id AND r.module = 'visit' AND r.kind = 'started' ORDER BY r.id LIMIT 1)
             FROM visits v JOIN patients p ON p.id = v.patient_id
             WHERE v.ended_at IS NULL ORDER BY v.started_at, v.id
@@ -386,10 +433,11 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
         }
     }
 
-    /// A number that changes whenever another connection commits to the database (SQLite's
-    /// `PRAGMA data_version`): the shells' watch reads it each second instead of the record.
+    /// A number that changes whenever another connection commits to the record (SQLite's
+    /// `PRAGMA data_version`, PostgreSQL's notifications): the shells' watch reads it each second
+    /// instead of the record.
     package func dataVersion() throws -> Int64 {
-        try db.query("PRAGMA data_version").first?.first?.int ?? 0
+        try db.dataVersion()
     }
 
     package func visits(patientID: Int64) throws -> [VisitRow] {
@@ -526,8 +574,8 @@ package final class SQLiteStore: RecordStore, @unchecked Sendable {
         try db.query("""
             SELECT j.id, j.session, j.staff_id, j.at, j.source, j.command, j.outcome, j.message, j.patient_id, j.visit_id
             FROM journal j
-            WHERE j.id > ?1 AND j.id < ?2 AND (?3 IS NULL OR j.session = ?3) AND (?4 IS NULL OR j.patient_id = ?4)
-              AND (?5 IS NULL OR j.visit_id = ?5)
+            WHERE j.id > ?1 AND j.id < ?2 AND (CAST(?3 AS TEXT) IS NULL OR j.session = ?3) AND (CAST(?4 AS BIGINT) IS NULL OR j.patient_id = ?4)
+              AND (CAST(?5 AS BIGINT) IS NULL OR j.visit_id = ?5)
             ORDER BY j.id LIMIT ?6
             """, [.int(afterID), .int(beforeID), session.map(SQLValue.text) ?? .null, patientID.map(SQLValue.int) ?? .null,
                   visitID.map(SQLValue.int) ?? .null, .int(Int64(min(limit, Int(Int64.max))))]).map { row in

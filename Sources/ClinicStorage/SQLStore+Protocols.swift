@@ -36,7 +36,7 @@ package struct ProtocolText: Sendable, Equatable {
     }
 }
 
-extension SQLiteStore {
+extension SQLStore {
     /// The protocol a database runs under: the latest adopted.
     package func adoptedProtocol() throws -> AdoptedProtocol? {
         guard let row = try db.query("""
@@ -106,7 +106,7 @@ extension SQLiteStore {
     }
 
     package func keepProtocolText(_ kept: ProtocolText) throws {
-        try db.query("INSERT OR IGNORE INTO protocol_texts (sha256, path, text, documents, form) VALUES (?, ?, ?, ?, ?)",
+        try db.query("INSERT INTO protocol_texts (sha256, path, text, documents, form) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                      [.text(kept.sha256), .text(kept.path), .text(kept.text), .text(Value.object(kept.documents.mapValues { .string($0) }).canonicalJSON),
                       .text(kept.form.canonicalJSON)])
     }
