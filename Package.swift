@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "FollowUpTests", dependencies: ["ClinicFollowUp", "ClinicDosing", "ClinicMonitoring", "ClinicIntake", "ClinicConsent", "ClinicScreening",
                                                        "ClinicTestSupport"]),
         .testTarget(name: "MonitoringTests", dependencies: ["ClinicMonitoring", "ClinicDosing", "ClinicIntake", "ClinicConsent", "ClinicTestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["ClinicShell", "ClinicScript", "ClinicEngine", "ClinicStorage"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ClinicShell", "ClinicScript", "ClinicEngine", "ClinicStorage", "ClinicTestSupport"]),
         // The stateful dose fuzzer: every shipped module through the real engine, and an oracle of its own.
         .testTarget(name: "SafetyTests", dependencies: ["ClinicIntake", "ClinicScreening", "ClinicConsent", "ClinicDosing", "ClinicMonitoring",
                                                        "ClinicTestSupport"]),

@@ -27,7 +27,7 @@ package final class PostgresConnection: @unchecked Sendable {
                                 hint: "put it in ~/.pgpass (or the file PGPASSFILE names) and write postgres://USER@HOST/DATABASE")
         }
         location = parts.location
-        guard let connection = PQconnectdb(address) else {
+        guard let connection = PQconnectdb(Self.withTimeouts(address)) else {
             throw PostgresError("cannot connect to the PostgreSQL server at \(location): out of memory", hint: "try again")
         }
         handle = connection
@@ -43,6 +43,21 @@ package final class PostgresConnection: @unchecked Sendable {
     }
 
     deinit { PQfinish(handle) }
+
+    /// The address with what makes a cut network an error in seconds rather than a wait without
+    /// end, unless the address says otherwise: a connection attempt given up after 10 s, and a
+    /// connection whose server stops answering (no reply to keepalives, data unacknowledged for
+    /// 15 s) closed, so the statement waiting on it fails. Over a Unix socket they do nothing.
+    static func withTimeouts(_ address: String) -> String {
+        guard var url = URLComponents(string: address) else { return address }
+        var items = url.queryItems ?? []
+        for (name, value) in [("connect_timeout", "10"), ("keepalives", "1"), ("keepalives_idle", "10"), ("keepalives_interval", "5"),
+                              ("keepalives_count", "2"), ("tcp_user_timeout", "15000")] where !items.contains(where: { $0.name == name }) {
+            items.append(URLQueryItem(name: name, value: value))
+        }
+        url.queryItems = items
+        return url.string ?? address
+    }
 
     /// The server's version as a number (150018 for 15.18).
     package var serverVersion: Int { Int(PQserverVersion(handle)) }
@@ -73,6 +88,20 @@ package final class PostgresConnection: @unchecked Sendable {
         guard let result else { throw lost() }
         defer { PQclear(result) }
         try check(result)
+        return Self.rows(of: result)
+    }
+
+    /// Runs statements without values in one round trip (`BEGIN; SELECT …`) and returns the last
+    /// one's rows.
+    package func simpleQuery(_ sql: String) throws(PostgresError) -> [[SQLValue]] {
+        guard let result = PQexec(handle, sql) else { throw lost() }
+        defer { PQclear(result) }
+        try check(result)
+        return Self.rows(of: result)
+    }
+
+    /// A result's rows, each value read by its column's type.
+    private static func rows(of result: OpaquePointer) -> [[SQLValue]] {
         var rows: [[SQLValue]] = []
         let columns = PQnfields(result)
         for row in 0..<PQntuples(result) {

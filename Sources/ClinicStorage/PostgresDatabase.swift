@@ -24,8 +24,10 @@ package final class PostgresDatabase: SQLConnection, @unchecked Sendable {
     package var onWait: (() -> Void)?
     /// How long a write waits for another workstation's before it gives up (nothing is recorded).
     package var longestWait: TimeInterval = 120
-    /// Said once, before the next prompt, after the connection was lost and made again.
-    package private(set) var notice: String?
+    /// Called with a line to say once the connection was lost and has been made again.
+    package var onReconnect: ((String) -> Void)?
+    /// Whether the server is a standby, which only reads (PostgreSQL's hot standby).
+    package private(set) var isStandby = false
     /// The notifications counted so far: the data version.
     private var noticed: Int64 = 0
     /// Each statement as the server reads it, by the store's text.
@@ -41,7 +43,9 @@ package final class PostgresDatabase: SQLConnection, @unchecked Sendable {
         self.address = address
         connection = try PostgresConnection(address: address)
         location = connection.location
-        try connection.execute("LISTEN \(Self.channel)")
+        isStandby = try connection.query("SELECT pg_is_in_recovery()").first?.first == .int(1)
+        // A standby takes no LISTEN (nor anything else that would write).
+        if !isStandby { try connection.execute("LISTEN \(Self.channel)") }
     }
 
     /// The server's version as a number (150018 for 15.18).
@@ -168,18 +172,14 @@ package final class PostgresDatabase: SQLConnection, @unchecked Sendable {
     private func reconnectIfLost() throws {
         guard depth == 0, !connection.isConnected else { return }
         let fresh = try PostgresConnection(address: address)
-        try fresh.execute("LISTEN \(Self.channel)")
+        let standby = try fresh.query("SELECT pg_is_in_recovery()").first?.first == .int(1)
+        if !standby { try fresh.execute("LISTEN \(Self.channel)") }
         connection = fresh
+        isStandby = standby
         generation += 1
         epoch += 1
         rollbacks += 1
-        notice = "the connection to the PostgreSQL server at \(location) was lost and is made again; what was typed before it was lost and not confirmed was not recorded"
-    }
-
-    /// The notice of a connection made again, once.
-    package func takeNotice() -> String? {
-        defer { notice = nil }
-        return notice
+        onReconnect?("the connection to the PostgreSQL server at \(location) was lost and is made again")
     }
 
     // MARK: - Transactions
@@ -217,20 +217,31 @@ package final class PostgresDatabase: SQLConnection, @unchecked Sendable {
     /// to commit, a little longer each time; after a second, ``onWait`` is called once.
     private func begin() throws {
         try reconnectIfLost()
+        // A standby's transactions read only; nothing is begun that would write.
+        guard !isStandby else {
+            throw PostgresError("the PostgreSQL server at \(location) is a read-only standby; nothing was recorded",
+                                hint: "connect to the primary server to write (clinic audit verify and clinic db status read a standby)", sqlState: "25006")
+        }
+        // Begun and the lock tried in one round trip.
+        let beginning = "BEGIN; SELECT pg_try_advisory_xact_lock(\(Self.writeLock))"
+        var locked: Bool
         do {
-            try connection.execute("BEGIN")
+            locked = try connection.simpleQuery(beginning).first?.first == .int(1)
         } catch {
             // Nothing was begun on a connection already gone: begun again on a new one.
             let lost = error.sqlState == "08006"
-            guard lost else { throw error }
+            guard lost else {
+                _ = try? connection.execute("ROLLBACK")
+                throw error
+            }
             try reconnectIfLost()
-            try connection.execute("BEGIN")
+            locked = try connection.simpleQuery(beginning).first?.first == .int(1)
         }
         let started = Date()
         var noticed = false
         var attempt = 0
         do {
-            while try connection.query("SELECT pg_try_advisory_xact_lock($1)", [.int(Self.writeLock)]).first?.first != .int(1) {
+            while !locked {
                 let waited = Date().timeIntervalSince(started)
                 guard waited < longestWait else {
                     throw PostgresError("the record is busy: another workstation has been writing to it for \(Int(longestWait)) s; nothing was recorded",
@@ -242,6 +253,7 @@ package final class PostgresDatabase: SQLConnection, @unchecked Sendable {
                 }
                 usleep(useconds_t(min(50, 2 + attempt * 2)) * 1000)
                 attempt += 1
+                locked = try connection.query("SELECT pg_try_advisory_xact_lock($1)", [.int(Self.writeLock)]).first?.first == .int(1)
             }
         } catch {
             _ = try? connection.execute("ROLLBACK")

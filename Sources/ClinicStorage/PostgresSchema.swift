@@ -224,10 +224,15 @@ package enum PostgresSchema {
             END $$;
 
             -- Every entry is announced, with its patient and kind, to every workstation listening
-            -- (sent when its transaction commits): the watch line and the board follow at once.
+            -- (sent when its transaction commits): the watch line and the board follow at once. So
+            -- is a change of the staff or of the settings kept with the record (a sandbox's clock).
             CREATE FUNCTION clinic_announce() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-                PERFORM pg_notify('clinic_record', NEW.patient_id::text || ' ' || NEW.kind);
+                IF TG_TABLE_NAME = 'records' THEN
+                    PERFORM pg_notify('clinic_record', NEW.patient_id::text || ' ' || NEW.kind);
+                ELSE
+                    PERFORM pg_notify('clinic_record', TG_TABLE_NAME);
+                END IF;
                 RETURN NULL;
             END $$;
 
@@ -236,6 +241,10 @@ package enum PostgresSchema {
             CREATE TRIGGER records_never_truncated BEFORE TRUNCATE ON records
             FOR EACH STATEMENT EXECUTE FUNCTION clinic_refuse('records are append-only: write a correction that amends the entry');
             CREATE TRIGGER records_announced AFTER INSERT ON records
+            FOR EACH ROW EXECUTE FUNCTION clinic_announce();
+            CREATE TRIGGER changes_announced AFTER INSERT ON changes
+            FOR EACH ROW EXECUTE FUNCTION clinic_announce();
+            CREATE TRIGGER meta_announced AFTER INSERT OR UPDATE ON meta
             FOR EACH ROW EXECUTE FUNCTION clinic_announce();
             CREATE TRIGGER journal_append_only BEFORE UPDATE OR DELETE ON journal
             FOR EACH ROW EXECUTE FUNCTION clinic_refuse('the journal is append-only');

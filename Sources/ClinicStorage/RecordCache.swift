@@ -40,13 +40,16 @@ final class RecordCache {
 
     init(limit: Int = 200_000) { self.limit = limit }
 
-    /// The patient's entries, those after the ones kept read by `readAfter` (in id order) first.
-    func records(patientID: Int64, rollbacks now: Int, module: String?, kind: String?, visitID: Int64?,
+    /// The patient's entries, those after the ones kept read by `readAfter` (in id order) first;
+    /// with `upToDate` (nothing can have been appended since the last read: the reader holds the
+    /// write lock and appended nothing to the patient since), a patient kept is not read again.
+    func records(patientID: Int64, rollbacks now: Int, module: String?, kind: String?, visitID: Int64?, upToDate: Bool = false,
                  readAfter: (Int64) throws -> [StoredRecord]) throws -> [StoredRecord] {
         if now != rollbacks { patients = [:]; held = 0; rollbacks = now }
-        var patient = patients[patientID] ?? Patient()
+        let kept = patients[patientID]
+        var patient = kept ?? Patient()
         patients[patientID] = nil
-        let new = try readAfter(patient.lastID)
+        let new = upToDate && kept != nil ? [] : try readAfter(patient.lastID)
         for entry in new {
             if entry.amends != nil { patient.corrects = true }
             patient.byModule[entry.module, default: []].append(patient.entries.count)

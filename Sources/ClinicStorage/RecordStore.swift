@@ -29,6 +29,9 @@ package protocol RecordStore: AnyObject {
     func dataVersion() throws -> Int64
     /// Called once when a write has waited a second for another workstation's.
     var onWait: (() -> Void)? { get set }
+    /// Called with a line to say when the connection to the record's server was lost and has been
+    /// made again (what the lost connection's transaction held was not recorded).
+    var onReconnect: ((String) -> Void)? { get set }
     /// What was done about a database file others could read, to say at the start.
     var permissionNote: String? { get }
 

@@ -234,6 +234,10 @@ package final class SQLStore: RecordStore, @unchecked Sendable {
 
     /// The patients' records as read, each payload parsed once.
     let recordCache = RecordCache()
+    /// The patients whose entries were read at this epoch and data version (-1 inside a
+    /// transaction), and not appended to since: ``records(patientID:module:kind:visitID:)`` need
+    /// not ask again.
+    private var readSince: (epoch: Int, version: Int64, patients: Set<Int64>) = (-1, -1, [])
     /// Each account's roles and password hash as the changes chain holds them, for the chain's
     /// length and the rollbacks they were read at (``chainedStaff(_:)``).
     var staffAsChained: (key: (Int64, Int), accounts: [String: ChainedStaff?]) = ((-1, -1), [:])
@@ -247,6 +251,11 @@ package final class SQLStore: RecordStore, @unchecked Sendable {
     package var onWait: (() -> Void)? {
         get { db.onWait }
         set { db.onWait = newValue }
+    }
+
+    package var onReconnect: ((String) -> Void)? {
+        get { (db as? PostgresDatabase)?.onReconnect }
+        set { (db as? PostgresDatabase)?.onReconnect = newValue }
     }
 
     /// The last entry of each chain (id and hash) this connection wrote, while it still holds:
@@ -482,6 +491,7 @@ package final class SQLStore: RecordStore, @unchecked Sendable {
                       SQLValue(protocolSHA256)])
             extend("records", id: id, hash: hash)
             appendedTo.insert(patientID)
+            readSince.patients.remove(patientID)
             return id
         }
     }
@@ -494,7 +504,17 @@ package final class SQLStore: RecordStore, @unchecked Sendable {
 
     /// A patient's entries, oldest first, optionally of one module, kind or visit.
     package func records(patientID: Int64, module: String?, kind: String?, visitID: Int64?) throws -> [StoredRecord] {
-        try recordCache.records(patientID: patientID, rollbacks: db.rollbacks, module: module, kind: kind, visitID: visitID) { after in
+        // A patient read since nothing changed is not asked of the database again (a server is a
+        // round trip away). Inside a write transaction nobody else appends: read once in it, and
+        // again after this connection appends to them. Outside, another workstation's commit
+        // changes the data version (PostgreSQL's notifications arrive a moment after a commit:
+        // such a read is as if made a moment earlier; the write transaction reads afresh).
+        let version = db.isInTransaction ? -1 : try db.dataVersion()
+        let upToDate = readSince.epoch == db.epoch && readSince.version == version && readSince.patients.contains(patientID)
+        if readSince.epoch != db.epoch || readSince.version != version { readSince = (db.epoch, version, []) }
+        readSince.patients.insert(patientID)
+        return try recordCache.records(patientID: patientID, rollbacks: db.rollbacks, module: module, kind: kind, visitID: visitID,
+                                       upToDate: upToDate) { after in
             try db.query("""
                 SELECT r.id, r.module, r.kind, r.payload, r.visit_id, r.effective_at, r.recorded_at, s.username, r.amends
                 FROM records r JOIN staff s ON s.id = r.staff_id

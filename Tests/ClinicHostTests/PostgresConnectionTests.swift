@@ -1,3 +1,5 @@
+import ClinicEngine
+import ClinicKit
 import ClinicTestSupport
 import Foundation
 import Testing
@@ -152,5 +154,95 @@ import Testing
             heads.append(try HashChain.tables.map { try store.chainHash($0, at: store.chainLength($0)) })
         }
         #expect(heads[0] == heads[1])
+    }
+}
+
+/// The server failing under the program: restarted in the middle of a transaction, a connection
+/// cut, a standby written to. Each has a server of its own, which it stops.
+@Suite struct PostgresFailureTests {
+    let now = Date(timeIntervalSince1970: 1_795_510_800)
+
+    func staffAndPatient(_ store: any RecordStore) throws -> (StaffInfo, PatientInfo) {
+        let nurse = try store.addStaff(username: "nora", roles: [.nurse], passwordHash: "scrypt$x", at: now, by: nil)
+        return (nurse, try store.addPatient(mrn: "P-1", name: "Ana", dob: "1980-01-01", sex: .female, at: now, by: nurse.id))
+    }
+
+    func append(_ store: any RecordStore, _ nurse: StaffInfo, _ patient: PatientInfo, _ n: Int) throws {
+        _ = try store.appendRecord(patientID: patient.id, visitID: nil, module: "monitoring", kind: "vitals", payload: .object(["n": .int(n)]),
+                                   effectiveAt: now, recordedAt: now, staffID: nurse.id, protocolVersion: nil, protocolSHA256: nil, amends: nil)
+    }
+
+    /// A restart in the middle of a script's transaction: the transaction is lost whole and the
+    /// failure says so; the next command connects again, which is said once, and works.
+    @Test func aRestartLosesTheTransactionWholeAndTheNextCommandReconnects() throws {
+        let server = try PostgresServer()
+        let store = try RecordStores.open(try server.newRecord(), now: now, sandbox: true)
+        var notes: [String] = []
+        store.onReconnect = { notes.append($0) }
+        let (nurse, patient) = try staffAndPatient(store)
+        try append(store, nurse, patient, 0)
+        do {
+            try store.transaction {
+                try append(store, nurse, patient, 1)
+                try append(store, nurse, patient, 2)
+                try server.restart()
+                try append(store, nurse, patient, 3)
+            }
+            Issue.record("a transaction outlived the server's restart")
+        } catch {
+            let line = CommandError(describing: error)
+            #expect(line.message.contains("was lost; nothing of the command was recorded"), "\(line)")
+            #expect(!line.description.contains("FATAL") && !line.description.contains("terminat"), "\(line)")
+        }
+        #expect(try store.recordCount() == 1, "nothing of the lost transaction was kept")
+        #expect(notes.count == 1 && notes[0].hasSuffix("was lost and is made again"), "\(notes)")
+        try append(store, nurse, patient, 4)
+        #expect(try store.recordCount() == 2 && store.verifyRecords().firstBreak == nil)
+    }
+
+    /// A connection cut while a command writes (the server closing it, as a network cut ends it):
+    /// one line, nothing half-written, and the next write works.
+    @Test func aCutConnectionWritesNothingHalfWay() throws {
+        let server = try PostgresServer()
+        let store = try RecordStores.open(try server.newRecord(), now: now, sandbox: true)
+        let (nurse, patient) = try staffAndPatient(store)
+        #expect(throws: PostgresError.self) {
+            try store.transaction {
+                try append(store, nurse, patient, 1)
+                try server.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '\(PostgresServer.program)'")
+                try append(store, nurse, patient, 2)
+            }
+        }
+        #expect(try store.recordCount() == 0)
+        try append(store, nurse, patient, 3)
+        #expect(try store.recordCount() == 1 && store.verifyRecords().firstBreak == nil)
+    }
+
+    /// A standby follows the primary and reads (audit verify, db status), but the program does
+    /// not write to it: it says, in one line, that it is a standby.
+    @Test func aStandbyReadsAndRefusesWrites() throws {
+        let primary = try PostgresServer()
+        let address = try primary.newRecord()
+        let store = try RecordStores.open(address, now: now, sandbox: true)
+        let (nurse, patient) = try staffAndPatient(store)
+        try append(store, nurse, patient, 1)
+        let standby = try PostgresServer(standbyOf: primary)
+        let database = try #require(URLComponents(string: address)?.path.dropFirst())
+        let onStandby = standby.address(String(database), user: PostgresServer.program)
+        do {
+            _ = try RecordStores.open(onStandby, now: now, sandbox: true)
+            Issue.record("the program opened a standby to write")
+        } catch {
+            #expect(CommandError(describing: error).message.contains("is a read-only standby; nothing was recorded"), "\(error)")
+        }
+        try append(store, nurse, patient, 2)
+        let reader = try RecordStores.openToVerify(onStandby)
+        var length: Int64 = 0
+        for _ in 0..<100 where length < 2 {
+            length = try reader.chainLength("records")
+            if length < 2 { usleep(50_000) }
+        }
+        #expect(length == 2, "the standby follows the primary")
+        #expect(try reader.verifyRecords().firstBreak == nil && reader.chainHash("records", at: 2) == store.chainHash("records", at: 2))
     }
 }

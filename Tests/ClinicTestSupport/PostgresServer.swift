@@ -43,6 +43,29 @@ package final class PostgresServer: @unchecked Sendable {
                                    "-o", "-k \(folder.path) -p \(port) -c listen_addresses='' -c fsync=off", "start"], quiet: true)
     }
 
+    /// A standby of `primary`: a base backup of it (`pg_basebackup -R`), started on a port of its
+    /// own, following the primary by streaming replication and refusing writes.
+    package init(standbyOf primary: PostgresServer) throws {
+        binaries = try Self.binaryFolder()
+        asPostgres = primary.asPostgres
+        folder = URL(fileURLWithPath: "/tmp").appendingPathComponent("clinic-pg-\(UUID().uuidString.prefix(8))")
+        port = Int.random(in: 20_000...60_000)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        if asPostgres, let owner = getpwnam("postgres") { chown(folder.path, owner.pointee.pw_uid, owner.pointee.pw_gid) }
+        let data = folder.appendingPathComponent("data").path
+        _ = try program("pg_basebackup", ["-h", primary.folder.path, "-p", "\(primary.port)", "-U", user, "-D", data, "-R", "-X", "stream", "-c", "fast", "--no-sync"])
+        _ = try program("pg_ctl", ["-D", data, "-l", folder.appendingPathComponent("log").path, "-w", "-t", "60",
+                                   "-o", "-k \(folder.path) -p \(port) -c listen_addresses='' -c fsync=off", "start"], quiet: true)
+    }
+
+    /// Stops the server and starts it again, as a restart or a crash of the server would.
+    package func restart() throws {
+        let data = folder.appendingPathComponent("data").path
+        _ = try program("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"])
+        _ = try program("pg_ctl", ["-D", data, "-l", folder.appendingPathComponent("log").path, "-w", "-t", "60",
+                                   "-o", "-k \(folder.path) -p \(port) -c listen_addresses='' -c fsync=off", "start"], quiet: true)
+    }
+
     deinit {
         _ = try? program("pg_ctl", ["-D", folder.appendingPathComponent("data").path, "-m", "immediate", "-w", "stop"])
         try? FileManager.default.removeItem(at: folder)

@@ -43,8 +43,8 @@ extension EndToEnd {
 
     /// Another workstation's patient falls due while this shell waits at its prompt, nobody's
     /// patient open: the line comes within seconds, above the half-typed line, which stays.
-    @Test func theWatchShowsEveryPatientWhileTheShellWaits() throws {
-        let h = try Harness()
+    @Test(arguments: [false, true]) func theWatchShowsEveryPatientWhileTheShellWaits(onServer: Bool) throws {
+        let h = try Harness(onServer: onServer)
         try h.sandboxWithStaff()
         try Self.startInfusion(h)
         let t = Terminal(h)

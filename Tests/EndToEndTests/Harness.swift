@@ -1,3 +1,5 @@
+import ClinicStorage
+import ClinicTestSupport
 import Foundation
 import Testing
 
@@ -20,13 +22,21 @@ struct Harness {
 
     /// A private folder for one test: its database, history and home.
     let folder: URL
-    var database: String { folder.appendingPathComponent("clinic.sqlite").path }
+    /// The record: a file in the folder, or a new record on the test process's PostgreSQL server.
+    let database: String
+    var onServer: Bool { PostgresAddress.names(database) }
     var history: String { folder.appendingPathComponent("history").path }
 
-    init() throws {
+    /// With `onServer`, the record is kept on PostgreSQL (the program connects as the role that
+    /// may only read and append), and ``sql(_:in:)`` reads it with `psql`.
+    init(onServer: Bool = false) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("clinic-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        database = onServer ? try PostgresServer.shared.newRecord() : folder.appendingPathComponent("clinic.sqlite").path
     }
+
+    /// The name of the server database the record is kept in.
+    var serverDatabase: String { URLComponents(string: database).map { String($0.path.dropFirst()) } ?? "" }
 
     /// The environment the program runs in: nothing of the developer's own settings leaks in.
     func environment(_ extra: [String: String] = [:]) -> [String: String] {
@@ -89,8 +99,12 @@ struct Harness {
         var value: (Data, Data) { lock.withLock { (out, err) } }
     }
 
-    /// Runs `sqlite3` on the database and returns its rows, `|`-separated.
+    /// Runs `sqlite3` on the database and returns its rows, `|`-separated; on the server, `psql`
+    /// as its superuser, which prints rows the same way.
     func sql(_ query: String, in path: String? = nil) throws -> [String] {
+        if path == nil, onServer {
+            return try PostgresServer.shared.psql(query, database: serverDatabase).split(separator: "\n").map(String.init)
+        }
         let r = try run([path ?? database, query], executable: "/usr/bin/sqlite3")
         #expect(r.status == 0, "sqlite3: \(r.stderr)")
         return r.stdout.split(separator: "\n").map(String.init)

@@ -108,6 +108,7 @@ package final class Session {
         self.hostCommands = hostCommands
         self.catalog = CommandCatalog(host: hostCommands, modules: plugins.loaded)
         store.onWait = { [console] in console.err("waiting for another workstation…") }
+        store.onReconnect = { [console] line in console.err("note: \(line)") }
         store.willCommit = { [weak self] patients in
             guard let self else { return }
             try DueProjection.refresh(patients, in: self)

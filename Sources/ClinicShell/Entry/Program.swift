@@ -36,6 +36,9 @@ package enum Program {
         } catch let error as StoreError {
             console.err("clinic: \(error)")
             return 2
+        } catch let error as PostgresError {
+            console.err("clinic: \(error.problem); \(error.hint)")
+            return 1
         } catch {
             console.err("clinic: cannot open the database \(path): \(CommandError.reason(error))")
             return 1

@@ -1,0 +1,73 @@
+import ClinicTestSupport
+import Foundation
+import Testing
+
+/// The program with its record on a PostgreSQL server, as a clinic runs it: the shipped workflows,
+/// the record copied to a file and back with the same chain heads, `db status`, and a change made
+/// behind the program's back by the schema's owner found by `audit verify`.
+extension EndToEnd {
+@Suite struct ServerTests {
+    let workflows = Harness.repository.appendingPathComponent("Workflows")
+
+    func workflow(_ name: String) -> String { workflows.appendingPathComponent(name).path }
+
+    @Test func theWorkflowsRunOnTheServerAndTheRecordCopiesWithTheSameHeads() throws {
+        let h = try Harness(onServer: true)
+        let setup = try h.run(["--user", "admin", workflow("setup.clinic")], env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "staff-pass1"])
+        #expect(setup.status == 0, "\(setup.stderr)")
+        for name in ["intake-visit.clinic", "screening-consent.clinic", "screening-ineligible.clinic"] {
+            let r = try h.run(["--user", "nora", workflow(name)], env: Harness.staff)
+            #expect(r.status == 0, "\(name): \(r.stderr)")
+        }
+        #expect(try h.sql("SELECT p.mrn, r.payload::jsonb ->> 'outcome' FROM records r JOIN patients p ON p.id = r.patient_id WHERE r.kind = 'signed' AND r.module = 'screening' ORDER BY r.id")
+                == ["SCR-001|eligible-with-precautions", "SCR-002|not-eligible"])
+
+        let status = try h.run(["db", "status"])
+        #expect(status.status == 0 && status.stdout.contains("backend: PostgreSQL ") && status.stdout.contains("· live ·"), "\(status.stdout)\(status.stderr)")
+        let verify = try h.run(["audit", "verify"])
+        #expect(verify.status == 0 && verify.stdout.contains("OK: nothing was changed"), "\(verify.stdout)\(verify.stderr)")
+
+        // To a file and back: the same heads, and verify says OK of each.
+        let file = h.folder.appendingPathComponent("copy.sqlite").path
+        let out = try h.run(["db", "copy", "--from", h.database, "--to", file])
+        #expect(out.status == 0 && out.stdout.contains("the same chain heads"), "\(out.stdout)\(out.stderr)")
+        let back = try PostgresServer.shared.newRecord()
+        #expect(try h.run(["db", "copy", "--from", file, "--to", back]).status == 0)
+        let heads = try [h.database, file, back].map { try h.run(["audit", "head", "--db", $0]).stdout }
+        #expect(Set(heads).count == 1 && heads[0].hasPrefix("r"), "\(heads)")
+        #expect(try h.run(["audit", "verify", "--db", back]).status == 0)
+        // A copy is never made over a record that holds one.
+        let again = try h.run(["db", "copy", "--from", file, "--to", back])
+        #expect(again.status == 1 && again.stderr.contains("is not empty"), "\(again.stderr)")
+        // The copy is the clinic's record: the program runs on it.
+        let opened = try h.run(["--db", back, "--user", "nora", "-c", "patient open SCR-001", "-c", "status"], env: Harness.staff)
+        #expect(opened.status == 0, "\(opened.stderr)")
+
+        // The sandbox workflows, on a sandbox record of the server.
+        let sandbox = try PostgresServer.shared.newRecord()
+        try h.sandboxWithStaff(sandbox)
+        for name in ["batch-intake.clinic", "infusion-dose.clinic", "infusion-day.clinic"] {
+            let r = try h.run(["--db", sandbox, "--user", "nora", workflow(name)], env: Harness.staff)
+            #expect(r.status == 0, "\(name): \(r.stderr)")
+            #expect(!r.stderr.contains("SQLSTATE"), "\(name): \(r.stderr)")
+            if name == "batch-intake.clinic" { #expect(r.stdout.contains("212 rows: 208 done, 4 failed: rows 17, 88, 151, 203 (see above)")) }
+        }
+        #expect(try h.run(["audit", "verify", "--db", sandbox]).status == 0)
+    }
+
+    /// The schema's owner can step around the program's role: a change made that way (a trigger
+    /// disabled, an entry edited) is found by audit verify, as a change to SQLite's file is.
+    @Test func aChangeByTheSchemasOwnerIsFound() throws {
+        let h = try Harness(onServer: true)
+        try h.sandboxWithStaff()
+        let r = try h.run(["--user", "nora", "-c", "patient new --name 'Ana Lima' --dob 1981-02-11 --sex F --mrn A-1", "-c", "visit start --kind consult", "-c", "intake weight 70kg"], env: Harness.staff)
+        #expect(r.status == 0, "\(r.stderr)")
+        _ = try h.sql("ALTER TABLE records DISABLE TRIGGER records_append_only; UPDATE records SET payload = replace(payload, '70', '50') WHERE module = 'intake'")
+        let verify = try h.run(["audit", "verify"])
+        #expect(verify.status == 1, "\(verify.stdout)\(verify.stderr)")
+        let said = verify.stdout + verify.stderr
+        #expect(said.contains("its content does not match its hash: it was changed"), "\(said)")
+        #expect(said.contains("its trigger records_append_only was changed"), "\(said)")
+    }
+}
+}
