@@ -17,8 +17,9 @@ package final class PostgresConnection: @unchecked Sendable {
 
     /// Connects to the server a `postgres://` or `postgresql://` address names. A password is
     /// never taken from the address (it would stand in argv, the history and the journal): libpq
-    /// reads it from `PGPASSFILE` or `~/.pgpass`. TLS is as the address's `sslmode` says.
-    package init(address: String) throws(PostgresError) {
+    /// reads it from `PGPASSFILE` or `~/.pgpass`, or it is `password`, typed at a terminal and
+    /// held only in memory. TLS is as the address's `sslmode` says.
+    package init(address: String, password: String? = nil) throws(PostgresError) {
         guard let parts = PostgresAddress(address) else {
             throw PostgresError("'\(PostgresAddress.redacted(address))' is not a PostgreSQL address", hint: "write postgres://USER@HOST/DATABASE")
         }
@@ -27,7 +28,13 @@ package final class PostgresConnection: @unchecked Sendable {
                                 hint: "put it in ~/.pgpass (or the file PGPASSFILE names) and write postgres://USER@HOST/DATABASE")
         }
         location = parts.location
-        guard let connection = PQconnectdb(Self.withTimeouts(address)) else {
+        // The address as a conninfo, and the password beside it (never spliced into the address).
+        let keywords = ["dbname"] + (password == nil ? [] : ["password"])
+        let values = [Self.withTimeouts(address)] + (password.map { [$0] } ?? [])
+        let made = Self.withCStrings(keywords) { k in
+            Self.withCStrings(values) { v in PQconnectdbParams(k + [nil], v + [nil], 1) }
+        }
+        guard let connection = made else {
             throw PostgresError("cannot connect to the PostgreSQL server at \(location): out of memory", hint: "try again")
         }
         handle = connection
@@ -35,8 +42,14 @@ package final class PostgresConnection: @unchecked Sendable {
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
         guard PQstatus(handle) == CONNECTION_OK else {
             // Thrown once every property is set, so deinit still finishes the connection.
+            if PQconnectionNeedsPassword(handle) != 0 {
+                throw PostgresError("the PostgreSQL server at \(location) asks for a password and none is in ~/.pgpass",
+                                    hint: "put it in ~/.pgpass (or the file PGPASSFILE names), or start the program at a terminal to type it",
+                                    sqlState: PostgresError.passwordNeeded)
+            }
             let reason = Self.connectionFailure(String(cString: PQerrorMessage(handle)))
-            throw PostgresError("cannot connect to the PostgreSQL server at \(location): \(reason.problem)", hint: reason.hint)
+            throw PostgresError("cannot connect to the PostgreSQL server at \(location): \(reason.problem)", hint: reason.hint,
+                                sqlState: reason.problem == "the server refused the sign-in" ? "28P01" : nil)
         }
         // Every value is read and written in UTF-8, and times are never the server's local ones.
         _ = try execute("SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'")
@@ -193,6 +206,9 @@ package struct PostgresError: Error, Equatable, CustomStringConvertible, Sendabl
     package var hint: String
     /// The five-character SQLSTATE the server gave, if it gave one (`40001`).
     package var sqlState: String?
+    /// Not the server's: the server asked for a password and none was given.
+    package static let passwordNeeded = "clinic-password"
+    package var needsPassword: Bool { sqlState == Self.passwordNeeded }
 
     package init(_ problem: String, hint: String, sqlState: String? = nil) {
         self.problem = problem

@@ -39,9 +39,13 @@ package final class PostgresDatabase: SQLConnection, @unchecked Sendable {
     /// The advisory lock every write transaction holds: one number for the record's database.
     static let writeLock: Int64 = 0x636C_696E_6963 // "clinic"
 
-    package init(address: String) throws {
+    /// A password typed at a terminal (none in ~/.pgpass), kept in memory to connect again.
+    private let password: String?
+
+    package init(address: String, password: String? = nil) throws {
         self.address = address
-        connection = try PostgresConnection(address: address)
+        self.password = password
+        connection = try PostgresConnection(address: address, password: password)
         location = connection.location
         isStandby = try connection.query("SELECT pg_is_in_recovery()").first?.first == .int(1)
         // A standby takes no LISTEN (nor anything else that would write).
@@ -171,7 +175,7 @@ package final class PostgresDatabase: SQLConnection, @unchecked Sendable {
     /// A connection found lost outside a transaction is made again, and that is said once.
     private func reconnectIfLost() throws {
         guard depth == 0, !connection.isConnected else { return }
-        let fresh = try PostgresConnection(address: address)
+        let fresh = try PostgresConnection(address: address, password: password)
         let standby = try fresh.query("SELECT pg_is_in_recovery()").first?.first == .int(1)
         if !standby { try fresh.execute("LISTEN \(Self.channel)") }
         connection = fresh

@@ -199,9 +199,12 @@ package enum RecordStores {
     /// Opens the record at `location`: a file path or `:memory:` (SQLite, created if needed and its
     /// schema brought up to date), or a `postgres://` address (a server whose schema `clinic db
     /// migrate` made). With `sandbox`, a new record is made a sandbox; an existing live one is refused.
-    package static func open(_ location: String, now: Date, sandbox: Bool = false, replayOf recording: String? = nil) throws -> any RecordStore {
+    /// A server that asks for a password none of `~/.pgpass` holds is given `password` (typed at a
+    /// terminal: ``PostgresError/needsPassword`` says when to ask).
+    package static func open(_ location: String, now: Date, sandbox: Bool = false, replayOf recording: String? = nil,
+                             password: String? = nil) throws -> any RecordStore {
         if PostgresAddress.names(location) {
-            return try SQLStore(server: location, now: now, sandbox: sandbox, replayOf: recording)
+            return try SQLStore(server: location, now: now, sandbox: sandbox, replayOf: recording, password: password)
         }
         return try SQLStore(path: location, now: now, sandbox: sandbox, replayOf: recording)
     }

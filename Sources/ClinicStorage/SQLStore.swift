@@ -149,8 +149,8 @@ package final class SQLStore: RecordStore, @unchecked Sendable {
     /// Opens the record on a PostgreSQL server, whose schema `clinic db migrate` made (as another
     /// role: ``PostgresSchema``). With `sandbox`, a record that has no entries yet is made a
     /// sandbox; a live one is refused.
-    package init(server address: String, now: Date, sandbox: Bool = false, replayOf recording: String? = nil) throws {
-        let server = try PostgresDatabase(address: address)
+    package init(server address: String, now: Date, sandbox: Bool = false, replayOf recording: String? = nil, password: String? = nil) throws {
+        let server = try PostgresDatabase(address: address, password: password)
         db = server
         try PostgresSchema.checkReady(server)
         // Under the write lock: two workstations opening a new record at once write its mode once.

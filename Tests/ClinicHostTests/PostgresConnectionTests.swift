@@ -246,3 +246,34 @@ import Testing
         #expect(try reader.verifyRecords().firstBreak == nil && reader.chainHash("records", at: 2) == store.chainHash("records", at: 2))
     }
 }
+
+/// A server that asks for a password: none in ~/.pgpass is said as such (for the program to ask
+/// at a terminal), one typed is used and kept only in memory, a wrong one is refused in one line.
+@Suite struct PostgresPasswordTests {
+    @Test func aPasswordTheServerAsksForIsGivenApartFromTheAddress() throws {
+        let server = try PostgresServer()
+        let address = try server.newRecord()
+        try server.psql("ALTER ROLE \(PostgresServer.program) PASSWORD 'app-secret-1'")
+        let hba = server.folder.appendingPathComponent("data/pg_hba.conf")
+        let rules = "local all \(PostgresServer.program) scram-sha-256\n" + (try String(contentsOf: hba, encoding: .utf8))
+        try rules.write(to: hba, atomically: false, encoding: .utf8)
+        try server.program("pg_ctl", ["-D", server.folder.appendingPathComponent("data").path, "reload"])
+        usleep(300_000)
+        let environment = ProcessInfo.processInfo.environment
+        #expect(environment["PGPASSWORD"] == nil && environment["PGPASSFILE"] == nil)
+        do {
+            _ = try RecordStores.open(address, now: Date())
+            Issue.record("connected without a password")
+        } catch let error as PostgresError {
+            #expect(error.needsPassword && error.problem.hasSuffix("asks for a password and none is in ~/.pgpass"), "\(error)")
+        }
+        do {
+            _ = try RecordStores.open(address, now: Date(), password: "wrong-one")
+            Issue.record("connected with a wrong password")
+        } catch let error as PostgresError {
+            #expect(!error.needsPassword && error.problem.hasSuffix("the server refused the sign-in") && !error.description.contains("wrong-one"), "\(error)")
+        }
+        let store = try RecordStores.open(address, now: Date(), password: "app-secret-1")
+        #expect(try store.staffCount() == 0)
+    }
+}

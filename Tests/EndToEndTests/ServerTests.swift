@@ -55,6 +55,28 @@ extension EndToEnd {
         #expect(try h.run(["audit", "verify", "--db", sandbox]).status == 0)
     }
 
+    /// A server that asks for a password none of ~/.pgpass holds: at a terminal the program asks
+    /// for it (it is echoed nowhere and kept nowhere); without one, it says where to put it.
+    @Test func theServersPasswordIsAskedAtTheTerminal() throws {
+        let server = try PostgresServer()
+        let address = try server.newRecord()
+        try server.psql("ALTER ROLE \(PostgresServer.program) PASSWORD 'app-secret-1'")
+        let hba = server.folder.appendingPathComponent("data/pg_hba.conf")
+        try ("local all \(PostgresServer.program) scram-sha-256\n" + String(contentsOf: hba, encoding: .utf8)).write(to: hba, atomically: false, encoding: .utf8)
+        try server.program("pg_ctl", ["-D", server.folder.appendingPathComponent("data").path, "reload"])
+        usleep(300_000)
+        let h = try Harness()
+        let piped = try h.run(["--db", address, "-c", "status"])
+        #expect(piped.status == 1 && piped.stderr.contains("asks for a password and none is in ~/.pgpass"), "\(piped.stderr)")
+        let t = ShellTests.Terminal(h)
+        defer { _ = try? t.tmux(["kill-server"]) }
+        try t.start(["--db", address], env: [:], ready: "password for the PostgreSQL server \(PostgresServer.program)@")
+        try t.keys("app-secret-1", "Enter")
+        try t.waitFor("administrator name: ")
+        #expect(try !t.screen().contains("app-secret-1"))
+        #expect(!((try? String(contentsOfFile: h.history, encoding: .utf8)) ?? "").contains("app-secret-1"))
+    }
+
     /// The schema's owner can step around the program's role: a change made that way (a trigger
     /// disabled, an entry edited) is found by audit verify, as a change to SQLite's file is.
     @Test func aChangeByTheSchemasOwnerIsFound() throws {

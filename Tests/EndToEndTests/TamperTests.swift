@@ -1,4 +1,5 @@
 @testable import ClinicStorage
+import ClinicTestSupport
 import Foundation
 import Testing
 
@@ -6,7 +7,9 @@ import Testing
 /// the sqlite3 tool would, every table in turn (change, delete, insert, reorder, flip, backdate,
 /// rewrite with every hash recomputed), the triggers dropped first and put back after. Each change
 /// is found by `clinic audit verify`, run on the copy as a backup is, or needs a head or anchor
-/// written down before it, as docs/ARCHITECTURE.md lists.
+/// written down before it, as docs/ARCHITECTURE.md lists. The same changes are made to a copy of
+/// the day on a PostgreSQL server (`clinic db copy`), as its superuser with the triggers off, and
+/// found the same way.
 extension EndToEnd {
 @Suite struct TamperTests {
     /// A change to make, the chains to recompute after it (a consistent rewrite), and what verify
@@ -56,7 +59,7 @@ extension EndToEnd {
              found: "staff nora: name nora in the chain, patel in the table"),
         Case(name: "password hash copied", sql: "UPDATE staff SET password_hash = (SELECT password_hash FROM staff WHERE username = 'admin') WHERE username = 'nora'",
              found: "staff nora: password hash (its SHA-256)"),
-        Case(name: "staff inserted", sql: "INSERT INTO staff (username, roles, password_hash, created_at, created_by) SELECT 'mallory', 'admin', password_hash, created_at, 1 FROM staff WHERE id = 1",
+        Case(name: "staff inserted", sql: "INSERT INTO staff (id, username, roles, password_hash, created_at, created_by) SELECT 4, 'mallory', 'admin', password_hash, created_at, 1 FROM staff WHERE id = 1",
              found: "staff mallory: in the table, not in the chain"),
         Case(name: "staff deleted", sql: "DELETE FROM staff WHERE username = 'patel'", found: "staff patel: in the chain, missing from the table"),
         Case(name: "staff creator changed", sql: "UPDATE staff SET created_by = 3 WHERE username = 'patel'", found: "staff patel: added by 1 in the chain, 3 in the table"),
@@ -80,7 +83,7 @@ extension EndToEnd {
         Case(name: "patient's MRN changed", sql: "UPDATE patients SET mrn = 'Z-9' WHERE mrn = 'A-1'", found: "patient A-1 (#1): MRN A-1 in the chain, Z-9 in the table"),
         Case(name: "patient's sex changed", sql: "UPDATE patients SET sex = 'M' WHERE mrn = 'A-1'", found: "patient A-1 (#1): sex F in the chain, M in the table"),
         Case(name: "patient deleted", sql: "DELETE FROM patients WHERE mrn = 'B-2'", found: "patient B-2 (#2): in the chain, missing from the table"),
-        Case(name: "patient inserted", sql: "INSERT INTO patients (mrn, name, dob, sex, created_at, created_by) VALUES ('C-3', 'Nobody', '1970-01-01', 'F', '2026-01-01T00:00:00.000Z', 2)",
+        Case(name: "patient inserted", sql: "INSERT INTO patients (id, mrn, name, dob, sex, created_at, created_by) VALUES (3, 'C-3', 'Nobody', '1970-01-01', 'F', '2026-01-01T00:00:00.000Z', 2)",
              found: "patient C-3 (#3): in the table, not in the chain"),
         // Visits.
         Case(name: "visit re-kinded", sql: "UPDATE visits SET kind = 'consult' WHERE id = 1", found: "visit #1: kind infusion in the chain, consult in the table"),
@@ -89,7 +92,7 @@ extension EndToEnd {
         Case(name: "open visit ended", sql: "UPDATE visits SET ended_at = started_at, ended_by = 2 WHERE id = 2", found: "visit #2: ended at (none) in the chain"),
         Case(name: "visit moved in time", sql: "UPDATE visits SET started_at = '2020-01-01T09:00:00.000Z' WHERE id = 1", found: "visit #1: started at "),
         Case(name: "visit deleted", sql: "DELETE FROM visits WHERE id = 1", found: "visit #1: in the chain, missing from the table"),
-        Case(name: "visit inserted", sql: "INSERT INTO visits (patient_id, kind, started_at, started_by) VALUES (1, 'infusion', '2026-01-01T00:00:00.000Z', 2)",
+        Case(name: "visit inserted", sql: "INSERT INTO visits (id, patient_id, kind, started_at, started_by) VALUES (3, 1, 'infusion', '2026-01-01T00:00:00.000Z', 2)",
              found: "visit #3: in the table, not in the chain"),
         // The database's mode, and its schema.
         Case(name: "mode flipped to sandbox", sql: "UPDATE meta SET value = 'sandbox' WHERE key = 'mode'", found: "the database's mode: live in the chain, sandbox in the table"),
@@ -106,6 +109,42 @@ extension EndToEnd {
              found: "its trigger staff_changed_with_its_entry was changed"),
         Case(name: "trigger added", sql: "CREATE TRIGGER quiet AFTER INSERT ON records BEGIN SELECT 1; END", found: "a trigger quiet was added"),
     ]
+
+    /// The schema's own changes on a server: its triggers are functions, and may be disabled.
+    static let serverSchemaCases: [Case] = [
+        Case(name: "trigger dropped", sql: "DROP TRIGGER records_append_only ON records", found: "its trigger records_append_only was dropped"),
+        Case(name: "trigger disabled", sql: "ALTER TABLE records DISABLE TRIGGER records_append_only", found: "its trigger records_append_only was changed"),
+        Case(name: "trigger weakened", sql: "CREATE OR REPLACE FUNCTION clinic_staff_changed_with_its_entry() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+             found: "its trigger staff_changed_with_its_entry was changed"),
+        Case(name: "trigger added", sql: "CREATE TRIGGER quiet AFTER INSERT ON records FOR EACH ROW EXECUTE FUNCTION clinic_announce()", found: "a trigger quiet was added"),
+    ]
+
+    /// Every case again on a copy of the day on a PostgreSQL server, changed by its superuser.
+    @Test func everyTamperOnTheServerIsFoundOrNeedsAHead() throws {
+        let h = try Harness()
+        let anchors = h.folder.appendingPathComponent("anchors.txt").path
+        let env = try Self.clinicDay(h, anchors: anchors)
+        let head = try #require(try h.run(["audit", "head"], env: env).stdout.split(separator: "\n").first.map(String.init))
+        for c in Self.cases + Self.serverSchemaCases {
+            let copy = try PostgresServer.shared.newRecord()
+            let copied = try h.run(["db", "copy", "--from", h.database, "--to", copy], env: env)
+            try #require(copied.status == 0, "\(copied.stderr)")
+            // As the server's superuser, with the triggers (and the foreign keys, which are triggers) off.
+            let name = String(try #require(URLComponents(string: copy)?.path.dropFirst()))
+            let attacker = try PostgresDatabase(address: PostgresServer.shared.address(name))
+            try attacker.execute("SET session_replication_role = replica")
+            try attacker.execute(c.sql)
+            for table in c.rechain { try Self.rechain(table, in: attacker) }
+            let plain = try h.run(["audit", "verify", "--db", copy], env: env)
+            if let found = c.found {
+                #expect(plain.status == 1 && plain.stderr.contains("audit verify FAILED: ") && plain.stderr.contains(found), "\(c.name): \(plain.stdout)\(plain.stderr)")
+            } else {
+                #expect(plain.status == 0, "\(c.name): \(plain.stderr)")
+                let withHead = try h.run(["audit", "verify", "--db", copy, "--head", head], env: env)
+                #expect(withHead.status == 1 && withHead.stderr.contains("the head r"), "\(c.name) with the head: \(withHead.stdout)\(withHead.stderr)")
+            }
+        }
+    }
 
     @Test func everyTamperIsFoundOrNeedsAHead() throws {
         let h = try Harness()
@@ -188,7 +227,7 @@ extension EndToEnd {
     }
 
     /// Recomputes every hash of a chain from its first entry, as the program would have written it.
-    static func rechain(_ table: String, in db: Database) throws {
+    static func rechain(_ table: String, in db: any SQLConnection) throws {
         func t(_ v: SQLValue) -> String? { if case .text(let s) = v { return s }; return nil }
         func i(_ v: SQLValue) -> Int64? { if case .int(let n) = v { return n }; return nil }
         let select: String

@@ -32,7 +32,14 @@ package enum Program {
         let path = options.database ?? (options.sandbox ? ProgramOptions.defaultSandbox(environment) : ProgramOptions.defaultDatabase(environment))
         let store: any RecordStore
         do {
-            store = try RecordStores.open(path, now: SystemClock().now(), sandbox: options.sandbox)
+            do {
+                store = try RecordStores.open(path, now: SystemClock().now(), sandbox: options.sandbox)
+            } catch let error as PostgresError where error.needsPassword && Terminal.isInteractive {
+                // The server's password, asked at the terminal: never in argv, the history or the journal.
+                let location = PostgresAddress(path)?.location ?? "the server"
+                guard case .line(let typed) = Terminal.readSecret(prompt: "password for the PostgreSQL server \(location): ") else { return 1 }
+                store = try RecordStores.open(path, now: SystemClock().now(), sandbox: options.sandbox, password: typed)
+            }
         } catch let error as StoreError {
             console.err("clinic: \(error)")
             return 2
