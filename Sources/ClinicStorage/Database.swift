@@ -115,14 +115,23 @@ package final class Database: SQLConnection, @unchecked Sendable {
     package var onWait: (() -> Void)?
     /// How long a write waits for another connection before it gives up (and nothing is recorded).
     package var longestWait: TimeInterval = 120
+    package var shouldStopWaiting: (() -> Bool)?
     private var waitStarted = Date()
+    private var limit: TimeInterval = 120
+    /// After a wait was stopped or given up, the next (the journal line of the failed command)
+    /// waits a second at most: a person is not kept waiting twice.
+    private var quickNextWait = false
     private var waitNoticed = false
 
     /// SQLite's busy handler: whether to try again. Sleeps a little more each time, up to 50 ms.
     private func waitForLock(attempt: Int) -> Bool {
-        if attempt == 0 { (waitStarted, waitNoticed) = (Date(), false) }
+        if attempt == 0 { (waitStarted, waitNoticed, limit, quickNextWait) = (Date(), false, quickNextWait ? 1 : longestWait, false) }
         let waited = Date().timeIntervalSince(waitStarted)
-        guard waited < longestWait else { return false }
+        guard waited < limit, shouldStopWaiting?() != true else {
+            // The wait given up: the failure's journal line does not wait as long again.
+            quickNextWait = true
+            return false
+        }
         if waited >= 1, !waitNoticed {
             waitNoticed = true
             onWait?()

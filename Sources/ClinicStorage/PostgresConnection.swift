@@ -28,6 +28,15 @@ package final class PostgresConnection: @unchecked Sendable {
                                 hint: "put it in ~/.pgpass (or the file PGPASSFILE names) and write postgres://USER@HOST/DATABASE")
         }
         location = parts.location
+        // libpq would skip a password file others may read, with a warning of its own on standard
+        // error: it is refused here, in one line, before libpq reads it.
+        let environment = ProcessInfo.processInfo.environment
+        let passwords = environment["PGPASSFILE"] ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.pgpass"
+        var info = stat()
+        if stat(passwords, &info) == 0, info.st_mode & 0o077 != 0 {
+            throw PostgresError("\(passwords) is open to other users, so it is not used: it holds passwords",
+                                hint: "chmod 600 \(passwords), then start again")
+        }
         // The address as a conninfo, and the password beside it (never spliced into the address).
         let keywords = ["dbname"] + (password == nil ? [] : ["password"])
         let values = [Self.withTimeouts(address)] + (password.map { [$0] } ?? [])
@@ -52,7 +61,8 @@ package final class PostgresConnection: @unchecked Sendable {
                                 sqlState: reason.problem == "the server refused the sign-in" ? "28P01" : nil)
         }
         // Every value is read and written in UTF-8, and times are never the server's local ones.
-        _ = try execute("SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'")
+        // The record's tables are in the schema public, whatever the role's own search path says.
+        _ = try execute("SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; SET search_path = public")
     }
 
     deinit { PQfinish(handle) }
@@ -63,6 +73,8 @@ package final class PostgresConnection: @unchecked Sendable {
     /// 15 s) closed, so the statement waiting on it fails. Over a Unix socket they do nothing.
     static func withTimeouts(_ address: String) -> String {
         guard var url = URLComponents(string: address) else { return address }
+        // A scheme is read whatever its case (POSTGRESQL://); libpq reads only lower case.
+        url.scheme = url.scheme?.lowercased()
         var items = url.queryItems ?? []
         for (name, value) in [("connect_timeout", "10"), ("keepalives", "1"), ("keepalives_idle", "10"), ("keepalives_interval", "5"),
                               ("keepalives_count", "2"), ("tcp_user_timeout", "15000")] where !items.contains(where: { $0.name == name }) {
@@ -75,13 +87,89 @@ package final class PostgresConnection: @unchecked Sendable {
     /// The server's version as a number (150018 for 15.18).
     package var serverVersion: Int { Int(PQserverVersion(handle)) }
 
+    /// Called once when a statement has waited a second for the server's answer (another
+    /// workstation's lock, a slow network): the session says it is waiting.
+    package var onWait: (() -> Void)?
+    /// Asked while a statement waits: `true` (Ctrl-C at the terminal) stops waiting.
+    package var shouldStopWaiting: (() -> Bool)?
+    /// How long a statement waits for the server's answer before it is given up.
+    package var longestWait: TimeInterval = 120
+
     /// Runs statements without parameters or rows (`SET …`, a migration's script).
     @discardableResult
     package func execute(_ sql: String) throws(PostgresError) -> Int {
-        guard let result = PQexec(handle, sql) else { throw lost() }
+        guard PQsendQuery(handle, sql) != 0 else { throw lost() }
+        let result = try awaitResult(sql)
         defer { PQclear(result) }
         try check(result)
         return Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    /// Waits for the answer to the statement just sent, in bounded time: a second's wait is said
+    /// (``onWait``), Ctrl-C (``shouldStopWaiting``) or ``longestWait`` cancels it. A server that
+    /// does not answer even the cancel (a network that has stopped carrying anything) is given
+    /// up: the connection is closed, so nothing more of its transaction can be committed.
+    /// Returns the first failed result, else the last.
+    private func awaitResult(_ sql: String) throws(PostgresError) -> OpaquePointer {
+        let started = Date()
+        var noticed = false
+        var cancelledAt: Date?
+        var stopped = false
+        while PQisBusy(handle) != 0 {
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            if poll(&descriptor, 1, 100) > 0 {
+                if PQconsumeInput(handle) == 0 { throw lost() }
+                continue
+            }
+            let waited = Date().timeIntervalSince(started)
+            if waited >= 1, !noticed {
+                noticed = true
+                onWait?()
+            }
+            if let cancelledAt {
+                if Date().timeIntervalSince(cancelledAt) > 5 {
+                    broken = true
+                    throw unanswered(sql, stopped: stopped)
+                }
+            } else if shouldStopWaiting?() == true || waited >= longestWait {
+                stopped = waited < longestWait
+                cancelledAt = Date()
+                if let cancel = PQgetCancel(handle) {
+                    var message = [CChar](repeating: 0, count: 256)
+                    _ = PQcancel(cancel, &message, Int32(message.count))
+                    PQfreeCancel(cancel)
+                }
+            }
+        }
+        // The last result (the rows of `BEGIN; SELECT …`), unless one before it failed.
+        var first: OpaquePointer?
+        while let result = PQgetResult(handle) {
+            if let kept = first, PQresultStatus(kept) == PGRES_FATAL_ERROR {
+                PQclear(result)
+                continue
+            }
+            if let kept = first { PQclear(kept) }
+            first = result
+        }
+        guard let first else { throw lost() }
+        if cancelledAt != nil, PQresultStatus(first) == PGRES_FATAL_ERROR {
+            PQclear(first)
+            throw unanswered(sql, stopped: stopped)
+        }
+        return first
+    }
+
+    /// A statement given up: said in the clinic's words, a commit's outcome as unknown.
+    private func unanswered(_ sql: String, stopped: Bool) -> PostgresError {
+        let why = stopped ? "stopped while waiting for the PostgreSQL server at \(location)"
+                          : "the PostgreSQL server at \(location) did not answer in \(Int(longestWait)) s"
+        if sql.uppercased().hasPrefix("COMMIT") {
+            return PostgresError("\(why) to confirm the command; it may or may not be recorded",
+                                 hint: "look with audit log before typing it again", sqlState: "08007")
+        }
+        return PostgresError("\(why); nothing of the command was recorded",
+                             hint: stopped ? "type it again when you are ready" : "another workstation holds the record, or the network is slow: try again in a moment",
+                             sqlState: stopped ? "57014" : "55P03")
     }
 
     /// Runs one statement with its values as `$1`, `$2`, …, and returns its rows.
@@ -95,10 +183,11 @@ package final class PostgresConnection: @unchecked Sendable {
             case .text(let v): return v
             }
         }
-        let result = Self.withCStrings(texts) { pointers in
-            PQexecParams(handle, sql, Int32(values.count), nil, pointers, nil, nil, 0)
+        let sent = Self.withCStrings(texts) { pointers in
+            PQsendQueryParams(handle, sql, Int32(values.count), nil, pointers, nil, nil, 0)
         }
-        guard let result else { throw lost() }
+        guard sent != 0 else { throw lost() }
+        let result = try awaitResult(sql)
         defer { PQclear(result) }
         try check(result)
         return Self.rows(of: result)
@@ -107,7 +196,8 @@ package final class PostgresConnection: @unchecked Sendable {
     /// Runs statements without values in one round trip (`BEGIN; SELECT …`) and returns the last
     /// one's rows.
     package func simpleQuery(_ sql: String) throws(PostgresError) -> [[SQLValue]] {
-        guard let result = PQexec(handle, sql) else { throw lost() }
+        guard PQsendQuery(handle, sql) != 0 else { throw lost() }
+        let result = try awaitResult(sql)
         defer { PQclear(result) }
         try check(result)
         return Self.rows(of: result)
@@ -229,7 +319,8 @@ package struct PostgresError: Error, Equatable, CustomStringConvertible, Sendabl
             (problem, hint) = ("the server does not let this program's user do that; nothing was recorded",
                                "the schema belongs to another role: clinic db migrate makes it and grants what is needed")
         case "25" where state == "25006":
-            (problem, hint) = ("the server is a read-only standby; nothing was recorded", "connect to the primary server to write")
+            (problem, hint) = ("the server refuses writes from this program's user (a read-only standby, or a user kept read-only); nothing was recorded",
+                               "connect to the primary server, as the role clinic db migrate --grant named")
         case "53":
             (problem, hint) = ("the PostgreSQL server at \(location) is out of resources (disk, memory or connections); nothing was recorded",
                                "tell the server's administrator")
@@ -253,13 +344,28 @@ package struct PostgresAddress: Equatable {
     package var database: String
     package var hasPassword: Bool
 
-    /// Whether `text` names a PostgreSQL server rather than a file.
+    /// Whether `text` names a PostgreSQL server rather than a file (the scheme in any case).
     package static func names(_ text: String) -> Bool {
-        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+        let lower = text.prefix(13).lowercased()
+        return lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://")
+    }
+
+    /// Whether `text` looks like an address of some kind (`scheme:/…`), which is never taken for a
+    /// file's name: `postgress://…` or `mysql://…` is refused, not made a new SQLite file.
+    package static func looksLikeAddress(_ text: String) -> Bool {
+        text.range(of: "^[A-Za-z][A-Za-z0-9+.-]*:/", options: .regularExpression) != nil
+    }
+
+    /// How to name `location` to staff: a server as `user@host/database`, never with a password;
+    /// a file as its path.
+    package static func display(_ location: String) -> String {
+        guard names(location) || looksLikeAddress(location) else { return location }
+        return PostgresAddress(location)?.location ?? redacted(location)
     }
 
     package init?(_ text: String) {
         guard Self.names(text), let url = URLComponents(string: text) else { return nil }
+        let password = url.queryItems?.contains { $0.name.lowercased() == "password" } ?? false
         user = url.user.flatMap { $0.isEmpty ? nil : $0 }
         hasPassword = url.password != nil
         // `?host=/run/postgresql&port=5433`: a socket folder, as libpq takes it.
@@ -267,7 +373,7 @@ package struct PostgresAddress: Equatable {
         host = url.host.flatMap { $0.isEmpty ? nil : $0 } ?? query["host"] ?? "localhost"
         if let port = url.port.map(String.init) ?? query["port"] { host += ":\(port)" }
         if user == nil { user = query["user"] }
-        hasPassword = hasPassword || query["password"] != nil
+        hasPassword = hasPassword || password
         let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
         database = path.isEmpty ? query["dbname"] ?? user ?? "postgres" : path
     }
@@ -277,8 +383,9 @@ package struct PostgresAddress: Equatable {
 
     /// The address with any password replaced by `…`, for a message.
     package static func redacted(_ text: String) -> String {
-        guard var url = URLComponents(string: text), url.password != nil else { return text }
-        url.password = "…"
-        return url.string ?? "postgres://…"
+        guard var url = URLComponents(string: text) else { return text.contains("@") || text.contains("password") ? "(an address)" : text }
+        if url.password != nil { url.password = "…" }
+        url.queryItems = url.queryItems?.map { $0.name.lowercased() == "password" ? URLQueryItem(name: $0.name, value: "…") : $0 }
+        return url.string ?? "(an address)"
     }
 }

@@ -21,9 +21,19 @@ package final class PostgresDatabase: SQLConnection, @unchecked Sendable {
     package private(set) var rollbacks = 0
     private var depth = 0
     package var beforeCommit: (() throws -> Void)?
-    package var onWait: (() -> Void)?
+    package var onWait: (() -> Void)? { didSet { wire() } }
+    /// Asked while waiting (Ctrl-C at the terminal): `true` stops the wait.
+    package var shouldStopWaiting: (() -> Bool)? { didSet { wire() } }
     /// How long a write waits for another workstation's before it gives up (nothing is recorded).
-    package var longestWait: TimeInterval = 120
+    package var longestWait: TimeInterval = 120 { didSet { wire() } }
+
+    /// The connection waits as the database does: said after a second, stopped by Ctrl-C, given
+    /// up after ``longestWait``.
+    private func wire() {
+        connection.onWait = onWait
+        connection.shouldStopWaiting = shouldStopWaiting
+        connection.longestWait = longestWait
+    }
     /// Called with a line to say once the connection was lost and has been made again.
     package var onReconnect: ((String) -> Void)?
     /// Whether the server is a standby, which only reads (PostgreSQL's hot standby).
@@ -89,6 +99,7 @@ package final class PostgresDatabase: SQLConnection, @unchecked Sendable {
     }
 
     private var cursors = 0
+    private var quickNextWait = false
     /// Changes with each new connection: a cursor of an earlier one is gone.
     private var generation = 0
 
@@ -180,6 +191,9 @@ package final class PostgresDatabase: SQLConnection, @unchecked Sendable {
         if !standby { try fresh.execute("LISTEN \(Self.channel)") }
         connection = fresh
         isStandby = standby
+        wire()
+        // What was announced while the connection was gone was missed: the watch reads again.
+        noticed += 1
         generation += 1
         epoch += 1
         rollbacks += 1
@@ -244,16 +258,25 @@ package final class PostgresDatabase: SQLConnection, @unchecked Sendable {
         let started = Date()
         var noticed = false
         var attempt = 0
+        // After a wait was stopped or given up, the next (the failed command's journal line)
+        // waits a second at most: a person is not kept waiting twice.
+        let limit = quickNextWait ? 1 : longestWait
+        quickNextWait = false
         do {
             while !locked {
                 let waited = Date().timeIntervalSince(started)
-                guard waited < longestWait else {
-                    throw PostgresError("the record is busy: another workstation has been writing to it for \(Int(longestWait)) s; nothing was recorded",
+                guard waited < limit else {
+                    quickNextWait = true
+                    throw PostgresError("the record is busy: another workstation has been writing to it for \(Int(waited)) s; nothing was recorded",
                                         hint: "try again in a moment", sqlState: "55P03")
                 }
-                if waited >= 1, !noticed {
+                if waited >= 1, !noticed, limit > 1 {
                     noticed = true
                     onWait?()
+                }
+                if shouldStopWaiting?() == true {
+                    quickNextWait = true
+                    throw PostgresError("stopped while waiting for another workstation; nothing was recorded", hint: "type it again when you are ready", sqlState: "57014")
                 }
                 usleep(useconds_t(min(50, 2 + attempt * 2)) * 1000)
                 attempt += 1
@@ -276,7 +299,7 @@ package final class PostgresDatabase: SQLConnection, @unchecked Sendable {
     package func backend() throws -> (name: String, bytes: Int64) {
         let row = try query("SELECT current_setting('server_version'), pg_database_size(current_database())", []).first
         let version = row?[0].text?.split(separator: " ").first.map(String.init) ?? "?"
-        return ("PostgreSQL \(version)", row?[1].int ?? 0)
+        return ("PostgreSQL \(version)\(isStandby ? " (a read-only standby)" : "")", row?[1].int ?? 0)
     }
 
     package func triggers() throws -> [String: String] {

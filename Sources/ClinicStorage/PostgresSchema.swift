@@ -167,6 +167,22 @@ package enum PostgresSchema {
                 RAISE EXCEPTION USING ERRCODE = '23514', MESSAGE = TG_ARGV[0];
             END $$;
 
+            -- A chain's next entry follows its last: the next id, and the last entry's hash as its
+            -- previous hash. An entry that would fork the chain or leave a gap is refused, whoever
+            -- inserts it (the program computes both under the write lock).
+            CREATE FUNCTION clinic_chain_linked() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE
+                last_id BIGINT;
+                last_hash TEXT;
+            BEGIN
+                EXECUTE format('SELECT id, hash FROM %I ORDER BY id DESC LIMIT 1', TG_TABLE_NAME) INTO last_id, last_hash;
+                IF NEW.id IS DISTINCT FROM COALESCE(last_id, 0) + 1
+                   OR NEW.prev_hash IS DISTINCT FROM COALESCE(last_hash, repeat('0', 64)) THEN
+                    RAISE EXCEPTION USING ERRCODE = '23514', MESSAGE = 'an entry must follow the last of its chain';
+                END IF;
+                RETURN NEW;
+            END $$;
+
             -- A database stays live or sandbox for life.
             CREATE FUNCTION clinic_meta_mode_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
@@ -236,6 +252,16 @@ package enum PostgresSchema {
                 RETURN NULL;
             END $$;
 
+            CREATE TRIGGER records_linked BEFORE INSERT ON records
+            FOR EACH ROW EXECUTE FUNCTION clinic_chain_linked();
+            CREATE TRIGGER journal_linked BEFORE INSERT ON journal
+            FOR EACH ROW EXECUTE FUNCTION clinic_chain_linked();
+            CREATE TRIGGER protocols_linked BEFORE INSERT ON protocols
+            FOR EACH ROW EXECUTE FUNCTION clinic_chain_linked();
+            CREATE TRIGGER access_linked BEFORE INSERT ON access
+            FOR EACH ROW EXECUTE FUNCTION clinic_chain_linked();
+            CREATE TRIGGER changes_linked BEFORE INSERT ON changes
+            FOR EACH ROW EXECUTE FUNCTION clinic_chain_linked();
             CREATE TRIGGER records_append_only BEFORE UPDATE OR DELETE ON records
             FOR EACH ROW EXECUTE FUNCTION clinic_refuse('records are append-only: write a correction that amends the entry');
             CREATE TRIGGER records_never_truncated BEFORE TRUNCATE ON records
@@ -367,7 +393,7 @@ package enum PostgresSchema {
     /// Refuses a server database without the clinic's schema, or with another version of it.
     static func checkSchema(_ db: PostgresDatabase) throws {
         guard try db.query("SELECT to_regclass('schema_migrations') IS NOT NULL").first?.first == .int(1) else {
-            throw StoreError.unusable("the PostgreSQL database \(db.location) holds no clinic record yet: its owner makes it with clinic db migrate --db postgres://OWNER@HOST/DATABASE --grant \(try currentUser(db))")
+            throw StoreError.unusable("the PostgreSQL database \(db.location) holds no clinic record yet: its owner makes it with clinic db migrate --db postgres://OWNER@HOST/DATABASE --grant ROLE (the role the program connects as)")
         }
         let version = Int(try db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").first?.first?.int ?? 0)
         if version > latestVersion { throw StoreError.newerSchema(found: version, supported: latestVersion) }
@@ -388,8 +414,11 @@ package enum PostgresSchema {
         }
     }
 
-    private static func currentUser(_ db: PostgresDatabase) throws -> String {
-        try db.query("SELECT current_user::text").first?.first?.text ?? "ROLE"
+    /// Refuses a connection that is not the schema's owner's (`clinic admin unlock` on a server).
+    static func checkOwner(_ db: PostgresDatabase) throws {
+        guard try db.query("SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = 'records'::regclass").first?.first == .int(1) else {
+            throw StoreError.unusable("admin unlock on a server is for the schema's owner: give --db postgres://OWNER@HOST/DATABASE (the role clinic db migrate ran as)")
+        }
     }
 
     // MARK: - Triggers, for audit verify

@@ -65,6 +65,9 @@ package enum RecordCopy {
         where check.firstBreak != nil {
             throw StoreError.unusable("the record at \(from.db.location) does not verify (its \(check.table) chain breaks at entry #\(check.firstBreak?.id ?? 0)): run clinic audit verify --db \(source); nothing was copied")
         }
+        if let difference = try from.projectionDifferences().first {
+            throw StoreError.unusable("the record at \(from.db.location) does not verify (\(difference)): run clinic audit verify --db …; nothing was copied")
+        }
         let target: any SQLConnection
         if PostgresAddress.names(destination) {
             let server = try PostgresDatabase(address: destination)

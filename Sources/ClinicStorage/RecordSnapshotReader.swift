@@ -4,11 +4,18 @@ import Foundation
 /// its original) without holding either whole: each patient's registration, visits and entries,
 /// then the hash chain a page at a time.
 package final class RecordSnapshotReader {
-    private let db: Database
+    private let db: any SQLConnection
 
     /// Opens the database at `path` to read only.
     package init(path: String) throws {
         db = try Database(path: path, readOnly: true)
+    }
+
+    /// Reads the record on a PostgreSQL server (nothing is written).
+    package init(server address: String) throws {
+        let server = try PostgresDatabase(address: address)
+        try PostgresSchema.checkSchema(server)
+        db = server
     }
 
     /// Every patient's MRN, in the order they were registered.

@@ -32,6 +32,9 @@ package protocol RecordStore: AnyObject {
     /// Called with a line to say when the connection to the record's server was lost and has been
     /// made again (what the lost connection's transaction held was not recorded).
     var onReconnect: ((String) -> Void)? { get set }
+    /// Asked while a write waits for another workstation (Ctrl-C at the terminal): `true` stops
+    /// the wait; the command fails and nothing of it is recorded.
+    var shouldStopWaiting: (() -> Bool)? { get set }
     /// What was done about a database file others could read, to say at the start.
     var permissionNote: String? { get }
 
@@ -206,15 +209,15 @@ package enum RecordStores {
         if PostgresAddress.names(location) {
             return try SQLStore(server: location, now: now, sandbox: sandbox, replayOf: recording, password: password)
         }
+        try refuseOtherAddress(location)
         return try SQLStore(path: location, now: now, sandbox: sandbox, replayOf: recording)
     }
 
     /// The record at `location`, opened to read only, as text a patient at a time: a replay and
-    /// the original it is compared with (SQLite files: a replay is made in a sandbox file).
+    /// the original it is compared with (a file, or the record on a server).
     package static func snapshots(of location: String) throws -> RecordSnapshotReader {
-        if PostgresAddress.names(location) {
-            throw StoreError.unusable("replay --verify compares SQLite files; copy the record from the server first (clinic db copy --from postgres://… --to FILE)")
-        }
+        if PostgresAddress.names(location) { return try RecordSnapshotReader(server: location) }
+        try refuseOtherAddress(location)
         return try RecordSnapshotReader(path: location)
     }
 
@@ -222,7 +225,17 @@ package enum RecordStores {
     /// verified where it lies, or the record on a server.
     package static func openToVerify(_ location: String) throws -> any RecordStore {
         if PostgresAddress.names(location) { return try SQLStore(verifyingServer: location) }
+        try refuseOtherAddress(location)
         return try SQLStore(readingOnly: location)
+    }
+}
+
+extension RecordStores {
+    /// An address that is not PostgreSQL's (`postgress://…`, `mysql://…`) is never taken for a
+    /// file's name, which would start a new, empty record.
+    static func refuseOtherAddress(_ location: String) throws {
+        guard PostgresAddress.looksLikeAddress(location) else { return }
+        throw StoreError.unusable("'\(PostgresAddress.display(location))' is neither a file nor a PostgreSQL address: give a file path, or postgres://USER@HOST/DATABASE")
     }
 }
 

@@ -43,6 +43,9 @@ package protocol SQLConnection: AnyObject {
     var onWait: (() -> Void)? { get set }
     /// How long a write waits for another workstation's before it gives up (nothing is recorded).
     var longestWait: TimeInterval { get set }
+    /// Asked while a write waits (Ctrl-C at the terminal): `true` stops the wait, and nothing is
+    /// recorded.
+    var shouldStopWaiting: (() -> Bool)? { get set }
     /// Where the record is, as staff may read it (a file's path, or `user@host/database`).
     var location: String { get }
 

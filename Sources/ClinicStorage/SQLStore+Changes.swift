@@ -95,7 +95,12 @@ extension SQLStore {
     /// command checks its author's account, and a replay runs thousands.
     func chainedStaff(_ username: String) throws -> ChainedStaff? {
         let key = (try db.query("SELECT COALESCE(MAX(id), 0) FROM changes").first?.first?.int ?? 0, db.rollbacks)
-        if staffAsChained.key != key { staffAsChained = (key, [:]) }
+        if staffAsChained.key != key {
+            // Whoever may append to the chain (the program's database user) could append an entry
+            // that grants a role: the chain is walked before it is trusted, each time it grows.
+            if let broken = try verifyChanges().firstBreak { throw StoreError.changesBroken(broken.id) }
+            staffAsChained = (key, [:])
+        }
         if let known = staffAsChained.accounts[username] { return known }
         let found = try readChainedStaff(username)
         staffAsChained.accounts[username] = .some(found)

@@ -13,6 +13,9 @@ package enum StoreError: Error, CustomStringConvertible, Equatable {
     /// A PostgreSQL server whose record the program may not use as it is: no schema, another
     /// version, a role with too many rights, or a role name not allowed.
     case unusable(String)
+    /// The chain of the clinic's changes (staff, roles, passwords) breaks at an entry: no account
+    /// is trusted from it.
+    case changesBroken(Int64)
 
     package var description: String {
         switch self {
@@ -29,6 +32,8 @@ package enum StoreError: Error, CustomStringConvertible, Equatable {
             return "\(path) has schema version \(found); this clinic program verifies version \(expected): open it once with this program (a copy, for a backup), then verify"
         case .unusable(let problem):
             return problem
+        case .changesBroken(let id):
+            return "the record's chain of staff changes breaks at entry #\(id): no account is trusted from it and nothing was done; an administrator runs clinic audit verify"
         }
     }
 }
@@ -149,10 +154,18 @@ package final class SQLStore: RecordStore, @unchecked Sendable {
     /// Opens the record on a PostgreSQL server, whose schema `clinic db migrate` made (as another
     /// role: ``PostgresSchema``). With `sandbox`, a record that has no entries yet is made a
     /// sandbox; a live one is refused.
-    package init(server address: String, now: Date, sandbox: Bool = false, replayOf recording: String? = nil, password: String? = nil) throws {
+    /// `asOwner`: as the schema's owner, for `clinic admin unlock` only (the owner's authority over
+    /// the record, as a file owner's over the file); the program otherwise refuses that role.
+    package init(server address: String, now: Date, sandbox: Bool = false, replayOf recording: String? = nil, password: String? = nil,
+                 asOwner: Bool = false) throws {
         let server = try PostgresDatabase(address: address, password: password)
         db = server
-        try PostgresSchema.checkReady(server)
+        if asOwner {
+            try PostgresSchema.checkSchema(server)
+            try PostgresSchema.checkOwner(server)
+        } else {
+            try PostgresSchema.checkReady(server)
+        }
         // Under the write lock: two workstations opening a new record at once write its mode once.
         (isSandbox, replayedFrom) = try server.transaction {
             try Self.settleMode(server, isNew: try server.query("SELECT 1 FROM meta WHERE key = 'mode'").isEmpty,
@@ -251,6 +264,11 @@ package final class SQLStore: RecordStore, @unchecked Sendable {
     package var onWait: (() -> Void)? {
         get { db.onWait }
         set { db.onWait = newValue }
+    }
+
+    package var shouldStopWaiting: (() -> Bool)? {
+        get { db.shouldStopWaiting }
+        set { db.shouldStopWaiting = newValue }
     }
 
     package var onReconnect: ((String) -> Void)? {

@@ -277,3 +277,101 @@ import Testing
         #expect(try store.staffCount() == 0)
     }
 }
+
+/// What an independent tester found, held: the chain's links kept by the server, a forged entry
+/// trusting no account, addresses never taken for files nor repeated with their passwords, and
+/// every wait on the server bounded and stoppable.
+@Suite struct PostgresHardeningTests {
+    let now = Date(timeIntervalSince1970: 1_795_510_800)
+
+    @Test func anEntryThatWouldForkTheChainIsRefusedByTheServer() throws {
+        let address = try PostgresServer.shared.newRecord()
+        let store = try #require(try RecordStores.open(address, now: now) as? SQLStore)
+        _ = try store.addStaff(username: "nora", roles: [.nurse], passwordHash: "scrypt$x", at: now, by: nil)
+        let last = try store.chainLength("changes")
+        for (id, previous) in [(last, "ab"), (last + 1, "ab"), (last + 2, try store.chainHash("changes", at: last) ?? "")] {
+            do {
+                try store.db.query("INSERT INTO changes (id, at, staff_id, kind, subject, payload, prev_hash, hash) VALUES (?, ?, 1, 'staff-roles', 'nora', '{}', ?, 'ff')",
+                                   [.int(id), .text("2026-12-02T13:00:00.000Z"), .text(previous)])
+                Issue.record("entry #\(id) after #\(last) with previous \(previous) was taken")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == "23514" || error.sqlState == "23505", "\(error)")
+            }
+        }
+    }
+
+    /// An entry appended to the changes chain by hand (the program's database user may append),
+    /// linked but not hashed as the program hashes: no account is trusted from the chain.
+    @Test func aForgedRoleIsNotTrusted() throws {
+        let address = try PostgresServer.shared.newRecord()
+        let store = try #require(try RecordStores.open(address, now: now) as? SQLStore)
+        _ = try store.addStaff(username: "nora", roles: [.nurse], passwordHash: "scrypt$x", at: now, by: nil)
+        #expect(try store.account("nora")?.info.roles == [.nurse])
+        let last = try store.chainLength("changes")
+        try store.db.query("INSERT INTO changes (id, at, staff_id, kind, subject, payload, prev_hash, hash) VALUES (?, ?, 1, 'staff-roles', 'nora', ?, ?, ?)",
+                           [.int(last + 1), .text("2026-12-02T13:00:00.000Z"), .text("{\"roles\":\"admin\"}"), .text(try store.chainHash("changes", at: last) ?? ""),
+                            .text(String(repeating: "f", count: 64))])
+        try store.db.query("UPDATE staff SET roles = 'admin' WHERE username = 'nora'")
+        #expect(throws: StoreError.changesBroken(last + 1)) { try store.account("nora") }
+    }
+
+    @Test func otherAddressesAreNeitherFilesNorRepeated() throws {
+        for typo in ["postgress://clinic_app@/t7?host=/tmp", "mysql://x@db/clinic", "postgresql:/t7", "pgsql://db/clinic"] {
+            #expect(throws: StoreError.self) { try RecordStores.open(typo, now: now) }
+            #expect(throws: StoreError.self) { try RecordStores.openToVerify(typo) }
+        }
+        for made in ["postgress:", "mysql:", "postgresql:", "pgsql:"] { #expect(!FileManager.default.fileExists(atPath: made), "no file was made") }
+        #expect(PostgresAddress.names("POSTGRESQL://db/clinic") && PostgresAddress("PostgreSQL://nora@db/clinic")?.location == "nora@db/clinic")
+        for address in ["postgresql://u:SeCrEt1@db/c", "postgresql://u@db/c?password=SeCrEt1", "postgres://u@db/c?sslmode=require&PASSWORD=SeCrEt1"] {
+            #expect(!PostgresAddress.display(address).contains("SeCrEt1") && !PostgresAddress.redacted(address).contains("SeCrEt1"), "\(address)")
+            #expect(PostgresAddress(address)?.hasPassword == true)
+        }
+    }
+
+    @Test func aPasswordFileOthersMayReadIsRefusedInOneLine() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pgpass-\(UUID().uuidString)").path
+        try "*:*:*:*:x\n".write(toFile: file, atomically: false, encoding: .utf8)
+        chmod(file, 0o644)
+        setenv("PGPASSFILE", file, 1)
+        defer { unsetenv("PGPASSFILE") }
+        do {
+            _ = try PostgresConnection(address: "postgresql:///x?host=/nonexistent")
+            Issue.record("connected")
+        } catch {
+            #expect(error.problem.hasSuffix("is open to other users, so it is not used: it holds passwords") && error.hint.hasPrefix("chmod 600"), "\(error)")
+        }
+    }
+
+    /// A statement waiting on a lock another session holds: said after a second, given up after
+    /// the longest wait, stopped at once when asked; nothing is recorded.
+    @Test func aWaitOnTheServerIsBoundedAndStoppable() throws {
+        let address = try PostgresServer.shared.newRecord()
+        let store = try RecordStores.open(address, now: now, sandbox: true)
+        let nurse = try store.addStaff(username: "nora", roles: [.nurse], passwordHash: "scrypt$x", at: now, by: nil)
+        let name = String(try #require(URLComponents(string: address)?.path.dropFirst()))
+        let other = try PostgresConnection(address: PostgresServer.shared.address(name))
+        try other.execute("BEGIN; LOCK TABLE patients IN ACCESS EXCLUSIVE MODE")
+        var waits = 0
+        store.onWait = { waits += 1 }
+        (store as? SQLStore)?.db.longestWait = 2
+        let started = Date()
+        do {
+            _ = try store.addPatient(mrn: "P-1", name: "Ana", dob: "1980-01-01", sex: .female, at: now, by: nurse.id)
+            Issue.record("written past another session's lock")
+        } catch {
+            #expect(CommandError(describing: error).message.hasSuffix("did not answer in 2 s; nothing of the command was recorded"), "\(error)")
+        }
+        #expect(waits >= 1 && Date().timeIntervalSince(started) < 10)
+        store.shouldStopWaiting = { true }
+        do {
+            _ = try store.addPatient(mrn: "P-1", name: "Ana", dob: "1980-01-01", sex: .female, at: now, by: nurse.id)
+            Issue.record("written past another session's lock")
+        } catch {
+            #expect(CommandError(describing: error).message.hasPrefix("stopped while waiting"), "\(error)")
+        }
+        store.shouldStopWaiting = nil
+        try other.execute("ROLLBACK")
+        _ = try store.addPatient(mrn: "P-1", name: "Ana", dob: "1980-01-01", sex: .female, at: now, by: nurse.id)
+        #expect(try store.count(.patients) == 1)
+    }
+}

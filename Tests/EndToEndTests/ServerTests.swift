@@ -1,3 +1,4 @@
+import ClinicStorage
 import ClinicTestSupport
 import Foundation
 import Testing
@@ -75,6 +76,53 @@ extension EndToEnd {
         try t.waitFor("administrator name: ")
         #expect(try !t.screen().contains("app-secret-1"))
         #expect(!((try? String(contentsOfFile: h.history, encoding: .utf8)) ?? "").contains("app-secret-1"))
+    }
+
+    /// On a server the schema's owner unlocks an account as a file's owner does; the program's
+    /// own role may not.
+    @Test func theSchemasOwnerUnlocksAnAccount() throws {
+        let h = try Harness(onServer: true)
+        try h.provision()
+        for _ in 1...5 { #expect(try h.run(["--user", "nora", "-c", "whoami"], env: ["CLINIC_PASSWORD": "wrong-pass9"]).status == 1) }
+        #expect(try h.run(["--user", "nora", "-c", "whoami"], env: Harness.nurse).stderr.contains("is locked after 5 wrong passwords"))
+        let refused = try h.run(["admin", "unlock", "nora"])
+        #expect(refused.status == 1 && refused.stderr.contains("admin unlock on a server is for the schema's owner"), "\(refused.stdout)\(refused.stderr)")
+        let owner = h.database.replacingOccurrences(of: "user=\(PostgresServer.program)", with: "user=\(PostgresServer.owner)")
+        let unlocked = try h.run(["admin", "unlock", "nora", "--db", owner])
+        #expect(unlocked.status == 0 && unlocked.stdout.contains("nora unlocked by the owner of"), "\(unlocked.stdout)\(unlocked.stderr)")
+        #expect(try h.run(["--user", "nora", "-c", "whoami"], env: Harness.nurse).status == 0)
+        #expect(try h.run(["audit", "verify"]).status == 0)
+    }
+
+    /// A command waiting for another workstation at the terminal: Ctrl-C stops the wait, and what
+    /// was typed meanwhile (for a patient who was not opened) is not run.
+    @Test func ctrlCStopsAWaitAndWhatWasTypedAheadIsNotRun() throws {
+        let h = try Harness(onServer: true)
+        try h.sandboxWithStaff()
+        for (mrn, name) in [("A-1", "Ana Lima"), ("B-2", "Ben Okafor")] {
+            let r = try h.run(["--user", "nora", "-c", "patient new --name '\(name)' --dob 1981-02-11 --sex F --mrn \(mrn)", "-c", "visit start --kind consult"], env: Harness.staff)
+            try #require(r.status == 0, "\(r.stderr)")
+        }
+        let t = ShellTests.Terminal(h)
+        defer { _ = try? t.tmux(["kill-server"]) }
+        try t.start(["--user", "nora"], env: Harness.staff, ready: "nora (nurse)> ")
+        try t.keys("patient open A-1", "Enter")
+        try t.waitFor("[consult]> ")
+        // Another session holds the record's write lock.
+        let holder = try PostgresConnection(address: PostgresServer.shared.address(h.serverDatabase))
+        _ = try holder.simpleQuery("SELECT pg_advisory_lock(109317276461411)")
+        try t.keys("patient open B-2", "Enter")
+        try t.waitFor("waiting for another workstation")
+        try t.keys("intake weight 55kg", "Enter")
+        try t.keys("C-c")
+        // Ctrl-C at a terminal also drops what was typed ahead (the terminal's own rule); a wait
+        // that ends otherwise drops it too, and says so.
+        try t.waitFor("stopped while waiting for another workstation; nothing was recorded")
+        _ = try holder.simpleQuery("SELECT pg_advisory_unlock(109317276461411)")
+        try t.keys("status", "Enter")
+        try t.waitFor("A-1")
+        #expect(try h.sql("SELECT count(*) FROM records WHERE module = 'intake'") == ["0"], "the weight typed ahead was not recorded for A-1")
+        #expect(try !t.screen().contains("recorded weight"))
     }
 
     /// The schema's owner can step around the program's role: a change made that way (a trigger

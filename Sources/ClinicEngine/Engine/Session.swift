@@ -459,7 +459,9 @@ package final class Session {
         do {
             try journalFailure(line.trimmed, source: source, failure: failure)
         } catch {
-            console.err("error: could not write the journal: \(CommandError.reason(error))")
+            // Said once when the journal failed for the reason the command did (the server gone).
+            let reason = CommandError.reason(error)
+            if reason != failure.message { console.err("error: could not write the journal: \(reason)") }
         }
         return .failed(failure)
     }

@@ -22,7 +22,7 @@ package enum OwnerCommand: Equatable {
     package static let usage = """
         usage: clinic audit verify [--db PATH] [--head HEAD ...] [--anchors FILE]
                clinic audit head [--db PATH]
-               clinic admin unlock NAME [--db PATH]
+               clinic admin unlock NAME [--db PATH|postgres://OWNER@HOST/DB]
                clinic db migrate [--db PATH|postgres://OWNER@HOST/DB] [--grant ROLE]
                clinic db status [--db PATH|postgres://USER@HOST/DB]
                clinic db copy --from PATH|URL --to PATH|URL
@@ -89,7 +89,7 @@ package enum OwnerCommand: Equatable {
                 console.err("clinic: \(error)")
                 return 2
             } catch {
-                console.err("clinic: cannot read the database \(path): \(CommandError.reason(error))")
+                console.err("clinic: cannot read the database \(PostgresAddress.display(path)): \(CommandError.reason(error))")
                 return 2
             }
         case .head(let database):
@@ -98,7 +98,7 @@ package enum OwnerCommand: Equatable {
                 console.out(try Audit.head(of: RecordStores.openToVerify(path)))
                 return 0
             } catch {
-                console.err("clinic: cannot read the database \(path): \(CommandError.reason(error))")
+                console.err("clinic: cannot read the database \(PostgresAddress.display(path)): \(CommandError.reason(error))")
                 return 2
             }
         case .unlock(let name, let database):
@@ -115,21 +115,25 @@ package enum OwnerCommand: Equatable {
     /// `clinic admin unlock NAME`: the owner of the database file (who could replace it whole
     /// anyway) unlocks an account, chained in the access log and journalled like an admin's unlock.
     private static func unlock(_ name: String, path: String, console: StandardConsole) -> Int32 {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            console.err("clinic: there is no database \(path)")
-            return 2
-        }
+        let onServer = PostgresAddress.names(path)
         let me = geteuid()
-        guard info.st_uid == me || me == 0 else {
-            console.err("clinic: admin unlock is for the owner of \(path) (user id \(info.st_uid)); you are user id \(me): sign in as an administrator and type user unlock \(name)")
-            return 1
+        if !onServer {
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                console.err("clinic: there is no database \(PostgresAddress.display(path))")
+                return 2
+            }
+            guard info.st_uid == me || me == 0 else {
+                console.err("clinic: admin unlock is for the owner of \(path) (user id \(info.st_uid)); you are user id \(me): sign in as an administrator and type user unlock \(name)")
+                return 1
+            }
         }
         do {
-            let store = try RecordStores.open(path, now: SystemClock().now())
+            // On a server, the authority is the schema's owner's, as a file's is its owner's.
+            let store = onServer ? try SQLStore(server: path, now: SystemClock().now(), asOwner: true) : try RecordStores.open(path, now: SystemClock().now())
             let now = SystemClock().now()
             let session = UUID().uuidString.lowercased()
-            let source = "clinic admin unlock (file owner, user id \(me))"
+            let source = onServer ? "clinic admin unlock (the schema's owner, \(PostgresAddress(path)?.user ?? "?"))" : "clinic admin unlock (file owner, user id \(me))"
             let failed = try store.transaction { () throws -> Int in
                 let failed = try Accounts.unlock(name, in: store, at: now, session: session, source: source)
                 if failed > 0 {
@@ -142,7 +146,7 @@ package enum OwnerCommand: Equatable {
                 console.out("\(name) was not locked (no wrong passwords since the last sign-in)")
                 return 0
             }
-            console.out("\(name) unlocked by the owner of \(path) (\(failed) wrong passwords in a row before); it is in the access log and the journal")
+            console.out("\(name) unlocked by the owner of \(PostgresAddress.display(path)) (\(failed) wrong passwords in a row before); it is in the access log and the journal")
             return 0
         } catch {
             console.err("clinic: \(CommandError(describing: error).description)")

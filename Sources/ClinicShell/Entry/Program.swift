@@ -47,7 +47,7 @@ package enum Program {
             console.err("clinic: \(error.problem); \(error.hint)")
             return 1
         } catch {
-            console.err("clinic: cannot open the database \(path): \(CommandError.reason(error))")
+            console.err("clinic: cannot open the database \(PostgresAddress.display(path)): \(CommandError.reason(error))")
             return 1
         }
         if let note = store.permissionNote { console.err("note: \(note)") }

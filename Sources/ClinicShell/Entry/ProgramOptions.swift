@@ -44,7 +44,8 @@ package struct ProgramOptions: Equatable {
           -c COMMAND              run one command (may be repeated)
 
           --db PATH        the database (default $CLINIC_DB, else $XDG_DATA_HOME/clinic/clinic.sqlite,
-                   or sandbox.sqlite there with --sandbox)
+                   or sandbox.sqlite there with --sandbox); or a PostgreSQL server's record,
+                   postgres://USER@HOST/DATABASE (its password from ~/.pgpass, or asked)
           --protocol FILE  the clinic protocol (default $CLINIC_PROTOCOL, else the one shipped beside
                            the program); refused at start if a setting is missing or out of range
           --sandbox        make a new database a sandbox (training, demos, tests): its clock can be
@@ -66,7 +67,13 @@ package struct ProgramOptions: Equatable {
                            check every chain and the tables rebuilt from them (a read-only backup too)
           clinic audit head [--db PATH]      the record's head, to write down or send elsewhere
           clinic admin unlock NAME [--db PATH]
-                           unlock an account, for the owner of the database file only
+                           unlock an account, for the owner of the database file only (on a
+                           server: --db postgres://OWNER@HOST/DB, the schema's owner)
+          clinic db migrate --db postgres://OWNER@HOST/DB --grant ROLE
+                           make or update the record's schema on a PostgreSQL server
+          clinic db status [--db PATH|URL]   backend, versions, size and chain heads
+          clinic db copy --from PATH|URL --to PATH|URL
+                           move a record whole between a file and a server, same chain heads
 
         exit status: 0 success, 1 a command failed, 2 usage error
         """

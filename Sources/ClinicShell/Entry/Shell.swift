@@ -13,6 +13,8 @@ struct Shell {
 
     func run(user: String?) -> Int32 {
         Terminal.catchInterrupts()
+        // Ctrl-C while a command waits for another workstation (or a slow server) stops the wait.
+        session.store.shouldStopWaiting = { Terminal.takeInterrupt() }
         var completer = Completer(catalog: session.catalog,
                                   mrns: { [store = session.store] in (try? store.mrns()) ?? [] },
                                   staffNames: { [store = session.store] in (try? store.staffNames()) ?? [] })
@@ -154,7 +156,12 @@ struct Shell {
                 input.remember(session.forHistory(text))
                 let user = session.staff?.username, mrn = session.patient?.mrn
                 let outcome = runner.interactive(text, source: "shell")
-                if case .failed(let failure) = outcome { session.console.err("\(failure.kind.rawValue): \(failure.description)") }
+                if case .failed(let failure) = outcome {
+                    session.console.err("\(failure.kind.rawValue): \(failure.description)")
+                    // What was typed while it ran was typed for a command that did not happen (a
+                    // patient not opened): it is not run.
+                    if Terminal.discardTypeahead() { session.console.err("note: what was typed while it ran was not run; type it again if it still holds") }
+                }
                 // Idle at one of the command's prompts: now that it has unwound, sign out, keeping
                 // the command line for its author.
                 if idleInCommand {

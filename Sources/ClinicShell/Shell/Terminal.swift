@@ -16,6 +16,15 @@ package enum Terminal {
     package static func catchInterrupts() { clinic_install_interrupt_handler() }
 
 
+    /// Drops what was typed ahead and not yet read; whether there was any.
+    package static func discardTypeahead() -> Bool {
+        guard isatty(0) == 1 else { return false }
+        var pending: Int32 = 0
+        _ = ioctl(0, UInt(FIONREAD), &pending)
+        tcflush(0, TCIFLUSH)
+        return pending > 0
+    }
+
     /// Whether Ctrl-C was pressed since the last call.
     package static func takeInterrupt() -> Bool { clinic_take_interrupt() != 0 }
 
