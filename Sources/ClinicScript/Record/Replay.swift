@@ -14,7 +14,7 @@ enum Replay {
         if FileManager.default.fileExists(atPath: target) {
             throw CommandError("\(target) already exists; replay makes a new database", hint: "give --into a new file")
         }
-        if let original, !FileManager.default.isReadableFile(atPath: original) {
+        if let original, !PostgresAddress.names(original), !FileManager.default.isReadableFile(atPath: original) {
             throw CommandError("cannot read \(original) to compare with", hint: "give --verify the original database")
         }
         let started = session.clock.wallTime()
