@@ -30,13 +30,7 @@ package final class PostgresConnection: @unchecked Sendable {
         location = parts.location
         // libpq would skip a password file others may read, with a warning of its own on standard
         // error: it is refused here, in one line, before libpq reads it.
-        let environment = ProcessInfo.processInfo.environment
-        let passwords = environment["PGPASSFILE"] ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.pgpass"
-        var info = stat()
-        if stat(passwords, &info) == 0, info.st_mode & 0o077 != 0 {
-            throw PostgresError("\(passwords) is open to other users, so it is not used: it holds passwords",
-                                hint: "chmod 600 \(passwords), then start again")
-        }
+        if let problem = Self.passwordFileProblem(ProcessInfo.processInfo.environment) { throw problem }
         // The address as a conninfo, and the password beside it (never spliced into the address).
         let keywords = ["dbname"] + (password == nil ? [] : ["password"])
         let values = [Self.withTimeouts(address)] + (password.map { [$0] } ?? [])
@@ -66,6 +60,14 @@ package final class PostgresConnection: @unchecked Sendable {
     }
 
     deinit { PQfinish(handle) }
+
+    /// The password file libpq would read (`PGPASSFILE`, else `~/.pgpass`), when others may read it.
+    static func passwordFileProblem(_ environment: [String: String]) -> PostgresError? {
+        let passwords = environment["PGPASSFILE"] ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.pgpass"
+        var info = stat()
+        guard stat(passwords, &info) == 0, info.st_mode & 0o077 != 0 else { return nil }
+        return PostgresError("\(passwords) is open to other users, so it is not used: it holds passwords", hint: "chmod 600 \(passwords), then start again")
+    }
 
     /// The address with what makes a cut network an error in seconds rather than a wait without
     /// end, unless the address says otherwise: a connection attempt given up after 10 s, and a
@@ -268,6 +270,10 @@ package final class PostgresConnection: @unchecked Sendable {
     /// it may carry the server's words and addresses).
     static func connectionFailure(_ message: String) -> (problem: String, hint: String) {
         let m = message.lowercased()
+        // libpq's own reading of the address (`invalid sslmode value`, `invalid URI query parameter`).
+        if m.contains("invalid") && (m.contains("uri") || m.contains("value") || m.contains("parameter") || m.contains("option") || m.contains("connection string")) {
+            return ("the address has a setting the client library does not take", "check the ?… part of the address (sslmode=verify-full, host=, port=)")
+        }
         if m.contains("password authentication failed") || m.contains("no password supplied") || m.contains("authentication failed") {
             return ("the server refused the sign-in", "check the user in the address and the password in ~/.pgpass (or PGPASSFILE)")
         }

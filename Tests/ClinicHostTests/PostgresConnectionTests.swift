@@ -328,18 +328,26 @@ import Testing
         }
     }
 
+    @Test func anAddressSettingTheClientDoesNotTakeIsSaidSo() {
+        for address in ["postgresql:///x?host=/nonexistent&foo=bar", "postgresql:///x?host=/nonexistent&sslmode=bogus"] {
+            do {
+                _ = try PostgresConnection(address: address)
+                Issue.record("connected to \(address)")
+            } catch {
+                #expect(error.problem.hasSuffix("the address has a setting the client library does not take"), "\(address): \(error)")
+            }
+        }
+    }
+
     @Test func aPasswordFileOthersMayReadIsRefusedInOneLine() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("pgpass-\(UUID().uuidString)").path
         try "*:*:*:*:x\n".write(toFile: file, atomically: false, encoding: .utf8)
         chmod(file, 0o644)
-        setenv("PGPASSFILE", file, 1)
-        defer { unsetenv("PGPASSFILE") }
-        do {
-            _ = try PostgresConnection(address: "postgresql:///x?host=/nonexistent")
-            Issue.record("connected")
-        } catch {
-            #expect(error.problem.hasSuffix("is open to other users, so it is not used: it holds passwords") && error.hint.hasPrefix("chmod 600"), "\(error)")
-        }
+        // Read through the environment it is given: the process's own is never changed under other tests.
+        let problem = try #require(PostgresConnection.passwordFileProblem(["PGPASSFILE": file]))
+        #expect(problem.problem.hasSuffix("is open to other users, so it is not used: it holds passwords") && problem.hint.hasPrefix("chmod 600"), "\(problem)")
+        chmod(file, 0o600)
+        #expect(PostgresConnection.passwordFileProblem(["PGPASSFILE": file]) == nil)
     }
 
     /// A statement waiting on a lock another session holds: said after a second, given up after
