@@ -66,10 +66,16 @@ package final class PostgresServer: @unchecked Sendable {
                                    "-o", "-k \(folder.path) -p \(port) -c listen_addresses='' -c fsync=off", "start"], quiet: true)
     }
 
-    deinit {
+    deinit { stop() }
+
+    /// Stops the server and removes its folder; again does nothing.
+    package func stop() {
+        guard !stopped else { return }
+        stopped = true
         _ = try? program("pg_ctl", ["-D", folder.appendingPathComponent("data").path, "-m", "immediate", "-w", "stop"])
         try? FileManager.default.removeItem(at: folder)
     }
+    private var stopped = false
 
     /// The address of database `database` on this server.
     package func address(_ database: String = "postgres", user: String? = nil) -> String {
@@ -152,7 +158,8 @@ package final class PostgresServer: @unchecked Sendable {
         do {
             let server = try PostgresServer()
             sharedToStop = server
-            atexit { PostgresServer.sharedToStop = nil }
+            // The static holds it for the process's life, so it is stopped at exit, not by deinit.
+            atexit { PostgresServer.sharedToStop?.stop() }
             return server
         } catch {
             fatalError("the tests run against PostgreSQL (CLINIC_TEST_BACKEND=postgres) but no server could be started: \(error)")
