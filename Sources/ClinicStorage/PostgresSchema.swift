@@ -18,6 +18,38 @@ package enum PostgresSchema {
     /// times (ISO 8601), names, MRNs.
     private static let text = "TEXT COLLATE \"C\""
 
+    /// The tables no row of is ever changed or removed, and what a change is refused with: each
+    /// gets a trigger refusing UPDATE and DELETE, and one refusing TRUNCATE.
+    private static let appendOnly: [(table: String, refusal: String)] = [
+        ("records", "records are append-only: write a correction that amends the entry"),
+        ("journal", "the journal is append-only"),
+        ("protocols", "protocol adoptions are append-only"),
+        ("access", "the access log is append-only"),
+        ("changes", "the changes are append-only"),
+        ("protocol_texts", "protocol texts are append-only"),
+    ]
+
+    /// Each hash chain's link check, as `clinic_chain_linked` says.
+    private static var linkedTriggers: String {
+        HashChain.tables.map { table in
+            """
+            CREATE TRIGGER \(table)_linked BEFORE INSERT ON \(table)
+            FOR EACH ROW EXECUTE FUNCTION clinic_chain_linked();
+            """
+        }.joined(separator: "\n")
+    }
+
+    private static var appendOnlyTriggers: String {
+        appendOnly.map { t in
+            """
+            CREATE TRIGGER \(t.table)_append_only BEFORE UPDATE OR DELETE ON \(t.table)
+            FOR EACH ROW EXECUTE FUNCTION clinic_refuse('\(t.refusal)');
+            CREATE TRIGGER \(t.table)_never_truncated BEFORE TRUNCATE ON \(t.table)
+            FOR EACH STATEMENT EXECUTE FUNCTION clinic_refuse('\(t.refusal)');
+            """
+        }.joined(separator: "\n")
+    }
+
     static let migrations: [Migration] = [
         Migration(version: 10, name: "record-on-a-server", sql: """
             CREATE TABLE meta (
@@ -183,9 +215,17 @@ package enum PostgresSchema {
                 RETURN NEW;
             END $$;
 
-            -- A database stays live or sandbox for life.
+            -- A database stays live or sandbox for life, as its owner made it (clinic db migrate
+            -- writes the mode): the program's role never writes it, on a new record either.
             CREATE FUNCTION clinic_meta_mode_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
+                IF TG_OP = 'INSERT' THEN
+                    IF NEW.key IN ('mode', 'replayed_from')
+                       AND NOT pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'USAGE') THEN
+                        RAISE EXCEPTION USING ERRCODE = '23514', MESSAGE = 'a database is made live or sandbox by its owner';
+                    END IF;
+                    RETURN NEW;
+                END IF;
                 IF OLD.key IN ('mode', 'replayed_from') THEN
                     RAISE EXCEPTION USING ERRCODE = '23514', MESSAGE = 'a database stays live or sandbox for life';
                 END IF;
@@ -252,46 +292,14 @@ package enum PostgresSchema {
                 RETURN NULL;
             END $$;
 
-            CREATE TRIGGER records_linked BEFORE INSERT ON records
-            FOR EACH ROW EXECUTE FUNCTION clinic_chain_linked();
-            CREATE TRIGGER journal_linked BEFORE INSERT ON journal
-            FOR EACH ROW EXECUTE FUNCTION clinic_chain_linked();
-            CREATE TRIGGER protocols_linked BEFORE INSERT ON protocols
-            FOR EACH ROW EXECUTE FUNCTION clinic_chain_linked();
-            CREATE TRIGGER access_linked BEFORE INSERT ON access
-            FOR EACH ROW EXECUTE FUNCTION clinic_chain_linked();
-            CREATE TRIGGER changes_linked BEFORE INSERT ON changes
-            FOR EACH ROW EXECUTE FUNCTION clinic_chain_linked();
-            CREATE TRIGGER records_append_only BEFORE UPDATE OR DELETE ON records
-            FOR EACH ROW EXECUTE FUNCTION clinic_refuse('records are append-only: write a correction that amends the entry');
-            CREATE TRIGGER records_never_truncated BEFORE TRUNCATE ON records
-            FOR EACH STATEMENT EXECUTE FUNCTION clinic_refuse('records are append-only: write a correction that amends the entry');
+            \(linkedTriggers)
+            \(appendOnlyTriggers)
             CREATE TRIGGER records_announced AFTER INSERT ON records
             FOR EACH ROW EXECUTE FUNCTION clinic_announce();
             CREATE TRIGGER changes_announced AFTER INSERT ON changes
             FOR EACH ROW EXECUTE FUNCTION clinic_announce();
             CREATE TRIGGER meta_announced AFTER INSERT OR UPDATE ON meta
             FOR EACH ROW EXECUTE FUNCTION clinic_announce();
-            CREATE TRIGGER journal_append_only BEFORE UPDATE OR DELETE ON journal
-            FOR EACH ROW EXECUTE FUNCTION clinic_refuse('the journal is append-only');
-            CREATE TRIGGER journal_never_truncated BEFORE TRUNCATE ON journal
-            FOR EACH STATEMENT EXECUTE FUNCTION clinic_refuse('the journal is append-only');
-            CREATE TRIGGER protocols_append_only BEFORE UPDATE OR DELETE ON protocols
-            FOR EACH ROW EXECUTE FUNCTION clinic_refuse('protocol adoptions are append-only');
-            CREATE TRIGGER protocols_never_truncated BEFORE TRUNCATE ON protocols
-            FOR EACH STATEMENT EXECUTE FUNCTION clinic_refuse('protocol adoptions are append-only');
-            CREATE TRIGGER access_append_only BEFORE UPDATE OR DELETE ON access
-            FOR EACH ROW EXECUTE FUNCTION clinic_refuse('the access log is append-only');
-            CREATE TRIGGER access_never_truncated BEFORE TRUNCATE ON access
-            FOR EACH STATEMENT EXECUTE FUNCTION clinic_refuse('the access log is append-only');
-            CREATE TRIGGER changes_append_only BEFORE UPDATE OR DELETE ON changes
-            FOR EACH ROW EXECUTE FUNCTION clinic_refuse('the changes are append-only');
-            CREATE TRIGGER changes_never_truncated BEFORE TRUNCATE ON changes
-            FOR EACH STATEMENT EXECUTE FUNCTION clinic_refuse('the changes are append-only');
-            CREATE TRIGGER protocol_texts_append_only BEFORE UPDATE OR DELETE ON protocol_texts
-            FOR EACH ROW EXECUTE FUNCTION clinic_refuse('protocol texts are append-only');
-            CREATE TRIGGER protocol_texts_never_truncated BEFORE TRUNCATE ON protocol_texts
-            FOR EACH STATEMENT EXECUTE FUNCTION clinic_refuse('protocol texts are append-only');
             CREATE TRIGGER staff_changed_with_its_entry BEFORE UPDATE ON staff
             FOR EACH ROW EXECUTE FUNCTION clinic_staff_changed_with_its_entry();
             CREATE TRIGGER staff_append_only_delete BEFORE DELETE ON staff
@@ -310,7 +318,7 @@ package enum PostgresSchema {
             FOR EACH ROW EXECUTE FUNCTION clinic_refuse('visits are append-only');
             CREATE TRIGGER visits_never_truncated BEFORE TRUNCATE ON visits
             FOR EACH STATEMENT EXECUTE FUNCTION clinic_refuse('visits are append-only');
-            CREATE TRIGGER meta_mode_fixed BEFORE UPDATE OR DELETE ON meta
+            CREATE TRIGGER meta_mode_fixed BEFORE INSERT OR UPDATE OR DELETE ON meta
             FOR EACH ROW EXECUTE FUNCTION clinic_meta_mode_fixed();
             CREATE TRIGGER meta_never_truncated BEFORE TRUNCATE ON meta
             FOR EACH STATEMENT EXECUTE FUNCTION clinic_refuse('a database stays live or sandbox for life');
@@ -333,11 +341,15 @@ package enum PostgresSchema {
         package var from: Int
         package var to: Int
         package var granted: String?
+        /// Whether the record is a sandbox (training, demos, tests) rather than a clinic's live record.
+        package var isSandbox: Bool
     }
 
     /// Brings the schema at `address` up to date as the role the address names (which owns it),
-    /// and grants `role` (the one the program connects as) what it needs and no more.
-    package static func migrate(address: String, grant role: String?, now: Date) throws -> MigrationReport {
+    /// and grants `role` (the one the program connects as) what it needs and no more. A new record
+    /// is made live, or with `sandbox` a sandbox, for life: its owner decides, never the first
+    /// program to open it.
+    package static func migrate(address: String, grant role: String?, sandbox: Bool = false, now: Date) throws -> MigrationReport {
         let owner = try PostgresDatabase(address: address)
         if let role {
             guard role.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
@@ -363,6 +375,16 @@ package enum PostgresSchema {
                 try owner.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                                 [.int(Int64(migration.version)), .text(migration.name), .text(Timestamp.string(now))])
             }
+            switch try owner.query("SELECT value FROM meta WHERE key = 'mode'").first?.first?.text {
+            case nil:
+                try owner.query("INSERT INTO meta (key, value) VALUES ('mode', ?)", [.text(sandbox ? "sandbox" : "live")])
+                // No patient, so nothing falls due: what the due items hold is right on any basis.
+                try owner.query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                                [.text(RecordStores.dueBasisKey), .text(RecordStores.anyDueBasis)])
+            case "live" where sandbox:
+                throw StoreError.unusable("the record on \(owner.location) is live; --sandbox makes a new database a sandbox: migrate another, new database with --sandbox")
+            default: break
+            }
             if let role {
                 let quoted = "\"\(role)\""
                 try owner.execute("""
@@ -378,7 +400,8 @@ package enum PostgresSchema {
             }
             return applied
         }
-        return MigrationReport(location: owner.location, from: from, to: latestVersion, granted: role)
+        let mode = try owner.query("SELECT value FROM meta WHERE key = 'mode'").first?.first?.text
+        return MigrationReport(location: owner.location, from: from, to: latestVersion, granted: role, isSandbox: mode == "sandbox")
     }
 
     // MARK: - Opening, as the program's role

@@ -85,20 +85,38 @@ package enum RecordCopy {
         do {
             try target.transaction {
                 for table in tables {
-                    guard try target.query("SELECT 1 FROM \(table.name) LIMIT 1").isEmpty else {
+                    // A server's new record holds what its owner wrote: the mode, and that nothing falls due yet.
+                    let made = table.name == "meta" ? " WHERE key NOT IN ('mode', '\(RecordStores.dueBasisKey)')" : ""
+                    guard try target.query("SELECT 1 FROM \(table.name)\(made) LIMIT 1").isEmpty else {
                         throw StoreError.unusable("the record at \(target.location) is not empty (its \(table.name) table holds rows); a copy is made into a new record; nothing was copied")
                     }
                 }
+                let mode = from.isSandbox ? "sandbox" : "live"
+                let madeAs = try target.query("SELECT value FROM meta WHERE key = 'mode'").first?.first?.text
+                if let madeAs, madeAs != mode {
+                    throw StoreError.unusable("the record at \(target.location) was made \(madeAs) by its owner and \(from.db.location) is \(mode == "live" ? "a clinic's live record" : "a sandbox"): its owner migrates a new database\(mode == "sandbox" ? " with --sandbox" : " without --sandbox") for the copy; nothing was copied")
+                }
+                if from.replayedFrom != nil, PostgresAddress.names(destination) {
+                    throw StoreError.unusable("\(from.db.location) is a replay's sandbox, which stays in its file (replay --verify compares it with a server's record); nothing was copied")
+                }
                 for table in tables {
                     let count = table.columns.split(separator: ",").count
-                    let insert = "INSERT INTO \(table.name) (\(table.columns)) VALUES (\(Array(repeating: "?", count: count).joined(separator: ", ")))"
-                    let cursor = try from.db.cursor("SELECT \(table.columns) FROM \(table.name) ORDER BY \(table.order)")
+                    var insert = "INSERT INTO \(table.name) (\(table.columns)) VALUES (\(Array(repeating: "?", count: count).joined(separator: ", ")))"
+                    var select = "SELECT \(table.columns) FROM \(table.name)"
+                    if table.name == "meta" {
+                        insert += " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                        if madeAs != nil { select += " WHERE key != 'mode'" }
+                    }
+                    let cursor = try from.db.cursor(select + " ORDER BY \(table.order)")
                     var copied = 0
                     while let row = try cursor.next() {
                         try target.query(insert, row)
                         copied += 1
                     }
                     rows.append((table.name, copied))
+                }
+                if let since = try from.protocolTextsSince() {
+                    try target.query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", [.text(SQLStore.protocolTextsSinceKey), .text(since)])
                 }
             }
         } catch {

@@ -70,10 +70,22 @@ extension SQLStore {
     /// The adoptions made since the texts have been kept (migration 9) whose text is not kept:
     /// each adoption of a protocol file keeps it in the same transaction.
     package func adoptionsWithoutText() throws -> [(id: Int64, sha256: String)] {
-        guard let since = try db.query("SELECT applied_at FROM schema_migrations WHERE version = 9").first?.first?.text else { return [] }
+        guard let since = try protocolTextsSince() else { return [] }
         return try db.query("""
             SELECT id, sha256 FROM protocols WHERE adopted_at >= ? AND sha256 NOT IN (SELECT sha256 FROM protocol_texts) ORDER BY id
             """, [.text(since)]).map { ($0[0].int ?? 0, $0[1].text ?? "") }
+    }
+
+    /// The meta key a copied record keeps its source's ``protocolTextsSince()`` under.
+    static let protocolTextsSinceKey = "protocol_texts_since"
+
+    /// Since when every adoption keeps its protocol's text: when the schema began keeping them
+    /// (SQLite's version 9; a server's record, from its first version), or, for a record made by
+    /// `db copy`, its source's time, which the copy brings with it: a copy is checked as its
+    /// source is, not only from the day it was made.
+    func protocolTextsSince() throws -> String? {
+        if let copied = try meta(Self.protocolTextsSinceKey) { return copied }
+        return try db.query("SELECT applied_at FROM schema_migrations WHERE version >= 9 ORDER BY version LIMIT 1").first?.first?.text
     }
 
     package func adoptedVersions() throws -> [(version: String, sha256: String)] {

@@ -166,11 +166,19 @@ package final class SQLStore: RecordStore, @unchecked Sendable {
         } else {
             try PostgresSchema.checkReady(server)
         }
-        // Under the write lock: two workstations opening a new record at once write its mode once.
-        (isSandbox, replayedFrom) = try server.transaction {
-            try Self.settleMode(server, isNew: try server.query("SELECT 1 FROM meta WHERE key = 'mode'").isEmpty,
-                                sandbox: sandbox, replayOf: recording, location: server.location)
+        // The record's owner made it live or a sandbox (clinic db migrate); the program never does.
+        guard recording == nil else {
+            throw StoreError.unusable("a replay is made into a new file: give replay --into a new file path (and --verify \(PostgresAddress.display(address)) to compare it with the record on the server)")
         }
+        // Read in a transaction, which a standby refuses (in one line): the program writes to the primary.
+        guard let mode = try server.transaction({ try server.query("SELECT value FROM meta WHERE key = 'mode'").first?.first?.text }) else {
+            throw StoreError.unusable("the record on \(server.location) was made before its owner chose live or sandbox: its owner runs clinic db migrate --db postgres://OWNER@HOST/DATABASE (with --sandbox for a sandbox)")
+        }
+        if sandbox && mode != "sandbox" {
+            throw StoreError.unusable("the record on \(server.location) is live; --sandbox opens only a sandbox, which its owner makes with clinic db migrate --sandbox on a new database")
+        }
+        isSandbox = mode == "sandbox"
+        replayedFrom = try server.query("SELECT value FROM meta WHERE key = 'replayed_from'").first?.first?.text
         try chainTheStartingState(now: now)
         db.beforeCommit = { [unowned self] in try settleAppended() }
     }

@@ -135,11 +135,37 @@ import Testing
         #expect(PostgresSchema.latestVersion == Schema.latestVersion)
     }
 
+    /// A record is made live or a sandbox by its owner, with its schema (`clinic db migrate
+    /// [--sandbox]`), for life: the program's role never writes the mode, on a new record either,
+    /// and a live record is never opened or migrated as a sandbox.
+    @Test func theOwnerMakesARecordLiveOrASandbox() throws {
+        let live = try PostgresServer.shared.newRecord()
+        #expect(try !RecordStores.open(live, now: Date()).isSandbox)
+        do {
+            _ = try RecordStores.open(live, now: Date(), sandbox: true)
+            Issue.record("a live record opened as a sandbox")
+        } catch {
+            #expect("\(error)".contains("is live; --sandbox opens only a sandbox"), "\(error)")
+        }
+        let sandbox = try PostgresServer.shared.newRecord(sandbox: true)
+        #expect(try RecordStores.open(sandbox, now: Date()).isSandbox)
+        let app = try PostgresDatabase(address: sandbox)
+        for sql in ["UPDATE meta SET value = 'live' WHERE key = 'mode'", "DELETE FROM meta WHERE key = 'mode'",
+                    "INSERT INTO meta (key, value) VALUES ('replayed_from', 'day.clinic')"] {
+            #expect(throws: PostgresError.self, "\(sql)") { try app.execute(sql) }
+        }
+        let owner = live.replacingOccurrences(of: "user=\(PostgresServer.program)", with: "user=\(PostgresServer.owner)")
+        #expect(try PostgresSchema.migrate(address: owner, grant: PostgresServer.program, now: Date()).isSandbox == false)
+        #expect(throws: StoreError.self) { try PostgresSchema.migrate(address: owner, grant: PostgresServer.program, sandbox: true, now: Date()) }
+        // A replay is made into a new file, never into a server's record.
+        #expect(throws: StoreError.self) { try RecordStores.open(sandbox, now: Date(), replayOf: "day.clinic") }
+    }
+
     /// The same entries give the same chain heads on SQLite and on the server.
     @Test func theSameEntriesGiveTheSameChain() throws {
         let now = Date(timeIntervalSince1970: 1_795_510_800)
         var heads: [[String?]] = []
-        for location in [":memory:", try PostgresServer.shared.newRecord()] {
+        for location in [":memory:", try PostgresServer.shared.newRecord(sandbox: true)] {
             let store = try RecordStores.open(location, now: now, sandbox: true)
             let nurse = try store.addStaff(username: "nora", roles: [.nurse], passwordHash: "scrypt$x", at: now, by: nil)
             let patient = try store.addPatient(mrn: "P-1", name: "Ana", dob: "1980-01-01", sex: .female, at: now, by: nurse.id)
@@ -176,7 +202,7 @@ import Testing
     /// failure says so; the next command connects again, which is said once, and works.
     @Test func aRestartLosesTheTransactionWholeAndTheNextCommandReconnects() throws {
         let server = try PostgresServer()
-        let store = try RecordStores.open(try server.newRecord(), now: now, sandbox: true)
+        let store = try RecordStores.open(try server.newRecord(sandbox: true), now: now, sandbox: true)
         var notes: [String] = []
         store.onReconnect = { notes.append($0) }
         let (nurse, patient) = try staffAndPatient(store)
@@ -204,7 +230,7 @@ import Testing
     /// one line, nothing half-written, and the next write works.
     @Test func aCutConnectionWritesNothingHalfWay() throws {
         let server = try PostgresServer()
-        let store = try RecordStores.open(try server.newRecord(), now: now, sandbox: true)
+        let store = try RecordStores.open(try server.newRecord(sandbox: true), now: now, sandbox: true)
         let (nurse, patient) = try staffAndPatient(store)
         #expect(throws: PostgresError.self) {
             try store.transaction {
@@ -222,7 +248,7 @@ import Testing
     /// not write to it: it says, in one line, that it is a standby.
     @Test func aStandbyReadsAndRefusesWrites() throws {
         let primary = try PostgresServer()
-        let address = try primary.newRecord()
+        let address = try primary.newRecord(sandbox: true)
         let store = try RecordStores.open(address, now: now, sandbox: true)
         let (nurse, patient) = try staffAndPatient(store)
         try append(store, nurse, patient, 1)
@@ -353,7 +379,7 @@ import Testing
     /// A statement waiting on a lock another session holds: said after a second, given up after
     /// the longest wait, stopped at once when asked; nothing is recorded.
     @Test func aWaitOnTheServerIsBoundedAndStoppable() throws {
-        let address = try PostgresServer.shared.newRecord()
+        let address = try PostgresServer.shared.newRecord(sandbox: true)
         let store = try RecordStores.open(address, now: now, sandbox: true)
         let nurse = try store.addStaff(username: "nora", roles: [.nurse], passwordHash: "scrypt$x", at: now, by: nil)
         let name = String(try #require(URLComponents(string: address)?.path.dropFirst()))

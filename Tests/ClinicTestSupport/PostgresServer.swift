@@ -132,23 +132,26 @@ package final class PostgresServer: @unchecked Sendable {
     /// program connects as, which may only read and append.
     package static let owner = "clinic_owner", program = "clinic_app"
     private let lock = NSLock()
-    private var template: String?
+    private var templates: Set<String> = []
 
     /// A new, empty clinic record on this server, made as a clinic makes one (`clinic db
-    /// migrate --grant clinic_app` as its owner), copied from a template made once; the address
-    /// the program connects to it at.
-    package func newRecord() throws -> String {
+    /// migrate --grant clinic_app [--sandbox]` as its owner), copied from a template made once;
+    /// the address the program connects to it at.
+    package func newRecord(sandbox: Bool = false) throws -> String {
         lock.lock()
         defer { lock.unlock() }
         let admin = try PostgresConnection(address: address())
-        if template == nil {
+        if templates.isEmpty {
             try admin.execute("CREATE ROLE \(Self.owner) LOGIN; CREATE ROLE \(Self.program) LOGIN")
-            try admin.execute("CREATE DATABASE clinic_template OWNER \(Self.owner)")
-            _ = try PostgresSchema.migrate(address: address("clinic_template", user: Self.owner), grant: Self.program, now: Date())
-            template = "clinic_template"
+        }
+        let template = sandbox ? "clinic_template_sandbox" : "clinic_template_live"
+        if !templates.contains(template) {
+            try admin.execute("CREATE DATABASE \(template) OWNER \(Self.owner)")
+            _ = try PostgresSchema.migrate(address: address(template, user: Self.owner), grant: Self.program, sandbox: sandbox, now: Date())
+            templates.insert(template)
         }
         let name = "clinic_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
-        try admin.execute("CREATE DATABASE \(name) TEMPLATE clinic_template OWNER \(Self.owner)")
+        try admin.execute("CREATE DATABASE \(name) TEMPLATE \(template) OWNER \(Self.owner)")
         return address(name, user: Self.program)
     }
 

@@ -44,7 +44,7 @@ extension EndToEnd {
     /// Another workstation's patient falls due while this shell waits at its prompt, nobody's
     /// patient open: the line comes within seconds, above the half-typed line, which stays.
     @Test(arguments: [false, true]) func theWatchShowsEveryPatientWhileTheShellWaits(onServer: Bool) throws {
-        let h = try Harness(onServer: onServer)
+        let h = try Harness(onServer: onServer, sandbox: true)
         try h.sandboxWithStaff()
         try Self.startInfusion(h)
         let t = Terminal(h)
@@ -89,7 +89,7 @@ extension EndToEnd {
     /// seconds; and the idle sign-out keeps a half-typed line for the same person, and discards
     /// it, saying so, for anyone else.
     @Test func theWatchKeepsTimeAndTheIdleSignOutKeepsTheLine() throws {
-        let h = try Harness()
+        let h = try Harness(sandbox: true)
         try h.sandboxWithStaff()
         let protocolFile = try Self.protocolFile(h, ["monitoring.vitals_interval_minutes": 1, "clinic.idle_minutes": 1])
         try Self.startInfusion(h, realTime: true, protocolFile: protocolFile)
@@ -143,7 +143,7 @@ extension EndToEnd {
     /// Leaving a patient whose infusion runs asks first at a terminal, and a script must say
     /// --force; Ctrl-D asks too.
     @Test func leavingDuringAnInfusionAsks() throws {
-        let h = try Harness()
+        let h = try Harness(sandbox: true)
         try h.sandboxWithStaff()
         try Self.startInfusion(h)
         let refused = try h.run(["--user", "nora", "-c", "patient open DAY-001", "-c", "logout"], env: Harness.staff)
@@ -176,7 +176,7 @@ extension EndToEnd {
     /// A line recalled from the history has `…` where a name was: it asks for the name again
     /// instead of searching for `…`, and Up at that prompt does not bring back a command.
     @Test func aRecalledLineAsksForWhatTheHistoryBlanked() throws {
-        let h = try Harness()
+        let h = try Harness(sandbox: true)
         try h.sandboxWithStaff()
         try Self.startInfusion(h)
         let t = Terminal(h)

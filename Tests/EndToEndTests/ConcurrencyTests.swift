@@ -8,7 +8,7 @@ import Testing
 extension EndToEnd {
 @Suite struct ConcurrencyTests {
     @Test(arguments: [false, true]) func fiveWorkstationsAtOnceLoseNothing(onServer: Bool) throws {
-        let h = try Harness(onServer: onServer)
+        let h = try Harness(onServer: onServer, sandbox: true)
         try h.sandboxWithStaff()
         let env = ["CLINIC_PASSWORD": "staff-pass1"]
         for (mrn, name) in [("A-1", "Ana Lima"), ("B-2", "Ben Okafor")] {

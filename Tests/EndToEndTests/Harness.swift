@@ -28,11 +28,14 @@ struct Harness {
     var history: String { folder.appendingPathComponent("history").path }
 
     /// With `onServer`, the record is kept on PostgreSQL (the program connects as the role that
-    /// may only read and append), and ``sql(_:in:)`` reads it with `psql`.
-    init(onServer: Bool = false) throws {
+    /// may only read and append), and ``sql(_:in:)`` reads it with `psql`. The backend the tests
+    /// run against by default (`CLINIC_TEST_BACKEND`): one test, either backend. A file is made a
+    /// sandbox by the first program to open it with `--sandbox`; a server's record by its owner,
+    /// so `sandbox` asks for one.
+    init(onServer: Bool = TestDatabases.onServer, sandbox: Bool = false) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("clinic-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        database = onServer ? try PostgresServer.shared.newRecord() : folder.appendingPathComponent("clinic.sqlite").path
+        database = onServer ? try PostgresServer.shared.newRecord(sandbox: sandbox) : folder.appendingPathComponent("clinic.sqlite").path
     }
 
     /// The name of the server database the record is kept in.
@@ -100,14 +103,28 @@ struct Harness {
     }
 
     /// Runs `sqlite3` on the database and returns its rows, `|`-separated; on the server, `psql`
-    /// as its superuser, which prints rows the same way.
+    /// as its superuser, which prints rows the same way, the query said in its SQL
+    /// (``postgresSQL(_:)``) and a truth value printed as SQLite prints it (1 or 0).
     func sql(_ query: String, in path: String? = nil) throws -> [String] {
         if path == nil, onServer {
-            return try PostgresServer.shared.psql(query, database: serverDatabase).split(separator: "\n").map(String.init)
+            return try PostgresServer.shared.psql(Self.postgresSQL(query), database: serverDatabase).split(separator: "\n").map { row in
+                row.split(separator: "|", omittingEmptySubsequences: false).map { $0 == "t" ? "1" : $0 == "f" ? "0" : String($0) }.joined(separator: "|")
+            }
         }
         let r = try run([path ?? database, query], executable: "/usr/bin/sqlite3")
         #expect(r.status == 0, "sqlite3: \(r.stderr)")
         return r.stdout.split(separator: "\n").map(String.init)
+    }
+
+    /// A query the tests write in SQLite's SQL, in PostgreSQL's: the one difference the tests
+    /// meet is a JSON field, `json_extract(payload, '$.a.b[0]')`, which becomes `payload::jsonb #>> '{a,b,0}'`.
+    static func postgresSQL(_ query: String) -> String {
+        let pattern = #/json_extract\(([A-Za-z_.]+), '\$\.([^']+)'\)/#
+        return query.replacing(pattern) { match in
+            let path = match.output.2.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: "")
+                .split(separator: ".").joined(separator: ",")
+            return "(\(match.output.1)::jsonb #>> '{\(path)}')"
+        }
     }
 
     func write(_ name: String, _ text: String) throws -> String {

@@ -10,7 +10,7 @@ extension EndToEnd {
     static let secrets = ["Quillfeather", "Zed-nick", "staff-pass1", "Hollowmere", "Larkspur", "suicidal plan", "Brightwater", "wrong-pass9", "Quillpass"]
 
     @Test func theJournalKeepsNothingOfWhatWasNotRecorded() throws {
-        let h = try Harness()
+        let h = try Harness(sandbox: true)
         try h.sandboxWithStaff()
         let inner = try h.write("inner.clinic", "echo ${WHO}\nfoo ${WHO}\n")
         let day = try h.write("day.clinic", """

@@ -5,8 +5,9 @@ import Testing
 /// administrator is locked out of, chained in the access log and journalled.
 extension EndToEnd {
 @Suite struct OwnerCommandTests {
+    /// (A file's owner; the schema's owner on a server: ServerTests.)
     @Test func theFilesOwnerUnlocksAnAccount() throws {
-        let h = try Harness()
+        let h = try Harness(onServer: false)
         try h.provision()
         for _ in 1...5 { #expect(try h.run(["--user", "nora", "-c", "whoami"], env: ["CLINIC_PASSWORD": "wrong-pass9"]).status == 1) }
         #expect(try h.run(["--user", "nora", "-c", "whoami"], env: Harness.nurse).stderr.contains("is locked after 5 wrong passwords"))
@@ -19,6 +20,23 @@ extension EndToEnd {
         let unknown = try h.run(["admin", "unlock", "nobody"])
         #expect(unknown.status == 1 && unknown.stderr.contains("there is no member of staff called nobody; check the spelling of the sign-in name"))
         #expect(try h.run(["audit", "verify"]).status == 0)
+    }
+
+    /// What falls due is a projection the program rewrites (on a server its role may delete the
+    /// rows): `clinic audit verify`, which signs nobody in, works each patient's items out again
+    /// with the modules, as the shell's does, and finds the table emptied behind the program's back.
+    @Test(arguments: [false, true]) func theOwnersVerifyChecksWhatFallsDue(onServer: Bool) throws {
+        let h = try Harness(onServer: onServer, sandbox: true)
+        try h.sandboxWithStaff()
+        let day = try h.run(["--user", "nora", Harness.repository.appendingPathComponent("Workflows/followup.clinic").path], env: Harness.staff)
+        #expect(day.status == 0, "\(day.stderr)")
+        let before = try h.run(["audit", "verify"])
+        #expect(before.status == 0 && before.stdout.contains("what falls due: every patient's items match their record"), "\(before.stdout)\(before.stderr)")
+        #expect(try h.sql("SELECT count(*) FROM due_items") != ["0"])
+        _ = try h.sql("DELETE FROM due_items")
+        let after = try h.run(["audit", "verify"])
+        #expect(after.status == 1 && after.stderr.contains("what falls due for FU-001: ") && after.stderr.contains("0 in the table"),
+                "\(after.stdout)\(after.stderr)")
     }
 }
 }

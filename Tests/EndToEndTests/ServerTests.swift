@@ -45,7 +45,7 @@ extension EndToEnd {
         #expect(opened.status == 0, "\(opened.stderr)")
 
         // The sandbox workflows, on a sandbox record of the server.
-        let sandbox = try PostgresServer.shared.newRecord()
+        let sandbox = try PostgresServer.shared.newRecord(sandbox: true)
         try h.sandboxWithStaff(sandbox)
         for name in ["batch-intake.clinic", "infusion-dose.clinic", "infusion-day.clinic"] {
             let r = try h.run(["--db", sandbox, "--user", "nora", workflow(name)], env: Harness.staff)
@@ -54,9 +54,13 @@ extension EndToEnd {
             if name == "batch-intake.clinic" { #expect(r.stdout.contains("212 rows: 208 done, 4 failed: rows 17, 88, 151, 203 (see above)")) }
         }
         #expect(try h.run(["audit", "verify", "--db", sandbox]).status == 0)
+        // A sandbox is copied only into a record its owner made a sandbox.
+        let mismatch = try h.run(["db", "copy", "--from", sandbox, "--to", try PostgresServer.shared.newRecord()])
+        #expect(mismatch.status == 1 && mismatch.stderr.contains("was made live by its owner") && mismatch.stderr.contains("with --sandbox"),
+                "\(mismatch.stdout)\(mismatch.stderr)")
 
         // A session recorded on the server replays into a file and compares with the server's record.
-        let recorded = try PostgresServer.shared.newRecord()
+        let recorded = try PostgresServer.shared.newRecord(sandbox: true)
         let recording = h.folder.appendingPathComponent("session.clinic").path
         let made = try h.run(["--sandbox", "--db", recorded, "--user", "admin", "--record", recording, "-c", "user add nora --role nurse", "-c", "user add patel --role physician"],
                              env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_NEW_PASSWORD": "staff-pass1"])
@@ -65,6 +69,11 @@ extension EndToEnd {
         let replay = try h.run(["--sandbox", "--db", h.folder.appendingPathComponent("scratch.sqlite").path, "--user", "admin",
                                 "-c", "replay \(recording) --into \(replayed) --verify \(recorded)"], env: ["CLINIC_PASSWORD": "admin-pass1"])
         #expect(replay.status == 0 && replay.stdout.contains(": identical: "), "\(replay.stdout)\(replay.stderr)")
+        // A replay is made into a file, never into a record on the server.
+        let intoServer = try h.run(["--sandbox", "--db", h.folder.appendingPathComponent("scratch.sqlite").path, "--user", "admin",
+                                    "-c", "replay \(recording) --into \(try PostgresServer.shared.newRecord(sandbox: true))"], env: ["CLINIC_PASSWORD": "admin-pass1"])
+        #expect(intoServer.status == 1 && intoServer.stderr.contains("a replay is made into a new file, not into a record on a server"),
+                "\(intoServer.stdout)\(intoServer.stderr)")
     }
 
     /// A server that asks for a password none of ~/.pgpass holds: at a terminal the program asks
@@ -108,7 +117,7 @@ extension EndToEnd {
     /// A command waiting for another workstation at the terminal: Ctrl-C stops the wait, and what
     /// was typed meanwhile (for a patient who was not opened) is not run.
     @Test func ctrlCStopsAWaitAndWhatWasTypedAheadIsNotRun() throws {
-        let h = try Harness(onServer: true)
+        let h = try Harness(onServer: true, sandbox: true)
         try h.sandboxWithStaff()
         for (mrn, name) in [("A-1", "Ana Lima"), ("B-2", "Ben Okafor")] {
             let r = try h.run(["--user", "nora", "-c", "patient new --name '\(name)' --dob 1981-02-11 --sex F --mrn \(mrn)", "-c", "visit start --kind consult"], env: Harness.staff)
@@ -139,7 +148,7 @@ extension EndToEnd {
     /// The schema's owner can step around the program's role: a change made that way (a trigger
     /// disabled, an entry edited) is found by audit verify, as a change to SQLite's file is.
     @Test func aChangeByTheSchemasOwnerIsFound() throws {
-        let h = try Harness(onServer: true)
+        let h = try Harness(onServer: true, sandbox: true)
         try h.sandboxWithStaff()
         let r = try h.run(["--user", "nora", "-c", "patient new --name 'Ana Lima' --dob 1981-02-11 --sex F --mrn A-1", "-c", "visit start --kind consult", "-c", "intake weight 70kg"], env: Harness.staff)
         #expect(r.status == 0, "\(r.stderr)")

@@ -198,7 +198,7 @@ extension EndToEnd {
     /// While an infusion runs, the prompt says when the next vital signs are due, and an overdue
     /// check is announced before the prompt, on the sandbox's clock.
     @Test func vitalsDueRideInThePrompt() throws {
-        let h = try Harness()
+        let h = try Harness(sandbox: true)
         let workflows = Harness.repository.appendingPathComponent("Workflows")
         let staff = Harness.staff
         try h.sandboxWithStaff()
@@ -223,7 +223,7 @@ extension EndToEnd {
     /// A full set of vital signs in at most 30 keystrokes, by the short form; left out, the signs the
     /// protocol requires are asked for, blood pressure as one answer, and Fahrenheit is converted.
     @Test func vitalsAndAResumeInAFewKeystrokes() throws {
-        let h = try Harness()
+        let h = try Harness(sandbox: true)
         let staff = Harness.staff
         try h.sandboxWithStaff()
         try ChairTests.startInfusion(h)
@@ -303,7 +303,7 @@ extension EndToEnd {
     /// A session typed at a real terminal, with prompted answers and passwords, recorded; its
     /// replay into a fresh database reproduces the same record and hash chain.
     @Test func aRecordedSessionReplaysIntoTheSameRecord() throws {
-        let h = try Harness()
+        let h = try Harness(sandbox: true)
         let recording = h.folder.appendingPathComponent("visit.clinic").path
         let t = Terminal(h)
         try t.start(["--sandbox", "--db", h.database, "--record", recording], env: [:], ready: "administrator name: ")

@@ -14,7 +14,7 @@ import Foundation
 /// rewrite of what the head covered. Reports OK with each chain's count and head, or every problem.
 package enum Audit {
     /// Verifies the session's record, and with its modules what falls due for each patient.
-    static func verify(heads: [String], anchors: String?, in session: Session) throws -> CommandOutput {
+    package static func verify(heads: [String], anchors: String?, in session: Session) throws -> CommandOutput {
         var out = try verify(session.store, heads: heads, anchors: anchors, alsoFound: DueProjection.differences(in: session))
         out.line(try DueProjection.isCurrent(in: session) ? "what falls due: every patient's items match their record"
                  : "what falls due: worked out under other modules or another protocol; the worklist (or db rebuild) works them out again")

@@ -11,6 +11,9 @@ enum Replay {
             throw CommandError("cannot read \(file)", hint: "give the recording's path")
         }
         let target = into ?? (file.hasSuffix(".clinic") ? String(file.dropLast(7)) : file) + ".replay.sqlite"
+        if PostgresAddress.names(target) {
+            throw CommandError("a replay is made into a new file, not into a record on a server", hint: "give --into a new file path; --verify \(PostgresAddress.display(target)) compares the replay with the record there")
+        }
         if FileManager.default.fileExists(atPath: target) {
             throw CommandError("\(target) already exists; replay makes a new database", hint: "give --into a new file")
         }

@@ -1,5 +1,6 @@
 import ClinicEngine
 import ClinicKit
+import ClinicScript
 import ClinicStorage
 import Foundation
 
@@ -15,7 +16,7 @@ package enum OwnerCommand: Equatable {
     case verify(database: String?, heads: [String], anchors: String?)
     case head(database: String?)
     case unlock(name: String, database: String?)
-    case migrate(database: String?, grant: String?)
+    case migrate(database: String?, grant: String?, sandbox: Bool)
     case status(database: String?)
     case copy(from: String, to: String)
 
@@ -23,7 +24,7 @@ package enum OwnerCommand: Equatable {
         usage: clinic audit verify [--db PATH] [--head HEAD ...] [--anchors FILE]
                clinic audit head [--db PATH]
                clinic admin unlock NAME [--db PATH|postgres://OWNER@HOST/DB]
-               clinic db migrate [--db PATH|postgres://OWNER@HOST/DB] [--grant ROLE]
+               clinic db migrate [--db PATH|postgres://OWNER@HOST/DB] [--grant ROLE] [--sandbox]
                clinic db status [--db PATH|postgres://USER@HOST/DB]
                clinic db copy --from PATH|URL --to PATH|URL
         """
@@ -34,7 +35,7 @@ package enum OwnerCommand: Equatable {
         let command = arguments[0] + " " + arguments[1]
         guard ["audit verify", "audit head", "admin unlock", "db migrate", "db status", "db copy"].contains(command) else { return nil }
         var database: String?, heads: [String] = [], anchors: String?, words: [String] = []
-        var grant: String?, from: String?, to: String?
+        var grant: String?, from: String?, to: String?, sandbox = false
         var i = 2
         func value(_ flag: String) throws(ProgramOptions.UsageError) -> String {
             guard i + 1 < arguments.count, !arguments[i + 1].isEmpty else { throw .init(description: "\(flag) needs a value") }
@@ -48,6 +49,7 @@ package enum OwnerCommand: Equatable {
             case "--head" where command == "audit verify": heads.append(try value(a))
             case "--anchors" where command == "audit verify": anchors = try value(a)
             case "--grant" where command == "db migrate": grant = try value(a)
+            case "--sandbox" where command == "db migrate": sandbox = true
             case "--from" where command == "db copy": from = try value(a)
             case "--to" where command == "db copy": to = try value(a)
             default:
@@ -58,7 +60,7 @@ package enum OwnerCommand: Equatable {
         }
         if command.hasPrefix("db "), let word = words.first { throw .init(description: "\(command) takes no words: \(word)\n\(usage)") }
         switch command {
-        case "db migrate": return .migrate(database: database, grant: grant)
+        case "db migrate": return .migrate(database: database, grant: grant, sandbox: sandbox)
         case "db status": return .status(database: database)
         case "db copy":
             guard let from, let to, database == nil else { throw .init(description: "db copy needs --from and --to: clinic db copy --from clinic.sqlite --to postgres://USER@HOST/DB") }
@@ -80,7 +82,11 @@ package enum OwnerCommand: Equatable {
             let path = database ?? ProgramOptions.defaultDatabase(environment)
             do {
                 let store = try RecordStores.openToVerify(path)
-                for line in Renderer.render(try Audit.verify(store, heads: heads, anchors: anchors), highlight: false) { console.out(line) }
+                // With the modules beside the program, what falls due for each patient is checked
+                // against the record too, as the shell's audit verify does.
+                let output = try Self.sessionToWorkOutDue(store, path: path, environment: environment, console: console)
+                    .map { try Audit.verify(heads: heads, anchors: anchors, in: $0) } ?? Audit.verify(store, heads: heads, anchors: anchors)
+                for line in Renderer.render(output, highlight: false) { console.out(line) }
                 return 0
             } catch let failure as CommandError {
                 console.err("\(failure.kind.rawValue): \(failure.description)")
@@ -103,13 +109,39 @@ package enum OwnerCommand: Equatable {
             }
         case .unlock(let name, let database):
             return Self.unlock(name, path: database ?? ProgramOptions.defaultDatabase(environment), console: console)
-        case .migrate(let database, let grant):
-            return Self.migrate(database ?? ProgramOptions.defaultDatabase(environment), grant: grant, console: console)
+        case .migrate(let database, let grant, let sandbox):
+            return Self.migrate(database ?? ProgramOptions.defaultDatabase(environment), grant: grant, sandbox: sandbox, console: console)
         case .status(let database):
             return Self.status(database ?? ProgramOptions.defaultDatabase(environment), console: console)
         case .copy(let from, let to):
             return Self.copy(from: from, to: to, console: console)
         }
+    }
+
+    /// A session that only reads, to work out each patient's items from the record: the modules
+    /// the program loads (the standard folders) and the protocol the record holds in force, else
+    /// the file the program would read. `nil`, said, when there is no protocol to run them under.
+    private static func sessionToWorkOutDue(_ store: any RecordStore, path: String, environment: [String: String],
+                                            console: StandardConsole) -> Session? {
+        let hostCommands = HostCommands.table + ScriptCommands.table
+        let plugins = PluginLoader(folders: PluginLoader.standardFolders(explicit: [], environment: environment), host: hostCommands).load()
+        for refused in plugins.refused { console.err("warning: module \(refused.file) refused: \(refused.reason)") }
+        let clinicProtocol: LoadedProtocol
+        do {
+            if let inForce = try ProtocolAdoption.inForce(store, modules: plugins.loaded).0 {
+                clinicProtocol = inForce
+            } else {
+                clinicProtocol = try ProtocolLoader.load(path: ProtocolLoader.path(explicit: nil, environment: environment), modules: plugins.loaded)
+            }
+        } catch {
+            console.err("note: what falls due for each patient is not checked: the protocol to work it out under cannot be read (\(CommandError.reason(error)))")
+            return nil
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone.current
+        return Session(store: store, plugins: plugins, clock: store.isSandbox ? SandboxClock(store: store) : SystemClock(), calendar: calendar,
+                       console: console, input: nil, environment: environment, databasePath: path, clinicProtocol: clinicProtocol,
+                       hostCommands: hostCommands)
     }
 
     /// `clinic admin unlock NAME`: the owner of the database file (who could replace it whole
@@ -156,13 +188,14 @@ package enum OwnerCommand: Equatable {
 
     /// `clinic db migrate`: a server's schema made or brought up to date by its owner (the role
     /// the address names), and the program's role granted only what it needs; a file's schema is
-    /// brought up to date as any start does.
-    private static func migrate(_ location: String, grant: String?, console: StandardConsole) -> Int32 {
+    /// brought up to date as any start does. A new record is made live, or with `sandbox` a
+    /// sandbox, for life.
+    private static func migrate(_ location: String, grant: String?, sandbox: Bool, console: StandardConsole) -> Int32 {
         do {
             if PostgresAddress.names(location) {
-                let report = try PostgresSchema.migrate(address: location, grant: grant, now: SystemClock().now())
+                let report = try PostgresSchema.migrate(address: location, grant: grant, sandbox: sandbox, now: SystemClock().now())
                 let done = report.from == report.to ? "already at schema version \(report.to)" : "schema version \(report.from) → \(report.to)"
-                console.out("\(report.location): \(done)")
+                console.out("\(report.location): \(done) · \(report.isSandbox ? "a sandbox (training, demos, tests), never a patient's record" : "a live record")")
                 if let role = report.granted {
                     console.out("\(role) may read the record and append to it; it may not change or remove an entry")
                 } else {
@@ -173,8 +206,8 @@ package enum OwnerCommand: Equatable {
                     console.err("clinic: --grant is for a PostgreSQL server; a SQLite file is its owner's")
                     return 2
                 }
-                let store = try RecordStores.open(location, now: SystemClock().now())
-                console.out("\(location): schema version \(try (store as? SQLStore)?.storageStatus().schemaVersion ?? 0)")
+                let store = try RecordStores.open(location, now: SystemClock().now(), sandbox: sandbox)
+                console.out("\(location): schema version \(try (store as? SQLStore)?.storageStatus().schemaVersion ?? 0) · \(store.isSandbox ? "a sandbox (training, demos, tests), never a patient's record" : "a live record")")
             }
             return 0
         } catch {

@@ -69,8 +69,9 @@ package struct ProgramOptions: Equatable {
           clinic admin unlock NAME [--db PATH]
                            unlock an account, for the owner of the database file only (on a
                            server: --db postgres://OWNER@HOST/DB, the schema's owner)
-          clinic db migrate --db postgres://OWNER@HOST/DB --grant ROLE
-                           make or update the record's schema on a PostgreSQL server
+          clinic db migrate --db postgres://OWNER@HOST/DB --grant ROLE [--sandbox]
+                           make or update the record's schema on a PostgreSQL server; a new
+                           record is live, or with --sandbox a sandbox, for life
           clinic db status [--db PATH|URL]   backend, versions, size and chain heads
           clinic db copy --from PATH|URL --to PATH|URL
                            move a record whole between a file and a server, same chain heads
