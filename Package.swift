@@ -63,7 +63,7 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            resources: [.copy("Resources/clinic-protocol.yaml"), .copy("Resources/consent-ketamine.txt")]
+            resources: [.copy("Resources/clinic-protocol.yaml"), .copy("Resources/consent-ketamine.txt"), .copy("Resources/instruments")]
         ),
         .target(name: "ClinicScript", dependencies: ["ClinicEngine", "ClinicStorage", .product(name: "ClinicKit", package: "ClinicKit")]),
         .target(name: "ClinicShell", dependencies: ["ClinicScript", "ClinicEngine", "ClinicStorage", "CLineEdit",

@@ -1,0 +1,251 @@
+import ClinicKit
+import Foundation
+import Testing
+@testable import ClinicEngine
+
+/// Instruments as data: a FHIR Questionnaire read, scored by the FHIRPath subset, and refused when
+/// its own worked examples say otherwise or it holds what the program does not read.
+@Suite struct InstrumentTests {
+    static let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Sources/ClinicEngine/Resources/instruments")
+
+    static func text(_ name: String) throws -> String {
+        try String(contentsOf: shipped.appendingPathComponent(name + ".json"), encoding: .utf8)
+    }
+
+    /// The file's text with one JSON fragment replaced, which must be there.
+    static func changed(_ name: String, _ find: String, _ replace: String) throws -> String {
+        let text = try text(name)
+        #expect(text.contains(find), "\(name).json holds no \(find)")
+        return text.replacingOccurrences(of: find, with: replace)
+    }
+
+    static func refusal(_ text: String, file: String = "x.json") -> String {
+        do {
+            _ = try InstrumentFile.read(text, file: file)
+            return ""
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test(arguments: ["phq9", "gad7", "dast10", "auditc", "isi"])
+    func eachShippedInstrumentScoresItsWorkedExamples(_ name: String) throws {
+        let instrument = try InstrumentFile.read(try Self.text(name), file: name + ".json")
+        #expect(instrument.examples.count >= 5, "\(name): \(instrument.examples.count) examples")
+        #expect(instrument.verb == name && instrument.module == "screening")
+        #expect(instrument.url.hasSuffix("/" + name) && !instrument.version.isEmpty)
+        // Every band edge the instrument declares is an example's total.
+        let totals = Set(instrument.examples.compactMap { e -> Double? in if case .number(let n)?? = e.expected["total"] { return n }; return nil })
+        for band in instrument.bands { #expect(totals.contains(band.range.lowerBound), "\(name): no example at the start of '\(band.label)'") }
+    }
+
+    /// The file with a change made to its JSON (as a clinic's editor would make it).
+    static func edited(_ name: String, _ change: (inout Value) -> Void) throws -> String {
+        var root = try Value(json: try text(name))
+        change(&root)
+        return root.canonicalJSON
+    }
+
+    /// The file without its worked examples.
+    static func withoutExamples(_ q: inout Value) {
+        q.update("extension") { $0.removeAll { ($0["url"]?.stringValue ?? "").hasSuffix("instrument-example") } }
+    }
+
+    /// The band labelled `label`'s part `part` set to `value`.
+    static func band(_ label: String, _ part: String, _ value: Int) -> (inout Value) -> Void {
+        { q in
+            q.update("extension") { extensions in
+                for i in extensions.indices where extensions[i]["extension"]?.arrayValue?.contains(where: { $0["valueString"]?.stringValue == label }) == true {
+                    extensions[i].update("extension") { parts in
+                        for j in parts.indices where parts[j]["url"]?.stringValue == part { parts[j].set("valueDecimal", .int(value)) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The build puts the shipped instruments beside the program, and every one loads.
+    @Test func theShippedFolderLoadsWhole() {
+        let (instruments, refused) = InstrumentFile.readFolder(InstrumentFile.shippedFolder)
+        #expect(refused.isEmpty, "\(refused)")
+        #expect(instruments.map(\.verb) == ["auditc", "dast10", "gad7", "isi", "phq9"])
+    }
+
+    /// Two files giving the same command: the second is refused, naming the first.
+    @Test func aCommandGivenTwiceIsRefusedTheSecondTime() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("instruments-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["a-isi.json", "b-isi.json"] { try Self.text("isi").write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        try "{}".write(to: folder.appendingPathComponent("c.json"), atomically: true, encoding: .utf8)
+        let (instruments, refused) = InstrumentFile.readFolder(folder.path)
+        #expect(instruments.count == 1)
+        #expect(refused.map(\.description) == ["b-isi.json: gives the command screening isi, which ISI gives already",
+                                                "c.json: resourceType: is not Questionnaire"])
+    }
+
+    /// A PHQ-9 in circulation weights "nearly every day" as 4 instead of 3: its examples refuse it,
+    /// naming the example and both values.
+    @Test func aWrongWeightIsRefusedWithItsExample() throws {
+        let wrong = try Self.edited("phq9") { q in
+            q.update("item") { items in
+                for i in items.indices {
+                    items[i].update("answerOption") { options in
+                        for j in options.indices where options[j]["valueCoding"]?["code"]?.stringValue == "3" {
+                            options[j].update("extension") { $0[0].set("valueDecimal", .int(4)) }
+                        }
+                    }
+                }
+            }
+        }
+        let said = Self.refusal(wrong, file: "phq9.json")
+        #expect(said.contains("phq9.json: example 5: total is 19 by the instrument's scoring; the example says 15"), "\(said)")
+        #expect(said.contains("phq9.json: example 7: total is 36 by the instrument's scoring; the example says 27"), "\(said)")
+        #expect(said.contains("example 7: the band is 'none' by the instrument's bands; the example says 'severe'"), "\(said)")
+    }
+
+    @Test func aWrongBandAndAMissedAlertAreRefused() throws {
+        let band = Self.refusal(try Self.edited("gad7", Self.band("moderate", "from", 11)))
+        #expect(band.contains("example 4: the band is 'none' by the instrument's bands; the example says 'moderate'"), "\(band)")
+        let alert = Self.refusal(try Self.changed("phq9", "answer.value.weight() > 0", "answer.value.weight() > 1"))
+        #expect(alert.contains("example 8: the alerts raised are ''; the example says 'item9_alert'"), "\(alert)")
+        let reversed = Self.refusal(try Self.changed("dast10", "%resource.item.where(linkId = 'q3').answer.value.where($this = false).count()",
+                                                     "%resource.item.where(linkId = 'q3').answer.value.where($this = true).count()"))
+        #expect(reversed.contains("example 1: total is 1 by the instrument's scoring; the example says 0"), "\(reversed)")
+        let overlap = Self.refusal(try Self.edited("gad7", Self.band("mild", "to", 10)))
+        #expect(overlap.contains("the bands 'mild' and 'moderate' of total overlap"), "\(overlap)")
+    }
+
+    /// Each construct outside the subset is refused at load, with the expression's place in the
+    /// file and the word.
+    @Test(arguments: [
+        ("%resource.descendants().count()", "the function descendants() is not in the FHIRPath the program reads"),
+        ("%resource.repeat(item).answer.value.weight().sum()", "the function repeat() is not in the FHIRPath the program reads"),
+        ("%resource.item[0].answer.value.weight()", "'[' is not in the FHIRPath the program reads"),
+        ("%resource.item.answer.value.weight().aggregate($this, 0)", "the function aggregate() is not in the FHIRPath the program reads"),
+        ("%resource.item.count() div 2", "'div' is not in the FHIRPath the program reads"),
+        ("%resource.item.count() mod 2", "'mod' is not in the FHIRPath the program reads"),
+        ("true xor false", "'xor' is not in the FHIRPath the program reads"),
+        ("'a' & 'b'", "'&' is not in the FHIRPath the program reads"),
+        ("today()", "the function today() is not in the FHIRPath the program reads"),
+        ("%resource.item.text", "'text' is not in the FHIRPath the program reads"),
+        ("%resource.item.answer.value is Coding", "'is' is not in the FHIRPath the program reads"),
+        ("iif(true, 1", "')' is expected here"),
+        ("%resource.item.where(linkId = 'q1'", "')' is expected here"),
+        ("1 +", "the expression ends too early"),
+    ])
+    func aConstructOutsideTheSubsetIsRefusedWithItsPath(_ expression: String, _ reason: String) throws {
+        let text = try Self.changed("isi", "%resource.item.where(linkId in ('q1' | 'q2' | 'q3' | 'q4' | 'q5' | 'q6' | 'q7')).answer.value.weight().sum()",
+                                    expression)
+        let said = Self.refusal(text, file: "isi.json")
+        #expect(said.hasPrefix("isi.json: item[7] (total).extension[0]: '\(expression)' at "), "\(said)")
+        #expect(said.contains(reason), "\(said)")
+    }
+
+    @Test func whatTheProgramDoesNotReadIsRefusedNotIgnored() throws {
+        let unknownExtension = Self.refusal(try Self.changed("isi", #""valueCode": "sequential""#,
+                                                             #""valueCode": "sequential" }, { "url": "http://example.org/weighting", "valueString": "double""#))
+        #expect(unknownExtension.contains("extension[3]: the extension http://example.org/weighting is not read by the program; an instrument that needs it is not loaded"),
+                "\(unknownExtension)")
+        let type = Self.refusal(try Self.changed("isi", #""type": "choice""#, #""type": "attachment""#))
+        #expect(type.contains("item[0] (q1): the item type 'attachment' is not read"), "\(type)")
+        let repeated = Self.refusal(try Self.changed("isi", #""linkId": "q2""#, #""linkId": "q1""#))
+        #expect(repeated.contains("item[1] (q1): the linkId is used twice"), "\(repeated)")
+        let later = Self.refusal(try Self.changed("isi", #""linkId": "q1","#, #""linkId": "q1", "enableWhen": [{"question": "q2", "operator": "exists", "answerBoolean": true}],"#))
+        #expect(later.contains("item[0] (q1).enableWhen[0]: names q2, which is not an item asked before it"), "\(later)")
+        let command = Self.refusal(try Self.changed("isi", "screening isi", "Screening ISI"))
+        #expect(command.contains("the command is a module and a verb in lower case (screening isi)"), "\(command)")
+        let noSource = Self.refusal(try Self.changed("isi", #""url": "source""#, #""url": "origin""#))
+        #expect(noSource.contains("an example names its source"), "\(noSource)")
+        #expect(Self.refusal("{", file: "bad.json").hasPrefix("bad.json: is not JSON"))
+    }
+
+    /// An instrument without worked examples loads (only into a sandbox, as the program decides);
+    /// one whose examples hold loads with them.
+    @Test func examplesAreOptionalInTheFileButKeptWithIt() throws {
+        let bare = try InstrumentFile.read(try Self.edited("isi", Self.withoutExamples), file: "isi.json")
+        #expect(bare.examples.isEmpty)
+        #expect(try InstrumentFile.read(try Self.text("isi"), file: "isi.json").examples.count == 6)
+    }
+
+    /// An item asked only when another's answer says so (enableWhen) is neither asked nor scored otherwise.
+    @Test func anItemNotAskedIsNotScored() throws {
+        let instrument = try InstrumentFile.read(try Self.edited("isi") { q in
+            Self.withoutExamples(&q)
+            q.update("item") { items in
+                for i in items.indices where items[i]["linkId"]?.stringValue == "q7" {
+                    items[i].set("enableWhen", .array([.object(["question": .string("q1"), "operator": .string("="), "answerCoding": .object(["code": .string("4")])])]))
+                }
+            }
+        }, file: "isi.json")
+        let ones = Dictionary(uniqueKeysWithValues: instrument.items.map { ($0.linkId, FHIRPathSubset.Value.coding(code: "1", weight: 1)) })
+        #expect(try instrument.score(ones).scores["total"] == .some(.number(6)), "q7 not asked: q1 is not 4")
+        var fours = ones
+        fours["q1"] = .coding(code: "4", weight: 4)
+        #expect(try instrument.score(fours).scores["total"] == .some(.number(10)))
+        #expect(instrument.isEnabled(instrument.items[6], fours) && !instrument.isEnabled(instrument.items[6], ones))
+    }
+
+    /// Whatever an expression holds, reading it and working it out ends in a value or a line saying
+    /// why not: never a crash, a trap or a stack run out.
+    @Test func anyExpressionIsReadOrRefusedNeverACrash() {
+        let words = ["%resource", ".item", ".where(", "linkId", "=", "'q1'", ".answer", ".value", ".weight()", ".sum()", ".count()", "+", "-", "*", "/",
+                     "(", ")", "1", "2.5", "99999999999999999999", "iif(", ",", "true", "and", "or", "{}", "|", "in", "$this", ".round(", "'", "%x", ">=", "not()"]
+        var generator = SystemRandomNumberGenerator()
+        let response = FHIRPathSubset.Response(items: ["q1", "q2"], answers: ["q1": .coding(code: "1", weight: 1), "q2": .number(2)])
+        for n in 0..<3000 {
+            let text = (0..<Int.random(in: 1...25, using: &generator)).map { _ in words.randomElement(using: &generator)! }.joined(separator: n % 2 == 0 ? "" : " ")
+            if let e = try? FHIRPathSubset.parse(text) { _ = try? FHIRPathSubset.evaluate(e, response) }
+        }
+        for deep in [String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000), String(repeating: "-", count: 5000) + "1",
+                     Array(repeating: "1", count: 5000).joined(separator: "+"), "%resource" + String(repeating: ".item", count: 5000)] {
+            #expect(throws: FHIRPathSubset.Refusal.self) { try FHIRPathSubset.parse(deep) }
+        }
+        #expect(throws: FHIRPathSubset.Failure.self) { try FHIRPathSubset.evaluate(try FHIRPathSubset.parse("(1).round(400)"), response) }
+        #expect(throws: FHIRPathSubset.Refusal.self) { try FHIRPathSubset.parse("1" + String(repeating: "0", count: 400)) }
+    }
+
+    @Test func theSubsetWorksOutWhatItSays() throws {
+        let response = FHIRPathSubset.Response(items: ["a", "b", "c", "t"], answers: ["a": .coding(code: "2", weight: 2), "b": .number(3.5), "c": .bool(true)])
+        func value(_ text: String) throws -> [FHIRPathSubset.Value] { try FHIRPathSubset.evaluate(try FHIRPathSubset.parse(text), response) }
+        #expect(try value("1 + 2 * 3 - 4 / 2") == [.number(5)])
+        #expect(try value("(1 + 2) * 3") == [.number(9)])
+        #expect(try value("-2 + 5") == [.number(3)])
+        #expect(try value("%resource.item.where(linkId = 'a').answer.value.weight()") == [.number(2)])
+        #expect(try value("%resource.item.where(linkId = 'a').answer.value = '2'") == [.bool(true)])
+        #expect(try value("%resource.item.where(linkId = 'b').answer.value + 1") == [.number(4.5)])
+        #expect(try value("%resource.item.where(linkId = 't').answer.value + 1") == [], "an unanswered item gives nothing, and so does arithmetic on it")
+        #expect(try value("%resource.item.where(linkId = 't').answer.exists()") == [.bool(false)])
+        #expect(try value("%resource.item.answer.count()") == [.number(3)])
+        #expect(try value("%resource.item.where(linkId in ('a' | 'c')).count()") == [.number(2)])
+        #expect(try value("%resource.item.where(linkId = 'c').answer.value.where($this = true).count()") == [.number(1)])
+        #expect(try value("iif(%resource.item.answer.count() >= 3, 'all', 'some')") == [.string("all")])
+        #expect(try value("iif(false, 1)") == [])
+        #expect(try value("(10 / 3).round(1)") == [.number(3.3)])
+        #expect(try value("(2.5).round()") == [.number(3)])
+        #expect(try value("1 / 0") == [], "a division by zero gives nothing rather than a number")
+        #expect(try value("{}.count()") == [.number(0)])
+        #expect(try value("true and {}") == [] && value("false and {}") == [.bool(false)] && value("true or {}") == [.bool(true)])
+        #expect(try value("(1 | 2 | 2).sum()") == [.number(3)])
+        #expect(throws: FHIRPathSubset.Failure.self) { try value("%resource.item.answer.value.sum()") }
+        #expect(throws: FHIRPathSubset.Failure.self) { try value("%undeclared + 1") }
+    }
+}
+
+extension Value {
+    /// The array under `key` changed by `change` (an empty one if there is none).
+    mutating func update(_ key: String, _ change: (inout [Value]) -> Void) {
+        guard case .object(var object) = self else { return }
+        var array = object[key]?.arrayValue ?? []
+        change(&array)
+        object[key] = .array(array)
+        self = .object(object)
+    }
+
+    mutating func set(_ key: String, _ value: Value) {
+        guard case .object(var object) = self else { return }
+        object[key] = value
+        self = .object(object)
+    }
+}
