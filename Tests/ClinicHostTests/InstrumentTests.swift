@@ -1,4 +1,5 @@
 import ClinicKit
+import ClinicTestSupport
 import Foundation
 import Testing
 @testable import ClinicEngine
@@ -204,6 +205,24 @@ import Testing
         }
         #expect(throws: FHIRPathSubset.Failure.self) { try FHIRPathSubset.evaluate(try FHIRPathSubset.parse("(1).round(400)"), response) }
         #expect(throws: FHIRPathSubset.Refusal.self) { try FHIRPathSubset.parse("1" + String(repeating: "0", count: 400)) }
+    }
+
+    /// Each score of an instrument given as data is a fact, `instrument.VERB.SCORE`: the latest
+    /// response's, with its value; missing, naming the command, until one is recorded.
+    @Test func eachScoreIsAFact() throws {
+        let (session, _, _) = try makeSession(modules: [])
+        session.instruments = [try InstrumentFile.read(try Self.text("isi"), file: "isi.json")]
+        #expect(session.execute("patient new --name 'Ana Lima' --dob 1979-03-02 --sex F --mrn A-1", source: "t") == .ok)
+        #expect(session.execute("visit start --kind consult", source: "t") == .ok)
+        let missing = try #require(try session.fact("instrument.isi.total"))
+        #expect(!missing.isPresent && missing.detail == "no ISI is recorded for A-1" && missing.remedy?.name == "screening isi")
+        #expect(FactEngine(session: session).spec("instrument.isi.total")?.establishedBy == "screening isi")
+        #expect(try session.fact("instrument.isi.nothing") == nil && session.fact("instrument.phq9.total") == nil)
+        _ = try session.append(RecordDraft(kind: "isi", payload: ["total": 9, "band": "subthreshold insomnia"]), as: "screening")
+        let stored = try session.append(RecordDraft(kind: "isi", payload: ["total": 15, "band": "clinical insomnia, moderate"]), as: "screening")
+        let present = try #require(try session.fact("instrument.isi.total"))
+        #expect(present.isPresent && present.value == .int(15) && present.basis == [stored.id], "\(present)")
+        #expect(present.detail.hasPrefix("ISI total 15 · clinical insomnia, moderate (#\(stored.id), "), "\(present.detail)")
     }
 
     @Test func theSubsetWorksOutWhatItSays() throws {

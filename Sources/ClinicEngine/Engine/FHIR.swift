@@ -136,6 +136,10 @@ package enum FHIR {
             let name = module.declaration.manifest.name
             parts += try ModuleCall.run(module, "exporting its resources") { try (module.module as? any FHIRExportingModule)?.fhir(from: reader) ?? [] }.map { (name, $0) }
         }
+        for instrument in session.instruments {
+            parts += try store.records(patientID: patient.id, module: instrument.module, kind: instrument.verb).flatMap {
+                InstrumentExport.resources(instrument, response: $0) }.map { ("host", $0) }
+        }
         let resources = try FHIRProvenance(base: base, staff: try store.staffByID().values.map { ($0.username, $0.roles) },
                                            protocols: try store.protocolVersions(patientID: patient.id),
                                            record: try store.records(patientID: patient.id)).assemble(parts)

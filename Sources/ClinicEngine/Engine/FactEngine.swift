@@ -37,10 +37,40 @@ package struct FactEngine {
     }
 
     package func fact(_ name: String) throws -> Fact? {
-        guard let reader = record(),
-              let owner = session.plugins.loaded.first(where: { $0.declaration.facts.contains { $0.name == name } })
-        else { return nil }
+        guard let reader = record() else { return nil }
+        guard let owner = session.plugins.loaded.first(where: { $0.declaration.facts.contains { $0.name == name } }) else {
+            return try instrumentFact(name, from: reader)
+        }
         return try facts(of: owner, from: reader).first { $0.name == name }
+    }
+
+    /// An instrument given as data publishes each of its scores as `instrument.VERB.SCORE`
+    /// (`instrument.isi.total`): the latest response's, with its value, present once one is recorded.
+    private func instrumentFact(_ name: String, from reader: HostRecordReader) throws -> Fact? {
+        guard let (instrument, score) = instrumentScore(name) else { return nil }
+        let command = CommandReference(instrument.module, instrument.verb)
+        guard let latest = try reader.records(module: instrument.module, kind: instrument.verb, visitOnly: false).last else {
+            var missing = Fact.missing(name, "no \(instrument.title) is recorded for \(reader.patient.mrn)")
+            missing.remedy = command
+            return missing
+        }
+        let value = latest.payload[score.linkId] ?? .null
+        guard value != .null else {
+            var missing = Fact.missing(name, "the latest \(instrument.title) (#\(latest.id)) gives no \(score.linkId)")
+            missing.remedy = command
+            return missing
+        }
+        let band = score.linkId == instrument.total?.linkId ? latest.payload["band"]?.stringValue.map { " · \($0)" } ?? "" : ""
+        let shown = value.doubleValue.map { FieldSpec.format($0) } ?? value.boolValue.map { $0 ? "yes" : "no" } ?? value.canonicalJSON
+        return .present(name, "\(instrument.title) \(score.linkId) \(shown)\(band) (#\(latest.id), \(ClinicTime.format(latest.effectiveAt, calendar: reader.calendar)))",
+                        value: value, asOf: latest.effectiveAt, basis: [latest.id])
+    }
+
+    private func instrumentScore(_ name: String) -> (Instrument, Instrument.Score)? {
+        let words = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard words.count == 3, words[0] == "instrument", let instrument = session.instruments.first(where: { $0.verb == words[1] }),
+              let score = instrument.scores.first(where: { $0.linkId == words[2] }) else { return nil }
+        return (instrument, score)
     }
 
     /// A module's facts. A module may ask for another's while working out its own; one that is
@@ -89,7 +119,10 @@ package struct FactEngine {
 
     /// The declaration of a fact and the module that publishes it.
     package func spec(_ name: String) -> FactSpec? {
-        session.plugins.loaded.lazy.compactMap { $0.declaration.facts.first { $0.name == name } }.first
+        if let (instrument, score) = instrumentScore(name) {
+            return FactSpec(name, summary: "the latest \(instrument.title)'s \(score.text)", establishedBy: "\(instrument.module) \(instrument.verb)", isStep: false)
+        }
+        return session.plugins.loaded.lazy.compactMap { $0.declaration.facts.first { $0.name == name } }.first
     }
 
     /// Refuses the command unless every required fact is present.

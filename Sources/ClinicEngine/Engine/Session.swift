@@ -58,6 +58,9 @@ package final class Session {
     /// Whether the protocol adopted, as the record keeps it, could not be run at start (altered,
     /// or unsuited to the modules): the file adopted must then be given.
     package var keptProtocolRefused = false
+    /// The instruments given as data that this session asks (their commands are in the catalog):
+    /// what the FHIR export writes their responses against.
+    package var instruments: [Instrument] = []
     /// Results are not printed (a CSV batch, a replay); alerts and errors still are.
     package var quiet = false
     /// Set while `replay` re-executes a recording into a fresh sandbox: `login` needs no password

@@ -28,6 +28,7 @@ enum Replay {
         let replay = Session(store: store, plugins: session.plugins, clock: SandboxClock(store: store), calendar: session.calendar,
                              console: session.console, input: nil, environment: [:], databasePath: target,
                              clinicProtocol: session.clinicProtocol, hostCommands: session.hostCommands)
+        replay.instruments = session.instruments
         replay.isReplaying = true
         replay.quiet = true
         guard ScriptRunner(session: replay).runFile(file) else {

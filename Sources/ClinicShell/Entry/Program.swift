@@ -84,13 +84,38 @@ package enum Program {
             return 1
         }
 
+        // The instruments given as data: the shipped ones, then the clinic's own.
+        var instruments: [Instrument] = []
+        for folder in [InstrumentFile.shippedFolder] + options.instrumentFolders {
+            if folder != InstrumentFile.shippedFolder, !FileManager.default.isReadableFile(atPath: folder) {
+                console.err("warning: instrument folder \(folder) cannot be read")
+                continue
+            }
+            let (read, refused) = InstrumentFile.readFolder(folder)
+            for refusal in refused {
+                console.err("warning: instrument file \((folder as NSString).appendingPathComponent(refusal.file)) refused:")
+                for problem in refusal.problems { console.err("  " + problem) }
+            }
+            for instrument in read {
+                if let earlier = instruments.first(where: { $0.module == instrument.module && $0.verb == instrument.verb }) {
+                    console.err("warning: instrument \(instrument.title) in \(folder) refused: \(earlier.title) gives its command \(instrument.module) \(instrument.verb) already")
+                } else {
+                    instruments.append(instrument)
+                }
+            }
+        }
+        let (instrumentCommands, notes) = InstrumentCommands.table(instruments, modules: plugins.loaded, sandbox: store.isSandbox,
+                                                                   settings: clinicProtocol.settings)
+        for note in notes { console.err("warning: " + note) }
+
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone.current
         let interactive = options.files.isEmpty && options.commands.isEmpty && Terminal.isInteractive
         let session = Session(store: store, plugins: plugins, clock: clock, calendar: calendar, console: console,
                               input: nil, environment: environment, databasePath: path, clinicProtocol: clinicProtocol,
-                              hostCommands: hostCommands)
+                              hostCommands: hostCommands + instrumentCommands)
         session.keptProtocolRefused = keptRefused
+        session.instruments = instruments.filter { i in instrumentCommands.entries.contains { $0.words == [i.module, i.verb] } }
         do {
             for line in try ProtocolAdoption.atStart(session) { console.err((line.hasPrefix(" ") ? "" : "warning: ") + line) }
         } catch {

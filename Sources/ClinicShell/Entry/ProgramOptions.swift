@@ -8,6 +8,8 @@ import Foundation
 package struct ProgramOptions: Equatable {
     package var database: String?
     package var pluginFolders: [String] = []
+    /// Folders of the clinic's own instruments (FHIR Questionnaire files), after the shipped ones.
+    package var instrumentFolders: [String] = []
     package var user: String?
     package var keepGoing = false
     package var sandbox = false
@@ -34,7 +36,7 @@ package struct ProgramOptions: Equatable {
     package static var version: String { ClinicVersion.text }
 
     package static let usage = """
-        usage: clinic [--db PATH] [--plugins DIR] [--protocol FILE] [--user NAME] [--sandbox] [--record FILE]
+        usage: clinic [--db PATH] [--plugins DIR] [--instruments DIR] [--protocol FILE] [--user NAME] [--sandbox] [--record FILE]
                       [--var NAME=VALUE ...] [--csv DATA.csv [--bail]] [--keep-going] [FILE...] [-c COMMAND]
 
           (no FILE, a terminal)   the interactive shell
@@ -56,6 +58,9 @@ package struct ProgramOptions: Equatable {
                            own; --bail stops at the first failed row
           --plugins DIR    look for modules in DIR first (may be repeated; then $CLINIC_PLUGIN_PATH,
                            then the folder of the clinic program)
+          --instruments DIR
+                           the clinic's own instruments, FHIR Questionnaire files (may be repeated;
+                           after the shipped ones; docs/INSTRUMENTS.md)
           --user NAME      sign in as NAME (password from $CLINIC_PASSWORD when there is no terminal);
                            on a database with no staff yet, NAME becomes its first administrator
           --keep-going     in scripts, go on after a failed command (each command is then recorded
@@ -103,6 +108,7 @@ package struct ProgramOptions: Equatable {
             case "--version": return .version
             case "--db": options.database = try value(a)
             case "--plugins": options.pluginFolders.append(try value(a))
+            case "--instruments": options.instrumentFolders.append(try value(a))
             case "--user": options.user = try value(a)
             case "--keep-going": options.keepGoing = true
             case "--sandbox": options.sandbox = true
@@ -118,12 +124,13 @@ package struct ProgramOptions: Equatable {
             case "--": onlyFiles = true
             default:
                 if a.hasPrefix("--"), let eq = a.firstIndex(of: "="),
-                   ["--db", "--plugins", "--user", "--record", "--csv", "--var", "--protocol"].contains(String(a[..<eq])) {
+                   ["--db", "--plugins", "--instruments", "--user", "--record", "--csv", "--var", "--protocol"].contains(String(a[..<eq])) {
                     let flag = String(a[..<eq]), v = String(a[a.index(after: eq)...])
                     guard !v.isEmpty else { throw UsageError(description: "\(flag) needs a value") }
                     switch flag {
                     case "--db": options.database = v
                     case "--plugins": options.pluginFolders.append(v)
+                    case "--instruments": options.instrumentFolders.append(v)
                     case "--record": options.record = v
                     case "--protocol": options.protocolFile = v
                     case "--csv": options.csv = v

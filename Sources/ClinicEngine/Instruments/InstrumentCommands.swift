@@ -1,0 +1,133 @@
+import ClinicKit
+import ClinicStorage
+import Foundation
+
+/// The commands of the instruments given as data: each is typed under the module it names
+/// (`screening isi q1=2 …`), asked item by item as a module's command is, gated like it, scored
+/// by the instrument's own expressions, and recorded as that module's entry.
+package enum InstrumentCommands {
+    /// The instruments' commands that may run here, and a line for each file left out: one whose
+    /// module is not loaded, one whose command a module gives itself, one without worked examples
+    /// outside a sandbox, one reading a protocol setting the protocol lacks.
+    package static func table(_ instruments: [Instrument], modules: [LoadedModule], sandbox: Bool,
+                               settings: ClinicProtocol) -> (table: HostCommandTable, notes: [String]) {
+        var entries: [CatalogEntry] = [], notes: [String] = []
+        for instrument in instruments {
+            let command = "\(instrument.module) \(instrument.verb)"
+            guard let module = modules.first(where: { $0.name == instrument.module }) else {
+                notes.append("instrument \(instrument.title) is not asked: its command \(command) names the module \(instrument.module), which is not loaded")
+                continue
+            }
+            // A module's own command comes first (the shipped instruments it still codes itself).
+            if module.declaration.commands.contains(where: { $0.verb == instrument.verb || $0.aliases.contains(instrument.verb) }) { continue }
+            guard sandbox || !instrument.examples.isEmpty else {
+                notes.append("instrument \(instrument.title) is not asked: it carries no worked examples, so it is loaded only into a sandbox")
+                continue
+            }
+            if let missing = instrument.context.compactMap(\.setting).first(where: { settings.values[$0] == nil }) {
+                notes.append("instrument \(instrument.title) is not asked: it reads the protocol setting \(missing), which the clinic protocol does not hold")
+                continue
+            }
+            entries.append(CatalogEntry(host: [instrument.module, instrument.verb], spec: spec(instrument)) { values, session in
+                try run(instrument, values, in: session)
+            })
+        }
+        return (HostCommandTable(entries: entries, groupSummaries: [:]), notes)
+    }
+
+    /// The command as the shell parses, asks, completes and documents it.
+    static func spec(_ instrument: Instrument) -> CommandSpec {
+        let fields = instrument.items.map { item -> FieldSpec in
+            let kind: FieldKind
+            switch item.kind {
+            case .choice(let options): kind = .choice(options.map { Choice($0.code, $0.display) })
+            case .integer(let range): kind = .integer(range)
+            case .decimal(let range): kind = .decimal(range)
+            case .boolean: kind = .yesNo
+            case .text(let max): kind = .text(maxLength: max)
+            }
+            // An item asked only when another's answer says so is not asked for by the shell; the
+            // command checks it once the answers it depends on are in.
+            return FieldSpec(item.linkId, kind, required: item.required && item.enableWhen.isEmpty, help: item.help ?? item.text)
+        }
+        return CommandSpec(instrument.verb, summary: instrument.summary, fields: fields, roles: Role.clinical, needsPatient: true, needsVisit: true,
+                           discussion: """
+                               \(instrument.title), version \(instrument.version) (\(instrument.url)), given as data.
+                               Each item is asked in turn when left out; in a script give them all: \(instrument.items.map { "\($0.linkId)=…" }.joined(separator: " ")).
+                               """)
+    }
+
+    /// Scores the answers and records them, with every score, the band, the alerts' flags and the
+    /// questionnaire they answered (its URL, version and file hash).
+    static func run(_ instrument: Instrument, _ values: [String: Value], in session: Session) throws -> CommandOutput {
+        guard let patient = session.patient, let staff = session.staff else { throw CommandError("no patient is open", hint: "open a patient first") }
+        var answers: [String: FHIRPathSubset.Value] = [:]
+        for item in instrument.items {
+            guard let value = values[item.linkId] else { continue }
+            switch (item.kind, value) {
+            case (.choice(let options), .string(let code)):
+                answers[item.linkId] = .coding(code: code, weight: options.first { $0.code == code }?.weight)
+            case (.boolean, .bool(let b)): answers[item.linkId] = .bool(b)
+            case (.text, .string(let s)): answers[item.linkId] = .string(s)
+            case (_, let v):
+                guard let n = v.doubleValue else { continue }
+                answers[item.linkId] = .number(n)
+            }
+        }
+        for item in instrument.items where item.required && !item.enableWhen.isEmpty && answers[item.linkId] == nil && instrument.isEnabled(item, answers) {
+            throw CommandError("\(item.linkId) is needed with these answers: \(item.text)", hint: "give \(item.linkId)=…")
+        }
+        var context: [String: FHIRPathSubset.Value] = [:]
+        for variable in instrument.context {
+            if let setting = variable.setting {
+                guard let n = session.clinicProtocol.settings.values[setting]?.doubleValue else {
+                    throw CommandError("\(instrument.title) reads the protocol setting \(setting), which is not a number here", hint: "check the clinic protocol")
+                }
+                context[variable.name] = .number(n)
+            } else {
+                context[variable.name] = .string(patient.sex.rawValue)
+            }
+        }
+        let result: Instrument.Result
+        do { result = try instrument.score(answers, context: context) } catch {
+            throw CommandError("\(instrument.title) cannot be scored with these answers: \(error.reason)", hint: "tell whoever keeps the instrument file; nothing was recorded")
+        }
+        var payload: [String: Value] = [:]
+        for item in instrument.items {
+            guard let answer = answers[item.linkId], instrument.isEnabled(item, answers) else { continue }
+            payload[item.linkId] = values[item.linkId] ?? .null
+            if case .coding(_, let weight?) = answer { payload[item.linkId + "_score"] = Self.number(weight) }
+        }
+        var shown: [String] = []
+        for score in instrument.scores {
+            switch result.scores[score.linkId] ?? nil {
+            case .number(let n)?:
+                payload[score.linkId] = Self.number(n)
+                shown.append(score.linkId == instrument.total?.linkId ? "\(instrument.title) \(FieldSpec.format(n))" : "\(score.linkId) \(FieldSpec.format(n))")
+            case .bool(let b)?:
+                payload[score.linkId] = .bool(b)
+                shown.append(b ? score.text : "not " + score.text)
+            default:
+                payload[score.linkId] = .null
+                shown.append("\(score.linkId): no score")
+            }
+        }
+        if let band = result.band {
+            payload["band"] = .string(band)
+            shown.append(band)
+        }
+        for flag in result.flags { payload[flag] = .bool(true) }
+        payload["questionnaire"] = .string("\(instrument.url)|\(instrument.version)")
+        payload["questionnaire_sha256"] = .string(instrument.sha256)
+        let context_ = HostModuleContext(session: session, module: instrument.module, patient: patient, staff: staff)
+        let stored = try context_.append(RecordDraft(kind: instrument.verb, payload: .object(payload)))
+        var out = CommandOutput()
+        for alert in result.alerts { out.alert(alert) }
+        out.line("recorded \(instrument.title) #\(stored.id) · " + shown.joined(separator: " · "))
+        return out
+    }
+
+    private static func number(_ n: Double) -> Value {
+        n.rounded() == n && abs(n) < 1e15 ? .int(Int(n)) : .double(n)
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// Instruments given as data, asked by the program: the shipped Insomnia Severity Index, and a
+/// clinic's own from --instruments, refused when its worked examples say otherwise.
+extension EndToEnd {
+@Suite struct InstrumentCommandTests {
+    static let isi = "screening isi q1=3 q2=2 q3=2 q4=2 q5=2 q6=2 q7=2"
+
+    static func shipped(_ name: String) throws -> String {
+        try String(contentsOf: Harness.repository.appendingPathComponent("Sources/ClinicEngine/Resources/instruments/\(name).json"), encoding: .utf8)
+    }
+
+    @Test func theShippedISIIsAskedScoredAndRecorded() throws {
+        let h = try Harness(sandbox: true)
+        try h.sandboxWithStaff()
+        let r = try h.run(["--user", "nora", "-c", "patient new --name 'Ana Lima' --dob 1980-01-01 --sex F --mrn A-1", "-c", "visit start --kind consult",
+                           "-c", Self.isi, "-c", "help screening isi"], env: Harness.staff)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("recorded ISI #3 · ISI 15 · clinical insomnia, moderate"), "\(r.stdout)")
+        #expect(r.stdout.contains("insomnia (Insomnia Severity Index, 7 items, 0–28)") && r.stdout.contains("q7") && r.stdout.contains("4 = very much"), "\(r.stdout)")
+        #expect(try h.sql("SELECT module, kind, json_extract(payload, '$.total'), json_extract(payload, '$.band'), json_extract(payload, '$.q1_score'), json_extract(payload, '$.questionnaire') FROM records WHERE kind = 'isi'")
+                == ["screening|isi|15|clinical insomnia, moderate|3|https://clinic.invalid/fhir/Questionnaire/isi|1.0.0"])
+        // A script's line without every item is refused, naming what is missing; an answer out of range too.
+        let missing = try h.run(["--user", "nora", "-c", "patient open A-1", "-c", "screening isi q1=3"], env: Harness.staff)
+        #expect(missing.status == 1 && missing.stderr.contains("q2"), "\(missing.stderr)")
+        let wrong = try h.run(["--user", "nora", "-c", "patient open A-1", "-c", "screening isi q1=5 q2=2 q3=2 q4=2 q5=2 q6=2 q7=2"], env: Harness.staff)
+        #expect(wrong.status == 1 && wrong.stderr.contains("q1: '5' is not one of 0, 1, 2, 3, 4"), "\(wrong.stderr)")
+        // An administrator asks no patient anything.
+        let admin = try h.run(["--user", "admin", "-c", "patient open A-1", "-c", Self.isi], env: ["CLINIC_PASSWORD": "admin-pass1"])
+        #expect(admin.status == 1 && admin.stderr.contains("needs the role"), "\(admin.stderr)")
+        #expect(try h.sql("SELECT count(*) FROM records WHERE kind = 'isi'") == ["1"])
+        #expect(try h.run(["--user", "nora", "-c", "audit verify"], env: Harness.staff).status == 0)
+
+        // Exported against the instrument's own Questionnaire (every item, its url and version),
+        // the score an Observation with its band; the bundle validates, and a response answering
+        // an item its Questionnaire lacks does not.
+        let file = h.folder.appendingPathComponent("a-1.json").path
+        let exported = try h.run(["--user", "patel", "-c", "patient open A-1", "-c", "export fhir out=\(file)"], env: Harness.staff)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let validator = Harness.repository.appendingPathComponent("Scripts/fhir-validate").path
+        let valid = try h.run([validator, file], executable: Harness.tool("python3"))
+        #expect(valid.status == 0 && valid.stdout.contains("1 Questionnaire, 1 QuestionnaireResponse"), "\(valid.stdout)\(valid.stderr)")
+        let bundle = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        let resources = (bundle["entry"] as? [[String: Any]] ?? []).compactMap { $0["resource"] as? [String: Any] }
+        let questionnaire = try #require(resources.first { $0["resourceType"] as? String == "Questionnaire" })
+        #expect(questionnaire["url"] as? String == "https://clinic.invalid/fhir/Questionnaire/isi" && questionnaire["version"] as? String == "1.0.0")
+        #expect((questionnaire["item"] as? [[String: Any]])?.compactMap { $0["linkId"] as? String } == ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "total"])
+        let response = try #require(resources.first { $0["resourceType"] as? String == "QuestionnaireResponse" })
+        #expect(response["questionnaire"] as? String == "https://clinic.invalid/fhir/Questionnaire/isi|1.0.0")
+        let observation = try #require(resources.first { $0["resourceType"] as? String == "Observation" })
+        #expect((observation["valueQuantity"] as? [String: Any])?["value"] as? Double == 15)
+        #expect(((observation["interpretation"] as? [[String: Any]])?.first?["text"] as? String) == "clinical insomnia, moderate")
+        // The Questionnaire comes first in the bundle: its q7 renamed, the response's kept.
+        var lacking = try String(contentsOfFile: file, encoding: .utf8)
+        let first = try #require(lacking.range(of: "\"linkId\":\"q7\""))
+        lacking.replaceSubrange(first, with: "\"linkId\":\"q7x\"")
+        let lackingFile = try h.write("lacking.json", lacking)
+        let invalid = try h.run([validator, lackingFile], executable: Harness.tool("python3"))
+        #expect(invalid.status == 1 && (invalid.stdout + invalid.stderr).contains("answers q7"), "\(invalid.stdout)\(invalid.stderr)")
+    }
+
+    /// A clinic's own instrument: loaded from --instruments and asked; one whose worked example its
+    /// scoring contradicts is refused at start with the example and both values, and not asked;
+    /// one without examples is asked only in a sandbox.
+    @Test func aClinicsOwnInstrumentIsCheckedByItsExamples() throws {
+        let h = try Harness(sandbox: true)
+        try h.sandboxWithStaff()
+        let folder = h.folder.appendingPathComponent("instruments")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let sleep = try Self.shipped("isi").replacingOccurrences(of: "screening isi", with: "screening sleep")
+            .replacingOccurrences(of: "\"title\": \"ISI\"", with: "\"title\": \"Sleep\"")
+        try sleep.write(to: folder.appendingPathComponent("sleep.json"), atomically: true, encoding: .utf8)
+        // Weighted 0–4 as 1–5 by mistake: its examples refuse it.
+        let shifted = try Self.shipped("isi").replacingOccurrences(of: "screening isi", with: "screening shifted")
+            .replacingOccurrences(of: "\"valueDecimal\": 4\n", with: "\"valueDecimal\": 5\n")
+        try shifted.write(to: folder.appendingPathComponent("shifted.json"), atomically: true, encoding: .utf8)
+        let start = ["--user", "nora", "--instruments", folder.path, "-c", "patient new --name 'Ana Lima' --dob 1980-01-01 --sex F --mrn A-1", "-c", "visit start --kind consult"]
+        let r = try h.run(start + ["-c", "screening sleep q1=4 q2=3 q3=3 q4=3 q5=3 q6=3 q7=3"], env: Harness.staff)
+        #expect(r.status == 0 && r.stdout.contains("recorded Sleep #3 · Sleep 22 · clinical insomnia, severe"), "\(r.stdout)\(r.stderr)")
+        #expect(r.stderr.contains("shifted.json refused:") && r.stderr.contains("example 6: total is 35 by the instrument's scoring; the example says 28"), "\(r.stderr)")
+        let refused = try h.run(["--user", "nora", "--instruments", folder.path, "-c", "patient open A-1", "-c", "screening shifted q1=0 q2=0 q3=0 q4=0 q5=0 q6=0 q7=0"],
+                                env: Harness.staff)
+        #expect(refused.status != 0 && refused.stderr.contains("shifted"), "\(refused.stderr)")
+        #expect(try h.sql("SELECT count(*) FROM records WHERE kind = 'shifted'") == ["0"])
+    }
+}
+}
