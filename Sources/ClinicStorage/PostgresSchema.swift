@@ -1,3 +1,4 @@
+import ClinicKit
 import Foundation
 
 /// The record's schema on a PostgreSQL server: the same tables, columns and rules as SQLite's
@@ -212,11 +213,21 @@ package enum PostgresSchema {
                    OR NEW.prev_hash IS DISTINCT FROM COALESCE(last_hash, repeat('0', 64)) THEN
                     RAISE EXCEPTION USING ERRCODE = '23514', MESSAGE = 'an entry must follow the last of its chain';
                 END IF;
+                -- The changes chain begins by saying what the record is, as its owner made it (only
+                -- the changes table has these columns: asked of it alone).
+                IF TG_TABLE_NAME = 'changes' THEN
+                    IF NEW.id = 1 AND (NEW.kind IS DISTINCT FROM 'database'
+                       OR (NEW.payload::jsonb ->> 'mode') IS DISTINCT FROM (SELECT value FROM meta WHERE key = 'mode')) THEN
+                        RAISE EXCEPTION USING ERRCODE = '23514', MESSAGE = 'the changes chain begins with the record''s mode, as its owner made it';
+                    END IF;
+                END IF;
                 RETURN NEW;
             END $$;
 
             -- A database stays live or sandbox for life, as its owner made it (clinic db migrate
-            -- writes the mode): the program's role never writes it, on a new record either.
+            -- writes the mode): the program's role never writes it, on a new record either. The
+            -- time from which every adoption keeps its protocol's text is written once, before any
+            -- adoption (db copy writes its source's first), and never changed.
             CREATE FUNCTION clinic_meta_mode_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
                 IF TG_OP = 'INSERT' THEN
@@ -224,9 +235,13 @@ package enum PostgresSchema {
                        AND NOT pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'USAGE') THEN
                         RAISE EXCEPTION USING ERRCODE = '23514', MESSAGE = 'a database is made live or sandbox by its owner';
                     END IF;
+                    IF NEW.key = 'protocol_texts_since' AND EXISTS (SELECT 1 FROM protocols) THEN
+                        RAISE EXCEPTION USING ERRCODE = '23514', MESSAGE = 'the record keeps its protocol texts from its first adoption';
+                    END IF;
                     RETURN NEW;
                 END IF;
-                IF OLD.key IN ('mode', 'replayed_from') THEN
+                IF OLD.key IN ('mode', 'replayed_from', 'protocol_texts_since')
+                   OR (TG_OP = 'UPDATE' AND NEW.key IN ('mode', 'replayed_from', 'protocol_texts_since')) THEN
                     RAISE EXCEPTION USING ERRCODE = '23514', MESSAGE = 'a database stays live or sandbox for life';
                 END IF;
                 IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
@@ -355,12 +370,16 @@ package enum PostgresSchema {
             guard role.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
                 throw StoreError.unusable("'\(role)' is not a role name the program grants to (lower-case letters, digits and _)")
             }
-            let me = try owner.query("SELECT current_user::text").first?.first?.text
+            let me = try owner.query("SELECT current_user::text").first?.first?.text ?? ""
             guard me != role else {
-                throw StoreError.unusable("the program would connect as \(role), the schema's owner, whose rights step around the record's rules; grant another role, such as clinic_app")
+                throw StoreError.unusable("clinic db migrate runs as the schema's owner (here \(role)) and grants another role, the one the program connects as: give --db postgres://OWNER@HOST/DATABASE --grant \(role == "clinic_app" ? "clinic_app" : "ROLE"), OWNER not \(role)")
             }
-            guard try !owner.query("SELECT 1 FROM pg_roles WHERE rolname = ?", [.text(role)]).isEmpty else {
+            guard let granted = try owner.query("SELECT rolsuper, pg_has_role(?, current_user, 'USAGE') FROM pg_roles WHERE rolname = ?", [.text(role), .text(role)]).first else {
                 throw StoreError.unusable("there is no role \(role) on the server: CREATE ROLE \(role) LOGIN as its administrator, then migrate again")
+            }
+            // A superuser, or a member of the owner's role, steps around the rules whatever is granted.
+            guard granted.first != .int(1), granted.last != .int(1) else {
+                throw StoreError.unusable("\(role) is a superuser or a member of the schema's owner (\(me)), whose rights step around the record's rules; grant a role with no other rights, such as clinic_app")
             }
         }
         let from = try owner.transaction { () throws -> Int in
@@ -375,7 +394,11 @@ package enum PostgresSchema {
                 try owner.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                                 [.int(Int64(migration.version)), .text(migration.name), .text(Timestamp.string(now))])
             }
-            switch try owner.query("SELECT value FROM meta WHERE key = 'mode'").first?.first?.text {
+            // A record already begun says in its chain what it is; a mode taken out of the table is
+            // put back as the chain says, never as asked.
+            let chained = try owner.query("SELECT payload FROM changes WHERE id = 1 AND kind = 'database'").first?.first?.text
+                .flatMap { try? Value(json: $0) }?["mode"]?.stringValue
+            switch try owner.query("SELECT value FROM meta WHERE key = 'mode'").first?.first?.text ?? chained {
             case nil:
                 try owner.query("INSERT INTO meta (key, value) VALUES ('mode', ?)", [.text(sandbox ? "sandbox" : "live")])
                 // No patient, so nothing falls due: what the due items hold is right on any basis.
@@ -383,7 +406,10 @@ package enum PostgresSchema {
                                 [.text(RecordStores.dueBasisKey), .text(RecordStores.anyDueBasis)])
             case "live" where sandbox:
                 throw StoreError.unusable("the record on \(owner.location) is live; --sandbox makes a new database a sandbox: migrate another, new database with --sandbox")
-            default: break
+            case let mode?:
+                if try owner.query("SELECT 1 FROM meta WHERE key = 'mode'").isEmpty {
+                    try owner.query("INSERT INTO meta (key, value) VALUES ('mode', ?)", [.text(mode)])
+                }
             }
             if let role {
                 let quoted = "\"\(role)\""

@@ -99,13 +99,18 @@ package enum RecordCopy {
                 if from.replayedFrom != nil, PostgresAddress.names(destination) {
                     throw StoreError.unusable("\(from.db.location) is a replay's sandbox, which stays in its file (replay --verify compares it with a server's record); nothing was copied")
                 }
+                // Before any adoption is copied (a server takes it only then): since when the source
+                // kept each protocol's text, so the copy is checked as its source is.
+                if let since = try from.protocolTextsSince() {
+                    try target.query("INSERT INTO meta (key, value) VALUES (?, ?)", [.text(SQLStore.protocolTextsSinceKey), .text(since)])
+                }
                 for table in tables {
                     let count = table.columns.split(separator: ",").count
                     var insert = "INSERT INTO \(table.name) (\(table.columns)) VALUES (\(Array(repeating: "?", count: count).joined(separator: ", ")))"
                     var select = "SELECT \(table.columns) FROM \(table.name)"
                     if table.name == "meta" {
                         insert += " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-                        if madeAs != nil { select += " WHERE key != 'mode'" }
+                        select += " WHERE key != '\(SQLStore.protocolTextsSinceKey)'" + (madeAs != nil ? " AND key != 'mode'" : "")
                     }
                     let cursor = try from.db.cursor(select + " ORDER BY \(table.order)")
                     var copied = 0
@@ -114,9 +119,6 @@ package enum RecordCopy {
                         copied += 1
                     }
                     rows.append((table.name, copied))
-                }
-                if let since = try from.protocolTextsSince() {
-                    try target.query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", [.text(SQLStore.protocolTextsSinceKey), .text(since)])
                 }
             }
         } catch {

@@ -218,6 +218,7 @@ package enum RecordStores {
     package static func snapshots(of location: String) throws -> RecordSnapshotReader {
         if PostgresAddress.names(location) { return try RecordSnapshotReader(server: location) }
         try refuseOtherAddress(location)
+        try refuseNoFile(location)
         return try RecordSnapshotReader(path: location)
     }
 
@@ -226,7 +227,18 @@ package enum RecordStores {
     package static func openToVerify(_ location: String) throws -> any RecordStore {
         if PostgresAddress.names(location) { return try SQLStore(verifyingServer: location) }
         try refuseOtherAddress(location)
-        return try SQLStore(readingOnly: location)
+        try refuseNoFile(location)
+        do { return try SQLStore(readingOnly: location) } catch let error as DatabaseError {
+            throw StoreError.unusable("\(location) is not a clinic database (\(error.code & 0xff == 26 ? "not a SQLite file" : "it holds no clinic record")); give the clinic database's path")
+        }
+    }
+
+    /// A file to read that is not there is said as such, not as the SQLite library's error.
+    static func refuseNoFile(_ location: String) throws {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: location, isDirectory: &isFolder), !isFolder.boolValue else {
+            throw StoreError.unusable("there is no database at \(location); give the clinic database's path")
+        }
     }
 }
 

@@ -24,6 +24,14 @@ extension SQLStore {
         }
     }
 
+    /// Refuses a record whose table says another mode than its chain's first entry: a live record
+    /// made a sandbox behind the program's back could set its own clock.
+    func checkModeAsChained(location: String) throws {
+        guard let json = try db.query("SELECT payload FROM changes WHERE id = 1 AND kind = 'database'").first?.first?.text,
+              let chained = (try? Value(json: json))?["mode"]?.stringValue, chained != (isSandbox ? "sandbox" : "live") else { return }
+        throw StoreError.unusable("the record at \(location) is \(isSandbox ? "a sandbox" : "live") in its table but \(chained == "sandbox" ? "a sandbox" : "live") in its chain: the table was changed behind the program's back; nothing was done; an administrator runs clinic audit verify")
+    }
+
     /// What a member of staff's entry in the changes chain holds: never the password hash itself,
     /// only its SHA-256, so the chain tells a hash copied in without holding one.
     static func staffPayload(id: Int64, roles: String, passwordHash: String, createdAt: String, createdBy: Int64?) -> Value {

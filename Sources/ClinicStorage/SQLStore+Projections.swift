@@ -255,6 +255,8 @@ extension SQLStore {
     private func modeDifferences() throws -> [String] {
         let entries = try db.query("SELECT payload FROM changes WHERE kind = 'database' ORDER BY id")
         guard let first = entries.first?[0].text.flatMap({ try? Value(json: $0) }) else {
+            // A record nobody has opened yet (a server's, just migrated) has no chain to say it.
+            if try HashChain.tables.allSatisfy({ try db.query("SELECT 1 FROM \($0) LIMIT 1").isEmpty }) { return [] }
             return ["the database's mode: no entry in the chain says whether it is live or a sandbox"]
         }
         var out: [String] = []
@@ -277,10 +279,17 @@ extension SQLStore {
     /// reading the clock, and a small step of the system clock. Backdating within it goes unseen.
     package static let clockTolerance: TimeInterval = 60
 
+    /// How far ahead of the clock of the machine verifying a live record an entry's time may be:
+    /// workstations' clocks differ a little from each other.
+    package static let clockAheadTolerance: TimeInterval = 300
+
     /// Each chain's first entry whose time is earlier than an entry before it by more than
-    /// ``clockTolerance`` (a clock set back, or an entry written with a false time). A sandbox's
-    /// clock may be set anywhere, so only a database live in the chain is checked.
+    /// ``clockTolerance`` (a clock set back, or an entry written with a false time), and its
+    /// latest entry when that is later than now by more than ``clockAheadTolerance`` (an entry
+    /// dated ahead, which would make the next honest one look backdated). A sandbox's clock may
+    /// be set anywhere, so only a database live in the chain is checked.
     package func timesGoingBackwards() throws -> [String] {
+        let now = Date()
         guard try chainedMode() != "sandbox" else { return [] }
         var out: [String] = []
         for (table, column, name) in [("records", "recorded_at", "record"), ("journal", "at", "journal"), ("access", "at", "access"),
@@ -294,6 +303,9 @@ extension SQLStore {
                     break
                 }
                 if latest == nil || at > latest!.at { latest = (id, at, text) }
+            }
+            if let l = latest, l.at > now.addingTimeInterval(Self.clockAheadTolerance) {
+                out.append("\(name) entry #\(l.id) is dated \(l.text), after the time of this check (\(Timestamp.string(now))): the clock was set ahead or the entry dated ahead")
             }
         }
         return out

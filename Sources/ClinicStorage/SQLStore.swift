@@ -148,6 +148,7 @@ package final class SQLStore: RecordStore, @unchecked Sendable {
         let previous = try Schema.migrate(file, now: Timestamp.string(now))
         (isSandbox, replayedFrom) = try Self.settleMode(file, isNew: previous == 0, sandbox: sandbox, replayOf: recording, location: path)
         try chainTheStartingState(now: now)
+        try checkModeAsChained(location: path)
         db.beforeCommit = { [unowned self] in try settleAppended() }
     }
 
@@ -180,6 +181,7 @@ package final class SQLStore: RecordStore, @unchecked Sendable {
         isSandbox = mode == "sandbox"
         replayedFrom = try server.query("SELECT value FROM meta WHERE key = 'replayed_from'").first?.first?.text
         try chainTheStartingState(now: now)
+        try checkModeAsChained(location: server.location)
         db.beforeCommit = { [unowned self] in try settleAppended() }
     }
 

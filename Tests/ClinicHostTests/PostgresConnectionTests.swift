@@ -150,15 +150,37 @@ import Testing
         let sandbox = try PostgresServer.shared.newRecord(sandbox: true)
         #expect(try RecordStores.open(sandbox, now: Date()).isSandbox)
         let app = try PostgresDatabase(address: sandbox)
+        try app.execute("INSERT INTO meta (key, value) VALUES ('Mode', 'sandbox')")
         for sql in ["UPDATE meta SET value = 'live' WHERE key = 'mode'", "DELETE FROM meta WHERE key = 'mode'",
-                    "INSERT INTO meta (key, value) VALUES ('replayed_from', 'day.clinic')"] {
+                    "INSERT INTO meta (key, value) VALUES ('replayed_from', 'day.clinic')", "UPDATE meta SET key = 'replayed_from' WHERE key = 'Mode'",
+                    "UPDATE meta SET key = 'mode' WHERE key = 'Mode'"] {
             #expect(throws: PostgresError.self, "\(sql)") { try app.execute(sql) }
+        }
+        // A new record's chain begins with the mode its owner made, whoever writes the entry.
+        let fresh = try PostgresDatabase(address: try PostgresServer.shared.newRecord())
+        #expect(throws: PostgresError.self) {
+            try fresh.execute("INSERT INTO changes (id, at, staff_id, kind, subject, payload, prev_hash, hash) VALUES (1, '2026-12-02T09:00:00.000Z', NULL, 'database', 'database', '{\"mode\":\"sandbox\"}', '\(HashChain.genesis)', 'x')")
         }
         let owner = live.replacingOccurrences(of: "user=\(PostgresServer.program)", with: "user=\(PostgresServer.owner)")
         #expect(try PostgresSchema.migrate(address: owner, grant: PostgresServer.program, now: Date()).isSandbox == false)
         #expect(throws: StoreError.self) { try PostgresSchema.migrate(address: owner, grant: PostgresServer.program, sandbox: true, now: Date()) }
         // A replay is made into a new file, never into a server's record.
         #expect(throws: StoreError.self) { try RecordStores.open(sandbox, now: Date(), replayOf: "day.clinic") }
+        // A mode taken out of the table behind the program's back is put back as the chain says,
+        // never as asked; and a role with the owner's or a superuser's rights is never granted.
+        let name = String(try #require(URLComponents(string: live)?.path.dropFirst()))
+        try PostgresServer.shared.psql("SET session_replication_role = replica; DELETE FROM meta WHERE key = 'mode'", database: name)
+        #expect(throws: StoreError.self) { try PostgresSchema.migrate(address: owner, grant: PostgresServer.program, sandbox: true, now: Date()) }
+        #expect(try PostgresSchema.migrate(address: owner, grant: PostgresServer.program, now: Date()).isSandbox == false)
+        #expect(try !RecordStores.open(live, now: Date()).isSandbox)
+        for role in [PostgresServer.shared.user, PostgresServer.owner] {
+            do {
+                _ = try PostgresSchema.migrate(address: owner, grant: role, now: Date())
+                Issue.record("granted \(role)")
+            } catch {
+                #expect("\(error)".contains(role == PostgresServer.owner ? "runs as the schema's owner" : "is a superuser or a member of the schema's owner"), "\(error)")
+            }
+        }
     }
 
     /// The same entries give the same chain heads on SQLite and on the server.

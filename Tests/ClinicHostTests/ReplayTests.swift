@@ -37,6 +37,25 @@ func sandboxSession(_ path: String, modules: [any ClinicModule] = [GateModule()]
         #expect(throws: DatabaseError.self, "the mode is fixed for life") {
             try SQLStore(path: path, now: Date()).db.execute("UPDATE meta SET value = 'sandbox' WHERE key = 'mode'")
         }
+        // Changed anyway, behind the program's back: the chain says otherwise, and the program
+        // does not open it (a live record made a sandbox could set its own clock).
+        let db = try Database(path: path)
+        try db.execute("DROP TRIGGER meta_mode_fixed_update; UPDATE meta SET value = 'sandbox' WHERE key = 'mode'")
+        do {
+            _ = try SQLStore(path: path, now: Date())
+            Issue.record("a record whose table and chain disagree about its mode was opened")
+        } catch {
+            #expect("\(error)".contains("is a sandbox in its table but live in its chain"), "\(error)")
+        }
+        // A file to verify that is not there, or not a database, is said as such.
+        for (location, said) in [(path + ".nothing", "there is no database at"), ("/etc/hostname", "is not a clinic database (not a SQLite file)")] {
+            do {
+                _ = try RecordStores.openToVerify(location)
+                Issue.record("opened \(location)")
+            } catch {
+                #expect("\(error)".contains(said), "\(error)")
+            }
+        }
     }
 
     @Test func theSandboxClockStandsStillMovesOnAndIsKept() throws {

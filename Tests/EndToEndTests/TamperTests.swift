@@ -33,6 +33,8 @@ extension EndToEnd {
         Case(name: "record moved to another patient", sql: "UPDATE records SET patient_id = 2 WHERE id = 3", found: "record entry #3"),
         Case(name: "record rewritten consistently", sql: "UPDATE records SET payload = replace(payload, '72', '62') WHERE id = 3", rechain: ["records"]),
         Case(name: "record cut from the end", sql: "DELETE FROM records WHERE id = (SELECT max(id) FROM records)"),
+        Case(name: "record dated ahead consistently", sql: "UPDATE records SET recorded_at = '2099-01-01T09:00:00.000Z' WHERE id = (SELECT max(id) FROM records)",
+             rechain: ["records"], found: "is dated 2099-01-01T09:00:00.000Z, after the time of this check"),
         Case(name: "record backdated consistently", sql: "UPDATE records SET recorded_at = '2020-01-01T09:00:00.000Z' WHERE id = 9", rechain: ["records"],
              found: "record entry #9 was written at 2020-01-01T09:00:00.000Z, before entry #"),
         // The journal.
