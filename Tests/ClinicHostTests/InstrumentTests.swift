@@ -30,14 +30,15 @@ import Testing
         }
     }
 
-    @Test(arguments: ["phq9", "gad7", "dast10", "auditc", "isi"])
+    @Test(arguments: ["phq9", "gad7", "dast10", "auditc", "isi", "pgic", "bpi"])
     func eachShippedInstrumentScoresItsWorkedExamples(_ name: String) throws {
         let instrument = try InstrumentFile.read(try Self.text(name), file: name + ".json")
         #expect(instrument.examples.count >= 5, "\(name): \(instrument.examples.count) examples")
-        #expect(instrument.verb == name && instrument.module == "screening")
+        #expect(instrument.verb == name && instrument.module == (["pgic", "bpi"].contains(name) ? "followup" : "screening"))
         #expect(instrument.url.hasSuffix("/" + name) && !instrument.version.isEmpty)
         // Every band edge the instrument declares is an example's total.
-        let totals = Set(instrument.examples.compactMap { e -> Double? in if case .number(let n)?? = e.expected["total"] { return n }; return nil })
+        let total = try #require(instrument.total?.linkId)
+        let totals = Set(instrument.examples.compactMap { e -> Double? in if case .number(let n)?? = e.expected[total] { return n }; return nil })
         for band in instrument.bands { #expect(totals.contains(band.range.lowerBound), "\(name): no example at the start of '\(band.label)'") }
     }
 
@@ -70,7 +71,7 @@ import Testing
     @Test func theShippedFolderLoadsWhole() {
         let (instruments, refused) = InstrumentFile.readFolder(InstrumentFile.shippedFolder)
         #expect(refused.isEmpty, "\(refused)")
-        #expect(instruments.map(\.verb) == ["auditc", "dast10", "gad7", "isi", "phq9"])
+        #expect(instruments.map(\.verb) == ["auditc", "bpi", "dast10", "gad7", "isi", "pgic", "phq9"])
     }
 
     /// Two files giving the same command: the second is refused, naming the first.
@@ -104,6 +105,13 @@ import Testing
         #expect(said.contains("phq9.json: example 5: total is 19 by the instrument's scoring; the example says 15"), "\(said)")
         #expect(said.contains("phq9.json: example 7: total is 36 by the instrument's scoring; the example says 27"), "\(said)")
         #expect(said.contains("example 7: the band is 'none' by the instrument's bands; the example says 'severe'"), "\(said)")
+    }
+
+    /// The BPI's interference is scored only with 4 or more of its 7 items answered: a rule of
+    /// the file, which its examples hold it to.
+    @Test func theBPIInterferenceNeedsFourItems() throws {
+        let three = Self.refusal(try Self.changed("bpi", "%interference.count() >= 4", "%interference.count() >= 3"), file: "bpi.json")
+        #expect(three.contains("bpi.json: example 4: interference is 4 by the instrument's scoring; the example says no score"), "\(three)")
     }
 
     @Test func aWrongBandAndAMissedAlertAreRefused() throws {

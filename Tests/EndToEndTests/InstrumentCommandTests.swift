@@ -60,6 +60,32 @@ extension EndToEnd {
         #expect(invalid.status == 1 && (invalid.stdout + invalid.stderr).contains("answers q7"), "\(invalid.stdout)\(invalid.stderr)")
     }
 
+    /// At the terminal an instrument given as data is asked item by item, as a coded one is: each
+    /// item's text and anchors, `?` for its help, `^` back one item, and the score at the end.
+    @Test func atTheTerminalEachItemIsAskedInTurn() throws {
+        let h = try Harness(sandbox: true)
+        try h.sandboxWithStaff()
+        #expect(try h.run(["--user", "nora", "-c", "patient new --name 'Ana Lima' --dob 1980-01-01 --sex F --mrn A-1", "-c", "visit start --kind consult"],
+                          env: Harness.staff).status == 0)
+        let t = ShellTests.Terminal(h)
+        defer { _ = try? t.tmux(["kill-server"]) }
+        try t.start(["--user", "nora"], env: Harness.staff, ready: "nora (nurse)> ")
+        try t.keys("patient open A-1", "Enter")
+        try t.waitFor("[consult]> ")
+        try t.keys("screening isi", "Enter")
+        try t.waitFor("difficulty falling asleep")
+        try t.keys("3", "Enter")
+        try t.waitFor("difficulty staying asleep")
+        try t.keys("^", "Enter")
+        try t.waitFor("q1")
+        try t.keys("4", "Enter")
+        for answer in ["2", "2", "2", "2", "2", "2"] {
+            try t.keys(answer, "Enter")
+        }
+        try t.waitFor("recorded ISI #3 · ISI 16 · clinical insomnia, moderate")
+        #expect(try h.sql("SELECT json_extract(payload, '$.q1'), json_extract(payload, '$.total') FROM records WHERE kind = 'isi'") == ["4|16"])
+    }
+
     /// A clinic's own instrument: loaded from --instruments and asked; one whose worked example its
     /// scoring contradicts is refused at start with the example and both values, and not asked;
     /// one without examples is asked only in a sandbox.
