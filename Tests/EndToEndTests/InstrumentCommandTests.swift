@@ -30,9 +30,15 @@ extension EndToEnd {
         let admin = try h.run(["--user", "admin", "-c", "patient open A-1", "-c", Self.isi], env: ["CLINIC_PASSWORD": "admin-pass1"])
         #expect(admin.status == 1 && admin.stderr.contains("needs the role"), "\(admin.stderr)")
         #expect(try h.sql("SELECT count(*) FROM records WHERE kind = 'isi'") == ["1"])
+        // Filled in on paper an hour ago, recorded now: --at, as a module's own command takes it.
+        let late = try h.run(["--user", "nora", "-c", "patient open A-1", "-c", "clock set 2027-01-05 10:00",
+                              "-c", Self.isi.replacingOccurrences(of: "screening isi", with: "screening isi --at 09:00")], env: Harness.staff)
+        #expect(late.status == 0, "\(late.stderr)")
+        #expect(try h.sql("SELECT effective_at, recorded_at FROM records WHERE kind = 'isi' ORDER BY id DESC LIMIT 1")
+                == ["2027-01-05T09:00:00.000Z|2027-01-05T10:00:00.000Z"])
         #expect(try h.run(["--user", "nora", "-c", "audit verify"], env: Harness.staff).status == 0)
 
-        // Exported against the instrument's own Questionnaire (every item, its url and version),
+        // Exported against the instrument's own Questionnaire, once for both responses (every item, its url and version),
         // the score an Observation with its band; the bundle validates, and a response answering
         // an item its Questionnaire lacks does not.
         let file = h.folder.appendingPathComponent("a-1.json").path
@@ -40,7 +46,7 @@ extension EndToEnd {
         #expect(exported.status == 0, "\(exported.stderr)")
         let validator = Harness.repository.appendingPathComponent("Scripts/fhir-validate").path
         let valid = try h.run([validator, file], executable: Harness.tool("python3"))
-        #expect(valid.status == 0 && valid.stdout.contains("1 Questionnaire, 1 QuestionnaireResponse"), "\(valid.stdout)\(valid.stderr)")
+        #expect(valid.status == 0 && valid.stdout.contains("1 Questionnaire, 2 QuestionnaireResponse"), "\(valid.stdout)\(valid.stderr)")
         let bundle = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
         let resources = (bundle["entry"] as? [[String: Any]] ?? []).compactMap { $0["resource"] as? [String: Any] }
         let questionnaire = try #require(resources.first { $0["resourceType"] as? String == "Questionnaire" })

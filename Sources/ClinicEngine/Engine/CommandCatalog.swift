@@ -37,6 +37,9 @@ package struct CatalogEntry: @unchecked Sendable {
     package var isListed = true
     /// A host command's handler; `nil` for a module's command and for a directive.
     package var handler: HostHandler?
+    /// The module a host command records as (an instrument given as data): like the module's own
+    /// commands, it may be recorded late (`--at 09:40`).
+    package var recordsAs: String?
     /// When typed by its short form (`v 132/84 78`): the fields and pairs its bare words are
     /// read into, in order. The entry's words stay the command's own (`monitoring vitals`).
     package var bareOrder: [String]?

@@ -49,7 +49,7 @@ extension Session {
             try FactEngine(session: self).checkNoStandingAlert(for: entry.name)
         }
         var arguments = arguments
-        let at = entry.module == nil ? nil : try LateEntry.take(from: &arguments, in: self)
+        let at = entry.module == nil && entry.recordsAs == nil ? nil : try LateEntry.take(from: &arguments, in: self)
         if at != nil && !entry.spec.takesLateEntries {
             throw CommandError("\(entry.name) is recorded at the moment it is typed: --at is not taken for it",
                                  hint: "type it as it happens; if it really happened earlier, say when in its reason or a note", kind: .refused)

@@ -28,9 +28,11 @@ package enum InstrumentCommands {
                 notes.append("instrument \(instrument.title) is not asked: it reads the protocol setting \(missing), which the clinic protocol does not hold")
                 continue
             }
-            entries.append(CatalogEntry(host: [instrument.module, instrument.verb], spec: spec(instrument)) { values, session in
+            var entry = CatalogEntry(host: [instrument.module, instrument.verb], spec: spec(instrument)) { values, session in
                 try run(instrument, values, in: session)
-            })
+            }
+            entry.recordsAs = instrument.module
+            entries.append(entry)
         }
         return (HostCommandTable(entries: entries, groupSummaries: [:]), notes)
     }
