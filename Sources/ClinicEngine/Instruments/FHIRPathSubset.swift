@@ -196,7 +196,6 @@ package enum FHIRPathSubset {
                 guard let name = take(), name.kind == .name else { throw Refusal(position: position, reason: "a name is expected after '.'") }
                 e = try invocation(name, on: e)
             }
-            if let t = peek, t.kind == .symbol, t.text == "[" { throw Refusal(position: t.position, reason: "indexers are not read; use first()") }
             return e
         }
 

@@ -158,11 +158,18 @@ package struct Instrument: Sendable {
         return item.enableWhenAll ? !held.contains(false) : held.contains(true)
     }
 
+    /// The answers of the items asked: an item its enableWhen leaves out (given the answers kept
+    /// before it) has none, whatever was typed for it.
+    package func asked(_ answers: [String: FHIRPathSubset.Value]) -> [String: FHIRPathSubset.Value] {
+        var kept: [String: FHIRPathSubset.Value] = [:]
+        for item in items where isEnabled(item, kept) { kept[item.linkId] = answers[item.linkId] }
+        return kept
+    }
+
     /// Scores `answers` (each item's value; an item not asked or not answered has none), with the
     /// ``context`` variables' values.
     package func score(_ answers: [String: FHIRPathSubset.Value], context values: [String: FHIRPathSubset.Value] = [:]) throws(FHIRPathSubset.Failure) -> Result {
-        var kept: [String: FHIRPathSubset.Value] = [:]
-        for item in items where isEnabled(item, kept) { kept[item.linkId] = answers[item.linkId] }
+        let kept = asked(answers)
         var response = FHIRPathSubset.Response(items: items.map(\.linkId) + scores.map(\.linkId), answers: kept)
         for variable in context {
             guard let value = values[variable.name] else { throw FHIRPathSubset.Failure(reason: "%\(variable.name) is not given") }

@@ -95,8 +95,9 @@ package enum InstrumentCommands {
             throw CommandError("\(instrument.title) cannot be scored with these answers: \(error.reason)", hint: "tell whoever keeps the instrument file; nothing was recorded")
         }
         var payload: [String: Value] = [:]
+        let asked = instrument.asked(answers)
         for item in instrument.items {
-            guard let answer = answers[item.linkId], instrument.isEnabled(item, answers) else { continue }
+            guard let answer = asked[item.linkId] else { continue }
             payload[item.linkId] = values[item.linkId] ?? .null
             if case .coding(_, let weight?) = answer { payload[item.linkId + "_score"] = Self.number(weight) }
         }
@@ -121,8 +122,9 @@ package enum InstrumentCommands {
         for flag in result.flags { payload[flag] = .bool(true) }
         payload["questionnaire"] = .string("\(instrument.url)|\(instrument.version)")
         payload["questionnaire_sha256"] = .string(instrument.sha256)
-        let context_ = HostModuleContext(session: session, module: instrument.module, patient: patient, staff: staff)
-        let stored = try context_.append(RecordDraft(kind: instrument.verb, payload: .object(payload)))
+        // Appended as the module's own entry is: its checks, the open visit, the time given with --at.
+        let module = HostModuleContext(session: session, module: instrument.module, patient: patient, staff: staff)
+        let stored = try module.append(RecordDraft(kind: instrument.verb, payload: .object(payload)))
         var out = CommandOutput()
         for alert in result.alerts { out.alert(alert) }
         out.line("recorded \(instrument.title) #\(stored.id) · " + shown.joined(separator: " · "))
