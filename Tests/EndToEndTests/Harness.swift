@@ -142,6 +142,14 @@ struct Harness {
 
     static let nurse = ["CLINIC_PASSWORD": "nurse-pass1"]
 
+    /// Nora's account locked by five wrong passwords, as `provision()` made it.
+    func lockOutNora(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        for _ in 1...5 {
+            #expect(try run(["--user", "nora", "-c", "whoami"], env: ["CLINIC_PASSWORD": "wrong-pass9"]).status == 1, sourceLocation: sourceLocation)
+        }
+        #expect(try run(["--user", "nora", "-c", "whoami"], env: Self.nurse).stderr.contains("is locked after 5 wrong passwords"), sourceLocation: sourceLocation)
+    }
+
     /// A program from the test's own PATH (the one Scripts/test ran with: its python3 has the
     /// packages Scripts/test installed), else from /usr/bin.
     static func tool(_ name: String) -> String {

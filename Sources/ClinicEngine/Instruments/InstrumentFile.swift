@@ -33,20 +33,29 @@ package enum InstrumentFile {
     /// Every `*.json` file in `folder`, in name order: the instruments read, and the files refused
     /// (one that gives the same command as a file before it is refused too).
     package static func readFolder(_ folder: String) -> (instruments: [Instrument], refused: [Refusal]) {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
-        var instruments: [Instrument] = [], refused: [Refusal] = []
-        for name in names {
-            do {
-                let instrument = try read(path: (folder as NSString).appendingPathComponent(name))
-                if let earlier = instruments.first(where: { $0.module == instrument.module && $0.verb == instrument.verb }) {
-                    refused.append(Refusal(file: name, problems: ["gives the command \(instrument.module) \(instrument.verb), which \(earlier.title) gives already"]))
-                } else {
-                    instruments.append(instrument)
+        let (instruments, refused) = readFolders([folder])
+        return (instruments, refused.map(\.refusal))
+    }
+
+    /// The files of each folder in turn, as ``readFolder(_:)`` reads one: a command given by a file
+    /// of an earlier folder (the shipped ones first) refuses a later file that gives it too.
+    package static func readFolders(_ folders: [String]) -> (instruments: [Instrument], refused: [(folder: String, refusal: Refusal)]) {
+        var instruments: [Instrument] = [], refused: [(folder: String, refusal: Refusal)] = []
+        for folder in folders {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+            for name in names {
+                do {
+                    let instrument = try read(path: (folder as NSString).appendingPathComponent(name))
+                    if let earlier = instruments.first(where: { $0.module == instrument.module && $0.verb == instrument.verb }) {
+                        refused.append((folder, Refusal(file: name, problems: ["gives the command \(instrument.module) \(instrument.verb), which \(earlier.title) gives already"])))
+                    } else {
+                        instruments.append(instrument)
+                    }
+                } catch let refusal as Refusal {
+                    refused.append((folder, refusal))
+                } catch {
+                    refused.append((folder, Refusal(file: name, problems: ["cannot be read"])))
                 }
-            } catch let refusal as Refusal {
-                refused.append(refusal)
-            } catch {
-                refused.append(Refusal(file: name, problems: ["cannot be read"]))
             }
         }
         return (instruments, refused)

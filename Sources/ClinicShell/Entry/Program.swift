@@ -85,24 +85,13 @@ package enum Program {
         }
 
         // The instruments given as data: the shipped ones, then the clinic's own.
-        var instruments: [Instrument] = []
-        for folder in [InstrumentFile.shippedFolder] + options.instrumentFolders {
-            if folder != InstrumentFile.shippedFolder, !FileManager.default.isReadableFile(atPath: folder) {
-                console.err("warning: instrument folder \(folder) cannot be read")
-                continue
-            }
-            let (read, refused) = InstrumentFile.readFolder(folder)
-            for refusal in refused {
-                console.err("warning: instrument file \((folder as NSString).appendingPathComponent(refusal.file)) refused:")
-                for problem in refusal.problems { console.err("  " + problem) }
-            }
-            for instrument in read {
-                if let earlier = instruments.first(where: { $0.module == instrument.module && $0.verb == instrument.verb }) {
-                    console.err("warning: instrument \(instrument.title) in \(folder) refused: \(earlier.title) gives its command \(instrument.module) \(instrument.verb) already")
-                } else {
-                    instruments.append(instrument)
-                }
-            }
+        for folder in options.instrumentFolders where !FileManager.default.isReadableFile(atPath: folder) {
+            console.err("warning: instrument folder \(folder) cannot be read")
+        }
+        let (instruments, refused) = InstrumentFile.readFolders([InstrumentFile.shippedFolder] + options.instrumentFolders)
+        for (folder, refusal) in refused {
+            console.err("warning: instrument file \((folder as NSString).appendingPathComponent(refusal.file)) refused:")
+            for problem in refusal.problems { console.err("  " + problem) }
         }
         let (instrumentCommands, notes) = InstrumentCommands.table(instruments, modules: plugins.loaded, sandbox: store.isSandbox,
                                                                    settings: clinicProtocol.settings)
