@@ -86,8 +86,16 @@ public final class TestHost {
             }
         }
         let store = try RecordStores.open(database, now: clock.now())
+        // The shipped instruments given as data, for the modules under test, as the program asks them.
+        let instruments = InstrumentCommands.load(folders: [InstrumentFile.shippedFolder], modules: checked.loaded, sandbox: store.isSandbox,
+                                                  settings: loadedProtocol.settings)
+        if let refused = instruments.warnings.first(where: { $0.hasPrefix("instrument f") }) {
+            throw CommandError("the shipped instruments cannot be read: \(refused)")
+        }
         session = Session(store: store, plugins: report, clock: clock, calendar: calendar ?? utc, console: console, input: nil,
-                          environment: environment, databasePath: database, clinicProtocol: loadedProtocol, hostCommands: hostCommands)
+                          environment: environment, databasePath: database, clinicProtocol: loadedProtocol,
+                          hostCommands: hostCommands + instruments.table)
+        session.instruments = instruments.instruments
         // As the program does at its start: a new record notes the protocol it runs under.
         _ = try ProtocolAdoption.atStart(session)
         try signIn("nora", roles: roles)

@@ -10,8 +10,10 @@ import Testing
     static let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Sources/ClinicEngine/Resources/instruments")
 
+    /// A shipped instrument's file, or the tutorial's Insomnia Severity Index (`isi`).
     static func text(_ name: String) throws -> String {
-        try String(contentsOf: shipped.appendingPathComponent(name + ".json"), encoding: .utf8)
+        if name == "isi" { return try TutorialInstrument.text() }
+        return try String(contentsOf: shipped.appendingPathComponent(name + ".json"), encoding: .utf8)
     }
 
     /// The file's text with one JSON fragment replaced, which must be there.
@@ -30,6 +32,7 @@ import Testing
         }
     }
 
+    /// Each shipped instrument, and the one docs/INSTRUMENTS.md's tutorial writes (the ISI).
     @Test(arguments: ["phq9", "gad7", "dast10", "auditc", "isi", "pgic", "bpi"])
     func eachShippedInstrumentScoresItsWorkedExamples(_ name: String) throws {
         let instrument = try InstrumentFile.read(try Self.text(name), file: name + ".json")
@@ -71,7 +74,7 @@ import Testing
     @Test func theShippedFolderLoadsWhole() {
         let (instruments, refused) = InstrumentFile.readFolder(InstrumentFile.shippedFolder)
         #expect(refused.isEmpty, "\(refused)")
-        #expect(instruments.map(\.verb) == ["auditc", "bpi", "dast10", "gad7", "isi", "pgic", "phq9"])
+        #expect(instruments.map(\.verb) == ["auditc", "bpi", "dast10", "gad7", "pgic", "phq9"])
     }
 
     /// Two files giving the same command: the second is refused, naming the first.
@@ -115,10 +118,11 @@ import Testing
     }
 
     @Test func aWrongBandAndAMissedAlertAreRefused() throws {
-        let band = Self.refusal(try Self.edited("gad7", Self.band("moderate", "from", 11)))
-        #expect(band.contains("example 4: the band is 'none' by the instrument's bands; the example says 'moderate'"), "\(band)")
+        // Mild to 10 and moderate from 11: the example at 10 is still said to be moderate.
+        let band = Self.refusal(try Self.edited("gad7") { q in Self.band("mild", "to", 10)(&q); Self.band("moderate", "from", 11)(&q) })
+        #expect(band.contains("example 4: the band is 'mild' by the instrument's bands; the example says 'moderate'"), "\(band)")
         let alert = Self.refusal(try Self.changed("phq9", "answer.value.weight() > 0", "answer.value.weight() > 1"))
-        #expect(alert.contains("example 8: the alerts raised are ''; the example says 'item9_alert'"), "\(alert)")
+        #expect(alert.contains("example 8: the alerts raised are 'none'; the example says 'item9_alert'"), "\(alert)")
         let reversed = Self.refusal(try Self.changed("dast10", "%resource.item.where(linkId = 'q3').answer.value.where($this = false).count()",
                                                      "%resource.item.where(linkId = 'q3').answer.value.where($this = true).count()"))
         #expect(reversed.contains("example 1: total is 1 by the instrument's scoring; the example says 0"), "\(reversed)")
@@ -136,7 +140,7 @@ import Testing
         ("%resource.item.count() div 2", "'div' is not in the FHIRPath the program reads"),
         ("%resource.item.count() mod 2", "'mod' is not in the FHIRPath the program reads"),
         ("true xor false", "'xor' is not in the FHIRPath the program reads"),
-        ("'a' & 'b'", "'&' is not in the FHIRPath the program reads"),
+        ("'a' ~ 'b'", "'~' is not in the FHIRPath the program reads"),
         ("today()", "the function today() is not in the FHIRPath the program reads"),
         ("%resource.item.text", "'text' is not in the FHIRPath the program reads"),
         ("%resource.item.answer.value is Coding", "'is' is not in the FHIRPath the program reads"),
@@ -150,6 +154,51 @@ import Testing
         let said = Self.refusal(text, file: "isi.json")
         #expect(said.hasPrefix("isi.json: item[7] (total).extension[0]: '\(expression)' at "), "\(said)")
         #expect(said.contains(reason), "\(said)")
+    }
+
+    /// A response records each name once: an item, a weight, a score or an alert's flag named
+    /// like another, or like what the program records itself, would overwrite it.
+    @Test(arguments: [
+        (#""valueString": "item9_alert""#, #""valueString": "total""#, "total is both the score total and the alert flag total"),
+        (#""valueString": "item9_alert""#, #""valueString": "band""#, "band is both the band the program records and the alert flag band"),
+        (#""linkId": "total""#, #""linkId": "q1_score""#, "q1_score is both the weight of q1's answer and the score q1_score"),
+        (#""linkId": "q9","#, #""linkId": "questionnaire","#, "questionnaire is both the questionnaire the program records and the item questionnaire"),
+    ])
+    func aNameRecordedTwiceIsRefused(_ find: String, _ replace: String, _ reason: String) throws {
+        let said = Self.refusal(try Self.changed("phq9", find, replace).replacingOccurrences(of: "linkId = 'q9'", with: "linkId = 'questionnaire'"))
+        #expect(said.contains(reason), "\(said)")
+    }
+
+    /// Text the shell would print as something else (an escape that erases the alert line, a
+    /// mark that reorders the words) is refused where it is; so are a gap between whole-number
+    /// bands, an alert whose condition is no true or false, and a total too large to keep.
+    @Test func whatWouldMisleadOnScreenIsRefused() throws {
+        let escape = Self.refusal(try Self.changed("gad7", #""text": "feeling nervous, anxious or on edge""#, #""text": "feeling nervous\u001b[2K, anxious or on edge""#))
+        #expect(escape.contains("item[0].text: holds a control character or a mark that reorders text; write plain text"), "\(escape)")
+        let reordered = Self.refusal(try Self.changed("gad7", #""text": "trouble relaxing""#, "\"text\": \"trouble \u{202E}relaxing\""))
+        #expect(reordered.contains("item[3].text: holds a control character"), "\(reordered)")
+        let gap = Self.refusal(try Self.edited("gad7", Self.band("mild", "to", 8)))
+        #expect(gap.contains("no band of total holds the totals between 'mild' and 'moderate' (9–9)"), "\(gap)")
+        let number = Self.refusal(try Self.changed("phq9", "answer.value.weight() > 0", "answer.value.weight() + 0"))
+        #expect(number.contains("the alert item9_alert's condition gives no true or false"), "\(number)")
+        let huge = Self.refusal(try Self.changed("gad7", "\"valueDecimal\": 3\n", "\"valueDecimal\": 1e308\n"))
+        #expect(huge.contains("a number too large to keep"), "\(huge)")
+    }
+
+    /// One canonical name, one questionnaire: a second file with the same url and version, in
+    /// another folder, is refused.
+    @Test func theSameVersionTwiceIsRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("instruments-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.changed("isi", "screening isi", "screening sleep").replacingOccurrences(of: "\"title\": \"ISI\"", with: "\"title\": \"Sleep\"")
+            .write(to: folder.appendingPathComponent("sleep.json"), atomically: true, encoding: .utf8)
+        let isi = folder.appendingPathComponent("isi")
+        try FileManager.default.createDirectory(at: isi, withIntermediateDirectories: true)
+        try Self.text("isi").write(to: isi.appendingPathComponent("isi.json"), atomically: true, encoding: .utf8)
+        let (instruments, refused) = InstrumentFile.readFolders([folder.path, isi.path])
+        #expect(instruments.map(\.verb) == ["sleep"])
+        #expect(refused.map(\.refusal.description) == ["isi.json: is https://clinic.example.org/fhir/Questionnaire/isi version 1.0.0, which Sleep (screening sleep) is already; a changed questionnaire takes a new version"])
     }
 
     @Test func whatTheProgramDoesNotReadIsRefusedNotIgnored() throws {

@@ -1,59 +1,64 @@
+import ClinicTestSupport
 import Foundation
 import Testing
 
-/// Instruments given as data, asked by the program: the shipped Insomnia Severity Index, and a
-/// clinic's own from --instruments, refused when its worked examples say otherwise.
+/// Instruments given as data, asked by the program: the Insomnia Severity Index as
+/// docs/INSTRUMENTS.md's tutorial writes it, given with --instruments as a clinic gives its own, and
+/// a clinic's own refused when its worked examples say otherwise.
 extension EndToEnd {
 @Suite struct InstrumentCommandTests {
     static let isi = "screening isi q1=3 q2=2 q3=2 q4=2 q5=2 q6=2 q7=2"
 
-    static func shipped(_ name: String) throws -> String {
-        try String(contentsOf: Harness.repository.appendingPathComponent("Sources/ClinicEngine/Resources/instruments/\(name).json"), encoding: .utf8)
-    }
 
-    @Test func theShippedISIIsAskedScoredAndRecorded() throws {
+    @Test func theTutorialsISIIsAskedScoredAndRecorded() throws {
         let h = try Harness(sandbox: true)
         try h.sandboxWithStaff()
-        let r = try h.run(["--user", "nora", "-c", "patient new --name 'Ana Lima' --dob 1980-01-01 --sex F --mrn A-1", "-c", "visit start --kind consult",
+        let isi = ["--instruments", try TutorialInstrument.folder(in: h.folder)]
+        let r = try h.run(isi + ["--user", "nora", "-c", "patient new --name 'Ana Lima' --dob 1980-01-01 --sex F --mrn A-1", "-c", "visit start --kind consult",
                            "-c", Self.isi, "-c", "help screening isi"], env: Harness.staff)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("recorded ISI #3 · ISI 15 · clinical insomnia, moderate"), "\(r.stdout)")
         #expect(r.stdout.contains("insomnia (Insomnia Severity Index, 7 items, 0–28)") && r.stdout.contains("q7") && r.stdout.contains("4 = very much"), "\(r.stdout)")
         #expect(try h.sql("SELECT module, kind, json_extract(payload, '$.total'), json_extract(payload, '$.band'), json_extract(payload, '$.q1_score'), json_extract(payload, '$.questionnaire') FROM records WHERE kind = 'isi'")
-                == ["screening|isi|15|clinical insomnia, moderate|3|https://clinic.invalid/fhir/Questionnaire/isi|1.0.0"])
+                == ["screening|isi|15|clinical insomnia, moderate|3|https://clinic.example.org/fhir/Questionnaire/isi|1.0.0"])
         // A script's line without every item is refused, naming what is missing; an answer out of range too.
-        let missing = try h.run(["--user", "nora", "-c", "patient open A-1", "-c", "screening isi q1=3"], env: Harness.staff)
+        let missing = try h.run(isi + ["--user", "nora", "-c", "patient open A-1", "-c", "screening isi q1=3"], env: Harness.staff)
         #expect(missing.status == 1 && missing.stderr.contains("q2"), "\(missing.stderr)")
-        let wrong = try h.run(["--user", "nora", "-c", "patient open A-1", "-c", "screening isi q1=5 q2=2 q3=2 q4=2 q5=2 q6=2 q7=2"], env: Harness.staff)
+        let wrong = try h.run(isi + ["--user", "nora", "-c", "patient open A-1", "-c", "screening isi q1=5 q2=2 q3=2 q4=2 q5=2 q6=2 q7=2"], env: Harness.staff)
         #expect(wrong.status == 1 && wrong.stderr.contains("q1: '5' is not one of 0, 1, 2, 3, 4"), "\(wrong.stderr)")
         // An administrator asks no patient anything.
-        let admin = try h.run(["--user", "admin", "-c", "patient open A-1", "-c", Self.isi], env: ["CLINIC_PASSWORD": "admin-pass1"])
+        let admin = try h.run(isi + ["--user", "admin", "-c", "patient open A-1", "-c", Self.isi], env: ["CLINIC_PASSWORD": "admin-pass1"])
         #expect(admin.status == 1 && admin.stderr.contains("needs the role"), "\(admin.stderr)")
         #expect(try h.sql("SELECT count(*) FROM records WHERE kind = 'isi'") == ["1"])
         // Filled in on paper an hour ago, recorded now: --at, as a module's own command takes it.
-        let late = try h.run(["--user", "nora", "-c", "patient open A-1", "-c", "clock set 2027-01-05 10:00",
+        let late = try h.run(isi + ["--user", "nora", "-c", "patient open A-1", "-c", "clock set 2027-01-05 10:00",
                               "-c", Self.isi.replacingOccurrences(of: "screening isi", with: "screening isi --at 09:00")], env: Harness.staff)
         #expect(late.status == 0, "\(late.stderr)")
         #expect(try h.sql("SELECT effective_at, recorded_at FROM records WHERE kind = 'isi' ORDER BY id DESC LIMIT 1")
                 == ["2027-01-05T09:00:00.000Z|2027-01-05T10:00:00.000Z"])
-        #expect(try h.run(["--user", "nora", "-c", "audit verify"], env: Harness.staff).status == 0)
+        #expect(try h.run(isi + ["--user", "nora", "-c", "audit verify"], env: Harness.staff).status == 0)
 
         // Exported against the instrument's own Questionnaire, once for both responses (every item, its url and version),
         // the score an Observation with its band; the bundle validates, and a response answering
         // an item its Questionnaire lacks does not.
         let file = h.folder.appendingPathComponent("a-1.json").path
-        let exported = try h.run(["--user", "patel", "-c", "patient open A-1", "-c", "export fhir out=\(file)"], env: Harness.staff)
+        let exported = try h.run(isi + ["--user", "patel", "-c", "patient open A-1", "-c", "export fhir out=\(file)"], env: Harness.staff)
         #expect(exported.status == 0, "\(exported.stderr)")
+        // Without the file that scored them, the responses are not exported against nothing, nor left out.
+        let without = try h.run(["--user", "patel", "-c", "patient open A-1", "-c", "export fhir out=\(file).2"], env: Harness.staff)
+        #expect(without.status == 1 && without.stderr.contains("answers https://clinic.example.org/fhir/Questionnaire/isi|1.0.0, which this run has not loaded; nothing was exported"),
+                "\(without.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: file + ".2"))
         let validator = Harness.repository.appendingPathComponent("Scripts/fhir-validate").path
         let valid = try h.run([validator, file], executable: Harness.tool("python3"))
         #expect(valid.status == 0 && valid.stdout.contains("1 Questionnaire, 2 QuestionnaireResponse"), "\(valid.stdout)\(valid.stderr)")
         let bundle = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
         let resources = (bundle["entry"] as? [[String: Any]] ?? []).compactMap { $0["resource"] as? [String: Any] }
         let questionnaire = try #require(resources.first { $0["resourceType"] as? String == "Questionnaire" })
-        #expect(questionnaire["url"] as? String == "https://clinic.invalid/fhir/Questionnaire/isi" && questionnaire["version"] as? String == "1.0.0")
+        #expect(questionnaire["url"] as? String == "https://clinic.example.org/fhir/Questionnaire/isi" && questionnaire["version"] as? String == "1.0.0")
         #expect((questionnaire["item"] as? [[String: Any]])?.compactMap { $0["linkId"] as? String } == ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "total"])
         let response = try #require(resources.first { $0["resourceType"] as? String == "QuestionnaireResponse" })
-        #expect(response["questionnaire"] as? String == "https://clinic.invalid/fhir/Questionnaire/isi|1.0.0")
+        #expect(response["questionnaire"] as? String == "https://clinic.example.org/fhir/Questionnaire/isi|1.0.0")
         let observation = try #require(resources.first { $0["resourceType"] as? String == "Observation" })
         #expect((observation["valueQuantity"] as? [String: Any])?["value"] as? Double == 15)
         #expect(((observation["interpretation"] as? [[String: Any]])?.first?["text"] as? String) == "clinical insomnia, moderate")
@@ -71,11 +76,12 @@ extension EndToEnd {
     @Test func atTheTerminalEachItemIsAskedInTurn() throws {
         let h = try Harness(sandbox: true)
         try h.sandboxWithStaff()
-        #expect(try h.run(["--user", "nora", "-c", "patient new --name 'Ana Lima' --dob 1980-01-01 --sex F --mrn A-1", "-c", "visit start --kind consult"],
+        let isi = ["--instruments", try TutorialInstrument.folder(in: h.folder)]
+        #expect(try h.run(isi + ["--user", "nora", "-c", "patient new --name 'Ana Lima' --dob 1980-01-01 --sex F --mrn A-1", "-c", "visit start --kind consult"],
                           env: Harness.staff).status == 0)
         let t = ShellTests.Terminal(h)
         defer { _ = try? t.tmux(["kill-server"]) }
-        try t.start(["--user", "nora"], env: Harness.staff, ready: "nora (nurse)> ")
+        try t.start(isi + ["--user", "nora"], env: Harness.staff, ready: "nora (nurse)> ")
         try t.keys("patient open A-1", "Enter")
         try t.waitFor("[consult]> ")
         try t.keys("screening isi", "Enter")
@@ -100,12 +106,12 @@ extension EndToEnd {
         try h.sandboxWithStaff()
         let folder = h.folder.appendingPathComponent("instruments")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let sleep = try Self.shipped("isi").replacingOccurrences(of: "screening isi", with: "screening sleep")
+        let sleep = try TutorialInstrument.text().replacingOccurrences(of: "screening isi", with: "screening sleep")
             .replacingOccurrences(of: "\"title\": \"ISI\"", with: "\"title\": \"Sleep\"")
         try sleep.write(to: folder.appendingPathComponent("sleep.json"), atomically: true, encoding: .utf8)
         // Weighted 0–4 as 1–5 by mistake: its examples refuse it.
-        let shifted = try Self.shipped("isi").replacingOccurrences(of: "screening isi", with: "screening shifted")
-            .replacingOccurrences(of: "\"valueDecimal\": 4\n", with: "\"valueDecimal\": 5\n")
+        let shifted = try TutorialInstrument.text().replacingOccurrences(of: "screening isi", with: "screening shifted")
+            .replacingOccurrences(of: "\"valueDecimal\": 4 }", with: "\"valueDecimal\": 5 }")
         try shifted.write(to: folder.appendingPathComponent("shifted.json"), atomically: true, encoding: .utf8)
         let start = ["--user", "nora", "--instruments", folder.path, "-c", "patient new --name 'Ana Lima' --dob 1980-01-01 --sex F --mrn A-1", "-c", "visit start --kind consult"]
         let r = try h.run(start + ["-c", "screening sleep q1=4 q2=3 q3=3 q4=3 q5=3 q6=3 q7=3"], env: Harness.staff)
@@ -115,6 +121,64 @@ extension EndToEnd {
                                 env: Harness.staff)
         #expect(refused.status != 0 && refused.stderr.contains("shifted"), "\(refused.stderr)")
         #expect(try h.sql("SELECT count(*) FROM records WHERE kind = 'shifted'") == ["0"])
+    }
+
+    /// A free-text answer may name anyone: it is recorded, and a line that records nothing keeps
+    /// none of it in the journal (nor in the shell's history), as a coded module's identifying
+    /// field's value is kept out.
+    @Test func aFreeTextAnswerStaysOutOfTheJournal() throws {
+        let h = try Harness(sandbox: true)
+        try h.sandboxWithStaff()
+        let folder = h.folder.appendingPathComponent("instruments")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var root = try #require(try JSONSerialization.jsonObject(with: Data(try TutorialInstrument.text().utf8)) as? [String: Any])
+        var items = try #require(root["item"] as? [[String: Any]])
+        items.insert(["linkId": "said", "text": "what the patient says of their nights", "type": "string", "required": false], at: 7)
+        root["item"] = items
+        root["extension"] = (root["extension"] as? [[String: Any]] ?? []).map { ext in
+            ext["valueString"] as? String == "screening isi" ? ["url": ext["url"] ?? "", "valueString": "screening nights"] : ext
+        }
+        root["title"] = "Nights"
+        try JSONSerialization.data(withJSONObject: root).write(to: folder.appendingPathComponent("nights.json"))
+        let said = "said='wakes when Marta Quintero leaves for work'"
+        let r = try h.run(["--user", "nora", "--instruments", folder.path, "-c", "patient new --name 'Ana Lima' --dob 1980-01-01 --sex F --mrn A-1",
+                           "-c", "visit start --kind consult", "-c", "screening nights q1=1 q2=1 q3=1 q4=1 q5=1 q6=1 q7=1 " + said], env: Harness.staff)
+        #expect(r.status == 0 && r.stdout.contains("recorded Nights #3 · Nights 7"), "\(r.stdout)\(r.stderr)")
+        #expect(try h.sql("SELECT json_extract(payload, '$.said') FROM records WHERE kind = 'nights'") == ["wakes when Marta Quintero leaves for work"])
+        // q1 out of range: nothing is recorded, and the line is journalled without what was said.
+        let wrong = try h.run(["--user", "nora", "--instruments", folder.path, "-c", "patient open A-1",
+                               "-c", "screening nights q1=9 q2=1 q3=1 q4=1 q5=1 q6=1 q7=1 " + said], env: Harness.staff)
+        #expect(wrong.status == 1 && !wrong.stderr.contains("Quintero"), "\(wrong.stderr)")
+        let journal = try h.sql("SELECT command FROM journal WHERE command LIKE 'screening nights%' ORDER BY id DESC LIMIT 1")
+        #expect(journal.count == 1 && journal[0].contains("said=…") && journal[0].contains("q1=9"), "\(journal)")
+        #expect(!journal.contains { $0.contains("Quintero") }, "\(journal)")
+    }
+
+    /// An instrument's entries must never pass for a module's own: one joins only a module that
+    /// declares the kinds it records itself, under another kind, and never takes a module's command.
+    @Test func anInstrumentCannotPassForAModulesOwnEntry() throws {
+        let h = try Harness(sandbox: true)
+        try h.sandboxWithStaff()
+        let folder = h.folder.appendingPathComponent("instruments")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (name, command) in [("a", "dosing notes"), ("b", "screening signed"), ("c", "screening decide"), ("d", "followup acknowledged")] {
+            try TutorialInstrument.text().replacingOccurrences(of: "screening isi", with: command)
+                .replacingOccurrences(of: "Questionnaire/isi", with: "Questionnaire/\(name)")
+                .replacingOccurrences(of: "\"title\": \"ISI\"", with: "\"title\": \"\(name.uppercased())\"")
+                .write(to: folder.appendingPathComponent(name + ".json"), atomically: true, encoding: .utf8)
+        }
+        let r = try h.run(["--user", "nora", "--instruments", folder.path, "-c", "help screening"], env: Harness.staff)
+        #expect(r.status == 0, "\(r.stderr)")
+        for note in ["instrument A is not asked: the module dosing does not declare the kinds of entry it records, so no instrument may join it",
+                     "instrument B is not asked: the module screening records entries of kind signed itself",
+                     "instrument C is not asked: the module screening gives screening decide itself",
+                     "instrument D is not asked: the module followup records entries of kind acknowledged itself"] {
+            #expect(r.stderr.contains(note), "\(r.stderr)")
+        }
+        let forged = try h.run(["--user", "nora", "--instruments", folder.path, "-c", "patient new --name 'Ana Lima' --dob 1980-01-01 --sex F --mrn A-1",
+                                "-c", "visit start --kind consult", "-c", "screening signed q1=0 q2=0 q3=0 q4=0 q5=0 q6=0 q7=0"], env: Harness.staff)
+        #expect(forged.status == 1, "\(forged.stdout)")
+        #expect(try h.sql("SELECT count(*) FROM records WHERE kind IN ('signed', 'notes', 'acknowledged')") == ["0"])
     }
 }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// docs/PLUGINS.md, followed word for word from a new folder: its `sh tutorial` blocks run in order
-/// in one shell, and its `swift file=PATH` blocks are written where it says. A stale tutorial fails.
+/// docs/PLUGINS.md and docs/INSTRUMENTS.md, followed word for word from a new folder: their
+/// `sh tutorial` blocks run in order in one shell, and their `swift`, `clinic` and `json`
+/// `file=PATH` blocks are written where they say. A stale tutorial fails.
 extension EndToEnd {
 @Suite struct TutorialTests {
     /// The tutorial as one bash script.
@@ -19,7 +20,7 @@ extension EndToEnd {
                 if kind == "sh tutorial" {
                     out += block ?? []
                     steps += 1
-                } else if let file = kind.range(of: " file="), ["swift", "clinic"].contains(String(kind[..<file.lowerBound])) {
+                } else if let file = kind.range(of: " file="), ["swift", "clinic", "json"].contains(String(kind[..<file.lowerBound])) {
                     let path = String(kind[file.upperBound...])
                     out += ["mkdir -p \"$(dirname '\(path)')\"", "cat > '\(path)' <<'CLINIC_TUTORIAL_EOF'"] + (block ?? []) + ["CLINIC_TUTORIAL_EOF"]
                     steps += 1
@@ -56,6 +57,34 @@ extension EndToEnd {
         let words = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         #expect(words.contains("requires: screening.eligible, consent.signed, monitoring.baseline, followup.baseline, checklist.done"), "\(r.stdout)")
         #expect(try h.sql("SELECT count(*) FROM records WHERE module = 'checklist'", in: h.folder.appendingPathComponent("checklist/tutorial.sqlite").path) == ["2"])
+    }
+
+    /// From nothing to the Insomnia Severity Index loaded, its examples catching a wrong weight,
+    /// asked at two visits, trended against its minimal important difference, and exported.
+    @Test func theInstrumentTutorialWorksAsWritten() throws {
+        let h = try Harness()
+        let doc = try String(contentsOf: Harness.repository.appendingPathComponent("docs/INSTRUMENTS.md"), encoding: .utf8)
+        let tutorial = Self.script(doc)
+        #expect(tutorial.steps >= 7)
+        let path = try h.write("tutorial.sh", tutorial.script)
+        let started = Date()
+        // The reader's python3 (the one fhir.resources is installed for), then the system's tools.
+        let python = URL(fileURLWithPath: Harness.tool("python3")).deletingLastPathComponent().path
+        let r = try h.run([path], env: ["PATH": "\(python):/usr/bin:/bin"], executable: "/bin/bash", in: Harness.repository, seconds: 300)
+        #expect(r.status == 0, "the tutorial failed: \(r.stdout)\n\(r.stderr)")
+        let out = r.stdout + r.stderr
+        #expect(out.contains("insomnia (Insomnia Severity Index, 7 items, 0–28)"), "help shows it: \(out)")
+        #expect(out.contains("wrong/isi.json refused:") && out.contains("example 5: total is 23 by the instrument's scoring; the example says 22"), "\(out)")
+        #expect(out.contains("ISI 19 · clinical insomnia, moderate") && out.contains("ISI 9 · subthreshold insomnia"), "\(out)")
+        #expect(out.contains("ISI, lower is better; a change of 6 points matters") && out.contains("since 2026-11-02: better by 10, at least the 6 that matters"),
+                "\(out)")
+        #expect(r.stdout.contains("valid") && r.stdout.contains("1 Questionnaire, 2 QuestionnaireResponse"), "\(r.stdout)")
+        let sleep = h.folder.appendingPathComponent("sleep")
+        #expect(try h.sql("SELECT json_extract(payload, '$.total') || ' ' || json_extract(payload, '$.questionnaire') FROM records WHERE kind = 'isi' ORDER BY id",
+                          in: sleep.appendingPathComponent("training.sqlite").path)
+                == ["19 https://clinic.example.org/fhir/Questionnaire/isi|1.0.0", "9 https://clinic.example.org/fhir/Questionnaire/isi|1.0.0"])
+        // What a reader waits for, the program's own part (the reading and typing are the reader's).
+        print("the instrument tutorial ran in \(Int(Date().timeIntervalSince(started))) s")
     }
 }
 }

@@ -166,16 +166,20 @@ import Testing
         c.ok("amend \(weighing.id) weight=70kg --reason \"the scale read 72 for 70\"")
         let all = try export(c)
 
+        // PHQ-9, GAD-7 and DAST-10 are instruments given as data: each response names its
+        // questionnaire's canonical URL and version, and the bundle holds that Questionnaire.
         let responses = of("QuestionnaireResponse", all)
+        let canonical = "https://clinic.invalid/fhir/Questionnaire/"
         #expect(responses.compactMap { $0["questionnaire"] as? String }
-                == ["urn:clinic:questionnaire:phq9", "urn:clinic:questionnaire:gad7", "urn:clinic:questionnaire:dast10", "urn:clinic:questionnaire:fiqr"])
+                == ["urn:clinic:questionnaire:fiqr", canonical + "phq9|1.0.0", canonical + "gad7|1.0.0", canonical + "dast10|1.0.0"])
         #expect(Set(of("Questionnaire", all).compactMap { $0["url"] as? String }).count == 4)
-        let phq9 = responses[0]
+        let phq9 = responses[1]
         let items = phq9["item"] as? [Resource] ?? []
         #expect(items.map { $0["linkId"] as? String ?? "" } == (1...9).map { "q\($0)" } + ["total"])
-        #expect(value(items[2], "answer", "0", "valueInteger") as? Int == 2)
+        #expect(value(items[2], "answer", "0", "valueCoding", "code") as? String == "2")
+        #expect(value(items[2], "answer", "0", "valueCoding", "display") as? String == "more than half the days")
         #expect(value(items[9], "answer", "0", "valueInteger") as? Int == 7)
-        #expect(value(responses[2], "item", "2", "answer", "0", "valueBoolean") as? Bool == true, "DAST-10 item 3 as answered")
+        #expect(value(responses[3], "item", "2", "answer", "0", "valueBoolean") as? Bool == true, "DAST-10 item 3 as answered")
         #expect(try agents(of: phq9, in: all) == ["author nina: nurse"])
 
         func total(_ code: String) -> Resource? { of("Observation", all).first { value($0, "code", "coding", "0", "code") as? String == code } }

@@ -166,6 +166,34 @@ import Testing
         #expect(try c.fact("followup.responder")?.detail == "no pain NRS both before the first infusion and after it")
     }
 
+    /// An instrument given as data that says which way is better and what change matters (the
+    /// tutorial's ISI: lower, 6 points) is trended and weighed against the last value before the
+    /// first infusion; follow-up knows it only through the SDK's measures.
+    @Test func anInstrumentWithADirectionAndAnImportantChangeIsFollowed() throws {
+        let c = try clinic()
+        try c.readyPatient()
+        c.session.instruments = [try InstrumentFile.read(try TutorialInstrument.text(), file: "isi.json")]
+        #expect(HostRecordReader(session: c.session, patient: try #require(c.session.patient)).measures
+                == [Measure(module: "screening", kind: "isi", title: "ISI", field: "total", lowerIsBetter: true, minimalImportantDifference: 6)])
+        _ = try c.session.append(RecordDraft(kind: "isi", payload: ["total": 19, "band": "clinical insomnia, moderate"]), as: "screening")
+        try c.verifiedOrder()
+        c.ok("dosing start")
+        c.advance(minutes: 40)
+        c.ok("dosing complete")
+        c.advance(minutes: 60 * 24 * 7)
+        _ = try c.session.append(RecordDraft(kind: "isi", payload: ["total": 14, "band": "subthreshold insomnia"]), as: "screening")
+        c.console.output = []
+        c.ok("followup response")
+        let said = c.console.output.joined(separator: "\n")
+        #expect(said.contains("instruments against the change that matters to a patient (their minimal important difference)"), "\(said)")
+        #expect(c.console.output.contains { $0.contains("ISI") && $0.contains("19 (2026-11-24)") && $0.contains("14 (2026-12-01)") && $0.contains("-5")
+                                             && $0.contains("better by 5, less than the 6 that matters") }, "\(said)")
+        c.console.output = []
+        c.ok("followup trend")
+        #expect(c.console.output.contains("ISI, lower is better; a change of 6 points matters"), "\(c.console.output)")
+        #expect(c.console.output.last == "  since 2026-11-24: better by 5, less than the 6 that matters")
+    }
+
     @Test func aCarePlanItemIsReviewedByNameOrNumber() throws {
         let c = try clinic()
         try c.readyPatient()

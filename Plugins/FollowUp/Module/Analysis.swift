@@ -14,7 +14,14 @@ extension FollowUpModule {
             r.payload["total"]?.doubleValue.map { Responders.Point(at: r.effectiveAt, value: $0) }
         }
         let doses = try Uses.doses(in: record)
-        return Chart.Data(nrs: nrs, fiqr: fiqr, infusions: doses.map(\.effectiveAt).sorted())
+        // Any instrument given as data that says which way is better and what change matters.
+        let series = try record.measures.compactMap { m -> Chart.Series? in
+            let points = try record.records(module: m.module, kind: m.kind).compactMap { r in
+                r.payload[m.field]?.doubleValue.map { Responders.Point(at: r.effectiveAt, value: $0) }
+            }
+            return points.isEmpty ? nil : Chart.Series(measure: m, points: points)
+        }
+        return Chart.Data(nrs: nrs, fiqr: fiqr, infusions: doses.map(\.effectiveAt).sorted(), series: series)
     }
 
     struct Analysis {
@@ -22,6 +29,8 @@ extension FollowUpModule {
         var problems: [String] = []
         var relief: [Responders.Relief] = []
         var baselineNRS: Responders.Point?
+        /// The instruments given as data, each against its minimal important difference.
+        var measures: [[String]] = []
     }
 
     /// The responder table: each measure's baseline (the latest before the first infusion), its
@@ -53,6 +62,21 @@ extension FollowUpModule {
                            "\(FieldSpec.format(latest.value)) (\(Schedule.text(latest.at, record.calendar)))",
                            Responders.changeText(reduction), label(Responders.classify(reduction, t), t)])
         }
+        for series in data.series {
+            let m = series.measure
+            guard let base = Responders.baseline(series.points, before: first) else {
+                a.problems.append("no baseline \(m.title): none was recorded before the first infusion on \(day)")
+                continue
+            }
+            guard let latest = series.points.last, latest.at > first else {
+                a.problems.append("no \(m.title) since the first infusion on \(day)")
+                continue
+            }
+            let change = ((latest.value - base.value) * 1_000_000).rounded() / 1_000_000
+            a.measures.append([m.title, "\(FieldSpec.format(base.value)) (\(Schedule.text(base.at, record.calendar)))",
+                               "\(FieldSpec.format(latest.value)) (\(Schedule.text(latest.at, record.calendar)))",
+                               (change > 0 ? "+" : "") + FieldSpec.format(change), Chart.verdict(m, from: base.value, to: latest.value)])
+        }
         if let base = a.baselineNRS, base.value > 0 {
             a.relief = Responders.relief(points: data.nrs, infusions: data.infusions, baseline: base.value, t, calendar: record.calendar)
         }
@@ -64,6 +88,10 @@ extension FollowUpModule {
         let t = try Self.thresholds(context.clinicProtocol)
         var out = CommandOutput()
         if !a.rows.isEmpty { out.table(["measure", "baseline", "latest", "change", "response (IMMPACT)"], a.rows) }
+        if !a.measures.isEmpty {
+            out.line("instruments against the change that matters to a patient (their minimal important difference)")
+            out.table(["measure", "baseline", "latest", "change", "response"], a.measures)
+        }
         for problem in a.problems { out.line(problem) }
         if !a.relief.isEmpty {
             out.line("relief of \(FieldSpec.format(t.moderate)) % or more after each infusion (pain NRS against the baseline)")

@@ -16,6 +16,9 @@ enum Chart {
         /// FIQR totals, 0–100 (drawn ÷ 10).
         var fiqr: [Responders.Point]
         var infusions: [Date]
+        /// The instruments given as data that the host says may be followed over time, each with
+        /// its totals, oldest first (those with none left out).
+        var series: [Series] = []
 
         var isEmpty: Bool { nrs.isEmpty && fiqr.isEmpty }
 
@@ -26,6 +29,44 @@ enum Chart {
         }
     }
 
+    struct Series: Sendable {
+        var measure: Measure
+        var points: [Responders.Point]
+    }
+
+    /// One instrument's totals as bars, newest last, and how far the latest is from the first
+    /// against the change that matters:
+    /// `ISI, lower is better; a change of 6 points matters` / `  2026-11-02  19  ▇▇▇…` /
+    /// `  since 2026-11-02: better by 10, at least the 6 that matters`.
+    static func lines(_ s: Series, calendar: Calendar) -> [String] {
+        let m = s.measure
+        var out = ["\(m.title), \(m.lowerIsBetter ? "lower" : "higher") is better; a change of \(FieldSpec.format(m.minimalImportantDifference)) points matters"]
+        let shown = s.points.suffix(12)
+        let top = max(1, shown.map(\.value).max() ?? 1)
+        let digits = shown.map { FieldSpec.format($0.value).count }.max() ?? 1
+        for p in shown {
+            let value = FieldSpec.format(p.value)
+            let bar = String(repeating: "▇", count: Int((max(0, p.value) / top * 40).rounded()))
+            out.append("  \(Schedule.text(p.at, calendar))  " + String(repeating: " ", count: digits - value.count) + value + "  " + bar)
+        }
+        if let first = s.points.first, let last = s.points.last, s.points.count > 1 {
+            out.append("  since \(Schedule.text(first.at, calendar)): " + verdict(m, from: first.value, to: last.value))
+        }
+        return out
+    }
+
+    /// A change of an instrument's total against its minimal important difference:
+    /// `better by 10, at least the 6 that matters`, `worse by 2, less than the 6 that matters`.
+    static func verdict(_ m: Measure, from base: Double, to latest: Double) -> String {
+        // To a millionth: 2 − 1.7 is a change of 0.3, not 0.29999999999999993.
+        let change = ((latest - base) * 1_000_000).rounded() / 1_000_000
+        guard change != 0 else { return "no change" }
+        let better = m.lowerIsBetter ? change < 0 : change > 0
+        let mid = FieldSpec.format(m.minimalImportantDifference)
+        return "\(better ? "better" : "worse") by \(FieldSpec.format(abs(change))), "
+            + (abs(change) >= m.minimalImportantDifference ? "at least the \(mid) that matters" : "less than the \(mid) that matters")
+    }
+
     static func column(_ date: Date, _ span: (Date, Date), width: Int) -> Int {
         let total = span.1.timeIntervalSince(span.0)
         guard total > 0 else { return 0 }
@@ -34,7 +75,8 @@ enum Chart {
 
     /// The terminal chart, one string per line, at most 80 columns.
     static func text(_ data: Data, calendar: Calendar) -> [String] {
-        guard !data.isEmpty, let span = data.span else { return ["no pain NRS or FIQR recorded yet: followup nrs, screening fiqr"] }
+        let series = data.series.flatMap { Self.lines($0, calendar: calendar) }
+        guard !data.isEmpty, let span = data.span else { return ["no pain NRS or FIQR recorded yet: followup nrs, screening fiqr"] + series }
         var grid = Array(repeating: Array(repeating: Character(" "), count: width), count: 11)
         func plot(_ points: [Responders.Point], _ mark: Character, scale: Double) {
             for p in points {
@@ -57,7 +99,7 @@ enum Chart {
         lines.append("    " + String(marks).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
         let first = Schedule.text(span.0, calendar), last = Schedule.text(span.1, calendar)
         lines.append("    " + first + String(repeating: " ", count: max(1, width - first.count - last.count)) + last)
-        return lines
+        return lines + series
     }
 
     /// The same as an SVG figure, 640 × 260.

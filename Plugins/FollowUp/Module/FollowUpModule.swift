@@ -97,7 +97,8 @@ public final class FollowUpModule: ClinicModule {
                         fields: [FieldSpec("within", .quantity(units: [days, weeks], range: 0...365), required: false,
                                            help: "how far ahead (default the protocol's followup.worklist_days)", sample: "7d")],
                         roles: Role.clinical, needsPatient: false),
-            CommandSpec("trend", summary: "a chart of pain and FIQR over time, the infusion days marked", roles: Role.clinical),
+            CommandSpec("trend", summary: "a chart of pain and FIQR over time, the infusion days marked, and each instrument followed over time",
+                        roles: Role.clinical),
             CommandSpec("show", summary: "the patient's outcomes, care plan and appointments", roles: Role.clinical),
         ],
         facts: [
@@ -106,6 +107,8 @@ public final class FollowUpModule: ClinicModule {
         ],
         settings: settings,
         uses: ModuleUses(commands: [Uses.visitStart, Uses.plan, Uses.lft], records: [Uses.completed, Uses.stopped, Uses.liverTests, Uses.fiqr, Uses.visitStarted]))
+        // What its own commands record; an instrument given as data may join it under another kind.
+        .recording(["nrs", "pgic", "bpi", "safety", "acknowledged", "plan", "reviewed", "scheduled", "cancelled"])
 
     /// Other modules' records follow-up reads: the doses given, and screening's FIQR.
     enum Uses {

@@ -2,11 +2,12 @@ import ClinicKit
 import ClinicKitFHIR
 
 extension ScreeningModule {
-    /// Each instrument as a QuestionnaireResponse with its item answers and scores (ACR 2016,
-    /// FIQR, PHQ-9, GAD-7, DAST-10, AUDIT-C), and the totals as survey Observations: PHQ-9 with
-    /// LOINC 44261-6 and GAD-7 with 70274-6 (REFERENCE.md 8, S118–S120). FIQR's total has no code,
-    /// only its name: its LOINC (90858-2) is UNCONFIRMED (REFERENCE.md 8, S13). The decision is an
-    /// Observation named in text, derived from the instruments it weighed.
+    /// ACR 2016 and FIQR as QuestionnaireResponses with their item answers and scores, and FIQR's
+    /// total as a survey Observation with no code, only its name: its LOINC (90858-2) is UNCONFIRMED
+    /// (REFERENCE.md 8, S13). PHQ-9, GAD-7, DAST-10 and AUDIT-C are instruments given as data,
+    /// exported by the program with their own Questionnaires (PHQ-9's and GAD-7's totals with their
+    /// LOINC codes, as their files give them). The decision is an Observation named in text, derived
+    /// from the instruments it weighed.
     public func fhir(from record: any RecordReader) throws -> [FHIRResource] {
         var out: [FHIRResource] = []
         for entry in try record.records(module: "screening", kind: nil, visitOnly: false) {
@@ -54,17 +55,7 @@ extension ScreeningModule {
                 let weighed = (p["based_on"]?.objectValue ?? [:]).filter { $0.key != "checklist" }.values.compactMap(\.intValue).sorted()
                 o["derivedFrom"] = .array(weighed.map { ["reference": .string("QuestionnaireResponse/screening-\($0)")] })
                 out.append(FHIRResource(.object(o), from: [entry] + signatures))
-            default:
-                guard let q = Questionnaire.all.first(where: { $0.id == entry.kind }) else { continue }
-                let items = q.items.map { item in
-                    // Yes/no items as answered (DAST-10 item 3 scores the "no"); scaled items as their score.
-                    FHIRItem(item.field, "\(item.wording) (\(q.recall))", item.answers.isEmpty ? p[item.field] ?? .null : p[item.field + "_score"] ?? .null,
-                             type: item.answers.isEmpty ? "boolean" : "integer")
-                }
-                out += FHIRExport.questionnaire(q.id, title: q.title, response: id, entry: entry,
-                                                items: items + [FHIRItem("total", "total score", p["total"] ?? .null, type: "integer")])
-                if q.id == "phq9" { total(FHIRExport.loinc("44261-6", "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]")) }
-                if q.id == "gad7" { total(FHIRExport.loinc("70274-6", "Generalized anxiety disorder 7 item (GAD-7) total score [Reported.PHQ]")) }
+            default: continue
             }
         }
         return out

@@ -3,7 +3,11 @@ import Foundation
 
 /// Screening: the instruments that decide whether ketamine may be offered. Each is entered item by
 /// item (the shell asks for what is missing, with each item's wording, range and anchors) or in one
-/// line, and stored with every answer and its computed result.
+/// line, and stored with every answer and its computed result. PHQ-9, GAD-7, DAST-10 and AUDIT-C
+/// are instruments given as data (the program's instrument files, typed as `screening phq9` …):
+/// this module weighs their responses in its decision and keeps the PHQ-9 item 9 alert standing
+/// until a clinician acknowledges it; ACR 2016 and FIQR, whose rules (regions, a domain scaled from
+/// the items answered) are not written in the instruments' FHIRPath, stay in code here.
 public final class ScreeningModule: ClinicModule {
     public init() {}
 
@@ -43,10 +47,7 @@ public final class ScreeningModule: ClinicModule {
                             Items f1–f9 (function), o1–o2 (overall impact), s1–s10 (symptoms), each 0–10 for the past 7 days,
                             or skip when not answered: its domain is then scaled from the items answered.
                             """),
-        ] + Questionnaire.all.map { q in
-            CommandSpec(q.id, summary: q.summary, fields: q.fields, roles: Role.clinical, needsPatient: true, needsVisit: true,
-                        discussion: "Each item is asked in turn when left out; in a script give them all: \(q.items.map { "\($0.field)=…" }.joined(separator: " ")).")
-        } + [
+
             CommandSpec("checklist", summary: "contraindications and precautions, and the screening blood pressure",
                         fields: Checklist.fields, roles: Role.clinical, needsPatient: true, needsVisit: true,
                         discussion: "What the intake already says is filled in and shown; the rest is asked."),
@@ -75,6 +76,8 @@ public final class ScreeningModule: ClinicModule {
             ]),
         ],
         uses: ModuleUses(records: [Checklist.intake]))
+        // What its own commands record; the questionnaires given as data (phq9 …) join it under theirs.
+        .recording([acrKind, "fiqr", "checklist", "decision", "signed", "acknowledged"])
 
     /// Its own commands that its facts and alerts name.
     enum Commands {
@@ -84,6 +87,11 @@ public final class ScreeningModule: ClinicModule {
         static let acknowledge = CommandReference("screening", "acknowledge")
     }
 
+    /// The instruments given as data whose responses screening weighs (their record kinds and
+    /// titles): the shipped files phq9.json, gad7.json, dast10.json and auditc.json.
+    static let instruments = [("phq9", "PHQ-9"), ("gad7", "GAD-7"), ("dast10", "DAST-10"), ("auditc", "AUDIT-C")]
+
+    /// Read by auditc.json's cut-off for the patient's sex [§7.2, S108, S109].
     static let auditWomen = "screening.audit_c_positive_women"
     static let auditMen = "screening.audit_c_positive_men"
 
@@ -96,8 +104,6 @@ public final class ScreeningModule: ClinicModule {
         case "decide": return try decide(in: context)
         case "sign": return try sign(in: context)
         case "acknowledge": return try acknowledge(invocation, in: context)
-        case let id where Questionnaire.all.contains { $0.id == id }:
-            return try questionnaire(Questionnaire.all.first { $0.id == id }!, invocation, in: context)
         default: throw CommandError("screening has no command '\(invocation.verb)'", hint: "type help screening")
         }
     }
@@ -223,38 +229,6 @@ public final class ScreeningModule: ClinicModule {
         return out
     }
 
-    private func questionnaire(_ q: Questionnaire, _ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
-        let (scores, total) = q.score(invocation.values)
-        var payload: [String: Value] = ["total": .int(total)]
-        for item in q.items {
-            payload[item.field] = invocation[item.field] ?? .null
-            payload[item.field + "_score"] = .int(scores[item.field] ?? 0)
-        }
-        var out = CommandOutput()
-        var result = "\(q.title) \(total)"
-        if q.id == Questionnaire.auditC.id {
-            // The cut-off depends on sex; for X, the lower of the two (the more cautious).
-            let women = try context.clinicProtocol.integer(Self.auditWomen), men = try context.clinicProtocol.integer(Self.auditMen)
-            let cutoff = switch context.patient.sex { case .female: women; case .male: men; case .unspecified: min(women, men) }
-            let positive = total >= cutoff
-            payload["cutoff"] = .int(cutoff)
-            payload["positive"] = .bool(positive)
-            result += "/12 · \(positive ? "positive" : "negative") (cut-off \(cutoff) for sex \(context.patient.sex.rawValue), clinic protocol)"
-        } else {
-            let band = q.band(total)
-            payload["band"] = .string(band)
-            result += " · \(band)"
-        }
-        if q.id == Questionnaire.phq9.id, let item9 = scores["q9"], item9 > 0 {
-            // Any answer above 0 on item 9 needs a clinician the same day, whatever the total [§6.5, S101].
-            payload["item9_alert"] = .bool(true)
-            out.alert("PHQ-9 item 9 is \(item9): thoughts of being better off dead or of self-harm; a clinician must see the patient today")
-        }
-        let stored = try context.append(RecordDraft(kind: q.id, payload: .object(payload)))
-        out.line("recorded \(q.title) #\(stored.id) · \(result)")
-        return out
-    }
-
     private func fiqr(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
         let result: FIQR.Result
         do { result = try FIQR.score(invocation.values) } catch {
@@ -354,7 +328,7 @@ public final class ScreeningModule: ClinicModule {
         let all = try context.records(module: "screening", kind: Self.acrKind)
         var out = CommandOutput()
         var rows: [[String]] = []
-        for (kind, title) in [("fiqr", "FIQR")] + Questionnaire.all.map({ ($0.id, $0.title) }) {
+        for (kind, title) in [("fiqr", "FIQR")] + Self.instruments {
             let taken = try context.records(module: "screening", kind: kind)
             guard let latest = taken.last else { continue }
             func total(_ r: StoredRecord) -> String { r.payload["total"]?.doubleValue.map { FieldSpec.format($0) } ?? "-" }
@@ -393,8 +367,8 @@ extension ScreeningModule {
             return EntrySummary("ACR 2016: WPI \(p["wpi"]?.intValue ?? 0)/19 · SSS \(p["sss"]?.intValue ?? 0)/12 · criteria \(p["met"]?.boolValue == true ? "met" : "not met")")
         case "fiqr":
             return EntrySummary("FIQR \(FieldSpec.format(p["total"]?.doubleValue ?? 0))/100")
-        case let kind where Questionnaire.all.contains { $0.id == kind }:
-            let title = Questionnaire.all.first { $0.id == kind }?.title ?? kind
+        case let kind where Self.instruments.contains { $0.0 == kind }:
+            let title = Self.instruments.first { $0.0 == kind }?.1 ?? kind
             return EntrySummary("\(title) \(p["total"]?.intValue ?? 0) (\(p["band"]?.stringValue ?? (p["positive"]?.boolValue == true ? "positive" : "negative")))" + (p["item9_alert"]?.boolValue == true ? " · item 9 alert" : ""))
         case "checklist":
             let yes = Checklist.items.filter { p[$0.field]?.boolValue == true }.map(\.field)

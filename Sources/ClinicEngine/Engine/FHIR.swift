@@ -136,9 +136,25 @@ package enum FHIR {
             let name = module.declaration.manifest.name
             parts += try ModuleCall.run(module, "exporting its resources") { try (module.module as? any FHIRExportingModule)?.fhir(from: reader) ?? [] }.map { (name, $0) }
         }
-        for instrument in session.instruments {
-            parts += try store.records(patientID: patient.id, module: instrument.module, kind: instrument.verb).flatMap {
-                InstrumentExport.resources(instrument, response: $0) }.map { ("host", $0) }
+        // The responses to instruments given as data, in the order they were recorded, each against
+        // the file that scored it: a response whose file is not loaded, or is loaded changed, is
+        // not exported against another questionnaire (nor left out without a word).
+        var responses: [(Instrument, StoredRecord)] = []
+        for entry in try store.records(patientID: patient.id) where entry.amends == nil {
+            guard let named = entry.payload["questionnaire"]?.stringValue, let hash = entry.payload["questionnaire_sha256"]?.stringValue else { continue }
+            guard let instrument = session.instruments.first(where: { $0.module == entry.module && $0.verb == entry.kind }),
+                  "\(instrument.url)|\(instrument.version)" == named else {
+                throw CommandError("\(entry.module) \(entry.kind) #\(entry.id) answers \(named), which this run has not loaded; nothing was exported",
+                                   hint: "start the program with --instruments DIR holding that questionnaire's file")
+            }
+            guard instrument.sha256 == hash else {
+                throw CommandError("\(entry.module) \(entry.kind) #\(entry.id) was scored by another file than the \(instrument.title) loaded now (\(named)); nothing was exported",
+                                   hint: "load the file that scored it; a changed questionnaire takes a new version")
+            }
+            responses.append((instrument, entry))
+        }
+        for (instrument, entry) in responses.sorted(by: { $0.1.id < $1.1.id }) {
+            parts += InstrumentExport.resources(instrument, response: entry).map { ("host", $0) }
         }
         let resources = try FHIRProvenance(base: base, staff: try store.staffByID().values.map { ($0.username, $0.roles) },
                                            protocols: try store.protocolVersions(patientID: patient.id),

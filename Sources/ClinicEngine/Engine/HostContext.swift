@@ -44,6 +44,8 @@ package struct HostRecordReader: RecordReader, @unchecked Sendable {
     package func fact(_ name: String) throws -> Fact? {
         try FactEngine(session: session, reader: self).fact(name)
     }
+
+    package var measures: [Measure] { session.measures }
 }
 
 /// What a module's command works through: the record, other modules' facts, and appending under
@@ -54,6 +56,9 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
     let patient: PatientInfo
     let staff: StaffInfo
     private let reader: HostRecordReader
+    /// The kinds the module's own code may record, when it declares them: an entry of another kind
+    /// is refused (those kinds are the ones instruments given as data join the module under).
+    var ownKinds: [String]?
 
     init(session: Session, module: String, patient: PatientInfo, staff: StaffInfo) {
         self.session = session
@@ -72,12 +77,18 @@ final class HostModuleContext: ModuleContext, @unchecked Sendable {
         try reader.records(module: module, kind: kind, visitOnly: visitOnly)
     }
 
+    var measures: [Measure] { session.measures }
+
     func append(_ draft: RecordDraft) throws -> StoredRecord {
         guard patient.id != PatientInfo.nobody.id else {
             throw CommandError("module \(module) tried to record an entry with no patient open", hint: "open a patient first: patient open MRN")
         }
         guard DeclarationCheck.isWord(draft.kind, allowUnderscore: true) else {
             throw CommandError("module \(module) tried to record an entry of kind '\(draft.kind)'", hint: "kinds are lower-case words")
+        }
+        if let ownKinds, !ownKinds.contains(draft.kind) {
+            throw CommandError("module \(module) tried to record an entry of kind '\(draft.kind)', which it does not declare it records",
+                               hint: "tell the module's author (its declaration's recording(…) lists its kinds); nothing was recorded")
         }
         let recorded = now
         let effective = (draft.effectiveAt ?? session.effectiveAt).map(Timestamp.truncated) ?? recorded

@@ -61,6 +61,16 @@ package final class Session {
     /// The instruments given as data that this session asks (their commands are in the catalog):
     /// what the FHIR export writes their responses against.
     package var instruments: [Instrument] = []
+
+    /// The instruments whose total a module may follow over time: those that say in which
+    /// direction it is better and what change matters.
+    package var measures: [Measure] {
+        instruments.compactMap { i in
+            guard let better = i.betterWhen, let mid = i.minimalImportantDifference, let total = i.total, total.type != "boolean" else { return nil }
+            return Measure(module: i.module, kind: i.verb, title: i.title, field: total.linkId, lowerIsBetter: better == "lower",
+                           minimalImportantDifference: mid)
+        }
+    }
     /// Results are not printed (a CSV batch, a replay); alerts and errors still are.
     package var quiet = false
     /// Set while `replay` re-executes a recording into a fresh sandbox: `login` needs no password
@@ -415,6 +425,7 @@ package final class Session {
         // A command that needs no patient (a clinic-wide list) runs with none: an empty record.
         guard let patient = patient ?? (entry.spec.needsPatient ? nil : PatientInfo.nobody) else { throw CommandError("\(entry.name): no patient is open") }
         let context = HostModuleContext(session: self, module: module.name, patient: patient, staff: staff)
+        context.ownKinds = module.declaration.recordedKinds
         return try ModuleCall.run(module, "'\(entry.name)'") {
             try module.module.run(Invocation(verb: entry.spec.verb, values: command.values), in: context)
         }

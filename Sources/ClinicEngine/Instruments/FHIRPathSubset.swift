@@ -11,8 +11,10 @@ import Foundation
 ///   with `linkId` and `$this`, `.answer.value`, and `.weight()` (or `.ordinal()`: a choice's
 ///   ordinal value);
 /// - `%name` for a variable declared before it (the questionnaire's own, in order);
-/// - `sum()`, `count()`, `exists()`, `empty()`, `first()`, `not()`, `round(digits)`, `iif(c, a, b)`;
-/// - `+ - * /`, `= != < <= > >=`, `and or`, `in`, `|` (union), numbers, `'text'`, `true`, `false`, `{}`.
+/// - `sum()`, `count()`, `exists()`, `empty()`, `first()`, `not()`, `round(digits)`, `iif(c, a, b)`,
+///   `toString()`;
+/// - `+ - * /`, `&` (text joined; nothing reads as empty text), `= != < <= > >=`, `and or`, `in`,
+///   `|` (union), numbers, `'text'`, `true`, `false`, `{}`.
 package enum FHIRPathSubset {
     /// One value of a collection: every expression gives a collection (empty, one, or more).
     package enum Value: Equatable, Sendable {
@@ -51,7 +53,7 @@ package enum FHIRPathSubset {
 
     private static let functions: [String: ClosedRange<Int>] = [
         "where": 1...1, "sum": 0...0, "count": 0...0, "exists": 0...0, "empty": 0...0, "first": 0...0, "not": 0...0,
-        "round": 0...1, "weight": 0...0, "ordinal": 0...0, "iif": 2...3,
+        "round": 0...1, "weight": 0...0, "ordinal": 0...0, "iif": 2...3, "toString": 0...0,
     ]
     private static let members: Set<String> = ["item", "answer", "value", "linkId"]
 
@@ -117,7 +119,7 @@ package enum FHIRPathSubset {
                 if ["!=", "<=", ">="].contains(two) {
                     out.append(Token(kind: .symbol, text: two, position: start))
                     i += 2
-                } else if "+-*/=<>().,|{}".contains(c) {
+                } else if "+-*/=<>().,|{}&".contains(c) {
                     out.append(Token(kind: .symbol, text: String(c), position: start))
                     i += 1
                 } else {
@@ -156,8 +158,8 @@ package enum FHIRPathSubset {
         }
 
         /// Binary operators from the loosest; FHIRPath's precedence.
-        static let levels: [[String]] = [["or"], ["and"], ["in"], ["=", "!="], ["<", "<=", ">", ">="], ["|"], ["+", "-"], ["*", "/"]]
-        static let refusedOperators: Set<String> = ["xor", "implies", "contains", "div", "mod", "is", "as", "~", "!~", "&"]
+        static let levels: [[String]] = [["or"], ["and"], ["in"], ["=", "!="], ["<", "<=", ">", ">="], ["|"], ["+", "-", "&"], ["*", "/"]]
+        static let refusedOperators: Set<String> = ["xor", "implies", "contains", "div", "mod", "is", "as", "~", "!~"]
 
         mutating func expression(_ level: Int) throws(Refusal) -> Expression {
             if level == 0 {
@@ -339,6 +341,7 @@ package enum FHIRPathSubset {
                 guard case .number(let n) = v else { throw Failure(reason: "sum() adds numbers: use weight() for a choice's value") }
                 total += n
             }
+            guard total.isFinite else { throw Failure(reason: "sum() gives a number too large to keep") }
             return [.number(total)]
         case "count": return [.number(Double(input.count))]
         case "exists": return [.bool(!input.isEmpty)]
@@ -363,13 +366,35 @@ package enum FHIRPathSubset {
             guard (0...8).contains(digits), digits.rounded() == digits else { throw Failure(reason: "round() keeps 0 to 8 digits") }
             let scale = pow(10, digits)
             return [.number((n * scale).rounded(.toNearestOrAwayFromZero) / scale)]
+        case "toString":
+            guard let v = input.first else { return [] }
+            guard input.count == 1 else { throw Failure(reason: "toString() applies to one value, not \(input.count)") }
+            switch v {
+            case .number(let n): return [.string(text(n))]
+            case .bool(let b): return [.string(b ? "true" : "false")]
+            case .string(let s): return [.string(s)]
+            case .coding(let code, _): return [.string(code)]
+            default: throw Failure(reason: "toString() applies to a number, a choice, text or true or false")
+            }
         default:
             throw Failure(reason: "\(name)() is not read")
         }
     }
 
+    /// A number as the shell shows one: `7`, `2.5`.
+    static func text(_ n: Double) -> String {
+        n.rounded() == n && abs(n) < 1e15 ? String(Int(n)) : String(n)
+    }
+
     private static func binary(_ op: String, _ left: [Value], _ right: [Value]) throws(Failure) -> [Value] {
         switch op {
+        case "&":
+            func text(_ c: [Value]) throws(Failure) -> String {
+                guard let v = c.first else { return "" }
+                guard c.count == 1, case .string(let s) = v else { throw Failure(reason: "& joins text: write toString() after a number") }
+                return s
+            }
+            return [.string(try text(left) + text(right))]
         case "|":
             var out = left
             for v in right where !out.contains(v) { out.append(v) }

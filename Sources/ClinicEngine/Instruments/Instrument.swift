@@ -60,10 +60,27 @@ package struct Instrument: Sendable {
         package var label: String
     }
 
+    /// Words shown to staff: as the file gives them, or worked out from the response by an
+    /// expression that gives text (`'PHQ-9 item 9 is ' & … .toString()`).
+    package enum Text: Sendable {
+        case fixed(String)
+        case expression(FHIRPathSubset.Expression)
+
+        func said(in response: FHIRPathSubset.Response, _ what: String) throws(FHIRPathSubset.Failure) -> String {
+            switch self {
+            case .fixed(let text): return text
+            case .expression(let e):
+                let value = try FHIRPathSubset.evaluate(e, response)
+                guard value.count == 1, case .string(let text) = value[0] else { throw FHIRPathSubset.Failure(reason: "\(what) gives no text") }
+                return text
+            }
+        }
+    }
+
     /// An answer that needs a clinician whatever the total (PHQ-9 item 9), as declared with its source.
     package struct Alert: Sendable {
         package var when: FHIRPathSubset.Expression
-        package var message: String
+        package var message: Text
         /// The response's field set true when it is raised (`item9_alert`).
         package var flag: String
         package var source: String
@@ -79,6 +96,8 @@ package struct Instrument: Sendable {
         package var band: String?
         /// The alerts' flags it raises, when the example says (`item9_alert`).
         package var flags: [String]?
+        /// The result line it shows, when the example says (the file's `result`).
+        package var result: String?
         package var source: String
     }
 
@@ -107,6 +126,9 @@ package struct Instrument: Sendable {
     package var bands: [Band]
     package var bandsSource: String?
     package var alerts: [Alert]
+    /// What the shell says a response scored, after `recorded TITLE #N ·`; by default the total,
+    /// the other scores and the band (`ISI 15 · clinical insomnia, moderate`).
+    package var result: Text?
     package var examples: [Example]
     /// Whether a lower total is better (`lower`) or a higher (`higher`), for follow-up's trend.
     package var betterWhen: String?
@@ -116,6 +138,8 @@ package struct Instrument: Sendable {
     package var sha256: String
     /// The questionnaire as the file gives it, exported with the responses to it.
     package var resource: Value
+    /// The folder it was read from (the shipped one, or a clinic's).
+    package var folder = ""
 
     package var total: Score? { scores.first }
 
@@ -130,6 +154,8 @@ package struct Instrument: Sendable {
         package var band: String?
         package var alerts: [String]
         package var flags: [String]
+        /// The file's own words for the result, when it gives them.
+        package var shown: String?
     }
 
     /// Whether `item` is asked, given the answers so far.
@@ -186,6 +212,9 @@ package struct Instrument: Sendable {
                 scored[score.linkId] = .some(nil)
                 continue
             }
+            if case .number(let n) = first, !n.isFinite || abs(n) >= 1e15 {
+                throw FHIRPathSubset.Failure(reason: "\(score.linkId) gives a number too large to keep")
+            }
             switch (first, score.type) {
             case (.number(let n), "integer") where n.rounded() == n, (.number(let n), "decimal"): first = .number(n)
             case (.bool, "boolean"): break
@@ -196,10 +225,18 @@ package struct Instrument: Sendable {
         }
         var result = Result(scores: scored, band: nil, alerts: [], flags: [])
         if let total, case .number(let value)?? = scored[total.linkId] { result.band = band(value) }
-        for alert in alerts where try FHIRPathSubset.evaluate(alert.when, response) == [.bool(true)] {
-            result.alerts.append(alert.message)
+        for alert in alerts {
+            // An alert's condition is true, false or nothing: anything else is a fault of the file,
+            // which its worked examples find when it is loaded.
+            let when = try FHIRPathSubset.evaluate(alert.when, response)
+            guard when.isEmpty || when == [.bool(true)] || when == [.bool(false)] else {
+                throw FHIRPathSubset.Failure(reason: "the alert \(alert.flag)'s condition gives no true or false")
+            }
+            guard when == [.bool(true)] else { continue }
+            result.alerts.append(try alert.message.said(in: response, "the alert \(alert.flag)'s message"))
             result.flags.append(alert.flag)
         }
+        result.shown = try self.result?.said(in: response, "the result")
         return result
     }
 

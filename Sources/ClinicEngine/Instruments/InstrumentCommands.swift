@@ -6,6 +6,37 @@ import Foundation
 /// (`screening isi q1=2 …`), asked item by item as a module's command is, gated like it, scored
 /// by the instrument's own expressions, and recorded as that module's entry.
 package enum InstrumentCommands {
+    /// The instruments a session asks, their commands, and what to tell whoever starts the program.
+    package struct Loaded {
+        package var instruments: [Instrument]
+        package var table: HostCommandTable
+        /// The files refused (with each problem) and the instruments left out, a line each.
+        package var warnings: [String]
+    }
+
+    /// Reads the instrument folders (the shipped one first, then the clinic's own) and makes the
+    /// commands of the instruments that may run here: what the program, its owner's commands and
+    /// the clinic's tests all start from.
+    package static func load(folders: [String], modules: [LoadedModule], sandbox: Bool, settings: ClinicProtocol) -> Loaded {
+        var warnings: [String] = []
+        for folder in folders {
+            var isFolder: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) || !FileManager.default.isReadableFile(atPath: folder) {
+                warnings.append("instrument folder \(folder) cannot be read")
+            } else if !isFolder.boolValue {
+                warnings.append("instrument folder \(folder) is a file: give the folder that holds it")
+            }
+        }
+        let (instruments, refused) = InstrumentFile.readFolders(folders)
+        for (folder, refusal) in refused {
+            warnings.append("instrument file \((folder as NSString).appendingPathComponent(refusal.file)) refused:")
+            warnings += refusal.problems.map { "  " + $0 }
+        }
+        let (table, notes) = Self.table(instruments, modules: modules, sandbox: sandbox, settings: settings)
+        let asked = instruments.filter { i in table.entries.contains { $0.words == [i.module, i.verb] } }
+        return Loaded(instruments: asked, table: table, warnings: warnings + notes)
+    }
+
     /// The instruments' commands that may run here, and a line for each file left out: one whose
     /// module is not loaded, one whose command a module gives itself, one without worked examples
     /// outside a sandbox, one reading a protocol setting the protocol lacks.
@@ -18,8 +49,22 @@ package enum InstrumentCommands {
                 notes.append("instrument \(instrument.title) is not asked: its command \(command) names the module \(instrument.module), which is not loaded")
                 continue
             }
-            // A module's own command comes first (the shipped instruments it still codes itself).
-            if module.declaration.commands.contains(where: { $0.verb == instrument.verb || $0.aliases.contains(instrument.verb) }) { continue }
+            // A module's own command comes first (the shipped instruments it still codes itself, silently).
+            let shipped = instrument.folder == InstrumentFile.shippedFolder
+            if module.declaration.commands.contains(where: { $0.verb == instrument.verb || $0.aliases.contains(instrument.verb) }) {
+                if !shipped { notes.append("instrument \(instrument.title) is not asked: the module \(instrument.module) gives \(command) itself") }
+                continue
+            }
+            // Its entries must never pass for the module's own (a signature, an acknowledgement):
+            // it joins only a module that says what it records itself, under another kind.
+            guard let own = module.declaration.recordedKinds else {
+                notes.append("instrument \(instrument.title) is not asked: the module \(instrument.module) does not declare the kinds of entry it records, so no instrument may join it")
+                continue
+            }
+            if own.contains(instrument.verb) {
+                if !shipped { notes.append("instrument \(instrument.title) is not asked: the module \(instrument.module) records entries of kind \(instrument.verb) itself") }
+                continue
+            }
             guard sandbox || !instrument.examples.isEmpty else {
                 notes.append("instrument \(instrument.title) is not asked: it carries no worked examples, so it is loaded only into a sandbox")
                 continue
@@ -50,7 +95,11 @@ package enum InstrumentCommands {
             }
             // An item asked only when another's answer says so is not asked for by the shell; the
             // command checks it once the answers it depends on are in.
-            return FieldSpec(item.linkId, kind, required: item.required && item.enableWhen.isEmpty, help: item.help ?? item.text)
+            // Free text may name people or places: it is kept out of the history and the journal.
+            var identifying = false
+            if case .text = item.kind { identifying = true }
+            return FieldSpec(item.linkId, kind, required: item.required && item.enableWhen.isEmpty, help: item.help ?? item.text,
+                             identifying: identifying)
         }
         return CommandSpec(instrument.verb, summary: instrument.summary, fields: fields, roles: Role.clinical, needsPatient: true, needsVisit: true,
                            discussion: """
@@ -127,7 +176,7 @@ package enum InstrumentCommands {
         let stored = try module.append(RecordDraft(kind: instrument.verb, payload: .object(payload)))
         var out = CommandOutput()
         for alert in result.alerts { out.alert(alert) }
-        out.line("recorded \(instrument.title) #\(stored.id) · " + shown.joined(separator: " · "))
+        out.line("recorded \(instrument.title) #\(stored.id) · " + (result.shown ?? shown.joined(separator: " · ")))
         return out
     }
 

@@ -45,9 +45,14 @@ package enum InstrumentFile {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
             for name in names {
                 do {
-                    let instrument = try read(path: (folder as NSString).appendingPathComponent(name))
+                    var instrument = try read(path: (folder as NSString).appendingPathComponent(name))
+                    instrument.folder = folder
                     if let earlier = instruments.first(where: { $0.module == instrument.module && $0.verb == instrument.verb }) {
                         refused.append((folder, Refusal(file: name, problems: ["gives the command \(instrument.module) \(instrument.verb), which \(earlier.title) gives already"])))
+                    } else if let same = instruments.first(where: { $0.url == instrument.url && $0.version == instrument.version }) {
+                        // One canonical name, one questionnaire: a changed file is a new version.
+                        refused.append((folder, Refusal(file: name, problems: [
+                            "is \(instrument.url) version \(instrument.version), which \(same.title) (\(same.module) \(same.verb)) is already; a changed questionnaire takes a new version"])))
                     } else {
                         instruments.append(instrument)
                     }
@@ -117,8 +122,12 @@ package enum InstrumentFile {
             if let band = example.band, result.band != band {
                 problems.append("\(place): the band is '\(result.band ?? "none")' by the instrument's bands; the example says '\(band)'")
             }
+            if let shown = example.result, result.shown != shown {
+                problems.append("\(place): the result reads '\(result.shown ?? "")'; the example says '\(shown)'")
+            }
             if let flags = example.flags, Set(flags) != Set(result.flags) {
-                problems.append("\(place): the alerts raised are '\(result.flags.sorted().joined(separator: " "))'; the example says '\(flags.sorted().joined(separator: " "))'")
+                func said(_ flags: [String]) -> String { flags.isEmpty ? "none" : flags.sorted().joined(separator: " ") }
+                problems.append("\(place): the alerts raised are '\(said(result.flags))'; the example says '\(said(flags))'")
             }
         }
         return problems
@@ -157,6 +166,7 @@ package enum InstrumentFile {
                 refuse("resourceType", "is not Questionnaire")
                 return nil
             }
+            text(in: root, path: "")
             for key in root.objectValue?.keys.sorted() ?? [] where !Self.rootKeys.contains(key) {
                 refuse(key, "is not read by the program; an instrument that needs it is not loaded")
             }
@@ -168,7 +178,7 @@ package enum InstrumentFile {
             if title.isEmpty { refuse("title", "is missing") }
 
             var command: (String, String)?
-            var summary = "", betterWhen: String?, mid: Double?, bandsSource: String?
+            var summary = "", betterWhen: String?, mid: Double?, bandsSource: String?, result: Instrument.Text?
             var bands: [Instrument.Band] = [], alerts: [Instrument.Alert] = [], examples: [Instrument.Example] = []
             var variables: [(String, FHIRPathSubset.Expression)] = []
             var context: [Instrument.ContextVariable] = []
@@ -184,6 +194,12 @@ package enum InstrumentFile {
                         refuse(path, "the command is a module and a verb in lower case (screening isi)")
                     }
                 case InstrumentFile.base + "summary": summary = ext["valueString"]?.stringValue ?? ""
+                case InstrumentFile.base + "result":
+                    guard let said = text(ext, path: path) else {
+                        refuse(path, "the result is a valueString or a valueExpression that gives text")
+                        continue
+                    }
+                    result = said
                 case InstrumentFile.base + "better":
                     betterWhen = ext["valueCode"]?.stringValue
                     if betterWhen != "lower" && betterWhen != "higher" { refuse(path, "is lower or higher (the direction in which the total is better)") }
@@ -201,7 +217,7 @@ package enum InstrumentFile {
                     bands.append(Instrument.Band(range: from...to, label: label))
                 case InstrumentFile.base + "alert":
                     let parts = Self.parts(ext)
-                    guard let message = parts["message"]?["valueString"]?.stringValue, let flag = parts["flag"]?["valueString"]?.stringValue,
+                    guard let message = text(parts["message"], path: path + ".message"), let flag = parts["flag"]?["valueString"]?.stringValue,
                           let source = parts["source"]?["valueString"]?.stringValue,
                           let when = expression(parts["when"]?["valueExpression"], path: path + ".when") else {
                         if parts["when"] != nil { refuse(path, "an alert has when, message, flag and source") }
@@ -229,14 +245,16 @@ package enum InstrumentFile {
                         let pair = word.split(separator: "=", maxSplits: 1).map(String.init)
                         if pair.count == 2 { given[pair[0]] = InstrumentFile.typed(pair[1]) } else { refuse(path, "the context is written name=value (sex=F women=3)") }
                     }
-                    let flags = parts["alerts"].map { ($0["valueString"]?.stringValue ?? "").split(separator: " ").map(String.init) }
+                    // `none`: an example that raises no alert (FHIR has no empty text).
+                    let flags = parts["alerts"].map { ($0["valueString"]?.stringValue ?? "").split(separator: " ").map(String.init).filter { $0 != "none" } }
                     guard let source = parts["source"]?["valueString"]?.stringValue, !source.isEmpty else {
                         refuse(path, "an example names its source (the publication it is taken from, or how it was worked out)")
                         continue
                     }
                     if expected.isEmpty && parts["band"] == nil { refuse(path, "an example states at least one score or band") }
                     examples.append(Instrument.Example(number: examples.count + 1, answers: answers, context: given, expected: expected,
-                                                       band: parts["band"]?["valueString"]?.stringValue, flags: flags, source: source))
+                                                       band: parts["band"]?["valueString"]?.stringValue, flags: flags,
+                                                       result: parts["result"]?["valueString"]?.stringValue, source: source))
                 case InstrumentFile.base + "context":
                     let parts = Self.parts(ext)
                     guard let name = parts["name"]?["valueString"]?.stringValue, name.range(of: "^[a-z][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
@@ -278,10 +296,27 @@ package enum InstrumentFile {
                 for (a, b) in zip(bands, bands.dropFirst()) where a.range.upperBound >= b.range.lowerBound {
                     refuse("extension", "the bands '\(a.label)' and '\(b.label)' of \(total.linkId) overlap")
                 }
+                // A whole-number total between two bands would be recorded with none.
+                for (a, b) in zip(bands, bands.dropFirst()) where total.type == "integer" && b.range.lowerBound > a.range.upperBound + 1 {
+                    refuse("extension", "no band of \(total.linkId) holds the totals between '\(a.label)' and '\(b.label)' (\(FieldSpec.format(a.range.upperBound + 1))–\(FieldSpec.format(b.range.lowerBound - 1)))")
+                }
             }
+            // Every name the recorded response holds is one thing: an answer, its weight, a score,
+            // an alert's flag, or what the program adds (the band, the questionnaire and its hash).
+            var named: [String: String] = ["band": "the band the program records", "questionnaire": "the questionnaire the program records",
+                                           "questionnaire_sha256": "the file's hash the program records"]
+            func name(_ key: String, _ what: String) {
+                if let before = named[key] { refuse("item", "\(key) is both \(before) and \(what): a response records each name once") } else { named[key] = what }
+            }
+            for item in items {
+                name(item.linkId, "the item \(item.linkId)")
+                if case .choice = item.kind { name(item.linkId + "_score", "the weight of \(item.linkId)'s answer") }
+            }
+            for score in scores { name(score.linkId, "the score \(score.linkId)") }
+            for alert in alerts { name(alert.flag, "the alert flag \(alert.flag)") }
             guard let command else { return nil }
             return Instrument(url: url, version: version, module: command.0, verb: command.1, title: title, summary: summary, items: items,
-                              variables: variables, context: context, scores: scores, bands: bands, bandsSource: bandsSource, alerts: alerts, examples: examples,
+                              variables: variables, context: context, scores: scores, bands: bands, bandsSource: bandsSource, alerts: alerts, result: result, examples: examples,
                               betterWhen: betterWhen, minimalImportantDifference: mid, sha256: sha256, resource: root)
         }
 
@@ -309,6 +344,31 @@ package enum InstrumentFile {
             return out
         }
 
+        /// The longest text a file may hold in one place: far past any item's wording or source.
+        static let longestText = 4000
+
+        /// Refuses text the shell would print as something else: control characters (an escape
+        /// sequence can erase a line or an alert) and the marks that reorder text on screen.
+        mutating func text(in value: Value, path: String) {
+            if let text = value.stringValue {
+                if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) || $0.value == 0x200E || $0.value == 0x200F }) {
+                    refuse(path.isEmpty ? "text" : path, "holds a control character or a mark that reorders text; write plain text")
+                } else if text.count > Self.longestText {
+                    refuse(path.isEmpty ? "text" : path, "is longer than \(Self.longestText) characters")
+                }
+            } else if let array = value.arrayValue {
+                for (i, v) in array.enumerated() { text(in: v, path: "\(path)[\(i)]") }
+            } else if let object = value.objectValue {
+                for key in object.keys.sorted() { text(in: object[key]!, path: path.isEmpty ? key : "\(path).\(key)") }
+            }
+        }
+
+        /// Words as a `valueString`, or a `valueExpression` that works them out.
+        mutating func text(_ value: Value?, path: String) -> Instrument.Text? {
+            if let fixed = value?["valueString"]?.stringValue { return .fixed(fixed) }
+            return expression(value?["valueExpression"], path: path).map(Instrument.Text.expression)
+        }
+
         mutating func expression(_ value: Value?, path: String) -> FHIRPathSubset.Expression? {
             guard let value else { return nil }
             guard value["language"]?.stringValue == "text/fhirpath" else {
@@ -317,7 +377,9 @@ package enum InstrumentFile {
             }
             let text = value["expression"]?.stringValue ?? ""
             do { return try FHIRPathSubset.parse(text) } catch {
-                refuse(path, "'\(text)' at \(error.position + 1): \(error.reason)")
+                // A long expression is named by its start; the character's place says where.
+                let shown = text.count > 200 ? String(text.prefix(200)) + "…" : text
+                refuse(path, "'\(shown)' at \(error.position + 1): \(error.reason)")
                 return nil
             }
         }

@@ -137,11 +137,17 @@ package enum OwnerCommand: Equatable {
             console.err("note: what falls due for each patient is not checked: the protocol to work it out under cannot be read (\(CommandError.reason(error)))")
             return nil
         }
+        // The shipped instruments, whose facts a module's due date may read (their files' problems
+        // are told when the program starts, not here).
+        let instruments = InstrumentCommands.load(folders: [InstrumentFile.shippedFolder], modules: plugins.loaded, sandbox: store.isSandbox,
+                                                  settings: clinicProtocol.settings)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone.current
-        return Session(store: store, plugins: plugins, clock: store.isSandbox ? SandboxClock(store: store) : SystemClock(), calendar: calendar,
-                       console: console, input: nil, environment: environment, databasePath: path, clinicProtocol: clinicProtocol,
-                       hostCommands: hostCommands)
+        let session = Session(store: store, plugins: plugins, clock: store.isSandbox ? SandboxClock(store: store) : SystemClock(), calendar: calendar,
+                              console: console, input: nil, environment: environment, databasePath: path, clinicProtocol: clinicProtocol,
+                              hostCommands: hostCommands + instruments.table)
+        session.instruments = instruments.instruments
+        return session
     }
 
     /// `clinic admin unlock NAME`: the owner of the database file (who could replace it whole

@@ -85,26 +85,18 @@ package enum Program {
         }
 
         // The instruments given as data: the shipped ones, then the clinic's own.
-        for folder in options.instrumentFolders where !FileManager.default.isReadableFile(atPath: folder) {
-            console.err("warning: instrument folder \(folder) cannot be read")
-        }
-        let (instruments, refused) = InstrumentFile.readFolders([InstrumentFile.shippedFolder] + options.instrumentFolders)
-        for (folder, refusal) in refused {
-            console.err("warning: instrument file \((folder as NSString).appendingPathComponent(refusal.file)) refused:")
-            for problem in refusal.problems { console.err("  " + problem) }
-        }
-        let (instrumentCommands, notes) = InstrumentCommands.table(instruments, modules: plugins.loaded, sandbox: store.isSandbox,
-                                                                   settings: clinicProtocol.settings)
-        for note in notes { console.err("warning: " + note) }
+        let instruments = InstrumentCommands.load(folders: [InstrumentFile.shippedFolder] + options.instrumentFolders, modules: plugins.loaded,
+                                                  sandbox: store.isSandbox, settings: clinicProtocol.settings)
+        for line in instruments.warnings { console.err((line.hasPrefix(" ") ? "" : "warning: ") + line) }
 
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone.current
         let interactive = options.files.isEmpty && options.commands.isEmpty && Terminal.isInteractive
         let session = Session(store: store, plugins: plugins, clock: clock, calendar: calendar, console: console,
                               input: nil, environment: environment, databasePath: path, clinicProtocol: clinicProtocol,
-                              hostCommands: hostCommands + instrumentCommands)
+                              hostCommands: hostCommands + instruments.table)
         session.keptProtocolRefused = keptRefused
-        session.instruments = instruments.filter { i in instrumentCommands.entries.contains { $0.words == [i.module, i.verb] } }
+        session.instruments = instruments.instruments
         do {
             for line in try ProtocolAdoption.atStart(session) { console.err((line.hasPrefix(" ") ? "" : "warning: ") + line) }
         } catch {

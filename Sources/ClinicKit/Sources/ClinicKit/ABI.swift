@@ -35,7 +35,7 @@ public enum ClinicKitABI {
 
     /// The SDK's semantic version, for display and for a module's declared compatible range.
     @_alwaysEmitIntoClient
-    public static var sdkVersion: String { "0.12.0" }
+    public static var sdkVersion: String { "0.13.0" }
 
     /// The name of the symbol that reports a module's ABI number.
     public static let abiSymbol = "clinic_module_abi_version"

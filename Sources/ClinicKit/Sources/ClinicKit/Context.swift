@@ -25,9 +25,16 @@ public protocol RecordReader: Sendable {
     /// loaded module publishes it. In ``ClinicModule/facts(from:)``, ask only for other modules'
     /// facts, and never for one that asks back: the host refuses a cycle.
     func fact(_ name: String) throws -> Fact?
+
+    /// The instruments given as data that may be followed over time (each with the direction in
+    /// which its total is better and the change that matters), for a module that trends outcomes.
+    /// None by default.
+    var measures: [Measure] { get }
 }
 
 extension RecordReader {
+    public var measures: [Measure] { [] }
+
     /// The patient's records of one kind from one module, oldest first.
     public func records(module: String, kind: String) throws -> [StoredRecord] {
         try records(module: module, kind: kind, visitOnly: false)

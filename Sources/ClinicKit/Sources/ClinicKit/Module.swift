@@ -51,6 +51,12 @@ public struct ModuleDeclaration: Sendable {
     /// What it uses of other modules: facts, commands it runs, records it reads. The host refuses
     /// the module, naming the reference, when a loaded module does not provide one.
     public var uses: ModuleUses
+    /// Every kind of entry the module's own commands record, when it declares them with
+    /// ``recording(_:)``: the host then refuses an entry of any other kind from its code, and lets
+    /// a clinic's instruments given as data join the module as commands of its own under other
+    /// kinds (`screening isi`). `nil`, the default: no instrument may join the module, so none can
+    /// write an entry the module would read as one of its own.
+    public var recordedKinds: [String]? = nil
 
     /// Declares a module.
     public init(manifest: ModuleManifest, commands: [CommandSpec], facts: [FactSpec] = [], settings: [SettingSpec] = [],
@@ -61,6 +67,13 @@ public struct ModuleDeclaration: Sendable {
         self.settings = settings
         self.records = records
         self.uses = uses
+    }
+
+    /// The declaration with the kinds of entry the module's own commands record (``recordedKinds``).
+    public func recording(_ kinds: [String]) -> ModuleDeclaration {
+        var declared = self
+        declared.recordedKinds = kinds
+        return declared
     }
 }
 
