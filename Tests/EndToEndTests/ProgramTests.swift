@@ -177,8 +177,8 @@ extension EndToEnd {
             }
             // An Observation for each vital sign entered (blood pressure as one panel), each intake
             // measure, each pain NRS, NEWS2, RASS, MOAA/S and CADSS, the PHQ-9, GAD-7, DAST-10,
-            // AUDIT-C and FIQR totals (the first four instruments given as data, each total an
-            // Observation), each screening decision and each liver-function review.
+            // AUDIT-C, FIQR, PGIC and BPI totals (all but FIQR instruments given as data, each
+            // total an Observation), each screening decision and each liver-function review.
             let signs = Int(try h.sql("""
                 SELECT sum(CASE WHEN json_extract(payload, '$.sbp') IS NOT NULL OR json_extract(payload, '$.dbp') IS NOT NULL THEN 1 ELSE 0 END)
                        + count(json_extract(payload, '$.hr')) + count(json_extract(payload, '$.rr'))
@@ -189,7 +189,7 @@ extension EndToEnd {
                   AND amends IS NULL AND (module = 'intake' OR (module = 'monitoring' AND kind IN ('vitals', 'baseline')))
                 """).first ?? "") ?? 0
             let scores = try count("""
-                ((module = 'followup' AND kind = 'nrs') OR (module = 'screening' AND kind IN ('phq9', 'gad7', 'dast10', 'auditc', 'fiqr', 'decision'))
+                ((module = 'followup' AND kind IN ('nrs', 'pgic', 'bpi')) OR (module = 'screening' AND kind IN ('phq9', 'gad7', 'dast10', 'auditc', 'fiqr', 'decision'))
                  OR (module = 'monitoring' AND (kind IN ('rass', 'moaas', 'cadss') OR json_extract(payload, '$.news2') IS NOT NULL))
                  OR (module = 'dosing' AND kind = 'lft'))
                 """)

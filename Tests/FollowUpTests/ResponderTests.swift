@@ -1,3 +1,4 @@
+import ClinicEngine
 import ClinicKit
 import Foundation
 import Testing
@@ -60,14 +61,25 @@ import Testing
         ])
     }
 
-    @Test func bpiInterferenceNeedsFourOfSevenItems() {
-        let four = Outcomes.scoreBPI(severity: [8, 3, 5, 4], interference: [5, 4, nil, 6, nil, nil, 5])
-        #expect(four.severity == 5)
-        #expect(four.interference == 5)
-        #expect(four.answered == 4)
-        let three = Outcomes.scoreBPI(severity: [8, 3, 5, 4], interference: [5, nil, nil, 6, nil, nil, 5])
-        #expect(three.interference == nil)
-        #expect(Outcomes.scoreBPI(severity: [10, 10, 10, 10], interference: Array(repeating: 10, count: 7)).interference == 10)
+    /// The Brief Pain Inventory is the shipped bpi.json: severity the mean of items 3–6, interference
+    /// the mean of the items answered, scored only with 4 or more of 7 ("skip" is not answered).
+    @Test func bpiInterferenceNeedsFourOfSevenItems() throws {
+        let bpi = try InstrumentFile.read(path: (InstrumentFile.shippedFolder as NSString).appendingPathComponent("bpi.json"))
+        func score(_ severity: [Int], _ interference: [Int?]) throws -> (severity: Double?, interference: Double?, answered: Double?) {
+            var answers: [String: FHIRPathSubset.Value] = [:]
+            for (name, n) in zip(["worst", "least", "average", "now"], severity) { answers[name] = .number(Double(n)) }
+            for (name, n) in zip(["activity", "mood", "walking", "work", "relations", "sleep", "enjoyment"], interference) {
+                answers[name] = .coding(code: n.map(String.init) ?? "skip", weight: n.map(Double.init))
+            }
+            let result = try bpi.score(answers)
+            func number(_ key: String) -> Double? { if case .number(let n)?? = result.scores[key] { return n }; return nil }
+            return (number("severity"), number("interference"), number("interference_answered"))
+        }
+        let four = try score([8, 3, 5, 4], [5, 4, nil, 6, nil, nil, 5])
+        #expect(four.severity == 5 && four.interference == 5 && four.answered == 4)
+        let three = try score([8, 3, 5, 4], [5, nil, nil, 6, nil, nil, 5])
+        #expect(three.interference == nil && three.answered == 3)
+        #expect(try score([10, 10, 10, 10], Array(repeating: 10, count: 7)).interference == 10)
     }
 
     @Test(arguments: [(0, "no pain"), (1, "mild"), (3, "mild"), (4, "moderate"), (6, "moderate"), (7, "severe"), (10, "severe")])

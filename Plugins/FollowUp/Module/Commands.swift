@@ -5,43 +5,19 @@ extension FollowUpModule {
     // MARK: - Outcomes
 
     func outcome(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
-        var payload: [String: Value] = [:]
-        let line: String
-        switch invocation.verb {
-        case "nrs":
-            let average = invocation["average"]?.intValue ?? 0, worst = invocation["worst"]?.intValue ?? 0
-            guard worst >= average else {
-                throw CommandError("worst pain \(worst) is below average pain \(average)", hint: "check the two: the worst of the week is at least its average")
-            }
-            let p = context.clinicProtocol
-            let band = Outcomes.band(average, mildMax: try p.integer("followup.nrs_mild_max"), moderateMax: try p.integer("followup.nrs_moderate_max"))
-            payload = ["average": .int(average), "worst": .int(worst), "band": .string(band), "recall": "past 7 days"]
-            if let now = invocation["now"] { payload["now"] = now }
-            line = "pain NRS average \(average) (\(band)), worst \(worst), past 7 days"
-        case "pgic":
-            let score = invocation["score"]?.stringValue ?? "4"
-            let label = Outcomes.pgic.first { $0.id == score }?.label ?? "?"
-            payload = ["score": .int(Int(score) ?? 4), "label": .string(label), "version": .string(Outcomes.pgicVersion)]
-            line = "PGIC \(score): \(label)"
-        default:
-            let severity = Outcomes.bpiSeverity.map { invocation[$0.0]?.intValue ?? 0 }
-            let interference = Outcomes.bpiInterference.map { item in invocation[item.0]?.stringValue.flatMap { Int($0) } }
-            let score = Outcomes.scoreBPI(severity: severity, interference: interference)
-            for (item, value) in zip(Outcomes.bpiSeverity, severity) { payload[item.0] = .int(value) }
-            for (item, value) in zip(Outcomes.bpiInterference, interference) { payload[item.0] = value.map(Value.int) ?? .string(Outcomes.skip) }
-            if let relief = invocation["relief"]?.intValue {
-                guard relief % 10 == 0 else { throw CommandError("relief \(relief) % is not in steps of 10", hint: "give relief=\(relief / 10 * 10) or \(relief / 10 * 10 + 10)") }
-                payload["relief"] = .int(relief)
-            }
-            payload["severity"] = .double((score.severity * 100).rounded() / 100)
-            payload["interference"] = score.interference.map { .double(($0 * 100).rounded() / 100) } ?? .null
-            payload["interference_answered"] = .int(score.answered)
-            line = "BPI severity \(Outcomes.oneDecimal(score.severity))/10 · interference "
-                + (score.interference.map { "\(Outcomes.oneDecimal($0))/10 (\(score.answered) of 7 items)" } ?? "not scored: \(score.answered) of 7 items answered, 4 needed")
+        // The pain NRS; PGIC and the Brief Pain Inventory are instruments given as data (pgic.json, bpi.json).
+        let average = invocation["average"]?.intValue ?? 0, worst = invocation["worst"]?.intValue ?? 0
+        guard worst >= average else {
+            throw CommandError("worst pain \(worst) is below average pain \(average)", hint: "check the two: the worst of the week is at least its average")
         }
+        let p = context.clinicProtocol
+        let band = Outcomes.band(average, mildMax: try p.integer("followup.nrs_mild_max"), moderateMax: try p.integer("followup.nrs_moderate_max"))
+        var payload: [String: Value] = ["average": .int(average), "worst": .int(worst), "band": .string(band), "recall": "past 7 days"]
+        if let now = invocation["now"] { payload["now"] = now }
+        let line = "pain NRS average \(average) (\(band)), worst \(worst), past 7 days"
         let stored = try context.append(RecordDraft(kind: invocation.verb, payload: .object(payload)))
         var out = CommandOutput.lines("recorded \(line) (#\(stored.id))")
-        if invocation.verb == "nrs", let comparison = try Self.comparedWithBaseline(in: context) { out.line("  " + comparison) }
+        if let comparison = try Self.comparedWithBaseline(in: context) { out.line("  " + comparison) }
         return out
     }
 

@@ -37,12 +37,6 @@ public final class FollowUpModule: ClinicModule {
                         fields: [Outcomes.nrsField("average", "average pain over the past 7 days"), Outcomes.nrsField("worst", "worst pain over the past 7 days"),
                                  Outcomes.nrsField("now", "pain right now", required: false)],
                         roles: Role.clinical, discussion: "At any visit or by phone. Example: followup nrs average=4 worst=7"),
-            CommandSpec("pgic", summary: "Patient Global Impression of Change (1 very much improved … 7 very much worse)",
-                        fields: [FieldSpec("score", .choice(Outcomes.pgic), help: "since the start of treatment, the patient's overall status is", positional: true, sample: "2")],
-                        roles: Role.clinical),
-            CommandSpec("bpi", summary: "Brief Pain Inventory short form: severity and interference",
-                        fields: Outcomes.bpiFields, roles: Role.clinical,
-                        discussion: "Severity is the mean of worst, least, average and now; interference the mean of the seven items answered, scored only with 4 or more. FIQR at follow-up: screening fiqr."),
             CommandSpec("safety", summary: "before more infusions: urinary symptoms, and whether liver tests are due",
                         fields: [
                             FieldSpec("frequency", .yesNo, help: "passing urine more often than before"),
@@ -108,7 +102,7 @@ public final class FollowUpModule: ClinicModule {
         settings: settings,
         uses: ModuleUses(commands: [Uses.visitStart, Uses.plan, Uses.lft], records: [Uses.completed, Uses.stopped, Uses.liverTests, Uses.fiqr, Uses.visitStarted]))
         // What its own commands record; an instrument given as data may join it under another kind.
-        .recording(["nrs", "pgic", "bpi", "safety", "acknowledged", "plan", "reviewed", "scheduled", "cancelled"])
+        .recording(["nrs", "safety", "acknowledged", "plan", "reviewed", "scheduled", "cancelled"])
 
     /// Other modules' records follow-up reads: the doses given, and screening's FIQR.
     enum Uses {
@@ -148,7 +142,7 @@ public final class FollowUpModule: ClinicModule {
 
     public func run(_ invocation: Invocation, in context: any ModuleContext) throws -> CommandOutput {
         switch invocation.verb {
-        case "nrs", "pgic", "bpi": return try outcome(invocation, in: context)
+        case "nrs": return try outcome(invocation, in: context)
         case "safety": return try safety(invocation, in: context)
         case "acknowledge": return try acknowledge(invocation, in: context)
         case "response": return try response(in: context)

@@ -66,7 +66,7 @@ package final class Session {
     /// direction it is better and what change matters.
     package var measures: [Measure] {
         instruments.compactMap { i in
-            guard let better = i.betterWhen, let mid = i.minimalImportantDifference, let total = i.total, total.type != "boolean" else { return nil }
+            guard let better = i.betterWhen, let mid = i.minimalImportantDifference, let total = i.total, ["integer", "decimal"].contains(total.type) else { return nil }
             return Measure(module: i.module, kind: i.verb, title: i.title, field: total.linkId, lowerIsBetter: better == "lower",
                            minimalImportantDifference: mid)
         }

@@ -140,6 +140,8 @@ package struct Instrument: Sendable {
     package var resource: Value
     /// The folder it was read from (the shipped one, or a clinic's).
     package var folder = ""
+    /// Whether it is asked only in an open visit (not by telephone): the file's `needs-visit`.
+    package var needsVisit = true
 
     package var total: Score? { scores.first }
 
@@ -217,8 +219,8 @@ package struct Instrument: Sendable {
             }
             switch (first, score.type) {
             case (.number(let n), "integer") where n.rounded() == n, (.number(let n), "decimal"): first = .number(n)
-            case (.bool, "boolean"): break
-            default: throw FHIRPathSubset.Failure(reason: "\(score.linkId) gives no \(score.type == "integer" ? "whole number" : score.type == "boolean" ? "true or false" : "number")")
+            case (.bool, "boolean"), (.string, "string"): break
+            default: throw FHIRPathSubset.Failure(reason: "\(score.linkId) gives no \(score.type == "integer" ? "whole number" : score.type == "boolean" ? "true or false" : score.type == "string" ? "text" : "number")")
             }
             scored[score.linkId] = first
             response.answers[score.linkId] = first

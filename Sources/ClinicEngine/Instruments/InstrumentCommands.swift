@@ -84,6 +84,8 @@ package enum InstrumentCommands {
 
     /// The command as the shell parses, asks, completes and documents it.
     static func spec(_ instrument: Instrument) -> CommandSpec {
+        // One question (PGIC) is answered after the command, as a coded one-field command is.
+        let single = instrument.items.count == 1
         let fields = instrument.items.map { item -> FieldSpec in
             let kind: FieldKind
             switch item.kind {
@@ -99,12 +101,12 @@ package enum InstrumentCommands {
             var identifying = false
             if case .text = item.kind { identifying = true }
             return FieldSpec(item.linkId, kind, required: item.required && item.enableWhen.isEmpty, help: item.help ?? item.text,
-                             identifying: identifying)
+                             positional: single, identifying: identifying)
         }
-        return CommandSpec(instrument.verb, summary: instrument.summary, fields: fields, roles: Role.clinical, needsPatient: true, needsVisit: true,
+        return CommandSpec(instrument.verb, summary: instrument.summary, fields: fields, roles: Role.clinical, needsPatient: true, needsVisit: instrument.needsVisit,
                            discussion: """
                                \(instrument.title), version \(instrument.version) (\(instrument.url)), given as data.
-                               Each item is asked in turn when left out; in a script give them all: \(instrument.items.map { "\($0.linkId)=…" }.joined(separator: " ")).
+                               Each item is asked in turn when left out; in a script give them all: \(single ? "\(instrument.module) \(instrument.verb) ANSWER" : instrument.items.map { "\($0.linkId)=…" }.joined(separator: " ")).
                                """)
     }
 
@@ -159,6 +161,9 @@ package enum InstrumentCommands {
             case .bool(let b)?:
                 payload[score.linkId] = .bool(b)
                 shown.append(b ? score.text : "not " + score.text)
+            case .string(let s)?:
+                payload[score.linkId] = .string(s)
+                shown.append(s)
             default:
                 payload[score.linkId] = .null
                 shown.append("\(score.linkId): no score")

@@ -30,7 +30,7 @@ enum InstrumentExport {
         }
         for score in instrument.scores {
             guard let value = p[score.linkId], value != .null else { continue }
-            let answer: Value = score.type == "boolean" ? ["valueBoolean": value]
+            let answer: Value = score.type == "boolean" ? ["valueBoolean": value] : score.type == "string" ? ["valueString": value]
                 : score.type == "integer" ? ["valueInteger": .int(value.intValue ?? 0)] : ["valueDecimal": .double(value.doubleValue ?? 0)]
             items.append(["linkId": .string(score.linkId), "text": .string(score.text), "answer": [answer]])
         }

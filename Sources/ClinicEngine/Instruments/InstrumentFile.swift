@@ -178,7 +178,7 @@ package enum InstrumentFile {
             if title.isEmpty { refuse("title", "is missing") }
 
             var command: (String, String)?
-            var summary = "", betterWhen: String?, mid: Double?, bandsSource: String?, result: Instrument.Text?
+            var summary = "", betterWhen: String?, mid: Double?, bandsSource: String?, result: Instrument.Text?, needsVisit = true
             var bands: [Instrument.Band] = [], alerts: [Instrument.Alert] = [], examples: [Instrument.Example] = []
             var variables: [(String, FHIRPathSubset.Expression)] = []
             var context: [Instrument.ContextVariable] = []
@@ -194,6 +194,12 @@ package enum InstrumentFile {
                         refuse(path, "the command is a module and a verb in lower case (screening isi)")
                     }
                 case InstrumentFile.base + "summary": summary = ext["valueString"]?.stringValue ?? ""
+                case InstrumentFile.base + "needs-visit":
+                    guard let b = ext["valueBoolean"]?.boolValue else {
+                        refuse(path, "needs-visit is true or false")
+                        continue
+                    }
+                    needsVisit = b
                 case InstrumentFile.base + "result":
                     guard let said = text(ext, path: path) else {
                         refuse(path, "the result is a valueString or a valueExpression that gives text")
@@ -292,6 +298,7 @@ package enum InstrumentFile {
             }
             if items.isEmpty { refuse("item", "the instrument asks nothing") }
             if scores.isEmpty { refuse("item", "no item is a score (an integer or decimal item with an SDC calculatedExpression)") }
+            if let total = scores.first, total.type == "string" { refuse("item", "the first score is the total, a number or true or false; \(total.linkId) is text") }
             if !bands.isEmpty, let total = scores.first {
                 for (a, b) in zip(bands, bands.dropFirst()) where a.range.upperBound >= b.range.lowerBound {
                     refuse("extension", "the bands '\(a.label)' and '\(b.label)' of \(total.linkId) overlap")
@@ -315,9 +322,11 @@ package enum InstrumentFile {
             for score in scores { name(score.linkId, "the score \(score.linkId)") }
             for alert in alerts { name(alert.flag, "the alert flag \(alert.flag)") }
             guard let command else { return nil }
-            return Instrument(url: url, version: version, module: command.0, verb: command.1, title: title, summary: summary, items: items,
+            var instrument = Instrument(url: url, version: version, module: command.0, verb: command.1, title: title, summary: summary, items: items,
                               variables: variables, context: context, scores: scores, bands: bands, bandsSource: bandsSource, alerts: alerts, result: result, examples: examples,
                               betterWhen: betterWhen, minimalImportantDifference: mid, sha256: sha256, resource: root)
+            instrument.needsVisit = needsVisit
+            return instrument
         }
 
         static let rootKeys: Set<String> = [
@@ -429,8 +438,8 @@ package enum InstrumentFile {
             let text = raw["text"]?.stringValue ?? ""
             if isScore {
                 guard let calculated else { return }
-                guard ["integer", "decimal", "boolean"].contains(type) else {
-                    refuse(place, "a score is an integer, decimal or boolean item")
+                guard ["integer", "decimal", "boolean", "string"].contains(type) else {
+                    refuse(place, "a score is an integer, decimal, boolean or string item")
                     return
                 }
                 var code: (String, String, String)?
