@@ -182,7 +182,15 @@ import Testing
         let number = Self.refusal(try Self.changed("phq9", "answer.value.weight() > 0", "answer.value.weight() + 0"))
         #expect(number.contains("the alert item9_alert's condition gives no true or false"), "\(number)")
         let huge = Self.refusal(try Self.changed("gad7", "\"valueDecimal\": 3\n", "\"valueDecimal\": 1e308\n"))
-        #expect(huge.contains("a number too large to keep"), "\(huge)")
+        #expect(huge.contains("the ordinal value 1e+308 is not a number from -1000000 to 1000000"), "\(huge)")
+        for mark in ["\u{061C}", "\u{2028}", "\u{200B}", "\u{FEFF}"] {
+            let hidden = Self.refusal(try Self.changed("gad7", #""text": "trouble relaxing""#, "\"text\": \"trouble \(mark)relaxing\""))
+            #expect(hidden.contains("item[3].text: holds a control character"), "\(hidden)")
+        }
+        let bar = Self.refusal(try Self.changed("gad7", #""version": "1.0.0""#, #""version": "1.0|2""#))
+        #expect(bar.contains("version: holds | or a space"), "\(bar)")
+        let helpTwice = Self.refusal(try Self.changed("gad7", #""linkId": "q1_help""#, #""linkId": "q2""#))
+        #expect(helpTwice.contains("(q2): the linkId is used twice"), "\(helpTwice)")
     }
 
     /// One canonical name, one questionnaire: a second file with the same url and version, in

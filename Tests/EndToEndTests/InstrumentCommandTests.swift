@@ -180,5 +180,22 @@ extension EndToEnd {
         #expect(forged.status == 1, "\(forged.stdout)")
         #expect(try h.sql("SELECT count(*) FROM records WHERE kind IN ('signed', 'notes', 'acknowledged')") == ["0"])
     }
+
+    /// A file changed under the same version cannot score a patient whose earlier responses the
+    /// unchanged file scored: their record would be exportable against neither.
+    @Test func aFileChangedUnderItsVersionScoresNoMore() throws {
+        let h = try Harness(sandbox: true)
+        try h.sandboxWithStaff()
+        let folder = try TutorialInstrument.folder(in: h.folder)
+        let answers = "screening isi q1=3 q2=3 q3=2 q4=3 q5=3 q6=2 q7=3"
+        #expect(try h.run(["--user", "nora", "--instruments", folder, "-c", "patient new --name 'Ana Lima' --dob 1980-01-01 --sex F --mrn A-1",
+                           "-c", "visit start --kind consult", "-c", answers], env: Harness.staff).status == 0)
+        let changed = try TutorialInstrument.text().replacingOccurrences(of: "difficulty falling asleep\"", with: "trouble falling asleep\"")
+        try changed.write(toFile: folder + "/isi.json", atomically: true, encoding: .utf8)
+        let r = try h.run(["--user", "nora", "--instruments", folder, "-c", "patient open A-1", "-c", answers], env: Harness.staff)
+        #expect(r.status == 1 && r.stderr.contains("A-1's earlier ISI responses to version 1.0.0 were scored by another file than the one loaded now; nothing was recorded"),
+                "\(r.stderr)")
+        #expect(try h.sql("SELECT count(*) FROM records WHERE kind = 'isi'") == ["1"])
+    }
 }
 }

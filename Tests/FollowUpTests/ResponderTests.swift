@@ -12,10 +12,10 @@ import Testing
     /// An instrument's change against its minimal important difference, in its own direction,
     /// and to a millionth (2 − 1.7 is 0.3, which matters when 0.3 does).
     @Test func anInstrumentsChangeIsWeighedInItsDirection() {
-        let higher = Measure(module: "m", kind: "k", title: "K", field: "total", lowerIsBetter: false, minimalImportantDifference: 0.3)
+        let higher = Measure(module: "m", kind: "k", title: "K", field: "total", questionnaire: "q|1", lowerIsBetter: false, minimalImportantDifference: 0.3)
         #expect(Chart.verdict(higher, from: 1.7, to: 2.0) == "better by 0.3, at least the 0.3 that matters")
         #expect(Chart.verdict(higher, from: 2.0, to: 1.9) == "worse by 0.1, less than the 0.3 that matters")
-        let lower = Measure(module: "m", kind: "k", title: "K", field: "total", lowerIsBetter: true, minimalImportantDifference: 6)
+        let lower = Measure(module: "m", kind: "k", title: "K", field: "total", questionnaire: "q|1", lowerIsBetter: true, minimalImportantDifference: 6)
         #expect(Chart.verdict(lower, from: 19, to: 13) == "better by 6, at least the 6 that matters")
         #expect(Chart.verdict(lower, from: 9, to: 16) == "worse by 7, at least the 6 that matters")
         #expect(Chart.verdict(lower, from: 9, to: 9) == "no change")

@@ -169,23 +169,29 @@ import Testing
     /// An instrument given as data that says which way is better and what change matters (the
     /// tutorial's ISI: lower, 6 points) is trended and weighed against the last value before the
     /// first infusion; follow-up knows it only through the SDK's measures.
+    static let isi = "https://clinic.example.org/fhir/Questionnaire/isi|1.0.0"
+
     @Test func anInstrumentWithADirectionAndAnImportantChangeIsFollowed() throws {
         let c = try clinic()
         try c.readyPatient()
         c.session.instruments = [try InstrumentFile.read(try TutorialInstrument.text(), file: "isi.json")]
         #expect(HostRecordReader(session: c.session, patient: try #require(c.session.patient)).measures
-                == [Measure(module: "screening", kind: "isi", title: "ISI", field: "total", lowerIsBetter: true, minimalImportantDifference: 6)])
-        _ = try c.session.append(RecordDraft(kind: "isi", payload: ["total": 19, "band": "clinical insomnia, moderate"]), as: "screening")
+                == [Measure(module: "screening", kind: "isi", title: "ISI", field: "total", questionnaire: Self.isi, lowerIsBetter: true,
+                           minimalImportantDifference: 6)])
+        _ = try c.session.append(RecordDraft(kind: "isi", payload: ["total": 19, "band": "clinical insomnia, moderate", "questionnaire": .string(Self.isi)]), as: "screening")
+        // Another version's total is another scale's: left out, and said so.
+        _ = try c.session.append(RecordDraft(kind: "isi", payload: ["total": 190, "questionnaire": "https://clinic.example.org/fhir/Questionnaire/isi|2.0.0"]), as: "screening")
         try c.verifiedOrder()
         c.ok("dosing start")
         c.advance(minutes: 40)
         c.ok("dosing complete")
         c.advance(minutes: 60 * 24 * 7)
-        _ = try c.session.append(RecordDraft(kind: "isi", payload: ["total": 14, "band": "subthreshold insomnia"]), as: "screening")
+        _ = try c.session.append(RecordDraft(kind: "isi", payload: ["total": 14, "band": "subthreshold insomnia", "questionnaire": .string(Self.isi)]), as: "screening")
         c.console.output = []
         c.ok("followup response")
         let said = c.console.output.joined(separator: "\n")
         #expect(said.contains("instruments against the change that matters to a patient (their minimal important difference)"), "\(said)")
+        #expect(said.contains("1 ISI response to another version left out: only \(Self.isi) is compared"), "\(said)")
         #expect(c.console.output.contains { $0.contains("ISI") && $0.contains("19 (2026-11-24)") && $0.contains("14 (2026-12-01)") && $0.contains("-5")
                                              && $0.contains("better by 5, less than the 6 that matters") }, "\(said)")
         c.console.output = []

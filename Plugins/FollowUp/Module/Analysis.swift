@@ -15,11 +15,14 @@ extension FollowUpModule {
         }
         let doses = try Uses.doses(in: record)
         // Any instrument given as data that says which way is better and what change matters.
+        // Only the responses to the version loaded: another version's totals are another scale's.
         let series = try record.measures.compactMap { m -> Chart.Series? in
-            let points = try record.records(module: m.module, kind: m.kind).compactMap { r in
+            let responses = try record.records(module: m.module, kind: m.kind)
+            let points = responses.filter { $0.payload["questionnaire"]?.stringValue == m.questionnaire }.compactMap { r in
                 r.payload[m.field]?.doubleValue.map { Responders.Point(at: r.effectiveAt, value: $0) }
             }
-            return points.isEmpty ? nil : Chart.Series(measure: m, points: points)
+            let others = responses.filter { $0.payload["questionnaire"]?.stringValue != m.questionnaire }.count
+            return points.isEmpty && others == 0 ? nil : Chart.Series(measure: m, points: points, otherVersions: others)
         }
         return Chart.Data(nrs: nrs, fiqr: fiqr, infusions: doses.map(\.effectiveAt).sorted(), series: series)
     }
@@ -64,6 +67,9 @@ extension FollowUpModule {
         }
         for series in data.series {
             let m = series.measure
+            if series.otherVersions > 0 {
+                a.problems.append("\(series.otherVersions) \(m.title) response\(series.otherVersions == 1 ? "" : "s") to another version left out: only \(m.questionnaire) is compared")
+            }
             guard let base = Responders.baseline(series.points, before: first) else {
                 a.problems.append("no baseline \(m.title): none was recorded before the first infusion on \(day)")
                 continue

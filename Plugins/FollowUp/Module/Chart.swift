@@ -32,6 +32,8 @@ enum Chart {
     struct Series: Sendable {
         var measure: Measure
         var points: [Responders.Point]
+        /// Responses to other versions of the questionnaire, left out of the series.
+        var otherVersions = 0
     }
 
     /// One instrument's totals as bars, newest last, and how far the latest is from the first
@@ -41,6 +43,9 @@ enum Chart {
     static func lines(_ s: Series, calendar: Calendar) -> [String] {
         let m = s.measure
         var out = ["\(m.title), \(m.lowerIsBetter ? "lower" : "higher") is better; a change of \(FieldSpec.format(m.minimalImportantDifference)) points matters"]
+        if s.otherVersions > 0 {
+            out.append("  \(s.otherVersions) response\(s.otherVersions == 1 ? "" : "s") to another version of \(m.title) left out: only \(m.questionnaire) is compared")
+        }
         let shown = s.points.suffix(12)
         let top = max(1, shown.map(\.value).max() ?? 1)
         let digits = shown.map { FieldSpec.format($0.value).count }.max() ?? 1

@@ -174,7 +174,15 @@ package enum InstrumentCommands {
             shown.append(band)
         }
         for flag in result.flags { payload[flag] = .bool(true) }
-        payload["questionnaire"] = .string("\(instrument.url)|\(instrument.version)")
+        // One version, one file: a response scored by a file changed under the same version would
+        // leave the patient's responses exportable against neither.
+        let named = "\(instrument.url)|\(instrument.version)"
+        if try HostRecordReader(session: session, patient: patient).records(module: instrument.module, kind: instrument.verb).contains(where: {
+            $0.payload["questionnaire"]?.stringValue == named && $0.payload["questionnaire_sha256"]?.stringValue != instrument.sha256 }) {
+            throw CommandError("\(patient.mrn)'s earlier \(instrument.title) responses to version \(instrument.version) were scored by another file than the one loaded now; nothing was recorded",
+                               hint: "load the file that scored them, or give the changed file a new version")
+        }
+        payload["questionnaire"] = .string(named)
         payload["questionnaire_sha256"] = .string(instrument.sha256)
         // Appended as the module's own entry is: its checks, the open visit, the time given with --at.
         let module = HostModuleContext(session: session, module: instrument.module, patient: patient, staff: staff)

@@ -174,6 +174,9 @@ package enum InstrumentFile {
             if !(url.hasPrefix("http://") || url.hasPrefix("https://") || url.hasPrefix("urn:")) { refuse("url", "the questionnaire's canonical URL is missing") }
             let version = root["version"]?.stringValue ?? ""
             if version.isEmpty { refuse("version", "is missing: a response names the version it answered") }
+            // A response names its questionnaire as url|version: neither may hold | or a space.
+            if url.contains(where: { $0 == "|" || $0.isWhitespace }) { refuse("url", "holds | or a space; a response names its questionnaire as url|version") }
+            if version.contains(where: { $0 == "|" || $0.isWhitespace }) { refuse("version", "holds | or a space; a response names its questionnaire as url|version") }
             let title = root["title"]?.stringValue ?? ""
             if title.isEmpty { refuse("title", "is missing") }
 
@@ -360,7 +363,9 @@ package enum InstrumentFile {
         /// sequence can erase a line or an alert) and the marks that reorder text on screen.
         mutating func text(in value: Value, path: String) {
             if let text = value.stringValue {
-                if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) || $0.value == 0x200E || $0.value == 0x200F }) {
+                // Control and format characters (direction marks and overrides, zero-width ones),
+                // and line and paragraph separators.
+                if text.unicodeScalars.contains(where: { [.control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .surrogate, .unassigned].contains($0.properties.generalCategory) }) {
                     refuse(path.isEmpty ? "text" : path, "holds a control character or a mark that reorders text; write plain text")
                 } else if text.count > Self.longestText {
                     refuse(path.isEmpty ? "text" : path, "is longer than \(Self.longestText) characters")
@@ -430,6 +435,10 @@ package enum InstrumentFile {
                 let code = control?["valueCodeableConcept"]?["coding"]?.arrayValue?.first?["code"]?.stringValue
                 if child["type"]?.stringValue == "display", code == "help", let text = child["text"]?.stringValue {
                     help = text
+                    // FHIR's linkIds are unique through the whole questionnaire, help items' too.
+                    if let helpId = child["linkId"]?.stringValue, !seen.insert(helpId).inserted {
+                        refuse("\(place).item[\(i)]", "the linkId \(helpId) is used twice")
+                    }
                 } else {
                     refuse("\(place).item[\(i)]", "an item inside an item is read only as its help (a display item with itemControl help)")
                 }
@@ -465,6 +474,10 @@ package enum InstrumentFile {
                         let url = ext["url"]?.stringValue ?? ""
                         if url == InstrumentFile.core + "ordinalValue" || url == InstrumentFile.core + "itemWeight" {
                             weight = ext["valueDecimal"]?.doubleValue
+                            // A weight is a score's part: far past any scale's, far short of overflowing a sum.
+                            if let w = weight, !(w.isFinite && abs(w) <= 1_000_000) {
+                                refuse("\(place).answerOption[\(i)]", "the ordinal value \(w) is not a number from -1000000 to 1000000")
+                            }
                         } else if !InstrumentFile.shownOnly.contains(url) {
                             refuse("\(place).answerOption[\(i)]", "the extension \(url) is not read by the program")
                         }
