@@ -71,12 +71,19 @@ public final class TestHost {
         }
         var report = PluginReport()
         report.loaded = checked.loaded
+        let store = try RecordStores.open(database, now: clock.now())
+        // The shipped instruments given as data, for the modules under test, as the program asks them.
+        let instrumentFiles = InstrumentCommands.read(folders: [InstrumentFile.shippedFolder], sandbox: store.isSandbox)
+        if let refused = instrumentFiles.warnings.first {
+            throw CommandError("the shipped instruments cannot be read: \(refused)")
+        }
         let loadedProtocol: LoadedProtocol
         if let clinicProtocol {
             loadedProtocol = try clinicProtocol(checked.loaded)
         } else {
             do {
-                loadedProtocol = try ProtocolLoader.load(values: settings, documents: documents, name: "test", modules: checked.loaded)
+                loadedProtocol = try ProtocolLoader.load(values: settings, documents: documents, name: "test", modules: checked.loaded,
+                                                         instruments: instrumentFiles)
             } catch {
                 let missing = error.problems.contains { $0.hasPrefix("the test gives no value") }
                 throw CommandError(error.problems.joined(separator: "; "), hint: missing ? "give it in TestHost(settings:)" : "check the value in TestHost(settings:)")
@@ -85,13 +92,7 @@ public final class TestHost {
                 throw CommandError("the test gives \(unread), which no module declares", hint: "check the setting's name")
             }
         }
-        let store = try RecordStores.open(database, now: clock.now())
-        // The shipped instruments given as data, for the modules under test, as the program asks them.
-        let instruments = InstrumentCommands.load(folders: [InstrumentFile.shippedFolder], modules: checked.loaded, sandbox: store.isSandbox,
-                                                  settings: loadedProtocol.settings)
-        if let refused = instruments.warnings.first(where: { $0.hasPrefix("instrument f") }) {
-            throw CommandError("the shipped instruments cannot be read: \(refused)")
-        }
+        let instruments = InstrumentCommands.load(instrumentFiles, modules: checked.loaded, settings: loadedProtocol.settings)
         session = Session(store: store, plugins: report, clock: clock, calendar: calendar ?? utc, console: console, input: nil,
                           environment: environment, databasePath: database, clinicProtocol: loadedProtocol,
                           hostCommands: hostCommands + instruments.table)

@@ -84,10 +84,15 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         for name in ["a-isi.json", "b-isi.json"] { try Self.text("isi").write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8) }
         try "{}".write(to: folder.appendingPathComponent("c.json"), atomically: true, encoding: .utf8)
+        // Under another module, with another canonical URL: its facts would still be instrument.isi.…
+        let elsewhere = try Self.text("isi").replacingOccurrences(of: "\"valueString\": \"screening isi\"", with: "\"valueString\": \"followup isi\"")
+            .replacingOccurrences(of: "Questionnaire/isi\"", with: "Questionnaire/isi-followup\"")
+        try elsewhere.write(to: folder.appendingPathComponent("d-isi.json"), atomically: true, encoding: .utf8)
         let (instruments, refused) = InstrumentFile.readFolder(folder.path)
         #expect(instruments.count == 1)
         #expect(refused.map(\.description) == ["b-isi.json: gives the command screening isi, which ISI gives already",
-                                                "c.json: resourceType: is not Questionnaire"])
+                                                "c.json: resourceType: is not Questionnaire",
+                                                "d-isi.json: gives the command followup isi, but ISI is screening isi: the facts of both would be instrument.isi.…; give it a command word of its own"])
     }
 
     /// A PHQ-9 in circulation weights "nearly every day" as 4 instead of 3: its examples refuse it,

@@ -197,5 +197,51 @@ extension EndToEnd {
                 "\(r.stderr)")
         #expect(try h.sql("SELECT count(*) FROM records WHERE kind = 'isi'") == ["1"])
     }
+
+    /// The protocol's clinic.also_requires may make a command wait for an instrument's score once
+    /// the instrument is asked here; a protocol naming the score of one that is not asked (not
+    /// given, or given but left out) is refused at start, saying why, for a gate must not hold nothing.
+    @Test func theProtocolMayMakeACommandWaitForAnInstrumentsScore() throws {
+        let h = try Harness(sandbox: true)
+        try h.sandboxWithStaff()
+        let resources = Harness.products.appendingPathComponent("clinic_ClinicEngine.resources")
+        let shipped = try String(contentsOf: resources.appendingPathComponent("clinic-protocol.yaml"), encoding: .utf8)
+        _ = try h.write("consent-ketamine.txt", try String(contentsOf: resources.appendingPathComponent("consent-ketamine.txt"), encoding: .utf8))
+        func protocolFile(_ pairs: String) throws -> String {
+            let text = shipped.replacingOccurrences(of: "clinic.also_requires:\n    value: \"dosing start=followup.baseline\"",
+                                                    with: "clinic.also_requires:\n    value: \"\(pairs)\"")
+            #expect(text != shipped)
+            return try h.write("gated.yaml", text)
+        }
+        let folder = try TutorialInstrument.folder(in: h.folder)
+        let gated = try protocolFile("dosing start=followup.baseline; intake weight=instrument.isi.total")
+        let start = ["--protocol", gated, "--instruments", folder, "--user", "nora"]
+        let r = try h.run(start + ["-c", "patient new --name 'Ana Lima' --dob 1980-01-01 --sex F --mrn A-1", "-c", "visit start --kind consult",
+                                   "-c", "intake weight 70kg"], env: Harness.staff)
+        #expect(r.status == 1 && r.stderr.contains("intake weight refused: instrument.isi.total is missing (no ISI is recorded for A-1)"), "\(r.stderr)")
+        let after = try h.run(start + ["-c", "patient open A-1", "-c", Self.isi, "-c", "intake weight 70kg"], env: Harness.staff)
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(try h.sql("SELECT kind FROM records WHERE kind IN ('isi', 'weight') ORDER BY id") == ["isi", "weight"])
+
+        // Without the instrument, the gate would hold nothing: the protocol is refused, and nothing runs.
+        let without = try h.run(["--protocol", gated, "--user", "nora", "-c", "patient open A-1", "-c", "intake weight 71kg"], env: Harness.staff)
+        #expect(without.status == 2 && without.stderr.contains(
+            "clinic.also_requires 'intake weight=instrument.isi.total': no instrument read here publishes the fact 'instrument.isi.total' (a clinic's own instruments are given with --instruments DIR)"),
+                "\(without.stderr)")
+        // Given but not asked: the reason is the program's own.
+        let elsewhere = h.folder.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        let moved = try TutorialInstrument.text().replacingOccurrences(of: "\"valueString\": \"screening isi\"", with: "\"valueString\": \"pharmacy isi\"")
+        try moved.write(to: elsewhere.appendingPathComponent("isi.json"), atomically: true, encoding: .utf8)
+        let unasked = try h.run(["--protocol", gated, "--instruments", elsewhere.path, "--user", "nora", "-c", "status"], env: Harness.staff)
+        #expect(unasked.status == 2 && unasked.stderr.contains(
+            "clinic.also_requires 'intake weight=instrument.isi.total': the instrument ISI is not asked here: its command pharmacy isi names the module pharmacy, which is not loaded"),
+                "\(unasked.stderr)")
+        // A score the instrument does not give is named with those it gives.
+        let misspelt = try h.run(["--protocol", try protocolFile("intake weight=instrument.isi.totl"), "--instruments", folder, "--user", "nora", "-c", "status"], env: Harness.staff)
+        #expect(misspelt.status == 2 && misspelt.stderr.contains("'intake weight=instrument.isi.totl': ISI has no score 'totl'; its facts are instrument.isi.total"),
+                "\(misspelt.stderr)")
+        #expect(try h.sql("SELECT count(*) FROM records WHERE kind = 'weight'") == ["1"])
+    }
 }
 }

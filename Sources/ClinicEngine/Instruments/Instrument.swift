@@ -145,6 +145,10 @@ package struct Instrument: Sendable {
 
     package var total: Score? { scores.first }
 
+    /// The facts its scores publish, named by its command word (`instrument.isi.total`), which
+    /// no two instruments share.
+    package var facts: [String] { scores.map { "instrument.\(verb).\($0.linkId)" } }
+
     package func band(_ total: Double) -> String? { bands.first { $0.range.contains(total) }?.label }
 
     // MARK: - Scoring

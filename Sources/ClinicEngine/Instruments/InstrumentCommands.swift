@@ -14,10 +14,21 @@ package enum InstrumentCommands {
         package var warnings: [String]
     }
 
-    /// Reads the instrument folders (the shipped one first, then the clinic's own) and makes the
-    /// commands of the instruments that may run here: what the program, its owner's commands and
-    /// the clinic's tests all start from.
-    package static func load(folders: [String], modules: [LoadedModule], sandbox: Bool, settings: ClinicProtocol) -> Loaded {
+    /// The instruments read from the folders, before the protocol is: its `clinic.also_requires`
+    /// may name their facts, and which of them may be asked depends on its settings.
+    package struct Candidates: Sendable {
+        package var instruments: [Instrument]
+        /// The folders that cannot be read and the files refused (with each problem), a line each.
+        package var warnings: [String]
+        /// A sandbox asks an instrument that carries no worked examples.
+        package var sandbox: Bool
+        /// No instruments at all (a protocol checked on its own).
+        package static let none = Candidates(instruments: [], warnings: [], sandbox: false)
+    }
+
+    /// Reads the instrument folders (the shipped one first, then the clinic's own): what the
+    /// program, its owner's commands and the clinic's tests all start from.
+    package static func read(folders: [String], sandbox: Bool) -> Candidates {
         var warnings: [String] = []
         for folder in folders {
             var isFolder: ObjCBool = false
@@ -32,45 +43,56 @@ package enum InstrumentCommands {
             warnings.append("instrument file \((folder as NSString).appendingPathComponent(refusal.file)) refused:")
             warnings += refusal.problems.map { "  " + $0 }
         }
-        let (table, notes) = Self.table(instruments, modules: modules, sandbox: sandbox, settings: settings)
-        let asked = instruments.filter { i in table.entries.contains { $0.words == [i.module, i.verb] } }
-        return Loaded(instruments: asked, table: table, warnings: warnings + notes)
+        return Candidates(instruments: instruments, warnings: warnings, sandbox: sandbox)
     }
 
-    /// The instruments' commands that may run here, and a line for each file left out: one whose
+    /// The commands of the instruments read that may run under the protocol's `settings`.
+    package static func load(_ candidates: Candidates, modules: [LoadedModule], settings: ClinicProtocol) -> Loaded {
+        let offered = table(candidates.instruments, modules: modules, sandbox: candidates.sandbox, settings: settings)
+        let asked = candidates.instruments.filter { offered.unasked[$0.verb] == nil }
+        return Loaded(instruments: asked, table: offered.table, warnings: candidates.warnings + offered.notes)
+    }
+
+    /// The instruments' commands that may run here, and why each of the others may not: one whose
     /// module is not loaded, one whose command a module gives itself, one without worked examples
-    /// outside a sandbox, one reading a protocol setting the protocol lacks.
+    /// outside a sandbox, one reading a protocol setting the protocol lacks. `notes` says it of
+    /// the clinic's own (a shipped file a module still codes itself is left out silently);
+    /// `unasked` holds every reason, by command word.
     package static func table(_ instruments: [Instrument], modules: [LoadedModule], sandbox: Bool,
-                               settings: ClinicProtocol) -> (table: HostCommandTable, notes: [String]) {
-        var entries: [CatalogEntry] = [], notes: [String] = []
+                               settings: ClinicProtocol) -> (table: HostCommandTable, notes: [String], unasked: [String: String]) {
+        var entries: [CatalogEntry] = [], notes: [String] = [], unasked: [String: String] = [:]
         for instrument in instruments {
             let command = "\(instrument.module) \(instrument.verb)"
+            let shipped = instrument.folder == InstrumentFile.shippedFolder
+            func leftOut(_ reason: String, silent: Bool = false) {
+                unasked[instrument.verb] = reason
+                if !silent { notes.append("instrument \(instrument.title) is not asked: \(reason)") }
+            }
             guard let module = modules.first(where: { $0.name == instrument.module }) else {
-                notes.append("instrument \(instrument.title) is not asked: its command \(command) names the module \(instrument.module), which is not loaded")
+                leftOut("its command \(command) names the module \(instrument.module), which is not loaded")
                 continue
             }
             // A module's own command comes first (the shipped instruments it still codes itself, silently).
-            let shipped = instrument.folder == InstrumentFile.shippedFolder
             if module.declaration.commands.contains(where: { $0.verb == instrument.verb || $0.aliases.contains(instrument.verb) }) {
-                if !shipped { notes.append("instrument \(instrument.title) is not asked: the module \(instrument.module) gives \(command) itself") }
+                leftOut("the module \(instrument.module) gives \(command) itself", silent: shipped)
                 continue
             }
             // Its entries must never pass for the module's own (a signature, an acknowledgement):
             // it joins only a module that says what it records itself, under another kind.
             guard let own = module.declaration.recordedKinds else {
-                notes.append("instrument \(instrument.title) is not asked: the module \(instrument.module) does not declare the kinds of entry it records, so no instrument may join it")
+                leftOut("the module \(instrument.module) does not declare the kinds of entry it records, so no instrument may join it")
                 continue
             }
             if own.contains(instrument.verb) {
-                if !shipped { notes.append("instrument \(instrument.title) is not asked: the module \(instrument.module) records entries of kind \(instrument.verb) itself") }
+                leftOut("the module \(instrument.module) records entries of kind \(instrument.verb) itself", silent: shipped)
                 continue
             }
             guard sandbox || !instrument.examples.isEmpty else {
-                notes.append("instrument \(instrument.title) is not asked: it carries no worked examples, so it is loaded only into a sandbox")
+                leftOut("it carries no worked examples, so it is loaded only into a sandbox")
                 continue
             }
             if let missing = instrument.context.compactMap(\.setting).first(where: { settings.values[$0] == nil }) {
-                notes.append("instrument \(instrument.title) is not asked: it reads the protocol setting \(missing), which the clinic protocol does not hold")
+                leftOut("it reads the protocol setting \(missing), which the clinic protocol does not hold")
                 continue
             }
             var entry = CatalogEntry(host: [instrument.module, instrument.verb], spec: spec(instrument)) { values, session in
@@ -79,7 +101,7 @@ package enum InstrumentCommands {
             entry.recordsAs = instrument.module
             entries.append(entry)
         }
-        return (HostCommandTable(entries: entries, groupSummaries: [:]), notes)
+        return (HostCommandTable(entries: entries, groupSummaries: [:]), notes, unasked)
     }
 
     /// The command as the shell parses, asks, completes and documents it.

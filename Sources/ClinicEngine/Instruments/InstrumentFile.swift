@@ -49,6 +49,10 @@ package enum InstrumentFile {
                     instrument.folder = folder
                     if let earlier = instruments.first(where: { $0.module == instrument.module && $0.verb == instrument.verb }) {
                         refused.append((folder, Refusal(file: name, problems: ["gives the command \(instrument.module) \(instrument.verb), which \(earlier.title) gives already"])))
+                    } else if let earlier = instruments.first(where: { $0.verb == instrument.verb }) {
+                        // Its facts are named by the command word alone (instrument.isi.total).
+                        refused.append((folder, Refusal(file: name, problems: [
+                            "gives the command \(instrument.module) \(instrument.verb), but \(earlier.title) is \(earlier.module) \(earlier.verb): the facts of both would be instrument.\(instrument.verb).…; give it a command word of its own"])))
                     } else if let same = instruments.first(where: { $0.url == instrument.url && $0.version == instrument.version }) {
                         // One canonical name, one questionnaire: a changed file is a new version.
                         refused.append((folder, Refusal(file: name, problems: [

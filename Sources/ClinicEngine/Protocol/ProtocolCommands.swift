@@ -27,9 +27,14 @@ enum ProtocolCommands {
         return out
     }
 
+    /// The instruments this session asks, whose facts a new protocol's `clinic.also_requires` may name.
+    static func candidates(_ session: Session) -> InstrumentCommands.Candidates {
+        InstrumentCommands.Candidates(instruments: session.instruments, warnings: [], sandbox: session.store.isSandbox)
+    }
+
     static func check(_ path: String, in session: Session) throws -> CommandOutput {
         do {
-            let loaded = try ProtocolLoader.load(path: path, modules: session.plugins.loaded)
+            let loaded = try ProtocolLoader.load(path: path, modules: session.plugins.loaded, instruments: candidates(session))
             var out = CommandOutput()
             out.line("\(path): sound · \(loaded.settings.name) · version \(loaded.settings.version) · \(loaded.entries.count) settings read by the loaded modules")
             if loaded.settings.version == session.clinicProtocol.settings.version && loaded.path != session.clinicProtocol.path {
@@ -109,10 +114,11 @@ package enum ProtocolAdoption {
     /// The protocol in force as the record keeps it, for a start given no protocol file; `nil`
     /// when the record keeps none (a new database, a sandbox, one from before the texts were kept),
     /// with the lines to warn with when the one it keeps does not suit the modules loaded.
-    package static func inForce(_ store: any RecordStore, modules: [LoadedModule]) throws -> (LoadedProtocol?, [String]) {
+    package static func inForce(_ store: any RecordStore, modules: [LoadedModule],
+                                instruments: InstrumentCommands.Candidates) throws -> (LoadedProtocol?, [String]) {
         guard !store.isSandbox, let adopted = try store.adoptedProtocol(), let kept = try store.protocolText(adopted.sha256) else { return (nil, []) }
         do {
-            return (try ProtocolLoader.load(kept: kept, adopted: adopted, modules: modules), [])
+            return (try ProtocolLoader.load(kept: kept, adopted: adopted, modules: modules, instruments: instruments), [])
         } catch {
             return (nil, ["the protocol this database runs under, \(name(adopted.version, adopted.sha256)), cannot be run as the record keeps it:"]
                          + error.problems.map { "  " + $0 }
@@ -144,7 +150,7 @@ package enum ProtocolAdoption {
     static func adopt(_ path: String, physician: String?, in session: Session) throws -> CommandOutput {
         guard let staff = session.staff else { throw CommandError("nobody is signed in", hint: "type login NAME") }
         let loaded: LoadedProtocol
-        do { loaded = try ProtocolLoader.load(path: path, modules: session.plugins.loaded) } catch {
+        do { loaded = try ProtocolLoader.load(path: path, modules: session.plugins.loaded, instruments: ProtocolCommands.candidates(session)) } catch {
             for problem in error.problems { session.console.err("  " + problem) }
             throw CommandError("\(path) is refused: \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s") (listed above); nothing was adopted",
                                  hint: "fix the file, then check it with protocol check FILE")

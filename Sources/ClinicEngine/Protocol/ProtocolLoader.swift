@@ -63,18 +63,36 @@ package enum HostSettings {
     }
 
     /// Every pair of `clinic.also_requires` must name a command the shell knows and a fact a loaded
-    /// module publishes: a misspelt gate would otherwise hold nothing (fail closed, not open).
-    static func checkAlsoRequires(_ p: ClinicProtocol, commands: [String], facts: [String]) -> [String] {
+    /// module or an instrument asked here publishes: a misspelt gate would otherwise hold nothing
+    /// (fail closed, not open). An instrument read but not asked (`unasked`, the reason by its
+    /// command word) is named with its reason, so that the clinic learns why its gate cannot hold.
+    static func checkAlsoRequires(_ p: ClinicProtocol, commands: [String], facts: [String],
+                                  instruments: [Instrument] = [], unasked: [String: String] = [:]) -> [String] {
         alsoRequiredPairs(p).compactMap { pair in
             let what = "\(alsoRequires) '\(pair.text)'"
             guard !pair.command.isEmpty, !pair.fact.isEmpty else {
                 return "\(what) is not COMMAND=FACT (dosing start=followup.baseline)"
             }
             if !commands.contains(pair.command) {
+                if let instrument = instruments.first(where: { "\($0.module) \($0.verb)" == pair.command }), let reason = unasked[instrument.verb] {
+                    return "\(what): the instrument \(instrument.title) is not asked here: \(reason)"
+                }
                 let guess = Suggest.closest(to: pair.command, among: commands)
                 return "\(what) names no command '\(pair.command)'" + (guess.map { "; did you mean '\($0)'?" } ?? "; type help for the commands")
             }
             if !facts.contains(pair.fact) {
+                let words = pair.fact.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+                if words.count == 3, words[0] == "instrument", let instrument = instruments.first(where: { $0.verb == words[1] }) {
+                    if let reason = unasked[instrument.verb] {
+                        return "\(what): the instrument \(instrument.title) is not asked here: \(reason)"
+                    }
+                    return "\(what): \(instrument.title) has no score '\(words[2])'; its facts are \(instrument.facts.joined(separator: ", "))"
+                }
+                if words.first == "instrument" {
+                    let verb = words.count > 1 ? Suggest.closest(to: words[1], among: instruments.map(\.verb)) : nil
+                    return "\(what): no instrument read here publishes the fact '\(pair.fact)' (a clinic's own instruments are given with --instruments DIR)"
+                        + (verb.map { "; did you mean 'instrument.\($0).\(words.count > 2 ? words[2] : "total")'?" } ?? "")
+                }
                 let guess = Suggest.closest(to: pair.fact, among: facts)
                 return "\(what): no loaded module publishes the fact '\(pair.fact)'" + (guess.map { "; did you mean '\($0)'?" } ?? "; status lists the facts")
             }
@@ -157,22 +175,31 @@ package enum ProtocolLoader {
 
     /// Reads the protocol at `path` and checks it against every setting the host and `modules`
     /// declare, and each module's settings taken together.
-    package static func load(path: String, modules: [LoadedModule]) throws(Refusal) -> LoadedProtocol {
-        try checked(try load(path: path, specs: specs(of: modules)), path: path, modules: modules)
+    /// `instruments` are those read from the folders: the facts of the ones that may be asked
+    /// under it are what `clinic.also_requires` may name besides the modules'.
+    package static func load(path: String, modules: [LoadedModule], instruments: InstrumentCommands.Candidates = .none) throws(Refusal) -> LoadedProtocol {
+        try checked(try load(path: path, specs: specs(of: modules)), path: path, modules: modules, instruments: instruments)
     }
 
     /// Reads the protocol `text` (of the file at `path`) and checks it as ``load(path:modules:)`` does.
-    package static func load(text: String, path: String, modules: [LoadedModule]) throws(Refusal) -> LoadedProtocol {
-        try checked(try load(text: text, path: path, specs: specs(of: modules)), path: path, modules: modules)
+    package static func load(text: String, path: String, modules: [LoadedModule],
+                             instruments: InstrumentCommands.Candidates = .none) throws(Refusal) -> LoadedProtocol {
+        try checked(try load(text: text, path: path, specs: specs(of: modules)), path: path, modules: modules, instruments: instruments)
     }
 
-    private static func checked(_ loaded: LoadedProtocol, path: String, modules: [LoadedModule]) throws(Refusal) -> LoadedProtocol {
+    private static func checked(_ loaded: LoadedProtocol, path: String, modules: [LoadedModule],
+                                instruments: InstrumentCommands.Candidates) throws(Refusal) -> LoadedProtocol {
         let name = (path as NSString).lastPathComponent
+        // The instruments asked under these settings, as the program will ask them.
+        let unasked = InstrumentCommands.table(instruments.instruments, modules: modules, sandbox: instruments.sandbox, settings: loaded.settings).unasked
+        let asked = instruments.instruments.filter { unasked[$0.verb] == nil }
         let commands = HostCommands.entries.map(\.name) + modules.flatMap { m in m.declaration.commands.map { "\(m.name) \($0.verb)" } }
-        let facts = modules.flatMap { $0.declaration.facts.map(\.name) }
+            + asked.map { "\($0.module) \($0.verb)" }
+        let facts = modules.flatMap { $0.declaration.facts.map(\.name) } + asked.flatMap(\.facts)
         let line = loaded.entries[HostSettings.alsoRequires].map { ":\($0.line)" } ?? ""
         let problems = HostSettings.check(loaded.settings).map { "\(name): \($0)" }
-            + HostSettings.checkAlsoRequires(loaded.settings, commands: commands, facts: facts).map { "\(name)\(line): \($0)" }
+            + HostSettings.checkAlsoRequires(loaded.settings, commands: commands, facts: facts,
+                                             instruments: instruments.instruments, unasked: unasked).map { "\(name)\(line): \($0)" }
             + modules.flatMap { module in ((module.module as? any SettingsCheckingModule)?.check(loaded.settings) ?? []).map { "\(name): \(module.name): \($0)" } }
         guard problems.isEmpty else { throw Refusal(problems: problems) }
         return loaded
@@ -183,7 +210,7 @@ package enum ProtocolLoader {
     /// against the modules. A setting the test does not give takes the shipped protocol's value;
     /// `clinic.also_requires` is empty unless given (the shipped pairs name the shipped modules).
     package static func load(values: [String: Value], documents: [String: ProtocolDocument], name: String,
-                             modules: [LoadedModule]) throws(Refusal) -> LoadedProtocol {
+                             modules: [LoadedModule], instruments: InstrumentCommands.Candidates = .none) throws(Refusal) -> LoadedProtocol {
         let shippedText = (try? String(contentsOfFile: shippedPath, encoding: .utf8)) ?? ""
         var given = values
         if given[HostSettings.alsoRequires] == nil { given[HostSettings.alsoRequires] = .string("") }
@@ -215,14 +242,15 @@ package enum ProtocolLoader {
                                                              sha256: contentHash(canonical, documents: docs)),
                                     path: name, entries: entries, unread: values.keys.filter { entries[$0] == nil }.sorted(),
                                     text: canonical, form: ProtocolForm())
-        return try checked(loaded, path: name, modules: modules)
+        return try checked(loaded, path: name, modules: modules, instruments: instruments)
     }
 
     /// The protocol adopted, as the record keeps it (`kept`), checked as a file's would be against
     /// the host's and `modules`' settings, and bound to the chain of adoptions: its text and
     /// documents hash to the adoption's sha256, and every setting the adoption names has the value
     /// it names. No YAML is parsed; `audit verify` reads the text again and must find the same form.
-    package static func load(kept: ProtocolText, adopted: AdoptedProtocol, modules: [LoadedModule]) throws(Refusal) -> LoadedProtocol {
+    package static func load(kept: ProtocolText, adopted: AdoptedProtocol, modules: [LoadedModule],
+                             instruments: InstrumentCommands.Candidates = .none) throws(Refusal) -> LoadedProtocol {
         let name = (kept.path as NSString).lastPathComponent
         guard let form = ProtocolForm(kept.form) else {
             throw Refusal(problems: ["\(name): the record's form of it cannot be read (audit verify tells more)"])
@@ -239,7 +267,7 @@ package enum ProtocolLoader {
             throw Refusal(problems: ["\(name): the record's form of it gives \(differs) another value than the adoption (audit verify tells more)"])
         }
         loaded.adoptedAt = adopted.adoptedAt
-        return try checked(loaded, path: kept.path, modules: modules)
+        return try checked(loaded, path: kept.path, modules: modules, instruments: instruments)
     }
 
     /// Reads and checks the protocol at `path`.

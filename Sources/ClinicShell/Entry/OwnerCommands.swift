@@ -126,21 +126,22 @@ package enum OwnerCommand: Equatable {
         let hostCommands = HostCommands.table + ScriptCommands.table
         let plugins = PluginLoader(folders: PluginLoader.standardFolders(explicit: [], environment: environment), host: hostCommands).load()
         for refused in plugins.refused { console.err("warning: module \(refused.file) refused: \(refused.reason)") }
+        // The shipped instruments, whose facts a module's due date may read (their files' problems
+        // are told when the program starts, not here).
+        let candidates = InstrumentCommands.read(folders: [InstrumentFile.shippedFolder], sandbox: store.isSandbox)
         let clinicProtocol: LoadedProtocol
         do {
-            if let inForce = try ProtocolAdoption.inForce(store, modules: plugins.loaded).0 {
+            if let inForce = try ProtocolAdoption.inForce(store, modules: plugins.loaded, instruments: candidates).0 {
                 clinicProtocol = inForce
             } else {
-                clinicProtocol = try ProtocolLoader.load(path: ProtocolLoader.path(explicit: nil, environment: environment), modules: plugins.loaded)
+                clinicProtocol = try ProtocolLoader.load(path: ProtocolLoader.path(explicit: nil, environment: environment), modules: plugins.loaded,
+                                                         instruments: candidates)
             }
         } catch {
             console.err("note: what falls due for each patient is not checked: the protocol to work it out under cannot be read (\(CommandError.reason(error)))")
             return nil
         }
-        // The shipped instruments, whose facts a module's due date may read (their files' problems
-        // are told when the program starts, not here).
-        let instruments = InstrumentCommands.load(folders: [InstrumentFile.shippedFolder], modules: plugins.loaded, sandbox: store.isSandbox,
-                                                  settings: clinicProtocol.settings)
+        let instruments = InstrumentCommands.load(candidates, modules: plugins.loaded, settings: clinicProtocol.settings)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone.current
         let session = Session(store: store, plugins: plugins, clock: store.isSandbox ? SandboxClock(store: store) : SystemClock(), calendar: calendar,

@@ -61,6 +61,10 @@ package enum Program {
             console.err("warning: plugin folder \(folder.path) cannot be read")
         }
 
+        // The instruments given as data (the shipped ones, then the clinic's own), read first: the
+        // protocol's clinic.also_requires may name their facts.
+        let candidates = InstrumentCommands.read(folders: [InstrumentFile.shippedFolder] + options.instrumentFolders, sandbox: store.isSandbox)
+
         // Given no file, the program runs under the protocol the record holds in force; the file
         // (given, or shipped beside the program) is read when the record holds none.
         let protocolPath = ProtocolLoader.path(explicit: options.protocolFile, environment: environment)
@@ -68,12 +72,12 @@ package enum Program {
         var keptRefused = false
         do {
             if protocolPath == ProtocolLoader.shippedPath, options.protocolFile == nil {
-                let (inForce, warnings) = try ProtocolAdoption.inForce(store, modules: plugins.loaded)
+                let (inForce, warnings) = try ProtocolAdoption.inForce(store, modules: plugins.loaded, instruments: candidates)
                 for line in warnings { console.err((line.hasPrefix(" ") ? "" : "warning: ") + line) }
                 keptRefused = !warnings.isEmpty
-                if let inForce { clinicProtocol = inForce } else { clinicProtocol = try ProtocolLoader.load(path: protocolPath, modules: plugins.loaded) }
+                if let inForce { clinicProtocol = inForce } else { clinicProtocol = try ProtocolLoader.load(path: protocolPath, modules: plugins.loaded, instruments: candidates) }
             } else {
-                clinicProtocol = try ProtocolLoader.load(path: protocolPath, modules: plugins.loaded)
+                clinicProtocol = try ProtocolLoader.load(path: protocolPath, modules: plugins.loaded, instruments: candidates)
             }
         } catch let error as ProtocolLoader.Refusal {
             for problem in error.problems { console.err("  " + problem) }
@@ -84,9 +88,8 @@ package enum Program {
             return 1
         }
 
-        // The instruments given as data: the shipped ones, then the clinic's own.
-        let instruments = InstrumentCommands.load(folders: [InstrumentFile.shippedFolder] + options.instrumentFolders, modules: plugins.loaded,
-                                                  sandbox: store.isSandbox, settings: clinicProtocol.settings)
+        // The instruments that may be asked under the protocol (which was checked against the same).
+        let instruments = InstrumentCommands.load(candidates, modules: plugins.loaded, settings: clinicProtocol.settings)
         for line in instruments.warnings { console.err((line.hasPrefix(" ") ? "" : "warning: ") + line) }
 
         var calendar = Calendar(identifier: .gregorian)
