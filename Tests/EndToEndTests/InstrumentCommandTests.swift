@@ -243,5 +243,60 @@ extension EndToEnd {
                 "\(misspelt.stderr)")
         #expect(try h.sql("SELECT count(*) FROM records WHERE kind = 'weight'") == ["1"])
     }
+
+    /// A clinic's own instrument's alert stands on the patient as a module's does: told by status,
+    /// holding every dose, until a clinician types acknowledge NOTE. The PHQ-9's item 9 alert is
+    /// screening's to stand, once.
+    @Test func aClinicsInstrumentsAlertStandsUntilAcknowledged() throws {
+        let h = try Harness(sandbox: true)
+        try h.sandboxWithStaff()
+        let folder = h.folder.appendingPathComponent("alerting")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let alert = #"{ "url": "https://clinic.invalid/fhir/StructureDefinition/instrument-alert", "extension": [ { "url": "when", "valueExpression": { "language": "text/fhirpath", "expression": "%resource.item.where(linkId = 'q5').answer.value.weight() = 4" } }, { "url": "flag", "valueString": "distress_alert" }, { "url": "message", "valueString": "ISI item 5 is 4: very much distressed by sleep; a clinician reviews today" }, { "url": "source", "valueString": "clinic policy" } ] },"#
+        let better = #"{ "url": "https://clinic.invalid/fhir/StructureDefinition/instrument-better""#
+        let text = try TutorialInstrument.text()
+        #expect(text.contains(better))
+        try text.replacingOccurrences(of: better, with: alert + "\n    " + better).write(to: folder.appendingPathComponent("isi.json"), atomically: true, encoding: .utf8)
+        let prelude = Harness.repository.appendingPathComponent("Tests/DoseSafety/prelude.clinic").path
+        let script = try h.write("alert.clinic", """
+            set MRN ALERT-1
+            set WEIGHT 70kg
+            include \(prelude)
+            expect error no alert of an instrument stands on ALERT-1
+            acknowledge nothing to say
+            screening isi q1=3 q2=2 q3=2 q4=2 q5=4 q6=2 q7=2
+            status
+            expect error an alert stands on ALERT-1: ISI #
+            dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL
+            acknowledge reviewed with the patient; sleep clinic referral
+            status
+            dosing plan route=iv dose=0.5mg/kg over=40min conc=1mg/mL
+            screening isi q1=3 q2=2 q3=2 q4=2 q5=3 q6=2 q7=2
+            screening phq9 q1=1 q2=1 q3=1 q4=1 q5=0 q6=0 q7=1 q8=0 q9=1
+            status
+            screening isi q1=3 q2=2 q3=2 q4=2 q5=4 q6=2 q7=2
+            """)
+        let r = try h.run(["--user", "nora", "--instruments", folder.path, script], env: Harness.staff)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("ISI item 5 is 4: very much distressed by sleep; a clinician reviews today"), "\(r.stdout)")
+        let isi = try #require(try h.sql("SELECT id FROM records WHERE kind = 'isi' ORDER BY id").first)
+        #expect(r.stdout.contains("ISI #\(isi): ISI item 5 is 4: very much distressed by sleep; a clinician reviews today (since") && r.stdout.contains("type acknowledge NOTE)"),
+                "\(r.stdout)")
+        #expect(r.stdout.contains("acknowledged the ISI #\(isi) alert"), "\(r.stdout)")
+        #expect(try h.sql("SELECT module, kind, json_extract(payload, '$.response'), json_extract(payload, '$.instrument') FROM records WHERE kind = 'acknowledged'")
+                == ["instrument|acknowledged|\(isi)|screening isi"])
+        #expect(try h.sql("SELECT count(*) FROM records WHERE module = 'dosing' AND kind = 'order'") == ["1"])
+        // The PHQ-9's alert stands once, screening's, acknowledged with screening's own command.
+        let last = try #require(r.stdout.components(separatedBy: "PHQ-9 #").last)
+        #expect(r.stdout.components(separatedBy: "type screening acknowledge NOTE").count == 2, "\(r.stdout)")
+        #expect(!last.contains("type acknowledge NOTE"), "\(r.stdout)")
+        // Without the file, what the response's alerts said still stands, and is acknowledged.
+        let again = try #require(try h.sql("SELECT id FROM records WHERE kind = 'isi' ORDER BY id DESC").first)
+        let without = try h.run(["--user", "nora", "-c", "patient open ALERT-1", "-c", "acknowledge seen again; plan unchanged"], env: Harness.staff)
+        #expect(without.status == 0, "\(without.stderr)")
+        #expect(without.stdout.contains("screening isi #\(again): ISI item 5 is 4: very much distressed by sleep; a clinician reviews today (since"), "\(without.stdout)")
+        #expect(without.stdout.contains("acknowledged the screening isi #\(again) alert"), "\(without.stdout)")
+        #expect(try h.run(["--user", "nora", "--instruments", folder.path, "-c", "audit verify"], env: Harness.staff).status == 0)
+    }
 }
 }

@@ -89,6 +89,31 @@ import Testing
         #expect(console.output.contains { $0.contains("PHQ-9") && $0.contains("0 minimal") && $0.contains("1 on ") })
     }
 
+    /// A shipped instrument's alert is stood by the module it joins, whose code ships with it (the
+    /// host stands only a clinic's own): each worked example that raises one leaves exactly one
+    /// alert standing, acknowledged with the module's own command.
+    @Test func everyShippedInstrumentsAlertStandsInItsModule() throws {
+        let (instruments, refused) = InstrumentFile.readFolder(InstrumentFile.shippedFolder)
+        #expect(refused.isEmpty)
+        let alerting = instruments.filter { !$0.alerts.isEmpty }
+        #expect(alerting.map(\.verb) == ["phq9"], "a shipped instrument with alerts needs its module's standing alert tested here")
+        for instrument in alerting {
+            #expect(instrument.module == "screening")
+            var raised = 0
+            for example in instrument.examples where !(example.flags ?? []).isEmpty {
+                let (session, _) = try session(sex: "F")
+                let answers = example.answers.sorted { $0.key.localizedStandardCompare($1.key) == .orderedAscending }.map { "\($0.key)=\($0.value)" }
+                #expect(session.execute("screening \(instrument.verb) \(answers.joined(separator: " "))", source: "t") == .ok)
+                let standing = try FactEngine(session: session).alerts()
+                #expect(standing.count == 1 && standing.first?.acknowledgedBy == "screening acknowledge NOTE", "example \(example.number): \(standing)")
+                #expect(session.execute("screening acknowledge seen by the physician", source: "t") == .ok)
+                #expect(try FactEngine(session: session).alerts().isEmpty)
+                raised += 1
+            }
+            #expect(raised > 0, "\(instrument.title) has no worked example that raises its alert")
+        }
+    }
+
     @Test func theShellAsksEachItemWithItsWordingAndAnchors() throws {
         let (session, console) = try session(sex: "F")
         let input = ScriptedInput(["2", "4", "1"])

@@ -165,7 +165,7 @@ package struct FactEngine {
 
     package func alerts() throws -> [StandingAlert] {
         guard let reader = record() else { return [] }
-        return try session.plugins.loaded.flatMap { m in
+        let modules = try session.plugins.loaded.flatMap { m in
             try ModuleCall.run(m, "working out its alerts") {
                 let alerts = try (m.module as? any AlertingModule)?.alerts(from: reader) ?? []
                 for alert in alerts {
@@ -174,6 +174,8 @@ package struct FactEngine {
                 return alerts
             }
         }
+        // A clinic's instruments' alerts, which the host stands (a shipped one's stands in its module).
+        return try modules + InstrumentAlerts.alerts(for: reader.patient, in: session)
     }
 
     /// Refuses a command that orders or gives treatment while an alert stands on the patient.

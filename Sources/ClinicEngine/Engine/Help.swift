@@ -116,7 +116,7 @@ enum Help {
         static func of(_ entry: CatalogEntry) -> Section {
             if entry.module != nil { return .clinical }
             switch entry.words[0] {
-            case "patient", "visit", "board", "status", "amend", "report": return .patients
+            case "patient", "visit", "board", "status", "amend", "report", InstrumentAlerts.command: return .patients
             case "login", "logout", "as", "whoami", "help", "quit", "exit", "password": return .session
             default: return .administration
             }

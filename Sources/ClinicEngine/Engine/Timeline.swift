@@ -54,6 +54,8 @@ enum Timeline {
         switch (entry.module, entry.kind) {
         case ("visit", "started"): return "visit started (\(entry.payload["kind"]?.stringValue ?? "?"))"
         case ("visit", "ended"): return "visit ended after \(entry.payload["minutes"]?.intValue ?? 0) min"
+        case (InstrumentAlerts.module, InstrumentAlerts.kind):
+            return "\(entry.payload["instrument"]?.stringValue ?? "?") #\(entry.payload["response"]?.intValue ?? 0) alert acknowledged: \(entry.payload["note"]?.stringValue ?? "")"
         default: break
         }
         guard case .object(let fields) = entry.payload else { return entry.payload.typed }

@@ -101,6 +101,8 @@ package enum InstrumentCommands {
             entry.recordsAs = instrument.module
             entries.append(entry)
         }
+        // A clinic's instrument's alert stands until acknowledged, with a command of its own.
+        entries.append(InstrumentAlerts.entry)
         return (HostCommandTable(entries: entries, groupSummaries: [:]), notes, unasked)
     }
 
@@ -196,6 +198,8 @@ package enum InstrumentCommands {
             shown.append(band)
         }
         for flag in result.flags { payload[flag] = .bool(true) }
+        // What each alert said, which stands on the patient until acknowledged (InstrumentAlerts).
+        if !result.alerts.isEmpty { payload["alerts"] = .array(result.alerts.map { .string($0) }) }
         // One version, one file: a response scored by a file changed under the same version would
         // leave the patient's responses exportable against neither.
         let named = "\(instrument.url)|\(instrument.version)"

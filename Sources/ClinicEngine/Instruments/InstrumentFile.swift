@@ -316,9 +316,10 @@ package enum InstrumentFile {
                 }
             }
             // Every name the recorded response holds is one thing: an answer, its weight, a score,
-            // an alert's flag, or what the program adds (the band, the questionnaire and its hash).
+            // an alert's flag, or what the program adds (the band, what the alerts said, the
+            // questionnaire and its hash).
             var named: [String: String] = ["band": "the band the program records", "questionnaire": "the questionnaire the program records",
-                                           "questionnaire_sha256": "the file's hash the program records"]
+                                           "questionnaire_sha256": "the file's hash the program records", "alerts": "what the alerts said, which the program records"]
             func name(_ key: String, _ what: String) {
                 if let before = named[key] { refuse("item", "\(key) is both \(before) and \(what): a response records each name once") } else { named[key] = what }
             }
