@@ -196,6 +196,42 @@ import Testing
         #expect(bar.contains("version: holds | or a space"), "\(bar)")
         let helpTwice = Self.refusal(try Self.changed("gad7", #""linkId": "q1_help""#, #""linkId": "q2""#))
         #expect(helpTwice.contains("(q2): the linkId is used twice"), "\(helpTwice)")
+        // An alert's flag is a name the response records; its message is words to show.
+        for flag in ["", "item 9", "Item9"] {
+            let named = Self.refusal(try Self.changed("phq9", #""valueString": "item9_alert""#, "\"valueString\": \"\(flag)\""))
+            #expect(named.contains(".flag: an alert's flag is a name the response records"), "\(flag): \(named)")
+        }
+        let blank = try Self.edited("phq9") { q in
+            q.update("extension") { extensions in
+                for i in extensions.indices where (extensions[i]["url"]?.stringValue ?? "").hasSuffix("instrument-alert") {
+                    extensions[i].update("extension") { parts in
+                        for j in parts.indices where parts[j]["url"]?.stringValue == "message" { parts[j] = ["url": "message", "valueString": "   "] }
+                    }
+                }
+            }
+        }
+        #expect(Self.refusal(blank).contains(".message: an alert's message is the words staff are shown"), "\(Self.refusal(blank))")
+    }
+
+    /// An alert whose message gives no text still raises the alert, in the program's words, so
+    /// that the response (and the alert with it) is never lost; a worked example that meets it
+    /// refuses the file.
+    @Test func anAlertWhoseMessageGivesNoTextIsStillRaised() throws {
+        let message = "'PHQ-9 item 9 is ' & %resource.item.where(linkId = 'q9').answer.value.weight().toString() & ': thoughts of being better off dead or of self-harm; a clinician must see the patient today'"
+        let numeric = try Self.changed("phq9", message, "%resource.item.where(linkId = 'q9').answer.value.weight()")
+        #expect(Self.refusal(numeric).contains("the alert item9_alert's message gives no text"), "\(Self.refusal(numeric))")
+        var instrument = try InstrumentFile.read(try Self.text("phq9"), file: "phq9.json")
+        instrument.alerts[0].message = .expression(try FHIRPathSubset.parse("%resource.item.where(linkId = 'q9').answer.value.weight()"))
+        var answers: [String: FHIRPathSubset.Value] = [:]
+        for item in instrument.items {
+            if case .choice(let options) = item.kind, let option = options.first(where: { $0.code == (item.linkId == "q9" ? "2" : "0") }) {
+                answers[item.linkId] = .coding(code: option.code, weight: option.weight)
+            }
+        }
+        let result = try instrument.score(answers, context: [:])
+        #expect(result.flags == ["item9_alert"])
+        #expect(result.alerts.first?.hasPrefix("PHQ-9: item9_alert raised (") == true, "\(result.alerts)")
+        #expect(result.faults == ["the alert item9_alert's message gives no text"])
     }
 
     /// One canonical name, one questionnaire: a second file with the same url and version, in
@@ -288,8 +324,11 @@ import Testing
         #expect(!missing.isPresent && missing.detail == "no ISI is recorded for A-1" && missing.remedy?.name == "screening isi")
         #expect(FactEngine(session: session).spec("instrument.isi.total")?.establishedBy == "screening isi")
         #expect(try session.fact("instrument.isi.nothing") == nil && session.fact("instrument.phq9.total") == nil)
-        _ = try session.append(RecordDraft(kind: "isi", payload: ["total": 9, "band": "subthreshold insomnia"]), as: "screening")
-        let stored = try session.append(RecordDraft(kind: "isi", payload: ["total": 15, "band": "clinical insomnia, moderate"]), as: "screening")
+        let isi: Value = "https://clinic.example.org/fhir/Questionnaire/isi|1.0.0"
+        _ = try session.append(RecordDraft(kind: "isi", payload: ["total": 9, "band": "subthreshold insomnia", "questionnaire": isi]), as: "screening")
+        let stored = try session.append(RecordDraft(kind: "isi", payload: ["total": 15, "band": "clinical insomnia, moderate", "questionnaire": isi]), as: "screening")
+        // A later response to another questionnaire, given the same command word by another file, is not the ISI's.
+        _ = try session.append(RecordDraft(kind: "isi", payload: ["total": 2, "questionnaire": "https://other.example/fhir/Questionnaire/sleep|1.0.0"]), as: "screening")
         let present = try #require(try session.fact("instrument.isi.total"))
         #expect(present.isPresent && present.value == .int(15) && present.basis == [stored.id], "\(present)")
         #expect(present.detail.hasPrefix("ISI total 15 · clinical insomnia, moderate (#\(stored.id), "), "\(present.detail)")

@@ -207,11 +207,11 @@ extension EndToEnd {
         let resources = Harness.products.appendingPathComponent("clinic_ClinicEngine.resources")
         let shipped = try String(contentsOf: resources.appendingPathComponent("clinic-protocol.yaml"), encoding: .utf8)
         _ = try h.write("consent-ketamine.txt", try String(contentsOf: resources.appendingPathComponent("consent-ketamine.txt"), encoding: .utf8))
-        func protocolFile(_ pairs: String) throws -> String {
+        func protocolFile(_ pairs: String, _ name: String = "gated.yaml") throws -> String {
             let text = shipped.replacingOccurrences(of: "clinic.also_requires:\n    value: \"dosing start=followup.baseline\"",
                                                     with: "clinic.also_requires:\n    value: \"\(pairs)\"")
             #expect(text != shipped)
-            return try h.write("gated.yaml", text)
+            return try h.write(name, text)
         }
         let folder = try TutorialInstrument.folder(in: h.folder)
         let gated = try protocolFile("dosing start=followup.baseline; intake weight=instrument.isi.total")
@@ -238,9 +238,36 @@ extension EndToEnd {
             "clinic.also_requires 'intake weight=instrument.isi.total': the instrument ISI is not asked here: its command pharmacy isi names the module pharmacy, which is not loaded"),
                 "\(unasked.stderr)")
         // A score the instrument does not give is named with those it gives.
-        let misspelt = try h.run(["--protocol", try protocolFile("intake weight=instrument.isi.totl"), "--instruments", folder, "--user", "nora", "-c", "status"], env: Harness.staff)
+        let misspelt = try h.run(["--protocol", try protocolFile("intake weight=instrument.isi.totl", "misspelt.yaml"), "--instruments", folder, "--user", "nora", "-c", "status"], env: Harness.staff)
         #expect(misspelt.status == 2 && misspelt.stderr.contains("'intake weight=instrument.isi.totl': ISI has no score 'totl'; its facts are instrument.isi.total"),
                 "\(misspelt.stderr)")
+        // A command made to wait for what only it records could never run.
+        let selfGated = try h.run(["--protocol", try protocolFile("screening isi=instrument.isi.total", "self.yaml"), "--instruments", folder, "--user", "nora", "-c", "status"],
+                                  env: Harness.staff)
+        #expect(selfGated.status == 2 && selfGated.stderr.contains("screening isi is what records instrument.isi.total, so it could never run"), "\(selfGated.stderr)")
+        #expect(try h.sql("SELECT count(*) FROM records WHERE kind = 'weight'") == ["1"])
+
+        // Another questionnaire given the same command word by another file is not the ISI.
+        let other = h.folder.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        try TutorialInstrument.text().replacingOccurrences(of: "https://clinic.example.org/fhir/Questionnaire/isi", with: "https://other.example/fhir/Questionnaire/sleep")
+            .write(to: other.appendingPathComponent("isi.json"), atomically: true, encoding: .utf8)
+        #expect(try h.run(["--instruments", other.path, "--user", "nora", "-c", "patient new --name 'Bo Lind' --dob 1970-02-02 --sex M --mrn B-2",
+                           "-c", "visit start --kind consult", "-c", Self.isi], env: Harness.staff).status == 0)
+        let otherGate = try h.run(["--protocol", gated, "--instruments", folder,
+                                   "--user", "nora", "-c", "patient open B-2", "-c", "intake weight 80kg"], env: Harness.staff)
+        #expect(otherGate.status == 1 && otherGate.stderr.contains("instrument.isi.total is missing (no ISI is recorded for B-2)"), "\(otherGate.stderr)")
+
+        // Adopted in the sandbox, the gate is what the sandbox runs under from then on, started
+        // without --protocol; without the instruments it names, the start says to give them.
+        let adopt = try h.run(["--protocol", gated, "--instruments", folder, "--user", "admin", "-c", "protocol adopt \(gated) --physician patel"],
+                              env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"])
+        #expect(adopt.status == 0, "\(adopt.stderr)")
+        let underIt = try h.run(["--instruments", folder, "--user", "nora", "-c", "patient open B-2", "-c", "intake weight 80kg"], env: Harness.staff)
+        #expect(underIt.status == 1 && underIt.stderr.contains("instrument.isi.total is missing (no ISI is recorded for B-2)"), "\(underIt.stderr)")
+        let noInstruments = try h.run(["--user", "nora", "-c", "patient open B-2", "-c", "intake weight 80kg"], env: Harness.staff)
+        #expect(noInstruments.status == 1 && noInstruments.stderr.contains("start it with --instruments DIR, the folder of the instruments its clinic.also_requires names")
+                && noInstruments.stderr.contains("patient open refused: this database runs under protocol"), "\(noInstruments.stderr)")
         #expect(try h.sql("SELECT count(*) FROM records WHERE kind = 'weight'") == ["1"])
     }
 

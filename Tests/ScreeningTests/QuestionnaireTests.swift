@@ -83,6 +83,8 @@ import Testing
         #expect(console.output.last == "recorded PHQ-9 #3 · PHQ-9 1 · minimal")
         let stored = try #require(try session.store.records(patientID: session.patient!.id, module: "screening", kind: "phq9").last)
         #expect(stored.payload["item9_alert"] == true && stored.payload["q9"] == "1" && stored.payload["q9_score"] == 1)
+        // Screening stands it, from its flag: the host keeps no words of its own to stand.
+        #expect(stored.payload["alerts"] == nil)
         #expect(session.execute("screening phq9 q1=0 q2=0 q3=0 q4=0 q5=0 q6=0 q7=0 q8=0 q9=0", source: "t") == .ok)
         #expect(!console.output.suffix(1).contains { $0.contains("ALERT") })
         #expect(session.execute("screening show", source: "t") == .ok)

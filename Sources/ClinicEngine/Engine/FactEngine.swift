@@ -49,7 +49,9 @@ package struct FactEngine {
     private func instrumentFact(_ name: String, from reader: HostRecordReader) throws -> Fact? {
         guard let (instrument, score) = instrumentScore(name) else { return nil }
         let command = CommandReference(instrument.module, instrument.verb)
-        guard let latest = try reader.records(module: instrument.module, kind: instrument.verb, visitOnly: false).last else {
+        // Another questionnaire given the same command word by another file is not this one.
+        guard let latest = try reader.records(module: instrument.module, kind: instrument.verb, visitOnly: false)
+            .last(where: { $0.payload["questionnaire"]?.stringValue?.hasPrefix(instrument.url + "|") == true }) else {
             var missing = Fact.missing(name, "no \(instrument.title) is recorded for \(reader.patient.mrn)")
             missing.remedy = command
             return missing

@@ -160,6 +160,8 @@ package struct Instrument: Sendable {
         package var band: String?
         package var alerts: [String]
         package var flags: [String]
+        /// What the file got wrong that scoring went past (an alert's message that gives no text).
+        package var faults: [String] = []
         /// The file's own words for the result, when it gives them.
         package var shown: String?
     }
@@ -239,7 +241,16 @@ package struct Instrument: Sendable {
                 throw FHIRPathSubset.Failure(reason: "the alert \(alert.flag)'s condition gives no true or false")
             }
             guard when == [.bool(true)] else { continue }
-            result.alerts.append(try alert.message.said(in: response, "the alert \(alert.flag)'s message"))
+            // What it says is never a reason to lose the response and the alert with it: a message
+            // that gives no text (a fault of the file, which its examples are checked for) raises
+            // the alert in the program's words.
+            let said: String
+            do { said = try alert.message.said(in: response, "the alert \(alert.flag)'s message").trimmingCharacters(in: .whitespaces) } catch {
+                result.faults.append(error.reason)
+                said = ""
+            }
+            if said.isEmpty && result.faults.isEmpty { result.faults.append("the alert \(alert.flag)'s message gives no words") }
+            result.alerts.append(said.isEmpty ? "\(title): \(alert.flag) raised (\(alert.source))" : said)
             result.flags.append(alert.flag)
         }
         result.shown = try self.result?.said(in: response, "the result")

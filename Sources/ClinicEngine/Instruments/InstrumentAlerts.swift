@@ -18,19 +18,18 @@ enum InstrumentAlerts {
     static let command = "acknowledge"
 
     /// The responses of `patient` whose alerts stand, oldest first, each with the instrument's
-    /// title. Every response to an instrument given as data counts, whether or not its file is
-    /// loaded now (removing a file does not clear its alerts): the modules an instrument may join
-    /// are read, and a shipped instrument's responses are left to its module.
+    /// title. Every response that kept what its alerts said (a clinic's instrument's, decided when
+    /// it was recorded) counts, whether or not its file is loaded now: removing a file does not
+    /// clear its alerts. The modules an instrument may join are read.
     static func standing(for patient: PatientInfo, in session: Session) throws -> [(title: String, response: StoredRecord)] {
         let hosts = session.plugins.loaded.filter { $0.declaration.recordedKinds != nil }.map(\.name)
         guard !hosts.isEmpty else { return [] }
-        let shipped = Set(session.instruments.filter { $0.folder == InstrumentFile.shippedFolder }.map { "\($0.module) \($0.verb)" })
         let acknowledged = Set(try session.store.records(patientID: patient.id, module: module, kind: kind).compactMap { $0.payload["response"]?.intValue })
         var out: [(title: String, response: StoredRecord)] = []
         for host in hosts {
             for response in try session.store.records(patientID: patient.id, module: host)
             where response.payload["questionnaire"] != nil && !(response.payload["alerts"]?.arrayValue ?? []).isEmpty
-                && !shipped.contains("\(host) \(response.kind)") && !acknowledged.contains(Int(response.id)) {
+                && !acknowledged.contains(Int(response.id)) {
                 let title = session.instruments.first { $0.module == host && $0.verb == response.kind }?.title ?? "\(host) \(response.kind)"
                 out.append((title, response))
             }

@@ -198,8 +198,12 @@ package enum InstrumentCommands {
             shown.append(band)
         }
         for flag in result.flags { payload[flag] = .bool(true) }
-        // What each alert said, which stands on the patient until acknowledged (InstrumentAlerts).
-        if !result.alerts.isEmpty { payload["alerts"] = .array(result.alerts.map { .string($0) }) }
+        // A clinic's instrument's alerts stand on the patient, as they were said, until a clinician
+        // acknowledges them (InstrumentAlerts); a shipped one's stand in its module, from its flag.
+        // Decided here, once: what a response needs does not change with the files loaded later.
+        if !result.alerts.isEmpty && instrument.folder != InstrumentFile.shippedFolder {
+            payload["alerts"] = .array(result.alerts.map { .string($0) })
+        }
         // One version, one file: a response scored by a file changed under the same version would
         // leave the patient's responses exportable against neither.
         let named = "\(instrument.url)|\(instrument.version)"

@@ -129,6 +129,7 @@ package enum InstrumentFile {
             if let shown = example.result, result.shown != shown {
                 problems.append("\(place): the result reads '\(result.shown ?? "")'; the example says '\(shown)'")
             }
+            for fault in result.faults { problems.append("\(place): \(fault)") }
             if let flags = example.flags, Set(flags) != Set(result.flags) {
                 func said(_ flags: [String]) -> String { flags.isEmpty ? "none" : flags.sorted().joined(separator: " ") }
                 problems.append("\(place): the alerts raised are '\(said(result.flags))'; the example says '\(said(flags))'")
@@ -235,6 +236,12 @@ package enum InstrumentFile {
                           let when = expression(parts["when"]?["valueExpression"], path: path + ".when") else {
                         if parts["when"] != nil { refuse(path, "an alert has when, message, flag and source") }
                         continue
+                    }
+                    if flag.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) == nil {
+                        refuse(path + ".flag", "an alert's flag is a name the response records: lower case letters, digits and _, starting with a letter")
+                    }
+                    if case .fixed(let words) = message, words.trimmingCharacters(in: .whitespaces).isEmpty {
+                        refuse(path + ".message", "an alert's message is the words staff are shown")
                     }
                     alerts.append(Instrument.Alert(when: when, message: message, flag: flag, source: source))
                 case InstrumentFile.base + "example":

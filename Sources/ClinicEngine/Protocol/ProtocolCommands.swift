@@ -83,9 +83,11 @@ package enum ProtocolAdoption {
     /// differs from the file loaded refuses all but signing in and adopting (see ``refusal(in:)``).
     /// Returns the lines to warn with, if any.
     package static func atStart(_ session: Session) throws -> [String] {
-        guard !session.store.isSandbox else { return [] }
         let loaded = session.clinicProtocol.settings
         guard let adopted = try session.store.adoptedProtocol() else {
+            // A sandbox runs under the file it is started with until it adopts a protocol; from
+            // then on it keeps to it as a live record does, so that what is practised is what runs.
+            guard !session.store.isSandbox else { return [] }
             try session.store.transaction {
                 try session.store.adoptProtocol(sha256: loaded.sha256, name: loaded.name, version: loaded.version, settings: settings(of: loaded),
                                                 at: session.now, by: nil, signature: nil)
@@ -112,24 +114,30 @@ package enum ProtocolAdoption {
     }
 
     /// The protocol in force as the record keeps it, for a start given no protocol file; `nil`
-    /// when the record keeps none (a new database, a sandbox, one from before the texts were kept),
-    /// with the lines to warn with when the one it keeps does not suit the modules loaded.
+    /// when the record keeps none (a new database, a sandbox that never adopted one, one from
+    /// before the texts were kept), with the lines to warn with when the one it keeps does not suit
+    /// the modules and instruments loaded.
     package static func inForce(_ store: any RecordStore, modules: [LoadedModule],
                                 instruments: InstrumentCommands.Candidates) throws -> (LoadedProtocol?, [String]) {
-        guard !store.isSandbox, let adopted = try store.adoptedProtocol(), let kept = try store.protocolText(adopted.sha256) else { return (nil, []) }
+        guard let adopted = try store.adoptedProtocol(), let kept = try store.protocolText(adopted.sha256) else { return (nil, []) }
         do {
             return (try ProtocolLoader.load(kept: kept, adopted: adopted, modules: modules, instruments: instruments), [])
         } catch {
+            // An instrument it names and this start does not ask is given with --instruments, not
+            // by another protocol file.
+            let instrumentMissing = error.problems.contains { $0.contains("--instruments DIR") || $0.contains("is not asked here") }
             return (nil, ["the protocol this database runs under, \(name(adopted.version, adopted.sha256)), cannot be run as the record keeps it:"]
                          + error.problems.map { "  " + $0 }
                          + ["  the program reads the protocol file instead (\(ProtocolLoader.shippedPath))",
-                            "  start it with --protocol FILE, the file adopted (it was \(kept.path)); audit verify tells what changed in the record"])
+                            instrumentMissing
+                            ? "  start it with --instruments DIR, the folder of the instruments its clinic.also_requires names"
+                            : "  start it with --protocol FILE, the file adopted (it was \(kept.path)); audit verify tells what changed in the record"])
         }
     }
 
     /// Why a command may not run now: the database runs under another protocol than the file loaded.
     static func refusal(for entry: CatalogEntry, in session: Session) throws -> CommandError? {
-        guard !session.store.isSandbox, !entry.isOpen, entry.words.first != "protocol",
+        guard !entry.isOpen, entry.words.first != "protocol",
               !["logout", "whoami", "status", "modules"].contains(entry.name), entry.name != "audit verify",
               let adopted = try session.store.adoptedProtocol(), adopted.sha256 != session.clinicProtocol.settings.sha256
         else { return nil }

@@ -66,7 +66,8 @@ package enum HostSettings {
     /// module or an instrument asked here publishes: a misspelt gate would otherwise hold nothing
     /// (fail closed, not open). An instrument read but not asked (`unasked`, the reason by its
     /// command word) is named with its reason, so that the clinic learns why its gate cannot hold.
-    static func checkAlsoRequires(_ p: ClinicProtocol, commands: [String], facts: [String],
+    /// A command made to wait for a fact only it establishes could never run.
+    static func checkAlsoRequires(_ p: ClinicProtocol, commands: [String], facts: [String], establishedBy: [String: String] = [:],
                                   instruments: [Instrument] = [], unasked: [String: String] = [:]) -> [String] {
         alsoRequiredPairs(p).compactMap { pair in
             let what = "\(alsoRequires) '\(pair.text)'"
@@ -95,6 +96,9 @@ package enum HostSettings {
                 }
                 let guess = Suggest.closest(to: pair.fact, among: facts)
                 return "\(what): no loaded module publishes the fact '\(pair.fact)'" + (guess.map { "; did you mean '\($0)'?" } ?? "; status lists the facts")
+            }
+            if establishedBy[pair.fact] == pair.command {
+                return "\(what): \(pair.command) is what records \(pair.fact), so it could never run"
             }
             return nil
         }
@@ -196,9 +200,12 @@ package enum ProtocolLoader {
         let commands = HostCommands.entries.map(\.name) + modules.flatMap { m in m.declaration.commands.map { "\(m.name) \($0.verb)" } }
             + asked.map { "\($0.module) \($0.verb)" }
         let facts = modules.flatMap { $0.declaration.facts.map(\.name) } + asked.flatMap(\.facts)
+        var establishedBy: [String: String] = [:]
+        for fact in modules.flatMap(\.declaration.facts) { establishedBy[fact.name] = fact.establishedBy }
+        for instrument in asked { for fact in instrument.facts { establishedBy[fact] = "\(instrument.module) \(instrument.verb)" } }
         let line = loaded.entries[HostSettings.alsoRequires].map { ":\($0.line)" } ?? ""
         let problems = HostSettings.check(loaded.settings).map { "\(name): \($0)" }
-            + HostSettings.checkAlsoRequires(loaded.settings, commands: commands, facts: facts,
+            + HostSettings.checkAlsoRequires(loaded.settings, commands: commands, facts: facts, establishedBy: establishedBy,
                                              instruments: instruments.instruments, unasked: unasked).map { "\(name)\(line): \($0)" }
             + modules.flatMap { module in ((module.module as? any SettingsCheckingModule)?.check(loaded.settings) ?? []).map { "\(name): \(module.name): \($0)" } }
         guard problems.isEmpty else { throw Refusal(problems: problems) }
