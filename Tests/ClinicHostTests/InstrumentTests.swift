@@ -313,6 +313,16 @@ import Testing
         #expect(throws: FHIRPathSubset.Refusal.self) { try FHIRPathSubset.parse("1" + String(repeating: "0", count: 400)) }
     }
 
+    /// toString() writes a number as the shell shows a score, so a message and the score beside it
+    /// agree: 7, 4.83, 0.3.
+    @Test(arguments: [("7", "7"), ("4.83", "4.83"), ("0.1 + 0.2", "0.30000000000000004"), ("(0.1 + 0.2).round(1)", "0.3"), ("100000000000000", "100000000000000"), ("-2.5", "-2.5")])
+    func toStringWritesANumberAsTheShellDoes(_ expression: String, _ written: String) throws {
+        let response = FHIRPathSubset.Response(items: [], answers: [:])
+        let value = try FHIRPathSubset.evaluate(try FHIRPathSubset.parse("(\(expression)).toString()"), response)
+        #expect(value == [.string(written)])
+        if let n = Double(written) { #expect(FieldSpec.format(n) == written) }
+    }
+
     /// Each score of an instrument given as data is a fact, `instrument.VERB.SCORE`: the latest
     /// response's, with its value; missing, naming the command, until one is recorded.
     @Test func eachScoreIsAFact() throws {

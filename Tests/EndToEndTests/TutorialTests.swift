@@ -39,17 +39,23 @@ extension EndToEnd {
         #expect(r.status == 0, "\(r.stderr)")
     }
 
-    @Test func thePluginTutorialWorksAsWritten() throws {
+    /// The tutorial of `doc` (under docs/), run as a reader runs it: from the checkout, with
+    /// `tools` first on the PATH, then the system's, and nothing else defined (the harness's HOME
+    /// is the test's folder).
+    static func runTutorial(_ doc: String, tools: String, seconds: Double) throws -> (Harness, Harness.Result) {
         let h = try Harness()
-        let doc = try String(contentsOf: Harness.repository.appendingPathComponent("docs/PLUGINS.md"), encoding: .utf8)
-        let tutorial = Self.script(doc)
-        #expect(tutorial.steps >= 7)
+        let tutorial = Self.script(try String(contentsOf: Harness.repository.appendingPathComponent("docs/" + doc), encoding: .utf8))
+        #expect(tutorial.steps >= 7, "\(doc): \(tutorial.steps) steps")
         let path = try h.write("tutorial.sh", tutorial.script)
-        let swift = URL(fileURLWithPath: try ContainmentTests.swiftc()).deletingLastPathComponent().path
-        // As a reader runs it: from the checkout, with the toolchain on the PATH and nothing else
-        // defined (the harness's HOME is the test's folder).
-        let r = try h.run([path], env: ["PATH": "\(swift):/usr/bin:/bin"], executable: "/bin/bash", in: Harness.repository, seconds: 1500)
+        let r = try h.run([path], env: ["PATH": "\(tools):/usr/bin:/bin"], executable: "/bin/bash", in: Harness.repository, seconds: seconds)
         #expect(r.status == 0, "the tutorial failed: \(r.stdout)\n\(r.stderr)")
+        return (h, r)
+    }
+
+    @Test func thePluginTutorialWorksAsWritten() throws {
+        // The toolchain a reader builds the module with.
+        let swift = URL(fileURLWithPath: try ContainmentTests.swiftc()).deletingLastPathComponent().path
+        let (h, r) = try Self.runTutorial("PLUGINS.md", tools: swift, seconds: 1500)
         #expect(r.stdout.contains("checklist") && r.stdout.contains("loaded (--plugins)"), "\(r.stdout)")
         #expect(r.stdout.contains("requires: intake.weight"), "help shows the declaration")
         // The protocol's clinic.also_requires holds dosing start for the clinic's own checklist.
@@ -62,16 +68,10 @@ extension EndToEnd {
     /// From nothing to the Insomnia Severity Index loaded, its examples catching a wrong weight,
     /// asked at two visits, trended against its minimal important difference, and exported.
     @Test func theInstrumentTutorialWorksAsWritten() throws {
-        let h = try Harness()
-        let doc = try String(contentsOf: Harness.repository.appendingPathComponent("docs/INSTRUMENTS.md"), encoding: .utf8)
-        let tutorial = Self.script(doc)
-        #expect(tutorial.steps >= 7)
-        let path = try h.write("tutorial.sh", tutorial.script)
         let started = Date()
-        // The reader's python3 (the one fhir.resources is installed for), then the system's tools.
+        // The reader's python3 (the one fhir.resources is installed for).
         let python = URL(fileURLWithPath: Harness.tool("python3")).deletingLastPathComponent().path
-        let r = try h.run([path], env: ["PATH": "\(python):/usr/bin:/bin"], executable: "/bin/bash", in: Harness.repository, seconds: 300)
-        #expect(r.status == 0, "the tutorial failed: \(r.stdout)\n\(r.stderr)")
+        let (h, r) = try Self.runTutorial("INSTRUMENTS.md", tools: python, seconds: 300)
         let out = r.stdout + r.stderr
         #expect(out.contains("insomnia (Insomnia Severity Index, 7 items, 0–28)"), "help shows it: \(out)")
         #expect(out.contains("wrong/isi.json refused:") && out.contains("example 5: total is 23 by the instrument's scoring; the example says 22"), "\(out)")

@@ -143,7 +143,7 @@ package enum FHIR {
         for entry in try store.records(patientID: patient.id) where entry.amends == nil {
             guard let named = entry.payload["questionnaire"]?.stringValue, let hash = entry.payload["questionnaire_sha256"]?.stringValue else { continue }
             guard let instrument = session.instruments.first(where: { $0.module == entry.module && $0.verb == entry.kind }),
-                  "\(instrument.url)|\(instrument.version)" == named else {
+                  instrument.canonical == named else {
                 throw CommandError("\(entry.module) \(entry.kind) #\(entry.id) answers \(named), which this run has not loaded; nothing was exported",
                                    hint: "start the program with --instruments DIR holding that questionnaire's file")
             }

@@ -67,7 +67,7 @@ package final class Session {
     package var measures: [Measure] {
         instruments.compactMap { i in
             guard let better = i.betterWhen, let mid = i.minimalImportantDifference, let total = i.total, ["integer", "decimal"].contains(total.type) else { return nil }
-            return Measure(module: i.module, kind: i.verb, title: i.title, field: total.linkId, questionnaire: "\(i.url)|\(i.version)",
+            return Measure(module: i.module, kind: i.verb, title: i.title, field: total.linkId, questionnaire: i.canonical,
                            lowerIsBetter: better == "lower",
                            minimalImportantDifference: mid)
         }

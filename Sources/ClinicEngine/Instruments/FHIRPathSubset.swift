@@ -1,3 +1,4 @@
+import ClinicKit
 import Foundation
 
 /// The small part of FHIRPath an instrument's scores are written in (SDC's `calculatedExpression`
@@ -370,7 +371,7 @@ package enum FHIRPathSubset {
             guard let v = input.first else { return [] }
             guard input.count == 1 else { throw Failure(reason: "toString() applies to one value, not \(input.count)") }
             switch v {
-            case .number(let n): return [.string(text(n))]
+            case .number(let n): return [.string(FieldSpec.format(n))]
             case .bool(let b): return [.string(b ? "true" : "false")]
             case .string(let s): return [.string(s)]
             case .coding(let code, _): return [.string(code)]
@@ -379,11 +380,6 @@ package enum FHIRPathSubset {
         default:
             throw Failure(reason: "\(name)() is not read")
         }
-    }
-
-    /// A number as the shell shows one: `7`, `2.5`.
-    static func text(_ n: Double) -> String {
-        n.rounded() == n && abs(n) < 1e15 ? String(Int(n)) : String(n)
     }
 
     private static func binary(_ op: String, _ left: [Value], _ right: [Value]) throws(Failure) -> [Value] {

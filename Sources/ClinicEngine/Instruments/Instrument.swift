@@ -149,6 +149,10 @@ package struct Instrument: Sendable {
     /// no two instruments share.
     package var facts: [String] { scores.map { "instrument.\(verb).\($0.linkId)" } }
 
+    /// Its canonical URL and version, as a response names the questionnaire it answers
+    /// (`https://clinic.example.org/fhir/Questionnaire/isi|1.0.0`).
+    package var canonical: String { "\(url)|\(version)" }
+
     package func band(_ total: Double) -> String? { bands.first { $0.range.contains(total) }?.label }
 
     // MARK: - Scoring

@@ -206,7 +206,7 @@ package enum InstrumentCommands {
         }
         // One version, one file: a response scored by a file changed under the same version would
         // leave the patient's responses exportable against neither.
-        let named = "\(instrument.url)|\(instrument.version)"
+        let named = instrument.canonical
         if try HostRecordReader(session: session, patient: patient).records(module: instrument.module, kind: instrument.verb).contains(where: {
             $0.payload["questionnaire"]?.stringValue == named && $0.payload["questionnaire_sha256"]?.stringValue != instrument.sha256 }) {
             throw CommandError("\(patient.mrn)'s earlier \(instrument.title) responses to version \(instrument.version) were scored by another file than the one loaded now; nothing was recorded",

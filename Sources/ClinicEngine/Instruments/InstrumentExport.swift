@@ -36,7 +36,7 @@ enum InstrumentExport {
         }
         var answered: [String: Value] = [
             "resourceType": "QuestionnaireResponse", "id": .string(response),
-            "questionnaire": .string("\(instrument.url)|\(instrument.version)"), "status": "completed",
+            "questionnaire": .string(instrument.canonical), "status": "completed",
             "subject": ["reference": .string(FHIRExport.patient)], "authored": .string(FHIRExport.instant(entry.effectiveAt)),
             "author": FHIRExport.practitioner(entry.staff), "item": .array(items),
         ]

@@ -146,7 +146,7 @@ package enum InstrumentFile {
     static func text(_ v: FHIRPathSubset.Value?) -> String {
         switch v {
         case nil: return "no score"
-        case .number(let n)?: return n.rounded() == n && abs(n) < 1e15 ? String(Int(n)) : String(n)
+        case .number(let n)?: return FieldSpec.format(n)
         case .bool(let b)?: return b ? "true" : "false"
         case let other?: return "\(other)"
         }

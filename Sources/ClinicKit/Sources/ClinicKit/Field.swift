@@ -278,8 +278,9 @@ extension FieldSpec {
         }
     }
 
-    /// A number as people write it: no trailing `.0` on whole numbers (`72`, `71.7`).
+    /// A number as people write it: no trailing `.0` on whole numbers (`72`, `71.7`,
+    /// `100000000000000`); from 10¹⁵ on, as Swift writes a `Double` (`1e+15`).
     public static func format(_ d: Double) -> String {
-        d.rounded() == d && abs(d) < 1e12 ? String(Int(d)) : String(d)
+        d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) : String(d)
     }
 }
