@@ -48,10 +48,13 @@ public final class TestHost {
         try type("patient new --name \"Test Patient\" --dob 1980-01-01 --sex \(sex.rawValue) --mrn T-1")
     }
 
-    /// The engine for the clinic's own tests: `protocol` instead of the test's settings when given,
-    /// the host commands of the layers above, no patient yet, and nobody to answer questions.
+    /// The engine for the clinic's own tests: `protocol` instead of the test's settings when given
+    /// (read against the modules and the instruments, as the program reads it), the instruments of
+    /// `instrumentFolders` after the shipped ones, the host commands of the layers above, no
+    /// patient yet, and nobody to answer questions.
     package init(modules: [any ClinicModule], settings: [String: Value] = [:], documents: [String: ProtocolDocument] = [:],
-                 clinicProtocol: (([LoadedModule]) throws -> LoadedProtocol)? = nil, clock: TestClock = TestClock(), calendar: Calendar? = nil,
+                 clinicProtocol: (([LoadedModule], InstrumentCommands.Candidates) throws -> LoadedProtocol)? = nil,
+                 instrumentFolders: [String] = [], clock: TestClock = TestClock(), calendar: Calendar? = nil,
                  environment: [String: String] = [:], hostCommands: HostCommandTable = HostCommands.table + ScriptCommands.table,
                  roles: Set<Role> = [.nurse], database: String = ":memory:") throws {
         var utc = Calendar(identifier: .gregorian)
@@ -73,13 +76,13 @@ public final class TestHost {
         report.loaded = checked.loaded
         let store = try RecordStores.open(database, now: clock.now())
         // The shipped instruments given as data, for the modules under test, as the program asks them.
-        let instrumentFiles = InstrumentCommands.read(folders: [InstrumentFile.shippedFolder], sandbox: store.isSandbox)
+        let instrumentFiles = InstrumentCommands.read(folders: [InstrumentFile.shippedFolder] + instrumentFolders, sandbox: store.isSandbox)
         if let refused = instrumentFiles.warnings.first {
-            throw CommandError("the shipped instruments cannot be read: \(refused)")
+            throw CommandError("the instruments cannot be read: \(refused)")
         }
         let loadedProtocol: LoadedProtocol
         if let clinicProtocol {
-            loadedProtocol = try clinicProtocol(checked.loaded)
+            loadedProtocol = try clinicProtocol(checked.loaded, instrumentFiles)
         } else {
             do {
                 loadedProtocol = try ProtocolLoader.load(values: settings, documents: documents, name: "test", modules: checked.loaded,

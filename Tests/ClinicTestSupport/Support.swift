@@ -36,11 +36,11 @@ package enum TestDatabases {
 /// A session over an in-memory database with `modules` loaded and a member of staff (nora) signed
 /// in: the SDK's test host (the engine a clinic's module is tested on), with the script layer's
 /// commands, the protocol shipped with the program, and nobody to answer questions.
-package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> = [.nurse],
-                         protocolPath: String? = nil, environment: [String: String] = [:]) throws -> (Session, TestConsole, TestClock) {
-    let host = try TestHost(modules: modules, clinicProtocol: { loaded in
-        try protocolPath.map { try ProtocolLoader.load(path: $0, modules: loaded) } ?? moduleTestProtocol(for: loaded)
-    }, environment: environment, roles: roles, database: try TestDatabases.fresh())
+package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> = [.nurse], protocolPath: String? = nil,
+                         instrumentFolders: [String] = [], environment: [String: String] = [:]) throws -> (Session, TestConsole, TestClock) {
+    let host = try TestHost(modules: modules, clinicProtocol: { loaded, instruments in
+        try protocolPath.map { try ProtocolLoader.load(path: $0, modules: loaded, instruments: instruments) } ?? moduleTestProtocol(for: loaded, instruments: instruments)
+    }, instrumentFolders: instrumentFolders, environment: environment, roles: roles, database: try TestDatabases.fresh())
     return (host.session, host.console, host.clock)
 }
 
@@ -48,11 +48,11 @@ package func makeSession(modules: [any ClinicModule], signedIn roles: Set<Role> 
 /// follow-up's baseline): a test of a few modules checks each module's own rules; the shipped
 /// wiring between them is checked end to end, by the workflows.
 /// It is checked against `modules` as the program checks it.
-package func moduleTestProtocol(for modules: [LoadedModule]) throws -> LoadedProtocol {
+package func moduleTestProtocol(for modules: [LoadedModule], instruments: InstrumentCommands.Candidates = .none) throws -> LoadedProtocol {
     let text = try String(contentsOfFile: ProtocolLoader.shippedPath, encoding: .utf8)
     let cleared = text.replacingOccurrences(of: "value: \"dosing start=followup.baseline\"", with: "value: \"\"")
     precondition(cleared != text, "the shipped protocol's clinic.also_requires changed: update moduleTestProtocol")
-    return try ProtocolLoader.load(text: cleared, path: ProtocolLoader.shippedPath, modules: modules)
+    return try ProtocolLoader.load(text: cleared, path: ProtocolLoader.shippedPath, modules: modules, instruments: instruments)
 }
 
 /// The clinic protocol shipped with the program (beside the test binary, where the build puts it),

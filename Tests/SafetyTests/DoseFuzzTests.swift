@@ -52,4 +52,34 @@ import Testing
         let violation = try world.apply(FuzzAction(staff: "nina", line: "dosing start"))
         #expect(violation?.contains("over the hard limit") == true, "\(violation ?? "none")")
     }
+
+    /// Nor to the clinic's instrument's alert: the world's insomnia scale raises it, the engine
+    /// refuses the dose until it is acknowledged; the oracle, told of an alert the record does not
+    /// hold, catches the dose.
+    @Test func theOracleCatchesADosePastAnInstrumentsAlert() throws {
+        let world = try FuzzWorld()
+        #expect(try world.setUp() == nil)
+        let steps = [
+            FuzzAction(staff: "nina", line: "screening checklist intracranial=no allergy=no urinary=no sbp=128 dbp=80"),
+            FuzzAction(staff: "nina", line: "screening decide"), FuzzAction(staff: "patel", line: "screening sign"),
+            FuzzAction(staff: "patel", line: "consent sign witness=nina"),
+            FuzzAction(staff: "nina", line: "monitoring baseline sbp=128 dbp=80 hr=74 rr=14 spo2=98 temp=36.7 avpu=A"),
+            FuzzAction(staff: "nina", line: "screening isi q1=2 q2=2 q3=1 q4=2 q5=4 q6=1 q7=2"),
+        ]
+        for step in steps { #expect(try world.apply(step) == nil, "\(step.line)") }
+        #expect(world.patients[world.current].instrumentAlert)
+        #expect(world.perform(FuzzAction(staff: "patel", line: "dosing plan route=iv dose=1.5mg/kg over=40min conc=1mg/mL"))?.contains("an alert stands") == true)
+        #expect(try world.apply(FuzzAction(staff: "ada", line: "acknowledge an administrator cannot")) == nil)
+        #expect(world.patients[world.current].instrumentAlert, "an administrator's acknowledgement is refused")
+        let refusedBefore = world.counts["refused", default: 0]
+        for step in [FuzzAction(staff: "patel", line: "acknowledge reviewed with the patient"),
+                     FuzzAction(staff: "patel", line: "dosing plan route=iv dose=1.5mg/kg over=40min conc=1mg/mL"),
+                     FuzzAction(staff: "patel", line: "dosing sign"), FuzzAction(staff: "nina", line: "dosing verify weight=70kg dose=1.5mg/kg")] {
+            #expect(try world.apply(step) == nil, "\(step.line)")
+            #expect(world.counts["refused", default: 0] == refusedBefore, "\(step.line) was refused")
+        }
+        world.patients[world.current].instrumentAlert = true
+        let violation = try world.apply(FuzzAction(staff: "nina", line: "dosing start"))
+        #expect(violation?.contains("the clinic's instrument's alert stood unacknowledged") == true, "\(violation ?? "none")")
+    }
 }

@@ -14,11 +14,13 @@ import Foundation
 // A stateful (model-based) fuzzer for the dose envelope. It generates random sequences of commands
 // from what staff can type (several nurses and physicians, two patients, every route and unit,
 // weights re-entered, late and amended, consents withdrawn and signed again, screenings redone,
-// alerts raised and acknowledged, visits ended and started, protocols adopted, the clock moved) and
+// alerts raised and acknowledged, a clinic's own instrument (an insomnia scale given as data)
+// raising its alert and acknowledged, visits ended and started, protocols adopted, the clock moved) and
 // runs them through the real engine, the real modules and a real database. After every step an
 // oracle checks that no dose was started, resumed or recorded as given outside the envelope, and
 // that what falls due, as stored, is what the modules work out from the record (a projection no
-// sequence may leave behind it).
+// sequence may leave behind it), and that no instrument's response passes for a module's own entry
+// (nor a module's own entry for a response).
 //
 // The oracle is written apart from the modules: it knows the limits from the protocol file, the
 // rules from the published sources (docs/CLINICAL-REFERENCE.md), and what happened from the
@@ -75,6 +77,9 @@ struct PatientModel {
     var consented = false
     /// A stop criterion crossed and not yet acknowledged.
     var alert = false
+    /// The clinic's insomnia scale answered "very much distressed" (item 5 at 4), which its file
+    /// says needs a clinician, and not yet acknowledged.
+    var instrumentAlert = false
     var baselineVisits: Set<Int64> = []
     /// The step at which anything a dose is judged on last changed.
     var lastChange = 0
@@ -120,8 +125,18 @@ final class FuzzWorld {
             try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
             protocols.append(folder.appendingPathComponent(name).path)
         }
+        // The clinic's own insomnia scale (docs/INSTRUMENTS.md's), with an alert of the clinic's.
+        let instruments = folder.appendingPathComponent("instruments")
+        try FileManager.default.createDirectory(at: instruments, withIntermediateDirectories: true)
+        let better = #"{ "url": "https://clinic.invalid/fhir/StructureDefinition/instrument-better""#
+        let alert = #"{ "url": "https://clinic.invalid/fhir/StructureDefinition/instrument-alert", "extension": [ { "url": "when", "valueExpression": { "language": "text/fhirpath", "expression": "%resource.item.where(linkId = 'q5').answer.value.weight() = 4" } }, { "url": "flag", "valueString": "distress_alert" }, { "url": "message", "valueString": "very much distressed by sleep: a clinician reviews first" }, { "url": "source", "valueString": "clinic policy" } ] },"#
+        let isi = try TutorialInstrument.text()
+        precondition(isi.contains(better), "the tutorial's ISI changed: update the fuzzer's")
+        try isi.replacingOccurrences(of: better, with: alert + "\n    " + better).write(to: instruments.appendingPathComponent("isi.json"), atomically: true, encoding: .utf8)
         let modules: [any ClinicModule] = [IntakeModule(), ScreeningModule(), ConsentModule(), DosingModule(), MonitoringModule()]
-        let (session, _, clock) = try makeSession(modules: modules, environment: ["CLINIC_PASSWORD": "pass-word1", "CLINIC_WITNESS_PASSWORD": "pass-word1"])
+        let (session, _, clock) = try makeSession(modules: modules, instrumentFolders: [instruments.path],
+                                                  environment: ["CLINIC_PASSWORD": "pass-word1", "CLINIC_WITNESS_PASSWORD": "pass-word1"])
+        precondition(session.instruments.contains { $0.verb == "isi" }, "the fuzzer's ISI is not asked")
         self.session = session
         self.clock = clock
         session.quiet = true
@@ -159,7 +174,9 @@ final class FuzzWorld {
     func perform(_ action: FuzzAction) -> String? {
         if action.advanceMinutes > 0 { clock.current = clock.current.addingTimeInterval(action.advanceMinutes * 60) }
         if session.staff?.username != action.staff, let account = try? session.store.account(action.staff) {
-            let open = session.patient?.mrn
+            // The patient at hand stays open across a change of staff (an administrator, who
+            // opens no patient, hands the patient back to the next clinician).
+            let open = session.patient?.mrn ?? (patients.indices.contains(current) ? patients[current].mrn : nil)
             session.signIn(account.info)
             if let open { _ = session.execute("patient open \(open)", source: "fuzz") }
         }
@@ -182,7 +199,7 @@ final class FuzzWorld {
     func apply(_ action: FuzzAction) throws -> String? {
         step += 1
         let words = action.line.split(separator: " ").map(String.init)
-        let command = words.first == "amend" ? "amend" : words.prefix(2).joined(separator: " ")
+        let command = ["amend", "acknowledge"].contains(words.first ?? "") ? words[0] : words.prefix(2).joined(separator: " ")
         if command == "patient open", let i = patients.firstIndex(where: { $0.mrn == words.last }) { current = i }
         let visitBefore = session.visit
         let failure = perform(action)
@@ -205,6 +222,8 @@ final class FuzzWorld {
         case "monitoring baseline": if let v = session.visit { p.baselineVisits.insert(v.id) }
         case "monitoring vitals": if action.line.contains("sbp=200") { p.alert = true }
         case "monitoring acknowledge": p.alert = false
+        case "screening isi": if words.contains("q5=4") { p.instrumentAlert = true }
+        case "acknowledge": p.instrumentAlert = false
         case "protocol adopt":
             rules = OracleRules(session.clinicProtocol.settings.values)
             for i in patients.indices { patients[i].lastChange = step }
@@ -256,6 +275,13 @@ final class FuzzWorld {
         guard total > lastSeen else { return nil }
         defer { lastSeen = total }
         for id in (lastSeen + 1)...total {
+            // A module that says what it records itself: its kinds are its own, a response's never.
+            if let (entry, _) = try session.store.entry(id: id),
+               let own = session.plugins.loaded.first(where: { $0.name == entry.module })?.declaration.recordedKinds,
+               (entry.payload["questionnaire"] != nil) == own.contains(entry.kind) {
+                return "entry #\(id) \(entry.module) \(entry.kind) " + (own.contains(entry.kind) ? "is the module's own kind, recorded as an instrument's response"
+                                                                                                 : "is no kind the module records, nor an instrument's response")
+            }
             guard let (entry, patientID) = try session.store.entry(id: id), entry.module == "dosing",
                   let i = patients.firstIndex(where: { $0.id == patientID }),
                   let orderID = entry.payload["order"]?.intValue.map(Int64.init),
@@ -297,6 +323,7 @@ final class FuzzWorld {
         if !p.eligible { return "given without a signed eligible screening" }
         if !p.consented { return "given without a consent in force" }
         if p.alert { return "given while a stop criterion stood unacknowledged" }
+        if p.instrumentAlert { return "given while the clinic's instrument's alert stood unacknowledged" }
         guard let visit = entry.visitID, p.baselineVisits.contains(visit) else { return "given without baseline vital signs at the visit" }
         guard let kg = p.weightKg, let weighedAt = p.weighedAt else { return "given with no weight" }
         var calendar = Calendar(identifier: .gregorian)
@@ -367,6 +394,7 @@ final class FuzzWorld {
         }
         if !p.consented { return FuzzAction(staff: physician, line: "consent sign witness=\(nurse)") }
         if p.alert { return FuzzAction(staff: nurse, line: "monitoring acknowledge \"physician informed\"") }
+        if p.instrumentAlert { return FuzzAction(staff: physician, line: "acknowledge sleep reviewed; plan unchanged") }
         if let at = p.weighedAt, !session.calendar.isDate(at, inSameDayAs: clock.current) {
             return FuzzAction(staff: nurse, line: "intake weight \(Int.random(in: 45...120, using: &rng))kg")
         }
@@ -468,6 +496,14 @@ final class FuzzWorld {
             let line = ["dosing start", "dosing complete", "dosing pause", "dosing resume",
                         "monitoring vitals sbp=200 dbp=100 hr=80 rr=14 spo2=98 temp=36.7 avpu=A"].randomElement(using: &rng)!
             return FuzzAction(staff: who, line: line + " --at '\(late)'")
+        case 96..<98:
+            // The clinic's insomnia scale, item 5 at its worst now and then (its alert), once
+            // filled in on paper earlier.
+            let q5 = Int.random(in: 1...4, using: &rng)
+            let late = Int.random(in: 0..<4, using: &rng) == 0
+                ? " --at '\(ClinicTime.format(clock.current.addingTimeInterval(-Double(Int.random(in: 1...60, using: &rng)) * 60), calendar: session.calendar))'" : ""
+            return FuzzAction(staff: who, advanceMinutes: advance, line: "screening isi q1=2 q2=2 q3=1 q4=2 q5=\(q5) q6=1 q7=2" + late)
+        case 98: return FuzzAction(staff: Int.random(in: 0..<3, using: &rng) == 0 ? "ada" : who, line: "acknowledge reviewed with the patient")
         default: return FuzzAction(staff: who, advanceMinutes: [1, 10, 30, 240, 1440].randomElement(using: &rng)!, line: "status")
         }
     }
