@@ -95,7 +95,7 @@ public final class TestHost {
                 throw CommandError("the test gives \(unread), which no module declares", hint: "check the setting's name")
             }
         }
-        let instruments = InstrumentCommands.load(instrumentFiles, modules: checked.loaded, settings: loadedProtocol.settings)
+        let instruments = InstrumentCommands.load(loadedProtocol.instruments, modules: checked.loaded, settings: loadedProtocol.settings)
         session = Session(store: store, plugins: report, clock: clock, calendar: calendar ?? utc, console: console, input: nil,
                           environment: environment, databasePath: database, clinicProtocol: loadedProtocol,
                           hostCommands: hostCommands + instruments.table)

@@ -325,5 +325,31 @@ extension EndToEnd {
         #expect(without.stdout.contains("acknowledged the screening isi #\(again) alert"), "\(without.stdout)")
         #expect(try h.run(["--user", "nora", "--instruments", folder.path, "-c", "audit verify"], env: Harness.staff).status == 0)
     }
+
+    /// The protocol may name the folder of the clinic's own instruments (`instruments:`, beside it
+    /// unless absolute), so that every start asks them without --instruments; its
+    /// clinic.also_requires may then name their scores.
+    @Test func theProtocolNamesTheClinicsInstruments() throws {
+        let h = try Harness(sandbox: true)
+        try h.sandboxWithStaff()
+        let resources = Harness.products.appendingPathComponent("clinic_ClinicEngine.resources")
+        let shipped = try String(contentsOf: resources.appendingPathComponent("clinic-protocol.yaml"), encoding: .utf8)
+        _ = try h.write("consent-ketamine.txt", try String(contentsOf: resources.appendingPathComponent("consent-ketamine.txt"), encoding: .utf8))
+        _ = try TutorialInstrument.folder(in: h.folder)
+        let ours = shipped.replacingOccurrences(of: "version: \"2026.11-default\"", with: "version: \"2026.12-ours\"\ninstruments: instruments")
+            .replacingOccurrences(of: "clinic.also_requires:\n    value: \"dosing start=followup.baseline\"",
+                                  with: "clinic.also_requires:\n    value: \"dosing start=followup.baseline; intake weight=instrument.isi.total\"")
+        let file = try h.write("ours.yaml", ours)
+        let r = try h.run(["--protocol", file, "--user", "nora", "-c", "protocol show", "-c", "patient new --name 'Ana Lima' --dob 1980-01-01 --sex F --mrn A-1",
+                           "-c", "visit start --kind consult", "-c", Self.isi, "-c", "intake weight 70kg"], env: Harness.staff)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("the clinic's own instruments: \(h.folder.appendingPathComponent("instruments").path) (instruments: instruments)"), "\(r.stdout)")
+        #expect(try h.sql("SELECT kind FROM records WHERE kind IN ('isi', 'weight') ORDER BY id") == ["isi", "weight"])
+        // A folder that cannot be read refuses the protocol, as its gate on the folder's score does.
+        let moved = try h.write("moved.yaml", ours.replacingOccurrences(of: "instruments: instruments", with: "instruments: /nowhere/instruments"))
+        let refused = try h.run(["--protocol", moved, "--user", "nora", "-c", "status"], env: Harness.staff)
+        #expect(refused.status == 2 && refused.stderr.contains("moved.yaml: instruments: the folder /nowhere/instruments cannot be read")
+                && refused.stderr.contains("no instrument read here publishes the fact 'instrument.isi.total'"), "\(refused.stderr)")
+    }
 }
 }

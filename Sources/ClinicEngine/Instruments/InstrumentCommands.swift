@@ -24,11 +24,21 @@ package enum InstrumentCommands {
         package var sandbox: Bool
         /// No instruments at all (a protocol checked on its own).
         package static let none = Candidates(instruments: [], warnings: [], sandbox: false)
+
+        /// These and the instruments of `folder` (a protocol's own), read as a later folder is:
+        /// a file giving a command or a questionnaire one of these gives already is refused.
+        package func adding(folder: String) -> Candidates {
+            var out = self
+            let more = InstrumentCommands.read(folders: [folder], sandbox: sandbox, after: instruments)
+            out.instruments += more.instruments
+            out.warnings += more.warnings
+            return out
+        }
     }
 
     /// Reads the instrument folders (the shipped one first, then the clinic's own): what the
     /// program, its owner's commands and the clinic's tests all start from.
-    package static func read(folders: [String], sandbox: Bool) -> Candidates {
+    package static func read(folders: [String], sandbox: Bool, after earlier: [Instrument] = []) -> Candidates {
         var warnings: [String] = []
         for folder in folders {
             var isFolder: ObjCBool = false
@@ -38,7 +48,7 @@ package enum InstrumentCommands {
                 warnings.append("instrument folder \(folder) is a file: give the folder that holds it")
             }
         }
-        let (instruments, refused) = InstrumentFile.readFolders(folders)
+        let (instruments, refused) = InstrumentFile.readFolders(folders, after: earlier)
         for (folder, refusal) in refused {
             warnings.append("instrument file \((folder as NSString).appendingPathComponent(refusal.file)) refused:")
             warnings += refusal.problems.map { "  " + $0 }

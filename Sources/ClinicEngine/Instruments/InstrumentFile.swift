@@ -39,8 +39,10 @@ package enum InstrumentFile {
 
     /// The files of each folder in turn, as ``readFolder(_:)`` reads one: a command given by a file
     /// of an earlier folder (the shipped ones first) refuses a later file that gives it too.
-    package static func readFolders(_ folders: [String]) -> (instruments: [Instrument], refused: [(folder: String, refusal: Refusal)]) {
-        var instruments: [Instrument] = [], refused: [(folder: String, refusal: Refusal)] = []
+    /// `earlier`, instruments read before (from other folders), count as if read first; only
+    /// the new ones are returned.
+    package static func readFolders(_ folders: [String], after earlier: [Instrument] = []) -> (instruments: [Instrument], refused: [(folder: String, refusal: Refusal)]) {
+        var instruments: [Instrument] = earlier, refused: [(folder: String, refusal: Refusal)] = []
         for folder in folders {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
             for name in names {
@@ -67,7 +69,7 @@ package enum InstrumentFile {
                 }
             }
         }
-        return (instruments, refused)
+        return (Array(instruments.dropFirst(earlier.count)), refused)
     }
 
     package static func read(path: String) throws -> Instrument {

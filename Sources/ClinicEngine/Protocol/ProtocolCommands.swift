@@ -9,6 +9,7 @@ enum ProtocolCommands {
         var out = CommandOutput()
         out.line("\(loaded.settings.name) · version \(loaded.settings.version) · "
                  + (loaded.adoptedAt.map { "in force from the record, adopted \(ClinicTime.format($0, calendar: session.calendar)) from \(loaded.path)" } ?? loaded.path))
+        if let folder = loaded.instrumentsFolder { out.line("the clinic's own instruments: \(folder) (instruments: \(loaded.form.instruments ?? ""))") }
         let specs = ProtocolLoader.specs(of: session.plugins.loaded)
         // A block a setting: the long sources read better on their own lines than in a table.
         for spec in specs {

@@ -23,6 +23,9 @@ package struct ProtocolForm: Sendable, Equatable {
 
     package var name: String?
     package var version: String?
+    /// The folder of the clinic's own instruments (`instruments: instruments`), beside the file
+    /// unless absolute; none when the file does not say.
+    package var instruments: String?
     /// The line the document starts on.
     package var line: Int?
     package var hasSettings = false
@@ -61,6 +64,7 @@ package struct ProtocolForm: Sendable, Equatable {
         }
         self.name = top["protocol"]?.scalar?.string
         version = top["version"]?.scalar?.string
+        instruments = top["instruments"]?.scalar?.string
         settingsLine = lineOf(keyNode("settings", in: top))
         let settings = top["settings"]?.mapping
         hasSettings = settings != nil
@@ -93,8 +97,11 @@ package struct ProtocolForm: Sendable, Equatable {
             out[key] = .object(["mapping": .bool(entry.isMapping), "fields": .object(entry.fields.mapValues { .string($0) }),
                                 "line": int(entry.line), "lines": .object(entry.lines.mapValues { .int($0) })])
         }
-        return .object(["name": string(name), "version": string(version), "line": int(line), "settings": .bool(hasSettings),
-                        "settings_line": int(settingsLine), "keys": .array(keys.map { .string($0) }), "entries": .object(out)])
+        var form: [String: Value] = ["name": string(name), "version": string(version), "line": int(line), "settings": .bool(hasSettings),
+                                     "settings_line": int(settingsLine), "keys": .array(keys.map { .string($0) }), "entries": .object(out)]
+        // Only when the file names one: a form kept before there was an instruments folder reads the same.
+        if let instruments { form["instruments"] = .string(instruments) }
+        return .object(form)
     }
 
     /// The form the record stored, or `nil` if it is not one.
@@ -103,6 +110,7 @@ package struct ProtocolForm: Sendable, Equatable {
               case .bool(let hasSettings) = top["settings"] else { return nil }
         self.name = top["name"]?.stringValue
         self.version = top["version"]?.stringValue
+        self.instruments = top["instruments"]?.stringValue
         self.line = top["line"]?.intValue
         self.hasSettings = hasSettings
         self.settingsLine = top["settings_line"]?.intValue

@@ -127,6 +127,16 @@ package struct LoadedProtocol: Sendable {
     package var form: ProtocolForm
     /// When the protocol was read from the record (the one adopted), not from a file.
     package var adoptedAt: Date? = nil
+    /// The instruments it was checked against (those given at start, and its own folder's): what
+    /// the program asks under it.
+    package var instruments: InstrumentCommands.Candidates = .none
+
+    /// The folder of the clinic's own instruments the file names, as a path (beside the file
+    /// unless absolute).
+    package var instrumentsFolder: String? {
+        guard let folder = form.instruments?.trimmingCharacters(in: .whitespaces), !folder.isEmpty else { return nil }
+        return folder.hasPrefix("/") ? folder : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(folder)
+    }
 
     /// What the record keeps of this protocol when it is adopted; `nil` for one given as values
     /// (a test's), which has no file.
@@ -191,9 +201,13 @@ package enum ProtocolLoader {
         try checked(try load(text: text, path: path, specs: specs(of: modules)), path: path, modules: modules, instruments: instruments)
     }
 
-    private static func checked(_ loaded: LoadedProtocol, path: String, modules: [LoadedModule],
-                                instruments: InstrumentCommands.Candidates) throws(Refusal) -> LoadedProtocol {
+    private static func checked(_ read: LoadedProtocol, path: String, modules: [LoadedModule],
+                                instruments started: InstrumentCommands.Candidates) throws(Refusal) -> LoadedProtocol {
         let name = (path as NSString).lastPathComponent
+        // The instruments given at start, and the protocol's own folder's.
+        var loaded = read
+        let instruments = loaded.instrumentsFolder.map { started.adding(folder: $0) } ?? started
+        loaded.instruments = instruments
         // The instruments asked under these settings, as the program will ask them.
         let unasked = InstrumentCommands.table(instruments.instruments, modules: modules, sandbox: instruments.sandbox, settings: loaded.settings).unasked
         let asked = instruments.instruments.filter { unasked[$0.verb] == nil }
@@ -204,7 +218,12 @@ package enum ProtocolLoader {
         for fact in modules.flatMap(\.declaration.facts) { establishedBy[fact.name] = fact.establishedBy }
         for instrument in asked { for fact in instrument.facts { establishedBy[fact] = "\(instrument.module) \(instrument.verb)" } }
         let line = loaded.entries[HostSettings.alsoRequires].map { ":\($0.line)" } ?? ""
-        let problems = HostSettings.check(loaded.settings).map { "\(name): \($0)" }
+        var isFolder: ObjCBool = false
+        let folderProblems = loaded.instrumentsFolder.flatMap { folder in
+            FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue && FileManager.default.isReadableFile(atPath: folder)
+                ? nil : "\(name): instruments: the folder \(folder) cannot be read (the clinic's own instruments, as the protocol names them)"
+        }.map { [$0] } ?? []
+        let problems = folderProblems + HostSettings.check(loaded.settings).map { "\(name): \($0)" }
             + HostSettings.checkAlsoRequires(loaded.settings, commands: commands, facts: facts, establishedBy: establishedBy,
                                              instruments: instruments.instruments, unasked: unasked).map { "\(name)\(line): \($0)" }
             + modules.flatMap { module in ((module.module as? any SettingsCheckingModule)?.check(loaded.settings) ?? []).map { "\(name): \(module.name): \($0)" } }

@@ -141,7 +141,7 @@ package enum OwnerCommand: Equatable {
             console.err("note: what falls due for each patient is not checked: the protocol to work it out under cannot be read (\(CommandError.reason(error)))")
             return nil
         }
-        let instruments = InstrumentCommands.load(candidates, modules: plugins.loaded, settings: clinicProtocol.settings)
+        let instruments = InstrumentCommands.load(clinicProtocol.instruments, modules: plugins.loaded, settings: clinicProtocol.settings)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone.current
         let session = Session(store: store, plugins: plugins, clock: store.isSandbox ? SandboxClock(store: store) : SystemClock(), calendar: calendar,

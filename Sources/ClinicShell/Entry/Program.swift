@@ -88,8 +88,9 @@ package enum Program {
             return 1
         }
 
-        // The instruments that may be asked under the protocol (which was checked against the same).
-        let instruments = InstrumentCommands.load(candidates, modules: plugins.loaded, settings: clinicProtocol.settings)
+        // The instruments that may be asked under the protocol (which was checked against the same,
+        // with its own folder's).
+        let instruments = InstrumentCommands.load(clinicProtocol.instruments, modules: plugins.loaded, settings: clinicProtocol.settings)
         for line in instruments.warnings { console.err((line.hasPrefix(" ") ? "" : "warning: ") + line) }
 
         var calendar = Calendar(identifier: .gregorian)
