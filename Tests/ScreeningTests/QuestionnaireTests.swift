@@ -128,6 +128,32 @@ import Testing
         #expect(console.output.last == "recorded GAD-7 #3 · GAD-7 3 · minimal")
     }
 
+    /// An item asked only when an earlier answer says so (enableWhen) is asked at the terminal once
+    /// that answer is in, and not otherwise, as a coded command asks a field it needs.
+    @Test func anItemAnEarlierAnswerCallsForIsAskedAtTheTerminal() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("instruments-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // q7 only when q1 is not 0: every worked example still scores as it says.
+        let text = try TutorialInstrument.text().replacingOccurrences(of: #"{ "linkId": "q7","#,
+                                                                      with: #"{ "linkId": "q7", "enableWhen": [{ "question": "q1", "operator": "!=", "answerCoding": { "code": "0" } }],"#)
+        #expect(text != (try TutorialInstrument.text()))
+        try text.write(to: folder.appendingPathComponent("isi.json"), atomically: true, encoding: .utf8)
+        let (session, console, _) = try makeSession(modules: [IntakeModule(), ScreeningModule()], instrumentFolders: [folder.path])
+        try #require(session.instruments.contains { $0.verb == "isi" })
+        #expect(session.execute("patient new --name A --dob 1980-01-01 --sex F", source: "t") == .ok)
+        #expect(session.execute("visit start --kind consult", source: "t") == .ok)
+        let input = ScriptedInput(["3"])
+        session.input = input
+        #expect(session.execute("screening isi q1=2 q2=1 q3=1 q4=1 q5=1 q6=1", source: "t") == .ok)
+        #expect(input.prompts == ["  q7 (one of 0, 1, 2, 3, 4): "], "\(input.prompts)")
+        #expect(console.output.last?.hasPrefix("recorded ISI #") == true && console.output.last?.contains("ISI 10") == true, "\(console.output)")
+        let quiet = ScriptedInput([])
+        session.input = quiet
+        #expect(session.execute("screening isi q1=0 q2=1 q3=1 q4=1 q5=1 q6=1", source: "t") == .ok)
+        #expect(quiet.prompts.isEmpty && console.output.last?.contains("ISI 5") == true, "\(console.output)")
+    }
+
     /// The prompt reader's keys: `?` and `??` help, `^` back one item (its answer offered as
     /// `VALUE//`, Enter keeping it), `name=value` taken at the prompt, a refused answer asked again.
     @Test func thePromptKeysHelpAndGoBack() throws {

@@ -43,6 +43,9 @@ package struct CatalogEntry: @unchecked Sendable {
     /// When typed by its short form (`v 132/84 78`): the fields and pairs its bare words are
     /// read into, in order. The entry's words stay the command's own (`monitoring vitals`).
     package var bareOrder: [String]?
+    /// The fields needed given the answers so far, beyond the required ones (an instrument's item
+    /// that its enableWhen asks for): asked at the terminal once those answers are in.
+    package var neededGiven: (@Sendable ([String: Value]) -> [String])?
 
     /// A module's command.
     package init(words: [String], spec: CommandSpec, module: LoadedModule?, isOpen: Bool, managesTransactions: Bool = false) {

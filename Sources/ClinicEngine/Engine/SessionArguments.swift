@@ -82,7 +82,7 @@ extension Session {
             }
             prefill(&parsed, entry: entry, from: values, asking: asking)
         }
-        if !parsed.missing.isEmpty {
+        if !parsed.missing.isEmpty || (asking && !Self.neededGiven(parsed, entry: entry).isEmpty) {
             try askForMissing(&parsed, entry: entry)
         }
         var suffix = ""
@@ -119,7 +119,13 @@ extension Session {
         return Set(text.split { $0 == " " || $0 == "," }.map { $0.lowercased() })
     }
 
-    /// Prompts for each missing field in turn, or fails listing them when no one can answer.
+    /// The fields the answers so far call for (``CatalogEntry/neededGiven``) that are not given.
+    static func neededGiven(_ parsed: ParsedArguments, entry: CatalogEntry) -> [FieldSpec] {
+        (entry.neededGiven?(parsed.values) ?? []).filter { parsed.values[$0] == nil }.compactMap { name in entry.spec.fields.first { $0.name == name } }
+    }
+
+    /// Prompts for each missing field in turn, then for each the answers call for, or fails
+    /// listing them when no one can answer.
     func askForMissing(_ parsed: inout ParsedArguments, entry: CatalogEntry) throws {
         let specs = parsed.missing.compactMap { name in entry.spec.fields.first { $0.name == name } }
         guard let input, !inScript else {
@@ -141,7 +147,13 @@ extension Session {
         var index = 0
         // Every answer typed at these prompts, wherever `^` has taken the reader since.
         var answered: Set<String> = []
-        while index < items.count {
+        while true {
+            // An item asked only when the answers before it say so, asked once they are in.
+            if index >= items.count {
+                let more = Self.neededGiven(parsed, entry: entry)
+                guard !more.isEmpty else { break }
+                items += more.map { [$0] }
+            }
             let item = items[index]
             let spec = item.count == 1 ? item[0] : Self.pairPrompt(item, in: entry)
             if let why = parsed.refused.removeValue(forKey: spec.name) {

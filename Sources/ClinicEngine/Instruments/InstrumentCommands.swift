@@ -109,6 +109,16 @@ package enum InstrumentCommands {
                 try run(instrument, values, in: session)
             }
             entry.recordsAs = instrument.module
+            // An item its enableWhen asks for is asked at the terminal once the answers it
+            // depends on are in (a script gives it on the line).
+            if instrument.items.contains(where: { !$0.enableWhen.isEmpty }) {
+                entry.neededGiven = { values in
+                    let answers = Self.answers(instrument, values)
+                    let asked = instrument.asked(answers)
+                    return instrument.items.filter { $0.required && !$0.enableWhen.isEmpty && answers[$0.linkId] == nil && instrument.isEnabled($0, asked) }
+                        .map(\.linkId)
+                }
+            }
             entries.append(entry)
         }
         // A clinic's instrument's alert stands until acknowledged, with a command of its own.
@@ -148,19 +158,7 @@ package enum InstrumentCommands {
     /// questionnaire they answered (its URL, version and file hash).
     static func run(_ instrument: Instrument, _ values: [String: Value], in session: Session) throws -> CommandOutput {
         guard let patient = session.patient, let staff = session.staff else { throw CommandError("no patient is open", hint: "open a patient first") }
-        var answers: [String: FHIRPathSubset.Value] = [:]
-        for item in instrument.items {
-            guard let value = values[item.linkId] else { continue }
-            switch (item.kind, value) {
-            case (.choice(let options), .string(let code)):
-                answers[item.linkId] = .coding(code: code, weight: options.first { $0.code == code }?.weight)
-            case (.boolean, .bool(let b)): answers[item.linkId] = .bool(b)
-            case (.text, .string(let s)): answers[item.linkId] = .string(s)
-            case (_, let v):
-                guard let n = v.doubleValue else { continue }
-                answers[item.linkId] = .number(n)
-            }
-        }
+        let answers = Self.answers(instrument, values)
         for item in instrument.items where item.required && !item.enableWhen.isEmpty && answers[item.linkId] == nil && instrument.isEnabled(item, answers) {
             throw CommandError("\(item.linkId) is needed with these answers: \(item.text)", hint: "give \(item.linkId)=…")
         }
@@ -231,6 +229,24 @@ package enum InstrumentCommands {
         for alert in result.alerts { out.alert(alert) }
         out.line("recorded \(instrument.title) #\(stored.id) · " + (result.shown ?? shown.joined(separator: " · ")))
         return out
+    }
+
+    /// The answers as the instrument's expressions read them (a choice with its weight).
+    static func answers(_ instrument: Instrument, _ values: [String: Value]) -> [String: FHIRPathSubset.Value] {
+        var answers: [String: FHIRPathSubset.Value] = [:]
+        for item in instrument.items {
+            guard let value = values[item.linkId] else { continue }
+            switch (item.kind, value) {
+            case (.choice(let options), .string(let code)):
+                answers[item.linkId] = .coding(code: code, weight: options.first { $0.code == code }?.weight)
+            case (.boolean, .bool(let b)): answers[item.linkId] = .bool(b)
+            case (.text, .string(let s)): answers[item.linkId] = .string(s)
+            case (_, let v):
+                guard let n = v.doubleValue else { continue }
+                answers[item.linkId] = .number(n)
+            }
+        }
+        return answers
     }
 
     private static func number(_ n: Double) -> Value {
