@@ -213,6 +213,19 @@ import Testing
         #expect(Self.refusal(blank).contains(".message: an alert's message is the words staff are shown"), "\(Self.refusal(blank))")
     }
 
+    /// A path no worked example takes is scored at load all the same: a total that gives words for
+    /// answers no example gives (q1 at 4, q2 at 0) refuses the file, naming the answers.
+    @Test func aPathNoExampleTakesIsScoredAtLoad() throws {
+        let sum = "%resource.item.where(linkId in ('q1' | 'q2' | 'q3' | 'q4' | 'q5' | 'q6' | 'q7')).answer.value.weight().sum()"
+        let text = try Self.changed("isi", sum, "iif(%resource.item.where(linkId = 'q1').answer.value.weight() = 4 and %resource.item.where(linkId = 'q2').answer.value.weight() = 0, 'none', \(sum))")
+        let said = Self.refusal(text, file: "isi.json")
+        #expect(said.contains("isi.json: the answers q1=4 q2=0 q3=0 q4=0 q5=0 q6=0 q7=0 cannot be scored: total gives no whole number; no worked example takes that path"), "\(said)")
+        // The shipped files and the tutorial's take every such path.
+        for name in ["phq9", "gad7", "dast10", "auditc", "isi", "pgic", "bpi"] {
+            #expect(InstrumentFile.pathsProblems(try InstrumentFile.read(try Self.text(name), file: name)).isEmpty, "\(name)")
+        }
+    }
+
     /// An alert whose message gives no text still raises the alert, in the program's words, so
     /// that the response (and the alert with it) is never lost; a worked example that meets it
     /// refuses the file.

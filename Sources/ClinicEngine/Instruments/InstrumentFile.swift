@@ -91,7 +91,68 @@ package enum InstrumentFile {
         }
         let wrong = examplesProblems(instrument)
         guard wrong.isEmpty else { throw Refusal(file: file, problems: wrong) }
+        let unscorable = pathsProblems(instrument)
+        guard unscorable.isEmpty else { throw Refusal(file: file, problems: unscorable) }
         return instrument
+    }
+
+    /// Answers no worked example gives, scored as a response would be: every item at its lowest
+    /// answer, at its highest, each one alone at its highest, and each optional one left out,
+    /// under each context the examples give. A file whose expressions cannot score one of them (a
+    /// path no example takes) is refused now, not when a patient answers so: the response would
+    /// be refused and its alert with it.
+    static func pathsProblems(_ instrument: Instrument) -> [String] {
+        func ends(_ item: Instrument.Item) -> (low: FHIRPathSubset.Value, high: FHIRPathSubset.Value, typed: (String, String)) {
+            switch item.kind {
+            case .choice(let options):
+                let sorted = options.enumerated().sorted { ($0.element.weight ?? Double($0.offset)) < ($1.element.weight ?? Double($1.offset)) }.map(\.element)
+                let low = sorted.first!, high = sorted.last!
+                return (.coding(code: low.code, weight: low.weight), .coding(code: high.code, weight: high.weight), (low.code, high.code))
+            case .integer(let range): return (.number(Double(range.lowerBound)), .number(Double(range.upperBound)), ("\(range.lowerBound)", "\(range.upperBound)"))
+            case .decimal(let range):
+                return (.number(range.lowerBound), .number(range.upperBound), (FieldSpec.format(range.lowerBound), FieldSpec.format(range.upperBound)))
+            case .boolean: return (.bool(false), .bool(true), ("no", "yes"))
+            case .text: return (.string("-"), .string("a longer answer"), ("-", "'a longer answer'"))
+            }
+        }
+        let items = instrument.items.filter {
+            if case .choice(let options) = $0.kind { return !options.isEmpty }
+            return true
+        }
+        let low = Dictionary(uniqueKeysWithValues: items.map { ($0.linkId, ends($0)) })
+        var responses: [[String: Bool?]] = [items.reduce(into: [:]) { $0[$1.linkId] = false }, items.reduce(into: [:]) { $0[$1.linkId] = true }]
+        for item in items {
+            var one: [String: Bool?] = items.reduce(into: [:]) { $0[$1.linkId] = false }
+            one[item.linkId] = true
+            responses.append(one)
+            if !item.required {
+                one[item.linkId] = .some(nil)
+                responses.append(one)
+            }
+        }
+        var contexts: [[String: FHIRPathSubset.Value]] = []
+        for example in instrument.examples where !contexts.contains(example.context) { contexts.append(example.context) }
+        if contexts.isEmpty { contexts = [[:]] }
+        var problems: [String] = []
+        for response in responses {
+            var answers: [String: FHIRPathSubset.Value] = [:]
+            var typed: [String] = []
+            for item in items {
+                guard let end = low[item.linkId], let high = response[item.linkId], let high else { continue }
+                answers[item.linkId] = high ? end.high : end.low
+                typed.append("\(item.linkId)=\(high ? end.typed.1 : end.typed.0)")
+            }
+            for context in contexts {
+                let faults: [String]
+                do { faults = try instrument.score(answers, context: context).faults } catch { faults = [error.reason] }
+                guard let fault = faults.first else { continue }
+                let given = context.isEmpty ? "" : " (" + context.sorted { $0.key < $1.key }.map { "\($0.key)=\(text($0.value))" }.joined(separator: " ") + ")"
+                problems.append("the answers \(typed.joined(separator: " "))\(given) cannot be scored: \(fault); no worked example takes that path")
+                if problems.count >= 3 { return problems }
+                break
+            }
+        }
+        return problems
     }
 
     /// Each worked example scored as the program scores a response: every difference from what
