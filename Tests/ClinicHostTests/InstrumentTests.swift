@@ -213,6 +213,29 @@ import Testing
         #expect(Self.refusal(blank).contains(".message: an alert's message is the words staff are shown"), "\(Self.refusal(blank))")
     }
 
+    /// A condition that could never hold (a choice compared by order, an answer it does not
+    /// offer) is refused, and so is a file too large to read at every start.
+    @Test func whatCouldNeverBeAskedOrTakesTooLongIsRefused() throws {
+        let ordered = Self.refusal(try Self.changed("isi", #"{ "linkId": "q7","#, #"{ "linkId": "q7", "enableWhen": [{ "question": "q1", "operator": ">=", "answerCoding": { "code": "2" } }],"#))
+        #expect(ordered.contains("(q7).enableWhen[0]: a choice's answer is compared with = or != (its codes have no order)"), "\(ordered)")
+        let absent = Self.refusal(try Self.changed("isi", #"{ "linkId": "q7","#, #"{ "linkId": "q7", "enableWhen": [{ "question": "q1", "operator": "=", "answerCoding": { "code": "9" } }],"#))
+        #expect(absent.contains("(q7).enableWhen[0]: q1 has no answer 9"), "\(absent)")
+        let many = Self.refusal(try Self.edited("isi") { q in
+            q.update("item") { items in
+                items[0].update("answerOption") { options in
+                    for n in 5..<101 { options.append(["valueCoding": ["code": .string("x\(n)")]]) }
+                }
+            }
+        })
+        #expect(many.contains("item[0] (q1): a choice has at most 100 answerOptions; this one has 101"), "\(many)")
+        let long = Self.refusal(try Self.edited("isi") { q in
+            q.update("item") { items in
+                for n in 0..<200 { items.append(["linkId": .string("x\(n)"), "text": "more", "type": "boolean"]) }
+            }
+        })
+        #expect(long.contains("an instrument has at most 200 items; this one has 208"), "\(long)")
+    }
+
     /// A path no worked example takes is scored at load all the same: a total that gives words for
     /// answers no example gives (q1 at 4, q2 at 0) refuses the file, naming the answers.
     @Test func aPathNoExampleTakesIsScoredAtLoad() throws {
@@ -328,7 +351,7 @@ import Testing
 
     /// toString() writes a number as the shell shows a score, so a message and the score beside it
     /// agree: 7, 4.83, 0.3.
-    @Test(arguments: [("7", "7"), ("4.83", "4.83"), ("0.1 + 0.2", "0.30000000000000004"), ("(0.1 + 0.2).round(1)", "0.3"), ("100000000000000", "100000000000000"), ("-2.5", "-2.5")])
+    @Test(arguments: [("7", "7"), ("4.83", "4.83"), ("0.1 + 0.2", "0.3"), ("1 / 3", "0.33333333"), ("(0.1 + 0.2).round(1)", "0.3"), ("100000000000000", "100000000000000"), ("-2.5", "-2.5")])
     func toStringWritesANumberAsTheShellDoes(_ expression: String, _ written: String) throws {
         let response = FHIRPathSubset.Response(items: [], answers: [:])
         let value = try FHIRPathSubset.evaluate(try FHIRPathSubset.parse("(\(expression)).toString()"), response)

@@ -345,6 +345,22 @@ extension EndToEnd {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("the clinic's own instruments: \(h.folder.appendingPathComponent("instruments").path) (instruments: instruments)"), "\(r.stdout)")
         #expect(try h.sql("SELECT kind FROM records WHERE kind IN ('isi', 'weight') ORDER BY id") == ["isi", "weight"])
+        // The protocol's file is the one asked: another given at start with the same command is
+        // refused, and cannot meet the protocol's gate in its place.
+        let other = h.folder.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        try TutorialInstrument.text().replacingOccurrences(of: "https://clinic.example.org/fhir/Questionnaire/isi", with: "https://other.example/fhir/Questionnaire/sleep")
+            .write(to: other.appendingPathComponent("isi.json"), atomically: true, encoding: .utf8)
+        let both = try h.run(["--protocol", file, "--instruments", other.path, "--user", "nora", "-c", "help screening isi"], env: Harness.staff)
+        #expect(both.status == 0 && both.stderr.contains("instrument file \(other.path)/isi.json refused:") && both.stdout.contains("(https://clinic.example.org/fhir/Questionnaire/isi)"),
+                "\(both.stdout)\(both.stderr)")
+        // Adopted by a path relative to where the admin stood, its folder is still found from anywhere.
+        let adopt = try h.run(["--protocol", "ours.yaml", "--user", "admin", "-c", "protocol adopt ours.yaml --physician patel"],
+                              env: ["CLINIC_PASSWORD": "admin-pass1", "CLINIC_WITNESS_PASSWORD": "staff-pass1"], in: h.folder)
+        #expect(adopt.status == 0, "\(adopt.stderr)")
+        let elsewhere = try h.run(["--user", "nora", "-c", "patient open A-1", "-c", Self.isi], env: Harness.staff, in: URL(fileURLWithPath: "/"))
+        #expect(elsewhere.status == 0 && !elsewhere.stderr.contains("cannot be run"), "\(elsewhere.stderr)")
+        #expect(try h.sql("SELECT count(*) FROM records WHERE kind = 'isi'") == ["2"])
         // A folder that cannot be read refuses the protocol, as its gate on the folder's score does.
         let moved = try h.write("moved.yaml", ours.replacingOccurrences(of: "instruments: instruments", with: "instruments: /nowhere/instruments"))
         let refused = try h.run(["--protocol", moved, "--user", "nora", "-c", "status"], env: Harness.staff)

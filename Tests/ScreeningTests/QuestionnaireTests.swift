@@ -152,6 +152,17 @@ import Testing
         session.input = quiet
         #expect(session.execute("screening isi q1=0 q2=1 q3=1 q4=1 q5=1 q6=1", source: "t") == .ok)
         #expect(quiet.prompts.isEmpty && console.output.last?.contains("ISI 5") == true, "\(console.output)")
+        // Back from the item to the answer that called for it, and changed: the item goes, unasked.
+        let changed = ScriptedInput(["2", "^", "0"])
+        session.input = changed
+        #expect(session.execute("screening isi q2=1 q3=1 q4=1 q5=1 q6=1", source: "t") == .ok)
+        #expect(changed.prompts.map { $0.trimmingCharacters(in: .whitespaces).prefix(2) } == ["q1", "q7", "q1"], "\(changed.prompts)")
+        #expect(console.output.last?.contains("ISI 5") == true, "\(console.output)")
+        // In a script, an answer to an item these answers do not ask is a slip, said.
+        session.input = nil
+        let slip = session.execute("screening isi q1=0 q2=1 q3=1 q4=1 q5=1 q6=1 q7=3", source: "t")
+        #expect(slip.failure?.message == "q7 is not asked with these answers (q7 is asked when q1 != 0); nothing was recorded", "\(slip)")
+        #expect(try session.store.records(patientID: session.patient!.id, module: "screening", kind: "isi").count == 3)
     }
 
     /// The prompt reader's keys: `?` and `??` help, `^` back one item (its answer offered as

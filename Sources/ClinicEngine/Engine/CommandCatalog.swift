@@ -43,8 +43,9 @@ package struct CatalogEntry: @unchecked Sendable {
     /// When typed by its short form (`v 132/84 78`): the fields and pairs its bare words are
     /// read into, in order. The entry's words stay the command's own (`monitoring vitals`).
     package var bareOrder: [String]?
-    /// The fields needed given the answers so far, beyond the required ones (an instrument's item
-    /// that its enableWhen asks for): asked at the terminal once those answers are in.
+    /// The fields the answers so far call for, beyond the required ones (an instrument's items
+    /// whose enableWhen holds), answered or not: asked at the terminal once those answers are in,
+    /// and dropped, with any answer, when a changed answer no longer calls for them.
     package var neededGiven: (@Sendable ([String: Value]) -> [String])?
 
     /// A module's command.

@@ -147,12 +147,26 @@ extension Session {
         var index = 0
         // Every answer typed at these prompts, wherever `^` has taken the reader since.
         var answered: Set<String> = []
+        // The items asked because the answers called for them: dropped again when they no longer do.
+        var called: Set<String> = []
+        func drop(_ name: String) {
+            parsed.values[name] = nil
+            parsed.texts[name] = nil
+            answered.remove(name)
+        }
         while true {
             // An item asked only when the answers before it say so, asked once they are in.
             if index >= items.count {
                 let more = Self.neededGiven(parsed, entry: entry)
                 guard !more.isEmpty else { break }
                 items += more.map { [$0] }
+                called.formUnion(more.map(\.name))
+            }
+            if items[index].count == 1, called.contains(items[index][0].name),
+               !(entry.neededGiven?(parsed.values) ?? []).contains(items[index][0].name) {
+                drop(items[index][0].name)
+                items.remove(at: index)
+                continue
             }
             let item = items[index]
             let spec = item.count == 1 ? item[0] : Self.pairPrompt(item, in: entry)
@@ -203,6 +217,9 @@ extension Session {
                 throw CommandError("\(entry.name) cancelled; nothing was recorded", kind: .cancelled)
             }
         }
+        // An answer given before a changed answer stopped calling for its item goes with it.
+        let stillCalled = Set(entry.neededGiven?(parsed.values) ?? [])
+        for name in called where !stillCalled.contains(name) { drop(name) }
         parsed.missing = []
     }
 

@@ -343,7 +343,7 @@ package enum FHIRPathSubset {
                 total += n
             }
             guard total.isFinite else { throw Failure(reason: "sum() gives a number too large to keep") }
-            return [.number(total)]
+            return [.number(decimal(total))]
         case "count": return [.number(Double(input.count))]
         case "exists": return [.bool(!input.isEmpty)]
         case "empty": return [.bool(input.isEmpty)]
@@ -380,6 +380,13 @@ package enum FHIRPathSubset {
         default:
             throw Failure(reason: "\(name)() is not read")
         }
+    }
+
+    /// A result as FHIRPath's Decimal holds it, to 8 decimal places: 0.1 + 0.2 is 0.3, as on
+    /// paper, not binary floating point's 0.30000000000000004 (which no band 0–0.3 holds).
+    /// 1/3 is 0.33333333. Beyond ±10⁶ a number is kept as it is.
+    static func decimal(_ n: Double) -> Double {
+        abs(n) < 1e6 ? (n * 1e8).rounded() / 1e8 : n
     }
 
     private static func binary(_ op: String, _ left: [Value], _ right: [Value]) throws(Failure) -> [Value] {
@@ -425,7 +432,7 @@ package enum FHIRPathSubset {
                 if op == "/" && b == 0 { return [] }
                 let n = op == "+" ? a + b : op == "-" ? a - b : op == "*" ? a * b : a / b
                 guard n.isFinite else { throw Failure(reason: "\(op) gives a number too large to keep") }
-                return [.number(n)]
+                return [.number(decimal(n))]
             case "<": return [.bool(a < b)]
             case "<=": return [.bool(a <= b)]
             case ">": return [.bool(a > b)]

@@ -22,12 +22,18 @@ package enum InstrumentCommands {
         package var warnings: [String]
         /// A sandbox asks an instrument that carries no worked examples.
         package var sandbox: Bool
+        /// The folders given at start after the shipped one (`--instruments`), when read from
+        /// folders; `nil` for a session's instruments.
+        package var given: [String]? = nil
         /// No instruments at all (a protocol checked on its own).
         package static let none = Candidates(instruments: [], warnings: [], sandbox: false)
 
-        /// These and the instruments of `folder` (a protocol's own), read as a later folder is:
-        /// a file giving a command or a questionnaire one of these gives already is refused.
+        /// These and the instruments of `folder` (a protocol's own). Read from folders, they are
+        /// read again with it after the shipped folder and before those given at start, so that
+        /// the protocol's file is the one asked when both give a command; a session's take it
+        /// after them.
         package func adding(folder: String) -> Candidates {
+            if let given { return InstrumentCommands.read(folders: [InstrumentFile.shippedFolder, folder] + given, sandbox: sandbox) }
             var out = self
             let more = InstrumentCommands.read(folders: [folder], sandbox: sandbox, after: instruments)
             out.instruments += more.instruments
@@ -53,7 +59,8 @@ package enum InstrumentCommands {
             warnings.append("instrument file \((folder as NSString).appendingPathComponent(refusal.file)) refused:")
             warnings += refusal.problems.map { "  " + $0 }
         }
-        return Candidates(instruments: instruments, warnings: warnings, sandbox: sandbox)
+        return Candidates(instruments: instruments, warnings: warnings, sandbox: sandbox,
+                          given: earlier.isEmpty ? folders.filter { $0 != InstrumentFile.shippedFolder } : nil)
     }
 
     /// The commands of the instruments read that may run under the protocol's `settings`.
@@ -113,10 +120,8 @@ package enum InstrumentCommands {
             // depends on are in (a script gives it on the line).
             if instrument.items.contains(where: { !$0.enableWhen.isEmpty }) {
                 entry.neededGiven = { values in
-                    let answers = Self.answers(instrument, values)
-                    let asked = instrument.asked(answers)
-                    return instrument.items.filter { $0.required && !$0.enableWhen.isEmpty && answers[$0.linkId] == nil && instrument.isEnabled($0, asked) }
-                        .map(\.linkId)
+                    let asked = instrument.asked(Self.answers(instrument, values))
+                    return instrument.items.filter { $0.required && !$0.enableWhen.isEmpty && instrument.isEnabled($0, asked) }.map(\.linkId)
                 }
             }
             entries.append(entry)
@@ -159,8 +164,17 @@ package enum InstrumentCommands {
     static func run(_ instrument: Instrument, _ values: [String: Value], in session: Session) throws -> CommandOutput {
         guard let patient = session.patient, let staff = session.staff else { throw CommandError("no patient is open", hint: "open a patient first") }
         let answers = Self.answers(instrument, values)
-        for item in instrument.items where item.required && !item.enableWhen.isEmpty && answers[item.linkId] == nil && instrument.isEnabled(item, answers) {
-            throw CommandError("\(item.linkId) is needed with these answers: \(item.text)", hint: "give \(item.linkId)=…")
+        let kept = instrument.asked(answers)
+        // An answer to an item these answers do not ask is a slip: said, not dropped.
+        let notAsked = instrument.items.filter { answers[$0.linkId] != nil && kept[$0.linkId] == nil }
+        if let first = notAsked.first {
+            throw CommandError("\(notAsked.map(\.linkId).joined(separator: ", ")) \(notAsked.count == 1 ? "is" : "are") not asked with these answers (\(first.linkId) is asked when \(Self.condition(first))); nothing was recorded",
+                               hint: "leave \(notAsked.count == 1 ? "it" : "them") out, or check the answers it depends on")
+        }
+        let needed = instrument.items.filter { $0.required && !$0.enableWhen.isEmpty && kept[$0.linkId] == nil && instrument.isEnabled($0, kept) }
+        if let first = needed.first {
+            throw CommandError("\(needed.map(\.linkId).joined(separator: ", ")) \(needed.count == 1 ? "is" : "are") needed with these answers (\(first.linkId): \(first.text), asked when \(Self.condition(first)))",
+                               hint: "give \(needed.map { "\($0.linkId)=…" }.joined(separator: " "))")
         }
         var context: [String: FHIRPathSubset.Value] = [:]
         for variable in instrument.context {
@@ -229,6 +243,20 @@ package enum InstrumentCommands {
         for alert in result.alerts { out.alert(alert) }
         out.line("recorded \(instrument.title) #\(stored.id) · " + (result.shown ?? shown.joined(separator: " · ")))
         return out
+    }
+
+    /// When an item is asked, as its enableWhen says (`q1 = 2`, `q3 exists`).
+    static func condition(_ item: Instrument.Item) -> String {
+        item.enableWhen.map { c in
+            let value: String
+            switch c.answer {
+            case .string(let s), .coding(let s, _): value = s
+            case .number(let n): value = FieldSpec.format(n)
+            case .bool(let b): value = b ? "yes" : "no"
+            default: value = "?"
+            }
+            return c.comparison == "exists" ? "\(c.question) \(c.answer == .bool(true) ? "is" : "is not") answered" : "\(c.question) \(c.comparison) \(value)"
+        }.joined(separator: item.enableWhenAll ? " and " : " or ")
     }
 
     /// The answers as the instrument's expressions read them (a choice with its weight).

@@ -19,6 +19,9 @@ package enum InstrumentFile {
         package var description: String { problems.map { "\(file): \($0)" }.joined(separator: "\n") }
     }
 
+    /// The most items an instrument asks, and the most answers a choice offers.
+    static let maxItems = 200, maxOptions = 100
+
     /// Extensions that change only how an item looks, which the shell does not draw.
     static let shownOnly: Set<String> = [
         core + "questionnaire-itemControl", core + "rendering-xhtml", core + "rendering-style", core + "rendering-styleSensitive",
@@ -370,7 +373,13 @@ package enum InstrumentFile {
 
             var items: [Instrument.Item] = [], scores: [Instrument.Score] = []
             var seen: Set<String> = []
-            for (i, raw) in (root["item"]?.arrayValue ?? []).enumerated() {
+            // Bounded, so that no file makes every start wait: far past any questionnaire's size.
+            let raws = root["item"]?.arrayValue ?? []
+            if raws.count > InstrumentFile.maxItems {
+                refuse("item", "an instrument has at most \(InstrumentFile.maxItems) items; this one has \(raws.count)")
+                return nil
+            }
+            for (i, raw) in raws.enumerated() {
                 item(raw, path: "item[\(i)]", seen: &seen, items: &items, scores: &scores)
             }
             if items.isEmpty { refuse("item", "the instrument asks nothing") }
@@ -539,7 +548,12 @@ package enum InstrumentFile {
             switch type {
             case "choice":
                 var options: [Instrument.Option] = []
-                for (i, option) in (raw["answerOption"]?.arrayValue ?? []).enumerated() {
+                let offered = raw["answerOption"]?.arrayValue ?? []
+                if offered.count > InstrumentFile.maxOptions {
+                    refuse(place, "a choice has at most \(InstrumentFile.maxOptions) answerOptions; this one has \(offered.count)")
+                    return
+                }
+                for (i, option) in offered.enumerated() {
                     guard let coding = option["valueCoding"], let code = coding["code"]?.stringValue, !code.isEmpty, !code.contains(" ") else {
                         refuse("\(place).answerOption[\(i)]", "an option is a valueCoding with a code of one word (what is typed)")
                         continue
@@ -596,6 +610,24 @@ package enum InstrumentFile {
                 else {
                     refuse("\(place).enableWhen[\(i)]", "the answer compared with is answerBoolean, answerInteger, answerDecimal, answerCoding or answerString")
                     continue
+                }
+                // A condition that could never hold would leave its item (and any alert on it) never asked.
+                if comparison != "exists", let asked = items.first(where: { $0.linkId == question }) {
+                    switch (asked.kind, answer) {
+                    case (.choice(let options), .string(let code)):
+                        if !["=", "!="].contains(comparison) {
+                            refuse("\(place).enableWhen[\(i)]", "a choice's answer is compared with = or != (its codes have no order)")
+                        } else if !options.contains(where: { $0.code == code }) {
+                            refuse("\(place).enableWhen[\(i)]", "\(question) has no answer \(code)")
+                        }
+                    case (.integer, .number), (.decimal, .number): break
+                    case (.boolean, .bool), (.text, .string):
+                        if !["=", "!="].contains(comparison) { refuse("\(place).enableWhen[\(i)]", "\(question)'s answer is compared with = or !=") }
+                    default:
+                        refuse("\(place).enableWhen[\(i)]", "the answer compared with is not of \(question)'s kind")
+                    }
+                } else if comparison == "exists", answer != .bool(true) && answer != .bool(false) {
+                    refuse("\(place).enableWhen[\(i)]", "exists is compared with answerBoolean")
                 }
                 conditions.append(Instrument.Condition(question: question, comparison: comparison, answer: answer))
             }

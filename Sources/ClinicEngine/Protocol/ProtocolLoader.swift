@@ -142,7 +142,10 @@ package struct LoadedProtocol: Sendable {
     /// (a test's), which has no file.
     package var kept: ProtocolText? {
         guard form.hasSettings else { return nil }
-        return ProtocolText(sha256: settings.sha256, path: path, text: text, documents: settings.documents.mapValues(\.text), form: form.value)
+        // By its whole path: the folder its instruments: names is beside it, wherever the program
+        // is started from later.
+        let whole = path.hasPrefix("/") ? path : URL(fileURLWithPath: path).standardizedFileURL.path
+        return ProtocolText(sha256: settings.sha256, path: whole, text: text, documents: settings.documents.mapValues(\.text), form: form.value)
     }
 }
 
