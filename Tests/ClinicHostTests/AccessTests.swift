@@ -133,6 +133,14 @@ import Testing
         let (session, _, _) = try makeSession()
         #expect(session.forHistory(typed) == kept)
     }
+
+    /// A failed line's message keeps no word of an identifying value, and only those words: a
+    /// note's "no" or "open" leaves the words that hold them ("acknowledge", "opened") whole.
+    @Test func aFailedLinesMessageHidesTheValuesWordsOnly() {
+        #expect(Session.clear("acknowledge: no patient is open; type patient open MRN (nobody acknowledged)", of: ["no", "open", "Lima"])
+                == "acknowledge: … patient is …; type patient … MRN (nobody acknowledged)")
+        #expect(Session.clear("no patient called Lima, Ana (Lima's)", of: ["Lima", "Ana"]) == "no patient called …, … (…'s)")
+    }
 }
 
 /// `clinic.also_requires`: a clinic makes a command wait for a fact of its own choosing.

@@ -115,11 +115,18 @@ extension Session {
         return (kept.text, Self.clear(message, of: kept.hidden))
     }
 
-    /// `message` with every word of `hidden` (and its quoted form) replaced by `…`.
+    /// `message` with every word of `hidden` (and its quoted form) replaced by `…` where it stands
+    /// as a word: not inside another (a note's "no" leaves "acknowledge" and "nobody" whole).
     static func clear(_ message: String, of hidden: [String]) -> String {
         var message = message
         for word in hidden.sorted(by: { $0.count > $1.count }) where word.count >= 2 {
-            message = message.replacingOccurrences(of: word, with: placeholder)
+            let pattern = "(?<![\\p{L}\\p{N}])" + NSRegularExpression.escapedPattern(for: word) + "(?![\\p{L}\\p{N}])"
+            guard let regex = try? NSRegularExpression(pattern: pattern) else {
+                message = message.replacingOccurrences(of: word, with: placeholder)
+                continue
+            }
+            message = regex.stringByReplacingMatches(in: message, range: NSRange(message.startIndex..., in: message),
+                                                     withTemplate: NSRegularExpression.escapedTemplate(for: placeholder))
         }
         return message
     }
