@@ -15,6 +15,18 @@ package enum TutorialInstrument {
         return String(doc[open.upperBound..<close.lowerBound]) + "\n"
     }
 
+    /// The tutorial's ISI with an alert of a clinic's own: item 5 ("how worried or distressed")
+    /// at its worst, `distress_alert`, saying `message`.
+    package static func withAlert(_ message: String) throws -> String {
+        let better = #"{ "url": "https://clinic.invalid/fhir/StructureDefinition/instrument-better""#
+        let alert = #"{ "url": "https://clinic.invalid/fhir/StructureDefinition/instrument-alert", "extension": [ { "url": "when", "valueExpression": { "language": "text/fhirpath", "expression": "%resource.item.where(linkId = 'q5').answer.value.weight() = 4" } }, { "url": "flag", "valueString": "distress_alert" }, { "url": "message", "valueString": "MESSAGE" }, { "url": "source", "valueString": "clinic policy" } ] },"#
+        let isi = try text()
+        guard isi.contains(better) else {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the tutorial's ISI has no instrument-better extension to put an alert before"])
+        }
+        return isi.replacingOccurrences(of: better, with: alert.replacingOccurrences(of: "MESSAGE", with: message) + "\n    " + better)
+    }
+
     /// A folder holding the tutorial's ISI as `isi.json`, for `--instruments`.
     package static func folder(in parent: URL) throws -> String {
         let folder = parent.appendingPathComponent("instruments")

@@ -9,6 +9,14 @@ extension EndToEnd {
 @Suite struct InstrumentCommandTests {
     static let isi = "screening isi q1=3 q2=2 q3=2 q4=2 q5=2 q6=2 q7=2"
 
+    /// The shipped protocol's text, for a test's own copy in the test's folder, where its consent
+    /// document is put beside it.
+    static func shippedProtocol(beside h: Harness) throws -> String {
+        let resources = Harness.products.appendingPathComponent("clinic_ClinicEngine.resources")
+        _ = try h.write("consent-ketamine.txt", try String(contentsOf: resources.appendingPathComponent("consent-ketamine.txt"), encoding: .utf8))
+        return try String(contentsOf: resources.appendingPathComponent("clinic-protocol.yaml"), encoding: .utf8)
+    }
+
 
     @Test func theTutorialsISIIsAskedScoredAndRecorded() throws {
         let h = try Harness(sandbox: true)
@@ -204,9 +212,7 @@ extension EndToEnd {
     @Test func theProtocolMayMakeACommandWaitForAnInstrumentsScore() throws {
         let h = try Harness(sandbox: true)
         try h.sandboxWithStaff()
-        let resources = Harness.products.appendingPathComponent("clinic_ClinicEngine.resources")
-        let shipped = try String(contentsOf: resources.appendingPathComponent("clinic-protocol.yaml"), encoding: .utf8)
-        _ = try h.write("consent-ketamine.txt", try String(contentsOf: resources.appendingPathComponent("consent-ketamine.txt"), encoding: .utf8))
+        let shipped = try Self.shippedProtocol(beside: h)
         func protocolFile(_ pairs: String, _ name: String = "gated.yaml") throws -> String {
             let text = shipped.replacingOccurrences(of: "clinic.also_requires:\n    value: \"dosing start=followup.baseline\"",
                                                     with: "clinic.also_requires:\n    value: \"\(pairs)\"")
@@ -279,11 +285,8 @@ extension EndToEnd {
         try h.sandboxWithStaff()
         let folder = h.folder.appendingPathComponent("alerting")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let alert = #"{ "url": "https://clinic.invalid/fhir/StructureDefinition/instrument-alert", "extension": [ { "url": "when", "valueExpression": { "language": "text/fhirpath", "expression": "%resource.item.where(linkId = 'q5').answer.value.weight() = 4" } }, { "url": "flag", "valueString": "distress_alert" }, { "url": "message", "valueString": "ISI item 5 is 4: very much distressed by sleep; a clinician reviews today" }, { "url": "source", "valueString": "clinic policy" } ] },"#
-        let better = #"{ "url": "https://clinic.invalid/fhir/StructureDefinition/instrument-better""#
-        let text = try TutorialInstrument.text()
-        #expect(text.contains(better))
-        try text.replacingOccurrences(of: better, with: alert + "\n    " + better).write(to: folder.appendingPathComponent("isi.json"), atomically: true, encoding: .utf8)
+        try TutorialInstrument.withAlert("ISI item 5 is 4: very much distressed by sleep; a clinician reviews today")
+            .write(to: folder.appendingPathComponent("isi.json"), atomically: true, encoding: .utf8)
         let prelude = Harness.repository.appendingPathComponent("Tests/DoseSafety/prelude.clinic").path
         let script = try h.write("alert.clinic", """
             set MRN ALERT-1
@@ -332,9 +335,7 @@ extension EndToEnd {
     @Test func theProtocolNamesTheClinicsInstruments() throws {
         let h = try Harness(sandbox: true)
         try h.sandboxWithStaff()
-        let resources = Harness.products.appendingPathComponent("clinic_ClinicEngine.resources")
-        let shipped = try String(contentsOf: resources.appendingPathComponent("clinic-protocol.yaml"), encoding: .utf8)
-        _ = try h.write("consent-ketamine.txt", try String(contentsOf: resources.appendingPathComponent("consent-ketamine.txt"), encoding: .utf8))
+        let shipped = try Self.shippedProtocol(beside: h)
         _ = try TutorialInstrument.folder(in: h.folder)
         let ours = shipped.replacingOccurrences(of: "version: \"2026.11-default\"", with: "version: \"2026.12-ours\"\ninstruments: instruments")
             .replacingOccurrences(of: "clinic.also_requires:\n    value: \"dosing start=followup.baseline\"",

@@ -33,16 +33,20 @@ import Testing
         #expect(totals["given: started iv", default: 0] > 0, "the sequences never started an infusion: the fuzzer is not reaching the doses")
     }
 
+    /// The steps from the world's set-up to a patient a dose may be planned for.
+    static let eligibleConsentedWithABaseline = [
+            FuzzAction(staff: "nina", line: "screening checklist intracranial=no allergy=no urinary=no sbp=128 dbp=80"),
+            FuzzAction(staff: "nina", line: "screening decide"), FuzzAction(staff: "patel", line: "screening sign"),
+            FuzzAction(staff: "patel", line: "consent sign witness=nina"),
+            FuzzAction(staff: "nina", line: "monitoring baseline sbp=128 dbp=80 hr=74 rr=14 spo2=98 temp=36.7 avpu=A"),
+    ]
+
     /// The oracle is not blind: a sequence that gives a dose past a gate it knows is caught. The
     /// world is run on its own, with the oracle told of a weight the record does not hold.
     @Test func theOracleCatchesADoseOverTheLimit() throws {
         let world = try FuzzWorld()
         #expect(try world.setUp() == nil)
-        let steps = [
-            FuzzAction(staff: "nina", line: "screening checklist intracranial=no allergy=no urinary=no sbp=128 dbp=80"),
-            FuzzAction(staff: "nina", line: "screening decide"), FuzzAction(staff: "patel", line: "screening sign"),
-            FuzzAction(staff: "patel", line: "consent sign witness=nina"),
-            FuzzAction(staff: "nina", line: "monitoring baseline sbp=128 dbp=80 hr=74 rr=14 spo2=98 temp=36.7 avpu=A"),
+        let steps = Self.eligibleConsentedWithABaseline + [
             FuzzAction(staff: "patel", line: "dosing plan route=iv dose=1.5mg/kg over=40min conc=1mg/mL"),
             FuzzAction(staff: "patel", line: "dosing sign"), FuzzAction(staff: "nina", line: "dosing verify weight=70kg dose=1.5mg/kg"),
         ]
@@ -59,13 +63,7 @@ import Testing
     @Test func theOracleCatchesADosePastAnInstrumentsAlert() throws {
         let world = try FuzzWorld()
         #expect(try world.setUp() == nil)
-        let steps = [
-            FuzzAction(staff: "nina", line: "screening checklist intracranial=no allergy=no urinary=no sbp=128 dbp=80"),
-            FuzzAction(staff: "nina", line: "screening decide"), FuzzAction(staff: "patel", line: "screening sign"),
-            FuzzAction(staff: "patel", line: "consent sign witness=nina"),
-            FuzzAction(staff: "nina", line: "monitoring baseline sbp=128 dbp=80 hr=74 rr=14 spo2=98 temp=36.7 avpu=A"),
-            FuzzAction(staff: "nina", line: "screening isi q1=2 q2=2 q3=1 q4=2 q5=4 q6=1 q7=2"),
-        ]
+        let steps = Self.eligibleConsentedWithABaseline + [FuzzAction(staff: "nina", line: "screening isi q1=2 q2=2 q3=1 q4=2 q5=4 q6=1 q7=2")]
         for step in steps { #expect(try world.apply(step) == nil, "\(step.line)") }
         #expect(world.patients[world.current].instrumentAlert)
         #expect(world.perform(FuzzAction(staff: "patel", line: "dosing plan route=iv dose=1.5mg/kg over=40min conc=1mg/mL"))?.contains("an alert stands") == true)

@@ -128,11 +128,8 @@ final class FuzzWorld {
         // The clinic's own insomnia scale (docs/INSTRUMENTS.md's), with an alert of the clinic's.
         let instruments = folder.appendingPathComponent("instruments")
         try FileManager.default.createDirectory(at: instruments, withIntermediateDirectories: true)
-        let better = #"{ "url": "https://clinic.invalid/fhir/StructureDefinition/instrument-better""#
-        let alert = #"{ "url": "https://clinic.invalid/fhir/StructureDefinition/instrument-alert", "extension": [ { "url": "when", "valueExpression": { "language": "text/fhirpath", "expression": "%resource.item.where(linkId = 'q5').answer.value.weight() = 4" } }, { "url": "flag", "valueString": "distress_alert" }, { "url": "message", "valueString": "very much distressed by sleep: a clinician reviews first" }, { "url": "source", "valueString": "clinic policy" } ] },"#
-        let isi = try TutorialInstrument.text()
-        precondition(isi.contains(better), "the tutorial's ISI changed: update the fuzzer's")
-        try isi.replacingOccurrences(of: better, with: alert + "\n    " + better).write(to: instruments.appendingPathComponent("isi.json"), atomically: true, encoding: .utf8)
+        try TutorialInstrument.withAlert("very much distressed by sleep: a clinician reviews first")
+            .write(to: instruments.appendingPathComponent("isi.json"), atomically: true, encoding: .utf8)
         let modules: [any ClinicModule] = [IntakeModule(), ScreeningModule(), ConsentModule(), DosingModule(), MonitoringModule()]
         let (session, _, clock) = try makeSession(modules: modules, instrumentFolders: [instruments.path],
                                                   environment: ["CLINIC_PASSWORD": "pass-word1", "CLINIC_WITNESS_PASSWORD": "pass-word1"])
