@@ -236,6 +236,22 @@ import Testing
         #expect(long.contains("an instrument has at most 200 items; this one has 208"), "\(long)")
     }
 
+    /// An alert is shown to fire by a worked example, as a score is shown to add up: one that no
+    /// example raises (a condition that might never hold) refuses the file; a message of
+    /// punctuation alone is no message.
+    @Test func anAlertNoExampleRaisesIsRefused() throws {
+        let text = try TutorialInstrument.withAlert("very much distressed")
+        #expect(Self.refusal(text) == "", "\(Self.refusal(text))")
+        // Raised only with q1 at 2, which the example that raised it no longer gives.
+        let unraised = text.replacingOccurrences(of: #"{ "url": "alerts", "valueString": "distress_alert" }, "#, with: "")
+            .replacingOccurrences(of: "q1=2 q2=2 q3=1 q4=2 q5=4 q6=1 q7=2", with: "q1=1 q2=2 q3=1 q4=2 q5=4 q6=1 q7=3")
+            .replacingOccurrences(of: "answer.value.weight() = 4\"", with: "answer.value.weight() = 4 and %resource.item.where(linkId = 'q1').answer.value.weight() = 2\"")
+        #expect(Self.refusal(unraised).contains("the alert distress_alert is raised by no worked example: add one whose answers raise it"), "\(Self.refusal(unraised))")
+        let never = text.replacingOccurrences(of: "answer.value.weight() = 4", with: "answer.value.weight() = 5")
+        #expect(Self.refusal(never).contains("the alert distress_alert is raised by no worked example"), "\(Self.refusal(never))")
+        #expect(Self.refusal(try TutorialInstrument.withAlert("!!! ...")).contains(".message: an alert's message is the words staff are shown"))
+    }
+
     /// A path no worked example takes is scored at load all the same: a total that gives words for
     /// answers no example gives (q1 at 4, q2 at 0) refuses the file, naming the answers.
     @Test func aPathNoExampleTakesIsScoredAtLoad() throws {

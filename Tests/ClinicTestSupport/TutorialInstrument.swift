@@ -16,10 +16,11 @@ package enum TutorialInstrument {
     }
 
     /// The tutorial's ISI with an alert of a clinic's own: item 5 ("how worried or distressed")
-    /// at its worst, `distress_alert`, saying `message`.
+    /// at its worst, `distress_alert`, saying `message`, and a worked example that raises it.
     package static func withAlert(_ message: String) throws -> String {
         let better = #"{ "url": "https://clinic.invalid/fhir/StructureDefinition/instrument-better""#
         let alert = #"{ "url": "https://clinic.invalid/fhir/StructureDefinition/instrument-alert", "extension": [ { "url": "when", "valueExpression": { "language": "text/fhirpath", "expression": "%resource.item.where(linkId = 'q5').answer.value.weight() = 4" } }, { "url": "flag", "valueString": "distress_alert" }, { "url": "message", "valueString": "MESSAGE" }, { "url": "source", "valueString": "clinic policy" } ] },"#
+            + #"{ "url": "https://clinic.invalid/fhir/StructureDefinition/instrument-example", "extension": [ { "url": "answers", "valueString": "q1=2 q2=2 q3=1 q4=2 q5=4 q6=1 q7=2" }, { "url": "expect", "valueString": "total=14" }, { "url": "band", "valueString": "subthreshold insomnia" }, { "url": "alerts", "valueString": "distress_alert" }, { "url": "source", "valueString": "the clinic's alert" } ] },"#
         let isi = try text()
         guard isi.contains(better) else {
             throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the tutorial's ISI has no instrument-better extension to put an alert before"])

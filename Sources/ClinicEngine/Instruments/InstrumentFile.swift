@@ -162,6 +162,7 @@ package enum InstrumentFile {
     /// the example states, with both values.
     static func examplesProblems(_ instrument: Instrument) -> [String] {
         var problems: [String] = []
+        var raised: Set<String> = []
         for example in instrument.examples {
             let place = "example \(example.number)"
             var answers: [String: FHIRPathSubset.Value] = [:]
@@ -196,9 +197,17 @@ package enum InstrumentFile {
                 problems.append("\(place): the result reads '\(result.shown ?? "")'; the example says '\(shown)'")
             }
             for fault in result.faults { problems.append("\(place): \(fault)") }
+            raised.formUnion(result.flags)
             if let flags = example.flags, Set(flags) != Set(result.flags) {
                 func said(_ flags: [String]) -> String { flags.isEmpty ? "none" : flags.sorted().joined(separator: " ") }
                 problems.append("\(place): the alerts raised are '\(said(result.flags))'; the example says '\(said(flags))'")
+            }
+        }
+        // An alert is shown to fire as it is meant to, as a score is shown to add up: one that no
+        // example raises might never be raised at all (a condition that cannot hold).
+        if !instrument.examples.isEmpty {
+            for alert in instrument.alerts where !raised.contains(alert.flag) {
+                problems.append("the alert \(alert.flag) is raised by no worked example: add one whose answers raise it (alerts \(alert.flag))")
             }
         }
         return problems
@@ -306,7 +315,7 @@ package enum InstrumentFile {
                     if flag.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) == nil {
                         refuse(path + ".flag", "an alert's flag is a name the response records: lower case letters, digits and _, starting with a letter")
                     }
-                    if case .fixed(let words) = message, words.trimmingCharacters(in: .whitespaces).isEmpty {
+                    if case .fixed(let words) = message, !words.contains(where: { $0.isLetter || $0.isNumber }) {
                         refuse(path + ".message", "an alert's message is the words staff are shown")
                     }
                     alerts.append(Instrument.Alert(when: when, message: message, flag: flag, source: source))
